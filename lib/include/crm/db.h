@@ -1,0 +1,136 @@
+/* db.h: PostgreSQL on the libuv loop, through libpq's non-blocking API.
+ *
+ * A pool of connections, each watched with uv_poll on PQsocket. Work is
+ * submitted as a batch: one or more statements sent in pipeline mode and
+ * ended by one Sync, so a batch is one implicit transaction: all its
+ * statements commit together or none does. Results come back to one callback.
+ * Batches wait in a FIFO queue while every connection is busy.
+ *
+ * Named statements registered with crm_db_prepare are prepared on every
+ * connection when it (re)connects. A lost connection is reconnected with
+ * back-off; a batch that was in flight on it fails with UNAVAILABLE (it may or
+ * may not have committed, as with any database client). */
+#ifndef CRM_DB_H
+#define CRM_DB_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "rpc.pb-c.h"
+
+typedef struct crm_db crm_db_t;
+typedef struct crm_db_batch crm_db_batch_t;
+
+/* What a batch returned. On success err is 0 and results[i] holds statement
+ * i's result (PGRES_TUPLES_OK or PGRES_COMMAND_OK). On failure err is
+ * nonzero, status is the RPC status it maps to, sqlstate the server's code
+ * (e.g. "23505") or "" for a connection failure, message the server's text,
+ * constraint the violated constraint's name (or ""), failed the index of the
+ * statement that failed (-1 if none). Everything is valid during the
+ * callback only. */
+typedef struct {
+    int err;
+    Crm__Status status;
+    const char *sqlstate;
+    const char *message;
+    const char *constraint;
+    int failed;
+    PGresult **results;
+    size_t nresults;
+} crm_db_result_t;
+
+typedef void (*crm_db_cb)(void *arg, const crm_db_result_t *res);
+
+/* Creates a pool of size connections to conninfo (libpq keywords or a
+ * postgresql:// URL). Connecting starts at once, in the background.
+ * application_name is set from the log's service name. */
+crm_db_t *crm_db_new(uv_loop_t *loop, const char *conninfo, int size);
+
+/* Registers a named statement, prepared on every connection before it takes
+ * work. Call before work is submitted. sql uses $1, $2, ...; parameters are
+ * text, their types inferred by the server. */
+void crm_db_prepare(crm_db_t *db, const char *name, const char *sql);
+
+/* Called on the loop with each NOTIFY on channel received by any connection
+ * of the pool (LISTEN is issued on every connection). */
+typedef void (*crm_db_notify_cb)(void *arg, const char *channel, const char *payload);
+void crm_db_listen(crm_db_t *db, const char *channel, crm_db_notify_cb cb, void *arg);
+
+/* Called when a connection is established (first time or after a loss), so
+ * session state (advisory locks) can be re-evaluated. */
+typedef void (*crm_db_connect_cb)(void *arg, int connected);
+void crm_db_on_connect(crm_db_t *db, crm_db_connect_cb cb, void *arg);
+
+/* Number of connections currently usable. */
+int crm_db_ready(const crm_db_t *db);
+
+/* A new, empty batch. */
+crm_db_batch_t *crm_db_batch_new(void);
+
+/* Adds a statement: a registered name (see crm_db_prepare) or, when stmt
+ * contains a space, SQL text sent unprepared. values are copied; a NULL
+ * entry is SQL NULL. */
+void crm_db_batch_add(crm_db_batch_t *b, const char *stmt, int nparams,
+                      const char *const *values);
+
+/* Number of statements in b. */
+size_t crm_db_batch_size(const crm_db_batch_t *b);
+
+/* Frees an unsubmitted batch; safe on NULL. Sets *b_p to NULL. */
+void crm_db_batch_destroy(crm_db_batch_t **b_p);
+
+/* Queues the batch (taking ownership; *b_p becomes NULL). cb runs exactly
+ * once from the loop, also if the pool is destroyed first (err set, status
+ * UNAVAILABLE). Results are freed after cb returns. */
+void crm_db_submit(crm_db_t *db, crm_db_batch_t **b_p, crm_db_cb cb, void *arg);
+
+/* Shorthand: one statement as its own batch. */
+void crm_db_exec(crm_db_t *db, const char *stmt, int nparams, const char *const *values,
+                 crm_db_cb cb, void *arg);
+
+/* ---- interactive transactions ----------------------------------------
+ * For changes that must read before they write (check a state, then change
+ * it and write its event into the outbox), a transaction holds one
+ * connection across several batches. BEGIN is sent with the first batch and
+ * COMMIT with the last, so a read-check-write transaction costs two round
+ * trips. After a statement fails, the transaction is dead: later batches
+ * fail at once and crm_db_tx_commit rolls back and reports the first error. */
+typedef struct crm_db_tx crm_db_tx_t;
+
+/* cb gets the transaction once a connection is free (tx NULL and err set
+ * when the pool is destroyed first or the connection cannot be had). */
+typedef void (*crm_db_begin_cb)(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err);
+void crm_db_begin(crm_db_t *db, crm_db_begin_cb cb, void *arg);
+
+/* Runs b inside tx (ownership taken). cb as for crm_db_submit. Only one
+ * batch of a transaction runs at a time: submit the next from cb. */
+void crm_db_tx_submit(crm_db_tx_t *tx, crm_db_batch_t **b_p, crm_db_cb cb, void *arg);
+
+/* Runs b (may be NULL) then COMMIT, and gives the connection back. cb sees
+ * the results of b's statements (not of COMMIT); err is set if anything
+ * failed, in which case nothing of the transaction was committed. tx is
+ * freed; do not use it after this call. */
+void crm_db_tx_commit(crm_db_tx_t *tx, crm_db_batch_t **b_p, crm_db_cb cb, void *arg);
+
+/* Rolls back and gives the connection back; tx is freed. */
+void crm_db_tx_rollback(crm_db_tx_t *tx);
+
+/* Batches queued or running. */
+size_t crm_db_pending(const crm_db_t *db);
+
+/* Closes every connection; pending batches fail with UNAVAILABLE. The memory
+ * is freed after libuv's close callbacks. Safe on NULL. */
+void crm_db_destroy(crm_db_t **db_p);
+
+/* Helpers for reading results. */
+const char *crm_db_get(const PGresult *r, int row, int col);     /* "" for NULL */
+int64_t crm_db_get_i64(const PGresult *r, int row, int col);     /* 0 for NULL */
+int crm_db_get_bool(const PGresult *r, int row, int col);        /* 't' -> 1 */
+/* A bytea column in hex format, decoded; caller frees. */
+uint8_t *crm_db_get_bytea(const PGresult *r, int row, int col, size_t *len);
+/* Encodes bytes as a bytea hex literal ("\x0a1b..."); caller frees. */
+char *crm_db_bytea_hex(const uint8_t *data, size_t len);
+
+#endif

@@ -1,0 +1,56 @@
+/* outbox.h: events committed with the change they describe, and the relay
+ * that publishes them.
+ *
+ * A service writes an event by adding crm_outbox_add's statement to the
+ * batch (or transaction) that makes the change, so both commit or neither.
+ *
+ * The relay publishes the outbox on the service's PUB socket, topic = event
+ * type, and numbers events 1, 2, 3, ... in publication order. Rows become
+ * publishable only when every transaction that could still commit an
+ * earlier row has ended: the relay takes rows whose writing transaction id
+ * is below the xmin of its own snapshot (pg_snapshot_xmin), so a row whose
+ * smaller id commits late is never stepped over. The relay assigns
+ * sequences and commits them before sending, so a crash between the two
+ * leaves events that consumers fetch with Bus.Replay.
+ *
+ * Only the instance holding the producer's advisory lock relays; the others
+ * wait and take over within a second when it dies. Every instance serves
+ * Bus.Replay from the outbox. */
+#ifndef CRM_OUTBOX_H
+#define CRM_OUTBOX_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <uv.h>
+
+#include "db.h"
+
+/* Adds to b the INSERT of one event: type (e.g. "lead.converted"), the id
+ * of the record it is about, and its payload message. */
+void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
+                    const ProtobufCMessage *payload);
+
+typedef struct crm_relay crm_relay_t;
+
+/* Starts the relay of producer on a PUB socket bound to pub_endpoint. It
+ * keeps its own database session (conninfo) for the advisory lock and the
+ * reads, and wakes on NOTIFY from outbox inserts. batch: rows per round. */
+crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo,
+                           const char *producer, const char *pub_endpoint, int batch);
+
+/* Asks the relay to look at the outbox now (after a local commit). */
+void crm_relay_kick(crm_relay_t *r);
+
+/* Is this instance the active relay? */
+int crm_relay_active(const crm_relay_t *r);
+
+/* Highest sequence this relay has published (0 if none). */
+uint64_t crm_relay_published(const crm_relay_t *r);
+
+/* Stops after the round in flight; frees after the loop closes its handles. */
+void crm_relay_destroy(crm_relay_t **r_p);
+
+/* Registers Bus.Replay on srv, served from db's outbox. */
+struct crm_rpc_server;
+void crm_replay_serve(struct crm_rpc_server *srv, crm_db_t *db);
+
+#endif

@@ -1,0 +1,127 @@
+/* rpc.h: request/reply over ZeroMQ with protobuf envelopes (proto/rpc.proto).
+ *
+ * Server: a ROUTER socket. Each request frame is decoded into a Crm__Request;
+ * the method is looked up among registered proto service methods; the payload
+ * is decoded with the method's input descriptor and handed to the handler,
+ * which replies (now or later, from any callback) exactly once. Malformed,
+ * truncated, oversized and unknown-method frames get an error reply from the
+ * server itself.
+ *
+ * Client: one DEALER socket per instance of the callee. Calls are spread
+ * round-robin; a call that gets no reply within its deadline is sent again to
+ * the next instance, up to a number of attempts, then fails with UNAVAILABLE. */
+#ifndef CRM_RPC_H
+#define CRM_RPC_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "rpc.pb-c.h"
+
+/* Human name of a status: "ok", "invalid_argument", ... */
+const char *crm_status_name(Crm__Status st);
+
+/* ---- server ---------------------------------------------------------- */
+
+typedef struct crm_rpc_server crm_rpc_server_t;
+typedef struct crm_rpc_call crm_rpc_call_t;
+
+typedef void (*crm_rpc_handler)(crm_rpc_call_t *call, void *arg);
+
+/* Binds a ROUTER to endpoint (tcp:// or ipc://). max_payload is the largest
+ * request frame accepted; larger ones get INVALID_ARGUMENT. Returns NULL and
+ * logs on failure. */
+crm_rpc_server_t *crm_rpc_server_new(uv_loop_t *loop, void *zctx, const char *endpoint,
+                                     size_t max_payload);
+
+/* Registers handler for "Service.Method" of a proto service: request
+ * payloads are decoded with the method's input type, replies must be of its
+ * output type. Returns 0, or -1 if the method is not in svc. */
+int crm_rpc_server_handle(crm_rpc_server_t *srv, const ProtobufCServiceDescriptor *svc,
+                          const char *method, crm_rpc_handler handler, void *arg);
+
+/* Stops accepting requests: new ones get UNAVAILABLE. In-flight calls may
+ * still reply. */
+void crm_rpc_server_drain(crm_rpc_server_t *srv);
+
+/* How many calls have not replied yet. */
+size_t crm_rpc_server_inflight(const crm_rpc_server_t *srv);
+
+/* Closes the socket; calls still in flight are dropped unanswered. */
+void crm_rpc_server_destroy(crm_rpc_server_t **srv_p);
+
+/* The decoded request payload (of the method's input type). Owned by call. */
+const ProtobufCMessage *crm_rpc_call_request(const crm_rpc_call_t *call);
+
+/* The caller; never NULL (an empty Caller if the request had none). */
+const Crm__Caller *crm_rpc_call_caller(const crm_rpc_call_t *call);
+
+/* The method name, "Service.Method". */
+const char *crm_rpc_call_method(const crm_rpc_call_t *call);
+
+/* Replies OK with payload (of the method's output type; NULL for Empty) and
+ * frees the call. The payload stays the caller's. */
+void crm_rpc_reply(crm_rpc_call_t *call, const ProtobufCMessage *payload);
+
+/* Replies with an error and frees the call. field may be NULL. */
+void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, const char *fmt,
+                  ...) __attribute__((format(printf, 4, 5)));
+
+/* ---- client ---------------------------------------------------------- */
+
+typedef struct crm_rpc_client crm_rpc_client_t;
+
+/* The outcome of a call, valid during the callback only. payload is decoded
+ * with the reply descriptor given to crm_rpc_call, or NULL unless status is OK. */
+typedef struct {
+    Crm__Status status;
+    const char *message;
+    const char *field;
+    ProtobufCMessage *payload;
+    const uint8_t *raw;      /* the encoded payload */
+    size_t raw_len;
+} crm_rpc_result_t;
+
+typedef void (*crm_rpc_reply_cb)(void *arg, const crm_rpc_result_t *res);
+
+/* Connects to every endpoint in the comma-separated list. deadline_ms is
+ * how long one attempt waits; attempts how many instances are tried. */
+crm_rpc_client_t *crm_rpc_client_new(uv_loop_t *loop, void *zctx, const char *endpoints,
+                                     unsigned deadline_ms, unsigned attempts);
+
+/* Calls method ("Service.Method") with req on behalf of caller (NULL: the
+ * system). The reply payload is decoded with reply_desc (NULL: not decoded).
+ * cb runs exactly once, later, from the loop; also when the client is
+ * destroyed first (status UNAVAILABLE). Returns 0, or -1 if the request
+ * cannot be encoded (cb not called). */
+int crm_rpc_call(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
+                 const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                 crm_rpc_reply_cb cb, void *arg);
+
+/* The same with an already encoded request payload. */
+int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *payload, size_t len,
+                     const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                     crm_rpc_reply_cb cb, void *arg);
+
+/* Calls not yet answered. */
+size_t crm_rpc_client_pending(const crm_rpc_client_t *c);
+
+/* Fails pending calls with UNAVAILABLE, closes the sockets. Safe on NULL. */
+void crm_rpc_client_destroy(crm_rpc_client_t **c_p);
+
+/* Blocking convenience for tools and tests: runs a private loop until the
+ * reply comes. Returns the status; *reply (caller frees with
+ * protobuf_c_message_free_unpacked) is set on OK when reply_desc is given;
+ * message and field are copied into err (may be NULL) as "message [field]". */
+Crm__Status crm_rpc_call_sync(void *zctx, const char *endpoints, unsigned deadline_ms,
+                              const char *method, const ProtobufCMessage *req,
+                              const ProtobufCMessageDescriptor *reply_desc,
+                              const Crm__Caller *caller, ProtobufCMessage **reply, char **err);
+
+/* Looks up "Service.Method" among the suite's proto services: its input and
+ * output types. Returns 0, or -1 if unknown. */
+int crm_rpc_method_types(const char *method, const ProtobufCMessageDescriptor **in,
+                         const ProtobufCMessageDescriptor **out);
+
+#endif

@@ -1,0 +1,48 @@
+/* service.h: the runtime every service process shares.
+ *
+ * crm_service_new reads the configuration, applies the migrations (the
+ * common library's, then the service's), and sets up on one libuv loop: the
+ * ZeroMQ context, the PostgreSQL pool, the RPC server (with System.Ping and
+ * Bus.Replay), the outbox relay and the Redis cache. The service then adds
+ * its handlers and consumers and calls crm_service_run.
+ *
+ * SIGTERM or SIGINT: new requests are refused with UNAVAILABLE, stop hooks
+ * run (consumers stop taking events), in-flight calls and queries finish
+ * (up to CRM_STOP_TIMEOUT_MS), every handle is closed, the process exits 0. */
+#ifndef CRM_SERVICE_H
+#define CRM_SERVICE_H
+
+#include <uv.h>
+
+#include "cache.h"
+#include "config.h"
+#include "db.h"
+#include "migrate.h"
+#include "outbox.h"
+#include "rpc.h"
+
+typedef struct crm_service crm_service_t;
+
+/* Sets everything up; exits the process with status 1 after a log line if a
+ * part cannot start (bad config, database unreachable for
+ * CRM_START_TIMEOUT_MS, migration failure, endpoint in use). */
+crm_service_t *crm_service_new(const char *name, const crm_migration_t *migrations);
+
+uv_loop_t *crm_service_loop(crm_service_t *s);
+void *crm_service_zctx(crm_service_t *s);
+const crm_config_t *crm_service_config(crm_service_t *s);
+crm_db_t *crm_service_db(crm_service_t *s);
+crm_rpc_server_t *crm_service_rpc(crm_service_t *s);
+crm_cache_t *crm_service_cache(crm_service_t *s);
+/* The outbox relay; NULL when the service publishes nothing (no CRM_PUB_BIND). */
+crm_relay_t *crm_service_relay(crm_service_t *s);
+
+/* Runs fn(arg) when a stop begins, before in-flight work drains (stop
+ * consumers, timers). Hooks run in reverse order of registration. */
+void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg);
+
+/* Runs the loop until stopped; returns the exit status (0 on a clean stop).
+ * Frees s. */
+int crm_service_run(crm_service_t *s);
+
+#endif
