@@ -1,0 +1,121 @@
+/* harness.h: the integration-test harness. It starts real parts in a
+ * temporary folder: a private PostgreSQL cluster and Redis on free ports, and
+ * the suite's service processes (the binaries of this build), and kills,
+ * restarts and stops them. Everything is torn down by h_destroy (also when a
+ * test fails with h_fail, and at exit).
+ *
+ * Runs as root or not: as root, PostgreSQL runs as the `postgres` user on a
+ * folder it owns (initdb and postgres refuse root). */
+#ifndef CRM_HARNESS_H
+#define CRM_HARNESS_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct h h_t;
+typedef struct h_proc h_proc_t;
+
+/* ---- checks ---------------------------------------------------------- */
+
+/* Fails the test: prints file:line and the message, tears down, exit(1). */
+#define H_CHECK(cond, ...)                                                                         \
+    do {                                                                                           \
+        if (!(cond))                                                                               \
+            h_fail(__FILE__, __LINE__, #cond, __VA_ARGS__);                                        \
+    } while (0)
+void h_fail(const char *file, int line, const char *cond, const char *fmt, ...)
+    __attribute__((noreturn, format(printf, 4, 5)));
+
+/* Prints "name: ok" style progress lines to stdout. */
+void h_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- the environment ------------------------------------------------- */
+
+/* Makes a temporary folder for test name and starts PostgreSQL and Redis in
+ * it (each on a free port). */
+h_t *h_new(const char *name);
+
+/* Stops every process it started (SIGTERM, then SIGKILL), removes the
+ * folder (kept when CRM_KEEP_TMP=1). Safe on NULL. */
+void h_destroy(h_t **h_p);
+
+/* The temporary folder. */
+const char *h_dir(const h_t *h);
+
+/* A libpq conninfo for database db, created on first use. */
+const char *h_pg(h_t *h, const char *db);
+
+/* The Redis URL ("redis://127.0.0.1:PORT"). */
+const char *h_redis_url(const h_t *h);
+void h_redis_stop(h_t *h);   /* SIGKILL Redis */
+void h_redis_start(h_t *h);  /* starts it again on the same port */
+
+/* A fresh endpoint "tcp://127.0.0.1:PORT" on a free port; caller frees. */
+char *h_free_endpoint(void);
+
+/* Runs sql on database db and returns the result (caller PQclear()s);
+ * fails the test on an error. */
+PGresult *h_sql(h_t *h, const char *db, const char *sql);
+/* The first column of the first row as an integer. */
+int64_t h_sql_int(h_t *h, const char *db, const char *sql);
+
+/* ---- the suite ------------------------------------------------------- */
+
+/* Declares how many instances of each service the suite runs, which fixes
+ * every endpoint (RPC and PUB per instance) before any starts, so each
+ * process is told all its peers. Services: "leads", "customers", "sales",
+ * "scheduler". Each service gets database "<service>" in the cluster. */
+void h_suite(h_t *h, int leads, int customers, int sales, int scheduler);
+
+/* Comma-separated RPC / PUB endpoints of all instances of service. */
+const char *h_rpc(h_t *h, const char *service);
+const char *h_pub(h_t *h, const char *service);
+/* The RPC endpoint of one instance (0-based). */
+const char *h_rpc_of(h_t *h, const char *service, int instance);
+
+/* Extra environment for every service started after this call
+ * ("KEY=VALUE"). */
+void h_setenv(h_t *h, const char *kv);
+
+/* Starts instance i of service (binary services/<s>/crm-<s> of this build)
+ * with the suite's environment, its stderr logged to <dir>/<s>-<i>.log, and
+ * waits until it answers System.Ping (fails the test after 30 s). */
+h_proc_t *h_start(h_t *h, const char *service, int instance);
+
+/* Starts every declared instance. */
+void h_start_all(h_t *h);
+
+/* The process of a started instance, or NULL. */
+h_proc_t *h_proc(h_t *h, const char *service, int instance);
+
+/* Sends sig (SIGKILL, SIGTERM, SIGSTOP, SIGCONT) to the process. */
+void h_signal(h_proc_t *p, int sig);
+
+/* Waits for the process to exit; returns its exit status (128+signal if
+ * killed), or -1 after timeout_ms. */
+int h_wait(h_proc_t *p, int timeout_ms);
+
+/* Stops with SIGTERM and checks a clean exit (status 0: no leak reports,
+ * no sanitizer errors). Fails the test otherwise. */
+void h_stop(h_t *h, const char *service, int instance);
+
+/* SIGKILL and reap. */
+void h_kill(h_t *h, const char *service, int instance);
+
+/* pid of a started process. */
+pid_t h_pid(const h_proc_t *p);
+
+/* ---- waiting --------------------------------------------------------- */
+
+/* Polls cond(arg) every 20 ms until true or timeout_ms; returns 1 if true. */
+int h_wait_until(int (*cond)(void *arg), void *arg, int timeout_ms);
+
+/* Polls `sql` (returning one integer) until it equals want or timeout_ms;
+ * returns the last value seen. */
+int64_t h_wait_sql(h_t *h, const char *db, const char *sql, int64_t want, int timeout_ms);
+
+/* The path of a binary of this build, e.g. h_bin("tools/crmctl"). */
+const char *h_bin(const char *rel);
+
+#endif
