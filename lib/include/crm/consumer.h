@@ -9,8 +9,10 @@
  * replay over RPC (Bus.Replay). Queued events are applied in batches, one
  * transaction per batch.
  *
- * One instance per consumer and producer is active at a time (a PostgreSQL
- * advisory lock); the others stand by. */
+ * One instance per consumer and producer is active at a time (a lease: a
+ * PostgreSQL advisory lock, see lease.h); the others stand by. An event the
+ * handler's statements fail on is retried, with back-off, until it applies:
+ * the stream stops there rather than skip it (the log says which). */
 #ifndef CRM_CONSUMER_H
 #define CRM_CONSUMER_H
 
@@ -21,17 +23,30 @@
 
 typedef struct crm_consumer crm_consumer_t;
 
-/* Adds the statements that apply ev to b. Returns 0, or -1 to skip the event
- * (a type this consumer ignores; the offset still moves). The handler may
- * add events of its own to b with crm_outbox_add. */
-typedef int (*crm_consumer_apply_fn)(void *arg, const Crm__Event *ev, crm_db_batch_t *b);
+/* One batch being applied; finished by crm_consumer_done. */
+typedef struct crm_consumer_batch crm_consumer_batch_t;
+
+/* Applies events[0..n) (consecutive, in order) inside tx: the handler runs
+ * what it needs on tx (crm_db_tx_submit, reading results between batches),
+ * may write events of its own with crm_outbox_add, skips types it does not
+ * handle, and then calls crm_consumer_done exactly once. The events are
+ * valid until then. */
+typedef void (*crm_consumer_apply_fn)(void *arg, crm_db_tx_t *tx, Crm__Event *const *events,
+                                      size_t n, crm_consumer_batch_t *batch);
+
+/* Ends the handler's part: last (may be NULL; ownership taken) holds the
+ * statements to run with the commit. ok = 0 rolls back, and the same events
+ * are tried again after a pause. The consumer adds the offset move and
+ * commits. */
+void crm_consumer_done(crm_consumer_batch_t *batch, crm_db_batch_t **last, int ok);
 
 typedef struct {
     const char *name;          /* the consumer's name, e.g. "customers" */
     const char *producer;      /* the producer's name, e.g. "leads" */
     const char *pub_endpoints; /* the producer's PUB sockets, comma-separated */
     const char *rpc_endpoints; /* the producer's RPC sockets, for Bus.Replay */
-    const char *conninfo;      /* the consumer's own database */
+    const char *conninfo;      /* the consumer's own database, for the lease session */
+    crm_db_t *db;              /* the pool that runs the apply transactions */
     int batch;                 /* events per transaction (default 256) */
     unsigned rpc_deadline_ms;  /* replay call deadline (default 2000) */
     crm_consumer_apply_fn apply;

@@ -24,6 +24,10 @@
 
 #include "db.h"
 
+/* Registers the outbox's statements on db (the service's pool and any pool
+ * whose batches call crm_outbox_add or serve Bus.Replay). */
+void crm_outbox_prepare(crm_db_t *db);
+
 /* Adds to b the INSERT of one event: type (e.g. "lead.converted"), the id
  * of the record it is about, and its payload message. */
 void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
@@ -49,8 +53,14 @@ uint64_t crm_relay_published(const crm_relay_t *r);
 /* Stops after the round in flight; frees after the loop closes its handles. */
 void crm_relay_destroy(crm_relay_t **r_p);
 
-/* Registers Bus.Replay on srv, served from db's outbox. */
+/* Bus.Replay, served from the outbox of db (prepared with
+ * crm_outbox_prepare). The context must outlive the server. */
+typedef struct {
+    crm_db_t *db;
+    const char *producer;
+} crm_replay_ctx_t;
+
 struct crm_rpc_server;
-void crm_replay_serve(struct crm_rpc_server *srv, crm_db_t *db);
+void crm_replay_serve(struct crm_rpc_server *srv, crm_replay_ctx_t *ctx);
 
 #endif

@@ -1,0 +1,459 @@
+/* consumer.c: applies one producer's event stream exactly once (see
+ * consumer.h).
+ *
+ * State: `applied` is the offset committed in the database; `queued` the
+ * highest sequence accepted into the queue (queued >= applied). Live events
+ * are accepted only when they continue the queue exactly; anything else
+ * (a hole, a heartbeat ahead of us, the start) is filled from Bus.Replay. */
+#include "crm/consumer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/lease.h"
+#include "crm/log.h"
+#include "crm/rpc.h"
+#include "crm/util.h"
+#include "crm/zsock.h"
+
+#define TICK_MS 250
+#define SILENCE_MS 3000     /* ask for a replay after this long without news */
+#define RETRY_MS 500
+#define REPLAY_LIMIT 1000
+
+struct crm_consumer {
+    uv_loop_t *loop;
+    char *name, *producer;
+    crm_db_t *db;
+    crm_lease_t *lease;
+    crm_zsock_t *sub;
+    crm_rpc_client_t *rpc;
+    crm_consumer_apply_fn apply;
+    void (*after_commit)(void *arg);
+    void *arg;
+    int batch;
+    uv_timer_t tick;
+
+    int loaded;           /* applied/queued come from the database */
+    uint64_t applied, queued;
+    Crm__Event **queue;   /* events applied+1 .. queued, in order */
+    size_t nqueue, capqueue;
+
+    int loading, replaying, applying, want_replay;
+    uint64_t heard_ms;    /* last event, heartbeat or replay */
+    uint64_t retry_at_ms;
+    int closing, open_handles;
+};
+
+static void s_pump(crm_consumer_t *c);
+
+/* ---- the queue -------------------------------------------------------- */
+
+static void s_queue_push(crm_consumer_t *c, Crm__Event *ev)
+{
+    if (c->nqueue == c->capqueue) {
+        c->capqueue = c->capqueue ? c->capqueue * 2 : 256;
+        c->queue = crm_realloc(c->queue, c->capqueue * sizeof *c->queue);
+    }
+    c->queue[c->nqueue++] = ev;
+    c->queued = ev->sequence;
+}
+
+static void s_queue_drop(crm_consumer_t *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        crm__event__free_unpacked(c->queue[i], NULL);
+    memmove(c->queue, c->queue + n, (c->nqueue - n) * sizeof *c->queue);
+    c->nqueue -= n;
+}
+
+/* Forgets everything not applied; the replay fetches it again. */
+static void s_queue_reset(crm_consumer_t *c)
+{
+    s_queue_drop(c, c->nqueue);
+    c->queued = c->applied;
+}
+
+/* Takes ev if it continues the queue; frees it otherwise. Returns 1 if it
+ * was taken, 0 if it was old, -1 if it left a hole. */
+static int s_offer(crm_consumer_t *c, Crm__Event *ev)
+{
+    if (ev->sequence <= c->queued) {
+        crm__event__free_unpacked(ev, NULL);
+        return 0;
+    }
+    if (ev->sequence != c->queued + 1) {
+        crm__event__free_unpacked(ev, NULL);
+        return -1;
+    }
+    s_queue_push(c, ev);
+    return 1;
+}
+
+static void s_maybe_free(crm_consumer_t *c)
+{
+    if (!c->closing || c->loading || c->replaying || c->applying || c->open_handles)
+        return;
+    s_queue_drop(c, c->nqueue);
+    free(c->queue);
+    free(c->name);
+    free(c->producer);
+    free(c);
+}
+
+static void s_backoff(crm_consumer_t *c)
+{
+    s_queue_reset(c);
+    c->retry_at_ms = crm_mono_ms() + RETRY_MS;
+}
+
+/* ---- replay ----------------------------------------------------------- */
+
+static void s_replayed(void *arg, const crm_rpc_result_t *res)
+{
+    crm_consumer_t *c = arg;
+    c->replaying = 0;
+    if (c->closing) {
+        s_maybe_free(c);
+        return;
+    }
+    if (res->status != CRM__STATUS__OK) {
+        crm_log(CRM_WARN, "replay failed", "producer", c->producer, "status",
+                crm_status_name(res->status), "message", res->message, NULL);
+        c->retry_at_ms = crm_mono_ms() + RETRY_MS;
+        c->want_replay = 1;
+        return;
+    }
+    c->heard_ms = crm_mono_ms();
+    const Crm__ReplayReply *r = (const Crm__ReplayReply *)res->payload;
+    size_t taken = 0;
+    for (size_t i = 0; i < r->n_events; i++) {
+        uint8_t *buf = crm_malloc(crm__event__get_packed_size(r->events[i]));
+        size_t len = crm__event__pack(r->events[i], buf);
+        Crm__Event *copy = crm__event__unpack(NULL, len, buf);
+        free(buf);
+        if (copy && s_offer(c, copy) == 1)
+            taken++;
+    }
+    /* More to fetch while the producer is ahead and the last page was full
+     * of what we needed. */
+    c->want_replay = c->want_replay || (r->last_sequence > c->queued && taken > 0);
+    s_pump(c);
+}
+
+static void s_replay(crm_consumer_t *c)
+{
+    if (c->replaying || c->closing || !c->loaded)
+        return;
+    /* Keep the queue bounded: replay again once applying catches up. */
+    if (c->nqueue >= (size_t)c->batch * 8) {
+        c->want_replay = 1;
+        return;
+    }
+    c->want_replay = 0;
+    c->replaying = 1;
+    Crm__ReplayRequest req = CRM__REPLAY_REQUEST__INIT;
+    req.from_sequence = c->queued + 1;
+    req.limit = REPLAY_LIMIT;
+    crm_rpc_call(c->rpc, "Bus.Replay", &req.base, &crm__replay_reply__descriptor, NULL,
+                 s_replayed, c);
+}
+
+/* ---- apply ----------------------------------------------------------- */
+
+struct crm_consumer_batch {
+    crm_consumer_t *c;
+    crm_db_tx_t *tx;
+    Crm__Event **events; /* taken out of the queue; owned here */
+    size_t n;
+    uint64_t to;
+};
+
+static void s_batch_free(crm_consumer_batch_t *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        crm__event__free_unpacked(a->events[i], NULL);
+    free(a->events);
+    free(a);
+}
+
+/* Drops queued events the database already has (a reset while a batch was
+ * in flight can fetch them again). */
+static void s_queue_trim(crm_consumer_t *c)
+{
+    size_t old = 0;
+    while (old < c->nqueue && c->queue[old]->sequence <= c->applied)
+        old++;
+    s_queue_drop(c, old);
+    if (c->queued < c->applied)
+        c->queued = c->applied;
+}
+
+static void s_applied(void *arg, const crm_db_result_t *res)
+{
+    crm_consumer_batch_t *a = arg;
+    crm_consumer_t *c = a->c;
+    c->applying = 0;
+    if (c->closing) {
+        s_batch_free(a);
+        s_maybe_free(c);
+        return;
+    }
+    if (res->err) {
+        /* 40001 from crm_advance_offset: another instance applied these
+         * events first. Anything else: try the same events again later. */
+        crm_log(CRM_WARN, "events not applied; will retry", "consumer", c->name, "producer",
+                c->producer, "sqlstate", res->sqlstate, "error", res->message, NULL);
+        c->loaded = 0;
+        s_backoff(c);
+    } else {
+        c->applied = a->to;
+        s_queue_trim(c);
+        if (c->after_commit)
+            c->after_commit(c->arg);
+    }
+    s_batch_free(a);
+    s_pump(c);
+}
+
+void crm_consumer_done(crm_consumer_batch_t *a, crm_db_batch_t **last, int ok)
+{
+    crm_consumer_t *c = a->c;
+    if (!ok || c->closing) {
+        crm_db_batch_destroy(last);
+        crm_db_tx_rollback(a->tx);
+        c->applying = 0;
+        s_batch_free(a);
+        if (c->closing) {
+            s_maybe_free(c);
+            return;
+        }
+        crm_log(CRM_WARN, "event handler failed; will retry", "consumer", c->name, NULL);
+        s_backoff(c);
+        return;
+    }
+    crm_db_batch_t *b = last && *last ? *last : crm_db_batch_new();
+    if (last)
+        *last = NULL;
+    char from[24], to[24];
+    snprintf(from, sizeof from, "%llu", (unsigned long long)c->applied);
+    snprintf(to, sizeof to, "%llu", (unsigned long long)a->to);
+    const char *params[] = {c->name, c->producer, from, to};
+    crm_db_batch_add(b, "SELECT crm_advance_offset($1, $2, $3::bigint, $4::bigint)", 4, params);
+    crm_db_tx_commit(a->tx, &b, s_applied, a);
+}
+
+static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+{
+    crm_consumer_batch_t *a = arg;
+    crm_consumer_t *c = a->c;
+    if (!tx || c->closing) {
+        if (tx)
+            crm_db_tx_rollback(tx);
+        c->applying = 0;
+        s_batch_free(a);
+        if (c->closing)
+            s_maybe_free(c);
+        else
+            s_backoff(c);
+        return;
+    }
+    a->tx = tx;
+    c->apply(c->arg, tx, a->events, a->n, a);
+}
+
+static void s_apply(crm_consumer_t *c)
+{
+    if (c->applying || c->closing || c->nqueue == 0 || !crm_lease_held(c->lease))
+        return;
+    s_queue_trim(c);
+    if (c->nqueue == 0)
+        return;
+    if (c->queue[0]->sequence != c->applied + 1) {
+        s_queue_reset(c);
+        c->want_replay = 1;
+        return;
+    }
+    crm_consumer_batch_t *a = crm_calloc(1, sizeof *a);
+    a->c = c;
+    a->n = c->nqueue < (size_t)c->batch ? c->nqueue : (size_t)c->batch;
+    a->events = crm_malloc(a->n * sizeof *a->events);
+    memcpy(a->events, c->queue, a->n * sizeof *a->events);
+    memmove(c->queue, c->queue + a->n, (c->nqueue - a->n) * sizeof *c->queue);
+    c->nqueue -= a->n;
+    a->to = a->events[a->n - 1]->sequence;
+    c->applying = 1;
+    crm_db_begin(c->db, s_began, a);
+}
+
+/* ---- the offset ------------------------------------------------------- */
+
+static void s_loaded(void *arg, const crm_db_result_t *res)
+{
+    crm_consumer_t *c = arg;
+    c->loading = 0;
+    if (c->closing) {
+        s_maybe_free(c);
+        return;
+    }
+    if (res->err) {
+        c->retry_at_ms = crm_mono_ms() + RETRY_MS;
+        return;
+    }
+    c->applied = (uint64_t)crm_db_get_i64(res->results[0], 0, 0);
+    s_queue_reset(c);
+    c->loaded = 1;
+    crm_log(CRM_INFO, "consuming", "consumer", c->name, "producer", c->producer, NULL);
+    c->want_replay = 1;
+    s_pump(c);
+}
+
+static void s_load(crm_consumer_t *c)
+{
+    if (c->loading || c->loaded || c->closing || !crm_lease_held(c->lease))
+        return;
+    c->loading = 1;
+    const char *params[] = {c->name, c->producer};
+    crm_db_exec(c->db,
+                "SELECT COALESCE((SELECT last_seq FROM crm_consumer_offsets"
+                " WHERE consumer = $1 AND producer = $2), 0)",
+                2, params, s_loaded, c);
+}
+
+/* Does whatever is due: load the offset, apply, fetch what is missing. */
+static void s_pump(crm_consumer_t *c)
+{
+    if (c->closing)
+        return;
+    if (!crm_lease_held(c->lease)) {
+        c->loaded = 0;
+        return;
+    }
+    if (crm_mono_ms() < c->retry_at_ms)
+        return;
+    if (!c->loaded) {
+        s_load(c);
+        return;
+    }
+    s_apply(c);
+    if (c->want_replay)
+        s_replay(c);
+}
+
+/* ---- the bus ---------------------------------------------------------- */
+
+static void s_received(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
+{
+    crm_consumer_t *c = arg;
+    if (msg->nparts != 2 || !c->loaded)
+        return;
+    size_t tlen = zmq_msg_size(&msg->parts[0]);
+    const uint8_t *data = zmq_msg_data(&msg->parts[1]);
+    size_t len = zmq_msg_size(&msg->parts[1]);
+    c->heard_ms = crm_mono_ms();
+    if (tlen == 10 && memcmp(zmq_msg_data(&msg->parts[0]), "_heartbeat", 10) == 0) {
+        Crm__Heartbeat *hb = crm__heartbeat__unpack(NULL, len, data);
+        if (hb && hb->last_sequence > c->queued)
+            c->want_replay = 1;
+        crm__heartbeat__free_unpacked(hb, NULL);
+    } else {
+        Crm__Event *ev = crm__event__unpack(NULL, len, data);
+        if (!ev) {
+            crm_log(CRM_WARN, "undecodable event dropped", "producer", c->producer, NULL);
+            return;
+        }
+        if (c->replaying || s_offer(c, ev) < 0) {
+            if (c->replaying)
+                crm__event__free_unpacked(ev, NULL);
+            c->want_replay = 1;
+        }
+    }
+    s_pump(c);
+}
+
+static void s_tick(uv_timer_t *t)
+{
+    crm_consumer_t *c = t->data;
+    if (c->loaded && crm_mono_ms() - c->heard_ms > SILENCE_MS) {
+        c->heard_ms = crm_mono_ms();
+        c->want_replay = 1;
+    }
+    s_pump(c);
+}
+
+static void s_lease_changed(void *arg, int held)
+{
+    crm_consumer_t *c = arg;
+    if (!held) {
+        c->loaded = 0;
+        s_queue_reset(c);
+    }
+    s_pump(c);
+}
+
+static void s_handle_closed(uv_handle_t *h)
+{
+    crm_consumer_t *c = h->data;
+    c->open_handles--;
+    s_maybe_free(c);
+}
+
+crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer_opts_t *o)
+{
+    crm_zsock_t *sub = crm_zsock_new(loop, zctx, ZMQ_SUB);
+    if (!sub)
+        return NULL;
+    void *raw = crm_zsock_raw(sub);
+    int hwm = 1000000;
+    zmq_setsockopt(raw, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(raw, ZMQ_SUBSCRIBE, "", 0);
+    char **eps;
+    size_t n = crm_split_csv(o->pub_endpoints, &eps);
+    for (size_t i = 0; i < n; i++)
+        if (zmq_connect(raw, eps[i]) != 0)
+            crm_log(CRM_ERROR, "cannot connect to events", "endpoint", eps[i], NULL);
+    crm_strv_free(eps, n);
+
+    crm_consumer_t *c = crm_calloc(1, sizeof *c);
+    c->loop = loop;
+    c->name = crm_strdup(o->name);
+    c->producer = crm_strdup(o->producer);
+    c->db = o->db;
+    c->sub = sub;
+    c->apply = o->apply;
+    c->arg = o->arg;
+    c->after_commit = o->after_commit;
+    c->batch = o->batch > 0 ? o->batch : 256;
+    c->rpc = crm_rpc_client_new(loop, zctx, o->rpc_endpoints,
+                                o->rpc_deadline_ms ? o->rpc_deadline_ms : 2000, 2);
+    char *lease = crm_sprintf("consumer:%s:%s", o->name, o->producer);
+    c->lease = crm_lease_new(loop, o->conninfo, lease, s_lease_changed, c);
+    free(lease);
+    c->heard_ms = crm_mono_ms();
+    uv_timer_init(loop, &c->tick);
+    c->tick.data = c;
+    c->open_handles = 1;
+    uv_timer_start(&c->tick, s_tick, TICK_MS, TICK_MS);
+    crm_zsock_start(sub, s_received, c);
+    return c;
+}
+
+uint64_t crm_consumer_applied(const crm_consumer_t *c)
+{
+    return c->applied;
+}
+
+void crm_consumer_destroy(crm_consumer_t **c_p)
+{
+    crm_consumer_t *c = c_p ? *c_p : NULL;
+    if (!c)
+        return;
+    *c_p = NULL;
+    c->closing = 1;
+    crm_zsock_destroy(&c->sub);
+    crm_rpc_client_destroy(&c->rpc); /* a pending replay calls back: closing */
+    crm_lease_destroy(&c->lease);
+    uv_timer_stop(&c->tick);
+    uv_close((uv_handle_t *)&c->tick, s_handle_closed);
+}

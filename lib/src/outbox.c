@@ -1,0 +1,358 @@
+/* outbox.c: events written with their change, the relay that publishes them
+ * in commit-safe order, and Bus.Replay (see outbox.h). */
+#include "crm/outbox.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bus.pb-c.h"
+#include "crm/lease.h"
+#include "crm/log.h"
+#include "crm/rpc.h"
+#include "crm/util.h"
+#include "crm/zsock.h"
+
+#define RELAY_SAFETY_MS 500   /* look at the outbox at least this often */
+#define RELAY_HEARTBEAT_MS 1000
+#define RELAY_WAIT_MS 1       /* retry while rows wait for older transactions */
+#define REPLAY_MAX 1000
+
+/* ---- writing ---------------------------------------------------------- */
+
+/* The columns both the relay and Replay read, in this order. */
+#define EVENT_COLUMNS                                                                              \
+    "seq, event_id::text, type, aggregate_id, payload,"                                            \
+    " (extract(epoch FROM occurred_at) * 1000000)::bigint"
+
+
+void crm_outbox_prepare(crm_db_t *db)
+{
+    crm_db_prepare(db, "crm_outbox_insert",
+                   "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
+                   " VALUES ($1, $2, $3, $4::bytea)");
+    crm_db_prepare(db, "crm_replay",
+                   "SELECT " EVENT_COLUMNS " FROM crm_outbox WHERE seq >= $1::bigint"
+                   " ORDER BY seq LIMIT $2::int");
+    crm_db_prepare(db, "crm_replay_last", "SELECT last_seq FROM crm_outbox_relay WHERE id = 1");
+}
+
+void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
+                    const ProtobufCMessage *payload)
+{
+    char id[37];
+    crm_uuid(id);
+    size_t len = protobuf_c_message_get_packed_size(payload);
+    uint8_t *buf = crm_malloc(len);
+    protobuf_c_message_pack(payload, buf);
+    char *hex = crm_db_bytea_hex(buf, len);
+    const char *params[] = {id, type, aggregate_id ? aggregate_id : "", hex};
+    crm_db_batch_add(b, "crm_outbox_insert", 4, params);
+    free(hex);
+    free(buf);
+}
+
+
+/* Builds an Event from row i of r (columns EVENT_COLUMNS). The strings and
+ * payload point into r or into *payload_buf (caller frees). */
+static void s_event_from_row(const PGresult *r, int i, const char *producer, Crm__Event *ev,
+                             uint8_t **payload_buf)
+{
+    crm__event__init(ev);
+    ev->sequence = (uint64_t)crm_db_get_i64(r, i, 0);
+    ev->event_id = (char *)crm_db_get(r, i, 1);
+    ev->type = (char *)crm_db_get(r, i, 2);
+    ev->aggregate_id = (char *)crm_db_get(r, i, 3);
+    size_t len = 0;
+    *payload_buf = crm_db_get_bytea(r, i, 4, &len);
+    ev->payload.data = *payload_buf;
+    ev->payload.len = len;
+    ev->occurred_at_us = crm_db_get_i64(r, i, 5);
+    ev->producer = (char *)producer;
+}
+
+/* ---- the relay -------------------------------------------------------- */
+
+struct crm_relay {
+    uv_loop_t *loop;
+    crm_lease_t *lease;
+    crm_zsock_t *pub;
+    char *producer;
+    char batch[16];
+    uv_timer_t timer;      /* safety poll and heartbeat */
+    uv_timer_t again;      /* the next round, soon */
+    uint64_t published;    /* highest sequence published */
+    uint64_t last_heartbeat_ms;
+    int running;           /* a round is in flight */
+    int wanted;            /* a round was asked for while one ran */
+    int closing;
+    int open_handles;
+};
+
+static void s_round(crm_relay_t *r);
+
+static void s_publish(crm_relay_t *r, const PGresult *rows)
+{
+    int n = PQntuples(rows);
+    for (int i = 0; i < n; i++) {
+        Crm__Event ev;
+        uint8_t *payload = NULL;
+        s_event_from_row(rows, i, r->producer, &ev, &payload);
+        size_t len = crm__event__get_packed_size(&ev);
+        uint8_t *buf = crm_malloc(len);
+        crm__event__pack(&ev, buf);
+        const void *data[] = {ev.type, buf};
+        size_t lens[] = {strlen(ev.type), len};
+        if (crm_zsock_send(r->pub, data, lens, 2) != 0)
+            crm_log(CRM_WARN, "event not sent; consumers will replay it", "type", ev.type, NULL);
+        if (ev.sequence > r->published)
+            r->published = ev.sequence;
+        free(buf);
+        free(payload);
+    }
+}
+
+static void s_heartbeat(crm_relay_t *r)
+{
+    Crm__Heartbeat hb = CRM__HEARTBEAT__INIT;
+    hb.producer = r->producer;
+    hb.last_sequence = r->published;
+    uint8_t buf[256];
+    size_t len = crm__heartbeat__pack(&hb, buf);
+    const void *data[] = {"_heartbeat", buf};
+    size_t lens[] = {10, len};
+    crm_zsock_send(r->pub, data, lens, 2);
+    r->last_heartbeat_ms = crm_mono_ms();
+}
+
+static void s_maybe_free(crm_relay_t *r)
+{
+    if (r->closing && !r->running && r->open_handles == 0) {
+        free(r->producer);
+        free(r);
+    }
+}
+
+static void s_round_done(void *arg, const crm_db_result_t *res)
+{
+    crm_relay_t *r = arg;
+    r->running = 0;
+    if (r->closing) {
+        s_maybe_free(r);
+        return;
+    }
+    if (res->err) {
+        crm_log(CRM_WARN, "relay round failed", "error", res->message, NULL);
+        uv_timer_start(&r->again, (uv_timer_cb)s_round, 100, 0);
+        return;
+    }
+    /* results: [0] the relay row lock with the last sequence before this
+     * round, [1] the events numbered this round, [2] whether rows wait. */
+    uint64_t before = (uint64_t)crm_db_get_i64(res->results[0], 0, 0);
+    if (before > r->published)
+        r->published = before; /* numbered by an earlier relay, never sent: replayed */
+    const PGresult *rows = res->results[1];
+    int n = PQntuples(rows);
+    s_publish(r, rows);
+    int waiting = crm_db_get_bool(res->results[2], 0, 0);
+    if (n >= atoi(r->batch) || r->wanted) {
+        r->wanted = 0;
+        s_round(r);
+    } else if (waiting) {
+        uv_timer_start(&r->again, (uv_timer_cb)s_round, RELAY_WAIT_MS, 0);
+    }
+}
+
+static void s_round(crm_relay_t *r)
+{
+    if (r->closing || !crm_lease_held(r->lease))
+        return;
+    if (r->running) {
+        r->wanted = 1;
+        return;
+    }
+    r->running = 1;
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "crm_relay_lock", 0, NULL);
+    const char *params[] = {r->batch};
+    crm_db_batch_add(b, "crm_relay_take", 1, params);
+    crm_db_batch_add(b, "crm_relay_waiting", 0, NULL);
+    crm_db_submit(crm_lease_db(r->lease), &b, s_round_done, r);
+}
+
+static void s_tick(uv_timer_t *t)
+{
+    crm_relay_t *r = t->data;
+    if (!crm_lease_held(r->lease))
+        return;
+    s_round(r);
+    if (crm_mono_ms() - r->last_heartbeat_ms >= RELAY_HEARTBEAT_MS)
+        s_heartbeat(r);
+}
+
+static void s_notified(void *arg, const char *channel, const char *payload)
+{
+    s_round(arg);
+}
+
+static void s_lease_changed(void *arg, int held)
+{
+    crm_relay_t *r = arg;
+    if (held) {
+        crm_log(CRM_INFO, "relay active", "producer", r->producer, NULL);
+        s_round(r);
+    }
+}
+
+static void s_handle_closed(uv_handle_t *h)
+{
+    crm_relay_t *r = h->data;
+    r->open_handles--;
+    s_maybe_free(r);
+}
+
+crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo,
+                           const char *producer, const char *pub_endpoint, int batch)
+{
+    crm_zsock_t *pub = crm_zsock_new(loop, zctx, ZMQ_PUB);
+    if (!pub)
+        return NULL;
+    int hwm = 1000000;
+    zmq_setsockopt(crm_zsock_raw(pub), ZMQ_SNDHWM, &hwm, sizeof hwm);
+    if (zmq_bind(crm_zsock_raw(pub), pub_endpoint) != 0) {
+        crm_log(CRM_ERROR, "cannot bind the event endpoint", "endpoint", pub_endpoint, "error",
+                zmq_strerror(zmq_errno()), NULL);
+        crm_zsock_destroy(&pub);
+        return NULL;
+    }
+    crm_relay_t *r = crm_calloc(1, sizeof *r);
+    r->loop = loop;
+    r->pub = pub;
+    r->producer = crm_strdup(producer);
+    snprintf(r->batch, sizeof r->batch, "%d", batch > 0 ? batch : 1000);
+    char *name = crm_sprintf("relay:%s", producer);
+    r->lease = crm_lease_new(loop, conninfo, name, s_lease_changed, r);
+    free(name);
+    crm_db_t *db = crm_lease_db(r->lease);
+    crm_db_prepare(db, "crm_relay_lock",
+                   "SELECT last_seq FROM crm_outbox_relay WHERE id = 1 FOR UPDATE");
+    /* Runs after the lock above, so its snapshot sees every sequence any
+     * earlier relay committed. Takes only rows whose transaction is older
+     * than every transaction still running: nothing can commit before them
+     * any more. */
+    crm_db_prepare(db, "crm_relay_take",
+                   "WITH todo AS ("
+                   "  SELECT id, row_number() OVER (ORDER BY id) AS rn FROM crm_outbox"
+                   "  WHERE seq IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+                   "  ORDER BY id LIMIT $1::int),"
+                   " base AS (SELECT last_seq FROM crm_outbox_relay WHERE id = 1),"
+                   " upd AS (UPDATE crm_outbox o SET seq = base.last_seq + todo.rn,"
+                   "           published_at = now() FROM todo, base WHERE o.id = todo.id"
+                   "         RETURNING o.*),"
+                   " moved AS (UPDATE crm_outbox_relay SET last_seq = last_seq +"
+                   "           (SELECT count(*) FROM todo) WHERE id = 1)"
+                   " SELECT " EVENT_COLUMNS " FROM upd ORDER BY seq");
+    crm_db_prepare(db, "crm_relay_waiting",
+                   "SELECT EXISTS (SELECT 1 FROM crm_outbox WHERE seq IS NULL)");
+    crm_db_listen(db, "crm_outbox", s_notified, r);
+    uv_timer_init(loop, &r->timer);
+    uv_timer_init(loop, &r->again);
+    r->timer.data = r->again.data = r;
+    r->open_handles = 2;
+    uv_timer_start(&r->timer, s_tick, RELAY_SAFETY_MS / 5, RELAY_SAFETY_MS / 5);
+    return r;
+}
+
+void crm_relay_kick(crm_relay_t *r)
+{
+    if (r)
+        s_round(r);
+}
+
+int crm_relay_active(const crm_relay_t *r)
+{
+    return r && crm_lease_held(r->lease);
+}
+
+uint64_t crm_relay_published(const crm_relay_t *r)
+{
+    return r ? r->published : 0;
+}
+
+void crm_relay_destroy(crm_relay_t **r_p)
+{
+    crm_relay_t *r = r_p ? *r_p : NULL;
+    if (!r)
+        return;
+    *r_p = NULL;
+    r->closing = 1;
+    crm_zsock_destroy(&r->pub);
+    crm_lease_destroy(&r->lease);
+    uv_timer_stop(&r->timer);
+    uv_timer_stop(&r->again);
+    uv_close((uv_handle_t *)&r->timer, s_handle_closed);
+    uv_close((uv_handle_t *)&r->again, s_handle_closed);
+}
+
+/* ---- Bus.Replay ------------------------------------------------------- */
+
+typedef struct {
+    crm_rpc_call_t *call;
+    const char *producer;
+} replay_t;
+
+static void s_replay_done(void *arg, const crm_db_result_t *res)
+{
+    replay_t *rp = arg;
+    if (res->err) {
+        crm_rpc_fail(rp->call, res->status, NULL, "replay failed: %s", res->message);
+    } else {
+        const PGresult *rows = res->results[0];
+        int n = PQntuples(rows);
+        Crm__ReplayReply reply = CRM__REPLAY_REPLY__INIT;
+        Crm__Event *evs = crm_calloc((size_t)n, sizeof *evs);
+        Crm__Event **ptrs = crm_calloc((size_t)n, sizeof *ptrs);
+        uint8_t **bufs = crm_calloc((size_t)n, sizeof *bufs);
+        for (int i = 0; i < n; i++) {
+            s_event_from_row(rows, i, rp->producer, &evs[i], &bufs[i]);
+            ptrs[i] = &evs[i];
+        }
+        reply.n_events = (size_t)n;
+        reply.events = ptrs;
+        reply.last_sequence = (uint64_t)crm_db_get_i64(res->results[1], 0, 0);
+        crm_rpc_reply(rp->call, &reply.base);
+        for (int i = 0; i < n; i++)
+            free(bufs[i]);
+        free(bufs);
+        free(ptrs);
+        free(evs);
+    }
+    free(rp);
+}
+
+static void s_replay(crm_rpc_call_t *call, void *arg)
+{
+    crm_replay_ctx_t *ctx = arg;
+    const Crm__ReplayRequest *req = (const Crm__ReplayRequest *)crm_rpc_call_request(call);
+    if (req->from_sequence < 1) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "from_sequence", "must be at least 1");
+        return;
+    }
+    unsigned limit = req->limit == 0 || req->limit > REPLAY_MAX ? REPLAY_MAX : req->limit;
+    char from[24], lim[16];
+    snprintf(from, sizeof from, "%llu", (unsigned long long)req->from_sequence);
+    snprintf(lim, sizeof lim, "%u", limit);
+    replay_t *rp = crm_calloc(1, sizeof *rp);
+    rp->call = call;
+    rp->producer = ctx->producer;
+    crm_db_batch_t *b = crm_db_batch_new();
+    const char *params[] = {from, lim};
+    crm_db_batch_add(b, "crm_replay", 2, params);
+    crm_db_batch_add(b, "crm_replay_last", 0, NULL);
+    crm_db_submit(ctx->db, &b, s_replay_done, rp);
+}
+
+void crm_replay_serve(crm_rpc_server_t *srv, crm_replay_ctx_t *ctx)
+{
+    crm_rpc_server_handle(srv, &crm__bus__descriptor, "Replay", s_replay, ctx);
+}

@@ -1,0 +1,223 @@
+/* service.c: the runtime every service process shares (see service.h). */
+#include "crm/service.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "crm/log.h"
+#include "crm/util.h"
+
+#define MAX_HOOKS 16
+#define DRAIN_POLL_MS 10
+
+struct crm_service {
+    crm_config_t cfg;
+    uv_loop_t loop;
+    void *zctx;
+    crm_db_t *db;
+    crm_rpc_server_t *rpc;
+    crm_relay_t *relay;
+    crm_cache_t *cache;
+    crm_replay_ctx_t replay;
+    uv_signal_t sigterm, sigint;
+    uv_timer_t drain;
+    struct {
+        void (*fn)(void *);
+        void *arg;
+    } hooks[MAX_HOOKS];
+    int nhooks;
+    int stopping;
+    uint64_t stop_deadline_ms;
+};
+
+static void s_ping(crm_rpc_call_t *call, void *arg)
+{
+    crm_service_t *s = arg;
+    Crm__PingReply reply = CRM__PING_REPLY__INIT;
+    reply.service = (char *)s->cfg.service;
+    reply.instance = (char *)s->cfg.instance;
+    reply.now_us = crm_now_us();
+    crm_rpc_reply(call, &reply.base);
+}
+
+/* Applies the common and the service's migrations, waiting for the
+ * database to come up for at most CRM_START_TIMEOUT_MS. */
+static void s_migrate(crm_service_t *s, const crm_migration_t *migrations)
+{
+    int64_t timeout = crm_env_int("CRM_START_TIMEOUT_MS", 30000, 0, 3600000);
+    uint64_t until = crm_mono_ms() + (uint64_t)timeout;
+    for (;;) {
+        PGconn *probe = PQconnectdb(s->cfg.db_url);
+        int up = PQstatus(probe) == CONNECTION_OK;
+        PQfinish(probe);
+        if (up)
+            break;
+        if (crm_mono_ms() >= until) {
+            crm_log(CRM_ERROR, "database unreachable", "timeout_ms", "CRM_START_TIMEOUT_MS",
+                    NULL);
+            exit(1);
+        }
+        struct timespec ts = {0, 200 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    if (crm_migrate(s->cfg.db_url, "crm", crm_migrations_common) < 0 ||
+        (migrations && crm_migrate(s->cfg.db_url, s->cfg.service, migrations) < 0))
+        exit(1);
+}
+
+static void s_close_walk(uv_handle_t *h, void *arg)
+{
+    if (!uv_is_closing(h))
+        uv_close(h, NULL);
+}
+
+/* Everything in flight has finished (or the deadline passed): close all. */
+static void s_teardown(crm_service_t *s)
+{
+    crm_relay_destroy(&s->relay);
+    crm_cache_destroy(&s->cache);
+    crm_rpc_server_destroy(&s->rpc);
+    crm_db_destroy(&s->db);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+    uv_close((uv_handle_t *)&s->drain, NULL);
+}
+
+static void s_drain_tick(uv_timer_t *t)
+{
+    crm_service_t *s = t->data;
+    size_t calls = crm_rpc_server_inflight(s->rpc);
+    size_t queries = crm_db_pending(s->db);
+    if ((calls == 0 && queries == 0) || crm_mono_ms() >= s->stop_deadline_ms) {
+        if (calls || queries)
+            crm_logf(CRM_WARN, "stop deadline passed with %zu calls and %zu queries in flight",
+                     calls, queries);
+        uv_timer_stop(t);
+        s_teardown(s);
+    }
+}
+
+static void s_on_signal(uv_signal_t *h, int signum)
+{
+    crm_service_t *s = h->data;
+    if (s->stopping)
+        return;
+    s->stopping = 1;
+    crm_log(CRM_INFO, "stopping", "signal", signum == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
+    crm_rpc_server_drain(s->rpc);
+    for (int i = s->nhooks - 1; i >= 0; i--)
+        s->hooks[i].fn(s->hooks[i].arg);
+    s->stop_deadline_ms =
+        crm_mono_ms() + (uint64_t)crm_env_int("CRM_STOP_TIMEOUT_MS", 10000, 0, 600000);
+    uv_timer_start(&s->drain, s_drain_tick, 0, DRAIN_POLL_MS);
+}
+
+crm_service_t *crm_service_new(const char *name, const crm_migration_t *migrations)
+{
+    crm_log_init(name, CRM_INFO);
+    signal(SIGPIPE, SIG_IGN);
+    crm_service_t *s = crm_calloc(1, sizeof *s);
+    crm_config_load(&s->cfg, name);
+    setenv("TZ", s->cfg.tz, 1);
+    tzset();
+    s_migrate(s, migrations);
+
+    uv_loop_init(&s->loop);
+    s->zctx = zmq_ctx_new();
+    s->db = crm_db_new(&s->loop, s->cfg.db_url, s->cfg.db_pool);
+    crm_outbox_prepare(s->db);
+    s->rpc = crm_rpc_server_new(&s->loop, s->zctx, s->cfg.rpc_bind, (size_t)s->cfg.max_payload);
+    if (!s->rpc)
+        exit(1);
+    crm_rpc_server_handle(s->rpc, &crm__system__descriptor, "Ping", s_ping, s);
+    s->replay.db = s->db;
+    s->replay.producer = s->cfg.service;
+    crm_replay_serve(s->rpc, &s->replay);
+    if (s->cfg.pub_bind) {
+        s->relay = crm_relay_new(&s->loop, s->zctx, s->cfg.db_url, name, s->cfg.pub_bind,
+                                 s->cfg.relay_batch);
+        if (!s->relay)
+            exit(1);
+    }
+    s->cache = crm_cache_new(&s->loop, s->cfg.redis_url, 50);
+
+    uv_signal_init(&s->loop, &s->sigterm);
+    uv_signal_init(&s->loop, &s->sigint);
+    uv_timer_init(&s->loop, &s->drain);
+    s->sigterm.data = s->sigint.data = s->drain.data = s;
+    uv_signal_start(&s->sigterm, s_on_signal, SIGTERM);
+    uv_signal_start(&s->sigint, s_on_signal, SIGINT);
+    crm_log(CRM_INFO, "started", "instance", s->cfg.instance, "rpc", s->cfg.rpc_bind, "pub",
+            s->cfg.pub_bind ? s->cfg.pub_bind : "", NULL);
+    return s;
+}
+
+uv_loop_t *crm_service_loop(crm_service_t *s)
+{
+    return &s->loop;
+}
+
+void *crm_service_zctx(crm_service_t *s)
+{
+    return s->zctx;
+}
+
+const crm_config_t *crm_service_config(crm_service_t *s)
+{
+    return &s->cfg;
+}
+
+crm_db_t *crm_service_db(crm_service_t *s)
+{
+    return s->db;
+}
+
+crm_rpc_server_t *crm_service_rpc(crm_service_t *s)
+{
+    return s->rpc;
+}
+
+crm_cache_t *crm_service_cache(crm_service_t *s)
+{
+    return s->cache;
+}
+
+crm_relay_t *crm_service_relay(crm_service_t *s)
+{
+    return s->relay;
+}
+
+void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg)
+{
+    if (s->nhooks == MAX_HOOKS) {
+        crm_log(CRM_ERROR, "too many stop hooks", NULL);
+        abort();
+    }
+    s->hooks[s->nhooks].fn = fn;
+    s->hooks[s->nhooks].arg = arg;
+    s->nhooks++;
+}
+
+int crm_service_run(crm_service_t *s)
+{
+    uv_run(&s->loop, UV_RUN_DEFAULT);
+    int rc = 0;
+    if (uv_loop_close(&s->loop) != 0) {
+        /* A module left a handle open: close it so the process can end, and
+         * say so (a clean stop closes everything itself). */
+        crm_log(CRM_ERROR, "handles left open at stop", NULL);
+        uv_walk(&s->loop, s_close_walk, NULL);
+        uv_run(&s->loop, UV_RUN_DEFAULT);
+        uv_loop_close(&s->loop);
+        rc = 1;
+    }
+    zmq_ctx_term(s->zctx);
+    crm_log(CRM_INFO, "stopped", NULL);
+    free(s);
+    return rc;
+}
