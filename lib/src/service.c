@@ -192,6 +192,25 @@ crm_relay_t *crm_service_relay(crm_service_t *s)
     return s->relay;
 }
 
+void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res)
+{
+    switch (res->status) {
+    case CRM__STATUS__INVALID_ARGUMENT:
+    case CRM__STATUS__ALREADY_EXISTS:
+    case CRM__STATUS__FAILED_PRECONDITION:
+        crm_rpc_fail(call, res->status, res->constraint[0] ? res->constraint : NULL, "%s",
+                     res->message);
+        return;
+    case CRM__STATUS__UNAVAILABLE:
+        crm_rpc_fail(call, res->status, NULL, "the database is unavailable; retry");
+        return;
+    default:
+        crm_log(CRM_ERROR, "database error", "method", crm_rpc_call_method(call), "sqlstate",
+                res->sqlstate, "error", res->message, NULL);
+        crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "internal error");
+    }
+}
+
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg)
 {
     if (s->nhooks == MAX_HOOKS) {

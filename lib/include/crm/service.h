@@ -41,6 +41,11 @@ crm_relay_t *crm_service_relay(crm_service_t *s);
  * consumers, timers). Hooks run in reverse order of registration. */
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg);
 
+/* Answers call with the RPC status a failed batch maps to, and a message fit
+ * for a caller: the server's text for constraint and check failures, a
+ * generic one (with the detail logged) for anything internal. */
+void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res);
+
 /* Runs the loop until stopped; returns the exit status (0 on a clean stop).
  * Frees s. */
 int crm_service_run(crm_service_t *s);
