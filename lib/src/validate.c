@@ -82,7 +82,7 @@ int crm_phone_landline(const char *in, char *out, size_t cap)
         for (const char *p = e; *p; p++)
             if (!isdigit((unsigned char)*p))
                 return -1;
-        snprintf(ext, sizeof ext, "%s", e);
+        snprintf(ext, sizeof ext, "%.6s", e);
         *cut = 0;
     }
     char buf[32], with0[34];
@@ -105,10 +105,10 @@ int crm_phone_landline(const char *in, char *out, size_t cap)
         /* "0571-1234567-801" typed with dashes: find the last dash in the input. */
         const char *dash = strrchr(main_part, '-');
         size_t tail = dash ? strspn(dash + 1, "0123456789") : 0;
-        if (!dash || ext[0] || tail == 0 || tail != strlen(dash + 1) || num - tail < 7 ||
+        if (!dash || ext[0] || tail == 0 || tail > 6 || tail != strlen(dash + 1) || num - tail < 7 ||
             num - tail > 8)
             return -1;
-        snprintf(ext, sizeof ext, "%s", dash + 1);
+        snprintf(ext, sizeof ext, "%.6s", dash + 1);
         num -= tail;
     }
     if (ext[0])

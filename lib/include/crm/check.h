@@ -1,0 +1,29 @@
+/* check.h: request checks that answer the call themselves. Each returns 1
+ * when the value is fine; otherwise it fails the call with
+ * INVALID_ARGUMENT, the field's name and why, and returns 0: the handler
+ * just returns. */
+#ifndef CRM_CHECK_H
+#define CRM_CHECK_H
+
+#include <stdint.h>
+
+#include "rpc.h"
+
+/* Valid UTF-8 of at most max characters; not empty if required. */
+int crm_check_text(crm_rpc_call_t *call, const char *field, const char *value, long max,
+                   int required);
+
+/* An id: at least 1. */
+int crm_check_id(crm_rpc_call_t *call, const char *field, int64_t id);
+
+/* An optional e-mail address (empty is fine). */
+int crm_check_email(crm_rpc_call_t *call, const char *field, const char *value);
+
+/* An optional mobile number, normalised into out (empty stays empty). */
+int crm_check_mobile(crm_rpc_call_t *call, const char *field, const char *value, char out[12]);
+
+/* An optional landline, normalised into out (cap >= 24; empty stays empty). */
+int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *value, char *out,
+                       size_t cap);
+
+#endif

@@ -1,0 +1,73 @@
+/* check.c: request checks that answer the call themselves (see check.h). */
+#include "crm/check.h"
+
+#include <string.h>
+
+#include "crm/validate.h"
+
+int crm_check_text(crm_rpc_call_t *call, const char *field, const char *value, long max,
+                   int required)
+{
+    long n = crm_utf8_len(value ? value : "");
+    if (n < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s is not valid UTF-8", field);
+        return 0;
+    }
+    if (required && n == 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s is required", field);
+        return 0;
+    }
+    if (n > max) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
+                     "%s is longer than %ld characters", field, max);
+        return 0;
+    }
+    return 1;
+}
+
+int crm_check_id(crm_rpc_call_t *call, const char *field, int64_t id)
+{
+    if (id < 1) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s must be a positive id",
+                     field);
+        return 0;
+    }
+    return 1;
+}
+
+int crm_check_email(crm_rpc_call_t *call, const char *field, const char *value)
+{
+    if (value && *value && !crm_email_valid(value)) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
+                     "%s is not an e-mail address", field);
+        return 0;
+    }
+    return 1;
+}
+
+int crm_check_mobile(crm_rpc_call_t *call, const char *field, const char *value, char out[12])
+{
+    out[0] = 0;
+    if (!value || !*value)
+        return 1;
+    if (crm_phone_mobile(value, out) != 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
+                     "%s is not a mainland mobile number (11 digits, 13x-19x)", field);
+        return 0;
+    }
+    return 1;
+}
+
+int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *value, char *out,
+                       size_t cap)
+{
+    out[0] = 0;
+    if (!value || !*value)
+        return 1;
+    if (crm_phone_landline(value, out, cap) != 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
+                     "%s is not a landline number (area code and number)", field);
+        return 0;
+    }
+    return 1;
+}
