@@ -1,0 +1,53 @@
+/* customers.h: what the customers service's files share: the service
+ * context, the store (SQL), recycling and the events it emits. */
+#ifndef CUSTOMERS_H
+#define CUSTOMERS_H
+
+#include <libpq-fe.h>
+
+#include "crm/consumer.h"
+#include "crm/service.h"
+#include "customers.pb-c.h"
+#include "events.pb-c.h"
+
+typedef struct {
+    crm_service_t *svc;
+    crm_db_t *db;
+    crm_relay_t *relay;
+    crm_consumer_t *from_leads;
+    crm_consumer_t *from_scheduler;
+} customers_t;
+
+/* ---- customers_store.c ---- */
+
+void customers_store_prepare(crm_db_t *db);
+
+/* The columns every customer read selects, in the order customers_store_row reads. */
+#define CUSTOMER_COLUMNS                                                                           \
+    "id, name, contact_name, mobile, telephone, email, company, source, level, industry,"          \
+    " owner_id, department_id, pool_id, COALESCE(lead_id, 0), crm_us(last_followup_at),"           \
+    " crm_us(created_at), crm_us(updated_at)"
+
+/* Fills c from row i of r (strings point into r). */
+void customers_store_row(const PGresult *r, int i, Crm__Customers__Customer *c);
+
+/* ---- customers_recycle.c ---- */
+
+/* Returns neglected customers to their pools inside tx, a page at a time:
+ * days > 0 overrides every pool's rule. When done, cb gets the statements
+ * that must commit with the change (the customer.recycled events) and the
+ * count, or err set (the transaction is then dead: roll it back). */
+typedef void (*customers_recycle_cb)(void *arg, crm_db_batch_t *last, int64_t count,
+                                     const crm_db_result_t *err);
+void customers_recycle(crm_db_tx_t *tx, int days, customers_recycle_cb cb, void *arg);
+
+/* ---- customers_events.c ---- */
+
+/* Starts consuming the leads and scheduler streams. */
+void customers_events_start(customers_t *c);
+
+/* ---- customers_rpc.c ---- */
+
+void customers_rpc_register(customers_t *c);
+
+#endif

@@ -1,0 +1,159 @@
+/* customers_events.c: what the customers service consumes (lead.converted
+ * from leads, scheduler.fired from the scheduler) and the events it emits
+ * in response, in the same transaction as the consumer's offset. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/log.h"
+#include "crm/outbox.h"
+#include "crm/util.h"
+#include "customers.h"
+
+#define RECYCLE_JOB "customers.recycle"
+
+/* ---- leads: lead.converted → a customer, once ------------------------- */
+
+static void s_customers_inserted(void *arg, const crm_db_result_t *res)
+{
+    crm_consumer_batch_t *batch = arg;
+    if (res->err) {
+        crm_log(CRM_WARN, "customers from leads not created", "error", res->message, NULL);
+        crm_consumer_done(batch, NULL, 0);
+        return;
+    }
+    crm_db_batch_t *b = crm_db_batch_new();
+    for (size_t i = 0; i < res->nresults; i++) {
+        if (PQntuples(res->results[i]) == 0)
+            continue; /* that lead's customer exists already */
+        Crm__Customers__Customer cust;
+        customers_store_row(res->results[i], 0, &cust);
+        Crm__Events__CustomerCreated ev = CRM__EVENTS__CUSTOMER_CREATED__INIT;
+        ev.customer = &cust;
+        crm_outbox_add(b, "customer.created", crm_db_get(res->results[i], 0, 0), &ev.base);
+    }
+    crm_consumer_done(batch, &b, 1);
+}
+
+/* Adds the insert of the customer a lead.converted event describes; returns
+ * 0, or -1 if the event is not one (or cannot be decoded). */
+static int s_add_customer(crm_db_batch_t *b, const Crm__Event *ev)
+{
+    if (strcmp(ev->type, "lead.converted") != 0)
+        return -1;
+    Crm__Events__LeadConverted *lc =
+        crm__events__lead_converted__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (!lc || !lc->lead) {
+        crm_log(CRM_ERROR, "undecodable lead.converted skipped", "event_id", ev->event_id, NULL);
+        crm__events__lead_converted__free_unpacked(lc, NULL);
+        return -1;
+    }
+    const Crm__Leads__Lead *l = lc->lead;
+    char owner[24], dept[24], lead[24];
+    const char *p[] = {lc->customer_name, lc->contact_name, l->mobile,   l->telephone,
+                       l->email,          l->company,      lc->source,  lc->level,
+                       lc->industry,      crm_i64(owner, l->owner_id),
+                       crm_i64(dept, l->department_id),   crm_i64(lead, l->id)};
+    crm_db_batch_add(b, "customer_from_lead", 12, p);
+    crm__events__lead_converted__free_unpacked(lc, NULL);
+    return 0;
+}
+
+static void s_apply_leads(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_t n,
+                          crm_consumer_batch_t *batch)
+{
+    crm_db_batch_t *b = crm_db_batch_new();
+    for (size_t i = 0; i < n; i++)
+        s_add_customer(b, events[i]);
+    if (crm_db_batch_size(b) == 0) {
+        crm_db_batch_destroy(&b);
+        crm_consumer_done(batch, NULL, 1);
+        return;
+    }
+    crm_db_tx_submit(tx, &b, s_customers_inserted, batch);
+}
+
+/* ---- scheduler: scheduler.fired "customers.recycle" → recycling ------- */
+
+static void s_recycled(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
+{
+    crm_consumer_batch_t *batch = arg;
+    if (err) {
+        crm_log(CRM_WARN, "recycling failed; will retry", "error", err->message, NULL);
+        crm_consumer_done(batch, NULL, 0);
+        return;
+    }
+    char n[24];
+    crm_log(CRM_INFO, "customers recycled", "count", crm_i64(n, count), NULL);
+    crm_consumer_done(batch, &last, 1);
+}
+
+static int s_is_recycle_job(const Crm__Event *ev)
+{
+    if (strcmp(ev->type, "scheduler.fired") != 0)
+        return 0;
+    Crm__Events__SchedulerFired *f =
+        crm__events__scheduler_fired__unpack(NULL, ev->payload.len, ev->payload.data);
+    int yes = f && strcmp(f->job, RECYCLE_JOB) == 0;
+    crm__events__scheduler_fired__free_unpacked(f, NULL);
+    return yes;
+}
+
+static void s_apply_scheduler(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_t n,
+                              crm_consumer_batch_t *batch)
+{
+    /* Several firings in one batch recycle once: the rule is a state, not
+     * a count. */
+    for (size_t i = 0; i < n; i++) {
+        if (s_is_recycle_job(events[i])) {
+            customers_recycle(tx, 0, s_recycled, batch);
+            return;
+        }
+    }
+    crm_consumer_done(batch, NULL, 1);
+}
+
+/* ---- wiring ----------------------------------------------------------- */
+
+static void s_after_commit(void *arg)
+{
+    customers_t *c = arg;
+    crm_relay_kick(c->relay);
+}
+
+static void s_stop(void *arg)
+{
+    customers_t *c = arg;
+    crm_consumer_destroy(&c->from_leads);
+    crm_consumer_destroy(&c->from_scheduler);
+}
+
+static crm_consumer_t *s_consume(customers_t *c, const char *producer, crm_consumer_apply_fn fn)
+{
+    const crm_config_t *cfg = crm_service_config(c->svc);
+    crm_consumer_opts_t o = {0};
+    o.name = "customers";
+    o.producer = producer;
+    o.pub_endpoints = crm_peer_pub(producer, "");
+    o.rpc_endpoints = crm_peer_rpc(producer, "");
+    o.conninfo = cfg->db_url;
+    o.db = c->db;
+    o.batch = cfg->consumer_batch;
+    o.rpc_deadline_ms = (unsigned)cfg->rpc_deadline_ms;
+    o.apply = fn;
+    o.arg = c;
+    o.after_commit = s_after_commit;
+    if (!*o.pub_endpoints || !*o.rpc_endpoints) {
+        crm_log(CRM_ERROR, "missing configuration: the producer's endpoints", "producer",
+                producer, NULL);
+        exit(2);
+    }
+    return crm_consumer_new(crm_service_loop(c->svc), crm_service_zctx(c->svc), &o);
+}
+
+void customers_events_start(customers_t *c)
+{
+    c->from_leads = s_consume(c, "leads", s_apply_leads);
+    c->from_scheduler = s_consume(c, "scheduler", s_apply_scheduler);
+    crm_service_on_stop(c->svc, s_stop, c);
+}

@@ -1,0 +1,17 @@
+/* main.c: the customers service (客户, 公海): wiring of the runtime, the
+ * RPC handlers and the event consumers. */
+#include "customers.h"
+
+extern const crm_migration_t crm_migrations_customers[];
+
+int main(void)
+{
+    customers_t c = {0};
+    c.svc = crm_service_new("customers", crm_migrations_customers);
+    c.db = crm_service_db(c.svc);
+    c.relay = crm_service_relay(c.svc);
+    customers_store_prepare(c.db);
+    customers_rpc_register(&c);
+    customers_events_start(&c);
+    return crm_service_run(c.svc);
+}

@@ -1,0 +1,35 @@
+/* scheduler.h: what the scheduler service's files share. */
+#ifndef SCHEDULER_H
+#define SCHEDULER_H
+
+#include <libpq-fe.h>
+
+#include "crm/service.h"
+#include "events.pb-c.h"
+#include "scheduler.pb-c.h"
+
+typedef struct {
+    crm_service_t *svc;
+    crm_db_t *db;
+    crm_relay_t *relay;
+    uv_timer_t tick;
+    int firing;   /* a tick's transaction is in flight */
+    int stopping;
+} scheduler_t;
+
+/* The columns every job read selects, in the order scheduler_job_row reads. */
+#define JOB_COLUMNS                                                                                \
+    "name, interval_s, crm_us(next_fire_at), COALESCE(crm_us(last_fired_at), 0), runs"
+
+void scheduler_store_prepare(crm_db_t *db);
+void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job);
+
+/* Adds the scheduler.fired event of row i (JOB_COLUMNS) of r to b. */
+void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual);
+
+/* Starts the tick that fires due jobs (every CRM_SCHEDULER_TICK_MS). */
+void scheduler_jobs_start(scheduler_t *s);
+
+void scheduler_rpc_register(scheduler_t *s);
+
+#endif

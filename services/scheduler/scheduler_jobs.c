@@ -1,0 +1,133 @@
+/* scheduler_jobs.c: the tick that fires due jobs. Each firing is one
+ * transaction: take the due rows (skipping rows another instance holds),
+ * move their next due time, write one scheduler.fired per job, commit. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "crm/log.h"
+#include "crm/outbox.h"
+#include "crm/util.h"
+#include "scheduler.h"
+
+void scheduler_store_prepare(crm_db_t *db)
+{
+    crm_db_prepare(db, "job_list", "SELECT " JOB_COLUMNS " FROM scheduler_jobs ORDER BY name");
+    /* A job that missed several due times (the scheduler was down) fires
+     * once and is next due one interval from now. */
+    crm_db_prepare(db, "job_fire_due",
+                   "WITH due AS (SELECT name FROM scheduler_jobs WHERE next_fire_at <= now()"
+                   "  ORDER BY name FOR UPDATE SKIP LOCKED)"
+                   " UPDATE scheduler_jobs j SET runs = runs + 1, last_fired_at = now(),"
+                   "  next_fire_at = CASE WHEN next_fire_at + make_interval(secs => interval_s)"
+                   "    > now() THEN next_fire_at + make_interval(secs => interval_s)"
+                   "    ELSE now() + make_interval(secs => interval_s) END"
+                   " FROM due WHERE j.name = due.name RETURNING " JOB_COLUMNS);
+    crm_db_prepare(db, "job_fire_now",
+                   "UPDATE scheduler_jobs SET runs = runs + 1, last_fired_at = now()"
+                   " WHERE name = $1 RETURNING " JOB_COLUMNS);
+}
+
+void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job)
+{
+    crm__scheduler__job__init(job);
+    job->name = (char *)crm_db_get(r, i, 0);
+    job->interval_s = crm_db_get_i64(r, i, 1);
+    job->next_fire_at_us = crm_db_get_i64(r, i, 2);
+    job->last_fired_at_us = crm_db_get_i64(r, i, 3);
+    job->runs = (uint64_t)crm_db_get_i64(r, i, 4);
+}
+
+void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual)
+{
+    Crm__Scheduler__Job job;
+    scheduler_job_row(r, i, &job);
+    Crm__Events__SchedulerFired ev = CRM__EVENTS__SCHEDULER_FIRED__INIT;
+    ev.job = job.name;
+    ev.run = job.runs;
+    ev.due_at_us = manual ? job.last_fired_at_us
+                          : job.next_fire_at_us - job.interval_s * 1000000; /* the slot fired */
+    ev.manual = manual;
+    crm_outbox_add(b, "scheduler.fired", job.name, &ev.base);
+    crm_log(CRM_INFO, "job fired", "job", job.name, "manual", manual ? "true" : "false", NULL);
+}
+
+typedef struct {
+    scheduler_t *s;
+    crm_db_tx_t *tx;
+} fire_t;
+
+static void s_committed(void *arg, const crm_db_result_t *res)
+{
+    fire_t *f = arg;
+    f->s->firing = 0;
+    if (res->err)
+        crm_log(CRM_WARN, "firing not committed; the next tick retries", "error", res->message,
+                NULL);
+    else
+        crm_relay_kick(f->s->relay);
+    free(f);
+}
+
+static void s_taken(void *arg, const crm_db_result_t *res)
+{
+    fire_t *f = arg;
+    if (res->err) {
+        crm_db_tx_rollback(f->tx);
+        f->s->firing = 0;
+        free(f);
+        return;
+    }
+    const PGresult *due = res->results[0];
+    if (PQntuples(due) == 0) {
+        crm_db_tx_rollback(f->tx);
+        f->s->firing = 0;
+        free(f);
+        return;
+    }
+    crm_db_batch_t *b = crm_db_batch_new();
+    for (int i = 0; i < PQntuples(due); i++)
+        scheduler_emit_fired(b, due, i, 0);
+    crm_db_tx_commit(f->tx, &b, s_committed, f);
+}
+
+static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+{
+    fire_t *f = arg;
+    if (!tx) {
+        f->s->firing = 0;
+        free(f);
+        return;
+    }
+    f->tx = tx;
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "job_fire_due", 0, NULL);
+    crm_db_tx_submit(tx, &b, s_taken, f);
+}
+
+static void s_tick(uv_timer_t *t)
+{
+    scheduler_t *s = t->data;
+    if (s->firing || s->stopping)
+        return;
+    s->firing = 1;
+    fire_t *f = crm_calloc(1, sizeof *f);
+    f->s = s;
+    crm_db_begin(s->db, s_began, f);
+}
+
+static void s_stop(void *arg)
+{
+    scheduler_t *s = arg;
+    s->stopping = 1;
+    uv_timer_stop(&s->tick);
+    uv_close((uv_handle_t *)&s->tick, NULL);
+}
+
+void scheduler_jobs_start(scheduler_t *s)
+{
+    uint64_t every = (uint64_t)crm_env_int("CRM_SCHEDULER_TICK_MS", 1000, 10, 3600000);
+    uv_timer_init(crm_service_loop(s->svc), &s->tick);
+    s->tick.data = s;
+    uv_timer_start(&s->tick, s_tick, every, every);
+    crm_service_on_stop(s->svc, s_stop, s);
+}

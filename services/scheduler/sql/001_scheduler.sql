@@ -1,0 +1,13 @@
+-- Timed jobs. A firing moves next_fire_at and writes the scheduler.fired
+-- event in one transaction; due rows are taken FOR UPDATE SKIP LOCKED, so
+-- however many scheduler instances run, each due time fires once.
+CREATE TABLE scheduler_jobs (
+    name          text PRIMARY KEY,
+    interval_s    bigint NOT NULL CHECK (interval_s > 0),
+    next_fire_at  timestamptz NOT NULL DEFAULT now(),
+    last_fired_at timestamptz,
+    runs          bigint NOT NULL DEFAULT 0
+);
+-- Recycling of neglected customers: hourly; each pool's rule says how
+-- many days without a follow-up is too many.
+INSERT INTO scheduler_jobs (name, interval_s) VALUES ('customers.recycle', 3600);
