@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bus.pb-c.h"
 #include "crm/lease.h"
@@ -125,6 +126,22 @@ static void s_heartbeat(crm_relay_t *r)
     r->last_heartbeat_ms = crm_mono_ms();
 }
 
+/* Fault injection for the kill tests: with CRM_FAULT_RELAY_CRASH=<file>,
+ * the first round that numbered events exits the process after its commit
+ * and before sending, as a crash there would, and creates <file> so the
+ * restarted process runs normally. */
+static void s_fault_crash_before_publish(int numbered)
+{
+    const char *marker = getenv("CRM_FAULT_RELAY_CRASH");
+    if (!marker || !*marker || numbered == 0 || access(marker, F_OK) == 0)
+        return;
+    FILE *f = fopen(marker, "w");
+    if (f)
+        fclose(f);
+    crm_log(CRM_WARN, "fault injected: exiting between commit and publish", NULL);
+    _exit(137);
+}
+
 static void s_maybe_free(crm_relay_t *r)
 {
     if (r->closing && !r->running && r->open_handles == 0) {
@@ -153,6 +170,7 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
         r->published = before; /* numbered by an earlier relay, never sent: replayed */
     const PGresult *rows = res->results[1];
     int n = PQntuples(rows);
+    s_fault_crash_before_publish(n);
     s_publish(r, rows);
     int waiting = crm_db_get_bool(res->results[2], 0, 0);
     if (n >= atoi(r->batch) || r->wanted) {
