@@ -1,0 +1,169 @@
+/* bench_latency.c: event latency at 1,000 events/s. Leads are converted at
+ * a steady 1,000 per second; for each, the clock runs from the convert
+ * call's reply (its transaction has committed) until the customer.created
+ * event of the customer made from it arrives on the customers service's
+ * bus. That path holds two relays and one consumer (lead.converted →
+ * customers' transaction → customer.created), so it bounds from above the
+ * commit-to-applied latency of one hop. The raw limit beside it: a bare
+ * ZeroMQ round trip is in bench_rpc. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "bus.pb-c.h"
+#include "crm/rpc.h"
+#include "crm/zsock.h"
+#include "events.pb-c.h"
+#include "harness.h"
+#include "leads.pb-c.h"
+#include "stats.h"
+
+static int s_n = 5000;
+
+typedef struct {
+    uv_loop_t loop;
+    crm_rpc_client_t *leads;
+    crm_zsock_t *sub;
+    uv_timer_t pace;
+    int64_t *ids;       /* lead ids to convert */
+    int64_t first_id;
+    uint64_t *committed; /* by lead id - first_id: reply time */
+    int created, sent, replied, received;
+    stats_t st;
+} bench_t;
+
+typedef struct {
+    bench_t *b;
+    int64_t id;
+} call_t;
+
+static void s_created(void *arg, const crm_rpc_result_t *res)
+{
+    call_t *c = arg;
+    if (res->status != CRM__STATUS__OK) {
+        fprintf(stderr, "create failed: %s\n", res->message);
+        exit(1);
+    }
+    c->b->ids[c->b->created++] = ((Crm__Leads__Lead *)res->payload)->id;
+    free(c);
+}
+
+static void s_converted(void *arg, const crm_rpc_result_t *res)
+{
+    call_t *c = arg;
+    if (res->status != CRM__STATUS__OK) {
+        fprintf(stderr, "convert failed: %s\n", res->message);
+        exit(1);
+    }
+    c->b->committed[c->id - c->b->first_id] = stats_now_ns();
+    c->b->replied++;
+    free(c);
+}
+
+static void s_tick(uv_timer_t *t)
+{
+    bench_t *b = t->data;
+    if (b->sent == s_n) {
+        uv_timer_stop(t);
+        return;
+    }
+    call_t *c = malloc(sizeof *c);
+    c->b = b;
+    c->id = b->ids[b->sent++];
+    Crm__Leads__ConvertLeadRequest req = CRM__LEADS__CONVERT_LEAD_REQUEST__INIT;
+    req.id = c->id;
+    crm_rpc_call(b->leads, "Leads.Convert", &req.base, NULL, NULL, s_converted, c);
+}
+
+static void s_event(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
+{
+    bench_t *b = arg;
+    uint64_t now = stats_now_ns();
+    if (msg->nparts != 2)
+        return;
+    Crm__Event *ev = crm__event__unpack(NULL, zmq_msg_size(&msg->parts[1]),
+                                        zmq_msg_data(&msg->parts[1]));
+    if (!ev)
+        return;
+    Crm__Events__CustomerCreated *cc =
+        crm__events__customer_created__unpack(NULL, ev->payload.len, ev->payload.data);
+    if (cc && cc->customer) {
+        int64_t i = cc->customer->lead_id - b->first_id;
+        if (i >= 0 && i < s_n && b->committed[i]) {
+            stats_add(&b->st, now > b->committed[i] ? now - b->committed[i] : 0);
+            b->received++;
+        }
+    }
+    crm__events__customer_created__free_unpacked(cc, NULL);
+    crm__event__free_unpacked(ev, NULL);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        s_n = atoi(argv[1]);
+    h_t *h = h_new("bench_latency");
+    h_suite(h, 1, 1, 0, 1);
+    h_start_all(h);
+    void *zctx = zmq_ctx_new();
+    bench_t b = {0};
+    uv_loop_init(&b.loop);
+    b.ids = calloc((size_t)s_n, sizeof *b.ids);
+    b.committed = calloc((size_t)s_n, sizeof *b.committed);
+    b.leads = crm_rpc_client_new(&b.loop, zctx, h_rpc(h, "leads"), 5000, 1);
+
+    /* The leads to convert, created 16 at a time. */
+    Crm__Caller sys = CRM__CALLER__INIT;
+    Crm__DataScope all = CRM__DATA_SCOPE__INIT;
+    all.all = 1;
+    sys.role = CRM__ROLE__ROLE_SYSTEM;
+    sys.scope = &all;
+    for (int issued = 0; b.created < s_n;) {
+        while (issued < s_n && issued - b.created < 16) {
+            call_t *c = malloc(sizeof *c);
+            c->b = &b;
+            Crm__Leads__CreateLeadRequest req = CRM__LEADS__CREATE_LEAD_REQUEST__INIT;
+            req.name = "延迟测试";
+            req.owner_id = 1;
+            crm_rpc_call(b.leads, "Leads.Create", &req.base, &crm__leads__lead__descriptor, &sys,
+                         s_created, c);
+            issued++;
+        }
+        uv_run(&b.loop, UV_RUN_ONCE);
+    }
+    b.first_id = b.ids[0];
+    for (int i = 0; i < s_n; i++)
+        if (b.ids[i] < b.first_id)
+            b.first_id = b.ids[i];
+
+    b.sub = crm_zsock_new(&b.loop, zctx, ZMQ_SUB);
+    zmq_setsockopt(crm_zsock_raw(b.sub), ZMQ_SUBSCRIBE, "customer.created", 16);
+    zmq_connect(crm_zsock_raw(b.sub), h_pub(h, "customers"));
+    crm_zsock_start(b.sub, s_event, &b);
+    /* Let the subscription reach the publisher before the clock runs. */
+    uv_timer_init(&b.loop, &b.pace);
+    b.pace.data = &b;
+    uv_timer_start(&b.pace, s_tick, 500, 1);
+    uint64_t deadline = stats_now_ns() + (uint64_t)(s_n / 1000 + 30) * 1000000000u;
+    while ((b.received < s_n || b.replied < s_n) && stats_now_ns() < deadline)
+        uv_run(&b.loop, UV_RUN_ONCE);
+
+    printf("Event latency, %d conversions at 1,000/s (lead.converted -> customers -> "
+           "customer.created)\n", s_n);
+    stats_print(&b.st, "commit -> customer.created received");
+    if (b.received < s_n)
+        printf("only %d of %d events arrived in time\n", b.received, s_n);
+
+    uv_close((uv_handle_t *)&b.pace, NULL);
+    crm_zsock_destroy(&b.sub);
+    crm_rpc_client_destroy(&b.leads);
+    uv_run(&b.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&b.loop);
+    zmq_ctx_term(zctx);
+    stats_free(&b.st);
+    free(b.ids);
+    free(b.committed);
+    h_destroy(&h);
+    return 0;
+}

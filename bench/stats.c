@@ -1,0 +1,52 @@
+/* stats.c: latency samples and their percentiles (see stats.h). */
+#include "stats.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "crm/util.h"
+
+void stats_add(stats_t *s, uint64_t ns)
+{
+    if (s->n == s->cap)
+        s->ns = crm_realloc(s->ns, (s->cap = s->cap ? s->cap * 2 : 1024) * sizeof *s->ns);
+    s->ns[s->n++] = ns;
+}
+
+static int s_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+double stats_pct_us(stats_t *s, double p)
+{
+    if (s->n == 0)
+        return 0;
+    qsort(s->ns, s->n, sizeof *s->ns, s_cmp);
+    size_t i = (size_t)(p / 100.0 * (double)(s->n - 1) + 0.5);
+    return (double)s->ns[i] / 1000.0;
+}
+
+void stats_print(stats_t *s, const char *label)
+{
+    printf("%-34s n=%-7zu p50=%8.1fus p90=%8.1fus p99=%8.1fus p99.9=%8.1fus max=%8.1fus\n", label,
+           s->n, stats_pct_us(s, 50), stats_pct_us(s, 90), stats_pct_us(s, 99),
+           stats_pct_us(s, 99.9), stats_pct_us(s, 100));
+    fflush(stdout);
+}
+
+void stats_free(stats_t *s)
+{
+    free(s->ns);
+    s->ns = NULL;
+    s->n = s->cap = 0;
+}
+
+uint64_t stats_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}

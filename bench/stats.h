@@ -1,0 +1,23 @@
+/* stats.h: latency samples and their percentiles, for the benchmarks. */
+#ifndef CRM_BENCH_STATS_H
+#define CRM_BENCH_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    uint64_t *ns;
+    size_t n, cap;
+} stats_t;
+
+void stats_add(stats_t *s, uint64_t ns);
+/* Sorts and prints "label: n=… p50=…us p90 p99 p99.9 max" on stdout. */
+void stats_print(stats_t *s, const char *label);
+/* The p-th percentile (0..100) in microseconds; sorts first. */
+double stats_pct_us(stats_t *s, double p);
+void stats_free(stats_t *s);
+
+/* Monotonic nanoseconds. */
+uint64_t stats_now_ns(void);
+
+#endif
