@@ -5,7 +5,8 @@
  * test fails with h_fail, and at exit).
  *
  * Runs as root or not: as root, PostgreSQL runs as the `postgres` user on a
- * folder it owns (initdb and postgres refuse root). */
+ * folder it owns (initdb and postgres refuse root). PostgreSQL's programs are
+ * taken from /usr/lib/postgresql/15/bin, or from CRM_PG_BIN when set. */
 #ifndef CRM_HARNESS_H
 #define CRM_HARNESS_H
 
@@ -86,14 +87,15 @@ h_proc_t *h_start(h_t *h, const char *service, int instance);
 /* Starts every declared instance. */
 void h_start_all(h_t *h);
 
-/* The process of a started instance, or NULL. */
+/* The process of a started instance, or NULL. The same object is reused
+ * when the instance is started again; it lives until h_destroy. */
 h_proc_t *h_proc(h_t *h, const char *service, int instance);
 
 /* Sends sig (SIGKILL, SIGTERM, SIGSTOP, SIGCONT) to the process. */
 void h_signal(h_proc_t *p, int sig);
 
 /* Waits for the process to exit; returns its exit status (128+signal if
- * killed), or -1 after timeout_ms. */
+ * killed), or -1 after timeout_ms (negative: no limit). */
 int h_wait(h_proc_t *p, int timeout_ms);
 
 /* Stops with SIGTERM and checks a clean exit (status 0: no leak reports,

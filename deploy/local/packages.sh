@@ -1,0 +1,35 @@
+# packages.sh: the Debian packages the suite needs, and crm_ensure_packages,
+# which installs the missing ones. Sourced by up.sh and test.sh.
+#
+#   source deploy/local/packages.sh && crm_ensure_packages
+#
+# Installs only when `dpkg -s` says something is missing (then apt-get update
+# first); as root directly, otherwise through sudo when there is one. Never
+# asks a question (DEBIAN_FRONTEND=noninteractive, stdin from /dev/null).
+# shellcheck shell=bash
+
+CRM_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
+    libpq-dev libhiredis-dev libuv1-dev libjansson-dev postgresql redis-server)
+
+crm_ensure_packages() {
+    local p missing=()
+    for p in "${CRM_PACKAGES[@]}"; do
+        if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+            missing+=("$p")
+        fi
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        return 0
+    fi
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if ! command -v sudo >/dev/null 2>&1; then
+            echo "missing packages: ${missing[*]}; run as root or install sudo" >&2
+            return 1
+        fi
+        sudo=(sudo)
+    fi
+    echo "==> installing ${missing[*]}"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update </dev/null
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" </dev/null
+}
