@@ -106,7 +106,7 @@ fi
 svc_ready() {
     local s="$1" i="$2"
     if [ -x "$CRM_CRMCTL" ]; then
-        "$CRM_CRMCTL" call "$s" System.Ping '{}' >/dev/null 2>&1
+        "$CRM_CRMCTL" call "$s" System.Ping '{}' --deadline-ms 1000 >/dev/null 2>&1
     else
         (exec 3<>"/dev/tcp/127.0.0.1/$((CRM_RPC_PORT_BASE + i))") 2>/dev/null
     fi
@@ -137,7 +137,8 @@ for i in "${!CRM_SERVICES[@]}"; do
     s="${CRM_SERVICES[$i]}"
     pid="$(cat "$CRM_RUN_DIR/$s.pid")"
     ok=0
-    for ((t = 0; t < 300; t++)); do
+    deadline=$((SECONDS + 30))
+    while [ "$SECONDS" -lt "$deadline" ]; do
         if svc_ready "$s" "$i"; then
             ok=1
             break
