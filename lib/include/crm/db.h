@@ -44,8 +44,11 @@ typedef struct {
 typedef void (*crm_db_cb)(void *arg, const crm_db_result_t *res);
 
 /* Creates a pool of size connections to conninfo (libpq keywords or a
- * postgresql:// URL). Connecting starts at once, in the background.
- * application_name is set from the log's service name. */
+ * postgresql:// URL). Connecting starts at once, in the background (when the
+ * loop runs). application_name defaults to the program's name ("crm-leads")
+ * unless conninfo sets one; connect_timeout in conninfo is honoured (default
+ * 10 s). While no connection is usable and a connection attempt fails, the
+ * queued work fails with UNAVAILABLE instead of waiting. */
 crm_db_t *crm_db_new(uv_loop_t *loop, const char *conninfo, int size);
 
 /* Registers a named statement, prepared on every connection before it takes
@@ -54,12 +57,14 @@ crm_db_t *crm_db_new(uv_loop_t *loop, const char *conninfo, int size);
 void crm_db_prepare(crm_db_t *db, const char *name, const char *sql);
 
 /* Called on the loop with each NOTIFY on channel received by any connection
- * of the pool (LISTEN is issued on every connection). */
+ * of the pool (LISTEN is issued on every connection, so a pool of N hears
+ * each NOTIFY N times). */
 typedef void (*crm_db_notify_cb)(void *arg, const char *channel, const char *payload);
 void crm_db_listen(crm_db_t *db, const char *channel, crm_db_notify_cb cb, void *arg);
 
-/* Called when a connection is established (first time or after a loss), so
- * session state (advisory locks) can be re-evaluated. */
+/* Called when a connection is established (first time or after a loss;
+ * connected=1, once its statements are prepared) or a working one is lost
+ * (connected=0), so session state (advisory locks) can be re-evaluated. */
 typedef void (*crm_db_connect_cb)(void *arg, int connected);
 void crm_db_on_connect(crm_db_t *db, crm_db_connect_cb cb, void *arg);
 
@@ -83,7 +88,9 @@ void crm_db_batch_destroy(crm_db_batch_t **b_p);
 
 /* Queues the batch (taking ownership; *b_p becomes NULL). cb runs exactly
  * once from the loop, also if the pool is destroyed first (err set, status
- * UNAVAILABLE). Results are freed after cb returns. */
+ * UNAVAILABLE; then it runs inside crm_db_destroy, or at once for work
+ * submitted after it). Results are freed after cb returns; read them
+ * only on success. */
 void crm_db_submit(crm_db_t *db, crm_db_batch_t **b_p, crm_db_cb cb, void *arg);
 
 /* Shorthand: one statement as its own batch. */
@@ -110,7 +117,8 @@ void crm_db_tx_submit(crm_db_tx_t *tx, crm_db_batch_t **b_p, crm_db_cb cb, void 
 
 /* Runs b (may be NULL) then COMMIT, and gives the connection back. cb sees
  * the results of b's statements (not of COMMIT); err is set if anything
- * failed, in which case nothing of the transaction was committed. tx is
+ * failed, in which case nothing of the transaction was committed (failed is
+ * -1 when the error came from an earlier batch or from COMMIT itself). tx is
  * freed; do not use it after this call. */
 void crm_db_tx_commit(crm_db_tx_t *tx, crm_db_batch_t **b_p, crm_db_cb cb, void *arg);
 
@@ -120,8 +128,11 @@ void crm_db_tx_rollback(crm_db_tx_t *tx);
 /* Batches queued or running. */
 size_t crm_db_pending(const crm_db_t *db);
 
-/* Closes every connection; pending batches fail with UNAVAILABLE. The memory
- * is freed after libuv's close callbacks. Safe on NULL. */
+/* Closes every connection; pending batches fail with UNAVAILABLE (their
+ * callbacks run before this returns). May be called from inside any of the
+ * pool's callbacks. A transaction handed out stays valid (and dead) until
+ * committed or rolled back. The memory is freed after libuv's close
+ * callbacks and once every transaction is given back. Safe on NULL. */
 void crm_db_destroy(crm_db_t **db_p);
 
 /* Helpers for reading results. */
