@@ -7,9 +7,24 @@
  * truncated, oversized and unknown-method frames get an error reply from the
  * server itself.
  *
+ * Frames: [identity][Request] or [identity][empty][Request] (REQ, or a DEALER
+ * sending a delimiter, as our client does); the reply uses the same layout.
+ * Error replies the server sends itself, all INVALID_ARGUMENT unless noted:
+ *   - not decodable as a Request: "malformed request", request_id 0;
+ *   - a Request frame over max_payload: field "payload";
+ *   - frames beyond the layouts above: no field (a message of more than
+ *     CRM_ZSOCK_MAX_PARTS frames is dropped unanswered);
+ *   - a method nobody registered: field "method", "unknown method X";
+ *   - a payload that does not decode as the method's input: field "payload";
+ *   - any request after crm_rpc_server_drain: UNAVAILABLE "stopping".
+ * Replies to a peer that has gone away are dropped.
+ *
  * Client: one DEALER socket per instance of the callee. Calls are spread
  * round-robin; a call that gets no reply within its deadline is sent again to
- * the next instance, up to a number of attempts, then fails with UNAVAILABLE. */
+ * the next instance, up to a number of attempts, then fails with UNAVAILABLE.
+ * The sockets use ZMQ_IMMEDIATE, so an instance that is not connected is
+ * skipped at once; the price (libzmq) is that a reply arriving just as its
+ * instance disconnects can be lost, and that call waits for its deadline. */
 #ifndef CRM_RPC_H
 #define CRM_RPC_H
 
@@ -30,8 +45,10 @@ typedef struct crm_rpc_call crm_rpc_call_t;
 typedef void (*crm_rpc_handler)(crm_rpc_call_t *call, void *arg);
 
 /* Binds a ROUTER to endpoint (tcp:// or ipc://). max_payload is the largest
- * request frame accepted; larger ones get INVALID_ARGUMENT. Returns NULL and
- * logs on failure. */
+ * request frame accepted (0: 1 MiB); larger ones get INVALID_ARGUMENT. A
+ * frame over the hard cap of 4 * max_payload + 64 KiB (ZMQ_MAXMSGSIZE) is
+ * not answered: ZeroMQ drops that peer's connection before buffering it, so
+ * an abusive peer cannot exhaust memory. Returns NULL and logs on failure. */
 crm_rpc_server_t *crm_rpc_server_new(uv_loop_t *loop, void *zctx, const char *endpoint,
                                      size_t max_payload);
 
@@ -48,7 +65,12 @@ void crm_rpc_server_drain(crm_rpc_server_t *srv);
 /* How many calls have not replied yet. */
 size_t crm_rpc_server_inflight(const crm_rpc_server_t *srv);
 
-/* Closes the socket; calls still in flight are dropped unanswered. */
+/* Closes the socket; replies already sent get up to 200 ms (ZMQ_LINGER) to
+ * leave. Calls still in flight are dropped unanswered, but stay valid: their
+ * handlers must still finish them with crm_rpc_reply or crm_rpc_fail, which
+ * then only free them (nothing is sent). The server's memory is released
+ * when the last of them finishes, so a handler that never finishes its call
+ * leaks it and the server. Safe on NULL and from inside a handler. */
 void crm_rpc_server_destroy(crm_rpc_server_t **srv_p);
 
 /* The decoded request payload (of the method's input type). Owned by call. */
@@ -73,7 +95,9 @@ void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, c
 typedef struct crm_rpc_client crm_rpc_client_t;
 
 /* The outcome of a call, valid during the callback only. payload is decoded
- * with the reply descriptor given to crm_rpc_call, or NULL unless status is OK. */
+ * with the reply descriptor given to crm_rpc_call, or NULL unless status is OK
+ * (a reply payload that does not decode turns into INTERNAL). message is never
+ * NULL ("" on OK); field is NULL when no field is at fault. */
 typedef struct {
     Crm__Status status;
     const char *message;
@@ -86,7 +110,10 @@ typedef struct {
 typedef void (*crm_rpc_reply_cb)(void *arg, const crm_rpc_result_t *res);
 
 /* Connects to every endpoint in the comma-separated list. deadline_ms is
- * how long one attempt waits; attempts how many instances are tried. */
+ * how long one attempt waits (0: 2000); attempts how many instances are tried
+ * (0: 1), each attempt with its own request_id, so a late reply to an attempt
+ * already given up on is ignored. Returns NULL and logs if the list is empty
+ * or an endpoint is invalid. */
 crm_rpc_client_t *crm_rpc_client_new(uv_loop_t *loop, void *zctx, const char *endpoints,
                                      unsigned deadline_ms, unsigned attempts);
 
@@ -107,13 +134,17 @@ int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pay
 /* Calls not yet answered. */
 size_t crm_rpc_client_pending(const crm_rpc_client_t *c);
 
-/* Fails pending calls with UNAVAILABLE, closes the sockets. Safe on NULL. */
+/* Fails pending calls with UNAVAILABLE (their callbacks run before this
+ * returns), closes the sockets; the memory goes after libuv's close
+ * callbacks. Safe on NULL and from inside a reply callback. */
 void crm_rpc_client_destroy(crm_rpc_client_t **c_p);
 
 /* Blocking convenience for tools and tests: runs a private loop until the
  * reply comes. Returns the status; *reply (caller frees with
  * protobuf_c_message_free_unpacked) is set on OK when reply_desc is given;
- * message and field are copied into err (may be NULL) as "message [field]". */
+ * message and field are copied into err (may be NULL) as "message [field]"
+ * ("message" when no field; NULL on OK; the caller frees it). Every endpoint
+ * is tried once before UNAVAILABLE. */
 Crm__Status crm_rpc_call_sync(void *zctx, const char *endpoints, unsigned deadline_ms,
                               const char *method, const ProtobufCMessage *req,
                               const ProtobufCMessageDescriptor *reply_desc,
