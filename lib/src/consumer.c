@@ -62,6 +62,8 @@ static void s_queue_push(crm_consumer_t *c, Crm__Event *ev)
 
 static void s_queue_drop(crm_consumer_t *c, size_t n)
 {
+    if (n == 0)
+        return;
     for (size_t i = 0; i < n; i++)
         crm__event__free_unpacked(c->queue[i], NULL);
     memmove(c->queue, c->queue + n, (c->nqueue - n) * sizeof *c->queue);

@@ -19,9 +19,9 @@ void customers_store_prepare(crm_db_t *db)
                    " $12::bigint) ON CONFLICT (lead_id) DO NOTHING RETURNING " CUSTOMER_COLUMNS);
     crm_db_prepare(db, "customer_followup",
                    "WITH f AS (INSERT INTO customer_followups (customer_id, user_id, content)"
-                   " VALUES ($1::bigint, $2::bigint, $3) RETURNING created_at)"
-                   " UPDATE customers SET last_followup_at = f.created_at,"
-                   " updated_at = f.created_at FROM f WHERE id = $1::bigint"
+                   " VALUES ($1::bigint, $2::bigint, $3) RETURNING created_at AS at)"
+                   " UPDATE customers SET last_followup_at = f.at,"
+                   " updated_at = f.at FROM f WHERE id = $1::bigint"
                    " RETURNING " CUSTOMER_COLUMNS);
     /* One page of neglected customers, taken out of their owners' hands.
      * Returns what the events need: the previous owner and the old time. */
