@@ -15,13 +15,13 @@ void scheduler_store_prepare(crm_db_t *db)
     /* A job that missed several due times (the scheduler was down) fires
      * once and is next due one interval from now. */
     crm_db_prepare(db, "job_fire_due",
-                   "WITH due AS (SELECT name FROM scheduler_jobs WHERE next_fire_at <= now()"
-                   "  ORDER BY name FOR UPDATE SKIP LOCKED)"
+                   "WITH due AS (SELECT name AS due_name FROM scheduler_jobs"
+                   "  WHERE next_fire_at <= now() ORDER BY name FOR UPDATE SKIP LOCKED)"
                    " UPDATE scheduler_jobs j SET runs = runs + 1, last_fired_at = now(),"
                    "  next_fire_at = CASE WHEN next_fire_at + make_interval(secs => interval_s)"
                    "    > now() THEN next_fire_at + make_interval(secs => interval_s)"
                    "    ELSE now() + make_interval(secs => interval_s) END"
-                   " FROM due WHERE j.name = due.name RETURNING " JOB_COLUMNS);
+                   " FROM due WHERE j.name = due.due_name RETURNING " JOB_COLUMNS);
     crm_db_prepare(db, "job_fire_now",
                    "UPDATE scheduler_jobs SET runs = runs + 1, last_fired_at = now()"
                    " WHERE name = $1 RETURNING " JOB_COLUMNS);
