@@ -1,48 +1,273 @@
 /* leads.h: what the leads service's files share: the service context, the
- * store (SQL) and the events it emits. */
+ * lead record in memory, the store (SQL), the rules (status moves, access),
+ * the change engine every action on existing leads goes through, and the
+ * events it emits. */
 #ifndef LEADS_H
 #define LEADS_H
 
 #include <libpq-fe.h>
 
+#include "crm/consumer.h"
 #include "crm/service.h"
 #include "events.pb-c.h"
 #include "leads.pb-c.h"
+
+/* Largest batch of ids one action takes. */
+#define LEADS_MAX_IDS 500
 
 typedef struct {
     crm_service_t *svc;
     crm_db_t *db;
     crm_cache_t *cache;
     crm_relay_t *relay;
+    const char *tz;                   /* the business time zone */
+    crm_consumer_t *from_scheduler;   /* scheduler.fired → recycling */
 } leads_t;
 
-/* ---- leads_store.c ---- */
+typedef Crm__Leads__LeadStatus lead_status_t;
+#define LS(x) CRM__LEADS__LEAD_STATUS__LEAD_STATUS_##x
 
-/* Registers the service's statements on db. */
-void leads_store_prepare(crm_db_t *db);
+/* ---- leads_store.c: rows and statements ---- */
+
+/* A lead read from the database. Strings point into the result it was read
+ * from, except tags (one block owned here). */
+typedef struct {
+    Crm__Leads__Lead lead;
+    int deleted; /* set by a delete: the save marks the row deleted */
+} lead_row_t;
 
 /* The columns every lead read selects, in the order leads_store_row reads. */
 #define LEAD_COLUMNS                                                                               \
     "id, name, mobile, telephone, email, company, source, level, industry, remark, owner_id,"      \
     " department_id, creator_id, status, crm_us(created_at), crm_us(updated_at),"                  \
-    " COALESCE(crm_us(converted_at), 0)"
+    " COALESCE(crm_us(converted_at), 0), wechat, qq, tags, province, city, district, address,"     \
+    " COALESCE(crm_us(next_followup_at), 0), COALESCE(crm_us(last_followup_at), 0),"               \
+    " last_followup_content, pool_id, previous_owner_id, COALESCE(crm_us(owner_since), 0),"      \
+    " COALESCE(crm_us(pooled_at), 0)"
 
-/* Fills lead from row i of r (strings point into r). */
-void leads_store_row(const PGresult *r, int i, Crm__Leads__Lead *lead);
+/* Registers the service's statements on db. */
+void leads_store_prepare(crm_db_t *db);
 
-/* Adds the INSERT of lead (id and times included) to b. */
+/* Fills row from row i of r. Free with leads_row_clear. */
+void leads_store_row(const PGresult *r, int i, lead_row_t *row);
+void leads_row_clear(lead_row_t *row);
+
+/* Adds the INSERT of a new lead (id and times included) to b. */
 void leads_store_insert(crm_db_batch_t *b, const Crm__Leads__Lead *lead);
+
+/* Adds the UPDATE that writes every mutable column of row (and its
+ * deletion) to b. */
+void leads_store_save(crm_db_batch_t *b, const lead_row_t *row);
+
+/* Adds a history entry to b. */
+typedef struct {
+    int64_t lead_id;
+    const char *action;
+    int64_t actor_id;
+    int64_t at_us;
+    int64_t from_owner_id, to_owner_id, pool_id;
+    const char *reason;
+    const char *detail;
+} lead_history_t;
+void leads_store_history(crm_db_batch_t *b, const lead_history_t *h);
+
+/* The statement that reports which of level, industry, source (params 1..3)
+ * are not in the configured lists: one row per bad field, its name. */
+#define LEADS_CHECK_OPTIONS "lead_check_options"
+
+/* ---- leads_validate.c: the fields people type (pure) ---- */
+
+/* A lead's typed fields, as a create, an edit or an import row gives them.
+ * NULL strings count as empty. */
+typedef struct {
+    const char *name, *mobile, *telephone, *email, *wechat, *qq, *company, *source, *level,
+        *industry, *remark, *province, *city, *district, *address;
+    char *const *tags;
+    size_t n_tags;
+} lead_input_t;
+
+/* The normal forms validation produces. */
+typedef struct {
+    char mobile[12];
+    char telephone[32];
+} lead_norm_t;
+
+/* Checks in (name required unless name_optional) and normalises its phone
+ * numbers into out. Returns 0, or -1 with *field and msg saying what is
+ * wrong (for the caller to report). Does not check the configured lists
+ * (that is the database's LEADS_CHECK_OPTIONS). */
+int leads_validate(const lead_input_t *in, int name_optional, lead_norm_t *out,
+                   const char **field, char *msg, size_t cap);
+
+/* The same, failing call with INVALID_ARGUMENT on a bad field: 1 if fine. */
+int leads_check_input(crm_rpc_call_t *call, const lead_input_t *in, int name_optional,
+                      lead_norm_t *out);
+
+/* ---- leads_status.c: the status moves (pure) ---- */
+
+typedef enum {
+    LEAD_ACT_FOLLOW_UP,
+    LEAD_ACT_TRANSFER,
+    LEAD_ACT_POOL,
+    LEAD_ACT_CLAIM, /* also assign: pool → owner */
+    LEAD_ACT_INVALIDATE,
+    LEAD_ACT_RESUME,
+    LEAD_ACT_VOID,
+    LEAD_ACT_RESTORE,
+    LEAD_ACT_CONVERT,
+    LEAD_ACT_EDIT,
+    LEAD_ACT_DELETE,
+} lead_act_t;
+
+/* The status a lead in status from (with or without an earlier follow-up)
+ * moves to under act, or 0 with *why saying (for people) why it may not. */
+lead_status_t leads_next_status(lead_act_t act, lead_status_t from, int followed_up,
+                                const char **why);
+
+/* The status a restored lead returns to. */
+lead_status_t leads_restored_status(int64_t owner_id, int followed_up);
+
+/* Chinese name of a status, for messages ("跟进中"). */
+const char *leads_status_name(lead_status_t st);
+
+/* ---- leads_access.c: who may do what ---- */
+
+/* A pool's rules and people, read from lead_pools. */
+typedef struct {
+    Crm__Leads__LeadPool pool;
+} lead_pool_t;
+
+/* The pools' columns, in the order leads_pool_row reads. */
+#define POOL_COLUMNS                                                                               \
+    "id, name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"      \
+    " daily_claim_limit, holding_cap, cooloff_days, recycle_days, crm_us(created_at),"            \
+    " crm_us(updated_at)"
+void leads_pool_row(const PGresult *r, int i, Crm__Leads__LeadPool *p);
+void leads_pool_clear(Crm__Leads__LeadPool *p);
+
+/* The row of pool id among r's rows (read with POOL_COLUMNS), or -1. */
+int leads_pool_find(const PGresult *r, int64_t id);
+
+/* Is the caller an admin (or the system)? */
+int leads_is_admin(const Crm__Caller *c);
+int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
+int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
+
+/* May the caller see this lead? Owned leads: by data scope. Pooled leads:
+ * pool admins and members (pool may be NULL when unknown: all-scope only).
+ * Department leads (owner 0, no pool): the department's users. */
+int leads_can_see(const Crm__Caller *c, const Crm__Leads__Lead *lead,
+                  const Crm__Leads__LeadPool *pool);
+
+/* Must the lead's contacts be masked for this caller? (pooled, and the
+ * caller neither an admin nor the pool's admin) */
+int leads_must_mask(const Crm__Caller *c, const Crm__Leads__Lead *lead,
+                    const Crm__Leads__LeadPool *pool);
+
+/* Masks the contact fields of lead in place, into buf (which must outlive
+ * the lead's use; 5 * 64 bytes). */
+void leads_mask(Crm__Leads__Lead *lead, char buf[5][64]);
+
+/* ---- leads_change.c: the engine of every action on existing leads ---- */
+
+typedef struct leads_change leads_change_t;
+
+typedef struct {
+    const char *action;    /* history action; the event is "lead.<action>" */
+    const char *ids_field; /* the request field that holds the ids */
+    /* Optional: reads to run after the leads are locked, in the same round
+     * trip; their results are leads_change_ctx(c, 0..). */
+    void (*load)(leads_change_t *c, crm_db_batch_t *b);
+    /* Decides for one lead: changes row->lead and returns 0, or refuses
+     * with leads_refuse (which returns -1). */
+    int (*apply)(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before);
+    /* Optional: more writes for one changed lead (before the save). */
+    void (*write)(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
+                  crm_db_batch_t *b);
+    /* Optional: the event for one lead instead of the default LeadChanged. */
+    void (*emit)(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
+                 crm_db_batch_t *b);
+    /* Optional: the reply instead of the default LeadsReply. */
+    void (*reply)(leads_change_t *c);
+    /* Optional: frees the run's data when it ends, however it ends. */
+    void (*done)(void *data);
+} leads_op_t;
+
+/* Runs op on ids for call: begin; lock the leads (in id order), the pools
+ * they are in, and the op's loads; apply to each; save, history, events;
+ * commit; reply; drop the cached copies; kick the relay. All or nothing.
+ * data is the op's own, freed by op->done when the run ends. */
+void leads_change_run(leads_t *l, crm_rpc_call_t *call, const leads_op_t *op,
+                      const int64_t *ids, size_t n, const char *reason, void *data);
+
+/* Checks a request's ids (1..LEADS_MAX_IDS, each >= 1, distinct); on a
+ * bad list fails the call and returns 0. */
+int leads_check_ids(crm_rpc_call_t *call, const char *field, const int64_t *ids, size_t n);
+
+/* Refuses the change (all of it): status, message about the lead being
+ * applied. Returns -1. */
+int leads_refuse(leads_change_t *c, Crm__Status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same when another request field than the ids is at fault. */
+int leads_refuse_at(leads_change_t *c, Crm__Status st, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Moves row to the status act leads to, or refuses (returns -1). */
+int leads_move(leads_change_t *c, lead_row_t *row, lead_act_t act);
+/* Pooled (and department) leads are acted on by their pool's admins only:
+ * 0, or refuses (-1). */
+int leads_check_pool_admin(leads_change_t *c, const Crm__Leads__Lead *lead);
+/* Sets the history detail of the lead being applied (copied). */
+void leads_change_detail(leads_change_t *c, const char *detail);
+
+const Crm__Caller *leads_change_caller(const leads_change_t *c);
+crm_rpc_call_t *leads_change_call(const leads_change_t *c);
+const void *leads_change_request(const leads_change_t *c);
+void *leads_change_data(const leads_change_t *c);
+const char *leads_change_reason(const leads_change_t *c);
+int64_t leads_change_now(const leads_change_t *c);
+const char *leads_change_tz(const leads_change_t *c);
+/* Result i of the op's load. */
+const PGresult *leads_change_ctx(const leads_change_t *c, size_t i);
+/* The pool a lead refers to, from the pools the engine loads (NULL if
+ * none). */
+const Crm__Leads__LeadPool *leads_change_pool(const leads_change_t *c, int64_t pool_id);
+/* The changed leads, in request order (valid in reply). */
+size_t leads_change_count(const leads_change_t *c);
+lead_row_t *leads_change_row(const leads_change_t *c, size_t i);
+/* Masks the contacts of row i for the caller if needed (reply time). */
+void leads_change_mask(leads_change_t *c, size_t i);
+
+/* A follow-up's columns, in the order leads_followup_row reads. */
+#define FOLLOWUP_COLUMNS                                                                           \
+    "id, lead_id, user_id, crm_us(at), content, method, COALESCE(crm_us(next_followup_at), 0),"   \
+    " attachments, crm_us(created_at)"
+/* Fills f from row i of r; free with leads_followup_clear. */
+void leads_followup_row(const PGresult *r, int i, Crm__Leads__FollowUp *f);
+void leads_followup_clear(Crm__Leads__FollowUp *f);
 
 /* ---- leads_events.c ---- */
 
 void leads_emit_created(crm_db_batch_t *b, Crm__Leads__Lead *lead);
-void leads_emit_converted(crm_db_batch_t *b, Crm__Leads__Lead *lead,
-                          const Crm__Leads__ConvertLeadRequest *req, int64_t by);
+void leads_emit_changed(crm_db_batch_t *b, const char *action, const Crm__Leads__Lead *before,
+                        Crm__Leads__Lead *after, int64_t by, const char *reason,
+                        char **changed, size_t nchanged);
 
-/* ---- leads_rpc.c ---- */
+/* Starts consuming the scheduler's events (leads.recycle). */
+void leads_events_start(leads_t *l);
 
-/* Registers the Leads.* handlers. */
-void leads_rpc_register(leads_t *l);
+/* ---- leads_rpc.c, leads_actions.c, leads_pools.c, leads_recycle.c ---- */
+
+void leads_rpc_register(leads_t *l);     /* Create, Get, Update, FollowUp, Convert */
+void leads_actions_register(leads_t *l); /* Delete, Transfer, PutInPool, Claim, ... */
+void leads_pools_register(leads_t *l);   /* pools and options */
+
+/* Recycles, inside tx, every owned lead of a pool with a rule that nobody
+ * followed up in time; adds to the returned batch (to commit) the changes,
+ * history and one lead.recycled per lead. cb gets the count. */
+typedef void (*leads_recycled_cb)(void *arg, crm_db_batch_t *last, int64_t count,
+                                  const crm_db_result_t *err);
+void leads_recycle(crm_db_tx_t *tx, leads_recycled_cb cb, void *arg);
+void leads_recycle_register(leads_t *l); /* Leads.Recycle */
 
 /* The cache key of a lead. */
 void leads_cache_key(int64_t id, char out[32]);

@@ -1,4 +1,5 @@
-/* main.c: the leads service (线索): wiring of the runtime, store and RPC. */
+/* main.c: the leads service (线索): wiring of the runtime, store, RPC and
+ * the scheduler's recycle job. */
 #include "leads.h"
 
 extern const crm_migration_t crm_migrations_leads[];
@@ -10,7 +11,12 @@ int main(void)
     l.db = crm_service_db(l.svc);
     l.cache = crm_service_cache(l.svc);
     l.relay = crm_service_relay(l.svc);
+    l.tz = crm_service_config(l.svc)->tz;
     leads_store_prepare(l.db);
     leads_rpc_register(&l);
+    leads_actions_register(&l);
+    leads_pools_register(&l);
+    leads_recycle_register(&l);
+    leads_events_start(&l);
     return crm_service_run(l.svc);
 }

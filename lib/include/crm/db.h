@@ -141,6 +141,17 @@ int64_t crm_db_get_i64(const PGresult *r, int row, int col);     /* 0 for NULL *
 int crm_db_get_bool(const PGresult *r, int row, int col);        /* 't' -> 1 */
 /* A bytea column in hex format, decoded; caller frees. */
 uint8_t *crm_db_get_bytea(const PGresult *r, int row, int col, size_t *len);
+/* A text[] or bigint[] parameter: the array literal of v[0..n), each element
+ * quoted and escaped ({"a","b \"c\""}); caller frees. */
+char *crm_db_text_array(char *const *v, size_t n);
+char *crm_db_i64_array(const int64_t *v, size_t n);
+
+/* A text[] column decoded into an array of n strings; one block: the caller
+ * frees it with free() alone. NULL (and *n 0) for an empty or NULL array. */
+char **crm_db_get_text_array(const PGresult *r, int row, int col, size_t *n);
+/* A bigint[] column decoded into a malloc'd array (NULL and *n 0 if empty). */
+int64_t *crm_db_get_i64_array(const PGresult *r, int row, int col, size_t *n);
+
 /* Encodes bytes as a bytea hex literal ("\x0a1b..."); caller frees. */
 char *crm_db_bytea_hex(const uint8_t *data, size_t len);
 

@@ -1,0 +1,384 @@
+/* leads_actions.c: the batch actions on leads: delete (删除), transfer
+ * (转移), put in pool (放入线索池), claim (领取), assign (分配), invalidate
+ * (无效), resume, void (作废) and restore. Each is a leads_op_t run by the
+ * change engine (leads_change.c): the handler checks the request, the op
+ * decides per lead. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/check.h"
+#include "crm/scope.h"
+#include "crm/util.h"
+#include "leads.h"
+
+/* Moves row to the status act leads to, or refuses. */
+int leads_move(leads_change_t *c, lead_row_t *row, lead_act_t act)
+{
+    const char *why;
+    lead_status_t to =
+        leads_next_status(act, row->lead.status, row->lead.last_followup_at_us != 0, &why);
+    if (!to)
+        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "%s", why);
+    row->lead.status = to;
+    return 0;
+}
+
+int leads_check_pool_admin(leads_change_t *c, const Crm__Leads__Lead *lead)
+{
+    if (lead->owner_id)
+        return 0;
+    const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
+    const Crm__Caller *caller = leads_change_caller(c);
+    if (pool ? leads_pool_is_admin(pool, caller) : leads_is_admin(caller) ||
+                                                      caller->role == CRM__ROLE__ROLE_MANAGER)
+        return 0;
+    return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
+                        "only the admins of the lead's pool may do this");
+}
+
+/* Gives row to owner (department dept, 0: unchanged), from now. */
+static void s_give(leads_change_t *c, lead_row_t *row, int64_t owner, int64_t dept)
+{
+    if (row->lead.owner_id)
+        row->lead.previous_owner_id = row->lead.owner_id;
+    row->lead.owner_id = owner;
+    if (dept)
+        row->lead.department_id = dept;
+    row->lead.owner_since_us = leads_change_now(c);
+}
+
+/* Makes row unowned in pool (0: none). */
+static void s_pool(leads_change_t *c, lead_row_t *row, int64_t pool)
+{
+    row->lead.previous_owner_id = row->lead.owner_id;
+    row->lead.owner_id = 0;
+    row->lead.owner_since_us = 0;
+    row->lead.pool_id = pool;
+    row->lead.pooled_at_us = leads_change_now(c);
+}
+
+/* ---- delete ------------------------------------------------------------- */
+
+static int s_delete_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    if (before->status == LS(CONVERTED))
+        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
+                            "the lead is converted; it stays as its customer's origin");
+    if (leads_check_pool_admin(c, before) < 0)
+        return -1;
+    row->deleted = 1;
+    return 0;
+}
+
+static const leads_op_t s_delete_op = {.action = "deleted", .ids_field = "ids",
+                                       .apply = s_delete_apply};
+
+/* ---- transfer ----------------------------------------------------------- */
+
+static int s_transfer_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    const Crm__Leads__TransferLeadsRequest *req = leads_change_request(c);
+    if (leads_move(c, row, LEAD_ACT_TRANSFER) < 0)
+        return -1;
+    if (before->owner_id == req->to_owner_id)
+        return leads_refuse_at(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
+                               "user %lld holds it already", (long long)req->to_owner_id);
+    s_give(c, row, req->to_owner_id, req->to_department_id);
+    return 0;
+}
+
+static const leads_op_t s_transfer_op = {.action = "transferred", .ids_field = "ids",
+                                         .apply = s_transfer_apply};
+
+/* ---- put in pool -------------------------------------------------------- */
+
+static int s_pool_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    const Crm__Leads__PoolLeadsRequest *req = leads_change_request(c);
+    int64_t pool = req->pool_id ? req->pool_id : before->pool_id;
+    if (!pool)
+        return leads_refuse_at(c, CRM__STATUS__INVALID_ARGUMENT, "pool_id",
+                               "the lead has no pool of its own; name one");
+    if (!leads_change_pool(c, pool))
+        return leads_refuse_at(c, CRM__STATUS__NOT_FOUND, "pool_id", "pool %lld not found",
+                               (long long)pool);
+    if (leads_move(c, row, LEAD_ACT_POOL) < 0)
+        return -1;
+    s_pool(c, row, pool);
+    return 0;
+}
+
+static const leads_op_t s_pool_op = {.action = "pooled", .ids_field = "ids",
+                                     .apply = s_pool_apply};
+
+/* ---- claim -------------------------------------------------------------- */
+
+/* The caller's claims today and holdings, per pool (ctx 1 and 2; ctx 0
+ * serialises the caller's claims so the counts hold until commit). */
+static void s_claim_load(leads_change_t *c, crm_db_batch_t *b)
+{
+    char user[24];
+    const char *p[] = {crm_i64(user, leads_change_caller(c)->user_id), leads_change_tz(c)};
+    crm_db_batch_add(b, "SELECT pg_advisory_xact_lock(hashtext('lead.claim:' || $1))", 1, p);
+    crm_db_batch_add(b,
+                     "SELECT pool_id, count(*) FROM lead_claims WHERE user_id = $1::bigint"
+                     " AND at >= date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2"
+                     " GROUP BY pool_id",
+                     2, p);
+    crm_db_batch_add(b,
+                     "SELECT pool_id, count(*) FROM leads WHERE owner_id = $1::bigint"
+                     " AND deleted_at IS NULL AND status IN (2, 3, 4) GROUP BY pool_id",
+                     1, p);
+}
+
+/* The count for pool in a (pool_id, count) result. */
+static int64_t s_count_of(const PGresult *r, int64_t pool)
+{
+    for (int i = 0; r && i < PQntuples(r); i++)
+        if (crm_db_get_i64(r, i, 0) == pool)
+            return crm_db_get_i64(r, i, 1);
+    return 0;
+}
+
+/* Leads of pool already taken by this request (before the current one). */
+static int64_t s_taken_here(leads_change_t *c, int64_t pool, size_t upto)
+{
+    int64_t n = 0;
+    for (size_t i = 0; i < upto; i++)
+        n += leads_change_row(c, i)->lead.pool_id == pool;
+    return n;
+}
+
+static int s_claim_rules(leads_change_t *c, const Crm__Leads__Lead *before, size_t index)
+{
+    const Crm__Leads__LeadPool *pool = leads_change_pool(c, before->pool_id);
+    const Crm__Caller *caller = leads_change_caller(c);
+    if (!pool)
+        return 0; /* a department's lead: its users may take it */
+    if (!leads_pool_is_member(pool, caller))
+        return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
+                            "you are not a member of pool \"%s\"", pool->name);
+    if (!pool->allow_claim && !leads_pool_is_admin(pool, caller))
+        return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
+                            "pool \"%s\" does not let members claim; its admins assign leads",
+                            pool->name);
+    int64_t now = leads_change_now(c);
+    int64_t until = before->pooled_at_us + (int64_t)pool->cooloff_days * 86400000000LL;
+    if (pool->cooloff_days && before->previous_owner_id == caller->user_id && now < until)
+        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
+                            "you gave this lead up less than %d days ago; pool \"%s\" lets you "
+                            "claim it back from %lld (microseconds since the epoch)",
+                            pool->cooloff_days, pool->name, (long long)until);
+    int64_t here = s_taken_here(c, pool->id, index);
+    if (pool->daily_claim_limit &&
+        s_count_of(leads_change_ctx(c, 1), pool->id) + here >= pool->daily_claim_limit)
+        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
+                            "you reached pool \"%s\"'s limit of %d claims a day", pool->name,
+                            pool->daily_claim_limit);
+    if (pool->holding_cap &&
+        s_count_of(leads_change_ctx(c, 2), pool->id) + here >= pool->holding_cap)
+        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
+                            "you hold %d leads of pool \"%s\", its cap; follow up or release "
+                            "some first",
+                            pool->holding_cap, pool->name);
+    return 0;
+}
+
+static int s_claim_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    if (before->status != LS(UNASSIGNED))
+        return leads_move(c, row, LEAD_ACT_CLAIM); /* refuses with the reason */
+    size_t index = 0;
+    while (leads_change_row(c, index) != row)
+        index++;
+    if (s_claim_rules(c, before, index) < 0 || leads_move(c, row, LEAD_ACT_CLAIM) < 0)
+        return -1;
+    const Crm__Caller *caller = leads_change_caller(c);
+    s_give(c, row, caller->user_id, caller->department_id);
+    return 0;
+}
+
+static void s_claim_write(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
+                          crm_db_batch_t *b)
+{
+    char user[24], pool[24], id[24];
+    const char *p[] = {crm_i64(user, row->lead.owner_id), crm_i64(pool, before->pool_id),
+                       crm_i64(id, row->lead.id)};
+    crm_db_batch_add(b,
+                     "INSERT INTO lead_claims (user_id, pool_id, lead_id) VALUES"
+                     " ($1::bigint, $2::bigint, $3::bigint)",
+                     3, p);
+}
+
+static const leads_op_t s_claim_op = {.action = "claimed", .ids_field = "ids",
+                                      .load = s_claim_load, .apply = s_claim_apply,
+                                      .write = s_claim_write};
+
+/* ---- assign ------------------------------------------------------------- */
+
+static int s_assign_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    const Crm__Leads__AssignLeadsRequest *req = leads_change_request(c);
+    if (before->status != LS(UNASSIGNED))
+        return leads_move(c, row, LEAD_ACT_CLAIM);
+    if (leads_check_pool_admin(c, before) < 0 || leads_move(c, row, LEAD_ACT_CLAIM) < 0)
+        return -1;
+    s_give(c, row, req->to_owner_id, req->to_department_id);
+    return 0;
+}
+
+static const leads_op_t s_assign_op = {.action = "assigned", .ids_field = "ids",
+                                       .apply = s_assign_apply};
+
+/* ---- invalidate, resume, void, restore ---------------------------------- */
+
+static int s_invalidate_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *b)
+{
+    return leads_move(c, row, LEAD_ACT_INVALIDATE);
+}
+
+static int s_resume_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *b)
+{
+    return leads_move(c, row, LEAD_ACT_RESUME);
+}
+
+static int s_void_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    if (leads_check_pool_admin(c, before) < 0)
+        return -1;
+    return leads_move(c, row, LEAD_ACT_VOID);
+}
+
+static int s_restore_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    if (leads_move(c, row, LEAD_ACT_RESTORE) < 0)
+        return -1;
+    row->lead.status = leads_restored_status(before->owner_id, before->last_followup_at_us != 0);
+    return 0;
+}
+
+static const leads_op_t s_invalidate_op = {.action = "invalidated", .ids_field = "ids",
+                                           .apply = s_invalidate_apply};
+static const leads_op_t s_resume_op = {.action = "resumed", .ids_field = "ids",
+                                       .apply = s_resume_apply};
+static const leads_op_t s_void_op = {.action = "voided", .ids_field = "ids",
+                                     .apply = s_void_apply};
+static const leads_op_t s_restore_op = {.action = "restored", .ids_field = "ids",
+                                        .apply = s_restore_apply};
+
+/* ---- handlers ----------------------------------------------------------- */
+
+/* Runs op for a LeadIdsRequest. */
+static void s_ids_action(crm_rpc_call_t *call, leads_t *l, const leads_op_t *op)
+{
+    const Crm__Leads__LeadIdsRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+        !crm_check_text(call, "reason", req->reason, 500, op == &s_void_op))
+        return;
+    leads_change_run(l, call, op, req->ids, req->n_ids, req->reason, NULL);
+}
+
+static void s_delete(crm_rpc_call_t *call, void *l)
+{
+    s_ids_action(call, l, &s_delete_op);
+}
+
+static void s_claim(crm_rpc_call_t *call, void *l)
+{
+    if (!crm_rpc_call_caller(call)->user_id) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
+                     "claims are made by a user; the system assigns instead");
+        return;
+    }
+    s_ids_action(call, l, &s_claim_op);
+}
+
+static void s_invalidate(crm_rpc_call_t *call, void *l)
+{
+    s_ids_action(call, l, &s_invalidate_op);
+}
+
+static void s_resume(crm_rpc_call_t *call, void *l)
+{
+    s_ids_action(call, l, &s_resume_op);
+}
+
+static void s_void(crm_rpc_call_t *call, void *l)
+{
+    s_ids_action(call, l, &s_void_op);
+}
+
+static void s_restore(crm_rpc_call_t *call, void *l)
+{
+    if (!leads_is_admin(crm_rpc_call_caller(call))) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
+                     "only an admin may restore voided leads");
+        return;
+    }
+    s_ids_action(call, l, &s_restore_op);
+}
+
+/* The new owner of a transfer or an assignment: any user (the gateway
+ * knows the users; leads may go across departments, as in the seeds). */
+static int s_check_new_owner(crm_rpc_call_t *call, int64_t owner, int64_t dept)
+{
+    if (owner < 1) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "to_owner_id", "give the new owner");
+        return 0;
+    }
+    if (dept < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "to_department_id",
+                     "must not be negative");
+        return 0;
+    }
+    return 1;
+}
+
+static void s_transfer(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__TransferLeadsRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+        !s_check_new_owner(call, req->to_owner_id, req->to_department_id) ||
+        !crm_check_text(call, "reason", req->reason, 500, 0))
+        return;
+    leads_change_run(l, call, &s_transfer_op, req->ids, req->n_ids, req->reason, NULL);
+}
+
+static void s_put_in_pool(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__PoolLeadsRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+        !crm_check_text(call, "reason", req->reason, 500, 0))
+        return;
+    if (req->pool_id < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "pool_id", "must not be negative");
+        return;
+    }
+    leads_change_run(l, call, &s_pool_op, req->ids, req->n_ids, req->reason, NULL);
+}
+
+static void s_assign(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__AssignLeadsRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+        !s_check_new_owner(call, req->to_owner_id, req->to_department_id))
+        return;
+    leads_change_run(l, call, &s_assign_op, req->ids, req->n_ids, "", NULL);
+}
+
+void leads_actions_register(leads_t *l)
+{
+    static const struct {
+        const char *method;
+        crm_rpc_handler fn;
+    } handlers[] = {
+        {"Delete", s_delete},         {"Transfer", s_transfer}, {"PutInPool", s_put_in_pool},
+        {"Claim", s_claim},           {"Assign", s_assign},     {"Invalidate", s_invalidate},
+        {"Resume", s_resume},         {"Discard", s_void},         {"Restore", s_restore},
+    };
+    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
+    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
+        crm_rpc_server_handle(srv, &crm__leads__leads__descriptor, handlers[i].method,
+                              handlers[i].fn, l);
+}

@@ -1,0 +1,312 @@
+/* leads_pools.c: lead pools (线索池) with their people and rules, and the
+ * configurable lists (levels, industries, sources). Admins manage both;
+ * everyone reads them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/check.h"
+#include "crm/util.h"
+#include "leads.h"
+
+#define POOL_READ "SELECT " POOL_COLUMNS ", (SELECT count(*) FROM leads l WHERE l.pool_id = p.id" \
+                  " AND l.owner_id = 0 AND l.deleted_at IS NULL) FROM lead_pools p"
+
+#define POOL_WRITE_COLUMNS                                                                         \
+    "name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"          \
+    " daily_claim_limit, holding_cap, cooloff_days, recycle_days"
+#define POOL_WRITE_VALUES                                                                          \
+    "$1, $2, $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean, $7::int, $8::int, $9::int,"   \
+    " $10::int"
+
+typedef struct {
+    leads_t *l;
+    crm_rpc_call_t *call;
+} pool_call_t;
+
+static void s_reply_pools(crm_rpc_call_t *call, const PGresult *r, int single)
+{
+    int n = PQntuples(r);
+    Crm__Leads__LeadPool *pools = crm_calloc((size_t)n + 1, sizeof *pools);
+    Crm__Leads__LeadPool **ptrs = crm_calloc((size_t)n + 1, sizeof *ptrs);
+    size_t shown = 0;
+    for (int i = 0; i < n; i++) {
+        Crm__Leads__LeadPool *p = &pools[shown];
+        leads_pool_row(r, i, p);
+        p->lead_count = crm_db_get_i64(r, i, PQnfields(r) - 1);
+        ptrs[shown++] = p;
+    }
+    if (single) {
+        crm_rpc_reply(call, &pools[0].base);
+    } else {
+        Crm__Leads__LeadPoolList list = CRM__LEADS__LEAD_POOL_LIST__INIT;
+        list.items = ptrs;
+        list.n_items = shown;
+        crm_rpc_reply(call, &list.base);
+    }
+    for (size_t i = 0; i < shown; i++)
+        leads_pool_clear(&pools[i]);
+    free(pools);
+    free(ptrs);
+}
+
+static void s_pool_written(void *arg, const crm_db_result_t *res)
+{
+    pool_call_t *pc = arg;
+    if (res->err)
+        crm_fail_db(pc->call, res);
+    else if (PQntuples(res->results[res->nresults - 1]) == 0)
+        crm_rpc_fail(pc->call, CRM__STATUS__NOT_FOUND, "id", "pool not found");
+    else
+        s_reply_pools(pc->call, res->results[res->nresults - 1], 1);
+    free(pc);
+}
+
+/* Checks a pool's fields; 1 if fine. */
+static int s_check_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p)
+{
+    if (!crm_check_text(call, "name", p->name, 100, 1) ||
+        !crm_check_text(call, "description", p->description, 1000, 0))
+        return 0;
+    const struct {
+        const char *field;
+        int32_t v, max;
+    } nums[] = {{"daily_claim_limit", p->daily_claim_limit, 10000},
+                {"holding_cap", p->holding_cap, 1000000},
+                {"cooloff_days", p->cooloff_days, 3650},
+                {"recycle_days", p->recycle_days, 3650}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (nums[i].v < 0 || nums[i].v > nums[i].max) {
+            crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, nums[i].field,
+                         "must be between 0 and %d", nums[i].max);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int s_admin_only(crm_rpc_call_t *call)
+{
+    if (leads_is_admin(crm_rpc_call_caller(call)))
+        return 1;
+    crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only admins manage lead pools");
+    return 0;
+}
+
+/* Writes a pool (insert when id is 0, else update) and reads it back. */
+static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__LeadPool *p)
+{
+    char id[24], limit[16], cap[16], cool[16], rec[16];
+    char *admins = crm_db_i64_array(p->admin_ids, p->n_admin_ids);
+    char *users = crm_db_i64_array(p->member_user_ids, p->n_member_user_ids);
+    char *depts = crm_db_i64_array(p->member_department_ids, p->n_member_department_ids);
+    snprintf(limit, sizeof limit, "%d", p->daily_claim_limit);
+    snprintf(cap, sizeof cap, "%d", p->holding_cap);
+    snprintf(cool, sizeof cool, "%d", p->cooloff_days);
+    snprintf(rec, sizeof rec, "%d", p->recycle_days);
+    const char *v[] = {p->name, p->description, admins, users, depts,
+                       p->allow_claim ? "true" : "false", limit, cap, cool, rec,
+                       crm_i64(id, p->id)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    if (p->id)
+        crm_db_batch_add(b,
+                         "UPDATE lead_pools SET (" POOL_WRITE_COLUMNS ", updated_at) = ("
+                         POOL_WRITE_VALUES ", now()) WHERE id = $11::bigint",
+                         11, v);
+    else
+        crm_db_batch_add(b,
+                         "INSERT INTO lead_pools (" POOL_WRITE_COLUMNS ") VALUES ("
+                         POOL_WRITE_VALUES ")",
+                         10, v);
+    const char *q[] = {p->name};
+    crm_db_batch_add(b, POOL_READ " WHERE p.name = $1", 1, q);
+    free(admins);
+    free(users);
+    free(depts);
+    pool_call_t *pc = crm_calloc(1, sizeof *pc);
+    pc->l = l;
+    pc->call = call;
+    crm_db_submit(l->db, &b, s_pool_written, pc);
+}
+
+static void s_create_pool(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__LeadPool *p = (const void *)crm_rpc_call_request(call);
+    if (!s_admin_only(call) || !s_check_pool(call, p))
+        return;
+    if (p->id) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "id", "a new pool has no id yet");
+        return;
+    }
+    s_write_pool(call, l, p);
+}
+
+static void s_update_pool(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__LeadPool *p = (const void *)crm_rpc_call_request(call);
+    if (!s_admin_only(call) || !crm_check_id(call, "id", p->id) || !s_check_pool(call, p))
+        return;
+    s_write_pool(call, l, p);
+}
+
+static void s_pools_read(void *arg, const crm_db_result_t *res)
+{
+    pool_call_t *pc = arg;
+    if (res->err)
+        crm_fail_db(pc->call, res);
+    else if (PQntuples(res->results[0]) == 0)
+        crm_rpc_fail(pc->call, CRM__STATUS__NOT_FOUND, "id", "pool not found");
+    else
+        s_reply_pools(pc->call, res->results[0], 1);
+    free(pc);
+}
+
+static void s_get_pool(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__GetPoolRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!crm_check_id(call, "id", req->id))
+        return;
+    pool_call_t *pc = crm_calloc(1, sizeof *pc);
+    pc->l = l;
+    pc->call = call;
+    char id[24];
+    const char *p[] = {crm_i64(id, req->id)};
+    crm_db_exec(pc->l->db, POOL_READ " WHERE p.id = $1::bigint", 1, p, s_pools_read, pc);
+}
+
+static void s_pools_listed(void *arg, const crm_db_result_t *res)
+{
+    pool_call_t *pc = arg;
+    if (res->err)
+        crm_fail_db(pc->call, res);
+    else
+        s_reply_pools(pc->call, res->results[0], 0);
+    free(pc);
+}
+
+static void s_list_pools(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__ListPoolsRequest *req = (const void *)crm_rpc_call_request(call);
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    pool_call_t *pc = crm_calloc(1, sizeof *pc);
+    pc->l = l;
+    pc->call = call;
+    char user[24], dept[24];
+    const char *p[] = {crm_i64(user, c->user_id), crm_i64(dept, c->department_id),
+                       req->mine || !leads_is_admin(c) ? "true" : "false"};
+    crm_db_exec(pc->l->db,
+                POOL_READ " WHERE NOT $3::boolean OR $1::bigint = ANY(p.admin_ids)"
+                          " OR $1::bigint = ANY(p.member_user_ids)"
+                          " OR $2::bigint = ANY(p.member_department_ids) ORDER BY p.id",
+                3, p, s_pools_listed, pc);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+static void s_options_read(void *arg, const crm_db_result_t *res)
+{
+    pool_call_t *pc = arg;
+    if (res->err) {
+        crm_fail_db(pc->call, res);
+        free(pc);
+        return;
+    }
+    const PGresult *r = res->results[res->nresults - 1];
+    int n = PQntuples(r);
+    char **v[3];
+    size_t nv[3] = {0};
+    for (int k = 0; k < 3; k++)
+        v[k] = crm_calloc((size_t)n + 1, sizeof *v[k]);
+    for (int i = 0; i < n; i++) {
+        const char *kind = crm_db_get(r, i, 0);
+        int k = kind[0] == 'l' ? 0 : kind[0] == 'i' ? 1 : 2;
+        v[k][nv[k]++] = (char *)crm_db_get(r, i, 1);
+    }
+    Crm__Leads__LeadOptions o = CRM__LEADS__LEAD_OPTIONS__INIT;
+    o.levels = v[0];
+    o.n_levels = nv[0];
+    o.industries = v[1];
+    o.n_industries = nv[1];
+    o.sources = v[2];
+    o.n_sources = nv[2];
+    crm_rpc_reply(pc->call, &o.base);
+    for (int k = 0; k < 3; k++)
+        free(v[k]);
+    free(pc);
+}
+
+#define OPTIONS_READ "SELECT kind, value FROM lead_options ORDER BY kind, position"
+
+static void s_get_options(crm_rpc_call_t *call, void *l)
+{
+    pool_call_t *pc = crm_calloc(1, sizeof *pc);
+    pc->l = l;
+    pc->call = call;
+    crm_db_exec(pc->l->db, OPTIONS_READ, 0, NULL, s_options_read, pc);
+}
+
+/* Checks one list: 1..100 values of 1..50 characters, no repeats. */
+static int s_check_list(crm_rpc_call_t *call, const char *field, char **v, size_t n)
+{
+    if (n > 100) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "at most 100 values");
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!crm_check_text(call, field, v[i], 50, 1))
+            return 0;
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(v[i], v[j]) == 0) {
+                crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "\"%s\" is given twice",
+                             v[i]);
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+static void s_set_options(crm_rpc_call_t *call, void *l)
+{
+    const Crm__Leads__LeadOptions *o = (const void *)crm_rpc_call_request(call);
+    if (!leads_is_admin(crm_rpc_call_caller(call))) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
+                     "only admins change the lists");
+        return;
+    }
+    if (!s_check_list(call, "levels", o->levels, o->n_levels) ||
+        !s_check_list(call, "industries", o->industries, o->n_industries) ||
+        !s_check_list(call, "sources", o->sources, o->n_sources))
+        return;
+    const char *kinds[] = {"level", "industry", "source"};
+    char *arrays[] = {crm_db_text_array(o->levels, o->n_levels),
+                      crm_db_text_array(o->industries, o->n_industries),
+                      crm_db_text_array(o->sources, o->n_sources)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "DELETE FROM lead_options", 0, NULL);
+    for (int k = 0; k < 3; k++) {
+        const char *p[] = {kinds[k], arrays[k]};
+        crm_db_batch_add(b,
+                         "INSERT INTO lead_options (kind, position, value) SELECT $1, i, v"
+                         " FROM unnest($2::text[]) WITH ORDINALITY AS t(v, i)",
+                         2, p);
+        free(arrays[k]);
+    }
+    crm_db_batch_add(b, OPTIONS_READ, 0, NULL);
+    pool_call_t *pc = crm_calloc(1, sizeof *pc);
+    pc->l = l;
+    pc->call = call;
+    crm_db_submit(pc->l->db, &b, s_options_read, pc);
+}
+
+void leads_pools_register(leads_t *l)
+{
+    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
+    const ProtobufCServiceDescriptor *d = &crm__leads__leads__descriptor;
+    crm_rpc_server_handle(srv, d, "CreatePool", s_create_pool, l);
+    crm_rpc_server_handle(srv, d, "UpdatePool", s_update_pool, l);
+    crm_rpc_server_handle(srv, d, "GetPool", s_get_pool, l);
+    crm_rpc_server_handle(srv, d, "ListPools", s_list_pools, l);
+    crm_rpc_server_handle(srv, d, "GetOptions", s_get_options, l);
+    crm_rpc_server_handle(srv, d, "SetOptions", s_set_options, l);
+}

@@ -1,0 +1,172 @@
+/* leads_recycle.c: returns neglected leads to their pools (自动回收): an
+ * owned lead of a pool whose rule says N days, with no follow-up (or, if
+ * never followed up, not taken) for N days, goes back unowned. One
+ * lead.recycled event and one history entry per lead, in pages inside one
+ * transaction. Fired by the scheduler's "leads.recycle" job, or by
+ * Leads.Recycle. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "crm/outbox.h"
+#include "crm/check.h"
+#include "crm/util.h"
+#include "leads.h"
+
+#define RECYCLE_PAGE 500
+
+/* One page: lock due leads (skipping those a user is changing right now:
+ * the next run takes them), move them, write their history. Returns the
+ * leads as now stored, then the rule and the last activity. */
+#define RECYCLE_PAGE_SQL                                                                           \
+    "WITH due AS (SELECT l.id AS due_id, p.recycle_days,"                                        \
+    "   COALESCE(l.last_followup_at, l.owner_since, l.created_at) AS last_act"                   \
+    "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                       \
+    "  WHERE p.recycle_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"                       \
+    "    AND l.deleted_at IS NULL"                                                                \
+    "    AND COALESCE(l.last_followup_at, l.owner_since, l.created_at)"                           \
+    "        < now() - p.recycle_days * interval '1 day'"                                         \
+    "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"                                 \
+    " moved AS (UPDATE leads SET previous_owner_id = owner_id, owner_id = 0, status = 1,"        \
+    "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                \
+    "   FROM due WHERE leads.id = due.due_id"                                                     \
+    "   RETURNING " LEAD_COLUMNS ", due.recycle_days, crm_us(due.last_act)),"                     \
+    " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, pool_id, reason)"        \
+    "   SELECT id, 'recycled', previous_owner_id, pool_id,"                                        \
+    "          'no follow-up for ' || recycle_days || ' days' FROM moved)"                       \
+    " SELECT * FROM moved"
+
+typedef struct {
+    crm_db_tx_t *tx;
+    leads_recycled_cb cb;
+    void *arg;
+    int64_t count;
+} recycle_t;
+
+static void s_add_page(crm_db_batch_t *b)
+{
+    char page[16];
+    snprintf(page, sizeof page, "%d", RECYCLE_PAGE);
+    const char *p[] = {page};
+    crm_db_batch_add(b, RECYCLE_PAGE_SQL, 1, p);
+}
+
+static void s_emit(crm_db_batch_t *b, const PGresult *rows)
+{
+    int cols = PQnfields(rows);
+    for (int i = 0; i < PQntuples(rows); i++) {
+        lead_row_t row;
+        leads_store_row(rows, i, &row);
+        Crm__Events__LeadRecycled ev = CRM__EVENTS__LEAD_RECYCLED__INIT;
+        ev.lead = &row.lead;
+        ev.previous_owner_id = row.lead.previous_owner_id;
+        ev.pool_id = row.lead.pool_id;
+        ev.recycle_days = (int32_t)crm_db_get_i64(rows, i, cols - 2);
+        ev.last_activity_at_us = crm_db_get_i64(rows, i, cols - 1);
+        char id[24];
+        crm_outbox_add(b, "lead.recycled", crm_i64(id, row.lead.id), &ev.base);
+        leads_row_clear(&row);
+    }
+}
+
+static void s_page_done(void *arg, const crm_db_result_t *res)
+{
+    recycle_t *r = arg;
+    if (res->err) {
+        r->cb(r->arg, NULL, r->count, res);
+        free(r);
+        return;
+    }
+    /* The page is the batch's last statement; before it ran the previous
+     * page's events. */
+    const PGresult *rows = res->results[res->nresults - 1];
+    int n = PQntuples(rows);
+    crm_db_batch_t *b = crm_db_batch_new();
+    s_emit(b, rows);
+    r->count += n;
+    if (n < RECYCLE_PAGE) {
+        r->cb(r->arg, b, r->count, NULL);
+        free(r);
+        return;
+    }
+    s_add_page(b);
+    crm_db_tx_submit(r->tx, &b, s_page_done, r);
+}
+
+void leads_recycle(crm_db_tx_t *tx, leads_recycled_cb cb, void *arg)
+{
+    recycle_t *r = crm_calloc(1, sizeof *r);
+    r->tx = tx;
+    r->cb = cb;
+    r->arg = arg;
+    crm_db_batch_t *b = crm_db_batch_new();
+    s_add_page(b);
+    crm_db_tx_submit(tx, &b, s_page_done, r);
+}
+
+/* ---- Leads.Recycle: the same, now, for admins ------------------------- */
+
+typedef struct {
+    leads_t *l;
+    crm_rpc_call_t *call;
+    crm_db_tx_t *tx;
+    int64_t count;
+} run_t;
+
+static void s_run_committed(void *arg, const crm_db_result_t *res)
+{
+    run_t *r = arg;
+    if (res->err) {
+        crm_fail_db(r->call, res);
+    } else {
+        Crm__Leads__RecycleLeadsReply reply = CRM__LEADS__RECYCLE_LEADS_REPLY__INIT;
+        reply.recycled = r->count;
+        crm_rpc_reply(r->call, &reply.base);
+        crm_relay_kick(r->l->relay);
+    }
+    free(r);
+}
+
+static void s_run_done(void *arg, crm_db_batch_t *last, int64_t count,
+                       const crm_db_result_t *err)
+{
+    run_t *r = arg;
+    if (err) {
+        crm_db_tx_rollback(r->tx);
+        crm_fail_db(r->call, err);
+        free(r);
+        return;
+    }
+    r->count = count;
+    crm_db_tx_commit(r->tx, &last, s_run_committed, r);
+}
+
+static void s_run_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+{
+    run_t *r = arg;
+    if (!tx) {
+        crm_fail_db(r->call, err);
+        free(r);
+        return;
+    }
+    r->tx = tx;
+    leads_recycle(tx, s_run_done, r);
+}
+
+static void s_recycle(crm_rpc_call_t *call, void *arg)
+{
+    if (!leads_is_admin(crm_rpc_call_caller(call))) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
+                     "only admins may run the recycle rules");
+        return;
+    }
+    run_t *r = crm_calloc(1, sizeof *r);
+    r->l = arg;
+    r->call = call;
+    crm_db_begin(r->l->db, s_run_began, r);
+}
+
+void leads_recycle_register(leads_t *l)
+{
+    crm_rpc_server_handle(crm_service_rpc(l->svc), &crm__leads__leads__descriptor, "Recycle",
+                          s_recycle, l);
+}
