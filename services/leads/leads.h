@@ -260,6 +260,8 @@ void leads_events_start(leads_t *l);
 void leads_rpc_register(leads_t *l);     /* Create, Get, Update, FollowUp, Convert */
 void leads_actions_register(leads_t *l); /* Delete, Transfer, PutInPool, Claim, ... */
 void leads_pools_register(leads_t *l);   /* pools and options */
+void leads_list_register(leads_t *l);    /* List, History, ListFollowUps, CheckDuplicates, Stats */
+void leads_import_register(leads_t *l);  /* StartImport, ImportChunk, GetImport */
 
 /* Recycles, inside tx, every owned lead of a pool with a rule that nobody
  * followed up in time; adds to the returned batch (to commit) the changes,

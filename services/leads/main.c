@@ -16,6 +16,8 @@ int main(void)
     leads_rpc_register(&l);
     leads_actions_register(&l);
     leads_pools_register(&l);
+    leads_list_register(&l);
+    leads_import_register(&l);
     leads_recycle_register(&l);
     leads_events_start(&l);
     return crm_service_run(l.svc);
