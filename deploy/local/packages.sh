@@ -9,7 +9,8 @@
 # shellcheck shell=bash
 
 CRM_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
-    libpq-dev libhiredis-dev libuv1-dev libjansson-dev postgresql redis-server)
+    libpq-dev libhiredis-dev libuv1-dev libjansson-dev postgresql redis-server
+    libh2o-dev libsodium-dev libcurl4-openssl-dev)
 
 crm_ensure_packages() {
     local p missing=()

@@ -40,7 +40,8 @@
 #include "crm/rpc.h"
 #include "crm/util.h"
 
-#define H_NSVC 4
+#define H_NSVC 5 /* the four services of h_suite, and the gateway (h_gateway) */
+#define H_GATEWAY 4
 #define H_MAX_INSTANCES 16
 #define H_START_MS 30000 /* a service must answer System.Ping within this */
 #define H_STOP_MS 30000  /* h_stop: a clean exit (sanitizer reports included) */
@@ -50,7 +51,8 @@
 
 extern char **environ;
 
-static const char *const s_services[H_NSVC] = {"leads", "customers", "sales", "scheduler"};
+static const char *const s_services[H_NSVC] = {"leads", "customers", "sales", "scheduler",
+                                                "gateway"};
 
 struct h_proc {
     h_t *h;
@@ -92,6 +94,8 @@ struct h {
     char **env; /* h_setenv "KEY=VALUE", owned */
     size_t n_env;
     void *zctx; /* for the readiness pings */
+    char *http_url; /* the gateway's base URL, once declared */
+    int http_port;
     h_t *next;  /* in s_live */
 };
 
@@ -919,6 +923,15 @@ static void s_env_suite(h_t *h, s_env_t *e, int s, int i)
     PUT("CRM_DB_URL=%s", h_pg(h, s_services[s]));
     PUT("CRM_REDIS_URL=%s", h->redis_url);
     PUT("CRM_INSTANCE=%s-%d", s_services[s], i);
+    if (s == H_GATEWAY) {
+        /* Its HTTP listener and first admin; password hashing at libsodium's
+         * minimum so tests do not wait on argon2 (h_setenv overrides). */
+        PUT("CRM_HTTP_BIND=127.0.0.1:%d", h->http_port);
+        PUT("CRM_ADMIN_USER=%s", H_ADMIN_USER);
+        PUT("CRM_ADMIN_PASSWORD=%s", H_ADMIN_PASSWORD);
+        PUT("CRM_PWHASH_OPSLIMIT=1");
+        PUT("CRM_PWHASH_MEMLIMIT=8192");
+    }
     for (int o = 0; o < H_NSVC; o++) {
         if (!h->count[o])
             continue;
@@ -1016,9 +1029,34 @@ h_proc_t *h_start(h_t *h, const char *service, int instance)
     return p;
 }
 
+const char *h_gateway(h_t *h)
+{
+    if (!h->suite)
+        S_FAIL("h_gateway: declare the suite with h_suite first");
+    if (!h->count[H_GATEWAY]) {
+        h->count[H_GATEWAY] = 1;
+        h->rpc_of[H_GATEWAY] = crm_calloc(1, sizeof(char *));
+        h->pub_of[H_GATEWAY] = crm_calloc(1, sizeof(char *));
+        h->rpc_of[H_GATEWAY][0] = h_free_endpoint();
+        h->pub_of[H_GATEWAY][0] = h_free_endpoint();
+        h->rpc[H_GATEWAY] = crm_strdup(h->rpc_of[H_GATEWAY][0]);
+        h->pub[H_GATEWAY] = crm_strdup(h->pub_of[H_GATEWAY][0]);
+        h->http_port = s_free_port();
+        h->http_url = crm_sprintf("http://127.0.0.1:%d", h->http_port);
+        h_pg(h, "gateway");
+    }
+    h_start(h, "gateway", 0);
+    return h->http_url;
+}
+
+const char *h_gateway_url(const h_t *h)
+{
+    return h->http_url;
+}
+
 void h_start_all(h_t *h)
 {
-    for (int s = 0; s < H_NSVC; s++)
+    for (int s = 0; s < H_GATEWAY; s++)
         for (int i = 0; i < h->count[s]; i++)
             h_start(h, s_services[s], i);
 }
@@ -1212,6 +1250,7 @@ void h_destroy(h_t **h_p)
         free(h->env[i]);
     free(h->env);
     free(h->redis_url);
+    free(h->http_url);
     free(h->dir);
     free(h->name);
     free(h);

@@ -87,6 +87,18 @@ h_proc_t *h_start(h_t *h, const char *service, int instance);
 /* Starts every declared instance. */
 void h_start_all(h_t *h);
 
+/* The gateway (services/gateway): declares it on first use (its RPC and PUB
+ * endpoints, database "gateway", an HTTP port) and starts it with the
+ * suite's endpoints, CRM_HTTP_BIND, the first admin H_ADMIN_USER /
+ * H_ADMIN_PASSWORD and the fastest password hashing (h_setenv overrides
+ * any of these). Call after h_suite; h_stop(h, "gateway", 0) stops it.
+ * Returns its base URL, "http://127.0.0.1:PORT". */
+#define H_ADMIN_USER "admin"
+#define H_ADMIN_PASSWORD "admin-password"
+const char *h_gateway(h_t *h);
+/* The base URL once h_gateway was called, else NULL. */
+const char *h_gateway_url(const h_t *h);
+
 /* The process of a started instance, or NULL. The same object is reused
  * when the instance is started again; it lives until h_destroy. */
 h_proc_t *h_proc(h_t *h, const char *service, int instance);

@@ -1,0 +1,142 @@
+/* gateway_proxy.c: routes to the domain services. A route whose method is
+ * "Leads.Get" goes to the leads service (CRM_LEADS_RPC) with the caller the
+ * token resolved into; the reply, or the error with its field, comes back
+ * as JSON. One RPC client per service, spreading calls over its instances. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/log.h"
+#include "crm/util.h"
+#include "gateway.h"
+
+static const char *const s_peers[] = {"leads", "customers", "sales", "scheduler"};
+#define NPEERS (sizeof s_peers / sizeof s_peers[0])
+
+void gw_proxy_init(gw_t *gw)
+{
+    const crm_config_t *cfg = crm_service_config(gw->svc);
+    for (size_t i = 0; i < NPEERS; i++) {
+        const char *eps = crm_peer_rpc(s_peers[i], NULL);
+        if (!eps)
+            continue;
+        gw->peers[i] = crm_rpc_client_new(gw->loop, crm_service_zctx(gw->svc), eps,
+                                          (unsigned)cfg->rpc_deadline_ms, 2);
+        if (!gw->peers[i])
+            exit(1);
+    }
+}
+
+/* The peer serving "Service.Method": its index, or -1. */
+static int s_peer_of(const char *method)
+{
+    const char *dot = strchr(method, '.');
+    for (size_t i = 0; i < NPEERS; i++) {
+        size_t n = strlen(s_peers[i]);
+        if ((size_t)(dot - method) != n)
+            continue;
+        size_t k = 0;
+        while (k < n && tolower((unsigned char)method[k]) == s_peers[i][k])
+            k++;
+        if (k == n)
+            return (int)i;
+    }
+    return -1;
+}
+
+static void s_replied(void *arg, const crm_rpc_result_t *res)
+{
+    gw_call_t *c = arg;
+    if (res->status == CRM__STATUS__OK)
+        gw_call_reply(c, res->payload);
+    else
+        gw_call_fail(c, res->status, res->field, "%s", res->message);
+}
+
+void gw_proxy_call(gw_call_t *c)
+{
+    int i = s_peer_of(c->route->rpc);
+    crm_rpc_client_t *client = i >= 0 ? c->gw->peers[i] : NULL;
+    if (!client) {
+        gw_call_fail(c, CRM__STATUS__UNAVAILABLE, NULL, "the service of %s is not configured",
+                     c->route->rpc);
+        return;
+    }
+    if (crm_rpc_call(client, c->route->rpc, c->in, c->out_desc, &c->caller, s_replied, c) < 0)
+        gw_call_fail(c, CRM__STATUS__INTERNAL, NULL, "cannot encode the request");
+}
+
+void gw_proxy_destroy(gw_t *gw)
+{
+    for (size_t i = 0; i < NPEERS; i++)
+        crm_rpc_client_destroy(&gw->peers[i]);
+}
+
+/* ---- readiness: System.Ping every configured service ------------------- */
+
+typedef struct {
+    gw_call_t *c;
+    int pending;
+    json_t *services;
+    int ok;
+} s_ready_t;
+
+typedef struct {
+    s_ready_t *r;
+    const char *name;
+} s_ping_t;
+
+static void s_ready_finish(s_ready_t *r)
+{
+    if (crm_db_ready(r->c->gw->db) == 0) {
+        r->ok = 0;
+        json_object_set_new(r->services, "database", json_string("unavailable"));
+    } else {
+        json_object_set_new(r->services, "database", json_string("ok"));
+    }
+    json_t *body =
+        json_pack("{s:s, s:o}", "status", r->ok ? "ok" : "unavailable", "services", r->services);
+    char *s = json_dumps(body, JSON_COMPACT);
+    gw_call_reply_raw(r->c, r->ok ? 200 : 503, "application/json", s, strlen(s));
+    free(s);
+    json_decref(body);
+    free(r);
+}
+
+static void s_pinged(void *arg, const crm_rpc_result_t *res)
+{
+    s_ping_t *p = arg;
+    s_ready_t *r = p->r;
+    if (res->status != CRM__STATUS__OK)
+        r->ok = 0;
+    json_object_set_new(r->services, p->name, json_string(crm_status_name(res->status)));
+    free(p);
+    if (--r->pending == 0)
+        s_ready_finish(r);
+}
+
+void gw_health_readyz(gw_call_t *c)
+{
+    s_ready_t *r = crm_calloc(1, sizeof *r);
+    r->c = c;
+    r->ok = 1;
+    r->services = json_object();
+    r->pending = 1; /* held until every ping is sent */
+    static const Crm__Empty empty = CRM__EMPTY__INIT;
+    for (size_t i = 0; i < NPEERS; i++) {
+        if (!c->gw->peers[i])
+            continue;
+        s_ping_t *p = crm_calloc(1, sizeof *p);
+        p->r = r;
+        p->name = s_peers[i];
+        r->pending++;
+        if (crm_rpc_call(c->gw->peers[i], "System.Ping", &empty.base, &crm__ping_reply__descriptor,
+                         NULL, s_pinged, p) < 0) {
+            r->pending--;
+            r->ok = 0;
+            free(p);
+        }
+    }
+    if (--r->pending == 0)
+        s_ready_finish(r);
+}

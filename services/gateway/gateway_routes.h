@@ -1,0 +1,50 @@
+/* gateway_routes.h: the gateway's route table, data only.
+ *
+ * A route is an HTTP method and a path pattern ("/api/v1/leads/{id}") bound
+ * to a method name ("Leads.Get"). A segment "{name}" matches one path
+ * segment and becomes request field `name`. The method is either a domain
+ * service's RPC (any "Service.Method" of the protos that crm_rpc_method_types
+ * knows) or one the gateway serves itself ("Auth.*", "Org.*" of
+ * proto/gateway.proto, and "Http.*" for raw replies). Adding a domain's
+ * routes is adding rows to gateway_routes.c. */
+#ifndef GATEWAY_ROUTES_H
+#define GATEWAY_ROUTES_H
+
+#include <stddef.h>
+
+/* Route flags. */
+#define GW_PUBLIC 0x01   /* no token needed */
+#define GW_ADMIN 0x02    /* admins only (403 for others) */
+#define GW_QUERY 0x04    /* request fields from the query string (GET lists) */
+#define GW_PWCHANGE 0x08 /* allowed while the password must be changed */
+
+typedef struct {
+    const char *method;  /* "GET", "POST", "PATCH", "PUT", "DELETE" */
+    const char *pattern; /* "/api/v1/leads/{id}" */
+    const char *rpc;     /* "Leads.Get" */
+    unsigned flags;
+} gw_route_t;
+
+/* The table, ended by a row of NULLs. */
+extern const gw_route_t gw_routes[];
+
+#define GW_MAX_PARAMS 4
+
+/* A path parameter: a name from the pattern, a value from the path (not
+ * NUL-terminated: len bytes). */
+typedef struct {
+    const char *name;
+    size_t name_len;
+    const char *value;
+    size_t len;
+} gw_param_t;
+
+/* Finds the route for method and path (len bytes, no query string).
+ * Returns it with its parameters in params (*nparams of them), or NULL;
+ * then *path_known is 1 if some route has that path with another method
+ * (405, not 404). */
+const gw_route_t *gw_route_match(const char *method, size_t method_len, const char *path,
+                                 size_t len, gw_param_t params[GW_MAX_PARAMS], int *nparams,
+                                 int *path_known);
+
+#endif

@@ -1,0 +1,204 @@
+/* test_gateway_api.c: the gateway's translation of REST/JSON into the
+ * services' RPCs and back, on real processes: leads created, read and
+ * converted over HTTP with every RPC error mapped to its HTTP status and
+ * field; each kind of bad input (malformed JSON, wrong type, unknown field
+ * or parameter, oversized body, unknown route, wrong method, too many
+ * requests); the served OpenAPI document; readiness when a service stops. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crm/util.h"
+#include "http.h"
+#include "suite.h"
+
+#define MAX_BODY 4096
+
+static h_t *h;
+static const char *base;
+static char *admin;
+
+static t_resp_t s_expect(int want, const char *method, const char *token, const char *body,
+                         const char *path)
+{
+    return t_expect(want, method, base, token, body, path);
+}
+
+/* Expects an error with code and (when field is not NULL) field. */
+static void s_error(int want, const char *code, const char *field, const char *method,
+                    const char *body, const char *path)
+{
+    t_expect_error(want, code, field, method, base, admin, body, path);
+}
+
+static void test_bad_input(void)
+{
+    s_error(400, "invalid_argument", "", "POST", "{\"name\": ", "/api/v1/leads");
+    s_error(400, "invalid_argument", "", "POST", "[1, 2]", "/api/v1/leads");
+    s_error(400, "invalid_argument", "name", "POST", "{\"name\": 5}", "/api/v1/leads");
+    s_error(400, "invalid_argument", "allow_duplicate", "POST",
+            "{\"name\": \"x\", \"allow_duplicate\": \"yes\"}", "/api/v1/leads");
+    s_error(400, "invalid_argument", "colour", "POST", "{\"name\": \"x\", \"colour\": \"red\"}",
+            "/api/v1/leads");
+    s_error(400, "invalid_argument", "id", "GET", NULL, "/api/v1/leads/abc");
+    s_error(400, "invalid_argument", "limit", "GET", NULL, "/api/v1/users?limit=abc");
+    s_error(400, "invalid_argument", "colour", "GET", NULL, "/api/v1/users?colour=red");
+    s_error(404, "not_found", NULL, "GET", NULL, "/api/v1/nothing");
+    s_error(404, "not_found", NULL, "GET", NULL, "/api/v1/leads/1/nothing");
+    s_error(405, "method_not_allowed", NULL, "PUT", "{}", "/api/v1/leads");
+    s_error(405, "method_not_allowed", NULL, "DELETE", NULL, "/api/v1/auth/login");
+
+    /* A body over CRM_HTTP_MAX_BODY: our JSON error; far over it, h2o's 413. */
+    char *big = crm_malloc(MAX_BODY * 30);
+    int n = snprintf(big, MAX_BODY * 30, "{\"name\": \"x\", \"remark\": \"");
+    memset(big + n, 'a', MAX_BODY);
+    strcpy(big + n + MAX_BODY, "\"}");
+    s_error(413, "payload_too_large", NULL, "POST", big, "/api/v1/leads");
+    memset(big + n, 'a', MAX_BODY * 25);
+    strcpy(big + n + MAX_BODY * 25, "\"}");
+    t_resp_t r = s_expect(413, "POST", admin, big, "/api/v1/leads");
+    t_resp_free(&r);
+    free(big);
+
+    /* Query parameters: typed, and lists page with an opaque cursor. */
+    r = s_expect(200, "GET", admin, NULL, "/api/v1/users?limit=1");
+    H_CHECK(json_array_size(json_object_get(r.body, "items")) == 1, "%s", r.raw);
+    H_CHECK(*t_json_str(&r, "next_cursor") == 0, "one user, one page: %s", r.raw);
+    t_resp_free(&r);
+    h_note("bad input: ok");
+}
+
+static void test_leads(void)
+{
+    t_resp_t r = s_expect(200, "POST", admin,
+                          "{\"name\": \"张三\", \"mobile\": \"+86 138 0013 8000\","
+                          " \"source\": \"广告\"}",
+                          "/api/v1/leads");
+    long long id = t_json_int(&r, "id");
+    H_CHECK(id > 0, "id: %s", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "mobile"), "13800138000"), "normalised: %s", r.raw);
+    H_CHECK(t_json_int(&r, "owner_id") == 1, "the caller owns it: %s", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "status"), "LEAD_STATUS_PENDING"), "%s", r.raw);
+    t_resp_free(&r);
+
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/leads/%lld", id);
+    r = s_expect(200, "GET", admin, NULL, path);
+    H_CHECK(!strcmp(t_json_str(&r, "name"), "张三") && t_json_int(&r, "id") == id, "%s", r.raw);
+    t_resp_free(&r);
+
+    s_error(409, "already_exists", "mobile", "POST",
+            "{\"name\": \"李四\", \"mobile\": \"13800138000\"}", "/api/v1/leads");
+    s_error(400, "invalid_argument", "mobile", "POST", "{\"name\": \"李四\", \"mobile\": \"12\"}",
+            "/api/v1/leads");
+    s_error(400, "invalid_argument", "name", "POST", "{\"mobile\": \"13900139000\"}",
+            "/api/v1/leads");
+    s_error(404, "not_found", "id", "GET", NULL, "/api/v1/leads/999999");
+
+    snprintf(path, sizeof path, "/api/v1/leads/%lld/convert", id);
+    r = s_expect(200, "POST", admin, "{\"level\": \"重点客户\"}", path);
+    H_CHECK(!strcmp(t_json_str(&r, "lead.status"), "LEAD_STATUS_CONVERTED"), "%s", r.raw);
+    t_resp_free(&r);
+    s_error(409, "failed_precondition", "id", "POST", "{}", path);
+    s_error(404, "not_found", "id", "POST", "{}", "/api/v1/leads/999999/convert");
+
+    /* The customers service made the customer; read it through the gateway. */
+    snprintf(path, sizeof path, "/api/v1/leads/%lld/customer", id);
+    int found = 0;
+    for (int i = 0; i < 200 && !found; i++) {
+        t_httpf(&r, "GET", base, admin, NULL, "%s", path);
+        found = r.status == 200;
+        if (found)
+            H_CHECK(!strcmp(t_json_str(&r, "name"), "张三"), "%s", r.raw);
+        t_resp_free(&r);
+        struct timespec ts = {0, 50 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+    H_CHECK(found, "the customer of lead %lld appears", id);
+    h_note("leads create/get/convert: ok");
+}
+
+static void test_openapi(void)
+{
+    t_resp_t r = s_expect(200, "GET", NULL, NULL, "/api/v1/openapi.json");
+    char *path = crm_sprintf("%s", __FILE__);
+    *strstr(path, "tests/integration/") = 0;
+    char *file = crm_sprintf("%sservices/gateway/openapi.json", path);
+    json_t *doc = json_load_file(file, 0, NULL);
+    H_CHECK(doc && json_equal(doc, r.body), "served document is %s", file);
+    json_decref(doc);
+    free(file);
+    free(path);
+    t_resp_free(&r);
+    h_note("openapi served: ok");
+}
+
+static void test_rate_limit(void)
+{
+    char *token = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 60 && !limited; i++) {
+        t_resp_t r;
+        t_httpf(&r, "GET", base, token, NULL, "/api/v1/auth/me");
+        if (r.status == 200) {
+            ok++;
+        } else {
+            H_CHECK(r.status == 429 && !strcmp(t_err_code(&r), "rate_limited"), "%d %s", r.status,
+                    r.raw);
+            H_CHECK(atoi(r.retry_after) >= 1, "Retry-After: '%s'", r.retry_after);
+            limited = 1;
+        }
+        t_resp_free(&r);
+    }
+    H_CHECK(limited && ok >= 20 && ok <= 25, "burst of 20 then 429: %d ok", ok);
+    /* Another token has its own bucket. */
+    t_resp_t r = s_expect(200, "GET", admin, NULL, "/api/v1/auth/me");
+    t_resp_free(&r);
+    free(token);
+    h_note("rate limit: ok");
+}
+
+static void test_readiness(void)
+{
+    t_resp_t r = s_expect(200, "GET", NULL, NULL, "/readyz");
+    H_CHECK(!strcmp(t_json_str(&r, "services.leads"), "ok"), "%s", r.raw);
+    t_resp_free(&r);
+    h_stop(h, "leads", 0);
+    r = s_expect(503, "GET", NULL, NULL, "/readyz");
+    H_CHECK(!strcmp(t_json_str(&r, "services.leads"), "unavailable"), "%s", r.raw);
+    t_resp_free(&r);
+    s_error(503, "unavailable", NULL, "GET", NULL, "/api/v1/leads/1");
+    r = s_expect(200, "GET", NULL, NULL, "/healthz");
+    t_resp_free(&r);
+    h_note("readiness: ok");
+}
+
+int main(void)
+{
+    h = h_new("gateway_api");
+    h_suite(h, 1, 1, 0, 1);
+    h_start_all(h);
+    h_setenv(h, "CRM_HTTP_MAX_BODY=4096");
+    h_setenv(h, "CRM_RATE_LIMIT_RPS=1");
+    h_setenv(h, "CRM_RATE_LIMIT_BURST=20");
+    h_setenv(h, "CRM_RPC_DEADLINE_MS=500");
+    base = h_gateway(h);
+    admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    test_rate_limit();
+    /* The admin's bucket: the remaining tests send fewer than 20 each second. */
+    h_stop(h, "gateway", 0);
+    h_setenv(h, "CRM_RATE_LIMIT_RPS=1000");
+    h_setenv(h, "CRM_RATE_LIMIT_BURST=1000");
+    h_gateway(h);
+    free(admin);
+    admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    test_bad_input();
+    test_leads();
+    test_openapi();
+    test_readiness();
+    free(admin);
+    h_stop(h, "gateway", 0);
+    h_destroy(&h);
+    return 0;
+}

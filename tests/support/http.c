@@ -1,0 +1,177 @@
+/* http.c: a small HTTP/JSON client for the gateway's tests (see http.h). */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "crm/util.h"
+#include "harness.h"
+
+static CURL *s_curl;
+
+static void s_cleanup(void)
+{
+    curl_easy_cleanup(s_curl);
+    curl_global_cleanup();
+}
+
+typedef struct {
+    char *data;
+    size_t len;
+} s_buf_t;
+
+static size_t s_on_body(char *p, size_t size, size_t n, void *arg)
+{
+    s_buf_t *b = arg;
+    b->data = crm_realloc(b->data, b->len + size * n + 1);
+    memcpy(b->data + b->len, p, size * n);
+    b->len += size * n;
+    b->data[b->len] = 0;
+    return size * n;
+}
+
+static size_t s_on_header(char *p, size_t size, size_t n, void *arg)
+{
+    t_resp_t *r = arg;
+    size_t len = size * n;
+    if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+        size_t k = 0;
+        for (size_t i = 12; i < len && k < sizeof r->retry_after - 1; i++)
+            if (p[i] >= '0' && p[i] <= '9')
+                r->retry_after[k++] = p[i];
+        r->retry_after[k] = 0;
+    }
+    return len;
+}
+
+void t_http(t_resp_t *r, const char *method, const char *url, const char *token, const char *body)
+{
+    if (!s_curl) {
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        s_curl = curl_easy_init();
+        atexit(s_cleanup);
+    }
+    memset(r, 0, sizeof *r);
+    s_buf_t b = {crm_strdup(""), 0};
+    CURL *c = s_curl;
+    curl_easy_reset(c);
+    struct curl_slist *hdrs = NULL;
+    char auth[512];
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        hdrs = curl_slist_append(hdrs, auth);
+    }
+    if (body) {
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (!strcmp(method, "GET") && !body)
+        curl_easy_setopt(c, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, s_on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, s_on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+    CURLcode rc = curl_easy_perform(c);
+    curl_slist_free_all(hdrs);
+    H_CHECK(rc == CURLE_OK, "%s %s: %s", method, url, curl_easy_strerror(rc));
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    r->status = (int)status;
+    r->raw = b.data;
+    r->body = json_loads(b.data, 0, NULL);
+}
+
+void t_httpf(t_resp_t *r, const char *method, const char *base, const char *token, const char *body,
+             const char *path_fmt, ...)
+{
+    char path[1024];
+    va_list ap;
+    va_start(ap, path_fmt);
+    vsnprintf(path, sizeof path, path_fmt, ap);
+    va_end(ap);
+    char *url = crm_sprintf("%s%s", base, path);
+    t_http(r, method, url, token, body);
+    free(url);
+}
+
+void t_resp_free(t_resp_t *r)
+{
+    free(r->raw);
+    json_decref(r->body);
+    memset(r, 0, sizeof *r);
+}
+
+static json_t *s_path(const t_resp_t *r, const char *path)
+{
+    json_t *j = r->body;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && j; k = strtok_r(NULL, ".", &save))
+        j = json_object_get(j, k);
+    return j;
+}
+
+const char *t_err_code(const t_resp_t *r)
+{
+    return t_json_str(r, "error.code");
+}
+
+const char *t_err_field(const t_resp_t *r)
+{
+    return t_json_str(r, "error.field");
+}
+
+long long t_json_int(const t_resp_t *r, const char *path)
+{
+    json_t *j = s_path(r, path);
+    return json_is_integer(j) ? (long long)json_integer_value(j) : 0;
+}
+
+const char *t_json_str(const t_resp_t *r, const char *path)
+{
+    json_t *j = s_path(r, path);
+    return json_is_string(j) ? json_string_value(j) : "";
+}
+
+t_resp_t t_expect(int want, const char *method, const char *base, const char *token,
+                  const char *body, const char *path)
+{
+    t_resp_t r;
+    t_httpf(&r, method, base, token, body, "%s", path);
+    H_CHECK(r.status == want, "%s %s: got %d, want %d: %s", method, path, r.status, want, r.raw);
+    return r;
+}
+
+void t_expect_error(int want, const char *code, const char *field, const char *method,
+                    const char *base, const char *token, const char *body, const char *path)
+{
+    t_resp_t r = t_expect(want, method, base, token, body, path);
+    H_CHECK(!strcmp(t_err_code(&r), code), "%s %s: code '%s', want %s", method, path,
+            t_err_code(&r), code);
+    if (field)
+        H_CHECK(!strcmp(t_err_field(&r), field), "%s %s: field '%s', want %s", method, path,
+                t_err_field(&r), field);
+    H_CHECK(*t_json_str(&r, "error.message"), "%s %s: a message", method, path);
+    t_resp_free(&r);
+}
+
+char *t_login(const char *base, const char *user, const char *password)
+{
+    char *body = crm_sprintf("{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
+    t_resp_t r;
+    t_httpf(&r, "POST", base, NULL, body, "/api/v1/auth/login");
+    free(body);
+    H_CHECK(r.status == 200, "login %s: %d %s", user, r.status, r.raw);
+    char *token = crm_strdup(t_json_str(&r, "token"));
+    t_resp_free(&r);
+    return token;
+}

@@ -1,0 +1,49 @@
+/* http.h: a small HTTP/JSON client for the gateway's integration tests,
+ * over libcurl (one keep-alive connection per test process). */
+#ifndef CRM_TEST_HTTP_H
+#define CRM_TEST_HTTP_H
+
+#include <jansson.h>
+
+/* A response. body is the parsed JSON (NULL if the body was not JSON). */
+typedef struct {
+    int status;
+    char *raw; /* the body as received, NUL-terminated */
+    json_t *body;
+    char retry_after[16]; /* the Retry-After header, "" if none */
+} t_resp_t;
+
+/* Sends method url with an optional bearer token and raw body (NULL: none;
+ * sent as application/json). Fails the test if the request cannot be made
+ * at all. The response must be freed with t_resp_free. */
+void t_http(t_resp_t *r, const char *method, const char *url, const char *token, const char *body);
+
+/* Same as t_http with url = base + path (printf-style path). */
+void t_httpf(t_resp_t *r, const char *method, const char *base, const char *token, const char *body,
+             const char *path_fmt, ...) __attribute__((format(printf, 6, 7)));
+
+void t_resp_free(t_resp_t *r);
+
+/* The error code / field of an error response ("" if absent). */
+const char *t_err_code(const t_resp_t *r);
+const char *t_err_field(const t_resp_t *r);
+
+/* An integer / string member of the body (0 / "" if absent). Dotted paths
+ * reach into objects: "user.id". */
+long long t_json_int(const t_resp_t *r, const char *path);
+const char *t_json_str(const t_resp_t *r, const char *path);
+
+/* t_httpf to base + path, checking the status is want (fails the test
+ * otherwise, with the body). Returns the response (t_resp_free it). */
+t_resp_t t_expect(int want, const char *method, const char *base, const char *token,
+                  const char *body, const char *path);
+
+/* t_expect of an error: also checks its code and, when field is not NULL,
+ * its field, and that it has a message. */
+void t_expect_error(int want, const char *code, const char *field, const char *method,
+                    const char *base, const char *token, const char *body, const char *path);
+
+/* Signs in and returns the token (caller frees); fails the test unless 200. */
+char *t_login(const char *base, const char *user, const char *password);
+
+#endif
