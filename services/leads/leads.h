@@ -189,6 +189,9 @@ typedef struct {
                  crm_db_batch_t *b);
     /* Optional: the reply instead of the default LeadsReply. */
     void (*reply)(leads_change_t *c);
+    /* Optional: who may act, instead of leads_can_see (a lead the caller
+     * may not act on is "not found"). */
+    int (*visible)(leads_change_t *c, const Crm__Leads__Lead *lead);
     /* Optional: frees the run's data when it ends, however it ends. */
     void (*done)(void *data);
 } leads_op_t;

@@ -211,9 +211,18 @@ static void s_claim_write(leads_change_t *c, const Crm__Leads__Lead *before, lea
                      3, p);
 }
 
+/* A pool's members may try to claim its leads, also one someone took a
+ * moment ago: they are told it is taken, not that it does not exist. */
+static int s_claim_visible(leads_change_t *c, const Crm__Leads__Lead *lead)
+{
+    const Crm__Caller *caller = leads_change_caller(c);
+    const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
+    return leads_can_see(caller, lead, pool) || (pool && leads_pool_is_member(pool, caller));
+}
+
 static const leads_op_t s_claim_op = {.action = "claimed", .ids_field = "ids",
                                       .load = s_claim_load, .apply = s_claim_apply,
-                                      .write = s_claim_write};
+                                      .write = s_claim_write, .visible = s_claim_visible};
 
 /* ---- assign ------------------------------------------------------------- */
 

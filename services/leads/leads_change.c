@@ -279,7 +279,9 @@ static int s_apply_all(leads_change_t *c)
             c->before[i] = c->after[i].lead;
         }
         const Crm__Leads__Lead *lead = &c->after[i].lead;
-        if (r < 0 || !leads_can_see(caller, lead, leads_change_pool(c, lead->pool_id)))
+        if (r < 0 || !(c->op->visible ? c->op->visible(c, lead)
+                                      : leads_can_see(caller, lead,
+                                                      leads_change_pool(c, lead->pool_id))))
             return leads_refuse(c, CRM__STATUS__NOT_FOUND, "not found");
         c->after[i].lead.updated_at_us = c->now;
         if (c->op->apply(c, &c->after[i], &c->before[i]) < 0)

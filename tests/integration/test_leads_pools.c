@@ -1,0 +1,278 @@
+/* test_leads_pools.c: lead pools (线索池): who manages them, masked
+ * contacts until a claim, the claim rules (members only, claiming allowed,
+ * daily limit, holding cap, cool-off for the previous owner), assignment by
+ * a pool admin, two users claiming one lead at the same moment, and
+ * automatic recycling of neglected leads with one lead.recycled each. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jcall.h"
+
+#define OK CRM__STATUS__OK
+#define INVALID CRM__STATUS__INVALID_ARGUMENT
+#define NOT_FOUND CRM__STATUS__NOT_FOUND
+#define DENIED CRM__STATUS__PERMISSION_DENIED
+#define PRECONDITION CRM__STATUS__FAILED_PRECONDITION
+
+static h_t *h;
+
+static int s_says(const char *part)
+{
+    return !part || strstr(t_json_message(), part) != NULL;
+}
+
+#define REFUSED(want, part, caller, method, ...)                                                   \
+    do {                                                                                           \
+        t_json_expect(h, want, "leads", method, caller, __VA_ARGS__);                              \
+        H_CHECK(s_says(part), "%s: message \"%s\"", method, t_json_message());                     \
+    } while (0)
+
+/* Users: 2 pool admin; 11, 12 members; 13 member by department 8; 20 not a member. */
+static int64_t s_pool(const char *name, const char *rules)
+{
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.CreatePool", t_admin(0, 1),
+                              "{\"name\": \"%s\", \"admin_ids\": [2], \"member_user_ids\": [11, 12],"
+                              " \"member_department_ids\": [8], %s}",
+                              name, rules);
+    int64_t id = t_int(r, "id");
+    json_decref(r);
+    return id;
+}
+
+static int64_t s_pooled_lead(int64_t pool, const char *name, const char *mobile)
+{
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.Create", t_admin(0, 1),
+                              "{\"name\": \"%s\", \"mobile\": \"%s\", \"email\": \"a@b.cn\","
+                              " \"pool_id\": %lld}",
+                              name, mobile, (long long)pool);
+    int64_t id = t_int(r, "id");
+    json_decref(r);
+    return id;
+}
+
+static void test_pool_management(void)
+{
+    REFUSED(DENIED, "admins", t_user(0, 11, 5), "Leads.CreatePool", "{\"name\": \"华东\"}");
+    REFUSED(INVALID, NULL, t_admin(0, 1), "Leads.CreatePool", "{\"name\": \"\"}");
+    REFUSED(INVALID, NULL, t_admin(0, 1), "Leads.CreatePool",
+            "{\"name\": \"负数\", \"holding_cap\": -1}");
+    int64_t p = s_pool("华东线索池", "\"allow_claim\": true, \"daily_claim_limit\": 2");
+    REFUSED(CRM__STATUS__ALREADY_EXISTS, NULL, t_admin(0, 1), "Leads.CreatePool",
+            "{\"name\": \"华东线索池\"}");
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.UpdatePool", t_admin(0, 1),
+                              "{\"id\": %lld, \"name\": \"华东线索池\", \"admin_ids\": [2],"
+                              " \"member_user_ids\": [11, 12], \"member_department_ids\": [8],"
+                              " \"allow_claim\": true, \"daily_claim_limit\": 3}",
+                              (long long)p);
+    H_CHECK(t_int(r, "daily_claim_limit") == 3, "rule updated");
+    json_decref(r);
+    /* Members list their pools; a stranger sees none. */
+    r = t_json_expect(h, OK, "leads", "Leads.ListPools", t_user(0, 13, 8), "{}");
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 1, "member by department sees it");
+    json_decref(r);
+    r = t_json_expect(h, OK, "leads", "Leads.ListPools", t_user(0, 20, 9), "{}");
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 0, "stranger sees no pool");
+    json_decref(r);
+    h_note("pools: admins manage, members list");
+}
+
+static void test_masking_and_claim(void)
+{
+    int64_t p = s_pool("掩码池", "\"allow_claim\": true");
+    int64_t id = s_pooled_lead(p, "池中线索", "13812345678");
+
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.Get", t_user(0, 11, 5), "{\"id\": %lld}",
+                              (long long)id);
+    H_CHECK(strcmp(t_str(r, "mobile"), "138****5678") == 0, "member sees it masked: %s",
+            t_str(r, "mobile"));
+    H_CHECK(strcmp(t_str(r, "email"), "13812345678") != 0 && json_is_true(json_object_get(r, "masked")),
+            "masked flag");
+    H_CHECK(strcmp(t_str(r, "status"), "LEAD_STATUS_UNASSIGNED") == 0, "unassigned");
+    json_decref(r);
+    r = t_json_expect(h, OK, "leads", "Leads.Get", t_user(0, 2, 5), "{\"id\": %lld}",
+                      (long long)id);
+    H_CHECK(strcmp(t_str(r, "mobile"), "13812345678") == 0, "pool admin sees the number");
+    json_decref(r);
+    REFUSED(NOT_FOUND, NULL, t_user(0, 20, 9), "Leads.Get", "{\"id\": %lld}", (long long)id);
+    /* To a stranger the pool's leads do not exist. */
+    REFUSED(NOT_FOUND, "not found", t_user(0, 20, 9), "Leads.Claim", "{\"ids\": [%lld]}",
+            (long long)id);
+    /* Pooled leads cannot be followed up or converted before a claim. */
+    REFUSED(PRECONDITION, "claim it", t_admin(0, 1), "Leads.Convert", "{\"id\": %lld}",
+            (long long)id);
+
+    r = t_json_expect(h, OK, "leads", "Leads.Claim", t_user(0, 13, 8), "{\"ids\": [%lld]}",
+                      (long long)id);
+    H_CHECK(t_int(r, "leads.0.owner_id") == 13, "claimed by the department member");
+    H_CHECK(strcmp(t_str(r, "leads.0.mobile"), "13812345678") == 0, "unmasked once claimed");
+    H_CHECK(strcmp(t_str(r, "leads.0.status"), "LEAD_STATUS_PENDING") == 0, "pending");
+    json_decref(r);
+    REFUSED(PRECONDITION, "holds it already", t_user(0, 11, 5), "Leads.Claim",
+            "{\"ids\": [%lld]}", (long long)id);
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'lead.claimed'") ==
+                1,
+            "one lead.claimed");
+    h_note("pools: masked until claimed, members only");
+}
+
+static void test_claim_rules(void)
+{
+    /* Daily limit 2, holding cap 3, cool-off 1 day. */
+    int64_t p = s_pool("规则池", "\"allow_claim\": true, \"daily_claim_limit\": 2,"
+                                 " \"holding_cap\": 3, \"cooloff_days\": 1");
+    int64_t ids[5];
+    for (int i = 0; i < 5; i++) {
+        char mobile[16];
+        snprintf(mobile, sizeof mobile, "1360000000%d", i);
+        ids[i] = s_pooled_lead(p, "规则线索", mobile);
+    }
+    const Crm__Caller *u = t_user(0, 12, 5);
+    REFUSED(PRECONDITION, "limit of 2 claims a day", u, "Leads.Claim",
+            "{\"ids\": [%lld, %lld, %lld]}", (long long)ids[0], (long long)ids[1],
+            (long long)ids[2]);
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM lead_claims WHERE user_id = 12") == 0,
+            "the refused batch claimed nothing");
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", u, "{\"ids\": [%lld, %lld]}",
+                              (long long)ids[0], (long long)ids[1]));
+    REFUSED(PRECONDITION, "limit", u, "Leads.Claim", "{\"ids\": [%lld]}", (long long)ids[2]);
+
+    /* Give one back: the cool-off keeps it from its previous owner. */
+    json_decref(t_json_expect(h, OK, "leads", "Leads.PutInPool", u,
+                              "{\"ids\": [%lld], \"reason\": \"没意向\"}", (long long)ids[0]));
+    PQclear(h_sql(h, "leads", "DELETE FROM lead_claims")); /* a new day for the limit */
+    REFUSED(PRECONDITION, "gave this lead up", u, "Leads.Claim", "{\"ids\": [%lld]}",
+            (long long)ids[0]);
+    /* The cap: 12 holds 1; claims 2 more → 3; the next is over the cap. */
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", u, "{\"ids\": [%lld, %lld]}",
+                              (long long)ids[2], (long long)ids[3]));
+    PQclear(h_sql(h, "leads", "DELETE FROM lead_claims"));
+    REFUSED(PRECONDITION, "cap", u, "Leads.Claim", "{\"ids\": [%lld]}", (long long)ids[4]);
+    /* After the cool-off, someone else's claim is fine. */
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", t_user(1, 11, 5),
+                              "{\"ids\": [%lld]}", (long long)ids[0]));
+
+    /* A pool that does not let members claim: its admin assigns. */
+    int64_t q = s_pool("分配池", "\"allow_claim\": false");
+    int64_t lead = s_pooled_lead(q, "分配线索", "13500000009");
+    REFUSED(DENIED, "assign", t_user(0, 11, 5), "Leads.Claim", "{\"ids\": [%lld]}",
+            (long long)lead);
+    REFUSED(DENIED, "admins", t_user(0, 11, 5), "Leads.Assign",
+            "{\"ids\": [%lld], \"to_owner_id\": 11}", (long long)lead);
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.Assign", t_user(0, 2, 5),
+                              "{\"ids\": [%lld], \"to_owner_id\": 11, \"to_department_id\": 5}",
+                              (long long)lead);
+    H_CHECK(t_int(r, "leads.0.owner_id") == 11, "assigned by the pool admin");
+    json_decref(r);
+    h_note("claim rules: limit, cool-off, cap, assign-only pools");
+}
+
+/* ---- two users, one lead, one moment ----------------------------------- */
+
+typedef struct {
+    const char *endpoint;
+    int64_t lead;
+    int64_t user;
+    Crm__Status st;
+} racer_t;
+
+static void *s_race(void *arg)
+{
+    racer_t *r = arg;
+    Crm__DataScope scope = CRM__DATA_SCOPE__INIT;
+    int64_t self = r->user;
+    scope.user_ids = &self;
+    scope.n_user_ids = 1;
+    Crm__Caller c = CRM__CALLER__INIT;
+    c.user_id = r->user;
+    c.department_id = 5;
+    c.role = CRM__ROLE__ROLE_EMPLOYEE;
+    c.scope = &scope;
+    Crm__Leads__LeadIdsRequest req = CRM__LEADS__LEAD_IDS_REQUEST__INIT;
+    req.ids = &r->lead;
+    req.n_ids = 1;
+    r->st = t_call_at(r->endpoint, 5000, "Leads.Claim", &req.base, NULL, &c, NULL, NULL);
+    return NULL;
+}
+
+static void test_concurrent_claim(void)
+{
+    int64_t p = s_pool("抢池", "\"allow_claim\": true");
+    for (int round = 0; round < 20; round++) {
+        char mobile[16];
+        snprintf(mobile, sizeof mobile, "133000001%02d", round);
+        int64_t lead = s_pooled_lead(p, "抢", mobile);
+        racer_t a = {h_rpc(h, "leads"), lead, 11, 0}, b = {h_rpc(h, "leads"), lead, 12, 0};
+        pthread_t ta, tb;
+        pthread_create(&ta, NULL, s_race, &a);
+        pthread_create(&tb, NULL, s_race, &b);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        int wins = (a.st == OK) + (b.st == OK);
+        H_CHECK(wins == 1, "round %d: exactly one claim wins (%s, %s)", round,
+                crm_status_name(a.st), crm_status_name(b.st));
+        H_CHECK((a.st == OK ? b.st : a.st) == PRECONDITION, "the loser is told it is taken");
+    }
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE name = '抢' AND owner_id = 0") ==
+                0,
+            "every contested lead has one owner");
+    h_note("concurrent claim: one winner in 20 races");
+}
+
+static void test_recycle(void)
+{
+    int64_t p = s_pool("回收池", "\"allow_claim\": true, \"recycle_days\": 3");
+    int64_t fresh = s_pooled_lead(p, "新领的", "13200000001");
+    int64_t stale = s_pooled_lead(p, "放久了", "13200000002");
+    int64_t followed = s_pooled_lead(p, "跟进过", "13200000003");
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", t_user(0, 11, 5),
+                              "{\"ids\": [%lld, %lld, %lld]}", (long long)fresh,
+                              (long long)stale, (long long)followed));
+    json_decref(t_json_expect(h, OK, "leads", "Leads.FollowUp", t_user(0, 11, 5),
+                              "{\"lead_id\": %lld, \"content\": \"聊过\","
+                              " \"method\": \"FOLLOW_UP_METHOD_WECHAT\"}",
+                              (long long)followed));
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE leads SET owner_since = now() - interval '4 days' WHERE id IN (%lld, %lld)",
+             (long long)stale, (long long)followed);
+    PQclear(h_sql(h, "leads", sql));
+    REFUSED(DENIED, "admins", t_user(0, 11, 5), "Leads.Recycle", "{}");
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.Recycle", t_admin(0, 1), "{}");
+    H_CHECK(t_int(r, "recycled") == 1, "only the stale, never followed-up lead: %lld",
+            (long long)t_int(r, "recycled"));
+    json_decref(r);
+    r = t_json_expect(h, OK, "leads", "Leads.Get", t_user(0, 2, 5), "{\"id\": %lld}",
+                      (long long)stale);
+    H_CHECK(t_int(r, "owner_id") == 0 && t_int(r, "previous_owner_id") == 11, "back in the pool");
+    H_CHECK(strcmp(t_str(r, "status"), "LEAD_STATUS_UNASSIGNED") == 0, "unassigned again");
+    json_decref(r);
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'lead.recycled'") ==
+                1,
+            "one lead.recycled");
+    H_CHECK(h_sql_int(h, "leads",
+                      "SELECT count(*) FROM lead_history WHERE action = 'recycled'") == 1,
+            "history says recycled");
+    /* Running the rule again finds nothing more. */
+    r = t_json_expect(h, OK, "leads", "Leads.Recycle", t_admin(0, 1), "{}");
+    H_CHECK(t_int(r, "recycled") == 0, "nothing twice");
+    json_decref(r);
+    h_note("recycle: neglected leads back to their pool, once");
+}
+
+int main(void)
+{
+    h = h_new("leads_pools");
+    h_suite(h, 1, 0, 0, 0);
+    h_start_all(h);
+    test_pool_management();
+    test_masking_and_claim();
+    test_claim_rules();
+    test_concurrent_claim();
+    test_recycle();
+    h_stop(h, "leads", 0);
+    h_destroy(&h);
+    printf("leads_pools: ok\n");
+    return 0;
+}
