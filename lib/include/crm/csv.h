@@ -1,0 +1,43 @@
+/* csv.h: a reader of CSV text held in memory (RFC 4180): fields separated by
+ * commas, records by CRLF or LF; a field in double quotes may hold commas,
+ * line breaks and doubled quotes (""). A UTF-8 byte order mark at the very
+ * start is skipped, and the last record may end with or without a line
+ * break. Empty lines are skipped. Pure: no I/O, no global state.
+ *
+ *   crm_csv_t *r = crm_csv_new(text, len);
+ *   char **f; size_t n;
+ *   int rc;
+ *   while ((rc = crm_csv_next(r, &f, &n)) == 1)
+ *       ... f[0..n) ...
+ *   if (rc < 0) ... crm_csv_error(r), crm_csv_line(r) ...
+ *   crm_csv_destroy(&r);
+ */
+#ifndef CRM_CSV_H
+#define CRM_CSV_H
+
+#include <stddef.h>
+
+typedef struct crm_csv crm_csv_t;
+
+/* A reader of text[0..len). The text is not copied and must outlive the
+ * reader. Caller owns the return value (crm_csv_destroy). */
+crm_csv_t *crm_csv_new(const char *text, size_t len);
+
+/* Frees the reader; safe on NULL; sets *r_p to NULL. */
+void crm_csv_destroy(crm_csv_t **r_p);
+
+/* Reads the next record: returns 1 with *fields[0..*n) (NUL-terminated,
+ * unquoted; owned by the reader and valid until the next call), 0 at the
+ * end of the text, or -1 on a syntax error (an unterminated quoted field, a
+ * character after a closing quote other than a comma or a line break, a
+ * quote inside an unquoted field); after an error every call returns -1. */
+int crm_csv_next(crm_csv_t *r, char ***fields, size_t *n);
+
+/* The line (from 1) where the record just read starts, or where the
+ * syntax error is. */
+size_t crm_csv_line(const crm_csv_t *r);
+
+/* What the syntax error is, or NULL if none. */
+const char *crm_csv_error(const crm_csv_t *r);
+
+#endif
