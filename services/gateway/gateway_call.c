@@ -251,6 +251,19 @@ static int s_resolve(const char *name, s_method_t *m)
     return m->local ? 0 : -1;
 }
 
+/* The field a path parameter fills: `name`, or a repeated `names`. */
+static const ProtobufCFieldDescriptor *s_param_field(const ProtobufCMessageDescriptor *d,
+                                                     const char *name)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    if (f)
+        return f;
+    char plural[72];
+    snprintf(plural, sizeof plural, "%ss", name);
+    f = protobuf_c_message_descriptor_get_field_by_name(d, plural);
+    return f && f->label == PROTOBUF_C_LABEL_REPEATED ? f : NULL;
+}
+
 /* Every {param} of a route must be a field of its request. */
 static int s_params_known(const gw_route_t *r, const s_method_t *m)
 {
@@ -261,7 +274,7 @@ static int s_params_known(const gw_route_t *r, const s_method_t *m)
             return 0;
         memcpy(name, p + 1, n);
         name[n] = 0;
-        if (m->raw || !protobuf_c_message_descriptor_get_field_by_name(m->in, name))
+        if (m->raw || !s_param_field(m->in, name))
             return 0;
     }
     return 1;
@@ -353,8 +366,7 @@ static json_t *s_convert(const ProtobufCFieldDescriptor *f, const char *v, size_
  * failing c. */
 static int s_set_from_url(gw_call_t *c, json_t *obj, const char *name, const char *v, size_t len)
 {
-    const ProtobufCFieldDescriptor *f =
-        protobuf_c_message_descriptor_get_field_by_name(c->in_desc, name);
+    const ProtobufCFieldDescriptor *f = s_param_field(c->in_desc, name);
     if (!f) {
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "unknown parameter");
         return -1;
@@ -380,7 +392,7 @@ static int s_set_from_url(gw_call_t *c, json_t *obj, const char *name, const cha
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "%s", why);
         return -1;
     }
-    json_object_set_new(obj, name, j);
+    json_object_set_new(obj, f->name, j);
     return 0;
 }
 

@@ -2,7 +2,9 @@
  *
  * A route is an HTTP method and a path pattern ("/api/v1/leads/{id}") bound
  * to a method name ("Leads.Get"). A segment "{name}" matches one path
- * segment and becomes request field `name`. The method is either a domain
+ * segment and becomes request field `name` (converted by the field's type);
+ * when the request has no such field but a repeated `names` ("{id}" of a
+ * batch request with "ids"), the value becomes that list. The method is either a domain
  * service's RPC (any "Service.Method" of the protos that crm_rpc_method_types
  * knows) or one the gateway serves itself ("Auth.*", "Org.*" of
  * proto/gateway.proto, and "Http.*" for raw replies). Adding a domain's
