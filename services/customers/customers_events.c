@@ -50,11 +50,39 @@ static int s_add_customer(crm_db_batch_t *b, const Crm__Event *ev)
     }
     const Crm__Leads__Lead *l = lc->lead;
     char owner[24], dept[24], lead[24];
-    const char *p[] = {lc->customer_name, lc->contact_name, l->mobile,   l->telephone,
-                       l->email,          l->company,      lc->source,  lc->level,
-                       lc->industry,      crm_i64(owner, l->owner_id),
-                       crm_i64(dept, l->department_id),   crm_i64(lead, l->id)};
-    crm_db_batch_add(b, "customer_from_lead", 12, p);
+    /* The follow-ups to copy, as three arrays. */
+    size_t nf = lc->n_follow_ups;
+    int64_t *users = crm_calloc(nf + 1, sizeof *users), *ats = crm_calloc(nf + 1, sizeof *ats);
+    char **texts = crm_calloc(nf + 1, sizeof *texts);
+    for (size_t i = 0; i < nf; i++) {
+        users[i] = lc->follow_ups[i]->user_id;
+        texts[i] = lc->follow_ups[i]->content;
+        ats[i] = lc->follow_ups[i]->at_us;
+    }
+    char *fu = crm_db_i64_array(users, nf), *ft = crm_db_text_array(texts, nf),
+         *fa = crm_db_i64_array(ats, nf);
+    const char *p[] = {lc->customer_name,
+                       lc->contact_name,
+                       *lc->mobile ? lc->mobile : l->mobile,
+                       *lc->telephone ? lc->telephone : l->telephone,
+                       l->email,
+                       l->company,
+                       lc->source,
+                       lc->level,
+                       lc->industry,
+                       crm_i64(owner, l->owner_id),
+                       crm_i64(dept, l->department_id),
+                       crm_i64(lead, l->id),
+                       fu,
+                       ft,
+                       fa};
+    crm_db_batch_add(b, "customer_from_lead", 15, p);
+    free(users);
+    free(ats);
+    free(texts);
+    free(fu);
+    free(ft);
+    free(fa);
     crm__events__lead_converted__free_unpacked(lc, NULL);
     return 0;
 }

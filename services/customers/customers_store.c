@@ -13,10 +13,15 @@ void customers_store_prepare(crm_db_t *db)
     /* Once per lead: a second delivery (which the offsets already prevent)
      * would insert nothing. */
     crm_db_prepare(db, "customer_from_lead",
-                   "INSERT INTO customers (name, contact_name, mobile, telephone, email, company,"
-                   " source, level, industry, owner_id, department_id, lead_id)"
+                   "WITH c AS (INSERT INTO customers (name, contact_name, mobile, telephone,"
+                   " email, company, source, level, industry, owner_id, department_id, lead_id)"
                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11::bigint,"
-                   " $12::bigint) ON CONFLICT (lead_id) DO NOTHING RETURNING " CUSTOMER_COLUMNS);
+                   " $12::bigint) ON CONFLICT (lead_id) DO NOTHING RETURNING *),"
+                   /* the lead's follow-ups, when the conversion copies them */
+                   " f AS (INSERT INTO customer_followups (customer_id, user_id, content,"
+                   " created_at) SELECT c.id, x.u, x.t, crm_ts(x.at) FROM c,"
+                   " unnest($13::bigint[], $14::text[], $15::bigint[]) AS x(u, t, at))"
+                   " SELECT " CUSTOMER_COLUMNS " FROM c");
     crm_db_prepare(db, "customer_followup",
                    "WITH f AS (INSERT INTO customer_followups (customer_id, user_id, content)"
                    " VALUES ($1::bigint, $2::bigint, $3) RETURNING created_at AS at)"

@@ -106,6 +106,38 @@ static void test_overrides(void)
     h_note("convert: overrides of customer fields");
 }
 
+/* 是否转移线索跟进记录: the lead's follow-ups become the customer's. */
+static void test_copy_followups(void)
+{
+    int64_t id = t_create_lead(h, "王五", "13700137100", 8);
+    for (int i = 0; i < 2; i++) {
+        Crm__Leads__FollowUpLeadRequest f = CRM__LEADS__FOLLOW_UP_LEAD_REQUEST__INIT;
+        f.lead_id = id;
+        f.content = i ? "第二次：报价" : "第一次：电话";
+        f.method = CRM__LEADS__FOLLOW_UP_METHOD__FOLLOW_UP_METHOD_PHONE;
+        H_CHECK(t_call(h, "leads", "Leads.FollowUp", &f.base, NULL, t_employee(8, 1), NULL,
+                       NULL) == CRM__STATUS__OK,
+                "follow-up %d", i);
+    }
+    Crm__Leads__ConvertLeadRequest req = CRM__LEADS__CONVERT_LEAD_REQUEST__INIT;
+    req.id = id;
+    req.copy_followups = 1;
+    req.mobile = "137-0013-7101";
+    H_CHECK(t_call(h, "leads", "Leads.Convert", &req.base, NULL, t_employee(8, 1), NULL, NULL) ==
+                CRM__STATUS__OK,
+            "convert copying follow-ups");
+    Crm__Customers__Customer *c = s_customer_of(id, 10000);
+    H_CHECK(c && strcmp(c->mobile, "13700137101") == 0, "the contact's mobile, normalised");
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM customer_followups WHERE customer_id = %lld AND content LIKE"
+             " '第%%'",
+             (long long)c->id);
+    H_CHECK(h_sql_int(h, "customers", sql) == 2, "both follow-ups copied");
+    protobuf_c_message_free_unpacked(&c->base, NULL);
+    h_note("convert: follow-ups copied to the customer");
+}
+
 static void test_bad_input(void)
 {
     s_create_bad("empty name", "", NULL, NULL, "name");
@@ -280,6 +312,7 @@ int main(void)
     h_start_all(h);
     test_convert_creates_customer_once();
     test_overrides();
+    test_copy_followups();
     test_bad_input();
     test_scope();
     test_recycle();
