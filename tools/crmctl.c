@@ -24,7 +24,7 @@
 
 #define DEFAULT_DEADLINE_MS 5000
 
-static const char *const s_services[] = {"leads", "customers", "sales", "scheduler"};
+static const char *const s_services[] = {"leads", "customers", "sales", "scheduler", "gateway"};
 
 static void s_usage(FILE *out)
 {
@@ -32,7 +32,7 @@ static void s_usage(FILE *out)
           "       crmctl events <service>[,<service>...] [options]\n"
           "       crmctl --help\n"
           "\n"
-          "services: leads, customers, sales, scheduler\n"
+          "services: leads, customers, sales, scheduler, gateway\n"
           "\n"
           "call: sends one request, its fields given as a JSON object (default {}; - reads\n"
           "  it from stdin), to the service's RPC endpoints (CRM_<SERVICE>_RPC, comma-\n"

@@ -8,6 +8,11 @@
 #   CRM_REDIS_PORT      Redis (default 56379)
 #   CRM_RPC_PORT_BASE   RPC ports, one per service in CRM_SERVICES order (default 7101..)
 #   CRM_PUB_PORT_BASE   PUB ports, likewise (default 7201..)
+#   CRM_HTTP_PORT       the gateway's HTTP port (default 8080)
+#   CRM_ADMIN_USER, CRM_ADMIN_PASSWORD
+#                       the gateway's first admin, created at its first start
+#                       (default admin, and a random password kept in
+#                       $CRM_DATA_DIR/admin-password)
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # the variables are for the scripts that source this
 
@@ -18,7 +23,8 @@ CRM_PG_PORT="${CRM_PG_PORT:-55432}"
 CRM_REDIS_PORT="${CRM_REDIS_PORT:-56379}"
 CRM_RPC_PORT_BASE="${CRM_RPC_PORT_BASE:-7101}"
 CRM_PUB_PORT_BASE="${CRM_PUB_PORT_BASE:-7201}"
-CRM_SERVICES=(leads customers sales scheduler)
+CRM_HTTP_PORT="${CRM_HTTP_PORT:-8080}"
+CRM_SERVICES=(leads customers sales scheduler gateway)
 
 CRM_LOG_DIR="$CRM_DATA_DIR/logs"
 CRM_RUN_DIR="$CRM_DATA_DIR/run"
@@ -79,6 +85,7 @@ crm_suite_env() {
         echo "export CRM_${S}_PUB='$(crm_pub_endpoint "$i")'"
     done
     echo "export CRM_REDIS_URL='$(crm_redis_url)'"
+    echo "export CRM_GATEWAY_URL='http://127.0.0.1:$CRM_HTTP_PORT'"
 }
 
 # 0 if process pid exists and is not a zombie (in a container whose pid 1

@@ -114,6 +114,16 @@ svc_ready() {
 
 # shellcheck disable=SC1091  # written above
 source "$CRM_DATA_DIR/env"
+# The gateway's listener and first admin (used at its first start only).
+export CRM_HTTP_BIND="127.0.0.1:$CRM_HTTP_PORT"
+export CRM_ADMIN_USER="${CRM_ADMIN_USER:-admin}"
+if [ -z "${CRM_ADMIN_PASSWORD:-}" ]; then
+    if [ ! -s "$CRM_DATA_DIR/admin-password" ]; then
+        (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$CRM_DATA_DIR/admin-password")
+    fi
+    CRM_ADMIN_PASSWORD="$(cat "$CRM_DATA_DIR/admin-password")"
+fi
+export CRM_ADMIN_PASSWORD
 [ -x "$CRM_CRMCTL" ] || echo "warning: $CRM_CRMCTL is not built; readiness is checked by port only" >&2
 for i in "${!CRM_SERVICES[@]}"; do
     s="${CRM_SERVICES[$i]}"
@@ -167,6 +177,8 @@ for i in "${!CRM_SERVICES[@]}"; do
     printf '  %-10s %-28s %-28s %s\n' "$s" "$(crm_rpc_endpoint "$i")" "$(crm_pub_endpoint "$i")" \
         "$CRM_LOG_DIR/$s.log"
 done
+echo "  HTTP API   http://127.0.0.1:$CRM_HTTP_PORT/api/v1 (first admin: $CRM_ADMIN_USER;" \
+    "password in $CRM_DATA_DIR/admin-password unless CRM_ADMIN_PASSWORD was given)"
 echo "  PostgreSQL $(crm_db_url '<service>')"
 echo "  Redis      $(crm_redis_url)"
 echo
@@ -174,4 +186,5 @@ echo "Call it:"
 echo "  source $CRM_DATA_DIR/env"
 echo "  crmctl call leads System.Ping '{}'"
 echo "  crmctl events leads"
+echo "  curl -s -X POST \$CRM_GATEWAY_URL/api/v1/auth/login -d '{\"username\": \"$CRM_ADMIN_USER\", \"password\": \"...\"}'"
 echo "Stop it:   deploy/local/down.sh"

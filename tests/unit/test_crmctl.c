@@ -43,8 +43,8 @@ static void s_names(void)
     CHECK(strcmp(e, "CRM_SCHEDULER_PUB") == 0);
     free(e);
     CHECK(s_known_service("leads") && s_known_service("customers") && s_known_service("sales") &&
-          s_known_service("scheduler"));
-    CHECK(!s_known_service("gateway") && !s_known_service("") && !s_known_service("Leads"));
+          s_known_service("scheduler") && s_known_service("gateway"));
+    CHECK(!s_known_service("billing") && !s_known_service("") && !s_known_service("Leads"));
 
     Crm__Role r = CRM__ROLE__ROLE_UNSPECIFIED;
     CHECK(s_parse_role("admin", &r) == 0 && r == CRM__ROLE__ROLE_ADMIN);
