@@ -31,6 +31,7 @@ struct crm_consumer {
     crm_rpc_client_t *rpc;
     crm_consumer_apply_fn apply;
     void (*after_commit)(void *arg);
+    void *after_commit_arg;
     void *arg;
     int batch;
     uv_timer_t tick;
@@ -213,7 +214,7 @@ static void s_applied(void *arg, const crm_db_result_t *res)
         c->applied = a->to;
         s_queue_trim(c);
         if (c->after_commit)
-            c->after_commit(c->arg);
+            c->after_commit(c->after_commit_arg);
     }
     s_batch_free(a);
     s_pump(c);
@@ -426,6 +427,7 @@ crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer
     c->apply = o->apply;
     c->arg = o->arg;
     c->after_commit = o->after_commit;
+    c->after_commit_arg = o->after_commit_arg ? o->after_commit_arg : o->arg;
     c->batch = o->batch > 0 ? o->batch : 256;
     c->rpc = crm_rpc_client_new(loop, zctx, o->rpc_endpoints,
                                 o->rpc_deadline_ms ? o->rpc_deadline_ms : 2000, 2);

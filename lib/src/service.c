@@ -211,6 +211,57 @@ void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res)
     }
 }
 
+/* A consumer started by crm_service_consume, destroyed at stop. */
+typedef struct {
+    crm_service_t *svc;
+    crm_consumer_t *consumer;
+} consume_t;
+
+static void s_consumed(void *arg)
+{
+    consume_t *c = arg;
+    crm_relay_kick(c->svc->relay);
+}
+
+static void s_consume_stop(void *arg)
+{
+    consume_t *c = arg;
+    crm_consumer_destroy(&c->consumer);
+    free(c);
+}
+
+crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
+                                    crm_consumer_apply_fn apply, void *arg, int required)
+{
+    crm_consumer_opts_t o = {0};
+    o.name = s->cfg.service;
+    o.producer = producer;
+    o.pub_endpoints = crm_peer_pub(producer, "");
+    o.rpc_endpoints = crm_peer_rpc(producer, "");
+    o.conninfo = s->cfg.db_url;
+    o.db = s->db;
+    o.batch = s->cfg.consumer_batch;
+    o.rpc_deadline_ms = (unsigned)s->cfg.rpc_deadline_ms;
+    o.apply = apply;
+    o.arg = arg;
+    o.after_commit = s_consumed;
+    if (!*o.pub_endpoints || !*o.rpc_endpoints) {
+        crm_log(required ? CRM_ERROR : CRM_WARN,
+                required ? "missing configuration: the producer's endpoints"
+                         : "producer not configured: its events are not consumed",
+                "producer", producer, NULL);
+        if (required)
+            exit(2);
+        return NULL;
+    }
+    consume_t *c = crm_calloc(1, sizeof *c);
+    c->svc = s;
+    o.after_commit_arg = c;
+    c->consumer = crm_consumer_new(&s->loop, s->zctx, &o);
+    crm_service_on_stop(s, s_consume_stop, c);
+    return c->consumer;
+}
+
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg)
 {
     if (s->nhooks == MAX_HOOKS) {

@@ -5,7 +5,7 @@
 
 #include <libpq-fe.h>
 
-#include "crm/consumer.h"
+#include "crm/job.h"
 #include "crm/service.h"
 #include "customers.pb-c.h"
 #include "events.pb-c.h"
@@ -14,8 +14,6 @@ typedef struct {
     crm_service_t *svc;
     crm_db_t *db;
     crm_relay_t *relay;
-    crm_consumer_t *from_leads;
-    crm_consumer_t *from_scheduler;
 } customers_t;
 
 /* ---- customers_store.c ---- */
@@ -37,9 +35,9 @@ void customers_store_row(const PGresult *r, int i, Crm__Customers__Customer *c);
  * days > 0 overrides every pool's rule. When done, cb gets the statements
  * that must commit with the change (the customer.recycled events) and the
  * count, or err set (the transaction is then dead: roll it back). */
-typedef void (*customers_recycle_cb)(void *arg, crm_db_batch_t *last, int64_t count,
-                                     const crm_db_result_t *err);
-void customers_recycle(crm_db_tx_t *tx, int days, customers_recycle_cb cb, void *arg);
+void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg);
+/* The "customers.recycle" job's work (a crm_job_fn): each pool's rule. */
+void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
 
 /* ---- customers_events.c ---- */
 

@@ -1,6 +1,6 @@
 /* customers_events.c: what the customers service consumes (lead.converted
- * from leads, scheduler.fired from the scheduler) and the events it emits
- * in response, in the same transaction as the consumer's offset. */
+ * from leads; the scheduler's "customers.recycle" job) and the events it
+ * emits in response, in the same transaction as the consumer's offset. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +9,6 @@
 #include "crm/outbox.h"
 #include "crm/util.h"
 #include "customers.h"
-
-#define RECYCLE_JOB "customers.recycle"
 
 /* ---- leads: lead.converted → a customer, once ------------------------- */
 
@@ -101,87 +99,10 @@ static void s_apply_leads(void *arg, crm_db_tx_t *tx, Crm__Event *const *events,
     crm_db_tx_submit(tx, &b, s_customers_inserted, batch);
 }
 
-/* ---- scheduler: scheduler.fired "customers.recycle" → recycling ------- */
-
-static void s_recycled(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
-{
-    crm_consumer_batch_t *batch = arg;
-    if (err) {
-        crm_log(CRM_WARN, "recycling failed; will retry", "error", err->message, NULL);
-        crm_consumer_done(batch, NULL, 0);
-        return;
-    }
-    char n[24];
-    crm_log(CRM_INFO, "customers recycled", "count", crm_i64(n, count), NULL);
-    crm_consumer_done(batch, &last, 1);
-}
-
-static int s_is_recycle_job(const Crm__Event *ev)
-{
-    if (strcmp(ev->type, "scheduler.fired") != 0)
-        return 0;
-    Crm__Events__SchedulerFired *f =
-        crm__events__scheduler_fired__unpack(NULL, ev->payload.len, ev->payload.data);
-    int yes = f && strcmp(f->job, RECYCLE_JOB) == 0;
-    crm__events__scheduler_fired__free_unpacked(f, NULL);
-    return yes;
-}
-
-static void s_apply_scheduler(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_t n,
-                              crm_consumer_batch_t *batch)
-{
-    /* Several firings in one batch recycle once: the rule is a state, not
-     * a count. */
-    for (size_t i = 0; i < n; i++) {
-        if (s_is_recycle_job(events[i])) {
-            customers_recycle(tx, 0, s_recycled, batch);
-            return;
-        }
-    }
-    crm_consumer_done(batch, NULL, 1);
-}
-
 /* ---- wiring ----------------------------------------------------------- */
-
-static void s_after_commit(void *arg)
-{
-    customers_t *c = arg;
-    crm_relay_kick(c->relay);
-}
-
-static void s_stop(void *arg)
-{
-    customers_t *c = arg;
-    crm_consumer_destroy(&c->from_leads);
-    crm_consumer_destroy(&c->from_scheduler);
-}
-
-static crm_consumer_t *s_consume(customers_t *c, const char *producer, crm_consumer_apply_fn fn)
-{
-    const crm_config_t *cfg = crm_service_config(c->svc);
-    crm_consumer_opts_t o = {0};
-    o.name = "customers";
-    o.producer = producer;
-    o.pub_endpoints = crm_peer_pub(producer, "");
-    o.rpc_endpoints = crm_peer_rpc(producer, "");
-    o.conninfo = cfg->db_url;
-    o.db = c->db;
-    o.batch = cfg->consumer_batch;
-    o.rpc_deadline_ms = (unsigned)cfg->rpc_deadline_ms;
-    o.apply = fn;
-    o.arg = c;
-    o.after_commit = s_after_commit;
-    if (!*o.pub_endpoints || !*o.rpc_endpoints) {
-        crm_log(CRM_ERROR, "missing configuration: the producer's endpoints", "producer",
-                producer, NULL);
-        exit(2);
-    }
-    return crm_consumer_new(crm_service_loop(c->svc), crm_service_zctx(c->svc), &o);
-}
 
 void customers_events_start(customers_t *c)
 {
-    c->from_leads = s_consume(c, "leads", s_apply_leads);
-    c->from_scheduler = s_consume(c, "scheduler", s_apply_scheduler);
-    crm_service_on_stop(c->svc, s_stop, c);
+    crm_service_consume(c->svc, "leads", s_apply_leads, c, 1);
+    crm_job_consume(c->svc, "customers.recycle", customers_recycle_job, NULL);
 }

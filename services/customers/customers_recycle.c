@@ -5,30 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "crm/job.h"
 #include "crm/outbox.h"
 #include "crm/util.h"
 #include "customers.h"
 
 #define RECYCLE_PAGE 500
 
-typedef struct {
-    crm_db_tx_t *tx;
-    char days[16];
-    customers_recycle_cb cb;
-    void *arg;
-    int64_t count;
-} recycle_t;
-
-static void s_add_page_query(recycle_t *r, crm_db_batch_t *b)
+/* One customer.recycled per customer of the page. */
+static void s_page(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
-    char page[16];
-    snprintf(page, sizeof page, "%d", RECYCLE_PAGE);
-    const char *p[] = {r->days, page};
-    crm_db_batch_add(b, "customer_recycle_page", 2, p);
-}
-
-static void s_emit(crm_db_batch_t *b, const PGresult *rows)
-{
+    (void)arg;
     for (int i = 0; i < PQntuples(rows); i++) {
         Crm__Events__CustomerRecycled ev = CRM__EVENTS__CUSTOMER_RECYCLED__INIT;
         ev.customer_id = crm_db_get_i64(rows, i, 0);
@@ -40,38 +27,16 @@ static void s_emit(crm_db_batch_t *b, const PGresult *rows)
     }
 }
 
-static void s_page_done(void *arg, const crm_db_result_t *res)
+void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg)
 {
-    recycle_t *r = arg;
-    if (res->err) {
-        r->cb(r->arg, NULL, r->count, res);
-        free(r);
-        return;
-    }
-    /* The page query is the batch's last statement; before it ran the
-     * previous page's events. */
-    const PGresult *rows = res->results[res->nresults - 1];
-    int n = PQntuples(rows);
-    crm_db_batch_t *b = crm_db_batch_new();
-    s_emit(b, rows);
-    r->count += n;
-    if (n < RECYCLE_PAGE) {
-        r->cb(r->arg, b, r->count, NULL);
-        free(r);
-        return;
-    }
-    s_add_page_query(r, b);
-    crm_db_tx_submit(r->tx, &b, s_page_done, r);
+    char d[16];
+    snprintf(d, sizeof d, "%d", days);
+    const char *p[] = {d};
+    crm_tx_pages(tx, "customer_recycle_page", 1, p, RECYCLE_PAGE, s_page, done, arg);
 }
 
-void customers_recycle(crm_db_tx_t *tx, int days, customers_recycle_cb cb, void *arg)
+void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
 {
-    recycle_t *r = crm_calloc(1, sizeof *r);
-    r->tx = tx;
-    snprintf(r->days, sizeof r->days, "%d", days);
-    r->cb = cb;
-    r->arg = arg;
-    crm_db_batch_t *b = crm_db_batch_new();
-    s_add_page_query(r, b);
-    crm_db_tx_submit(tx, &b, s_page_done, r);
+    (void)arg;
+    customers_recycle(tx, 0, done, done_arg);
 }

@@ -7,7 +7,7 @@
 
 #include <libpq-fe.h>
 
-#include "crm/consumer.h"
+#include "crm/job.h"
 #include "crm/service.h"
 #include "events.pb-c.h"
 #include "leads.pb-c.h"
@@ -21,7 +21,6 @@ typedef struct {
     crm_cache_t *cache;
     crm_relay_t *relay;
     const char *tz;                   /* the business time zone */
-    crm_consumer_t *from_scheduler;   /* scheduler.fired → recycling */
 } leads_t;
 
 typedef Crm__Leads__LeadStatus lead_status_t;
@@ -255,8 +254,6 @@ void leads_emit_changed(crm_db_batch_t *b, const char *action, const Crm__Leads_
                         Crm__Leads__Lead *after, int64_t by, const char *reason,
                         char **changed, size_t nchanged);
 
-/* Starts consuming the scheduler's events (leads.recycle). */
-void leads_events_start(leads_t *l);
 
 /* ---- leads_rpc.c, leads_actions.c, leads_pools.c, leads_recycle.c ---- */
 
@@ -267,11 +264,9 @@ void leads_list_register(leads_t *l);    /* List, History, ListFollowUps, CheckD
 void leads_import_register(leads_t *l);  /* StartImport, ImportChunk, GetImport */
 
 /* Recycles, inside tx, every owned lead of a pool with a rule that nobody
- * followed up in time; adds to the returned batch (to commit) the changes,
- * history and one lead.recycled per lead. cb gets the count. */
-typedef void (*leads_recycled_cb)(void *arg, crm_db_batch_t *last, int64_t count,
-                                  const crm_db_result_t *err);
-void leads_recycle(crm_db_tx_t *tx, leads_recycled_cb cb, void *arg);
+ * followed up in time: the changes, history and one lead.recycled per lead
+ * (a crm_job_fn: the "leads.recycle" job's work; arg unused). */
+void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
 void leads_recycle_register(leads_t *l); /* Leads.Recycle */
 
 /* The cache key of a lead. */

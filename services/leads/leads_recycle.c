@@ -9,6 +9,7 @@
 
 #include "crm/outbox.h"
 #include "crm/check.h"
+#include "crm/job.h"
 #include "crm/util.h"
 #include "leads.h"
 
@@ -35,22 +36,8 @@
     "          'no follow-up for ' || recycle_days || ' days' FROM moved)"                       \
     " SELECT * FROM moved"
 
-typedef struct {
-    crm_db_tx_t *tx;
-    leads_recycled_cb cb;
-    void *arg;
-    int64_t count;
-} recycle_t;
-
-static void s_add_page(crm_db_batch_t *b)
-{
-    char page[16];
-    snprintf(page, sizeof page, "%d", RECYCLE_PAGE);
-    const char *p[] = {page};
-    crm_db_batch_add(b, RECYCLE_PAGE_SQL, 1, p);
-}
-
-static void s_emit(crm_db_batch_t *b, const PGresult *rows)
+/* One lead.recycled per lead of the page. */
+static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     int cols = PQnfields(rows);
     for (int i = 0; i < PQntuples(rows); i++) {
@@ -68,39 +55,10 @@ static void s_emit(crm_db_batch_t *b, const PGresult *rows)
     }
 }
 
-static void s_page_done(void *arg, const crm_db_result_t *res)
+void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
 {
-    recycle_t *r = arg;
-    if (res->err) {
-        r->cb(r->arg, NULL, r->count, res);
-        free(r);
-        return;
-    }
-    /* The page is the batch's last statement; before it ran the previous
-     * page's events. */
-    const PGresult *rows = res->results[res->nresults - 1];
-    int n = PQntuples(rows);
-    crm_db_batch_t *b = crm_db_batch_new();
-    s_emit(b, rows);
-    r->count += n;
-    if (n < RECYCLE_PAGE) {
-        r->cb(r->arg, b, r->count, NULL);
-        free(r);
-        return;
-    }
-    s_add_page(b);
-    crm_db_tx_submit(r->tx, &b, s_page_done, r);
-}
-
-void leads_recycle(crm_db_tx_t *tx, leads_recycled_cb cb, void *arg)
-{
-    recycle_t *r = crm_calloc(1, sizeof *r);
-    r->tx = tx;
-    r->cb = cb;
-    r->arg = arg;
-    crm_db_batch_t *b = crm_db_batch_new();
-    s_add_page(b);
-    crm_db_tx_submit(tx, &b, s_page_done, r);
+    (void)arg;
+    crm_tx_pages(tx, RECYCLE_PAGE_SQL, 0, NULL, RECYCLE_PAGE, s_emit, done, done_arg);
 }
 
 /* ---- Leads.Recycle: the same, now, for admins ------------------------- */
@@ -149,7 +107,7 @@ static void s_run_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
         return;
     }
     r->tx = tx;
-    leads_recycle(tx, s_run_done, r);
+    leads_recycle(NULL, tx, s_run_done, r);
 }
 
 static void s_recycle(crm_rpc_call_t *call, void *arg)

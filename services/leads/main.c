@@ -19,6 +19,6 @@ int main(void)
     leads_list_register(&l);
     leads_import_register(&l);
     leads_recycle_register(&l);
-    leads_events_start(&l);
+    crm_job_consume(l.svc, "leads.recycle", leads_recycle, NULL);
     return crm_service_run(l.svc);
 }

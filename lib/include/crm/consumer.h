@@ -52,6 +52,7 @@ typedef struct {
     crm_consumer_apply_fn apply;
     void *arg;
     void (*after_commit)(void *arg); /* optional: after each applied batch */
+    void *after_commit_arg;          /* its argument (NULL: arg) */
 } crm_consumer_opts_t;
 
 crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer_opts_t *opts);

@@ -16,6 +16,7 @@
 
 #include "cache.h"
 #include "config.h"
+#include "consumer.h"
 #include "db.h"
 #include "migrate.h"
 #include "outbox.h"
@@ -40,6 +41,16 @@ crm_relay_t *crm_service_relay(crm_service_t *s);
 /* Runs fn(arg) when a stop begins, before in-flight work drains (stop
  * consumers, timers). Hooks run in reverse order of registration. */
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg);
+
+/* Starts a consumer, in this service's name, of producer's events (its
+ * endpoints from CRM_<PRODUCER>_PUB and _RPC), applied by apply(arg, ...) on
+ * the service's pool and batch size; after each applied batch the service's
+ * relay is woken (the apply may have written events). It is destroyed when
+ * the service stops. When the producer's endpoints are not configured: with
+ * required, exits with status 2 after a log line; otherwise logs a warning
+ * and returns NULL. */
+crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
+                                    crm_consumer_apply_fn apply, void *arg, int required);
 
 /* Answers call with the RPC status a failed batch maps to, and a message fit
  * for a caller: the server's text for constraint and check failures, a
