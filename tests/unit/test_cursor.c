@@ -76,5 +76,5 @@ int main(void)
 {
     s_round_trips();
     s_refused();
-    return t_unit_done("test_cursor");
+    return unit_result("test_cursor");
 }

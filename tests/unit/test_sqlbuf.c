@@ -46,5 +46,5 @@ int main(void)
 {
     s_numbers_and_placeholders();
     s_copies_and_grows();
-    return t_unit_done("test_sqlbuf");
+    return unit_result("test_sqlbuf");
 }
