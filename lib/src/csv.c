@@ -83,9 +83,12 @@ static size_t s_newline(const crm_csv_t *r, const char *p)
 static int s_quoted(crm_csv_t *r)
 {
     const char *p = r->p;
+    size_t start = r->line;
     for (;;) {
-        if (p == r->end)
+        if (p == r->end) {
+            r->line = start; /* report where it opens */
             return s_fail(r, "a quoted field is not closed");
+        }
         if (*p == '"') {
             if (p + 1 < r->end && p[1] == '"') {
                 s_put(r, '"');

@@ -32,6 +32,10 @@ void crm_outbox_prepare(crm_db_t *db)
     crm_db_prepare(db, "crm_outbox_insert",
                    "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
                    " VALUES ($1, $2, $3, $4::bytea)");
+    crm_db_prepare(db, "crm_outbox_insert_many",
+                   "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
+                   " SELECT u::uuid, $1, a, p::bytea"
+                   " FROM unnest($2::text[], $3::text[], $4::text[]) AS t(u, a, p)");
     crm_db_prepare(db, "crm_replay",
                    "SELECT " EVENT_COLUMNS " FROM crm_outbox WHERE seq >= $1::bigint"
                    " ORDER BY seq LIMIT $2::int");
@@ -51,6 +55,38 @@ void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_i
     crm_db_batch_add(b, "crm_outbox_insert", 4, params);
     free(hex);
     free(buf);
+}
+
+void crm_outbox_add_many(crm_db_batch_t *b, const char *type, size_t n,
+                         const char *const *aggregate_ids,
+                         const ProtobufCMessage *const *payloads)
+{
+    if (n == 0)
+        return;
+    char **ids = crm_malloc(n * sizeof *ids), **aggs = crm_malloc(n * sizeof *aggs);
+    char **hex = crm_malloc(n * sizeof *hex);
+    for (size_t i = 0; i < n; i++) {
+        ids[i] = crm_malloc(37);
+        crm_uuid(ids[i]);
+        aggs[i] = (char *)(aggregate_ids[i] ? aggregate_ids[i] : "");
+        size_t len = protobuf_c_message_get_packed_size(payloads[i]);
+        uint8_t *buf = crm_malloc(len ? len : 1);
+        protobuf_c_message_pack(payloads[i], buf);
+        hex[i] = crm_db_bytea_hex(buf, len);
+        free(buf);
+    }
+    char *params[] = {(char *)type, crm_db_text_array(ids, n), crm_db_text_array(aggs, n),
+                      crm_db_text_array(hex, n)};
+    crm_db_batch_add(b, "crm_outbox_insert_many", 4, (const char *const *)params);
+    for (size_t i = 1; i < 4; i++)
+        free(params[i]);
+    for (size_t i = 0; i < n; i++) {
+        free(ids[i]);
+        free(hex[i]);
+    }
+    free(ids);
+    free(aggs);
+    free(hex);
 }
 
 

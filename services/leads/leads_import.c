@@ -1,8 +1,550 @@
-/* leads_import.c: importing leads in chunks: Leads.StartImport,
- * ImportChunk, GetImport. (Being written: registers nothing yet.) */
-#include "leads.h"
+/* leads_import.c: importing leads (导入) in chunks: Leads.StartImport (the
+ * target: a pool, an employee or a department, and who may choose it),
+ * ImportChunk and GetImport (progress).
+ *
+ * A chunk is one transaction of three round trips: (1) lock the import's
+ * row (chunks of one import apply one at a time), read the chunk's stored
+ * results and the configured lists; check and dedup the rows in C; (2) lock
+ * the chunk's mobiles (advisory locks, as Create takes) and read the leads
+ * that already have them, take the new ids; (3) write the leads, their
+ * history and lead.created events, the import's counters and the chunk's
+ * results, and commit. So a chunk is applied whole or not at all, and a
+ * chunk sent again gets its stored results and changes nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/check.h"
+#include "crm/log.h"
+#include "crm/scope.h"
+#include "crm/util.h"
+#include "leads_import.h"
+
+/* May the caller see and continue this import? (its creator, or an admin) */
+static int s_owns_import(const Crm__Caller *c, int64_t created_by)
+{
+    return leads_is_admin(c) || (c->user_id && c->user_id == created_by);
+}
+
+/* ---- Leads.StartImport ------------------------------------------------ */
+
+/* Checks the target's shape (exactly one of three, none negative) and who
+ * may import to an employee or a department; the pool is checked against
+ * the database. Returns 1, or 0 after failing call. */
+static int s_check_target(crm_rpc_call_t *call, const Crm__Leads__ImportTarget *t)
+{
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    if (!t || (t->pool_id != 0) + (t->owner_id != 0) + (t->department_id != 0) != 1) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "target",
+                     "give exactly one target: pool_id, owner_id or department_id");
+        return 0;
+    }
+    if (t->pool_id < 0 || t->owner_id < 0 || t->department_id < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "target", "ids must not be negative");
+        return 0;
+    }
+    if (t->owner_id && !crm_scope_allows(c, t->owner_id)) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, "target.owner_id",
+                     "you may not import leads for user %lld", (long long)t->owner_id);
+        return 0;
+    }
+    if (t->department_id && !leads_is_admin(c) &&
+        !(c->role == CRM__ROLE__ROLE_MANAGER && c->department_id == t->department_id)) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, "target.department_id",
+                     "only admins and the department's managers may import to department %lld",
+                     (long long)t->department_id);
+        return 0;
+    }
+    return 1;
+}
+
+static void s_started(void *arg, const crm_db_result_t *res)
+{
+    crm_rpc_call_t *call = arg;
+    if (res->err) {
+        crm_fail_db(call, res);
+        return;
+    }
+    Crm__Leads__Import imp;
+    Crm__Leads__ImportTarget target;
+    leads_import_row(res->results[0], 0, &imp, &target, NULL);
+    crm_rpc_reply(call, &imp.base);
+}
+
+static void s_start_insert(leads_t *l, crm_rpc_call_t *call)
+{
+    const Crm__Leads__StartImportRequest *req = (const void *)crm_rpc_call_request(call);
+    const Crm__Leads__ImportTarget *t = req->target;
+    char n[5][24];
+    const char *p[] = {crm_i64(n[0], t->pool_id),
+                       crm_i64(n[1], t->owner_id),
+                       crm_i64(n[2], t->department_id),
+                       req->allow_duplicates ? "true" : "false",
+                       req->file_name,
+                       crm_i64(n[3], req->expected_rows),
+                       crm_i64(n[4], crm_rpc_call_caller(call)->user_id)};
+    crm_db_exec(l->db, "import_insert", 7, p, s_started, call);
+}
+
+typedef struct {
+    leads_t *l;
+    crm_rpc_call_t *call;
+} start_t;
+
+/* The pool target must exist and take the caller as a member (or admin). */
+static void s_start_pool_read(void *arg, const crm_db_result_t *res)
+{
+    start_t *s = arg;
+    const Crm__Leads__StartImportRequest *req = (const void *)crm_rpc_call_request(s->call);
+    if (res->err) {
+        crm_fail_db(s->call, res);
+    } else if (PQntuples(res->results[0]) == 0) {
+        crm_rpc_fail(s->call, CRM__STATUS__NOT_FOUND, "target.pool_id", "pool %lld not found",
+                     (long long)req->target->pool_id);
+    } else {
+        Crm__Leads__LeadPool pool;
+        leads_pool_row(res->results[0], 0, &pool);
+        int ok = leads_pool_is_member(&pool, crm_rpc_call_caller(s->call));
+        leads_pool_clear(&pool);
+        if (ok)
+            s_start_insert(s->l, s->call);
+        else
+            crm_rpc_fail(s->call, CRM__STATUS__PERMISSION_DENIED, "target.pool_id",
+                         "you are not a member of pool %lld", (long long)req->target->pool_id);
+    }
+    free(s);
+}
+
+static void s_start(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__StartImportRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!s_check_target(call, req->target) ||
+        !crm_check_text(call, "file_name", req->file_name, 255, 0))
+        return;
+    if (req->expected_rows < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "expected_rows",
+                     "must not be negative");
+        return;
+    }
+    if (!req->target->pool_id) {
+        s_start_insert(l, call);
+        return;
+    }
+    start_t *s = crm_calloc(1, sizeof *s);
+    s->l = l;
+    s->call = call;
+    char id[24];
+    const char *p[] = {crm_i64(id, req->target->pool_id)};
+    crm_db_exec(l->db, "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1, p,
+                s_start_pool_read, s);
+}
+
+/* ---- Leads.GetImport -------------------------------------------------- */
+
+static void s_got(void *arg, const crm_db_result_t *res)
+{
+    crm_rpc_call_t *call = arg;
+    if (res->err) {
+        crm_fail_db(call, res);
+        return;
+    }
+    const Crm__Leads__GetImportRequest *req = (const void *)crm_rpc_call_request(call);
+    Crm__Leads__Import imp;
+    Crm__Leads__ImportTarget target;
+    if (PQntuples(res->results[0]) == 1)
+        leads_import_row(res->results[0], 0, &imp, &target, NULL);
+    if (PQntuples(res->results[0]) == 0 ||
+        !s_owns_import(crm_rpc_call_caller(call), imp.created_by))
+        crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "id", "import %lld not found",
+                     (long long)req->id);
+    else
+        crm_rpc_reply(call, &imp.base);
+}
+
+static void s_get(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__GetImportRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!crm_check_id(call, "id", req->id))
+        return;
+    char id[24];
+    const char *p[] = {crm_i64(id, req->id)};
+    crm_db_exec(l->db, "import_get", 1, p, s_got, call);
+}
+
+/* ---- Leads.ImportChunk ------------------------------------------------ */
+
+typedef struct {
+    leads_t *l;
+    crm_rpc_call_t *call;
+    const Crm__Leads__ImportChunkRequest *req;
+    crm_db_tx_t *tx;
+    /* the import, as locked */
+    Crm__Leads__ImportTarget target;
+    int allow_duplicates;
+    int64_t rows_before; /* rows of the earlier chunks */
+    /* the chunk */
+    import_rows_t rows;
+    const char **mobiles; /* distinct, sorted; point into rows */
+    size_t n_mobiles;
+    size_t n_new;         /* rows to create */
+    Crm__Leads__ImportRowResult *results;
+    Crm__Leads__ImportRowResult **result_ptrs;
+    size_t advance_at;    /* the result index of import_advance in the last batch */
+} chunk_t;
+
+static void s_chunk_free(chunk_t *c)
+{
+    leads_import_rows_clear(&c->rows);
+    free(c->mobiles);
+    free(c->results);
+    free(c->result_ptrs);
+    free(c);
+}
+
+/* Ends the chunk with an error: rolls back, answers, frees. */
+static void s_chunk_fail(chunk_t *c, Crm__Status st, const char *field, const char *msg)
+{
+    crm_db_tx_rollback(c->tx);
+    crm_rpc_fail(c->call, st, field, "%s", msg);
+    s_chunk_free(c);
+}
+
+static void s_chunk_fail_db(chunk_t *c, const crm_db_result_t *res)
+{
+    crm_db_tx_rollback(c->tx);
+    crm_fail_db(c->call, res);
+    s_chunk_free(c);
+}
+
+/* The chunk was applied before: its stored results and the progress now. */
+static void s_chunk_replay(chunk_t *c, const PGresult *stored, const PGresult *import_row)
+{
+    size_t len = 0;
+    uint8_t *bytes = crm_db_get_bytea(stored, 0, 0, &len);
+    Crm__Leads__ImportChunkReply *reply = crm__leads__import_chunk_reply__unpack(NULL, len, bytes);
+    free(bytes);
+    if (!reply) {
+        s_chunk_fail(c, CRM__STATUS__INTERNAL, NULL, "the stored results do not decode");
+        return;
+    }
+    Crm__Leads__Import imp;
+    Crm__Leads__ImportTarget target;
+    leads_import_row(import_row, 0, &imp, &target, NULL);
+    reply->import = &imp;
+    crm_db_tx_rollback(c->tx);
+    crm_rpc_reply(c->call, &reply->base);
+    reply->import = NULL;
+    crm__leads__import_chunk_reply__free_unpacked(reply, NULL);
+    s_chunk_free(c);
+}
+
+/* Reads the chunk's rows (from the request, or CSV under the import's
+ * header). Returns 0, or -1 after failing the chunk. */
+static int s_chunk_rows(chunk_t *c, const char *csv_header)
+{
+    const Crm__Leads__ImportChunkRequest *req = c->req;
+    if (!*req->csv) {
+        leads_import_from_rows(req->rows, req->n_rows, &c->rows);
+        return 0;
+    }
+    char msg[256];
+    if (leads_import_from_csv(req->csv, strlen(req->csv), csv_header, &c->rows, msg,
+                              sizeof msg) < 0) {
+        s_chunk_fail(c, CRM__STATUS__INVALID_ARGUMENT, "csv", msg);
+        return -1;
+    }
+    if (c->rows.n > IMPORT_MAX_ROWS) {
+        snprintf(msg, sizeof msg, "%zu rows; at most %d per chunk", c->rows.n, IMPORT_MAX_ROWS);
+        s_chunk_fail(c, CRM__STATUS__INVALID_ARGUMENT, "csv", msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* The configured lists from r (kind, value), pointing into r. */
+static void s_options(const PGresult *r, import_options_t *o, const char **buf)
+{
+    int n = PQntuples(r);
+    const char **lists[3] = {buf, buf + n, buf + 2 * n};
+    size_t counts[3] = {0, 0, 0};
+    for (int i = 0; i < n; i++) {
+        const char *kind = crm_db_get(r, i, 0);
+        int k = strcmp(kind, "level") == 0 ? 0 : strcmp(kind, "industry") == 0 ? 1 : 2;
+        lists[k][counts[k]++] = crm_db_get(r, i, 1);
+    }
+    *o = (import_options_t){lists[0], lists[1], lists[2], counts[0], counts[1], counts[2]};
+}
+
+static void s_chunk_checked(void *arg, const crm_db_result_t *res);
+
+/* Checks the rows, then locks their mobiles, reads the leads that have
+ * them and takes the ids (round trip 2). */
+static void s_chunk_dedup(chunk_t *c, const PGresult *options)
+{
+    const char **buf = crm_malloc((size_t)(3 * PQntuples(options) + 1) * sizeof *buf);
+    import_options_t o;
+    s_options(options, &o, buf);
+    c->mobiles = leads_import_check(&c->rows, &o, c->allow_duplicates, &c->n_mobiles);
+    free(buf);
+    for (size_t i = 0; i < c->rows.n; i++)
+        c->n_new += !c->rows.rows[i].field && !c->rows.rows[i].dup_row;
+    crm_db_batch_t *b = crm_db_batch_new();
+    if (c->n_mobiles) {
+        char *arr = crm_db_text_array((char *const *)c->mobiles, c->n_mobiles);
+        const char *p[] = {arr};
+        crm_db_batch_add(b, "import_mobile_locks", 1, p);
+        crm_db_batch_add(b, "import_duplicates", 1, p);
+        free(arr);
+    }
+    char n[24];
+    const char *p[] = {crm_i64(n, (int64_t)c->n_new)};
+    crm_db_batch_add(b, "import_ids", 1, p);
+    crm_db_tx_submit(c->tx, &b, s_chunk_checked, c);
+}
+
+static void s_chunk_loaded(void *arg, const crm_db_result_t *res)
+{
+    chunk_t *c = arg;
+    if (res->err) {
+        s_chunk_fail_db(c, res);
+        return;
+    }
+    const PGresult *imp = res->results[0], *stored = res->results[1];
+    char msg[160];
+    if (PQntuples(imp) == 0 || !s_owns_import(crm_rpc_call_caller(c->call),
+                                              crm_db_get_i64(imp, 0, 14))) {
+        snprintf(msg, sizeof msg, "import %lld not found", (long long)c->req->import_id);
+        s_chunk_fail(c, CRM__STATUS__NOT_FOUND, "import_id", msg);
+        return;
+    }
+    if (PQntuples(stored) == 1) {
+        s_chunk_replay(c, stored, imp);
+        return;
+    }
+    Crm__Leads__Import cur;
+    const char *csv_header;
+    leads_import_row(imp, 0, &cur, &c->target, &csv_header);
+    if (cur.done || c->req->seq != cur.chunks + 1) {
+        if (cur.done)
+            snprintf(msg, sizeof msg, "import %lld is complete: its last chunk was %d",
+                     (long long)cur.id, cur.chunks);
+        else
+            snprintf(msg, sizeof msg, "expected chunk %d", cur.chunks + 1);
+        s_chunk_fail(c, CRM__STATUS__FAILED_PRECONDITION, "seq", msg);
+        return;
+    }
+    c->allow_duplicates = cur.allow_duplicates;
+    c->rows_before = cur.rows;
+    if (s_chunk_rows(c, csv_header) == 0)
+        s_chunk_dedup(c, res->results[2]);
+}
+
+/* The existing lead with mobile m, from r (mobile, id), or 0. */
+static int64_t s_existing(const PGresult *r, const char *m)
+{
+    for (int i = 0; r && i < PQntuples(r); i++)
+        if (strcmp(crm_db_get(r, i, 0), m) == 0)
+            return crm_db_get_i64(r, i, 1);
+    return 0;
+}
+
+/* Decides each valid row: a duplicate (of an existing lead or of an
+ * earlier row of the chunk) or created with the next id. */
+static void s_decide(chunk_t *c, const PGresult *dups, const int64_t *ids)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->rows.n; i++) {
+        import_row_t *row = &c->rows.rows[i];
+        if (row->field)
+            continue;
+        if (row->dup_row) {
+            const import_row_t *first = &c->rows.rows[row->dup_row - 1];
+            row->duplicate_of = first->lead_id ? first->lead_id : first->duplicate_of;
+            continue;
+        }
+        row->duplicate_of = row->norm.mobile[0] && !c->allow_duplicates
+                                ? s_existing(dups, row->norm.mobile)
+                                : 0;
+        if (!row->duplicate_of)
+            row->lead_id = ids[k++];
+    }
+}
+
+/* The results of the rows, in c->results; counts by outcome in n[3]. */
+static void s_results(chunk_t *c, int64_t n[3])
+{
+    c->results = crm_calloc(c->rows.n + 1, sizeof *c->results);
+    c->result_ptrs = crm_calloc(c->rows.n + 1, sizeof *c->result_ptrs);
+    n[0] = n[1] = n[2] = 0;
+    for (size_t i = 0; i < c->rows.n; i++) {
+        const import_row_t *row = &c->rows.rows[i];
+        Crm__Leads__ImportRowResult *r = &c->results[i];
+        crm__leads__import_row_result__init(r);
+        r->row = c->rows_before + (int64_t)i + 1;
+        if (row->field) {
+            r->outcome = CRM__LEADS__IMPORT_OUTCOME__IMPORT_OUTCOME_INVALID;
+            r->field = (char *)row->field;
+            r->message = (char *)row->msg;
+            n[2]++;
+        } else if (row->duplicate_of) {
+            r->outcome = CRM__LEADS__IMPORT_OUTCOME__IMPORT_OUTCOME_DUPLICATE;
+            r->duplicate_of = row->duplicate_of;
+            n[1]++;
+        } else {
+            r->outcome = CRM__LEADS__IMPORT_OUTCOME__IMPORT_OUTCOME_CREATED;
+            r->lead_id = row->lead_id;
+            n[0]++;
+        }
+        c->result_ptrs[i] = r;
+    }
+}
+
+/* Adds the import's counters and the chunk's stored results to b. */
+static void s_advance(chunk_t *c, crm_db_batch_t *b, const int64_t n[3])
+{
+    Crm__Leads__ImportChunkReply stored = CRM__LEADS__IMPORT_CHUNK_REPLY__INIT;
+    stored.results = c->result_ptrs;
+    stored.n_results = c->rows.n;
+    size_t len = crm__leads__import_chunk_reply__get_packed_size(&stored);
+    uint8_t *bytes = crm_malloc(len + 1);
+    crm__leads__import_chunk_reply__pack(&stored, bytes);
+    char *hex = crm_db_bytea_hex(bytes, len);
+    free(bytes);
+    char num[7][24];
+    const char *adv[] = {crm_i64(num[0], c->req->import_id),
+                         crm_i64(num[1], (int64_t)c->rows.n),
+                         crm_i64(num[2], n[0]),
+                         crm_i64(num[3], n[1]),
+                         crm_i64(num[4], n[2]),
+                         crm_i64(num[5], c->req->seq),
+                         c->req->last ? "true" : "false",
+                         c->rows.header ? c->rows.header : ""};
+    c->advance_at = crm_db_batch_size(b);
+    crm_db_batch_add(b, "import_advance", 8, adv);
+    const char *chunk[] = {num[0], crm_i64(num[6], c->req->seq), hex};
+    crm_db_batch_add(b, "import_chunk_insert", 3, chunk);
+    free(hex);
+}
+
+static void s_chunk_committed(void *arg, const crm_db_result_t *res)
+{
+    chunk_t *c = arg;
+    if (res->err) {
+        crm_fail_db(c->call, res);
+        s_chunk_free(c);
+        return;
+    }
+    Crm__Leads__ImportChunkReply reply = CRM__LEADS__IMPORT_CHUNK_REPLY__INIT;
+    Crm__Leads__Import imp;
+    Crm__Leads__ImportTarget target;
+    leads_import_row(res->results[c->advance_at], 0, &imp, &target, NULL);
+    reply.results = c->result_ptrs;
+    reply.n_results = c->rows.n;
+    reply.import = &imp;
+    crm_rpc_reply(c->call, &reply.base);
+    crm_relay_kick(c->l->relay);
+    s_chunk_free(c);
+}
+
+/* Round trip 3: the writes, and commit. */
+static void s_chunk_checked(void *arg, const crm_db_result_t *res)
+{
+    chunk_t *c = arg;
+    if (res->err) {
+        s_chunk_fail_db(c, res);
+        return;
+    }
+    const PGresult *dups = c->n_mobiles ? res->results[1] : NULL;
+    const PGresult *idr = res->results[res->nresults - 1];
+    size_t n_ids = 0;
+    int64_t *ids = crm_db_get_i64_array(idr, 0, 1, &n_ids);
+    if (n_ids != c->n_new) { /* cannot be: the statement returns n */
+        free(ids);
+        s_chunk_fail(c, CRM__STATUS__INTERNAL, NULL, "lead ids not allocated");
+        return;
+    }
+    s_decide(c, dups, ids);
+    free(ids);
+    int64_t counts[3];
+    s_results(c, counts);
+    const Crm__Caller *caller = crm_rpc_call_caller(c->call);
+    import_leads_t common = {
+        .import_id = c->req->import_id,
+        .owner_id = c->target.owner_id,
+        .pool_id = c->target.pool_id,
+        .department_id = c->target.department_id ? c->target.department_id
+                                                  : caller->department_id,
+        .creator_id = caller->user_id,
+        .status = c->target.owner_id ? LS(PENDING) : LS(UNASSIGNED),
+        .now_us = crm_db_get_i64(idr, 0, 0),
+    };
+    crm_db_batch_t *b = crm_db_batch_new();
+    leads_import_store_created(b, &c->rows, &common);
+    s_advance(c, b, counts);
+    crm_db_tx_commit(c->tx, &b, s_chunk_committed, c);
+}
+
+/* Round trip 1: the import (locked), the chunk's stored results, the
+ * configured lists. */
+static void s_chunk_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+{
+    chunk_t *c = arg;
+    if (!tx) {
+        crm_fail_db(c->call, err);
+        s_chunk_free(c);
+        return;
+    }
+    c->tx = tx;
+    char id[24], seq[24];
+    const char *p[] = {crm_i64(id, c->req->import_id), crm_i64(seq, c->req->seq)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "import_lock", 1, p);
+    crm_db_batch_add(b, "import_chunk_get", 2, p);
+    crm_db_batch_add(b, "import_options", 0, NULL);
+    crm_db_tx_submit(tx, &b, s_chunk_loaded, c);
+}
+
+/* The request's shape. Returns 1, or 0 after failing call. */
+static int s_check_chunk(crm_rpc_call_t *call, const Crm__Leads__ImportChunkRequest *req)
+{
+    if (!crm_check_id(call, "import_id", req->import_id))
+        return 0;
+    const char *field = NULL, *why = NULL;
+    if (req->seq < 1)
+        field = "seq", why = "chunks are numbered from 1";
+    else if (req->n_rows > IMPORT_MAX_ROWS)
+        field = "rows", why = "at most 5000 rows per chunk";
+    else if (strlen(req->csv) > IMPORT_MAX_CSV)
+        field = "csv", why = "at most 1 MiB of CSV per chunk";
+    else if (req->n_rows && *req->csv)
+        field = "csv", why = "give rows or csv, not both";
+    if (!field)
+        return 1;
+    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s", why);
+    return 0;
+}
+
+static void s_chunk(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__ImportChunkRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!s_check_chunk(call, req))
+        return;
+    chunk_t *c = crm_calloc(1, sizeof *c);
+    c->l = l;
+    c->call = call;
+    c->req = req;
+    crm_db_begin(l->db, s_chunk_began, c);
+}
 
 void leads_import_register(leads_t *l)
 {
-    (void)l;
+    leads_import_prepare(l->db);
+    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
+    const ProtobufCServiceDescriptor *d = &crm__leads__leads__descriptor;
+    crm_rpc_server_handle(srv, d, "StartImport", s_start, l);
+    crm_rpc_server_handle(srv, d, "ImportChunk", s_chunk, l);
+    crm_rpc_server_handle(srv, d, "GetImport", s_get, l);
 }

@@ -33,6 +33,13 @@ void crm_outbox_prepare(crm_db_t *db);
 void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
                     const ProtobufCMessage *payload);
 
+/* Adds to b one INSERT of n events of one type, aggregate_ids[i] and
+ * payloads[i] each: the same rows, in the same order, as n calls of
+ * crm_outbox_add, in one statement. Nothing when n is 0. */
+void crm_outbox_add_many(crm_db_batch_t *b, const char *type, size_t n,
+                         const char *const *aggregate_ids,
+                         const ProtobufCMessage *const *payloads);
+
 typedef struct crm_relay crm_relay_t;
 
 /* Starts the relay of producer on a PUB socket bound to pub_endpoint. It
