@@ -1,9 +1,858 @@
-/* leads_list.c: reading many leads: Leads.List (views, filters, keyset
- * paging), History, ListFollowUps, CheckDuplicates and Stats.
- * (Being written: registers nothing yet.) */
+/* leads_list.c: reading many leads: Leads.List (preset views, filters,
+ * sorts, keyset paging), History and ListFollowUps (one lead's records,
+ * newest first), CheckDuplicates (查重) and Stats.
+ *
+ * Every list is one statement: the caller's data scope is written into its
+ * SQL (owner_id = ANY(...)), so the (owner_id, created_at, id) indexes
+ * serve it, and pages are read by keyset: ORDER BY key, id and "after the
+ * last row's (key, id)", carried in an opaque cursor (crm/cursor.h).
+ *
+ * Sorting by a time that may be unset: a lead without a next follow-up
+ * sorts as if it were due at +infinity (after every dated lead when
+ * ascending, before them when descending); a lead never followed up sorts
+ * as if last followed up at -infinity. The indexes of sql/003 are on these
+ * very expressions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crm/check.h"
+#include "crm/cursor.h"
+#include "crm/scope.h"
+#include "crm/sqlbuf.h"
+#include "crm/util.h"
 #include "leads.h"
+
+#define LIST_MAX 200
+#define OWNERS_MAX 500
+#define TAGS_MAX 20
+#define DUPLICATES_MAX 50
+
+/* A call waiting for its batch, and what its reply needs. */
+typedef struct {
+    leads_t *l;
+    crm_rpc_call_t *call;
+    int limit;
+    int sort; /* List: the sort's index in s_sorts */
+    int pool; /* List: results[0] is the pool of the POOL view */
+} read_t;
+
+static read_t *s_read_new(leads_t *l, crm_rpc_call_t *call, int limit)
+{
+    read_t *r = crm_calloc(1, sizeof *r);
+    r->l = l;
+    r->call = call;
+    r->limit = limit;
+    return r;
+}
+
+/* A page size: 1..LIST_MAX, 0 meaning def. 0 after failing call. */
+static int s_limit(crm_rpc_call_t *call, int32_t limit, int def)
+{
+    if (limit == 0)
+        return def;
+    if (limit < 0 || limit > LIST_MAX) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "limit", "must be between 1 and %d",
+                     LIST_MAX);
+        return 0;
+    }
+    return limit;
+}
+
+/* Decodes the request's cursor (empty: the first page, *have = 0). 0 after
+ * failing call. */
+static int s_cursor(crm_rpc_call_t *call, const char *cursor, const char *tag, int64_t *keys,
+                    size_t n, int *have)
+{
+    *have = cursor && *cursor;
+    if (!*have || crm_cursor_decode(cursor, tag, keys, n) == 0)
+        return 1;
+    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "cursor",
+                 "not a cursor of this list and order: pass next_cursor back unchanged, with "
+                 "the same sort");
+    return 0;
+}
+
+/* ---- the caller's data scope ------------------------------------------- */
+
+static int s_has(const int64_t *v, size_t n, int64_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* The owners a caller who does not see everything sees: themselves and
+ * scope->user_ids (0 left out, each once), without themselves unless
+ * with_self, narrowed to filter[0..nf) when nf. Caller frees; *n may be 0. */
+static int64_t *s_owners(const Crm__Caller *c, int with_self, const int64_t *filter, size_t nf,
+                         size_t *n)
+{
+    size_t ns = c->scope ? c->scope->n_user_ids : 0;
+    int64_t *v = crm_calloc(ns + 1, sizeof *v);
+    *n = 0;
+    for (size_t i = 0; i <= ns; i++) {
+        int64_t id = i == 0 ? c->user_id : c->scope->user_ids[i - 1];
+        if (id > 0 && (with_self || id != c->user_id) && !s_has(v, *n, id) &&
+            (!nf || s_has(filter, nf, id)))
+            v[(*n)++] = id;
+    }
+    return v;
+}
+
+/* Appends the condition "owner_id is one of v[0..n)" ("false" if none). */
+static void s_add_owners(crm_sqlbuf_t *q, const int64_t *v, size_t n)
+{
+    if (n == 0) {
+        crm_sqlbuf_add(q, "false");
+    } else if (n == 1) {
+        crm_sqlbuf_addp_i64(q, "owner_id = $?::bigint", v[0]);
+    } else {
+        char *a = crm_db_i64_array(v, n);
+        crm_sqlbuf_addp(q, "owner_id = ANY($?::bigint[])", a);
+        free(a);
+    }
+}
+
+/* Appends the scope of view for caller c: the owned leads it shows (of the
+ * owners in filter when nf), and for ALL the unowned leads of the caller's
+ * department (without an owner filter). Pooled leads show only through the
+ * POOL view; with_pooled adds them for all-scope callers (Stats). */
+static void s_add_scope(crm_sqlbuf_t *q, const Crm__Caller *c, Crm__Leads__LeadView view,
+                        const int64_t *filter, size_t nf, int with_pooled)
+{
+    int64_t me = c->user_id;
+    if (view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL &&
+        view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_SUBORDINATES) {
+        /* MINE, PENDING, TODAY: the caller's own. */
+        crm_sqlbuf_add(q, " AND ");
+        s_add_owners(q, &me, me > 0 && (!nf || s_has(filter, nf, me)));
+        return;
+    }
+    int with_self = view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL;
+    if (crm_scope_all(c)) {
+        if (!with_self)
+            crm_sqlbuf_addp_i64(q, " AND owner_id <> 0 AND owner_id <> $?::bigint", me);
+        else if (!with_pooled && !nf)
+            crm_sqlbuf_add(q, " AND (owner_id <> 0 OR pool_id = 0)");
+        if (nf) {
+            crm_sqlbuf_add(q, " AND ");
+            s_add_owners(q, filter, nf);
+        }
+        return;
+    }
+    size_t n;
+    int64_t *owners = s_owners(c, with_self, filter, nf, &n);
+    int dept = with_self && !nf && c->department_id && me;
+    crm_sqlbuf_add(q, dept ? " AND (" : " AND ");
+    s_add_owners(q, owners, n);
+    if (dept)
+        crm_sqlbuf_addp_i64(q, " OR (owner_id = 0 AND pool_id = 0 AND department_id = $?::bigint))",
+                            c->department_id);
+    free(owners);
+}
+
+/* ---- Leads.List ---------------------------------------------------------- */
+
+/* The sorts: the key's SQL (as the indexes have it) and the cursor's tag. */
+static const struct {
+    const char *key;
+    const char *tag;
+} s_sorts[] = {
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_CREATED_AT] = {"created_at", "lead:created"},
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_UPDATED_AT] = {"updated_at", "lead:updated"},
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_NEXT_FOLLOWUP_AT] =
+        {"COALESCE(next_followup_at, 'infinity'::timestamptz)", "lead:next"},
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_LAST_FOLLOWUP_AT] =
+        {"COALESCE(last_followup_at, '-infinity'::timestamptz)", "lead:last"},
+};
+#define N_SORTS (int)(sizeof s_sorts / sizeof s_sorts[0])
+#define LEAD_VIEW_LAST CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL
+
+/* A lead's sort key in microseconds; INT64_MAX / INT64_MIN for the
+ * infinities that stand for an unset time. */
+static int64_t s_sort_key(int sort, const Crm__Leads__Lead *lead)
+{
+    switch (sort) {
+    case CRM__LEADS__LEAD_SORT__LEAD_SORT_UPDATED_AT:
+        return lead->updated_at_us;
+    case CRM__LEADS__LEAD_SORT__LEAD_SORT_NEXT_FOLLOWUP_AT:
+        return lead->next_followup_at_us ? lead->next_followup_at_us : INT64_MAX;
+    case CRM__LEADS__LEAD_SORT__LEAD_SORT_LAST_FOLLOWUP_AT:
+        return lead->last_followup_at_us ? lead->last_followup_at_us : INT64_MIN;
+    default:
+        return lead->created_at_us;
+    }
+}
+
+/* A sort key as a timestamptz literal (UTC, to the microsecond). */
+static const char *s_ts_text(int64_t us, char buf[48])
+{
+    if (us == INT64_MAX)
+        return "infinity";
+    if (us == INT64_MIN)
+        return "-infinity";
+    int64_t s = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        s--;
+        frac += 1000000;
+    }
+    time_t t = (time_t)s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(buf, 48, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(buf + n, 48 - n, ".%06lld+00", (long long)frac);
+    return buf;
+}
+
+/* The cursor's tag: the sort and its direction. */
+static void s_list_tag(const Crm__Leads__ListLeadsRequest *req, char tag[32])
+{
+    snprintf(tag, 32, "%s:%s", s_sorts[req->sort].tag, req->ascending ? "asc" : "desc");
+}
+
+/* A [from, to) range of times: not negative, from before to. */
+static int s_check_range(crm_rpc_call_t *call, const char *from_field, int64_t from,
+                         const char *to_field, int64_t to)
+{
+    if (from < 0 || to < 0 || (from && to && from >= to)) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, from < 0 ? from_field : to_field,
+                     from < 0 || to < 0 ? "must not be negative" : "must be after %s", from_field);
+        return 0;
+    }
+    return 1;
+}
+
+/* Fails call on field with msg; returns 0. */
+static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
+{
+    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s", msg);
+    return 0;
+}
+
+/* The request's enums and ids. 1 if fine. */
+static int s_list_check_ids(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req)
+{
+    int pool_view = req->view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL;
+    if (req->view < CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL || req->view > LEAD_VIEW_LAST)
+        return s_bad(call, "view", "not a known view");
+    if (req->sort < 0 || req->sort >= N_SORTS)
+        return s_bad(call, "sort", "not a known sort");
+    if (pool_view ? req->pool_id < 1 : req->pool_id < 0)
+        return s_bad(call, "pool_id", "the pool view needs the id of a pool");
+    if (req->department_id < 0)
+        return s_bad(call, "department_id", "must not be negative");
+    if (pool_view && req->n_owner_ids)
+        return s_bad(call, "owner_ids", "pooled leads have no owner");
+    if (req->n_owner_ids > OWNERS_MAX)
+        return s_bad(call, "owner_ids", "at most 500 owners");
+    for (size_t i = 0; i < req->n_owner_ids; i++)
+        if (req->owner_ids[i] < 1)
+            return s_bad(call, "owner_ids", "an owner id is at least 1");
+    for (size_t i = 0; i < req->n_statuses; i++)
+        if (req->statuses[i] < LS(UNASSIGNED) || req->statuses[i] > LS(VOIDED))
+            return s_bad(call, "statuses", "not a lead status");
+    return 1;
+}
+
+/* The request's texts and ranges. 1 if fine. */
+static int s_list_check(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req)
+{
+    if (!s_list_check_ids(call, req))
+        return 0;
+    if (req->n_tags > TAGS_MAX)
+        return s_bad(call, "tags", "at most 20 tags");
+    for (size_t i = 0; i < req->n_tags; i++)
+        if (!crm_check_text(call, "tags", req->tags[i], 30, 1))
+            return 0;
+    return crm_check_text(call, "source", req->source, 50, 0) &&
+           crm_check_text(call, "level", req->level, 50, 0) &&
+           crm_check_text(call, "industry", req->industry, 50, 0) &&
+           crm_check_text(call, "keyword", req->keyword, 100, 0) &&
+           s_check_range(call, "created_from_us", req->created_from_us, "created_to_us",
+                         req->created_to_us) &&
+           s_check_range(call, "next_followup_from_us", req->next_followup_from_us,
+                         "next_followup_to_us", req->next_followup_to_us);
+}
+
+/* Appends a time range on column col. */
+static void s_add_range(crm_sqlbuf_t *q, const char *col, int64_t from, int64_t to)
+{
+    char text[96];
+    if (from) {
+        snprintf(text, sizeof text, " AND %s >= crm_ts($?::bigint)", col);
+        crm_sqlbuf_addp_i64(q, text, from);
+    }
+    if (to) {
+        snprintf(text, sizeof text, " AND %s < crm_ts($?::bigint)", col);
+        crm_sqlbuf_addp_i64(q, text, to);
+    }
+}
+
+/* Is kw (trimmed) the start of a phone number: digits and dashes, 3 or
+ * more? */
+static int s_phone_like(const char *kw)
+{
+    size_t n = strlen(kw);
+    return n >= 3 && strspn(kw, "0123456789-") == n;
+}
+
+/* Appends the keyword: a part of the name (ILIKE, served by the trigram
+ * index), or when it looks like one, the start of a mobile or telephone
+ * number (a range on the btree indexes). */
+static void s_add_keyword(crm_sqlbuf_t *q, const char *keyword)
+{
+    while (*keyword == ' ')
+        keyword++;
+    size_t n = strlen(keyword);
+    while (n && keyword[n - 1] == ' ')
+        n--;
+    if (!n)
+        return;
+    char *like = crm_malloc(2 * n + 3), *p = like;
+    *p++ = '%';
+    for (size_t i = 0; i < n; i++) {
+        if (keyword[i] == '%' || keyword[i] == '_' || keyword[i] == '\\')
+            *p++ = '\\';
+        *p++ = keyword[i];
+    }
+    *p++ = '%';
+    *p = '\0';
+    crm_sqlbuf_addp(q, " AND (name ILIKE $?", like);
+    char *kw = crm_strndup(keyword, n);
+    if (s_phone_like(kw)) {
+        /* [kw, kw with its last character raised) is every text starting
+         * with kw in code point order (the cluster's C.UTF-8 collation);
+         * LIKE rechecks it under any other. */
+        char *hi = crm_strdup(kw);
+        hi[n - 1]++;
+        int lo_n = crm_sqlbuf_param(q, kw), hi_n = crm_sqlbuf_param(q, hi);
+        like[strlen(like) - 1] = '\0';
+        int like_n = crm_sqlbuf_param(q, like + 1);
+        for (int i = 0; i < 2; i++)
+            crm_sqlbuf_addf(q,
+                            " OR (%1$s <> '' AND %1$s >= $%2$d AND %1$s < $%3$d"
+                            " AND %1$s LIKE $%4$d || '%%')",
+                            i ? "telephone" : "mobile", lo_n, hi_n, like_n);
+        free(hi);
+    }
+    crm_sqlbuf_add(q, ")");
+    free(kw);
+    free(like);
+}
+
+/* Appends the filters of the request (not the scope, not the view). */
+static void s_add_filters(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *req)
+{
+    if (req->n_statuses) {
+        int64_t st[6];
+        size_t n = 0;
+        for (size_t i = 0; i < req->n_statuses && n < 6; i++)
+            st[n++] = req->statuses[i];
+        char *a = crm_db_i64_array(st, n);
+        crm_sqlbuf_addp(q, " AND status = ANY($?::smallint[])", a);
+        free(a);
+    }
+    const struct {
+        const char *sql, *v;
+    } eq[] = {{" AND source = $?", req->source},
+              {" AND level = $?", req->level},
+              {" AND industry = $?", req->industry}};
+    for (size_t i = 0; i < sizeof eq / sizeof eq[0]; i++)
+        if (*eq[i].v)
+            crm_sqlbuf_addp(q, eq[i].sql, eq[i].v);
+    if (req->department_id)
+        crm_sqlbuf_addp_i64(q, " AND department_id = $?::bigint", req->department_id);
+    s_add_range(q, "created_at", req->created_from_us, req->created_to_us);
+    s_add_range(q, "next_followup_at", req->next_followup_from_us, req->next_followup_to_us);
+    if (req->n_tags) {
+        char *a = crm_db_text_array(req->tags, req->n_tags);
+        crm_sqlbuf_addp(q, " AND tags @> $?::text[]", a);
+        free(a);
+    }
+    s_add_keyword(q, req->keyword);
+}
+
+/* Appends what the view itself asks beyond its scope. */
+static void s_add_view(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *req, const char *tz)
+{
+    switch (req->view) {
+    case CRM__LEADS__LEAD_VIEW__LEAD_VIEW_PENDING:
+        crm_sqlbuf_add(q, " AND status = 2 AND last_followup_at IS NULL");
+        break;
+    case CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TODAY:
+        /* Today in the business time zone, computed as local dates. */
+        crm_sqlbuf_addp(q,
+                        " AND status IN (2, 3)"
+                        " AND next_followup_at >= date_trunc('day', now() AT TIME ZONE $?)"
+                        " AT TIME ZONE $? AND next_followup_at < (date_trunc('day', now()"
+                        " AT TIME ZONE $?) + interval '1 day') AT TIME ZONE $?",
+                        tz);
+        break;
+    case CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL:
+        crm_sqlbuf_addp_i64(q, " AND owner_id = 0 AND pool_id = $?::bigint", req->pool_id);
+        break;
+    default:
+        break;
+    }
+}
+
+/* The whole statement: scope, view, filters, keyset, order, limit + 1 (to
+ * know whether a next page exists). */
+static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const Crm__Caller *c,
+                                const char *tz, const int64_t *after, int limit)
+{
+    const char *key = s_sorts[req->sort].key, *dir = req->ascending ? "ASC" : "DESC";
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT " LEAD_COLUMNS " FROM leads WHERE deleted_at IS NULL");
+    if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL)
+        s_add_scope(q, c, req->view, req->owner_ids, req->n_owner_ids, 0);
+    s_add_view(q, req, tz);
+    s_add_filters(q, req);
+    if (after) {
+        char ts[48];
+        int k = crm_sqlbuf_param(q, s_ts_text(after[0], ts));
+        int id = crm_sqlbuf_param_i64(q, after[1]);
+        crm_sqlbuf_addf(q, " AND (%s, id) %s ($%d::timestamptz, $%d::bigint)", key,
+                        req->ascending ? ">" : "<", k, id);
+    }
+    crm_sqlbuf_addf(q, " ORDER BY %s %s, id %s LIMIT %d", key, dir, dir, limit + 1);
+    return q;
+}
+
+/* The pool of the POOL view must exist and have the caller among its
+ * people; fills *pool (cleared by the caller) or fails call. */
+static int s_list_pool(crm_rpc_call_t *call, const PGresult *r, Crm__Leads__LeadPool *pool)
+{
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    if (PQntuples(r) == 0) {
+        crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "pool_id", "pool not found");
+        return 0;
+    }
+    leads_pool_row(r, 0, pool);
+    if (leads_pool_is_member(pool, c))
+        return 1;
+    leads_pool_clear(pool);
+    crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, "pool_id",
+                 "you are neither an admin nor a member of pool %lld", (long long)pool->id);
+    return 0;
+}
+
+/* Replies with the page in r: at most limit leads (masked where the
+ * caller must not see contacts) and the cursor after the last. */
+static void s_list_reply(read_t *rd, const PGresult *r, const Crm__Leads__LeadPool *pool)
+{
+    const Crm__Caller *c = crm_rpc_call_caller(rd->call);
+    size_t n = (size_t)PQntuples(r), shown = n > (size_t)rd->limit ? (size_t)rd->limit : n;
+    lead_row_t *rows = crm_calloc(shown + 1, sizeof *rows);
+    Crm__Leads__Lead **items = crm_calloc(shown + 1, sizeof *items);
+    char(*masks)[5][64] = crm_calloc(shown + 1, sizeof *masks);
+    for (size_t i = 0; i < shown; i++) {
+        leads_store_row(r, (int)i, &rows[i]);
+        if (leads_must_mask(c, &rows[i].lead, pool))
+            leads_mask(&rows[i].lead, masks[i]);
+        items[i] = &rows[i].lead;
+    }
+    Crm__Leads__LeadList list = CRM__LEADS__LEAD_LIST__INIT;
+    list.items = items;
+    list.n_items = shown;
+    char *cursor = NULL;
+    if (n > shown) {
+        const Crm__Leads__ListLeadsRequest *req = (const void *)crm_rpc_call_request(rd->call);
+        int64_t keys[2] = {s_sort_key(rd->sort, items[shown - 1]), items[shown - 1]->id};
+        char tag[32];
+        s_list_tag(req, tag);
+        list.next_cursor = cursor = crm_cursor_encode(tag, keys, 2);
+    }
+    crm_rpc_reply(rd->call, &list.base);
+    free(cursor);
+    for (size_t i = 0; i < shown; i++)
+        leads_row_clear(&rows[i]);
+    free(rows);
+    free(items);
+    free(masks);
+}
+
+static void s_listed(void *arg, const crm_db_result_t *res)
+{
+    read_t *rd = arg;
+    Crm__Leads__LeadPool pool, *pp = NULL;
+    if (res->err)
+        crm_fail_db(rd->call, res);
+    else if (!rd->pool || s_list_pool(rd->call, res->results[0], pp = &pool))
+        s_list_reply(rd, res->results[rd->pool], pp);
+    else
+        pp = NULL;
+    if (pp)
+        leads_pool_clear(pp);
+    free(rd);
+}
+
+static void s_list(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__ListLeadsRequest *req = (const void *)crm_rpc_call_request(call);
+    int limit = s_limit(call, req->limit, 20);
+    if (!limit || !s_list_check(call, req))
+        return;
+    char tag[32];
+    s_list_tag(req, tag);
+    int64_t after[2];
+    int have;
+    if (!s_cursor(call, req->cursor, tag, after, 2, &have))
+        return;
+    read_t *rd = s_read_new(l, call, limit);
+    rd->sort = req->sort;
+    rd->pool = req->view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL;
+    crm_db_batch_t *b = crm_db_batch_new();
+    if (rd->pool) {
+        char id[24];
+        const char *p[] = {crm_i64(id, req->pool_id)};
+        crm_db_batch_add(b, "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1, p);
+    }
+    crm_sqlbuf_t *q = s_list_sql(req, crm_rpc_call_caller(call), l->tz, have ? after : NULL, limit);
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
+    crm_db_submit(l->db, &b, s_listed, rd);
+}
+
+/* ---- History and ListFollowUps: one lead's records, newest first ------- */
+
+/* What differs between the two: the page's SQL ($1 the lead, $2 the last
+ * id seen or NULL, $3 the limit + 1), the cursor's tag, how a row becomes
+ * an item, and the reply. */
+typedef struct {
+    const char *sql;
+    const char *tag;
+    int def_limit;
+    /* Replies with rows [0, n) of r and the cursor (NULL on the last page). */
+    void (*reply)(crm_rpc_call_t *call, const PGresult *r, size_t n, const char *cursor);
+} records_t;
+
+typedef struct {
+    read_t rd;
+    const records_t *kind;
+    int64_t lead_id;
+} records_call_t;
+
+static void s_history_reply(crm_rpc_call_t *call, const PGresult *r, size_t n, const char *cursor)
+{
+    Crm__Leads__HistoryEntry *e = crm_calloc(n + 1, sizeof *e);
+    Crm__Leads__HistoryEntry **items = crm_calloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        int row = (int)i;
+        crm__leads__history_entry__init(&e[i]);
+        e[i].id = crm_db_get_i64(r, row, 0);
+        e[i].lead_id = crm_db_get_i64(r, row, 1);
+        e[i].action = (char *)crm_db_get(r, row, 2);
+        e[i].actor_id = crm_db_get_i64(r, row, 3);
+        e[i].at_us = crm_db_get_i64(r, row, 4);
+        e[i].from_owner_id = crm_db_get_i64(r, row, 5);
+        e[i].to_owner_id = crm_db_get_i64(r, row, 6);
+        e[i].pool_id = crm_db_get_i64(r, row, 7);
+        e[i].reason = (char *)crm_db_get(r, row, 8);
+        e[i].detail = (char *)crm_db_get(r, row, 9);
+        items[i] = &e[i];
+    }
+    Crm__Leads__HistoryList list = CRM__LEADS__HISTORY_LIST__INIT;
+    list.items = items;
+    list.n_items = n;
+    list.next_cursor = (char *)(cursor ? cursor : "");
+    crm_rpc_reply(call, &list.base);
+    free(items);
+    free(e);
+}
+
+static void s_followups_reply(crm_rpc_call_t *call, const PGresult *r, size_t n, const char *cursor)
+{
+    Crm__Leads__FollowUp *f = crm_calloc(n + 1, sizeof *f);
+    Crm__Leads__FollowUp **items = crm_calloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        leads_followup_row(r, (int)i, &f[i]);
+        items[i] = &f[i];
+    }
+    Crm__Leads__FollowUpList list = CRM__LEADS__FOLLOW_UP_LIST__INIT;
+    list.items = items;
+    list.n_items = n;
+    list.next_cursor = (char *)(cursor ? cursor : "");
+    crm_rpc_reply(call, &list.base);
+    for (size_t i = 0; i < n; i++)
+        leads_followup_clear(&f[i]);
+    free(items);
+    free(f);
+}
+
+static const records_t s_history = {
+    .sql = "SELECT id, lead_id, action, actor_id, crm_us(at), from_owner_id, to_owner_id,"
+           " pool_id, reason, detail FROM lead_history WHERE lead_id = $1::bigint"
+           " AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3::int",
+    .tag = "history",
+    .def_limit = 50,
+    .reply = s_history_reply,
+};
+
+static const records_t s_followups = {
+    .sql = "SELECT " FOLLOWUP_COLUMNS " FROM lead_followups WHERE lead_id = $1::bigint"
+           " AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3::int",
+    .tag = "followups",
+    .def_limit = 50,
+    .reply = s_followups_reply,
+};
+
+/* Results: the lead, its pool, the page. The lead must be one the caller
+ * may see (else NOT_FOUND, as if it did not exist). */
+static void s_records_read(void *arg, const crm_db_result_t *res)
+{
+    records_call_t *rc = arg;
+    crm_rpc_call_t *call = rc->rd.call;
+    if (res->err) {
+        crm_fail_db(call, res);
+        free(rc);
+        return;
+    }
+    int seen = 0;
+    if (PQntuples(res->results[0]) > 0) {
+        lead_row_t row;
+        leads_store_row(res->results[0], 0, &row);
+        Crm__Leads__LeadPool pool, *pp = NULL;
+        if (PQntuples(res->results[1]) > 0)
+            leads_pool_row(res->results[1], 0, pp = &pool);
+        seen = leads_can_see(crm_rpc_call_caller(call), &row.lead, pp);
+        if (pp)
+            leads_pool_clear(pp);
+        leads_row_clear(&row);
+    }
+    if (!seen) {
+        crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "lead_id", "lead %lld not found",
+                     (long long)rc->lead_id);
+        free(rc);
+        return;
+    }
+    const PGresult *r = res->results[2];
+    size_t n = (size_t)PQntuples(r), shown = n > (size_t)rc->rd.limit ? (size_t)rc->rd.limit : n;
+    char *cursor = NULL;
+    if (n > shown) {
+        int64_t last = crm_db_get_i64(r, (int)shown - 1, 0);
+        cursor = crm_cursor_encode(rc->kind->tag, &last, 1);
+    }
+    rc->kind->reply(call, r, shown, cursor);
+    free(cursor);
+    free(rc);
+}
+
+static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, int64_t lead_id,
+                      int32_t limit, const char *cursor)
+{
+    int lim = s_limit(call, limit, kind->def_limit);
+    int64_t after;
+    int have;
+    if (!lim || !crm_check_id(call, "lead_id", lead_id) ||
+        !s_cursor(call, cursor, kind->tag, &after, 1, &have))
+        return;
+    records_call_t *rc = crm_calloc(1, sizeof *rc);
+    rc->rd = (read_t){.l = l, .call = call, .limit = lim};
+    rc->kind = kind;
+    rc->lead_id = lead_id;
+    char id[24], last[24], lim1[16];
+    snprintf(lim1, sizeof lim1, "%d", lim + 1);
+    const char *p[] = {crm_i64(id, lead_id), have ? crm_i64(last, after) : NULL, lim1};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "lead_get", 1, p);
+    crm_db_batch_add(b,
+                     "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id ="
+                     " (SELECT pool_id FROM leads WHERE id = $1::bigint)",
+                     1, p);
+    crm_db_batch_add(b, kind->sql, 3, p);
+    crm_db_submit(l->db, &b, s_records_read, rc);
+}
+
+static void s_history_call(crm_rpc_call_t *call, void *arg)
+{
+    const Crm__Leads__GetHistoryRequest *req = (const void *)crm_rpc_call_request(call);
+    s_records(call, arg, &s_history, req->lead_id, req->limit, req->cursor);
+}
+
+static void s_followups_call(crm_rpc_call_t *call, void *arg)
+{
+    const Crm__Leads__ListFollowUpsRequest *req = (const void *)crm_rpc_call_request(call);
+    s_records(call, arg, &s_followups, req->lead_id, req->limit, req->cursor);
+}
+
+/* ---- Leads.CheckDuplicates (查重) ----------------------------------------- */
+
+static void s_duplicates_read(void *arg, const crm_db_result_t *res)
+{
+    read_t *rd = arg;
+    if (res->err) {
+        crm_fail_db(rd->call, res);
+        free(rd);
+        return;
+    }
+    const PGresult *r = res->results[0];
+    size_t n = (size_t)PQntuples(r);
+    Crm__Leads__DuplicateMatch *m = crm_calloc(n + 1, sizeof *m);
+    Crm__Leads__DuplicateMatch **items = crm_calloc(n + 1, sizeof *items);
+    for (size_t i = 0; i < n; i++) {
+        int row = (int)i;
+        crm__leads__duplicate_match__init(&m[i]);
+        m[i].lead_id = crm_db_get_i64(r, row, 0);
+        m[i].name = (char *)crm_db_get(r, row, 1);
+        m[i].matched_on = (char *)crm_db_get(r, row, 2);
+        m[i].owner_id = crm_db_get_i64(r, row, 3);
+        m[i].pool_id = m[i].owner_id ? 0 : crm_db_get_i64(r, row, 4);
+        m[i].status = (lead_status_t)crm_db_get_i64(r, row, 5);
+        items[i] = &m[i];
+    }
+    Crm__Leads__DuplicateList list = CRM__LEADS__DUPLICATE_LIST__INIT;
+    list.matches = items;
+    list.n_matches = n;
+    crm_rpc_reply(rd->call, &list.base);
+    free(items);
+    free(m);
+    free(rd);
+}
+
+/* The name without the spaces around it; caller frees. */
+static char *s_trimmed(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return crm_strndup(s, n);
+}
+
+static void s_check_duplicates(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__CheckDuplicatesRequest *req = (const void *)crm_rpc_call_request(call);
+    char mobile[12], telephone[32];
+    if (!crm_check_text(call, "name", req->name, 200, 0) ||
+        !crm_check_mobile(call, "mobile", req->mobile, mobile) ||
+        !crm_check_landline(call, "telephone", req->telephone, telephone, sizeof telephone))
+        return;
+    char *name = s_trimmed(req->name);
+    const struct {
+        const char *col, *v;
+    } on[] = {{"name", name}, {"mobile", mobile}, {"telephone", telephone}};
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT * FROM (SELECT NULL::bigint, '', '', 0, 0, 0 WHERE false");
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
+        if (!*on[i].v)
+            continue;
+        char text[256];
+        snprintf(text, sizeof text,
+                 " UNION ALL (SELECT id, name, '%s', owner_id, pool_id, status FROM leads"
+                 " WHERE %s = $? AND deleted_at IS NULL ORDER BY id LIMIT %d)",
+                 on[i].col, on[i].col, DUPLICATES_MAX);
+        crm_sqlbuf_addp(q, text, on[i].v);
+    }
+    crm_sqlbuf_addf(q, ") d ORDER BY 1, 3 LIMIT %d", DUPLICATES_MAX);
+    free(name);
+    if (crm_sqlbuf_nparams(q) == 0) {
+        crm_sqlbuf_destroy(&q);
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "name",
+                     "give a name, a mobile or a telephone to look for");
+        return;
+    }
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
+    crm_db_submit(l->db, &b, s_duplicates_read, s_read_new(l, call, DUPLICATES_MAX));
+}
+
+/* ---- Leads.Stats ---------------------------------------------------------- */
+
+static void s_stats_read(void *arg, const crm_db_result_t *res)
+{
+    read_t *rd = arg;
+    if (res->err) {
+        crm_fail_db(rd->call, res);
+        free(rd);
+        return;
+    }
+    const PGresult *st = res->results[0], *rows = res->results[1];
+    Crm__Leads__StatusCount counts[6], *cp[6];
+    for (int s = 0; s < 6; s++) {
+        crm__leads__status_count__init(&counts[s]);
+        counts[s].status = (lead_status_t)(s + 1);
+        cp[s] = &counts[s];
+    }
+    for (int i = 0; i < PQntuples(st); i++) {
+        int64_t s = crm_db_get_i64(st, i, 0);
+        if (s >= 1 && s <= 6)
+            counts[s - 1].count = crm_db_get_i64(st, i, 1);
+    }
+    size_t n = (size_t)PQntuples(rows);
+    Crm__Leads__ConversionRow *cr = crm_calloc(n + 1, sizeof *cr);
+    Crm__Leads__ConversionRow **crp = crm_calloc(n + 1, sizeof *crp);
+    Crm__Leads__LeadStats out = CRM__LEADS__LEAD_STATS__INIT;
+    for (size_t i = 0; i < n; i++) {
+        crm__leads__conversion_row__init(&cr[i]);
+        cr[i].key = (char *)crm_db_get(rows, (int)i, 0);
+        cr[i].leads = crm_db_get_i64(rows, (int)i, 1);
+        cr[i].converted = crm_db_get_i64(rows, (int)i, 2);
+        cr[i].rate = cr[i].leads ? (double)cr[i].converted / (double)cr[i].leads : 0;
+        out.leads += cr[i].leads;
+        out.converted += cr[i].converted;
+        crp[i] = &cr[i];
+    }
+    out.rate = out.leads ? (double)out.converted / (double)out.leads : 0;
+    out.by_status = cp;
+    out.n_by_status = 6;
+    out.rows = crp;
+    out.n_rows = n;
+    crm_rpc_reply(rd->call, &out.base);
+    free(cr);
+    free(crp);
+    free(rd);
+}
+
+static void s_stats(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__LeadStatsRequest *req = (const void *)crm_rpc_call_request(call);
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    if (!s_check_range(call, "from_us", req->from_us, "to_us", req->to_us))
+        return;
+    if (req->group_by != CRM__LEADS__STATS_GROUP__STATS_GROUP_SOURCE &&
+        req->group_by != CRM__LEADS__STATS_GROUP__STATS_GROUP_OWNER) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "group_by", "source or owner");
+        return;
+    }
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT status, count(*) FROM leads WHERE deleted_at IS NULL");
+    s_add_scope(q, c, CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL, NULL, 0, 1);
+    crm_sqlbuf_add(q, " GROUP BY status");
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
+    q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, req->group_by == CRM__LEADS__STATS_GROUP__STATS_GROUP_OWNER
+                          ? "SELECT owner_id::text"
+                          : "SELECT CASE WHEN source = '' THEN '无来源' ELSE source END");
+    crm_sqlbuf_add(q, ", count(*), count(*) FILTER (WHERE status = 5) FROM leads"
+                      " WHERE deleted_at IS NULL");
+    s_add_scope(q, c, CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL, NULL, 0, 1);
+    s_add_range(q, "created_at", req->from_us, req->to_us);
+    if (!req->to_us)
+        crm_sqlbuf_add(q, " AND created_at < now()");
+    crm_sqlbuf_add(q, " GROUP BY 1 ORDER BY 2 DESC, 1");
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
+    crm_db_submit(l->db, &b, s_stats_read, s_read_new(l, call, 0));
+}
 
 void leads_list_register(leads_t *l)
 {
-    (void)l;
+    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
+    const ProtobufCServiceDescriptor *d = &crm__leads__leads__descriptor;
+    crm_rpc_server_handle(srv, d, "List", s_list, l);
+    crm_rpc_server_handle(srv, d, "History", s_history_call, l);
+    crm_rpc_server_handle(srv, d, "ListFollowUps", s_followups_call, l);
+    crm_rpc_server_handle(srv, d, "CheckDuplicates", s_check_duplicates, l);
+    crm_rpc_server_handle(srv, d, "Stats", s_stats, l);
 }
