@@ -50,3 +50,11 @@ uint64_t stats_now_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+void stats_report(stats_t *s, const char *label, int n, uint64_t t0_ns, const char *unit)
+{
+    double secs = (double)(stats_now_ns() - t0_ns) / 1e9;
+    stats_print(s, label);
+    printf("%-34s %.0f %s/s\n", "", (double)n / secs, unit);
+    stats_free(s);
+}

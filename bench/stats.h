@@ -16,6 +16,9 @@ void stats_print(stats_t *s, const char *label);
 /* The p-th percentile (0..100) in microseconds; sorts first. */
 double stats_pct_us(stats_t *s, double p);
 void stats_free(stats_t *s);
+/* stats_print, then the rate of n operations since t0_ns ("<rate> <unit>/s"
+ * on its own line), then stats_free. */
+void stats_report(stats_t *s, const char *label, int n, uint64_t t0_ns, const char *unit);
 
 /* Monotonic nanoseconds. */
 uint64_t stats_now_ns(void);

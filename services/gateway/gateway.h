@@ -21,6 +21,7 @@ typedef struct gw_map gw_map_t;
 typedef struct gw_ratelimit gw_ratelimit_t;
 typedef struct gw_http gw_http_t;
 typedef struct gw_call gw_call_t;
+typedef struct gw_events gw_events_t;
 
 /* The settings the gateway reads besides the common ones (CRM_*). */
 typedef struct {
@@ -43,6 +44,7 @@ typedef struct {
     gw_http_t *http;
     gw_ratelimit_t *limiter;
     gw_map_t *auth_cache;       /* token hash -> resolved principal */
+    gw_events_t *events;        /* the SSE streams and their subscriptions */
     crm_rpc_client_t *peers[4]; /* leads, customers, sales, scheduler (NULL: not configured) */
     const char *openapi;        /* the embedded document */
     size_t openapi_len;
@@ -100,6 +102,8 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
 /* Replies with an HTTP status and error code of the gateway's own (401,
  * 413, 429...); frees c. */
 void gw_call_fail_http(gw_call_t *c, int http, const char *code, const char *message);
+/* Frees c without replying (a handler that sent the response itself). */
+void gw_call_finish(gw_call_t *c);
 /* Replies with raw bytes of content_type; frees c. */
 void gw_call_reply_raw(gw_call_t *c, int http, const char *content_type, const char *body,
                        size_t len);
@@ -178,6 +182,18 @@ void gw_proxy_destroy(gw_t *gw);
 void gw_health_healthz(gw_call_t *c);
 void gw_health_readyz(gw_call_t *c);
 void gw_health_openapi(gw_call_t *c);
+
+/* ---- gateway_events.c ---- */
+
+/* Subscribes to every configured service's events. */
+gw_events_t *gw_events_new(gw_t *gw);
+/* GET /api/v1/events/stream: the caller's notifications, until they leave
+ * or the gateway stops. */
+void gw_events_stream(gw_call_t *c);
+/* Ends every stream and the subscriptions (at stop). */
+void gw_events_stop(gw_events_t *ev);
+/* Frees what is left after the loop ended. Safe on NULL. */
+void gw_events_destroy(gw_events_t **ev_p);
 
 /* ---- gateway_map.c: a string-keyed hash map ---- */
 

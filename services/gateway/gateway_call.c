@@ -73,6 +73,7 @@ static void s_send(h2o_req_t *req, int http, const char *ctype, const char *body
 {
     req->res.status = http;
     req->res.reason = s_reason(http);
+    req->res.content_length = len; /* not chunked */
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
                    strlen(ctype));
     h2o_send_inline(req, body, len);
@@ -128,6 +129,11 @@ static void s_free(gw_call_t *c)
     free(c->who.scope_ids);
     c->gw->inflight--;
     free(c);
+}
+
+void gw_call_finish(gw_call_t *c)
+{
+    s_free(c);
 }
 
 void gw_call_reply_raw(gw_call_t *c, int http, const char *content_type, const char *body,
@@ -205,6 +211,7 @@ static const struct {
     {"Http.Healthz", gw_health_healthz},
     {"Http.Readyz", gw_health_readyz},
     {"Http.OpenApi", gw_health_openapi},
+    {"Http.Events", gw_events_stream},
 };
 
 static const struct {

@@ -20,6 +20,7 @@ const gw_route_t gw_routes[] = {
     {"POST", "/api/v1/auth/logout", "Auth.Logout", GW_PWCHANGE},
     {"POST", "/api/v1/auth/password", "Auth.ChangePassword", GW_PWCHANGE},
     {"GET", "/api/v1/auth/me", "Auth.Me", GW_PWCHANGE},
+    {"GET", "/api/v1/events/stream", "Http.Events", 0},
 
     {"GET", "/api/v1/departments", "Org.ListDepartments", GW_QUERY},
     {"POST", "/api/v1/departments", "Org.CreateDepartment", GW_ADMIN},

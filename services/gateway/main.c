@@ -37,6 +37,7 @@ static void s_on_stop(void *arg)
 {
     gw_t *gw = arg;
     gw->stopping = 1;
+    gw_events_stop(gw->events);
     gw_http_stop(gw->http, s_http_done);
 }
 
@@ -57,10 +58,12 @@ int main(void)
     gw.openapi = gw_openapi_json;
     gw.openapi_len = gw_openapi_json_len;
     gw_proxy_init(&gw);
+    gw.events = gw_events_new(&gw);
     gw.http = gw_http_new(&gw);
     crm_service_on_stop(gw.svc, s_on_stop, &gw);
     int rc = crm_service_run(gw.svc);
     gw_http_destroy(&gw.http);
+    gw_events_destroy(&gw.events);
     gw_map_destroy(&gw.auth_cache);
     gw_ratelimit_destroy(&gw.limiter);
     gw_call_fini();

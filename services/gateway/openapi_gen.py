@@ -48,7 +48,10 @@ for meth,pat,rpc,flags in routes:
     if not sec: op['security']=[]
     if 'GW_ADMIN' in flags: op['description']='Admins only.'
     if rpc.startswith('Http.'):
-        if rpc=='Http.OpenApi':
+        if rpc=='Http.Events':
+            op['description']='Server-sent events: the notifications of the signed-in user (events whose record they own, gain or lose), as "event: <type>" and "data: <the event as JSON>".'
+            op['responses']={'200':{'description':'an endless text/event-stream','content':{'text/event-stream':{'schema':{'type':'string'}}}}}
+        elif rpc=='Http.OpenApi':
             op['responses']={'200':{'description':'this document','content':{'application/json':{'schema':{'type':'object'}}}}}
         else:
             op['responses']={'200':{'description':'up' if rpc=='Http.Healthz' else 'every service answers','content':{'application/json':{'schema':{'type':'object'}}}},

@@ -34,21 +34,9 @@ static long long s_dept(const char *name, long long parent)
     return id;
 }
 
-/* Creates the user, signs in, replaces the initial password. */
 static void s_user(s_user_t *u, const char *role)
 {
-    char *body = crm_sprintf("{\"username\":\"%s\",\"password\":\"initial-pw\","
-                             "\"department_id\":%lld,\"role\":\"%s\"}",
-                             u->name, u->dept, role);
-    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/users");
-    u->id = t_json_int(&r, "id");
-    t_resp_free(&r);
-    free(body);
-    u->token = t_login(base, u->name, "initial-pw");
-    r = t_expect(200, "POST", base, u->token,
-                 "{\"old_password\":\"initial-pw\",\"new_password\":\"a-better-one\"}",
-                 "/api/v1/auth/password");
-    t_resp_free(&r);
+    u->token = t_new_user(base, admin, u->name, role, u->dept, &u->id);
 }
 
 /* A lead owned by owner, made by the admin; returns its id. */

@@ -175,3 +175,21 @@ char *t_login(const char *base, const char *user, const char *password)
     t_resp_free(&r);
     return token;
 }
+
+char *t_new_user(const char *base, const char *admin, const char *name, const char *role,
+                 long long dept, long long *id)
+{
+    char *body = crm_sprintf("{\"username\":\"%s\",\"password\":\"initial-pw\","
+                             "\"department_id\":%lld,\"role\":\"%s\"}",
+                             name, dept, role);
+    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/users");
+    *id = t_json_int(&r, "id");
+    t_resp_free(&r);
+    free(body);
+    char *token = t_login(base, name, "initial-pw");
+    r = t_expect(200, "POST", base, token,
+                 "{\"old_password\":\"initial-pw\",\"new_password\":\"a-better-one\"}",
+                 "/api/v1/auth/password");
+    t_resp_free(&r);
+    return token;
+}

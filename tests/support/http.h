@@ -46,4 +46,10 @@ void t_expect_error(int want, const char *code, const char *field, const char *m
 /* Signs in and returns the token (caller frees); fails the test unless 200. */
 char *t_login(const char *base, const char *user, const char *password);
 
+/* As admin, creates user name (role, department dept) with an initial
+ * password, signs in as them and replaces it, so the user can do anything
+ * their role allows. Returns their token (caller frees); *id gets theirs. */
+char *t_new_user(const char *base, const char *admin, const char *name, const char *role,
+                 long long dept, long long *id);
+
 #endif

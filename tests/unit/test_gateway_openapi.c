@@ -87,7 +87,8 @@ static void test_documented_routes_exist(json_t *paths)
 
 static void test_methods_exist(void)
 {
-    static const char *const local[] = {"Http.Healthz", "Http.Readyz", "Http.OpenApi"};
+    static const char *const local[] = {"Http.Healthz", "Http.Readyz", "Http.OpenApi",
+                                        "Http.Events"};
     for (const gw_route_t *r = gw_routes; r->method; r++) {
         int ok = crm_rpc_method_types(r->rpc, NULL, NULL) == 0;
         for (size_t i = 0; i < sizeof local / sizeof local[0]; i++)

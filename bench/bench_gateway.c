@@ -1,0 +1,277 @@
+/* bench_gateway.c: the gateway under 64 keep-alive connections, in one run:
+ * a bare reply from the same h2o server (GET /healthz: routing, no token, no
+ * RPC), GET /api/v1/leads/{id} and POST /api/v1/leads through the gateway
+ * (token, scope, JSON <-> protobuf, RPC), and beside them the same two
+ * calls as direct RPCs with 64 in flight. The HTTP load comes from a small
+ * epoll client here (one request at a time per connection, no pipelining). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "crm/rpc.h"
+#include "crm/util.h"
+#include "harness.h"
+#include "http.h"
+#include "leads.pb-c.h"
+#include "stats.h"
+#include "suite.h"
+
+#define CONNS 64
+#define WARMUP 2000
+
+static int s_requests = 60000;
+static int s_port;
+
+/* ---- the HTTP load ------------------------------------------------------ */
+
+typedef struct {
+    int fd;
+    char buf[8192];
+    size_t have;
+    uint64_t sent_ns;
+} s_conn_t;
+
+/* Fills out with request number i of a kind; returns its length. */
+typedef size_t (*s_request_fn)(char *out, size_t cap, int i, const char *arg);
+
+static size_t s_get(char *out, size_t cap, int i, const char *arg)
+{
+    return (size_t)snprintf(out, cap, "GET %s HTTP/1.1\r\nHost: b\r\n%s\r\n", arg, "");
+}
+
+static const char *s_token;
+
+static size_t s_get_auth(char *out, size_t cap, int i, const char *path)
+{
+    return (size_t)snprintf(
+        out, cap, "GET %s HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n\r\n", path, s_token);
+}
+
+static size_t s_post_lead(char *out, size_t cap, int i, const char *arg)
+{
+    char body[128];
+    int n = snprintf(body, sizeof body, "{\"name\":\"压测线索 %d\",\"source\":\"广告\"}", i);
+    return (size_t)snprintf(out, cap,
+                            "POST /api/v1/leads HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n"
+                            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                            s_token, n, body);
+}
+
+static int s_connect(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)s_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+        perror("connect");
+        exit(1);
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    return fd;
+}
+
+/* Length of the complete response at the start of buf, or 0. Checks the
+ * status is 200. */
+static size_t s_response_len(const char *buf, size_t have)
+{
+    const char *end = memmem(buf, have, "\r\n\r\n", 4);
+    if (!end)
+        return 0;
+    if (strncmp(buf, "HTTP/1.1 200", 12) != 0) {
+        fprintf(stderr, "unexpected response: %.*s\n", (int)have, buf);
+        exit(1);
+    }
+    const char *cl = strcasestr(buf, "content-length:");
+    size_t head = (size_t)(end - buf) + 4;
+    size_t len = cl && cl < end ? (size_t)atol(cl + 15) : 0;
+    return have >= head + len ? head + len : 0;
+}
+
+static void s_send(s_conn_t *c, s_request_fn fn, int i, const char *arg)
+{
+    char req[1024];
+    size_t n = fn(req, sizeof req, i, arg);
+    c->sent_ns = stats_now_ns();
+    if (write(c->fd, req, n) != (ssize_t)n) {
+        perror("write");
+        exit(1);
+    }
+}
+
+static void s_http_run(const char *label, s_request_fn fn, const char *arg)
+{
+    int ep = epoll_create1(0);
+    s_conn_t *conns = calloc(CONNS, sizeof *conns);
+    int total = s_requests + WARMUP, issued = 0, done = 0;
+    stats_t st = {0};
+    uint64_t t0 = 0;
+    for (int i = 0; i < CONNS; i++) {
+        conns[i].fd = s_connect();
+        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &conns[i]};
+        epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
+        s_send(&conns[i], fn, issued++, arg);
+    }
+    struct epoll_event evs[CONNS];
+    while (done < total) {
+        int n = epoll_wait(ep, evs, CONNS, 10000);
+        if (n <= 0) {
+            fprintf(stderr, "%s: no response for 10 s\n", label);
+            exit(1);
+        }
+        for (int k = 0; k < n; k++) {
+            s_conn_t *c = evs[k].data.ptr;
+            ssize_t r = read(c->fd, c->buf + c->have, sizeof c->buf - c->have - 1);
+            if (r <= 0) {
+                if (r < 0 && errno == EAGAIN)
+                    continue;
+                fprintf(stderr, "%s: connection closed\n", label);
+                exit(1);
+            }
+            c->have += (size_t)r;
+            c->buf[c->have] = 0;
+            size_t len = s_response_len(c->buf, c->have);
+            if (!len)
+                continue;
+            memmove(c->buf, c->buf + len, c->have - len);
+            c->have -= len;
+            if (++done == WARMUP)
+                t0 = stats_now_ns();
+            else if (done > WARMUP)
+                stats_add(&st, stats_now_ns() - c->sent_ns);
+            if (issued < total)
+                s_send(c, fn, issued++, arg);
+        }
+    }
+    stats_report(&st, label, s_requests, t0, "req");
+    for (int i = 0; i < CONNS; i++)
+        close(conns[i].fd);
+    free(conns);
+    close(ep);
+}
+
+/* ---- the direct RPC ----------------------------------------------------- */
+
+typedef struct {
+    crm_rpc_client_t *client;
+    const char *method;
+    const ProtobufCMessageDescriptor *out;
+    int64_t lead_id;
+    int issued, done, total;
+    uint64_t t0;
+    stats_t st;
+} s_rpc_t;
+
+typedef struct {
+    s_rpc_t *b;
+    uint64_t sent_ns;
+} s_rpc_call_t;
+
+static void s_rpc_issue(s_rpc_t *b);
+
+static void s_rpc_replied(void *arg, const crm_rpc_result_t *res)
+{
+    s_rpc_call_t *c = arg;
+    s_rpc_t *b = c->b;
+    if (res->status != CRM__STATUS__OK) {
+        fprintf(stderr, "%s failed: %s\n", b->method, res->message);
+        exit(1);
+    }
+    if (++b->done == WARMUP)
+        b->t0 = stats_now_ns();
+    else if (b->done > WARMUP)
+        stats_add(&b->st, stats_now_ns() - c->sent_ns);
+    free(c);
+    if (b->issued < b->total)
+        s_rpc_issue(b);
+}
+
+static Crm__Caller *s_admin_caller(void)
+{
+    static Crm__DataScope scope = CRM__DATA_SCOPE__INIT;
+    static Crm__Caller caller = CRM__CALLER__INIT;
+    scope.all = 1;
+    caller.user_id = 1;
+    caller.department_id = 1;
+    caller.role = CRM__ROLE__ROLE_ADMIN;
+    caller.scope = &scope;
+    return &caller;
+}
+
+static void s_rpc_issue(s_rpc_t *b)
+{
+    s_rpc_call_t *c = calloc(1, sizeof *c);
+    c->b = b;
+    char name[64];
+    Crm__Leads__GetLeadRequest get = CRM__LEADS__GET_LEAD_REQUEST__INIT;
+    Crm__Leads__CreateLeadRequest create = CRM__LEADS__CREATE_LEAD_REQUEST__INIT;
+    const ProtobufCMessage *req = &get.base;
+    get.id = b->lead_id;
+    if (!strcmp(b->method, "Leads.Create")) {
+        snprintf(name, sizeof name, "直连线索 %d", b->issued);
+        create.name = name;
+        create.source = "广告";
+        req = &create.base;
+    }
+    b->issued++;
+    c->sent_ns = stats_now_ns();
+    crm_rpc_call(b->client, b->method, req, b->out, s_admin_caller(), s_rpc_replied, c);
+}
+
+static void s_rpc_run(void *zctx, const char *endpoint, const char *method, int64_t lead_id,
+                      const char *label)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    s_rpc_t b = {.method = method, .out = &crm__leads__lead__descriptor, .lead_id = lead_id};
+    b.total = s_requests + WARMUP;
+    b.client = crm_rpc_client_new(&loop, zctx, endpoint, 10000, 1);
+    for (int i = 0; i < CONNS; i++)
+        s_rpc_issue(&b);
+    while (b.done < b.total)
+        uv_run(&loop, UV_RUN_ONCE);
+    stats_report(&b.st, label, s_requests, b.t0, "calls");
+    crm_rpc_client_destroy(&b.client);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_loop_close(&loop);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        s_requests = atoi(argv[1]);
+    h_t *h = h_new("bench_gateway");
+    h_suite(h, 1, 1, 0, 1);
+    h_setenv(h, "CRM_LOG_LEVEL=warn");
+    h_start_all(h);
+    h_setenv(h, "CRM_RATE_LIMIT_RPS=0");
+    const char *base = h_gateway(h);
+    s_port = atoi(strrchr(base, ':') + 1);
+    char *token = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    s_token = token;
+    t_resp_t r = t_expect(200, "POST", base, token, "{\"name\":\"读的线索\"}", "/api/v1/leads");
+    long long id = t_json_int(&r, "id");
+    t_resp_free(&r);
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/leads/%lld", id);
+
+    printf("gateway, %d connections, %d requests each (after %d warm-up)\n", CONNS, s_requests,
+           WARMUP);
+    s_http_run("bare h2o reply (GET /healthz)", s_get, "/healthz");
+    s_http_run("GET /api/v1/leads/{id}", s_get_auth, path);
+    s_rpc_run(t_zctx(), h_rpc(h, "leads"), "Leads.Get", id, "direct RPC Leads.Get");
+    s_http_run("POST /api/v1/leads", s_post_lead, NULL);
+    s_rpc_run(t_zctx(), h_rpc(h, "leads"), "Leads.Create", 0, "direct RPC Leads.Create");
+    free(token);
+    h_destroy(&h);
+    return 0;
+}

@@ -1,0 +1,134 @@
+/* test_gateway_events.c: the notification stream (server-sent events) on
+ * real processes. A user's stream gets the events about records they own,
+ * gain or lose, and not the others'; a stream needs a token; a gateway
+ * stopping with a stream open ends it and exits cleanly. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "crm/util.h"
+#include "http.h"
+#include "suite.h"
+
+static h_t *h;
+static const char *base;
+
+typedef struct {
+    int fd;
+    char *seen; /* everything read so far */
+    size_t len;
+} s_stream_t;
+
+static void s_open(s_stream_t *s, const char *token)
+{
+    memset(s, 0, sizeof *s);
+    s->seen = crm_strdup("");
+    s->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_port = htons((uint16_t)atoi(strrchr(base, ':') + 1));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    H_CHECK(connect(s->fd, (struct sockaddr *)&a, sizeof a) == 0, "connect");
+    char *req = crm_sprintf("GET /api/v1/events/stream HTTP/1.1\r\nHost: t\r\n"
+                            "Authorization: Bearer %s\r\n\r\n",
+                            token);
+    H_CHECK(write(s->fd, req, strlen(req)) == (ssize_t)strlen(req), "write");
+    free(req);
+}
+
+/* Reads until text appears (1), the stream ends (0), or timeout_ms. */
+static int s_wait_for(s_stream_t *s, const char *text, int timeout_ms)
+{
+    uint64_t until = crm_mono_ms() + (uint64_t)timeout_ms;
+    while (!strstr(s->seen, text)) {
+        int left = (int)(until - crm_mono_ms());
+        struct pollfd p = {.fd = s->fd, .events = POLLIN};
+        if (left <= 0 || poll(&p, 1, left) <= 0)
+            H_CHECK(0, "no \"%s\" within %d ms; got: %s", text, timeout_ms, s->seen);
+        char buf[4096];
+        ssize_t n = read(s->fd, buf, sizeof buf);
+        if (n <= 0)
+            return 0;
+        s->seen = crm_realloc(s->seen, s->len + (size_t)n + 1);
+        memcpy(s->seen + s->len, buf, (size_t)n);
+        s->len += (size_t)n;
+        s->seen[s->len] = 0;
+    }
+    return 1;
+}
+
+static void s_close(s_stream_t *s)
+{
+    close(s->fd);
+    free(s->seen);
+}
+
+static long long s_lead(const char *admin, long long owner)
+{
+    char *body = crm_sprintf("{\"name\":\"通知\",\"owner_id\":%lld}", owner);
+    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/leads");
+    long long id = t_json_int(&r, "id");
+    t_resp_free(&r);
+    free(body);
+    return id;
+}
+
+int main(void)
+{
+    h = h_new("gateway_events");
+    h_suite(h, 1, 1, 0, 1);
+    h_start_all(h);
+    base = h_gateway(h);
+    char *admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    long long alice_id, bob_id;
+    char *alice = t_new_user(base, admin, "alice", "employee", 1, &alice_id);
+    char *bob = t_new_user(base, admin, "bob", "employee", 1, &bob_id);
+
+    s_stream_t s;
+    s_open(&s, "not-a-token");
+    H_CHECK(s_wait_for(&s, "HTTP/1.1 401", 5000), "a stream needs a token");
+    s_close(&s);
+
+    s_open(&s, alice);
+    H_CHECK(s_wait_for(&s, ": connected", 5000), "stream opened");
+    H_CHECK(strstr(s.seen, "text/event-stream"), "content type: %s", s.seen);
+
+    /* bob's lead first, then alice's: the same producer keeps that order,
+     * so bob's has been filtered by the time alice's arrives. */
+    long long theirs = s_lead(admin, bob_id);
+    long long mine = s_lead(admin, alice_id);
+    char want[64];
+    snprintf(want, sizeof want, "\"id\":%lld,", mine);
+    H_CHECK(s_wait_for(&s, want, 10000), "alice hears of her lead");
+    H_CHECK(strstr(s.seen, "event: lead.created\ndata: {"), "SSE framing: %s", s.seen);
+    snprintf(want, sizeof want, "\"id\":%lld,", theirs);
+    H_CHECK(!strstr(s.seen, want), "bob's lead is not alice's business");
+    h_note("events: alice's own, not bob's: ok");
+
+    /* Losing a lead concerns her too. */
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/leads/%lld/transfer", mine);
+    char *body = crm_sprintf("{\"to_owner_id\":%lld}", bob_id);
+    t_resp_t r = t_expect(200, "POST", base, admin, body, path);
+    t_resp_free(&r);
+    free(body);
+    H_CHECK(s_wait_for(&s, "event: lead.transferred", 10000), "alice hears of the transfer");
+    h_note("events: transfer away: ok");
+
+    /* A stop ends the open stream (the chunked terminator) and is clean. */
+    h_stop(h, "gateway", 0);
+    H_CHECK(s_wait_for(&s, "\r\n0\r\n\r\n", 5000) || strstr(s.seen, "\r\n0\r\n\r\n"),
+            "the stream was ended: %s", s.seen + (s.len > 200 ? s.len - 200 : 0));
+    s_close(&s);
+    h_note("stop with a stream open: ok");
+
+    free(alice);
+    free(bob);
+    free(admin);
+    h_destroy(&h);
+    return 0;
+}
