@@ -76,6 +76,7 @@ struct gw_call {
     const ProtobufCMessageDescriptor *in_desc, *out_desc;
     ProtobufCMessage *in; /* the decoded request; owned */
     char token_hash[65];  /* hex; "" without a token */
+    char peer[72];       /* "a:<client address>", its rate-limit key */
     gw_principal_t who;
     Crm__Caller caller; /* built from who for RPCs */
     Crm__DataScope scope;
@@ -124,6 +125,8 @@ gw_http_t *gw_http_new(gw_t *gw);
 void gw_http_stop(gw_http_t *h, void (*done)(gw_t *gw));
 /* Frees what is left after the loop ended. Safe on NULL. */
 void gw_http_destroy(gw_http_t **h_p);
+/* Takes one request from key's bucket; 0 after answering req 429. */
+int gw_rate_ok(gw_t *gw, h2o_req_t *req, const char *key);
 
 /* ---- gateway_auth.c ---- */
 

@@ -121,6 +121,17 @@ static void s_scope_done(gw_call_t *c, int ok)
     s_resolved(c, expires_us);
 }
 
+/* A token that signs nobody in also costs its client address a request, so
+ * guessing tokens (each with a fresh bucket of its own) is limited too. */
+static void s_unknown_token(gw_call_t *c)
+{
+    if (!c->req || !gw_rate_ok(c->gw, c->req, c->peer)) {
+        gw_call_finish(c);
+        return;
+    }
+    gw_call_fail_http(c, 401, "unauthenticated", "invalid, expired or revoked token");
+}
+
 static void s_token_loaded(void *arg, const crm_db_result_t *res)
 {
     gw_call_t *c = arg;
@@ -130,7 +141,7 @@ static void s_token_loaded(void *arg, const crm_db_result_t *res)
     }
     const PGresult *r = res->results[0];
     if (PQntuples(r) == 0) {
-        gw_call_fail_http(c, 401, "unauthenticated", "invalid, expired or revoked token");
+        s_unknown_token(c);
         return;
     }
     gw_principal_t *w = &c->who;

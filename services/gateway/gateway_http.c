@@ -62,13 +62,9 @@ static const char *s_bearer(h2o_req_t *req, size_t *len)
     return v.base + 7;
 }
 
-/* The rate-limit key: the token's hash, else the client's address. */
-static void s_limit_key(h2o_req_t *req, const char *hash, char *out, size_t cap)
+/* The client's address as "a:<ip>" (the rate-limit key without a token). */
+static void s_peer_key(h2o_req_t *req, char *out, size_t cap)
 {
-    if (*hash) {
-        snprintf(out, cap, "t:%s", hash);
-        return;
-    }
     struct sockaddr_storage sa;
     socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&sa);
     char host[64] = "?";
@@ -77,6 +73,19 @@ static void s_limit_key(h2o_req_t *req, const char *hash, char *out, size_t cap)
     else if (n && sa.ss_family == AF_INET6)
         uv_ip6_name((struct sockaddr_in6 *)&sa, host, sizeof host);
     snprintf(out, cap, "a:%s", host);
+}
+
+int gw_rate_ok(gw_t *gw, h2o_req_t *req, const char *key)
+{
+    unsigned retry_after = 0;
+    if (gw_ratelimit_take(gw->limiter, key, crm_mono_ms(), &retry_after))
+        return 1;
+    char ra[16];
+    int n = snprintf(ra, sizeof ra, "%u", retry_after);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                   h2o_strdup(&req->pool, ra, (size_t)n).base, (size_t)n);
+    gw_send_error(req, 429, "rate_limited", "too many requests; retry later", NULL);
+    return 0;
 }
 
 static int s_on_req(h2o_handler_t *self, h2o_req_t *req)
@@ -104,24 +113,18 @@ static int s_on_req(h2o_handler_t *self, h2o_req_t *req)
     const char *token = s_bearer(req, &tlen);
     if (token)
         gw_token_hash(token, tlen, hash);
-    char key[80];
-    s_limit_key(req, hash, key, sizeof key);
-    unsigned retry_after = 0;
-    if (!(route->flags & GW_PUBLIC && !strcmp(route->rpc, "Http.Healthz")) &&
-        !gw_ratelimit_take(gw->limiter, key, crm_mono_ms(), &retry_after)) {
-        char ra[16];
-        int n = snprintf(ra, sizeof ra, "%u", retry_after);
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
-                       h2o_strdup(&req->pool, ra, (size_t)n).base, (size_t)n);
-        gw_send_error(req, 429, "rate_limited", "too many requests; retry later", NULL);
+    char peer[72], key[80];
+    s_peer_key(req, peer, sizeof peer);
+    snprintf(key, sizeof key, "t:%s", hash);
+    if (strcmp(route->rpc, "Http.Healthz") != 0 && !gw_rate_ok(gw, req, *hash ? key : peer))
         return 0;
-    }
     if (req->entity.base && req->entity.len > gw->cfg.max_body) {
         gw_send_error(req, 413, "payload_too_large", "the body is larger than the limit", NULL);
         return 0;
     }
     gw_call_t *c = gw_call_new(gw, req, route, params, nparams);
     memcpy(c->token_hash, hash, sizeof hash);
+    snprintf(c->peer, sizeof c->peer, "%s", peer);
     if (route->flags & GW_PUBLIC)
         gw_call_dispatch(c);
     else

@@ -156,6 +156,20 @@ static void test_rate_limit(void)
     t_resp_t r = s_expect(200, "GET", admin, NULL, "/api/v1/auth/me");
     t_resp_free(&r);
     free(token);
+
+    /* Guessing tokens: each unknown token also costs the client's address. */
+    int unknown = 0;
+    limited = 0;
+    for (int i = 0; i < 60 && !limited; i++) {
+        char guess[32];
+        snprintf(guess, sizeof guess, "guess-%d", i);
+        t_httpf(&r, "GET", base, guess, NULL, "/api/v1/auth/me");
+        H_CHECK(r.status == 401 || r.status == 429, "%d %s", r.status, r.raw);
+        unknown += r.status == 401;
+        limited = r.status == 429;
+        t_resp_free(&r);
+    }
+    H_CHECK(limited && unknown <= 20, "guesses limited after %d", unknown);
     h_note("rate limit: ok");
 }
 
