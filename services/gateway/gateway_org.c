@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/cursor.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "crm/validate.h"
@@ -21,6 +22,7 @@
 #define SCOPE_TTL_S 300
 #define VERSION_TTL_S (30 * 24 * 3600)
 #define VERSION_KEY "gw:orgver"
+#define USERS_CURSOR "user:id" /* the users list, by id */
 
 /* ---- data scope -------------------------------------------------------- */
 
@@ -452,14 +454,16 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
     int limit = req->limit ? req->limit : 50;
     const PGresult *r = res->results[0];
     size_t n = (size_t)PQntuples(r);
-    char next[24] = "";
+    char *next = NULL;
     if (n > (size_t)limit) {
         n = (size_t)limit;
-        crm_i64(next, crm_db_get_i64(r, limit - 1, 0));
+        int64_t last = crm_db_get_i64(r, limit - 1, 0);
+        next = crm_cursor_encode(USERS_CURSOR, &last, 1);
     }
     Crm__Gateway__ListUsersReply reply = CRM__GATEWAY__LIST_USERS_REPLY__INIT;
-    reply.next_cursor = next;
+    reply.next_cursor = next ? next : "";
     s_reply_rows(c, &reply.base, r, n, sizeof(Crm__Gateway__User), s_user_row);
+    free(next);
 }
 
 static void s_list_users(gw_call_t *c)
@@ -470,7 +474,7 @@ static void s_list_users(gw_call_t *c)
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
         return;
     }
-    if (*req->cursor && (crm_parse_i64(req->cursor, &after) < 0 || after < 0)) {
+    if (*req->cursor && crm_cursor_decode(req->cursor, USERS_CURSOR, &after, 1) < 0) {
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
         return;
     }

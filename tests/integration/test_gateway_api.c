@@ -62,10 +62,26 @@ static void test_bad_input(void)
     free(big);
 
     /* Query parameters: typed, and lists page with an opaque cursor. */
+    r = s_expect(200, "POST", admin,
+                 "{\"username\":\"second\",\"password\":\"initial-pw\",\"department_id\":1,"
+                 "\"role\":\"employee\"}",
+                 "/api/v1/users");
+    t_resp_free(&r);
     r = s_expect(200, "GET", admin, NULL, "/api/v1/users?limit=1");
     H_CHECK(json_array_size(json_object_get(r.body, "items")) == 1, "%s", r.raw);
-    H_CHECK(*t_json_str(&r, "next_cursor") == 0, "one user, one page: %s", r.raw);
+    char *path = crm_sprintf("/api/v1/users?limit=1&cursor=%s", t_json_str(&r, "next_cursor"));
+    H_CHECK(*t_json_str(&r, "next_cursor"), "two users, two pages: %s", r.raw);
     t_resp_free(&r);
+    r = s_expect(200, "GET", admin, NULL, path);
+    free(path);
+    json_t *items = json_object_get(r.body, "items");
+    H_CHECK(json_array_size(items) == 1 &&
+                !strcmp(json_string_value(json_object_get(json_array_get(items, 0), "username")),
+                        "second") &&
+                *t_json_str(&r, "next_cursor") == 0,
+            "the second page: %s", r.raw);
+    t_resp_free(&r);
+    s_error(400, "invalid_argument", "cursor", "GET", NULL, "/api/v1/users?cursor=42");
     h_note("bad input: ok");
 }
 
