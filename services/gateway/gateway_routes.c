@@ -5,7 +5,8 @@
  * reads, POST /things creates, PATCH /things/{id} updates, DELETE
  * /things/{id} deletes; an action on one record is POST /things/{id}/action,
  * a batch action POST /things/action with a list of ids in the body. Every
- * row must be documented in openapi.json (a test checks both ways). */
+ * row must be documented in openapi.json (test_gateway_openapi checks both
+ * ways): after adding rows, run services/gateway/openapi_gen.py. */
 #include "gateway_routes.h"
 
 #include <string.h>
