@@ -70,6 +70,19 @@ static void test_login(void)
     h_note("login, logout: ok");
 }
 
+/* Sessions live in the database: a gateway killed and started again (or
+ * another instance) honours them. */
+static void test_restart(void)
+{
+    char *token = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    h_kill(h, "gateway", 0);
+    h_gateway(h);
+    t_resp_t r = t_expect(200, "GET", base, token, NULL, "/api/v1/auth/me");
+    t_resp_free(&r);
+    free(token);
+    h_note("a session survives a gateway restart: ok");
+}
+
 static void test_expiry(void)
 {
     char *token = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
@@ -205,6 +218,7 @@ int main(void)
     h_setenv(h, "CRM_AUTH_CACHE_MS=0");
     base = h_gateway(h);
     test_login();
+    test_restart();
     test_expiry();
     test_initial_password();
     test_api_tokens();
