@@ -112,6 +112,21 @@ int crm_sqlbuf_addp_i64(crm_sqlbuf_t *sb, const char *text, int64_t value)
     return crm_sqlbuf_addp(sb, text, crm_i64(buf, value));
 }
 
+size_t crm_sqlbuf_len(const crm_sqlbuf_t *sb)
+{
+    return sb->len;
+}
+
+char *crm_sqlbuf_cut(crm_sqlbuf_t *sb, size_t mark)
+{
+    if (mark > sb->len)
+        mark = sb->len;
+    char *out = crm_strdup(sb->text + mark);
+    sb->len = mark;
+    sb->text[mark] = '\0';
+    return out;
+}
+
 const char *crm_sqlbuf_sql(const crm_sqlbuf_t *sb)
 {
     return sb->text;

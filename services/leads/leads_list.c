@@ -116,42 +116,71 @@ static void s_add_owners(crm_sqlbuf_t *q, const int64_t *v, size_t n)
     }
 }
 
-/* Appends the scope of view for caller c: the owned leads it shows (of the
- * owners in filter when nf), and for ALL the unowned leads of the caller's
- * department (without an owner filter). Pooled leads show only through the
- * POOL view; with_pooled adds them for all-scope callers (Stats). */
-static void s_add_scope(crm_sqlbuf_t *q, const Crm__Caller *c, Crm__Leads__LeadView view,
-                        const int64_t *filter, size_t nf, int with_pooled)
-{
-    int64_t me = c->user_id;
-    if (view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL &&
-        view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_SUBORDINATES) {
-        /* MINE, PENDING, TODAY: the caller's own. */
-        crm_sqlbuf_add(q, " AND ");
-        s_add_owners(q, &me, me > 0 && (!nf || s_has(filter, nf, me)));
-        return;
-    }
-    int with_self = view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL;
-    if (crm_scope_all(c)) {
-        if (!with_self)
-            crm_sqlbuf_addp_i64(q, " AND owner_id <> 0 AND owner_id <> $?::bigint", me);
-        else if (!with_pooled && !nf)
-            crm_sqlbuf_add(q, " AND (owner_id <> 0 OR pool_id = 0)");
-        if (nf) {
-            crm_sqlbuf_add(q, " AND ");
-            s_add_owners(q, filter, nf);
-        }
-        return;
-    }
+/* Whose leads a list or count covers. */
+typedef struct {
+    int unscoped;    /* no condition (the pool view has its own) */
+    int everyone;    /* a caller who sees every owner (no owner set) */
+    int64_t *owners; /* otherwise these owners' leads (n may be 0: none) */
     size_t n;
-    int64_t *owners = s_owners(c, with_self, filter, nf, &n);
-    int dept = with_self && !nf && c->department_id && me;
-    crm_sqlbuf_add(q, dept ? " AND (" : " AND ");
-    s_add_owners(q, owners, n);
-    if (dept)
-        crm_sqlbuf_addp_i64(q, " OR (owner_id = 0 AND pool_id = 0 AND department_id = $?::bigint))",
-                            c->department_id);
-    free(owners);
+    int64_t dept; /* and the unowned leads kept for this department */
+    int64_t me;
+    int others; /* everyone: but not the caller's own */
+} scope_t;
+
+/* The scope of view for caller c: the owned leads it shows (of the owners
+ * in filter when nf), and for ALL the unowned leads of the caller's
+ * department (without an owner filter). Free with s_scope_clear. */
+static void s_scope(const Crm__Caller *c, Crm__Leads__LeadView view, const int64_t *filter,
+                    size_t nf, scope_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->me = c->user_id;
+    int with_self = view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL;
+    if (!with_self && view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_SUBORDINATES) {
+        /* MINE, PENDING, TODAY: the caller's own. */
+        s->owners = crm_calloc(1, sizeof *s->owners);
+        s->owners[0] = s->me;
+        s->n = s->me > 0 && (!nf || s_has(filter, nf, s->me));
+    } else if (crm_scope_all(c) && !nf) {
+        s->everyone = 1;
+        s->others = !with_self;
+    } else if (crm_scope_all(c)) {
+        s->owners = crm_calloc(nf, sizeof *s->owners);
+        for (size_t i = 0; i < nf; i++)
+            if ((with_self || filter[i] != s->me) && !s_has(s->owners, s->n, filter[i]))
+                s->owners[s->n++] = filter[i];
+    } else {
+        s->owners = s_owners(c, with_self, filter, nf, &s->n);
+        if (with_self && !nf && s->me)
+            s->dept = c->department_id;
+    }
+}
+
+static void s_scope_clear(scope_t *s)
+{
+    free(s->owners);
+    s->owners = NULL;
+}
+
+/* Appends the scope's condition. Pooled leads show only through the POOL
+ * view; with_pooled adds them for callers who see everyone (Stats). */
+static void s_add_scope(crm_sqlbuf_t *q, const scope_t *s, int with_pooled)
+{
+    if (s->unscoped)
+        return;
+    if (s->everyone) {
+        if (s->others)
+            crm_sqlbuf_addp_i64(q, " AND owner_id <> 0 AND owner_id <> $?::bigint", s->me);
+        else if (!with_pooled)
+            crm_sqlbuf_add(q, " AND (owner_id <> 0 OR pool_id = 0)");
+        return;
+    }
+    crm_sqlbuf_add(q, " AND (");
+    s_add_owners(q, s->owners, s->n);
+    if (s->dept)
+        crm_sqlbuf_addp_i64(q, " OR (owner_id = 0 AND pool_id = 0 AND department_id = $?::bigint)",
+                            s->dept);
+    crm_sqlbuf_add(q, ")");
 }
 
 /* ---- Leads.List ---------------------------------------------------------- */
@@ -399,6 +428,57 @@ static void s_add_view(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *req,
     }
 }
 
+/* Does the keyword go through the trigram index (3 characters or more)?
+ * Shorter ones cannot use it. */
+static int s_keyword_indexed(const char *kw)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)kw; *p; p++)
+        chars += (*p & 0xC0) != 0x80 && *p != ' ';
+    return chars >= 3;
+}
+
+/* Appends the statement around cond (view, filters, keyset), in one of
+ * three shapes:
+ * - a few owners (a manager, an owner filter): each owner's first rows from
+ *   the (owner_id, key, id) index, merged: bounded by owners x page size,
+ *   however the owners' leads lie in time;
+ * - an indexed keyword: its matches first (trigram index), then the order;
+ *   the planner would otherwise walk the order hoping to meet matches soon,
+ *   which is slow when the scope holds few;
+ * - otherwise one scan that the planner fits to the sort's index. */
+static void s_add_list_shape(crm_sqlbuf_t *q, const scope_t *s, const char *cond, const char *order,
+                             int limit, int keyword)
+{
+    if (!s->unscoped && !s->everyone && s->n >= 2 && !keyword) {
+        char *a = crm_db_i64_array(s->owners, s->n);
+        crm_sqlbuf_addp(q,
+                        "SELECT " LEAD_COLUMNS " FROM (SELECT l.* FROM unnest($?::bigint[]) o(id)"
+                        " CROSS JOIN LATERAL (SELECT * FROM leads WHERE owner_id = o.id"
+                        " AND deleted_at IS NULL",
+                        a);
+        free(a);
+        crm_sqlbuf_addf(q, "%s%s LIMIT %d) l", cond, order, limit + 1);
+        if (s->dept) {
+            crm_sqlbuf_addp_i64(q,
+                                " UNION ALL (SELECT * FROM leads WHERE owner_id = 0 AND pool_id"
+                                " = 0 AND department_id = $?::bigint AND deleted_at IS NULL",
+                                s->dept);
+            crm_sqlbuf_addf(q, "%s%s LIMIT %d)", cond, order, limit + 1);
+        }
+        crm_sqlbuf_addf(q, ") t%s LIMIT %d", order, limit + 1);
+        return;
+    }
+    crm_sqlbuf_add(q, keyword ? "WITH m AS MATERIALIZED (SELECT * FROM leads WHERE"
+                                " deleted_at IS NULL"
+                              : "SELECT " LEAD_COLUMNS " FROM leads WHERE deleted_at IS NULL");
+    s_add_scope(q, s, 0);
+    crm_sqlbuf_add(q, cond);
+    if (keyword)
+        crm_sqlbuf_add(q, ") SELECT " LEAD_COLUMNS " FROM m");
+    crm_sqlbuf_addf(q, "%s LIMIT %d", order, limit + 1);
+}
+
 /* The whole statement: scope, view, filters, keyset, order, limit + 1 (to
  * know whether a next page exists). */
 static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const Crm__Caller *c,
@@ -406,9 +486,6 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
 {
     const char *key = s_sorts[req->sort].key, *dir = req->ascending ? "ASC" : "DESC";
     crm_sqlbuf_t *q = crm_sqlbuf_new();
-    crm_sqlbuf_add(q, "SELECT " LEAD_COLUMNS " FROM leads WHERE deleted_at IS NULL");
-    if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL)
-        s_add_scope(q, c, req->view, req->owner_ids, req->n_owner_ids, 0);
     s_add_view(q, req, tz);
     s_add_filters(q, req);
     if (after) {
@@ -418,7 +495,14 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
         crm_sqlbuf_addf(q, " AND (%s, id) %s ($%d::timestamptz, $%d::bigint)", key,
                         req->ascending ? ">" : "<", k, id);
     }
-    crm_sqlbuf_addf(q, " ORDER BY %s %s, id %s LIMIT %d", key, dir, dir, limit + 1);
+    char *cond = crm_sqlbuf_cut(q, 0), order[128];
+    snprintf(order, sizeof order, " ORDER BY %s %s, id %s", key, dir, dir);
+    scope_t s = {.unscoped = 1}; /* the pool view: its condition is in cond */
+    if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL)
+        s_scope(c, req->view, req->owner_ids, req->n_owner_ids, &s);
+    s_add_list_shape(q, &s, cond, order, limit, s_keyword_indexed(req->keyword));
+    s_scope_clear(&s);
+    free(cond);
     return q;
 }
 
@@ -825,8 +909,10 @@ static void s_stats(crm_rpc_call_t *call, void *arg)
     }
     crm_db_batch_t *b = crm_db_batch_new();
     crm_sqlbuf_t *q = crm_sqlbuf_new();
+    scope_t s;
+    s_scope(c, CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL, NULL, 0, &s);
     crm_sqlbuf_add(q, "SELECT status, count(*) FROM leads WHERE deleted_at IS NULL");
-    s_add_scope(q, c, CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL, NULL, 0, 1);
+    s_add_scope(q, &s, 1);
     crm_sqlbuf_add(q, " GROUP BY status");
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
@@ -836,7 +922,8 @@ static void s_stats(crm_rpc_call_t *call, void *arg)
                           : "SELECT CASE WHEN source = '' THEN '无来源' ELSE source END");
     crm_sqlbuf_add(q, ", count(*), count(*) FILTER (WHERE status = 5) FROM leads"
                       " WHERE deleted_at IS NULL");
-    s_add_scope(q, c, CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL, NULL, 0, 1);
+    s_add_scope(q, &s, 1);
+    s_scope_clear(&s);
     s_add_range(q, "created_at", req->from_us, req->to_us);
     if (!req->to_us)
         crm_sqlbuf_add(q, " AND created_at < now()");

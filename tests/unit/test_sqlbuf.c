@@ -1,5 +1,6 @@
 /* test_sqlbuf.c: SQL text with numbered parameters (crm/sqlbuf.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crm/sqlbuf.h"
@@ -42,9 +43,31 @@ static void s_copies_and_grows(void)
     crm_sqlbuf_destroy(&q);
 }
 
+/* A fragment cut off and placed twice keeps its parameters' numbers. */
+static void s_fragments(void)
+{
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT 1");
+    size_t mark = crm_sqlbuf_len(q);
+    CHECK(mark == 8);
+    crm_sqlbuf_addp(q, " AND a = $?", "x");
+    char *cond = crm_sqlbuf_cut(q, mark);
+    CHECK(strcmp(cond, " AND a = $1") == 0);
+    CHECK(strcmp(crm_sqlbuf_sql(q), "SELECT 1") == 0 && crm_sqlbuf_nparams(q) == 1);
+    crm_sqlbuf_addf(q, " WHERE true%s UNION SELECT 2 WHERE true%s", cond, cond);
+    CHECK(strcmp(crm_sqlbuf_sql(q),
+                 "SELECT 1 WHERE true AND a = $1 UNION SELECT 2 WHERE true AND a = $1") == 0);
+    free(cond);
+    cond = crm_sqlbuf_cut(q, 1000); /* past the end: nothing */
+    CHECK(strcmp(cond, "") == 0);
+    free(cond);
+    crm_sqlbuf_destroy(&q);
+}
+
 int main(void)
 {
     s_numbers_and_placeholders();
     s_copies_and_grows();
+    s_fragments();
     return unit_result("test_sqlbuf");
 }

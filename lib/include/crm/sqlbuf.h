@@ -41,6 +41,13 @@ int crm_sqlbuf_param_i64(crm_sqlbuf_t *sb, int64_t value);
 int crm_sqlbuf_addp(crm_sqlbuf_t *sb, const char *text, const char *value);
 int crm_sqlbuf_addp_i64(crm_sqlbuf_t *sb, const char *text, int64_t value);
 
+/* Fragments: the text's length now, and the text appended since mark
+ * (a length it had), cut off and returned (caller frees). The parameters
+ * stay, so a fragment built once (its values numbered with the
+ * statement's) can be placed where it belongs, even twice. */
+size_t crm_sqlbuf_len(const crm_sqlbuf_t *sb);
+char *crm_sqlbuf_cut(crm_sqlbuf_t *sb, size_t mark);
+
 /* The text so far (valid until the next change), the number of parameters
  * and their values. */
 const char *crm_sqlbuf_sql(const crm_sqlbuf_t *sb);
