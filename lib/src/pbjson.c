@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "crm/util.h"
+#include "crm/validate.h"
 
 #define MAX_DEPTH 64                        /* nested messages */
 #define MAX_EXACT_DOUBLE 9007199254740992.0 /* 2^53 */
@@ -262,6 +263,204 @@ json_t *crm_pb_to_json(const ProtobufCMessage *msg)
     if (!msg)
         return json_null();
     return s_msg_to_json(msg);
+}
+
+/* ---- message to JSON text ---------------------------------------------
+ * The same document as json_dumps(crm_pb_to_json(msg), JSON_COMPACT), written
+ * straight into a buffer: no tree of JSON values, which matters on a hot
+ * path like the gateway's replies. */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} s_text_t;
+
+static void s_put(s_text_t *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        while (t->len + n + 1 > t->cap)
+            t->cap *= 2;
+        t->p = crm_realloc(t->p, t->cap);
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+}
+
+static void s_put_u64(s_text_t *t, uint64_t v, int neg)
+{
+    char buf[24], *e = buf + sizeof buf, *o = e;
+    do {
+        *--o = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        *--o = '-';
+    s_put(t, o, (size_t)(e - o));
+}
+
+static void s_put_i64(s_text_t *t, int64_t v)
+{
+    s_put_u64(t, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
+}
+
+/* A JSON string; text that is not UTF-8 is written as "" (as json_string
+ * refuses it). */
+static void s_put_string(s_text_t *t, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!s || crm_utf8_len(s) < 0)
+        s = "";
+    s_put(t, "\"", 1);
+    const char *run = s;
+    for (const char *c = s;; c++) {
+        unsigned char ch = (unsigned char)*c;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        s_put(t, run, (size_t)(c - run));
+        run = c + 1;
+        if (!ch)
+            break;
+        static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+        const char *k = memchr(from, ch, sizeof from - 1);
+        char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+        if (k)
+            esc[1] = to[k - from];
+        s_put(t, esc, k ? 2 : 6);
+    }
+    s_put(t, "\"", 1);
+}
+
+static void s_put_double(s_text_t *t, double d)
+{
+    if (isnan(d) || isinf(d)) {
+        s_put_string(t, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+        return;
+    }
+    char buf[40];
+    int n = snprintf(buf, sizeof buf, "%.17g", d);
+    s_put(t, buf, (size_t)n);
+    if (!strpbrk(buf, ".eE"))
+        s_put(t, ".0", 2);
+}
+
+static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg);
+
+static void s_value_to_text(s_text_t *t, const ProtobufCFieldDescriptor *f, const void *p)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        s_put_i64(t, *(const int32_t *)p);
+        return;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        s_put_u64(t, *(const uint32_t *)p, 0);
+        return;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        s_put_i64(t, *(const int64_t *)p);
+        return;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        uint64_t v = *(const uint64_t *)p;
+        if (v > INT64_MAX)
+            s_put(t, "\"", 1);
+        s_put_u64(t, v, 0);
+        if (v > INT64_MAX)
+            s_put(t, "\"", 1);
+        return;
+    }
+    case PROTOBUF_C_TYPE_FLOAT:
+        s_put_double(t, *(const float *)p);
+        return;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        s_put_double(t, *(const double *)p);
+        return;
+    case PROTOBUF_C_TYPE_BOOL:
+        if (*(const protobuf_c_boolean *)p)
+            s_put(t, "true", 4);
+        else
+            s_put(t, "false", 5);
+        return;
+    case PROTOBUF_C_TYPE_ENUM: {
+        int v = *(const int *)p;
+        const ProtobufCEnumValue *ev =
+            protobuf_c_enum_descriptor_get_value((const ProtobufCEnumDescriptor *)f->descriptor, v);
+        if (ev)
+            s_put_string(t, ev->name);
+        else
+            s_put_i64(t, v);
+        return;
+    }
+    case PROTOBUF_C_TYPE_STRING:
+        s_put_string(t, *(char *const *)p);
+        return;
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *b = p;
+        char *s = s_b64_encode(b->data, b->data ? b->len : 0);
+        s_put_string(t, s);
+        free(s);
+        return;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *m = *(const ProtobufCMessage *const *)p;
+        if (m)
+            s_msg_to_text(t, m);
+        else
+            s_put(t, "null", 4);
+        return;
+    }
+    }
+    s_put(t, "null", 4);
+}
+
+static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    const char *base = (const char *)msg;
+    int first = 1;
+    s_put(t, "{", 1);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
+        if (!repeated && !s_present(msg, f))
+            continue;
+        if (!first)
+            s_put(t, ",", 1);
+        first = 0;
+        s_put_string(t, f->name);
+        s_put(t, ":", 1);
+        if (!repeated) {
+            s_value_to_text(t, f, base + f->offset);
+            continue;
+        }
+        size_t n = *(const size_t *)(base + f->quantifier_offset);
+        const char *arr = *(const char *const *)(base + f->offset);
+        size_t sz = s_elem_size(f);
+        s_put(t, "[", 1);
+        for (size_t k = 0; arr && k < n; k++) {
+            if (k)
+                s_put(t, ",", 1);
+            s_value_to_text(t, f, arr + k * sz);
+        }
+        s_put(t, "]", 1);
+    }
+    s_put(t, "}", 1);
+}
+
+char *crm_pb_to_json_text(const ProtobufCMessage *msg, size_t *len)
+{
+    s_text_t t = {.p = crm_malloc(256), .cap = 256};
+    if (msg)
+        s_msg_to_text(&t, msg);
+    else
+        s_put(&t, "null", 4);
+    t.p[t.len] = '\0';
+    if (len)
+        *len = t.len;
+    return t.p;
 }
 
 /* ---- JSON to message -------------------------------------------------- */

@@ -150,11 +150,10 @@ void gw_call_reply(gw_call_t *c, const ProtobufCMessage *msg)
         gw_call_reply_raw(c, 200, "application/json", "{}", 2);
         return;
     }
-    json_t *j = crm_pb_to_json(msg);
-    char *s = json_dumps(j, JSON_COMPACT);
-    gw_call_reply_raw(c, 200, "application/json", s, strlen(s));
+    size_t len;
+    char *s = crm_pb_to_json_text(msg, &len);
+    gw_call_reply_raw(c, 200, "application/json", s, len);
     free(s);
-    json_decref(j);
 }
 
 void gw_call_fail_http(gw_call_t *c, int http, const char *code, const char *message)
