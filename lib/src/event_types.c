@@ -26,6 +26,8 @@ static const struct {
     {"lead.deleted", &crm__events__lead_changed__descriptor},
     {"lead.followed_up", &crm__events__lead_followed_up__descriptor},
     {"lead.recycled", &crm__events__lead_recycled__descriptor},
+    {"lead.reminder", &crm__events__lead_reminder__descriptor},
+    {"lead.recycle_warning", &crm__events__lead_recycle_warning__descriptor},
     {"customer.created", &crm__events__customer_created__descriptor},
     {"customer.followed_up", &crm__events__customer_followed_up__descriptor},
     {"customer.recycled", &crm__events__customer_recycled__descriptor},

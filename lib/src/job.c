@@ -21,10 +21,21 @@ typedef struct {
     void *arg;
 } job_t;
 
-/* Jobs live as long as the process: a batch in flight may still use one
- * while the service stops. */
+/* The jobs of this process, all served by one consumer of the scheduler
+ * (one offset per consumer and producer). They live as long as the process:
+ * a batch in flight may still use them while the service stops. */
 static job_t s_jobs[MAX_JOBS];
 static int s_njobs;
+
+/* A batch being worked on: the jobs it fires, run one after the other in
+ * the consumer's transaction. */
+typedef struct {
+    crm_db_tx_t *tx;
+    crm_consumer_batch_t *batch;
+    int fired[MAX_JOBS];
+    int next;
+    int64_t count;
+} run_t;
 
 static int s_fires(const Crm__Event *ev, const char *job)
 {
@@ -37,30 +48,69 @@ static int s_fires(const Crm__Event *ev, const char *job)
     return yes;
 }
 
+static void s_next(run_t *r);
+
+static void s_failed(run_t *r, const crm_db_result_t *err)
+{
+    crm_log(CRM_WARN, "job failed; it runs again", "job", s_jobs[r->next - 1].job, "error",
+            err->message, NULL);
+    crm_consumer_done(r->batch, NULL, 0);
+    free(r);
+}
+
+static void s_written(void *arg, const crm_db_result_t *res)
+{
+    run_t *r = arg;
+    if (res->err)
+        s_failed(r, res);
+    else
+        s_next(r);
+}
+
+/* One job's work ended: its last statements run, then the next job. */
 static void s_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
 {
-    crm_consumer_batch_t *batch = arg;
+    run_t *r = arg;
     if (err) {
-        crm_log(CRM_WARN, "job failed; it runs again", "error", err->message, NULL);
-        crm_consumer_done(batch, NULL, 0);
+        s_failed(r, err);
         return;
     }
     char n[24];
-    crm_log(CRM_INFO, "job done", "count", crm_i64(n, count), NULL);
-    crm_consumer_done(batch, &last, 1);
+    crm_log(CRM_INFO, "job done", "job", s_jobs[r->next - 1].job, "count", crm_i64(n, count),
+            NULL);
+    r->count += count;
+    if (!last || crm_db_batch_size(last) == 0) {
+        crm_db_batch_destroy(&last);
+        s_next(r);
+        return;
+    }
+    crm_db_tx_submit(r->tx, &last, s_written, r);
 }
 
+static void s_next(run_t *r)
+{
+    while (r->next < s_njobs && !r->fired[r->next])
+        r->next++;
+    if (r->next == s_njobs) {
+        crm_consumer_done(r->batch, NULL, 1);
+        free(r);
+        return;
+    }
+    job_t *j = &s_jobs[r->next++];
+    j->work(j->arg, r->tx, s_done, r);
+}
+
+/* Several firings of one job in a batch run it once. */
 static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_t n,
                     crm_consumer_batch_t *batch)
 {
-    job_t *j = arg;
-    for (size_t i = 0; i < n; i++) {
-        if (s_fires(events[i], j->job)) {
-            j->work(j->arg, tx, s_done, batch);
-            return;
-        }
-    }
-    crm_consumer_done(batch, NULL, 1);
+    run_t *r = crm_calloc(1, sizeof *r);
+    r->tx = tx;
+    r->batch = batch;
+    for (int j = 0; j < s_njobs; j++)
+        for (size_t i = 0; i < n && !r->fired[j]; i++)
+            r->fired[j] = s_fires(events[i], s_jobs[j].job);
+    s_next(r);
 }
 
 void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void *arg)
@@ -73,7 +123,8 @@ void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void 
     j->job = job;
     j->work = work;
     j->arg = arg;
-    crm_service_consume(svc, "scheduler", s_apply, j, 0);
+    if (s_njobs == 1)
+        crm_service_consume(svc, "scheduler", s_apply, NULL, 0);
 }
 
 /* ---- pages -------------------------------------------------------------- */

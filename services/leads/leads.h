@@ -140,7 +140,7 @@ typedef struct {
 #define POOL_COLUMNS                                                                               \
     "id, name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"      \
     " daily_claim_limit, holding_cap, cooloff_days, recycle_days, crm_us(created_at),"            \
-    " crm_us(updated_at)"
+    " crm_us(updated_at), warn_days"
 void leads_pool_row(const PGresult *r, int i, Crm__Leads__LeadPool *p);
 void leads_pool_clear(Crm__Leads__LeadPool *p);
 
@@ -268,6 +268,10 @@ void leads_import_register(leads_t *l);  /* StartImport, ImportChunk, GetImport 
  * (a crm_job_fn: the "leads.recycle" job's work; arg unused). */
 void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
 void leads_recycle_register(leads_t *l); /* Leads.Recycle */
+
+/* The "leads.remind" job's work (a crm_job_fn): lead.reminder for each due
+ * next follow-up, lead.recycle_warning before each recycling, once each. */
+void leads_remind(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
 
 /* The cache key of a lead. */
 void leads_cache_key(int64_t id, char out[32]);

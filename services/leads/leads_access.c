@@ -26,6 +26,7 @@ void leads_pool_row(const PGresult *r, int i, Crm__Leads__LeadPool *p)
     p->recycle_days = (int32_t)crm_db_get_i64(r, i, 10);
     p->created_at_us = crm_db_get_i64(r, i, 11);
     p->updated_at_us = crm_db_get_i64(r, i, 12);
+    p->warn_days = (int32_t)crm_db_get_i64(r, i, 13);
 }
 
 void leads_pool_clear(Crm__Leads__LeadPool *p)

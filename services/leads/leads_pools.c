@@ -14,10 +14,10 @@
 
 #define POOL_WRITE_COLUMNS                                                                         \
     "name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"          \
-    " daily_claim_limit, holding_cap, cooloff_days, recycle_days"
+    " daily_claim_limit, holding_cap, cooloff_days, recycle_days, warn_days"
 #define POOL_WRITE_VALUES                                                                          \
     "$1, $2, $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean, $7::int, $8::int, $9::int,"   \
-    " $10::int"
+    " $10::int, $11::int"
 
 typedef struct {
     leads_t *l;
@@ -74,7 +74,8 @@ static int s_check_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p)
     } nums[] = {{"daily_claim_limit", p->daily_claim_limit, 10000},
                 {"holding_cap", p->holding_cap, 1000000},
                 {"cooloff_days", p->cooloff_days, 3650},
-                {"recycle_days", p->recycle_days, 3650}};
+                {"recycle_days", p->recycle_days, 3650},
+                {"warn_days", p->warn_days, 365}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (nums[i].v < 0 || nums[i].v > nums[i].max) {
             crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, nums[i].field,
@@ -96,7 +97,7 @@ static int s_admin_only(crm_rpc_call_t *call)
 /* Writes a pool (insert when id is 0, else update) and reads it back. */
 static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__LeadPool *p)
 {
-    char id[24], limit[16], cap[16], cool[16], rec[16];
+    char id[24], limit[16], cap[16], cool[16], rec[16], warn[16];
     char *admins = crm_db_i64_array(p->admin_ids, p->n_admin_ids);
     char *users = crm_db_i64_array(p->member_user_ids, p->n_member_user_ids);
     char *depts = crm_db_i64_array(p->member_department_ids, p->n_member_department_ids);
@@ -104,20 +105,21 @@ static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__Lea
     snprintf(cap, sizeof cap, "%d", p->holding_cap);
     snprintf(cool, sizeof cool, "%d", p->cooloff_days);
     snprintf(rec, sizeof rec, "%d", p->recycle_days);
+    snprintf(warn, sizeof warn, "%d", p->warn_days);
     const char *v[] = {p->name, p->description, admins, users, depts,
-                       p->allow_claim ? "true" : "false", limit, cap, cool, rec,
+                       p->allow_claim ? "true" : "false", limit, cap, cool, rec, warn,
                        crm_i64(id, p->id)};
     crm_db_batch_t *b = crm_db_batch_new();
     if (p->id)
         crm_db_batch_add(b,
                          "UPDATE lead_pools SET (" POOL_WRITE_COLUMNS ", updated_at) = ("
-                         POOL_WRITE_VALUES ", now()) WHERE id = $11::bigint",
-                         11, v);
+                         POOL_WRITE_VALUES ", now()) WHERE id = $12::bigint",
+                         12, v);
     else
         crm_db_batch_add(b,
                          "INSERT INTO lead_pools (" POOL_WRITE_COLUMNS ") VALUES ("
                          POOL_WRITE_VALUES ")",
-                         10, v);
+                         11, v);
     const char *q[] = {p->name};
     crm_db_batch_add(b, POOL_READ " WHERE p.name = $1", 1, q);
     free(admins);

@@ -20,5 +20,6 @@ int main(void)
     leads_import_register(&l);
     leads_recycle_register(&l);
     crm_job_consume(l.svc, "leads.recycle", leads_recycle, NULL);
+    crm_job_consume(l.svc, "leads.remind", leads_remind, NULL);
     return crm_service_run(l.svc);
 }

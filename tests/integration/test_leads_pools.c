@@ -1,12 +1,15 @@
 /* test_leads_pools.c: lead pools (线索池): who manages them, masked
  * contacts until a claim, the claim rules (members only, claiming allowed,
  * daily limit, holding cap, cool-off for the previous owner), assignment by
- * a pool admin, two users claiming one lead at the same moment, and
- * automatic recycling of neglected leads with one lead.recycled each. */
+ * a pool admin, two users claiming one lead at the same moment, automatic
+ * recycling of neglected leads with one lead.recycled each, and the
+ * scheduler's reminders of due follow-ups and warnings before recycling,
+ * each sent once. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jcall.h"
 
@@ -261,16 +264,91 @@ static void test_recycle(void)
     h_note("recycle: neglected leads back to their pool, once");
 }
 
+static int64_t s_outbox(const char *type)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM crm_outbox WHERE type = '%s'", type);
+    return h_sql_int(h, "leads", sql);
+}
+
+/* Fires job now and waits until the leads service has applied it. */
+static void s_fire(const char *job)
+{
+    json_decref(t_json_expect(h, OK, "scheduler", "Scheduler.FireNow", t_admin(0, 1),
+                              "{\"name\": \"%s\"}", job));
+    int64_t last =
+        h_wait_sql(h, "scheduler", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 5000);
+    H_CHECK(last == 0, "firing published");
+    int64_t seq = h_sql_int(h, "scheduler", "SELECT last_seq FROM crm_outbox_relay");
+    H_CHECK(h_wait_sql(h, "leads",
+                       "SELECT COALESCE(max(last_seq), 0) FROM crm_consumer_offsets"
+                       " WHERE producer = 'scheduler'",
+                       seq, 10000) == seq,
+            "leads applied the firing of %s", job);
+}
+
+static void test_reminders_and_warnings(void)
+{
+    int64_t p = s_pool("提醒池", "\"allow_claim\": true, \"recycle_days\": 3, \"warn_days\": 1");
+    int64_t soon = s_pooled_lead(p, "快回收了", "13100000001");
+    int64_t later = s_pooled_lead(p, "还早", "13100000002");
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", t_user(0, 11, 5),
+                              "{\"ids\": [%lld, %lld]}", (long long)soon, (long long)later));
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE leads SET owner_since = now() - interval '2 days 12 hours' WHERE id = %lld",
+             (long long)soon);
+    PQclear(h_sql(h, "leads", sql));
+    /* A lead whose next follow-up time has come. */
+    int64_t due = 0;
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.Create", t_user(0, 11, 5),
+                              "{\"name\": \"该跟进了\", \"next_followup_at_us\": %lld}",
+                              (long long)(time(NULL) - 60) * 1000000LL);
+    due = t_int(r, "id");
+    json_decref(r);
+
+    s_fire("leads.remind");
+    H_CHECK(s_outbox("lead.reminder") == 1, "one reminder: %lld", (long long)s_outbox("lead.reminder"));
+    H_CHECK(s_outbox("lead.recycle_warning") == 1, "one warning: %lld",
+            (long long)s_outbox("lead.recycle_warning"));
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM crm_outbox WHERE type = 'lead.reminder' AND aggregate_id = '%lld'",
+             (long long)due);
+    H_CHECK(h_sql_int(h, "leads", sql) == 1, "the reminder is about the due lead");
+    s_fire("leads.remind");
+    H_CHECK(s_outbox("lead.reminder") == 1 && s_outbox("lead.recycle_warning") == 1,
+            "each sent once, however often the job fires");
+    /* A new next follow-up time is reminded of again when it comes. */
+    snprintf(sql, sizeof sql,
+             "UPDATE leads SET next_followup_at = now() - interval '1 second' WHERE id = %lld",
+             (long long)due);
+    PQclear(h_sql(h, "leads", sql));
+    s_fire("leads.remind");
+    H_CHECK(s_outbox("lead.reminder") == 2, "the new due time reminded");
+
+    /* The scheduler's recycle job does what Leads.Recycle does. */
+    snprintf(sql, sizeof sql,
+             "UPDATE leads SET owner_since = now() - interval '4 days' WHERE id = %lld",
+             (long long)soon);
+    PQclear(h_sql(h, "leads", sql));
+    int64_t before = s_outbox("lead.recycled");
+    s_fire("leads.recycle");
+    H_CHECK(s_outbox("lead.recycled") == before + 1, "the job recycled the neglected lead");
+    h_note("reminders and warnings: once per due time; the recycle job");
+}
+
 int main(void)
 {
     h = h_new("leads_pools");
-    h_suite(h, 1, 0, 0, 0);
+    h_suite(h, 1, 0, 0, 1);
     h_start_all(h);
     test_pool_management();
     test_masking_and_claim();
     test_claim_rules();
     test_concurrent_claim();
     test_recycle();
+    test_reminders_and_warnings();
+    h_stop(h, "scheduler", 0);
     h_stop(h, "leads", 0);
     h_destroy(&h);
     printf("leads_pools: ok\n");

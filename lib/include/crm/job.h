@@ -26,9 +26,11 @@ typedef void (*crm_pages_done_fn)(void *arg, crm_db_batch_t *last, int64_t count
  * exactly once. */
 typedef void (*crm_job_fn)(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
 
-/* Does work(arg, ...) each time job fires. Needs the scheduler's endpoints
- * (CRM_SCHEDULER_PUB / _RPC); without them it logs a warning and the job
- * is not done here. At most 8 jobs per process. */
+/* Does work(arg, ...) each time job fires. One consumer of the scheduler
+ * serves every job of the process (call this before the loop runs); the
+ * jobs a batch fires run one after the other in its transaction. Needs the
+ * scheduler's endpoints (CRM_SCHEDULER_PUB / _RPC); without them it logs a
+ * warning and no job is done here. At most 8 jobs per process. */
 void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void *arg);
 
 /* For each page: adds to b the statements the page's rows call for (their

@@ -1,0 +1,119 @@
+/* leads_remind.c: the "leads.remind" job (every minute): tells owners
+ * that a lead's next follow-up time has come (lead.reminder: 今日待跟进),
+ * and warns them before a pool's recycle rule takes a held lead back
+ * (lead.recycle_warning). Each once per due time: the lead records what it
+ * was last reminded and warned of, in the same transaction as the event. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "crm/outbox.h"
+#include "crm/util.h"
+#include "leads.h"
+
+#define PAGE 500
+
+#define REMIND_SQL                                                                                 \
+    "WITH due AS (SELECT id AS due_id FROM leads WHERE deleted_at IS NULL AND owner_id <> 0"    \
+    "   AND status IN (2, 3) AND next_followup_at <= now()"                                        \
+    "   AND reminded_at IS DISTINCT FROM next_followup_at"                                         \
+    "   ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED)"                                         \
+    " UPDATE leads SET reminded_at = next_followup_at FROM due WHERE id = due.due_id"              \
+    " RETURNING id, name, owner_id, crm_us(next_followup_at)"
+
+/* When a held lead of a pool with a rule goes back (its last follow-up, or
+ * when it was taken, plus the pool's days); warned warn_days before. */
+#define RECYCLE_AT                                                                                 \
+    "(COALESCE(l.last_followup_at, l.owner_since, l.created_at)"                                   \
+    " + p.recycle_days * interval '1 day')"
+#define WARN_SQL                                                                                   \
+    "WITH due AS (SELECT l.id AS due_id, p.id AS due_pool, " RECYCLE_AT " AS recycle_at"          \
+    "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                        \
+    "  WHERE p.recycle_days > 0 AND p.warn_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"   \
+    "    AND l.deleted_at IS NULL"                                                                 \
+    "    AND " RECYCLE_AT " - p.warn_days * interval '1 day' <= now()"                            \
+    "    AND l.warned_for IS DISTINCT FROM " RECYCLE_AT                                            \
+    "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED)"                                   \
+    " UPDATE leads SET warned_for = due.recycle_at FROM due WHERE id = due.due_id"                 \
+    " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at)"
+
+typedef struct {
+    crm_db_tx_t *tx;
+    crm_pages_done_fn done;
+    void *done_arg;
+    int64_t reminded;
+} remind_t;
+
+static void s_reminders(void *arg, const PGresult *rows, crm_db_batch_t *b)
+{
+    for (int i = 0; i < PQntuples(rows); i++) {
+        Crm__Events__LeadReminder ev = CRM__EVENTS__LEAD_REMINDER__INIT;
+        ev.lead_id = crm_db_get_i64(rows, i, 0);
+        ev.name = (char *)crm_db_get(rows, i, 1);
+        ev.owner_id = crm_db_get_i64(rows, i, 2);
+        ev.next_followup_at_us = crm_db_get_i64(rows, i, 3);
+        crm_outbox_add(b, "lead.reminder", crm_db_get(rows, i, 0), &ev.base);
+    }
+}
+
+static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
+{
+    for (int i = 0; i < PQntuples(rows); i++) {
+        Crm__Events__LeadRecycleWarning ev = CRM__EVENTS__LEAD_RECYCLE_WARNING__INIT;
+        ev.lead_id = crm_db_get_i64(rows, i, 0);
+        ev.name = (char *)crm_db_get(rows, i, 1);
+        ev.owner_id = crm_db_get_i64(rows, i, 2);
+        ev.pool_id = crm_db_get_i64(rows, i, 3);
+        ev.recycle_at_us = crm_db_get_i64(rows, i, 4);
+        crm_outbox_add(b, "lead.recycle_warning", crm_db_get(rows, i, 0), &ev.base);
+    }
+}
+
+static void s_warned(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
+{
+    remind_t *r = arg;
+    r->done(r->done_arg, last, r->reminded + count, err);
+    free(r);
+}
+
+static void s_warn(remind_t *r)
+{
+    crm_tx_pages(r->tx, WARN_SQL, 0, NULL, PAGE, s_warnings, s_warned, r);
+}
+
+static void s_reminder_events_written(void *arg, const crm_db_result_t *res)
+{
+    remind_t *r = arg;
+    if (res->err) {
+        r->done(r->done_arg, NULL, r->reminded, res);
+        free(r);
+        return;
+    }
+    s_warn(r);
+}
+
+static void s_reminded(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
+{
+    remind_t *r = arg;
+    if (err) {
+        r->done(r->done_arg, NULL, count, err);
+        free(r);
+        return;
+    }
+    r->reminded = count;
+    if (crm_db_batch_size(last) == 0) {
+        crm_db_batch_destroy(&last);
+        s_warn(r);
+        return;
+    }
+    crm_db_tx_submit(r->tx, &last, s_reminder_events_written, r);
+}
+
+void leads_remind(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+{
+    (void)arg;
+    remind_t *r = crm_calloc(1, sizeof *r);
+    r->tx = tx;
+    r->done = done;
+    r->done_arg = done_arg;
+    crm_tx_pages(tx, REMIND_SQL, 0, NULL, PAGE, s_reminders, s_reminded, r);
+}
