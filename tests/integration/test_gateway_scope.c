@@ -3,7 +3,8 @@
  * department and every sub-department; employee: themselves) and the
  * leads service enforces it. The matrix: each role x a lead of their own,
  * of their department, of a sub-department, of another department, for
- * read, list, edit and transfer. Then the organisation changes (a user
+ * read, list, edit and transfer; claiming from a pool, which its members
+ * may and others may not. Then the organisation changes (a user
  * moves department) and the cached scope follows at once. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +138,32 @@ int main(void)
     t_expect_error(403, "permission_denied", "owner_id", "POST", base, empA.token, body,
                    "/api/v1/leads");
     free(body);
+
+    /* Claim: for a pooled lead the pool's members decide, not the owner's
+     * department: A's users may claim from A's pool, B's may not. */
+    body = crm_sprintf("{\"name\":\"A池\",\"member_department_ids\":[%lld],"
+                       "\"allow_claim\":true}",
+                       a);
+    r = t_expect(200, "POST", base, admin, body, "/api/v1/lead-pools");
+    long long pool = t_json_int(&r, "id");
+    t_resp_free(&r);
+    free(body);
+    long long pooled = s_lead(&empB);
+    char cpath[96];
+    snprintf(cpath, sizeof cpath, "/api/v1/leads/%lld/pool", pooled);
+    body = crm_sprintf("{\"pool_id\":%lld}", pool);
+    r = t_expect(200, "POST", base, admin, body, cpath);
+    t_resp_free(&r);
+    free(body);
+    snprintf(cpath, sizeof cpath, "/api/v1/leads/%lld/claim", pooled);
+    t_expect_error(404, "not_found", NULL, "POST", base, empB.token, "{}", cpath);
+    r = t_expect(200, "POST", base, empA.token, "{}", cpath);
+    t_resp_free(&r);
+    snprintf(cpath, sizeof cpath, "/api/v1/leads/%lld", pooled);
+    r = t_expect(200, "GET", base, empA.token, NULL, cpath);
+    H_CHECK(t_json_int(&r, "owner_id") == empA.id, "empA claimed it: %s", r.raw);
+    t_resp_free(&r);
+    h_note("claim from a pool: its members only: ok");
 
     /* empB moves to A: mgrA sees empB's lead at once (the scope cache key
      * carries the organisation's version). */
