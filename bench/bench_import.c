@@ -25,22 +25,6 @@ static h_t *h;
 
 /* ---- through the service ---------------------------------------------- */
 
-static int64_t s_start(void)
-{
-    Crm__Leads__ImportTarget target = CRM__LEADS__IMPORT_TARGET__INIT;
-    target.owner_id = 7;
-    Crm__Leads__StartImportRequest req = CRM__LEADS__START_IMPORT_REQUEST__INIT;
-    req.target = &target;
-    req.expected_rows = ROWS;
-    ProtobufCMessage *reply = NULL;
-    if (t_call(h, "leads", "Leads.StartImport", &req.base, &crm__leads__import__descriptor,
-               t_system(), &reply, NULL) != CRM__STATUS__OK)
-        h_fail(__FILE__, __LINE__, "start", "StartImport failed");
-    int64_t id = ((Crm__Leads__Import *)reply)->id;
-    protobuf_c_message_free_unpacked(reply, NULL);
-    return id;
-}
-
 /* Sends req; checks every row was created; returns the chunk's ns. */
 static uint64_t s_send(Crm__Leads__ImportChunkRequest *req, size_t want)
 {
@@ -66,71 +50,66 @@ static void s_report(const char *label, stats_t *s, uint64_t total_ns)
            ROWS / ((double)total_ns / 1e9), stats_pct_us(s, 50) / 1000, stats_pct_us(s, 99) / 1000);
 }
 
-static void s_as_rows(void)
+/* Fills chunk seq's rows or CSV (into static storage). */
+typedef void (*fill_fn)(int seq, Crm__Leads__ImportChunkRequest *req);
+
+static void s_fill_rows(int seq, Crm__Leads__ImportChunkRequest *req)
 {
-    int64_t imp = s_start();
     static Crm__Leads__ImportRow rows[CHUNK];
     static Crm__Leads__ImportRow *ptrs[CHUNK];
     static char names[CHUNK][32], mobiles[CHUNK][16];
-    char *tags[] = {"导入", "基准"};
-    stats_t s = {0};
-    uint64_t t0 = stats_now_ns();
-    for (int seq = 1; seq <= ROWS / CHUNK; seq++) {
-        for (int i = 0; i < CHUNK; i++) {
-            int n = (seq - 1) * CHUNK + i;
-            crm__leads__import_row__init(&rows[i]);
-            snprintf(names[i], sizeof names[i], "导入基准%06d", n);
-            snprintf(mobiles[i], sizeof mobiles[i], "131%08d", n);
-            rows[i].name = names[i];
-            rows[i].mobile = mobiles[i];
-            rows[i].company = "某某科技有限公司";
-            rows[i].source = "广告";
-            rows[i].level = "普通客户";
-            rows[i].city = "济南";
-            rows[i].tags = tags;
-            rows[i].n_tags = 2;
-            ptrs[i] = &rows[i];
-        }
-        Crm__Leads__ImportChunkRequest req = CRM__LEADS__IMPORT_CHUNK_REQUEST__INIT;
-        req.import_id = imp;
-        req.seq = seq;
-        req.rows = ptrs;
-        req.n_rows = CHUNK;
-        req.last = seq == ROWS / CHUNK;
-        stats_add(&s, s_send(&req, (size_t)seq * CHUNK));
+    static char *tags[] = {"导入", "基准"};
+    for (int i = 0; i < CHUNK; i++) {
+        int n = (seq - 1) * CHUNK + i;
+        crm__leads__import_row__init(&rows[i]);
+        snprintf(names[i], sizeof names[i], "导入基准%06d", n);
+        snprintf(mobiles[i], sizeof mobiles[i], "131%08d", n);
+        rows[i].name = names[i];
+        rows[i].mobile = mobiles[i];
+        rows[i].company = "某某科技有限公司";
+        rows[i].source = "广告";
+        rows[i].level = "普通客户";
+        rows[i].city = "济南";
+        rows[i].tags = tags;
+        rows[i].n_tags = 2;
+        ptrs[i] = &rows[i];
     }
-    s_report("import, rows", &s, stats_now_ns() - t0);
-    stats_free(&s);
+    req->rows = ptrs;
+    req->n_rows = CHUNK;
 }
 
-static void s_as_csv(void)
+/* The same rows as CSV (other mobiles), the header in chunk 1. */
+static void s_fill_csv(int seq, Crm__Leads__ImportChunkRequest *req)
 {
-    int64_t imp = s_start();
-    size_t cap = 64 + CHUNK * 160;
-    char *csv = malloc(cap);
+    static char csv[64 + CHUNK * 160];
+    size_t len = 0;
+    if (seq == 1)
+        len += (size_t)snprintf(csv, sizeof csv, "线索,手机,公司,来源,等级,市,标签\r\n");
+    for (int i = 0; i < CHUNK; i++) {
+        int n = (seq - 1) * CHUNK + i;
+        len += (size_t)snprintf(csv + len, sizeof csv - len,
+                                "导入基准%06d,132%08d,\"某某科技有限公司\",广告,普通客户,济南,"
+                                "导入;基准\r\n",
+                                n, n);
+    }
+    req->csv = csv;
+}
+
+static void s_import(const char *label, fill_fn fill)
+{
+    int64_t imp = t_start_import(h, 7, ROWS);
     stats_t s = {0};
     uint64_t t0 = stats_now_ns();
     for (int seq = 1; seq <= ROWS / CHUNK; seq++) {
-        size_t len = 0;
-        if (seq == 1)
-            len += (size_t)snprintf(csv, cap, "线索,手机,公司,来源,等级,市,标签\r\n");
-        for (int i = 0; i < CHUNK; i++) {
-            int n = (seq - 1) * CHUNK + i;
-            len += (size_t)snprintf(csv + len, cap - len,
-                                    "导入基准%06d,132%08d,\"某某科技有限公司\",广告,普通客户,济南,"
-                                    "导入;基准\r\n",
-                                    n, n);
-        }
         Crm__Leads__ImportChunkRequest req = CRM__LEADS__IMPORT_CHUNK_REQUEST__INIT;
+        fill(seq, &req);
         req.import_id = imp;
         req.seq = seq;
-        req.csv = csv;
         req.last = seq == ROWS / CHUNK;
         stats_add(&s, s_send(&req, (size_t)seq * CHUNK));
     }
-    s_report("import, CSV", &s, stats_now_ns() - t0);
+    s_report(label, &s, stats_now_ns() - t0);
     stats_free(&s);
-    free(csv);
 }
 
 /* ---- the raw limit ------------------------------------------------------ */
@@ -264,8 +243,8 @@ int main(void)
     h_suite(h, 1, 0, 0, 0);
     h_start_all(h);
     printf("bench_import: %d rows in chunks of %d, duplicate checks on\n", ROWS, CHUNK);
-    s_as_rows();
-    s_as_csv();
+    s_import("import, rows", s_fill_rows);
+    s_import("import, CSV", s_fill_csv);
     s_raw();
     PGconn *c = s_conn();
     s_shape_unnest(c);

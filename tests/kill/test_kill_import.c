@@ -70,22 +70,6 @@ static Crm__Status s_send(int64_t imp, int seq, unsigned deadline_ms)
     return st;
 }
 
-static int64_t s_start_import(void)
-{
-    Crm__Leads__ImportTarget target = CRM__LEADS__IMPORT_TARGET__INIT;
-    target.owner_id = 7;
-    Crm__Leads__StartImportRequest req = CRM__LEADS__START_IMPORT_REQUEST__INIT;
-    req.target = &target;
-    req.expected_rows = ROWS;
-    ProtobufCMessage *reply = NULL;
-    Crm__Status st = t_call(h, "leads", "Leads.StartImport", &req.base,
-                            &crm__leads__import__descriptor, t_system(), &reply, NULL);
-    H_CHECK(st == CRM__STATUS__OK, "import started");
-    int64_t id = ((Crm__Leads__Import *)reply)->id;
-    protobuf_c_message_free_unpacked(reply, NULL);
-    return id;
-}
-
 /* Sends the chunk with the service killed during it; then resends it to
  * the restarted service. Returns whether the killed attempt committed. */
 static int s_killed_chunk(int64_t imp, unsigned delay_ms)
@@ -114,7 +98,7 @@ int main(void)
     h = h_new("kill_import");
     h_suite(h, 1, 0, 0, 0);
     h_start_all(h);
-    int64_t imp = s_start_import();
+    int64_t imp = t_start_import(h, 7, ROWS);
     uint64_t spent = 0;
     for (int seq = 1; seq <= ROWS / CHUNK; seq++) {
         if (seq == KILLED_CHUNK) {

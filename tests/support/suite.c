@@ -109,3 +109,22 @@ void t_convert(h_t *h, int64_t id)
             crm_status_name(st), err ? err : "");
     free(err);
 }
+
+int64_t t_start_import(h_t *h, int64_t owner, int64_t expected_rows)
+{
+    Crm__Leads__ImportTarget target = CRM__LEADS__IMPORT_TARGET__INIT;
+    target.owner_id = owner;
+    Crm__Leads__StartImportRequest req = CRM__LEADS__START_IMPORT_REQUEST__INIT;
+    req.target = &target;
+    req.expected_rows = expected_rows;
+    ProtobufCMessage *reply = NULL;
+    char *err = NULL;
+    Crm__Status st = t_call(h, "leads", "Leads.StartImport", &req.base,
+                            &crm__leads__import__descriptor, t_system(), &reply, &err);
+    H_CHECK(st == CRM__STATUS__OK, "Leads.StartImport: %s %s", crm_status_name(st),
+            err ? err : "");
+    free(err);
+    int64_t id = ((Crm__Leads__Import *)reply)->id;
+    protobuf_c_message_free_unpacked(reply, NULL);
+    return id;
+}
