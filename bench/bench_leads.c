@@ -1,0 +1,412 @@
+/* bench_leads.c: the leads service's two figures, each beside its raw limit.
+ *
+ * 1. Lead create throughput: Leads.Create (unique random mobiles, so the
+ *    duplicate check runs and finds nothing) at 1 and 16 calls in flight,
+ *    and in the same run pgbench on the same database running the SQL one
+ *    create runs, in one transaction per lead: the next id, the check of the
+ *    configured lists, the mobile's advisory lock and duplicate lookup, the
+ *    INSERT of the lead, its history entry and its outbox row (a
+ *    lead.created of the same size), at 1 and 16 clients.
+ * 2. Lists at 1,000,000 leads (200 owners in 10 departments of 20; every
+ *    status, source, level and industry; a year of creation times): p50/p99
+ *    of typical Leads.List calls, one in flight.
+ *
+ *     bench_leads [creates-per-run] [list-calls-per-kind]   (0 skips a part)
+ *
+ * CRM_DB_POOL, when set, is passed to the service (default 4 connections).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "crm/db.h"
+#include "crm/rpc.h"
+#include "events.pb-c.h"
+#include "harness.h"
+#include "leads.pb-c.h"
+#include "stats.h"
+
+#define PGBENCH_SECONDS 10
+#define LEADS_SEEDED 1000000
+#define OWNERS 200
+#define TEAM 20
+
+static int s_creates = 10000;
+static int s_list_calls = 500;
+
+static const Crm__Caller *s_caller(Crm__Role role, int64_t user, int64_t dept, int all,
+                                   const int64_t *users, size_t n)
+{
+    static Crm__Caller c;
+    static Crm__DataScope scope;
+    crm__caller__init(&c);
+    crm__data_scope__init(&scope);
+    c.user_id = user;
+    c.department_id = dept;
+    c.role = role;
+    c.scope = &scope;
+    scope.all = all;
+    scope.user_ids = (int64_t *)users;
+    scope.n_user_ids = n;
+    return &c;
+}
+
+/* ---- calls kept in flight on one loop ----------------------------------- */
+
+/* Makes the request of call i into *req (a message the caller keeps). */
+typedef const ProtobufCMessage *(*make_fn)(void *arg, int i, const Crm__Caller **caller);
+
+typedef struct {
+    uv_loop_t loop;
+    crm_rpc_client_t *client;
+    const char *method;
+    const ProtobufCMessageDescriptor *out;
+    make_fn make;
+    void *arg;
+    int inflight, issued, done, total;
+    stats_t st;
+} runner_t;
+
+typedef struct {
+    runner_t *r;
+    uint64_t sent;
+} pending_t;
+
+static void s_issue(runner_t *r);
+
+static void s_replied(void *arg, const crm_rpc_result_t *res)
+{
+    pending_t *p = arg;
+    runner_t *r = p->r;
+    if (res->status != CRM__STATUS__OK) {
+        fprintf(stderr, "%s failed: %s [%s]\n", r->method, res->message,
+                res->field ? res->field : "");
+        exit(1);
+    }
+    stats_add(&r->st, stats_now_ns() - p->sent);
+    r->done++;
+    free(p);
+    s_issue(r);
+}
+
+static void s_issue(runner_t *r)
+{
+    while (r->issued < r->total && r->issued - r->done < r->inflight) {
+        pending_t *p = malloc(sizeof *p);
+        p->r = r;
+        const Crm__Caller *caller = NULL;
+        const ProtobufCMessage *req = r->make(r->arg, r->issued, &caller);
+        r->issued++;
+        p->sent = stats_now_ns();
+        crm_rpc_call(r->client, r->method, req, r->out, caller, s_replied, p);
+    }
+}
+
+/* Runs total calls, inflight at a time; prints the latencies under label
+ * and returns calls per second. */
+static double s_run(void *zctx, const char *endpoint, const char *method,
+                    const ProtobufCMessageDescriptor *out, make_fn make, void *arg, int total,
+                    int inflight, const char *label)
+{
+    runner_t r = {.method = method,
+                  .out = out,
+                  .make = make,
+                  .arg = arg,
+                  .inflight = inflight,
+                  .total = total};
+    uv_loop_init(&r.loop);
+    r.client = crm_rpc_client_new(&r.loop, zctx, endpoint, 10000, 1);
+    uint64_t t0 = stats_now_ns();
+    s_issue(&r);
+    while (r.done < r.total)
+        uv_run(&r.loop, UV_RUN_ONCE);
+    double rate = (double)total / ((double)(stats_now_ns() - t0) / 1e9);
+    stats_print(&r.st, label);
+    stats_free(&r.st);
+    crm_rpc_client_destroy(&r.client);
+    uv_run(&r.loop, UV_RUN_DEFAULT);
+    uv_loop_close(&r.loop);
+    return rate;
+}
+
+/* ---- 1. create throughput ------------------------------------------------ */
+
+typedef struct {
+    Crm__Leads__CreateLeadRequest req;
+    char mobile[16];
+    int base;
+} create_arg_t;
+
+static const ProtobufCMessage *s_make_create(void *arg, int i, const Crm__Caller **caller)
+{
+    create_arg_t *a = arg;
+    crm__leads__create_lead_request__init(&a->req);
+    a->req.name = "压测线索";
+    /* Unique and spread: a multiplicative step over 10^8 numbers. */
+    snprintf(a->mobile, sizeof a->mobile, "139%08lld",
+             (long long)(((int64_t)(a->base + i) * 48271) % 100000000));
+    a->req.mobile = a->mobile;
+    a->req.owner_id = 1;
+    a->req.department_id = 1;
+    *caller = s_caller(CRM__ROLE__ROLE_SYSTEM, 0, 0, 1, NULL, 0);
+    return &a->req.base;
+}
+
+/* The pgbench script: one create's statements in one transaction. */
+static char *s_pgbench_script(h_t *h)
+{
+    Crm__Leads__Lead lead = CRM__LEADS__LEAD__INIT;
+    lead.id = 12345678;
+    lead.name = "压测线索";
+    lead.mobile = "13912345678";
+    lead.owner_id = lead.department_id = lead.creator_id = 1;
+    lead.status = CRM__LEADS__LEAD_STATUS__LEAD_STATUS_PENDING;
+    lead.created_at_us = lead.updated_at_us = lead.owner_since_us = 1763000000000000;
+    Crm__Events__LeadCreated ev = CRM__EVENTS__LEAD_CREATED__INIT;
+    ev.lead = &lead;
+    size_t len = crm__events__lead_created__get_packed_size(&ev);
+    uint8_t *buf = malloc(len);
+    crm__events__lead_created__pack(&ev, buf);
+    char *hex = crm_db_bytea_hex(buf, len);
+    free(buf);
+    char *path = NULL;
+    if (asprintf(&path, "%s/create.sql", h_dir(h)) < 0)
+        exit(1);
+    FILE *f = fopen(path, "w");
+    fprintf(f,
+            "\\set m random(0, 99999999)\n"
+            "BEGIN;\n"
+            "SELECT nextval('leads_id_seq') AS id, crm_us(now()) AS now \\gset\n"
+            "SELECT v.k FROM (VALUES ('level', ''::text), ('industry', ''::text),"
+            " ('source', ''::text)) v(k, val) WHERE v.val <> '' AND NOT EXISTS"
+            " (SELECT 1 FROM lead_options o WHERE o.kind = v.k AND o.value = v.val);\n"
+            "SELECT pg_advisory_xact_lock(hashtext('lead.mobile:138' || lpad(:m::text, 8, '0')));\n"
+            "SELECT id, owner_id FROM leads WHERE mobile = '138' || lpad(:m::text, 8, '0')"
+            " AND status <> 6 AND deleted_at IS NULL AND id <> 0 ORDER BY id LIMIT 1;\n"
+            "INSERT INTO leads (id, name, mobile, telephone, email, wechat, qq, company, source,"
+            " level, industry, remark, tags, province, city, district, address, owner_id,"
+            " department_id, status, next_followup_at, last_followup_at, last_followup_content,"
+            " pool_id, previous_owner_id, owner_since, converted_at, updated_at, pooled_at,"
+            " created_at, creator_id) VALUES (:id, '压测线索', '138' || lpad(:m::text, 8, '0'),"
+            " '', '', '', '', '', '', '', '', '', '{}'::text[], '', '', '', '', 1, 1, 2,"
+            " crm_ts(0), crm_ts(0), '', 0, 0, crm_ts(:now), crm_ts(0), crm_ts(:now), crm_ts(0),"
+            " crm_ts(:now), 1);\n"
+            "INSERT INTO lead_history (lead_id, action, actor_id, at, from_owner_id, to_owner_id,"
+            " pool_id, reason, detail) VALUES (:id, 'created', 0, crm_ts(:now), 0, 1, 0, '',"
+            " '');\n"
+            "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload) VALUES"
+            " (gen_random_uuid(), 'lead.created', :id, '%s'::bytea);\n"
+            "END;\n",
+            hex);
+    fclose(f);
+    free(hex);
+    return path;
+}
+
+/* Runs pgbench with clients on the script; returns its transactions/s. */
+static double s_pgbench(h_t *h, const char *script, int clients)
+{
+    char *cmd = NULL;
+    if (asprintf(&cmd,
+                 "/usr/lib/postgresql/15/bin/pgbench -n -M prepared -T %d -c %d -j %d -f %s"
+                 " '%s' 2>&1",
+                 PGBENCH_SECONDS, clients, clients > 1 ? 2 : 1, script, h_pg(h, "leads")) < 0)
+        exit(1);
+    FILE *p = popen(cmd, "r");
+    char line[512];
+    double tps = 0;
+    while (fgets(line, sizeof line, p)) {
+        if (strncmp(line, "tps = ", 6) == 0)
+            tps = atof(line + 6);
+        if (strstr(line, "error") || strstr(line, "ERROR"))
+            fputs(line, stderr);
+    }
+    int rc = pclose(p);
+    if (rc != 0 || tps == 0) {
+        fprintf(stderr, "pgbench failed (%d): %s\n", rc, cmd);
+        exit(1);
+    }
+    free(cmd);
+    return tps;
+}
+
+static void s_bench_create(h_t *h, void *zctx)
+{
+    char *script = s_pgbench_script(h);
+    printf("lead create: %d Leads.Create per run; pgbench %d s per run\n", s_creates,
+           PGBENCH_SECONDS);
+    create_arg_t a = {0};
+    int base = 1;
+    for (int inflight = 1; inflight <= 16; inflight *= 16) {
+        double raw = s_pgbench(h, script, inflight);
+        a.base = base;
+        base += s_creates;
+        char label[64];
+        snprintf(label, sizeof label, "Leads.Create, %d in flight", inflight);
+        double ours = s_run(zctx, h_rpc(h, "leads"), "Leads.Create", &crm__leads__lead__descriptor,
+                            s_make_create, &a, s_creates, inflight, label);
+        printf("  %2d: pgbench (raw limit) %8.0f leads/s   Leads.Create %8.0f leads/s   %.0f%%\n",
+               inflight, raw, ours, 100 * ours / raw);
+    }
+    free(script);
+}
+
+/* ---- 2. lists at a million leads ------------------------------------------- */
+
+/* Fills leads with LEADS_SEEDED rows, building the indexes after. */
+static void s_seed(h_t *h)
+{
+    uint64_t t0 = stats_now_ns();
+    PGresult *defs = h_sql(h, "leads",
+                           "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'leads'"
+                           " AND indexname <> 'leads_pkey'");
+    for (int i = 0; i < PQntuples(defs); i++) {
+        char *drop = NULL;
+        if (asprintf(&drop, "DROP INDEX %s", PQgetvalue(defs, i, 0)) < 0)
+            exit(1);
+        PQclear(h_sql(h, "leads", drop));
+        free(drop);
+    }
+    char sql[4096];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO leads (name, mobile, source, level, industry, tags, owner_id,"
+        " department_id, creator_id, status, created_at, updated_at, next_followup_at,"
+        " last_followup_at, owner_since)"
+        " SELECT (ARRAY['上海','北京','广州','深圳','杭州','南京','成都','武汉','西安','苏州'])"
+        "[1 + g %% 10] || (ARRAY['华信','恒通','金盛','宏达','新元','天成','博远','瑞丰',"
+        "'嘉禾','正泰','永安','汇丰','中联','鼎盛','东方','远航','华美','长城','光明',"
+        "'海洋'])[1 + (g / 10) %% 20] || (ARRAY['科技','贸易','物流','制造','咨询'])"
+        "[1 + (g / 200) %% 5] || '有限公司' || g,"
+        " '13' || lpad(g::text, 9, '0'),"
+        " (ARRAY['', '广告', '转介绍', '官网', '展会', '电话咨询'])[1 + g %% 6],"
+        " (ARRAY['', '重点客户', '优质客户', '普通客户', '意向客户'])[1 + g %% 5],"
+        " (ARRAY['花木', '冶金', '化工', '纺织', '金融', '物流', '教育'])[1 + g %% 7],"
+        " CASE WHEN g %% 10 = 0 THEN ARRAY['vip'] ELSE '{}' END,"
+        " 1 + g %% %d, 1 + (g %% %d) / %d, 1, 2 + (g / 7) %% 5,"
+        " now() - g * interval '31 seconds', now() - g * interval '29 seconds',"
+        " CASE WHEN g %% 3 = 0 THEN date_trunc('day', now()) + (g %% 30 - 10) *"
+        " interval '1 day' END,"
+        " CASE WHEN (g / 7) %% 5 <> 0 THEN now() - g * interval '17 seconds' END,"
+        " now() - g * interval '31 seconds'"
+        " FROM generate_series(1, %d) g",
+        OWNERS, OWNERS, TEAM, LEADS_SEEDED);
+    PQclear(h_sql(h, "leads", sql));
+    PQclear(h_sql(h, "leads", "SET maintenance_work_mem = '256MB'"));
+    for (int i = 0; i < PQntuples(defs); i++)
+        PQclear(h_sql(h, "leads", PQgetvalue(defs, i, 1)));
+    PQclear(defs);
+    PQclear(h_sql(h, "leads", "VACUUM ANALYZE leads"));
+    printf("lists: %d leads seeded and indexed in %.0f s\n", LEADS_SEEDED,
+           (double)(stats_now_ns() - t0) / 1e9);
+}
+
+/* One kind of list call: who asks (by call number) and what. */
+typedef struct {
+    const char *label;
+    Crm__Leads__ListLeadsRequest req;
+    int role; /* 0: employee (one of the 200), 1: manager of 20, 2: admin */
+    Crm__Leads__LeadStatus status;
+    int page2; /* ask for page 2: the cursor of page 1 first */
+    char cursor[256];
+    int64_t team[TEAM];
+} list_arg_t;
+
+static const ProtobufCMessage *s_make_list(void *arg, int i, const Crm__Caller **caller)
+{
+    list_arg_t *a = arg;
+    int64_t user = 1 + (i * 37) % OWNERS, dept = 1 + (user - 1) / TEAM;
+    for (int k = 0; k < TEAM; k++)
+        a->team[k] = (dept - 1) * TEAM + 1 + k;
+    *caller = a->role == 0 ? s_caller(CRM__ROLE__ROLE_EMPLOYEE, user, dept, 0, &user, 1)
+              : a->role == 1
+                  ? s_caller(CRM__ROLE__ROLE_MANAGER, 1000 + dept, dept, 0, a->team, TEAM)
+                  : s_caller(CRM__ROLE__ROLE_ADMIN, 1, 1, 1, NULL, 0);
+    a->req.statuses = &a->status;
+    a->req.n_statuses = a->status ? 1 : 0;
+    a->req.cursor = a->page2 ? a->cursor : "";
+    return &a->req.base;
+}
+
+/* The first page's cursor of a's request for the caller of call i (the
+ * same caller s_make_list makes for it). */
+static void s_first_cursor(h_t *h, void *zctx, list_arg_t *a, int i)
+{
+    a->page2 = 0;
+    const Crm__Caller *c;
+    const ProtobufCMessage *req = s_make_list(a, i, &c);
+    ProtobufCMessage *out = NULL;
+    char *err = NULL;
+    if (crm_rpc_call_sync(zctx, h_rpc(h, "leads"), 10000, "Leads.List", req,
+                          &crm__leads__lead_list__descriptor, c, &out, &err) != CRM__STATUS__OK) {
+        fprintf(stderr, "first page: %s\n", err);
+        exit(1);
+    }
+    snprintf(a->cursor, sizeof a->cursor, "%s", ((Crm__Leads__LeadList *)out)->next_cursor);
+    protobuf_c_message_free_unpacked(out, NULL);
+    a->page2 = 1;
+}
+
+static void s_bench_lists(h_t *h, void *zctx)
+{
+    s_seed(h);
+    list_arg_t kinds[7];
+    memset(kinds, 0, sizeof kinds);
+    for (size_t k = 0; k < 7; k++)
+        crm__leads__list_leads_request__init(&kinds[k].req);
+    kinds[0].label = "my leads (employee)";
+    kinds[0].req.view = CRM__LEADS__LEAD_VIEW__LEAD_VIEW_MINE;
+    kinds[1].label = "pending (employee)";
+    kinds[1].req.view = CRM__LEADS__LEAD_VIEW__LEAD_VIEW_PENDING;
+    kinds[2].label = "all, manager of 20";
+    kinds[2].role = 1;
+    kinds[3].label = "keyword 恒通科技, manager";
+    kinds[3].role = 1;
+    kinds[3].req.keyword = "恒通科技";
+    kinds[4].label = "status following, manager";
+    kinds[4].role = 1;
+    kinds[4].status = CRM__LEADS__LEAD_STATUS__LEAD_STATUS_FOLLOWING;
+    kinds[5].label = "page 2 by cursor, manager";
+    kinds[5].role = 1;
+    kinds[5].page2 = 1;
+    kinds[6].label = "all + source 广告, admin";
+    kinds[6].role = 2;
+    kinds[6].req.source = "广告";
+    printf("lists: %d calls per kind, 1 in flight, 20 per page\n", s_list_calls);
+    for (size_t k = 0; k < 7; k++) {
+        if (kinds[k].page2) {
+            /* One caller (call 0's) for every call, its page 2. */
+            s_first_cursor(h, zctx, &kinds[k], 0);
+            kinds[k].role = 1;
+        }
+        s_run(zctx, h_rpc(h, "leads"), "Leads.List", &crm__leads__lead_list__descriptor,
+              s_make_list, &kinds[k], s_list_calls, 1, kinds[k].label);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        s_creates = atoi(argv[1]);
+    if (argc > 2)
+        s_list_calls = atoi(argv[2]);
+    h_t *h = h_new("bench_leads");
+    h_suite(h, 1, 0, 0, 0);
+    if (getenv("CRM_DB_POOL")) {
+        char kv[64];
+        snprintf(kv, sizeof kv, "CRM_DB_POOL=%s", getenv("CRM_DB_POOL"));
+        h_setenv(h, kv);
+    }
+    h_start_all(h);
+    void *zctx = zmq_ctx_new();
+    if (s_list_calls > 0) /* first: the creates' leads would be the newest */
+        s_bench_lists(h, zctx);
+    if (s_creates > 0)
+        s_bench_create(h, zctx);
+    zmq_ctx_term(zctx);
+    h_stop(h, "leads", 0);
+    h_destroy(&h);
+    return 0;
+}
