@@ -393,6 +393,9 @@ int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pay
     req.deadline_ms = c->deadline_ms;
     req.payload.data = (uint8_t *)payload;
     req.payload.len = len;
+    char key[37];
+    crm_uuid(key);
+    req.idempotency_key = key;
     pcall_t *p = crm_calloc(1, sizeof *p);
     p->body_len = crm__request__get_packed_size(&req);
     p->body = crm_malloc(p->body_len ? p->body_len : 1);

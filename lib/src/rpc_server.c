@@ -224,6 +224,12 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
         crm__request__free_unpacked(req, NULL);
         return;
     }
+    if (req->idempotency_key && strlen(req->idempotency_key) > CRM_RPC_MAX_KEY) {
+        s_send_reply(srv, &to, req->request_id, CRM__STATUS__INVALID_ARGUMENT, "idempotency_key",
+                     "idempotency key longer than 64 bytes", NULL, 0);
+        crm__request__free_unpacked(req, NULL);
+        return;
+    }
     ProtobufCMessage *payload =
         protobuf_c_message_unpack(m->md->input, NULL, req->payload.len, req->payload.data);
     if (!payload) {
@@ -373,6 +379,16 @@ const Crm__Caller *crm_rpc_call_caller(const crm_rpc_call_t *call)
 const char *crm_rpc_call_method(const crm_rpc_call_t *call)
 {
     return call->method;
+}
+
+const char *crm_rpc_call_key(const crm_rpc_call_t *call)
+{
+    return call->req && call->req->idempotency_key ? call->req->idempotency_key : "";
+}
+
+void crm_rpc_reply_raw(crm_rpc_call_t *call, const uint8_t *payload, size_t len)
+{
+    s_finish(call, CRM__STATUS__OK, NULL, NULL, payload, len);
 }
 
 void crm_rpc_reply(crm_rpc_call_t *call, const ProtobufCMessage *payload)

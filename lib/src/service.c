@@ -1,5 +1,6 @@
 /* service.c: the runtime every service process shares (see service.h). */
 #include "crm/service.h"
+#include "crm/idem.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -131,6 +132,7 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
     s->zctx = zmq_ctx_new();
     s->db = crm_db_new(&s->loop, s->cfg.db_url, s->cfg.db_pool);
     crm_outbox_prepare(s->db);
+    crm_idem_prepare(s->db);
     s->rpc = crm_rpc_server_new(&s->loop, s->zctx, s->cfg.rpc_bind, (size_t)s->cfg.max_payload);
     if (!s->rpc)
         exit(1);

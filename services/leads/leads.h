@@ -186,7 +186,8 @@ typedef struct {
     /* Optional: the event for one lead instead of the default LeadChanged. */
     void (*emit)(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
                  crm_db_batch_t *b);
-    /* Optional: the reply instead of the default LeadsReply. */
+    /* Optional: the reply instead of the default LeadsReply; it calls
+     * leads_change_respond (runs before the commit). */
     void (*reply)(leads_change_t *c);
     /* Optional: who may act, instead of leads_can_see (a lead the caller
      * may not act on is "not found"). */
@@ -236,6 +237,9 @@ const Crm__Leads__LeadPool *leads_change_pool(const leads_change_t *c, int64_t p
 /* The changed leads, in request order (valid in reply). */
 size_t leads_change_count(const leads_change_t *c);
 lead_row_t *leads_change_row(const leads_change_t *c, size_t i);
+/* The op's reply (in op->reply): encoded now, stored with the change, sent
+ * after the commit. */
+void leads_change_respond(leads_change_t *c, const ProtobufCMessage *reply);
 /* Masks the contacts of row i for the caller if needed (reply time). */
 void leads_change_mask(leads_change_t *c, size_t i);
 

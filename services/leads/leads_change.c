@@ -2,8 +2,10 @@
  *
  *   begin → lock the leads (in id order), read the pools and the action's
  *   context, in one round trip → the action decides for each lead in
- *   memory → one batch: each lead's row, its history entry, its event →
- *   commit → reply, drop the cached copies, wake the relay.
+ *   memory → one batch: each lead's row, its history entry, its event, the
+ *   reply stored under the call's idempotency key (crm/idem.h) → commit →
+ *   reply, drop the cached copies, wake the relay. An attempt of a call
+ *   already applied gets the stored reply and changes nothing.
  *
  * All or nothing: the first lead the action refuses rolls everything back
  * and the error names it. An action is a leads_op_t: a few small functions
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/idem.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "leads.h"
@@ -36,6 +39,9 @@ struct leads_change {
     lead_row_t *after;        /* n: as changed */
     char **detail;            /* n: history detail (or NULL) */
     size_t cur;               /* the lead being applied */
+    int idem;                 /* statements of the idempotency lookup (0 or 2) */
+    uint8_t *reply;           /* the encoded reply, built before the commit */
+    size_t reply_len;
     char (*masks)[5][64];     /* n: masked contacts for the reply */
 };
 
@@ -103,6 +109,14 @@ void leads_change_detail(leads_change_t *c, const char *detail)
 {
     free(c->detail[c->cur]);
     c->detail[c->cur] = crm_strdup(detail);
+}
+
+void leads_change_respond(leads_change_t *c, const ProtobufCMessage *reply)
+{
+    free(c->reply);
+    c->reply_len = protobuf_c_message_get_packed_size(reply);
+    c->reply = crm_malloc(c->reply_len ? c->reply_len : 1);
+    protobuf_c_message_pack(reply, c->reply);
 }
 
 void leads_change_mask(leads_change_t *c, size_t i)
@@ -188,6 +202,7 @@ static void s_free(leads_change_t *c)
     free(c->after);
     free(c->detail);
     free(c->masks);
+    free(c->reply);
     free(c->ids);
     free(c);
 }
@@ -202,7 +217,7 @@ static void s_default_reply(leads_change_t *c)
     }
     reply.n_leads = c->n;
     reply.leads = leads;
-    crm_rpc_reply(c->call, &reply.base);
+    leads_change_respond(c, &reply.base);
     free(leads);
 }
 
@@ -219,10 +234,7 @@ static void s_committed(void *arg, const crm_db_result_t *res)
         leads_cache_key(c->ids[i], key);
         crm_cache_del(c->l->cache, key);
     }
-    if (c->op->reply)
-        c->op->reply(c);
-    else
-        s_default_reply(c);
+    crm_rpc_reply_raw(c->call, c->reply, c->reply_len);
     crm_relay_kick(c->l->relay);
     s_free(c);
 }
@@ -299,14 +311,20 @@ static void s_locked(void *arg, const crm_db_result_t *res)
         s_free(c);
         return;
     }
-    c->rows = PQcopyResult(res->results[0], PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    c->pools = PQcopyResult(res->results[1], PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    if (c->idem && crm_idem_replayed(c->call, res->results[1])) {
+        crm_db_tx_rollback(c->tx); /* applied by an earlier attempt of this call */
+        s_free(c);
+        return;
+    }
+    size_t k = (size_t)c->idem;
+    c->rows = PQcopyResult(res->results[k], PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+    c->pools = PQcopyResult(res->results[k + 1], PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     c->pool = crm_calloc((size_t)PQntuples(c->pools) + 1, sizeof *c->pool);
     for (int i = 0; i < PQntuples(c->pools); i++)
         leads_pool_row(c->pools, i, &c->pool[i]);
-    c->nctx = res->nresults - 2;
+    c->nctx = res->nresults - 2 - k;
     for (size_t i = 0; i < c->nctx; i++)
-        c->ctx[i] = PQcopyResult(res->results[i + 2], PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
+        c->ctx[i] = PQcopyResult(res->results[i + 2 + k], PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     c->now = crm_now_us();
     if (s_apply_all(c) < 0) {
         crm_db_tx_rollback(c->tx);
@@ -315,6 +333,13 @@ static void s_locked(void *arg, const crm_db_result_t *res)
     }
     crm_db_batch_t *b = crm_db_batch_new();
     s_write(c, b);
+    /* The reply is built now (after the rows are written: masking changes
+     * them in memory) and stored with the change. */
+    if (c->op->reply)
+        c->op->reply(c);
+    else
+        s_default_reply(c);
+    crm_idem_record(b, c->call, c->reply, c->reply_len);
     crm_db_tx_commit(c->tx, &b, s_committed, c);
 }
 
@@ -330,12 +355,13 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
     char *ids = crm_db_i64_array(c->ids, c->n);
     const char *p[] = {ids};
     crm_db_batch_t *b = crm_db_batch_new();
+    c->idem = crm_idem_lookup(b, c->call);
     crm_db_batch_add(b, "lead_lock_many", 1, p);
     crm_db_batch_add(b, "lead_pools_all", 0, NULL);
     free(ids);
     if (c->op->load)
         c->op->load(c, b);
-    if (crm_db_batch_size(b) > 2 + sizeof c->ctx / sizeof c->ctx[0]) {
+    if (crm_db_batch_size(b) > (size_t)c->idem + 2 + sizeof c->ctx / sizeof c->ctx[0]) {
         crm_log(CRM_ERROR, "an action loads too much", "action", c->op->action, NULL);
         abort();
     }

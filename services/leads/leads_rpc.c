@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/idem.h"
 #include "crm/log.h"
 #include "crm/scope.h"
 #include "crm/util.h"
@@ -51,7 +52,16 @@ typedef struct {
     Crm__Leads__Lead lead;
     lead_norm_t norm;
     int check_duplicate;
+    int idem;       /* statements of the idempotency lookup */
+    uint8_t *reply; /* the encoded reply, stored with the lead */
+    size_t reply_len;
 } create_t;
+
+static void s_create_free(create_t *c)
+{
+    free(c->reply);
+    free(c);
+}
 
 static void s_create_committed(void *arg, const crm_db_result_t *res)
 {
@@ -59,13 +69,22 @@ static void s_create_committed(void *arg, const crm_db_result_t *res)
     if (res->err) {
         crm_fail_db(c->call, res);
     } else {
-        char mask[5][64];
-        if (c->lead.pool_id && !crm_scope_all(crm_rpc_call_caller(c->call)))
-            leads_mask(&c->lead, mask); /* pool admins see it with Get */
-        crm_rpc_reply(c->call, &c->lead.base);
+        crm_rpc_reply_raw(c->call, c->reply, c->reply_len);
         crm_relay_kick(c->l->relay);
     }
-    free(c);
+    s_create_free(c);
+}
+
+/* Encodes the reply: the lead, masked for a pool's member (its admins see
+ * the contacts with Get). Call after the writes: masking changes it. */
+static void s_create_reply(create_t *c)
+{
+    char mask[5][64];
+    if (c->lead.pool_id && !crm_scope_all(crm_rpc_call_caller(c->call)))
+        leads_mask(&c->lead, mask);
+    c->reply_len = crm__leads__lead__get_packed_size(&c->lead);
+    c->reply = crm_malloc(c->reply_len ? c->reply_len : 1);
+    crm__leads__lead__pack(&c->lead, c->reply);
 }
 
 /* The pool a create puts the lead in must exist and take the caller. */
@@ -93,9 +112,14 @@ static void s_create_checked(void *arg, const crm_db_result_t *res)
     int ok = !res->err;
     if (res->err)
         crm_fail_db(c->call, res);
-    size_t k = 2; /* results: next id, options, [pool], [mobile lock, duplicate] */
+    /* results: [idempotency lock, lookup], next id, options, [pool],
+     * [mobile lock, duplicate] */
+    size_t i = (size_t)c->idem, k = i + 2;
+    if (ok && c->idem && crm_idem_replayed(c->call, res->results[1]))
+        ok = 0; /* an earlier attempt of this call created it */
     if (ok)
-        ok = s_options_ok(c->call, res->results[1], lead->level, lead->industry, lead->source);
+        ok = s_options_ok(c->call, res->results[i + 1], lead->level, lead->industry,
+                          lead->source);
     if (ok && lead->pool_id)
         ok = s_create_pool_ok(c, res->results[k++]);
     if (ok && c->check_duplicate && PQntuples(res->results[k + 1]) > 0) {
@@ -106,11 +130,11 @@ static void s_create_checked(void *arg, const crm_db_result_t *res)
     }
     if (!ok) {
         crm_db_tx_rollback(c->tx);
-        free(c);
+        s_create_free(c);
         return;
     }
-    lead->id = crm_db_get_i64(res->results[0], 0, 0);
-    lead->created_at_us = lead->updated_at_us = crm_db_get_i64(res->results[0], 0, 1);
+    lead->id = crm_db_get_i64(res->results[i], 0, 0);
+    lead->created_at_us = lead->updated_at_us = crm_db_get_i64(res->results[i], 0, 1);
     if (lead->owner_id)
         lead->owner_since_us = lead->created_at_us;
     else
@@ -122,6 +146,8 @@ static void s_create_checked(void *arg, const crm_db_result_t *res)
                         .pool_id = lead->pool_id};
     leads_store_history(b, &h);
     leads_emit_created(b, lead);
+    s_create_reply(c);
+    crm_idem_record(b, c->call, c->reply, c->reply_len);
     crm_db_tx_commit(c->tx, &b, s_create_committed, c);
 }
 
@@ -130,11 +156,12 @@ static void s_create_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *er
     create_t *c = arg;
     if (!tx) {
         crm_fail_db(c->call, err);
-        free(c);
+        s_create_free(c);
         return;
     }
     c->tx = tx;
     crm_db_batch_t *b = crm_db_batch_new();
+    c->idem = crm_idem_lookup(b, c->call);
     crm_db_batch_add(b, "lead_next_id", 0, NULL);
     s_add_options_check(b, c->lead.level, c->lead.industry, c->lead.source);
     if (c->lead.pool_id) {
@@ -451,7 +478,7 @@ static void s_update_emit(leads_change_t *c, const Crm__Leads__Lead *before, lea
 static void s_single_reply(leads_change_t *c)
 {
     leads_change_mask(c, 0);
-    crm_rpc_reply(leads_change_call(c), &leads_change_row(c, 0)->lead.base);
+    leads_change_respond(c, &leads_change_row(c, 0)->lead.base);
 }
 
 static const leads_op_t s_update_op = {.action = "updated", .ids_field = "id",
@@ -596,7 +623,7 @@ static void s_followup_reply(leads_change_t *c)
     Crm__Leads__FollowUpLeadReply reply = CRM__LEADS__FOLLOW_UP_LEAD_REPLY__INIT;
     reply.follow_up = &f;
     reply.lead = &leads_change_row(c, 0)->lead;
-    crm_rpc_reply(leads_change_call(c), &reply.base);
+    leads_change_respond(c, &reply.base);
 }
 
 static const leads_op_t s_followup_op = {.action = "followed_up", .ids_field = "lead_id",
@@ -706,7 +733,7 @@ static void s_convert_reply(leads_change_t *c)
     leads_change_mask(c, 0);
     Crm__Leads__ConvertLeadReply reply = CRM__LEADS__CONVERT_LEAD_REPLY__INIT;
     reply.lead = &leads_change_row(c, 0)->lead;
-    crm_rpc_reply(leads_change_call(c), &reply.base);
+    leads_change_respond(c, &reply.base);
 }
 
 static const leads_op_t s_convert_op = {.action = "converted", .ids_field = "id",

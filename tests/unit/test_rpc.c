@@ -854,6 +854,25 @@ static void s_test_raw(const char *tr)
               "unknown method Nope.Nope", 9);
         free(unk);
 
+        /* An idempotency key over the limit. */
+        {
+            Crm__Request kr = CRM__REQUEST__INIT;
+            char key[CRM_RPC_MAX_KEY + 2];
+            memset(key, 'k', sizeof key - 1);
+            key[sizeof key - 1] = '\0';
+            kr.method = "System.Ping";
+            kr.request_id = 12;
+            kr.idempotency_key = key;
+            size_t klen = crm__request__get_packed_size(&kr);
+            uint8_t *kb = crm_malloc(klen);
+            crm__request__pack(&kr, kb);
+            f[k] = kb;
+            l[k] = klen;
+            s_bad(zs, delim, f, l, n, CRM__STATUS__INVALID_ARGUMENT, "idempotency_key",
+                  "longer than 64", 12);
+            free(kb);
+        }
+
         /* A payload that is not the method's input. */
         static const uint8_t junk[] = {0x0f, 0x01};
         uint8_t *und = s_request("Scheduler.FireNow", 10, junk, sizeof junk, &len);

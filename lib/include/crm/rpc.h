@@ -16,6 +16,7 @@
  *     CRM_ZSOCK_MAX_PARTS frames is dropped unanswered);
  *   - a method nobody registered: field "method", "unknown method X";
  *   - a payload that does not decode as the method's input: field "payload";
+ *   - an idempotency key over CRM_RPC_MAX_KEY bytes: field "idempotency_key";
  *   - any request after crm_rpc_server_drain: UNAVAILABLE "stopping".
  * Replies to a peer that has gone away are dropped.
  *
@@ -85,6 +86,17 @@ const char *crm_rpc_call_method(const crm_rpc_call_t *call);
 /* Replies OK with payload (of the method's output type; NULL for Empty) and
  * frees the call. The payload stays the caller's. */
 void crm_rpc_reply(crm_rpc_call_t *call, const ProtobufCMessage *payload);
+
+/* Replies OK with an already encoded payload (of the method's output type)
+ * and frees the call. */
+void crm_rpc_reply_raw(crm_rpc_call_t *call, const uint8_t *payload, size_t len);
+
+/* Longest idempotency key accepted (longer: INVALID_ARGUMENT). */
+#define CRM_RPC_MAX_KEY 64
+
+/* The call's idempotency key: the same for every attempt of one call by
+ * our client ("" if the caller sent none). See crm/idem.h. */
+const char *crm_rpc_call_key(const crm_rpc_call_t *call);
 
 /* Replies with an error and frees the call. field may be NULL. */
 void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, const char *fmt,
