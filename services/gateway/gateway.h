@@ -33,6 +33,7 @@ typedef struct {
     uint64_t auth_cache_ms;    /* CRM_AUTH_CACHE_MS: how long a resolved token is reused */
     unsigned long long pw_ops; /* CRM_PWHASH_OPSLIMIT */
     size_t pw_mem;             /* CRM_PWHASH_MEMLIMIT, bytes */
+    int pw_max_jobs;           /* CRM_PWHASH_MAX_JOBS: hashes queued or running at most */
 } gw_config_t;
 
 typedef struct {
@@ -49,6 +50,7 @@ typedef struct {
     const char *openapi;        /* the embedded document */
     size_t openapi_len;
     size_t inflight; /* calls not finished */
+    int pw_jobs;     /* calls holding a password-hashing slot */
     int stopping;
 } gw_t;
 
@@ -76,7 +78,8 @@ struct gw_call {
     const ProtobufCMessageDescriptor *in_desc, *out_desc;
     ProtobufCMessage *in; /* the decoded request; owned */
     char token_hash[65];  /* hex; "" without a token */
-    char peer[72];       /* "a:<client address>", its rate-limit key */
+    char peer[72];        /* "a:<client address>", its rate-limit key */
+    int pw_slot;          /* holds one of gw->pw_jobs */
     gw_principal_t who;
     Crm__Caller caller; /* built from who for RPCs */
     Crm__DataScope scope;
@@ -142,6 +145,10 @@ void gw_token_new(char token[44], char hash[65]);
 /* Hashes password on the thread pool; cb gets the argon2id string (or
  * NULL when out of memory). */
 typedef void (*gw_pwhash_cb)(gw_call_t *c, const char *hash);
+/* 1 if c may hash passwords (it holds a slot until it ends); else answers c 429 (the thread pool
+ * has CRM_PWHASH_MAX_JOBS already: argon2 is slow on purpose, and sign-ins
+ * must not queue without bound) and returns 0. */
+int gw_password_slot(gw_call_t *c);
 void gw_password_hash(gw_call_t *c, const char *password, gw_pwhash_cb cb);
 /* Creates the first admin (CRM_ADMIN_USER / CRM_ADMIN_PASSWORD) and a root
  * department when there are no users; blocking, at start. */

@@ -235,6 +235,20 @@ static void s_pw_start(gw_call_t *c, const char *password, const char *hash,
     uv_queue_work(c->gw->loop, &j->work, s_pw_work, s_pw_after);
 }
 
+int gw_password_slot(gw_call_t *c)
+{
+    if (c->pw_slot || c->gw->pw_jobs < c->gw->cfg.pw_max_jobs) {
+        c->gw->pw_jobs += !c->pw_slot;
+        c->pw_slot = 1; /* given back when the call ends */
+        return 1;
+    }
+    if (c->req)
+        h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                       H2O_STRLIT("1"));
+    gw_call_fail_http(c, 429, "rate_limited", "too many sign-ins in progress; retry");
+    return 0;
+}
+
 typedef struct {
     gw_pwhash_cb cb;
 } s_hash_t;
@@ -351,6 +365,8 @@ void gw_auth_handle_login(gw_call_t *c)
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "password", "required");
         return;
     }
+    if (!gw_password_slot(c))
+        return;
     const char *p[] = {req->username};
     crm_db_exec(c->gw->db, "gw_user_by_name", 1, p, s_login_loaded, c);
 }
@@ -445,6 +461,8 @@ void gw_auth_handle_password(gw_call_t *c)
                      "the new password must differ from the old one");
         return;
     }
+    if (!gw_password_slot(c))
+        return;
     char uid[24];
     const char *p[] = {crm_i64(uid, c->who.user_id)};
     crm_db_exec(c->gw->db, "gw_user_pwhash", 1, p, s_pwhash_loaded, c);

@@ -127,6 +127,7 @@ static void s_free(gw_call_t *c)
     if (c->in)
         protobuf_c_message_free_unpacked(c->in, NULL);
     free(c->who.scope_ids);
+    c->gw->pw_jobs -= c->pw_slot;
     c->gw->inflight--;
     free(c);
 }

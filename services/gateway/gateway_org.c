@@ -391,7 +391,8 @@ static void s_create_user(gw_call_t *c)
                      "a password has 8 to 256 characters");
         return;
     }
-    gw_password_hash(c, req->password, s_user_hashed);
+    if (gw_password_slot(c))
+        gw_password_hash(c, req->password, s_user_hashed);
 }
 
 static void s_get_user(gw_call_t *c)

@@ -23,6 +23,7 @@ static void s_config(gw_config_t *cfg)
         (unsigned long long)crm_env_int("CRM_PWHASH_OPSLIMIT", 3, crypto_pwhash_OPSLIMIT_MIN, 20);
     cfg->pw_mem =
         (size_t)crm_env_int("CRM_PWHASH_MEMLIMIT", 64 << 20, crypto_pwhash_MEMLIMIT_MIN, 1 << 30);
+    cfg->pw_max_jobs = (int)crm_env_int("CRM_PWHASH_MAX_JOBS", 16, 1, 1024);
 }
 
 /* The last connection is closed: release what the calls used. */

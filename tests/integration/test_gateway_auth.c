@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "crm/util.h"
 #include "http.h"
@@ -210,6 +211,37 @@ static void test_api_tokens(void)
     h_note("API tokens: ok");
 }
 
+/* Password hashing is slow on purpose: sign-ins beyond CRM_PWHASH_MAX_JOBS
+ * at once are turned away (429) instead of queueing without bound. */
+static void test_hashing_cap(void)
+{
+    h_stop(h, "gateway", 0);
+    h_setenv(h, "CRM_PWHASH_MAX_JOBS=1");
+    h_setenv(h, "CRM_PWHASH_OPSLIMIT=4");
+    h_setenv(h, "CRM_PWHASH_MEMLIMIT=33554432");
+    h_gateway(h);
+    enum { N = 6 };
+    int fds[N], ok = 0, busy = 0;
+    const char *body = "{\"username\":\"" H_ADMIN_USER "\",\"password\":\"" H_ADMIN_PASSWORD "\"}";
+    char *req = crm_sprintf("POST /api/v1/auth/login HTTP/1.1\r\nHost: t\r\n"
+                            "Content-Length: %zu\r\n\r\n%s",
+                            strlen(body), body);
+    for (int i = 0; i < N; i++) {
+        fds[i] = t_raw_connect(base);
+        t_raw_write(fds[i], req);
+    }
+    for (int i = 0; i < N; i++) {
+        int st = t_raw_status(fds[i], 20000);
+        H_CHECK(st == 200 || st == 429, "login: %d", st);
+        ok += st == 200;
+        busy += st == 429;
+        close(fds[i]);
+    }
+    free(req);
+    H_CHECK(ok >= 1 && busy >= 1, "%d signed in, %d turned away", ok, busy);
+    h_note("hashing cap: %d signed in, %d told to retry: ok", ok, busy);
+}
+
 int main(void)
 {
     h = h_new("gateway_auth");
@@ -222,6 +254,7 @@ int main(void)
     test_expiry();
     test_initial_password();
     test_api_tokens();
+    test_hashing_cap();
     h_stop(h, "gateway", 0);
     h_destroy(&h);
     return 0;

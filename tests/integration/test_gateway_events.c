@@ -2,13 +2,10 @@
  * real processes. A user's stream gets the events about records they own,
  * gain or lose, and not the others'; a stream needs a token; a gateway
  * stopping with a stream open ends it and exits cleanly. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "crm/util.h"
@@ -28,15 +25,11 @@ static void s_open(s_stream_t *s, const char *token)
 {
     memset(s, 0, sizeof *s);
     s->seen = crm_strdup("");
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET};
-    a.sin_port = htons((uint16_t)atoi(strrchr(base, ':') + 1));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    H_CHECK(connect(s->fd, (struct sockaddr *)&a, sizeof a) == 0, "connect");
+    s->fd = t_raw_connect(base);
     char *req = crm_sprintf("GET /api/v1/events/stream HTTP/1.1\r\nHost: t\r\n"
                             "Authorization: Bearer %s\r\n\r\n",
                             token);
-    H_CHECK(write(s->fd, req, strlen(req)) == (ssize_t)strlen(req), "write");
+    t_raw_write(s->fd, req);
     free(req);
 }
 

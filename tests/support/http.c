@@ -1,12 +1,17 @@
 /* http.c: a small HTTP/JSON client for the gateway's tests (see http.h). */
 #include "http.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "crm/util.h"
 #include "harness.h"
@@ -192,4 +197,37 @@ char *t_new_user(const char *base, const char *admin, const char *name, const ch
                  "/api/v1/auth/password");
     t_resp_free(&r);
     return token;
+}
+
+int t_raw_connect(const char *base)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET};
+    a.sin_port = htons((uint16_t)atoi(strrchr(base, ':') + 1));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    H_CHECK(fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0, "connect to %s", base);
+    return fd;
+}
+
+void t_raw_write(int fd, const char *text)
+{
+    size_t n = strlen(text);
+    H_CHECK(write(fd, text, n) == (ssize_t)n, "write %zu bytes", n);
+}
+
+int t_raw_status(int fd, int timeout_ms)
+{
+    char buf[4096];
+    size_t have = 0;
+    uint64_t until = crm_mono_ms() + (uint64_t)timeout_ms;
+    while (have < 12 || !memmem(buf, have, "\r\n\r\n", 4)) {
+        int left = (int)(until - crm_mono_ms());
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        H_CHECK(left > 0 && poll(&p, 1, left) == 1, "no response within %d ms", timeout_ms);
+        ssize_t n = read(fd, buf + have, sizeof buf - have - 1);
+        H_CHECK(n > 0, "connection closed before a response");
+        have += (size_t)n;
+        buf[have] = 0;
+    }
+    return atoi(buf + 9); /* "HTTP/1.1 200 ..." */
 }

@@ -46,6 +46,15 @@ void t_expect_error(int want, const char *code, const char *field, const char *m
 /* Signs in and returns the token (caller frees); fails the test unless 200. */
 char *t_login(const char *base, const char *user, const char *password);
 
+/* A raw TCP connection to the gateway at base (for streams and requests
+ * sent at the same time); fails the test if it cannot connect. */
+int t_raw_connect(const char *base);
+/* Writes all of text to fd; fails the test otherwise. */
+void t_raw_write(int fd, const char *text);
+/* Reads a response's head from fd (up to timeout_ms) and returns its status
+ * code; fails the test on a timeout or a closed connection. */
+int t_raw_status(int fd, int timeout_ms);
+
 /* As admin, creates user name (role, department dept) with an initial
  * password, signs in as them and replaces it, so the user can do anything
  * their role allows. Returns their token (caller frees); *id gets theirs. */
