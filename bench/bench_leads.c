@@ -3,10 +3,11 @@
  * 1. Lead create throughput: Leads.Create (unique random mobiles, so the
  *    duplicate check runs and finds nothing) at 1 and 16 calls in flight,
  *    and in the same run pgbench on the same database running the SQL one
- *    create runs, in one transaction per lead: the next id, the check of the
- *    configured lists, the mobile's advisory lock and duplicate lookup, the
- *    INSERT of the lead, its history entry and its outbox row (a
- *    lead.created of the same size), at 1 and 16 clients.
+ *    create runs, in one transaction per lead: the idempotency key's lock
+ *    and lookup, the next id, the check of the configured lists, the
+ *    mobile's advisory lock and duplicate lookup, the INSERT of the lead,
+ *    its history entry, its outbox row (a lead.created of the same size) and
+ *    the stored reply, at 1 and 16 clients.
  * 2. Lists at 1,000,000 leads (200 owners in 10 departments of 20; every
  *    status, source, level and industry; a year of creation times): p50/p99
  *    of typical Leads.List calls, one in flight.
@@ -178,6 +179,8 @@ static char *s_pgbench_script(h_t *h)
     fprintf(f,
             "\\set m random(0, 99999999)\n"
             "BEGIN;\n"
+            "SELECT pg_advisory_xact_lock(hashtext('idem:' || :client_id || '-' || :m));\n"
+            "SELECT reply FROM crm_idempotency WHERE key = :client_id || '-' || :m;\n"
             "SELECT nextval('leads_id_seq') AS id, crm_us(now()) AS now \\gset\n"
             "SELECT v.k FROM (VALUES ('level', ''::text), ('industry', ''::text),"
             " ('source', ''::text)) v(k, val) WHERE v.val <> '' AND NOT EXISTS"
@@ -198,8 +201,10 @@ static char *s_pgbench_script(h_t *h)
             " '');\n"
             "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload) VALUES"
             " (gen_random_uuid(), 'lead.created', :id, '%s'::bytea);\n"
+            "INSERT INTO crm_idempotency (key, method, reply) VALUES"
+            " (gen_random_uuid()::text, 'Leads.Create', '%s'::bytea);\n"
             "END;\n",
-            hex);
+            hex, hex);
     fclose(f);
     free(hex);
     return path;
