@@ -36,7 +36,8 @@ typedef struct {
 /* The rows of a request (their strings stay the request's). */
 void leads_import_from_rows(Crm__Leads__ImportRow *const *rows, size_t n, import_rows_t *out);
 
-/* The rows of CSV text. header is the stored column mapping of the import
+/* The rows of CSV text (csv[0..len), NUL-terminated: UTF-8 or refused).
+ * header is the stored column mapping of the import
  * ("" when none yet: then the text starts with the header, whose mapping is
  * left in out->header). A record with another number of columns than the
  * header is an invalid row (field "csv"); records whose fields are all

@@ -11,6 +11,7 @@
 
 #include "crm/csv.h"
 #include "crm/util.h"
+#include "crm/validate.h"
 #include "leads_import.h"
 
 #define MAX_COLUMNS 64
@@ -269,6 +270,10 @@ int leads_import_from_csv(const char *csv, size_t len, const char *header, impor
                           char *msg, size_t cap)
 {
     memset(out, 0, sizeof *out);
+    if (crm_utf8_len(csv) < 0) { /* Excel's plain "CSV" is GBK */
+        snprintf(msg, cap, "the CSV is not UTF-8 text (save it as \"CSV UTF-8\")");
+        return -1;
+    }
     crm_csv_t *r = crm_csv_new(csv, len);
     int map[MAX_COLUMNS];
     size_t ncols = 0, rows_cap = 0;

@@ -39,6 +39,8 @@ static void test_header(void)
     CHECK(s_csv("手机\n1\n", "", &rows, msg) == -1 && strstr(msg, "name"));
     CHECK(s_csv("", "", &rows, msg) == -1 && strstr(msg, "header"));
     CHECK(s_csv("线索\n\"a\n", "", &rows, msg) == -1 && strstr(msg, "line 2"));
+    CHECK(s_csv("\xcf\xdf\xcb\xf7\n\xd5\xc5\xc8\xfd\n", "", &rows, msg) == -1 && /* GBK */
+          strstr(msg, "UTF-8"));
 }
 
 static void test_records(void)
