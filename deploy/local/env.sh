@@ -4,8 +4,10 @@
 #
 #   CRM_DATA_DIR        data, logs, pid files (default <repo>/.data)
 #   CRM_BUILD_DIR       the build used (default <repo>/build-local)
-#   CRM_PG_PORT         PostgreSQL (default 55432)
-#   CRM_REDIS_PORT      Redis (default 56379)
+#   (the defaults stay below the kernel's ephemeral port range, 32768 and up,
+#   so no outgoing connection or test can be holding them)
+#   CRM_PG_PORT         PostgreSQL (default 25432)
+#   CRM_REDIS_PORT      Redis (default 26379)
 #   CRM_RPC_PORT_BASE   RPC ports, one per service in CRM_SERVICES order (default 7101..)
 #   CRM_PUB_PORT_BASE   PUB ports, likewise (default 7201..)
 #   CRM_HTTP_PORT       the gateway's HTTP port (default 8080)
@@ -19,8 +21,8 @@
 CRM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 CRM_DATA_DIR="${CRM_DATA_DIR:-$CRM_ROOT/.data}"
 CRM_BUILD_DIR="${CRM_BUILD_DIR:-$CRM_ROOT/build-local}"
-CRM_PG_PORT="${CRM_PG_PORT:-55432}"
-CRM_REDIS_PORT="${CRM_REDIS_PORT:-56379}"
+CRM_PG_PORT="${CRM_PG_PORT:-25432}"
+CRM_REDIS_PORT="${CRM_REDIS_PORT:-26379}"
 CRM_RPC_PORT_BASE="${CRM_RPC_PORT_BASE:-7101}"
 CRM_PUB_PORT_BASE="${CRM_PUB_PORT_BASE:-7201}"
 CRM_HTTP_PORT="${CRM_HTTP_PORT:-8080}"

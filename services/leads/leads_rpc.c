@@ -201,9 +201,17 @@ static int s_create_owner(crm_rpc_call_t *call, const Crm__Leads__CreateLeadRequ
                      "you may not create leads for user %lld", (long long)*owner);
         return 0;
     }
-    if (!*owner && !req->pool_id && !crm_scope_all(caller)) {
+    /* The system (no user) names where the lead goes: an owner, a pool, or
+     * a department (whose users then see and claim it). */
+    if (!*owner && !req->pool_id && !req->department_id) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "owner_id",
-                     "give an owner or a pool");
+                     "give an owner, a pool or a department");
+        return 0;
+    }
+    if (!*owner && !req->pool_id && !crm_scope_all(caller) &&
+        req->department_id != caller->department_id) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, "department_id",
+                     "you may leave unowned leads only in your own department");
         return 0;
     }
     return 1;
