@@ -1100,6 +1100,30 @@ static h_proc_t *s_running(h_t *h, const char *service, int instance)
     return p;
 }
 
+/* Did the process finish its clean stop (its log's last line says
+ * "stopped") and hang afterwards with a child of its own: LeakSanitizer's
+ * stop-the-world tracer, which sporadically never returns
+ * (google/sanitizers#777)? */
+static int s_stuck_in_leak_check(const h_proc_t *p)
+{
+    char path[64], buf[256] = "";
+    snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)p->pid, (int)p->pid);
+    FILE *f = fopen(path, "r");
+    int child = f && fgets(buf, sizeof buf, f) && buf[0] >= '0' && buf[0] <= '9';
+    if (f)
+        fclose(f);
+    if (!child)
+        return 0;
+    f = fopen(p->log, "r");
+    if (!f)
+        return 0;
+    char line[1024], last[1024] = "";
+    while (fgets(line, sizeof line, f))
+        memcpy(last, line, sizeof last);
+    fclose(f);
+    return strstr(last, "\"msg\":\"stopped\"") != NULL;
+}
+
 void h_stop(h_t *h, const char *service, int instance)
 {
     h_proc_t *p = s_running(h, service, instance);
@@ -1109,6 +1133,16 @@ void h_stop(h_t *h, const char *service, int instance)
     kill(p->pid, SIGTERM);
     kill(p->pid, SIGCONT); /* in case it was stopped */
     int st = h_wait(p, H_STOP_MS);
+    if (st < 0 && s_stuck_in_leak_check(p)) {
+        /* The service stopped cleanly; the sanitizer's leak scan hung. Not
+         * the service's fault, but say so: this run checked no leaks. */
+        kill(p->pid, SIGKILL);
+        h_wait(p, -1);
+        h_note("warning: %s-%d stopped cleanly but LeakSanitizer's scan hung at exit "
+               "(google/sanitizers#777); killed, its leaks unchecked this run",
+               service, instance);
+        return;
+    }
     if (st < 0) {
         kill(p->pid, SIGKILL);
         h_wait(p, -1);
