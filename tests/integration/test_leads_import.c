@@ -3,9 +3,11 @@
  * masking, history, one lead.created each); duplicates of existing leads
  * and inside the import; invalid rows with the field at fault; a chunk sent
  * again returns its first results and creates nothing; a gap and a chunk
- * after the last are refused; CSV with Chinese headers, a BOM, CRLF, quotes,
+ * after the last are refused; the same chunk from several clients at once
+ * is applied once; CSV with Chinese headers, a BOM, CRLF, quotes,
  * commas and line breaks in fields, the header kept for later chunks;
  * progress with GetImport; who may import where. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,6 +315,80 @@ static void test_resend_and_gap(void)
     h_note("a chunk sent again: its first results, nothing twice; gaps and chunks after the last refused");
 }
 
+/* One of several clients sending the same chunk at once (as a retry
+ * racing the first attempt would). */
+typedef struct {
+    int64_t imp;
+    Crm__Status st;
+    uint8_t *results; /* the reply's results, encoded */
+    size_t len;
+} racer_t;
+
+static void *s_racer(void *arg)
+{
+    racer_t *r = arg;
+    enum { N = 200 };
+    Crm__Leads__ImportRow rows[N], *ptrs[N];
+    char names[N][32], mobiles[N][16];
+    for (int i = 0; i < N; i++) {
+        crm__leads__import_row__init(&rows[i]);
+        snprintf(names[i], sizeof names[i], "并发%03d", i);
+        snprintf(mobiles[i], sizeof mobiles[i], "1330000%04d", i % 150); /* 50 duplicates */
+        rows[i].name = names[i];
+        rows[i].mobile = mobiles[i];
+        ptrs[i] = &rows[i];
+    }
+    Crm__Leads__ImportChunkRequest req = CRM__LEADS__IMPORT_CHUNK_REQUEST__INIT;
+    req.import_id = r->imp;
+    req.seq = 1;
+    req.rows = ptrs;
+    req.n_rows = N;
+    ProtobufCMessage *reply = NULL;
+    r->st = t_call_at(h_rpc(h, "leads"), 20000, "Leads.ImportChunk", &req.base,
+                      &crm__leads__import_chunk_reply__descriptor, t_system(), &reply, NULL);
+    if (reply) {
+        Crm__Leads__ImportChunkReply *rep = (void *)reply;
+        Crm__Leads__Import *progress = rep->import;
+        rep->import = NULL; /* the progress may differ; the results may not */
+        r->len = protobuf_c_message_get_packed_size(reply);
+        r->results = malloc(r->len);
+        protobuf_c_message_pack(reply, r->results);
+        rep->import = progress;
+        protobuf_c_message_free_unpacked(reply, NULL);
+    }
+    return NULL;
+}
+
+static void test_concurrent_resend(void)
+{
+    enum { RACERS = 4 };
+    int64_t imp = s_start(t_admin(0, 1), "{\"owner_id\": 3}", 0);
+    racer_t r[RACERS] = {0};
+    pthread_t t[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        r[i].imp = imp;
+        H_CHECK(pthread_create(&t[i], NULL, s_racer, &r[i]) == 0, "thread");
+    }
+    for (int i = 0; i < RACERS; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < RACERS; i++) {
+        H_CHECK(r[i].st == OK && r[i].len == r[0].len &&
+                    memcmp(r[i].results, r[0].results, r[0].len) == 0,
+                "client %d: %s, the same results", i, crm_status_name(r[i].st));
+    }
+    for (int i = 0; i < RACERS; i++)
+        free(r[i].results);
+    H_CHECK(s_count("name LIKE '并发%'") == 150, "applied once: 150 created, 50 duplicates");
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM lead_imports WHERE id = %lld AND rows = 200 AND created = 150"
+             " AND duplicates = 50 AND chunks = 1",
+             (long long)imp);
+    H_CHECK(h_sql_int(h, "leads", sql) == 1, "counted once");
+    h_note("the same chunk from %d clients at once: applied once, the same results for all",
+           RACERS);
+}
+
 static void test_limits(void)
 {
     int64_t imp = s_start(t_admin(0, 1), "{\"owner_id\": 3}", 0);
@@ -407,6 +483,7 @@ int main(void)
     test_duplicates();
     test_invalid_rows();
     test_resend_and_gap();
+    test_concurrent_resend();
     test_limits();
     test_csv();
     h_stop(h, "leads", 0);
