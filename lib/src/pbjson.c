@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "crm/util.h"
 #include "crm/validate.h"
@@ -273,6 +274,7 @@ json_t *crm_pb_to_json(const ProtobufCMessage *msg)
 typedef struct {
     char *p;
     size_t len, cap;
+    unsigned flags;
 } s_text_t;
 
 static void s_put(s_text_t *t, const char *s, size_t n)
@@ -416,6 +418,50 @@ static void s_value_to_text(s_text_t *t, const ProtobufCFieldDescriptor *f, cons
     s_put(t, "null", 4);
 }
 
+/* An instant in microseconds as RFC 3339 in the local time zone (the
+ * process's TZ, the business time zone), with its offset:
+ * "2026-01-02T03:04:05.000006+08:00". */
+static void s_put_time(s_text_t *t, int64_t us)
+{
+    time_t sec = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+    long frac = (long)(us - (int64_t)sec * 1000000);
+    struct tm tm;
+    char buf[64];
+    if (!localtime_r(&sec, &tm)) {
+        s_put(t, "null", 4);
+        return;
+    }
+    long off = tm.tm_gmtoff / 60;
+    size_t n = strftime(buf, sizeof buf, "\"%Y-%m-%dT%H:%M:%S", &tm);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, ".%06ld%c%02ld:%02ld\"", frac,
+                          off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+    s_put(t, buf, n);
+}
+
+/* With CRM_PBJSON_TIMES: after a non-zero int64 field "<x>_at_us", the same
+ * instant as "<x>_at" in RFC 3339, unless the message has a field of that
+ * name. */
+static void s_time_companion(s_text_t *t, const ProtobufCMessage *msg,
+                             const ProtobufCFieldDescriptor *f)
+{
+    size_t n = strlen(f->name);
+    if (!(t->flags & CRM_PBJSON_TIMES) || f->type != PROTOBUF_C_TYPE_INT64 ||
+        f->label == PROTOBUF_C_LABEL_REPEATED || n < 7 || strcmp(f->name + n - 6, "_at_us") != 0)
+        return;
+    int64_t us = *(const int64_t *)((const char *)msg + f->offset);
+    char stem[128];
+    if (!us || n - 3 >= sizeof stem)
+        return;
+    memcpy(stem, f->name, n - 3);
+    stem[n - 3] = '\0';
+    if (protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, stem))
+        return;
+    s_put(t, ",", 1);
+    s_put_string(t, stem);
+    s_put(t, ":", 1);
+    s_put_time(t, us);
+}
+
 static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
@@ -434,6 +480,7 @@ static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
         s_put(t, ":", 1);
         if (!repeated) {
             s_value_to_text(t, f, base + f->offset);
+            s_time_companion(t, msg, f);
             continue;
         }
         size_t n = *(const size_t *)(base + f->quantifier_offset);
@@ -450,9 +497,9 @@ static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
     s_put(t, "}", 1);
 }
 
-char *crm_pb_to_json_text(const ProtobufCMessage *msg, size_t *len)
+char *crm_pb_to_json_text(const ProtobufCMessage *msg, unsigned flags, size_t *len)
 {
-    s_text_t t = {.p = crm_malloc(256), .cap = 256};
+    s_text_t t = {.p = crm_malloc(256), .cap = 256, .flags = flags};
     if (msg)
         s_msg_to_text(&t, msg);
     else

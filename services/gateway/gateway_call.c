@@ -152,7 +152,7 @@ void gw_call_reply(gw_call_t *c, const ProtobufCMessage *msg)
         return;
     }
     size_t len;
-    char *s = crm_pb_to_json_text(msg, &len);
+    char *s = crm_pb_to_json_text(msg, CRM_PBJSON_TIMES, &len);
     gw_call_reply_raw(c, 200, "application/json", s, len);
     free(s);
 }

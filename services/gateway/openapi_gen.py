@@ -80,6 +80,9 @@ for n in sorted(used):
         if rep: s={'type':'array','items':s}
         if c and '$ref' not in s: s['description']=c
         props[name]=s
+        if name.endswith('_at_us') and t=='int64' and not rep and name[:-3] not in [f[2] for f in msgs[n]]:
+            props[name[:-3]]={'type':'string','format':'date-time','readOnly':True,
+                'description':'the same instant as '+name+', RFC 3339 with the business time zone\'s offset (absent while 0)'}
     schemas[n]={'type':'object','additionalProperties':False,'properties':props}
 schemas['Error']={'type':'object','properties':{'error':{'type':'object','required':['code','message'],'properties':{
     'code':{'type':'string','description':'the RPC status (invalid_argument, not_found, already_exists, permission_denied, failed_precondition, unavailable, internal) or unauthenticated, password_change_required, rate_limited, payload_too_large, method_not_allowed'},

@@ -96,6 +96,9 @@ static void test_leads(void)
     H_CHECK(!strcmp(t_json_str(&r, "mobile"), "13800138000"), "normalised: %s", r.raw);
     H_CHECK(t_json_int(&r, "owner_id") == 1, "the caller owns it: %s", r.raw);
     H_CHECK(!strcmp(t_json_str(&r, "status"), "LEAD_STATUS_PENDING"), "%s", r.raw);
+    const char *at = t_json_str(&r, "created_at"); /* RFC 3339 in CRM_TZ (Asia/Shanghai) */
+    H_CHECK(strlen(at) == 32 && at[10] == 'T' && !strcmp(at + 26, "+08:00"), "created_at: %s",
+            r.raw);
     t_resp_free(&r);
 
     char path[96];

@@ -3,11 +3,13 @@
  * unknown, strings that need escaping or are not UTF-8, bytes, uint64 over
  * INT64_MAX, doubles (fractions, whole, NaN), repeated fields empty and
  * full, nested and absent messages. The text is compared as parsed JSON
- * and, with the keys in field order, byte for byte. */
+ * and, with the keys in field order, byte for byte; and the RFC 3339
+ * companions of instants (CRM_PBJSON_TIMES). */
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bus.pb-c.h"
 #include "crm/pbjson.h"
@@ -19,7 +21,7 @@
 static char *s_same(const ProtobufCMessage *msg)
 {
     size_t len = 0;
-    char *text = crm_pb_to_json_text(msg, &len);
+    char *text = crm_pb_to_json_text(msg, 0, &len);
     json_t *tree = crm_pb_to_json(msg);
     char *dumped = json_dumps(tree, JSON_COMPACT | JSON_ENCODE_ANY);
     CHECK(strlen(text) == len);
@@ -100,17 +102,43 @@ static void test_numbers_and_bytes(void)
         free(s_same(&stats.base));
     }
     stats.rate = NAN;
-    text = crm_pb_to_json_text(&stats.base, NULL);
+    text = crm_pb_to_json_text(&stats.base, 0, NULL);
     CHECK(strstr(text, "\"rate\":\"NaN\""));
     free(text);
 
-    text = crm_pb_to_json_text(NULL, NULL);
+    text = crm_pb_to_json_text(NULL, 0, NULL);
     CHECK(strcmp(text, "null") == 0);
+    free(text);
+}
+
+/* CRM_PBJSON_TIMES: "<x>_at" beside each non-zero "<x>_at_us", in the
+ * process's time zone with its offset. */
+static void test_times(void)
+{
+    setenv("TZ", "Asia/Shanghai", 1);
+    tzset();
+    Crm__Leads__Lead lead = CRM__LEADS__LEAD__INIT;
+    lead.created_at_us = 1767323045000006LL; /* 2026-01-02T03:04:05.000006Z */
+    lead.updated_at_us = -1;                 /* 1970-01-01T07:59:59.999999+08:00 */
+    char *text = crm_pb_to_json_text(&lead.base, CRM_PBJSON_TIMES, NULL);
+    CHECK(strstr(text, "\"created_at_us\":1767323045000006,"
+                       "\"created_at\":\"2026-01-02T11:04:05.000006+08:00\""));
+    CHECK(strstr(text, "\"updated_at\":\"1970-01-01T07:59:59.999999+08:00\""));
+    CHECK(!strstr(text, "\"converted_at\"")); /* 0: no companion */
+    json_t *doc = json_loads(text, 0, NULL);
+    CHECK(doc != NULL);
+    json_decref(doc);
+    free(text);
+    setenv("TZ", "America/St_Johns", 1); /* -03:30 in January */
+    tzset();
+    text = crm_pb_to_json_text(&lead.base, CRM_PBJSON_TIMES, NULL);
+    CHECK(strstr(text, "\"created_at\":\"2026-01-01T23:34:05.000006-03:30\""));
     free(text);
 }
 
 int main(void)
 {
+    test_times();
     test_lead();
     test_nested_and_lists();
     test_numbers_and_bytes();

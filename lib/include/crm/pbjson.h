@@ -15,8 +15,13 @@ json_t *crm_pb_to_json(const ProtobufCMessage *msg);
 
 /* The same document as compact JSON text, written without building JSON
  * values (for hot paths). Returns a NUL-terminated string (caller frees);
- * its length in *len (may be NULL). */
-char *crm_pb_to_json_text(const ProtobufCMessage *msg, size_t *len);
+ * its length in *len (may be NULL). flags: 0, or CRM_PBJSON_TIMES: each
+ * non-zero int64 field "<x>_at_us" (an instant in microseconds) is followed
+ * by "<x>_at", the same instant in RFC 3339 with the offset of the local
+ * time zone ("2026-01-02T11:04:05.000006+08:00"), for people and HTTP
+ * clients; not when the message has a field "<x>_at" of its own. */
+#define CRM_PBJSON_TIMES 0x1
+char *crm_pb_to_json_text(const ProtobufCMessage *msg, unsigned flags, size_t *len);
 
 /* Builds a message of type desc from obj. Returns the message (caller frees
  * with protobuf_c_message_free_unpacked(m, NULL)), or NULL with a message
