@@ -8,7 +8,9 @@
  *     event: lead.transferred
  *     data: {"event_id": ..., "type": ..., "payload": {...}}
  *
- * A comment line every PING_MS keeps proxies from closing an idle stream.
+ * A comment line every CRM_SSE_PING_MS keeps proxies from closing an idle
+ * stream, and each time the stream's token is looked up again: a stream
+ * whose token was revoked, expired or whose user was deleted ends.
  * This is a live feed, not a replay: what happens while a client is
  * disconnected is in the records themselves. At stop every stream is ended
  * so the connection can close. h2o allows one write in flight per stream:
@@ -22,7 +24,6 @@
 #include "crm/zsock.h"
 #include "gateway.h"
 
-#define PING_MS 15000
 #define MAX_QUEUE (1 << 20) /* a stream this far behind is dropped */
 
 static const char *const s_producers[] = {"leads", "customers", "sales", "scheduler"};
@@ -31,6 +32,7 @@ static const char *const s_producers[] = {"leads", "customers", "sales", "schedu
 typedef struct s_stream {
     h2o_generator_t gen; /* first: h2o's callbacks get it */
     struct s_stream *prev, *next;
+    uint64_t serial; /* finds it again after a token check */
     gw_events_t *ev;
     gw_call_t *c;
     char *queue, *sending; /* waiting text; text h2o is writing */
@@ -42,6 +44,8 @@ struct gw_events {
     gw_t *gw;
     crm_zsock_t *subs[NPRODUCERS];
     s_stream_t *streams;
+    uint64_t serials;
+    int stopped;
     uv_timer_t ping;
 };
 
@@ -120,6 +124,7 @@ void gw_events_stream(gw_call_t *c)
     st->gen.stop = s_stop;
     st->ev = ev;
     st->c = c;
+    st->serial = ++ev->serials;
     st->next = ev->streams;
     if (ev->streams)
         ev->streams->prev = st;
@@ -186,11 +191,37 @@ static void s_on_event(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     crm__event__free_unpacked(e, NULL);
 }
 
+typedef struct {
+    gw_events_t *ev;
+    uint64_t serial;
+} s_check_t;
+
+/* The token of stream serial was looked up: end the stream if it no longer
+ * signs anybody in (it may have ended meanwhile). */
+static void s_checked(void *arg, const crm_db_result_t *res)
+{
+    s_check_t *k = arg;
+    gw_events_t *ev = k->ev;
+    int valid = res->err || PQntuples(res->results[0]) > 0; /* unknown: keep it */
+    for (s_stream_t *st = ev->streams; st && !valid && !ev->stopped; st = st->next)
+        if (st->serial == k->serial) {
+            st->ending = 1;
+            s_flush(st);
+            break;
+        }
+    free(k);
+}
+
 static void s_ping(uv_timer_t *t)
 {
     gw_events_t *ev = t->data;
     for (s_stream_t *st = ev->streams, *next; st; st = next) {
         next = st->next;
+        s_check_t *k = crm_malloc(sizeof *k);
+        k->ev = ev;
+        k->serial = st->serial;
+        const char *p[] = {st->c->token_hash};
+        crm_db_exec(ev->gw->db, "gw_token_lookup", 1, p, s_checked, k);
         s_push(st, H2O_STRLIT(": ping\n\n"));
     }
 }
@@ -216,12 +247,14 @@ gw_events_t *gw_events_new(gw_t *gw)
     }
     uv_timer_init(gw->loop, &ev->ping);
     ev->ping.data = ev;
-    uv_timer_start(&ev->ping, s_ping, PING_MS, PING_MS);
+    uint64_t ping_ms = (uint64_t)crm_env_int("CRM_SSE_PING_MS", 15000, 10, 3600000);
+    uv_timer_start(&ev->ping, s_ping, ping_ms, ping_ms);
     return ev;
 }
 
 void gw_events_stop(gw_events_t *ev)
 {
+    ev->stopped = 1;
     for (size_t i = 0; i < NPRODUCERS; i++)
         crm_zsock_destroy(&ev->subs[i]);
     uv_close((uv_handle_t *)&ev->ping, NULL);

@@ -1,6 +1,7 @@
 /* test_gateway_events.c: the notification stream (server-sent events) on
  * real processes. A user's stream gets the events about records they own,
- * gain or lose, and not the others'; a stream needs a token; a gateway
+ * gain or lose, and not the others'; a stream needs a token and ends when
+ * the token is revoked; a gateway
  * stopping with a stream open ends it and exits cleanly. */
 #include <poll.h>
 #include <stdio.h>
@@ -75,6 +76,7 @@ int main(void)
     h = h_new("gateway_events");
     h_suite(h, 1, 1, 0, 1);
     h_start_all(h);
+    h_setenv(h, "CRM_SSE_PING_MS=200"); /* pings, and token checks, 5 a second */
     base = h_gateway(h);
     char *admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
     long long alice_id, bob_id;
@@ -111,6 +113,17 @@ int main(void)
     free(body);
     H_CHECK(s_wait_for(&s, "event: lead.transferred", 10000), "alice hears of the transfer");
     h_note("events: transfer away: ok");
+
+    /* A stream ends once its token no longer signs anybody in. */
+    s_stream_t sb;
+    s_open(&sb, bob);
+    H_CHECK(s_wait_for(&sb, ": connected", 5000), "bob's stream opened");
+    r = t_expect(200, "POST", base, bob, NULL, "/api/v1/auth/logout");
+    t_resp_free(&r);
+    H_CHECK(s_wait_for(&sb, "\r\n0\r\n\r\n", 5000), "bob's stream ended after his logout: %s",
+            sb.seen);
+    s_close(&sb);
+    h_note("logout ends the stream: ok");
 
     /* A stop ends the open stream (the chunked terminator) and is clean. */
     h_stop(h, "gateway", 0);
