@@ -42,7 +42,10 @@ def use(n):
         if t in msgs: use(t)
 paths={}
 for meth,pat,rpc,flags in routes:
-    op={'operationId':rpc,'summary':rpc}
+    # operationId must be unique: a method with two routes (one lead, a
+    # batch) gets the path's last segment too; x-rpc names the method.
+    opid=rpc if sum(1 for r in routes if r[2]==rpc)==1 else rpc+('.one' if '{' in pat else '.batch')
+    op={'operationId':opid,'summary':rpc,'x-rpc':rpc}
     params=[{'name':p,'in':'path','required':True,'schema':{'type':'integer','format':'int64'}} for p in re.findall(r'\{(\w+)\}',pat)]
     sec='GW_PUBLIC' not in flags
     if not sec: op['security']=[]

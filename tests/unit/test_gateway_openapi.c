@@ -1,7 +1,8 @@
 /* test_gateway_openapi.c: the gateway's route table against its OpenAPI
  * document (services/gateway/openapi.json), both ways: every route is
- * documented with its method as operationId, every documented operation is
- * a route. Every route names a method somebody serves. And the matcher:
+ * documented (its method as x-rpc, with a unique operationId), every
+ * documented operation is a route. Every route names a method somebody
+ * serves. And the matcher:
  * parameters, literal segments before parameters, 404 against 405. The
  * table is compiled in (h2o style: the test includes the .c). */
 #include <jansson.h>
@@ -52,15 +53,23 @@ static void s_lower(const char *in, char *out, size_t cap)
 static void test_routes_documented(json_t *paths)
 {
     int n = 0;
+    json_t *ids = json_object();
     for (const gw_route_t *r = gw_routes; r->method; r++, n++) {
         char m[16];
         s_lower(r->method, m, sizeof m);
         json_t *op = json_object_get(json_object_get(paths, r->pattern), m);
         CHECK(op, "route %s %s is not in openapi.json", r->method, r->pattern);
+        const char *rpc = json_string_value(json_object_get(op, "x-rpc"));
+        CHECK(!op || (rpc && !strcmp(rpc, r->rpc)), "%s %s: x-rpc %s, want %s", r->method,
+              r->pattern, rpc ? rpc : "(none)", r->rpc);
         const char *id = json_string_value(json_object_get(op, "operationId"));
-        CHECK(!op || (id && !strcmp(id, r->rpc)), "%s %s: operationId %s, want %s", r->method,
-              r->pattern, id ? id : "(none)", r->rpc);
+        CHECK(!op || (id && !json_object_get(ids, id)),
+              "%s %s: operationId %s missing or not unique", r->method, r->pattern,
+              id ? id : "(none)");
+        if (id)
+            json_object_set_new(ids, id, json_true());
     }
+    json_decref(ids);
     CHECK(n > 20, "the table has %d routes", n);
 }
 
