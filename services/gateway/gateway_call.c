@@ -62,6 +62,8 @@ static const char *s_reason(int http)
         return "Payload Too Large";
     case 429:
         return "Too Many Requests";
+    case 501:
+        return "Not Implemented";
     case 503:
         return "Service Unavailable";
     default:

@@ -49,6 +49,9 @@ static void s_replied(void *arg, const crm_rpc_result_t *res)
     gw_call_t *c = arg;
     if (res->status == CRM__STATUS__OK)
         gw_call_reply(c, res->payload);
+    else if (res->status == CRM__STATUS__INVALID_ARGUMENT && res->field &&
+             !strcmp(res->field, "method")) /* the service is older than this route */
+        gw_call_fail_http(c, 501, "unimplemented", res->message);
     else
         gw_call_fail(c, res->status, res->field, "%s", res->message);
 }

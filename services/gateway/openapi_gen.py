@@ -88,12 +88,12 @@ for n in sorted(used):
                 'description':'the same instant as '+name+', RFC 3339 with the business time zone\'s offset (absent while 0)'}
     schemas[n]={'type':'object','additionalProperties':False,'properties':props}
 schemas['Error']={'type':'object','properties':{'error':{'type':'object','required':['code','message'],'properties':{
-    'code':{'type':'string','description':'the RPC status (invalid_argument, not_found, already_exists, permission_denied, failed_precondition, unavailable, internal) or unauthenticated, password_change_required, rate_limited, payload_too_large, method_not_allowed'},
+    'code':{'type':'string','description':'the RPC status (invalid_argument, not_found, already_exists, permission_denied, failed_precondition, unavailable, internal) or unauthenticated, password_change_required, rate_limited, payload_too_large, method_not_allowed, unimplemented'},
     'message':{'type':'string'},'field':{'type':'string','description':'the request field at fault, when one is'}}}}}
 doc={'openapi':'3.0.3','info':{'title':'CRM gateway','version':'1','description':
  'REST/JSON in front of the CRM services. Sign in with POST /api/v1/auth/login and send "Authorization: Bearer <token>". '
  'Errors: 400 invalid_argument (malformed JSON, wrong type, unknown field; see error.field), 401 unauthenticated, 403 permission_denied or password_change_required, '
- '404 not_found (also records outside your data scope), 405, 409 already_exists or failed_precondition (the record\'s state forbids the action), 413, 429 (Retry-After), 500, 503.'},
+ '404 not_found (also records outside your data scope), 405, 409 already_exists or failed_precondition (the record\'s state forbids the action), 413, 429 (Retry-After), 500, 501 unimplemented (the service does not serve this yet), 503.'},
  'servers':[{'url':'/'}],
  'security':[{'bearer':[]}],
  'paths':paths,

@@ -196,6 +196,20 @@ static void test_rate_limit(void)
     h_note("rate limit: ok");
 }
 
+/* A route whose method the service does not serve (an older service
+ * behind a newer gateway): 501. The gateway is pointed at the leads
+ * service for customers, which knows no Customers.* method. */
+static void test_unimplemented(void)
+{
+    h_stop(h, "gateway", 0);
+    char *kv = crm_sprintf("CRM_CUSTOMERS_RPC=%s", h_rpc(h, "leads"));
+    h_setenv(h, kv);
+    free(kv);
+    h_gateway(h);
+    s_error(501, "unimplemented", NULL, "GET", NULL, "/api/v1/customers/1");
+    h_note("unimplemented: ok");
+}
+
 static void test_readiness(void)
 {
     t_resp_t r = s_expect(200, "GET", NULL, NULL, "/readyz");
@@ -233,6 +247,7 @@ int main(void)
     test_bad_input();
     test_leads();
     test_openapi();
+    test_unimplemented();
     test_readiness();
     free(admin);
     h_stop(h, "gateway", 0);
