@@ -31,9 +31,9 @@ static uint64_t s_send(Crm__Leads__ImportChunkRequest *req, size_t want)
     ProtobufCMessage *reply = NULL;
     char *err = NULL;
     uint64_t t0 = stats_now_ns();
-    Crm__Status st = t_call_at(h_rpc(h, "leads"), 30000, "Leads.ImportChunk", &req->base,
-                               &crm__leads__import_chunk_reply__descriptor, t_system(), &reply,
-                               &err);
+    Crm__Status st =
+        t_call_at(h_rpc(h, "leads"), 30000, "Leads.ImportChunk", &req->base,
+                  &crm__leads__import_chunk_reply__descriptor, t_system(), &reply, &err);
     uint64_t ns = stats_now_ns() - t0;
     H_CHECK(st == CRM__STATUS__OK, "chunk %d: %s", req->seq, err ? err : "");
     Crm__Leads__ImportChunkReply *r = (void *)reply;
@@ -124,17 +124,17 @@ static PGconn *s_conn(void)
 static void s_exec(PGconn *c, const char *sql)
 {
     PGresult *r = PQexec(c, sql);
-    H_CHECK(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK,
-            "%s: %s", sql, PQerrorMessage(c));
+    H_CHECK(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s",
+            sql, PQerrorMessage(c));
     PQclear(r);
 }
 
 /* The leads of the raw runs: prefix p makes their mobiles distinct. */
-#define RAW_LEADS(p)                                                                               \
-    "INSERT INTO leads (id, name, mobile, company, source, level, city, tags, owner_id, status,"  \
-    " creator_id, owner_since, pooled_at, created_at, updated_at)"                                \
-    " SELECT nextval('leads_id_seq'), '导入基准' || g, '" p "' || lpad(g::text, 8, '0'),"         \
-    " '某某科技有限公司', '广告', '普通客户', '济南', '{导入,基准}', 7, 2, 0, now(), NULL, now(),"  \
+#define RAW_LEADS(p)                                                                                                   \
+    "INSERT INTO leads (id, name, mobile, company, source, level, city, tags, owner_id, status,"                       \
+    " creator_id, owner_since, pooled_at, created_at, updated_at)"                                                     \
+    " SELECT nextval('leads_id_seq'), '导入基准' || g, '" p "' || lpad(g::text, 8, '0'),"                              \
+    " '某某科技有限公司', '广告', '普通客户', '济南', '{导入,基准}', 7, 2, 0, now(), NULL, now()," \
     " now() FROM generate_series(1, 100000) g"
 
 static void s_raw(void)

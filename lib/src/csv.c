@@ -13,9 +13,9 @@ struct crm_csv {
     size_t line;        /* the line p is on */
     size_t record_line; /* where the last record (or the error) starts */
     const char *error;
-    char *buf;          /* the record's fields, each NUL-terminated */
+    char *buf; /* the record's fields, each NUL-terminated */
     size_t len, cap;
-    size_t *starts;     /* offsets of the fields in buf */
+    size_t *starts; /* offsets of the fields in buf */
     char **fields;
     size_t n, ncap;
 };

@@ -123,8 +123,7 @@ static void s_start(crm_rpc_call_t *call, void *arg)
         !crm_check_text(call, "file_name", req->file_name, 255, 0))
         return;
     if (req->expected_rows < 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "expected_rows",
-                     "must not be negative");
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "expected_rows", "must not be negative");
         return;
     }
     if (!req->target->pool_id) {
@@ -188,10 +187,10 @@ typedef struct {
     import_rows_t rows;
     const char **mobiles; /* distinct, sorted; point into rows */
     size_t n_mobiles;
-    size_t n_new;         /* rows to create */
+    size_t n_new; /* rows to create */
     Crm__Leads__ImportRowResult *results;
     Crm__Leads__ImportRowResult **result_ptrs;
-    size_t advance_at;    /* the result index of import_advance in the last batch */
+    size_t advance_at; /* the result index of import_advance in the last batch */
 } chunk_t;
 
 static void s_chunk_free(chunk_t *c)
@@ -250,8 +249,8 @@ static int s_chunk_rows(chunk_t *c, const char *csv_header)
         return 0;
     }
     char msg[256];
-    if (leads_import_from_csv(req->csv, strlen(req->csv), csv_header, &c->rows, msg,
-                              sizeof msg) < 0) {
+    if (leads_import_from_csv(req->csv, strlen(req->csv), csv_header, &c->rows, msg, sizeof msg) <
+        0) {
         s_chunk_fail(c, CRM__STATUS__INVALID_ARGUMENT, "csv", msg);
         return -1;
     }
@@ -318,8 +317,8 @@ static void s_chunk_loaded(void *arg, const crm_db_result_t *res)
     }
     const PGresult *imp = res->results[0], *stored = res->results[1];
     char msg[160];
-    if (PQntuples(imp) == 0 || !s_owns_import(crm_rpc_call_caller(c->call),
-                                              crm_db_get_i64(imp, 0, 14))) {
+    if (PQntuples(imp) == 0 ||
+        !s_owns_import(crm_rpc_call_caller(c->call), crm_db_get_i64(imp, 0, 14))) {
         snprintf(msg, sizeof msg, "import %lld not found", (long long)c->req->import_id);
         s_chunk_fail(c, CRM__STATUS__NOT_FOUND, "import_id", msg);
         return;
@@ -369,9 +368,8 @@ static void s_decide(chunk_t *c, const PGresult *dups, const int64_t *ids)
             row->duplicate_of = first->lead_id ? first->lead_id : first->duplicate_of;
             continue;
         }
-        row->duplicate_of = row->norm.mobile[0] && !c->allow_duplicates
-                                ? s_existing(dups, row->norm.mobile)
-                                : 0;
+        row->duplicate_of =
+            row->norm.mobile[0] && !c->allow_duplicates ? s_existing(dups, row->norm.mobile) : 0;
         if (!row->duplicate_of)
             row->lead_id = ids[k++];
     }
@@ -479,8 +477,7 @@ static void s_chunk_checked(void *arg, const crm_db_result_t *res)
         .import_id = c->req->import_id,
         .owner_id = c->target.owner_id,
         .pool_id = c->target.pool_id,
-        .department_id = c->target.department_id ? c->target.department_id
-                                                  : caller->department_id,
+        .department_id = c->target.department_id ? c->target.department_id : caller->department_id,
         .creator_id = caller->user_id,
         .status = c->target.owner_id ? LS(PENDING) : LS(UNASSIGNED),
         .now_us = crm_db_get_i64(idr, 0, 0),

@@ -7,29 +7,29 @@
 
 #include "leads.h"
 
-#define IMPORT_MAX_ROWS 5000        /* rows per chunk */
+#define IMPORT_MAX_ROWS 5000         /* rows per chunk */
 #define IMPORT_MAX_CSV (1024 * 1024) /* bytes of CSV per chunk */
 
 /* ---- leads_import_rows.c: a chunk's rows (pure) ---- */
 
 /* One row of a chunk and what became of it. */
 typedef struct {
-    lead_input_t in;        /* as typed; strings owned by the import_rows_t */
-    lead_norm_t norm;       /* normalised phones, once checked */
-    const char *field;      /* invalid: the field at fault (NULL: valid) */
-    char msg[192];          /* invalid: why */
-    size_t dup_row;         /* duplicate of row dup_row - 1 of this chunk (0: none) */
-    int64_t duplicate_of;   /* duplicate of this existing lead */
-    int64_t lead_id;        /* created as this lead */
+    lead_input_t in;      /* as typed; strings owned by the import_rows_t */
+    lead_norm_t norm;     /* normalised phones, once checked */
+    const char *field;    /* invalid: the field at fault (NULL: valid) */
+    char msg[192];        /* invalid: why */
+    size_t dup_row;       /* duplicate of row dup_row - 1 of this chunk (0: none) */
+    int64_t duplicate_of; /* duplicate of this existing lead */
+    int64_t lead_id;      /* created as this lead */
 } import_row_t;
 
 /* The rows of one chunk, and the storage they point into. */
 typedef struct {
     import_row_t *rows;
     size_t n;
-    char *header;           /* the column mapping to store, when this chunk's CSV
-                             * carried the header; else NULL */
-    void **blocks;          /* storage */
+    char *header;  /* the column mapping to store, when this chunk's CSV
+                    * carried the header; else NULL */
+    void **blocks; /* storage */
     size_t nblocks;
 } import_rows_t;
 
@@ -68,8 +68,8 @@ const char **leads_import_check(import_rows_t *rows, const import_options_t *opt
 
 /* The columns of lead_imports, in the order leads_import_row reads. */
 #define IMPORT_COLUMNS                                                                             \
-    "id, target_pool_id, target_owner_id, target_department_id, allow_duplicates, file_name,"     \
-    " expected_rows, rows, created, duplicates, invalid, chunks, done, csv_header, created_by,"   \
+    "id, target_pool_id, target_owner_id, target_department_id, allow_duplicates, file_name,"      \
+    " expected_rows, rows, created, duplicates, invalid, chunks, done, csv_header, created_by,"    \
     " crm_us(created_at), crm_us(updated_at)"
 
 /* Registers the import's statements on db. */

@@ -45,7 +45,7 @@ static const struct {
 
 /* Columns of the template that are accepted and ignored (an empty name
  * too: spreadsheets leave them). */
-static const char *const s_ignored[] = {"", "ID", "部门id", "推送类型", "department_id",
+static const char *const s_ignored[] = {"",         "ID", "部门id", "推送类型", "department_id",
                                         "push_type"};
 
 /* ---- storage ---------------------------------------------------------- */
@@ -75,11 +75,10 @@ void leads_import_from_rows(Crm__Leads__ImportRow *const *rows, size_t n, import
     out->n = n;
     for (size_t i = 0; i < n; i++) {
         const Crm__Leads__ImportRow *r = rows[i];
-        out->rows[i].in = (lead_input_t){r->name,     r->mobile,   r->telephone, r->email,
-                                         r->wechat,   r->qq,       r->company,   r->source,
-                                         r->level,    r->industry, r->remark,    r->province,
-                                         r->city,     r->district, r->address,   r->tags,
-                                         r->n_tags};
+        out->rows[i].in = (lead_input_t){
+            r->name,    r->mobile,   r->telephone, r->email,    r->wechat, r->qq,
+            r->company, r->source,   r->level,     r->industry, r->remark, r->province,
+            r->city,    r->district, r->address,   r->tags,     r->n_tags};
     }
 }
 
@@ -123,8 +122,9 @@ static int s_map_header(char **f, size_t n, int *map, char *msg, size_t cap)
         s_trim(f[i], name, sizeof name);
         map[i] = s_column(name);
         if (map[i] < 0) {
-            snprintf(msg, cap, "unknown column \"%s\" (column %zu of the header; see docs/leads.md)",
-                     name, i + 1);
+            snprintf(msg, cap,
+                     "unknown column \"%s\" (column %zu of the header; see docs/leads.md)", name,
+                     i + 1);
             return -1;
         }
         if (map[i] != IGNORED && seen[map[i]]++) {

@@ -117,9 +117,9 @@ static const char *s_text(const import_row_t *row, size_t c)
 {
     const lead_input_t *in = &row->in;
     const char *v[IMPORT_LEAD_TEXTS] = {
-        in->name,   row->norm.mobile, row->norm.telephone, in->email,    in->wechat,
-        in->qq,     in->company,      in->source,          in->level,    in->industry,
-        in->remark, in->province,     in->city,            in->district, in->address,
+        in->name,    row->norm.mobile, row->norm.telephone, in->email,    in->wechat, in->qq,
+        in->company, in->source,       in->level,           in->industry, in->remark, in->province,
+        in->city,    in->district,     in->address,
     };
     return s_str(v[c]);
 }

@@ -28,8 +28,8 @@ static h_t *h;
 
 /* Fails the test unless the last call's field is field. */
 #define FIELD_IS(field)                                                                            \
-    H_CHECK(strcmp(t_json_field(), field) == 0, "field \"%s\", want \"%s\" (%s)",                   \
-            t_json_field(), field, t_json_message())
+    H_CHECK(strcmp(t_json_field(), field) == 0, "field \"%s\", want \"%s\" (%s)", t_json_field(),  \
+            field, t_json_message())
 
 /* Starts an import; target is the ImportTarget's JSON. */
 static int64_t s_start(const Crm__Caller *c, const char *target, int allow_duplicates)
@@ -58,8 +58,8 @@ static json_t *s_rows(const Crm__Caller *c, Crm__Status want, int64_t imp, int s
 static json_t *s_csv(const Crm__Caller *c, Crm__Status want, int64_t imp, int seq, int last,
                      const char *csv)
 {
-    json_t *req = json_pack("{sI si sb ss}", "import_id", (json_int_t)imp, "seq", seq, "last",
-                            last, "csv", csv);
+    json_t *req = json_pack("{sI si sb ss}", "import_id", (json_int_t)imp, "seq", seq, "last", last,
+                            "csv", csv);
     char *text = json_dumps(req, 0);
     json_t *r = t_json_expect(h, want, "leads", "Leads.ImportChunk", c, "%s", text);
     free(text);
@@ -128,7 +128,8 @@ static void test_to_pool(void)
     H_CHECK(strcmp(s_outcome(r, 0), CREATED) == 0 && strcmp(s_outcome(r, 1), CREATED) == 0,
             "both created");
     int64_t id = s_result_int(r, 0, "lead_id");
-    H_CHECK(t_int(r, "import.created") == 2 && json_is_true(json_object_get(json_object_get(r, "import"), "done")),
+    H_CHECK(t_int(r, "import.created") == 2 &&
+                json_is_true(json_object_get(json_object_get(r, "import"), "done")),
             "counters and done");
     json_decref(r);
     char where[160];
@@ -151,7 +152,8 @@ static void test_to_pool(void)
     json_decref(r);
     r = t_json_expect(h, OK, "leads", "Leads.Get", t_user(0, 2, 5), "{\"id\": %lld}",
                       (long long)id);
-    H_CHECK(strcmp(t_str(r, "mobile"), "13900000001") == 0 && strcmp(t_str(r, "tags.0"), "展会") == 0,
+    H_CHECK(strcmp(t_str(r, "mobile"), "13900000001") == 0 &&
+                strcmp(t_str(r, "tags.0"), "展会") == 0,
             "in full for the pool's admin");
     json_decref(r);
     h_note("to a pool: unowned, unassigned, masked, history and events; members only");
@@ -166,8 +168,8 @@ static void test_to_owner(void)
     json_decref(s_rows(t_user(0, 11, 5), OK, mine, 1, 1, "[{\"name\": \"自己的线索\"}]"));
     const int64_t team[] = {11};
     int64_t theirs = s_start(t_manager(0, 5, 3, team, 1), "{\"owner_id\": 11}", 0);
-    json_decref(s_rows(t_manager(0, 5, 3, team, 1), OK, theirs, 1, 1,
-                       "[{\"name\": \"经理导入给下属\"}]"));
+    json_decref(
+        s_rows(t_manager(0, 5, 3, team, 1), OK, theirs, 1, 1, "[{\"name\": \"经理导入给下属\"}]"));
     H_CHECK(s_count("owner_id = 11 AND pool_id = 0 AND status = 2 AND owner_since IS NOT NULL"
                     " AND name IN ('自己的线索', '经理导入给下属')") == 2,
             "owned and pending");
@@ -222,7 +224,8 @@ static void test_duplicates(void)
             "rows without a mobile are never duplicates");
     H_CHECK(s_result_int(r, 4, "row") == 5, "rows numbered from 1");
     json_decref(r);
-    r = s_rows(t_admin(0, 1), OK, imp, 2, 1, "[{\"name\": \"跨块重复\", \"mobile\": \"13700000002\"}]");
+    r = s_rows(t_admin(0, 1), OK, imp, 2, 1,
+               "[{\"name\": \"跨块重复\", \"mobile\": \"13700000002\"}]");
     H_CHECK(strcmp(s_outcome(r, 0), DUPLICATE) == 0 && s_result_int(r, 0, "duplicate_of") == fresh,
             "duplicate of a row of an earlier chunk");
     H_CHECK(s_result_int(r, 0, "row") == 6, "numbered across chunks");
@@ -262,11 +265,14 @@ static void test_invalid_rows(void)
                 s_result_str(r, i, "message"));
     H_CHECK(strcmp(s_outcome(r, 4), CREATED) == 0, "the good row is created");
     json_decref(r);
-    r = s_csv(t_admin(0, 1), OK, imp, 2, 1, "线索,手机\n列数不对\n对的,13600000002\n多,13600000003,一列\n");
-    H_CHECK(strcmp(s_outcome(r, 0), INVALID_ROW) == 0 && strcmp(s_result_str(r, 0, "field"), "csv") == 0,
+    r = s_csv(t_admin(0, 1), OK, imp, 2, 1,
+              "线索,手机\n列数不对\n对的,13600000002\n多,13600000003,一列\n");
+    H_CHECK(strcmp(s_outcome(r, 0), INVALID_ROW) == 0 &&
+                strcmp(s_result_str(r, 0, "field"), "csv") == 0,
             "a record with too few columns is invalid");
     H_CHECK(strcmp(s_outcome(r, 1), CREATED) == 0, "the next is fine");
-    H_CHECK(strcmp(s_outcome(r, 2), INVALID_ROW) == 0 && strstr(s_result_str(r, 2, "message"), "line 4"),
+    H_CHECK(strcmp(s_outcome(r, 2), INVALID_ROW) == 0 &&
+                strstr(s_result_str(r, 2, "message"), "line 4"),
             "too many columns, with its line: %s", s_result_str(r, 2, "message"));
     H_CHECK(t_int(r, "import.invalid") == 6 && t_int(r, "import.created") == 2, "counters");
     json_decref(r);
@@ -312,7 +318,8 @@ static void test_resend_and_gap(void)
     FIELD_IS("id");
     s_rows(t_admin(0, 1), NOT_FOUND, 999999, 1, 0, "[]");
     FIELD_IS("import_id");
-    h_note("a chunk sent again: its first results, nothing twice; gaps and chunks after the last refused");
+    h_note("a chunk sent again: its first results, nothing twice; gaps and chunks after the last "
+           "refused");
 }
 
 /* One of several clients sending the same chunk at once (as a retry
@@ -429,7 +436,8 @@ static void test_csv(void)
      * quotes, commas and line breaks inside fields. */
     const char *chunk1 =
         "\xEF\xBB\xBFID,线索,手机,电话,备注,详细地址,部门id,推送类型,公司,标签,等级,邮箱\r\n"
-        ",测试线索D,15263698541,,\"第一行\r\n第二行\",\"北京市, 朝阳区\",,,\"某某\"\"有限\"\"公司\","
+        ",测试线索D,15263698541,,\"第一行\r\n第二行\",\"北京市, "
+        "朝阳区\",,,\"某某\"\"有限\"\"公司\","
         "\"大客户;展会，老客户\",重点客户,d@example.com\r\n"
         ",测试线索E,15263698634,0531-88886666,,,9,微信,,,,\r\n"
         ",,,,,,,,,,,\r\n";
@@ -466,10 +474,12 @@ static void test_csv(void)
     H_CHECK(strcmp(s_outcome(r, 0), CREATED) == 0, "English headers: %s",
             s_result_str(r, 0, "message"));
     json_decref(r);
-    H_CHECK(s_count("name = 'English Header' AND city = '济南' AND qq = '12345' AND source = '广告'")
-                == 1,
-            "English columns mapped");
-    h_note("CSV: template header, BOM, CRLF, quotes/commas/line breaks, header kept, English names");
+    H_CHECK(
+        s_count("name = 'English Header' AND city = '济南' AND qq = '12345' AND source = '广告'") ==
+            1,
+        "English columns mapped");
+    h_note(
+        "CSV: template header, BOM, CRLF, quotes/commas/line breaks, header kept, English names");
 }
 
 int main(void)

@@ -81,12 +81,13 @@ int main(void)
     H_CHECK(s_submit(db, &b) == 0, "written");
     H_CHECK(h_sql_int(h, "outbox", "SELECT count(*) FROM crm_outbox WHERE type = 'many'") == N,
             "N rows");
-    H_CHECK(h_sql_int(h, "outbox",
-                      "SELECT count(*) FROM (SELECT row_number() OVER (ORDER BY id) n, aggregate_id,"
-                      " payload FROM crm_outbox WHERE type = 'one') a JOIN (SELECT row_number()"
-                      " OVER (ORDER BY id) n, aggregate_id, payload FROM crm_outbox WHERE type ="
-                      " 'many') b USING (n, aggregate_id, payload)") == N,
-            "the same aggregate ids and payloads in the same order");
+    H_CHECK(
+        h_sql_int(h, "outbox",
+                  "SELECT count(*) FROM (SELECT row_number() OVER (ORDER BY id) n, aggregate_id,"
+                  " payload FROM crm_outbox WHERE type = 'one') a JOIN (SELECT row_number()"
+                  " OVER (ORDER BY id) n, aggregate_id, payload FROM crm_outbox WHERE type ="
+                  " 'many') b USING (n, aggregate_id, payload)") == N,
+        "the same aggregate ids and payloads in the same order");
     H_CHECK(h_sql_int(h, "outbox", "SELECT count(DISTINCT event_id) FROM crm_outbox") == 2 * N,
             "an event id each");
     PGresult *r = h_sql(h, "outbox",
@@ -108,8 +109,8 @@ int main(void)
     crm_outbox_add_many(b, "rolled back", N, aggs, payloads);
     crm_db_batch_add(b, "SELECT 1/0", 0, NULL);
     H_CHECK(s_submit(db, &b) != 0, "the batch fails");
-    H_CHECK(h_sql_int(h, "outbox",
-                      "SELECT count(*) FROM crm_outbox WHERE type = 'rolled back'") == 0,
+    H_CHECK(h_sql_int(h, "outbox", "SELECT count(*) FROM crm_outbox WHERE type = 'rolled back'") ==
+                0,
             "and leaves none of its events");
 
     crm_db_destroy(&db);

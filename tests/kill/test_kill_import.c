@@ -56,9 +56,9 @@ static Crm__Status s_send(int64_t imp, int seq, unsigned deadline_ms)
     req.n_rows = CHUNK;
     req.last = seq == ROWS / CHUNK;
     ProtobufCMessage *reply = NULL;
-    Crm__Status st = t_call_at(h_rpc(h, "leads"), deadline_ms, "Leads.ImportChunk", &req.base,
-                               &crm__leads__import_chunk_reply__descriptor, t_system(), &reply,
-                               NULL);
+    Crm__Status st =
+        t_call_at(h_rpc(h, "leads"), deadline_ms, "Leads.ImportChunk", &req.base,
+                  &crm__leads__import_chunk_reply__descriptor, t_system(), &reply, NULL);
     if (reply) {
         Crm__Leads__ImportChunkReply *r = (void *)reply;
         H_CHECK(r->n_results == CHUNK, "one result per row");
@@ -113,18 +113,18 @@ int main(void)
             "exactly %d leads", ROWS);
     H_CHECK(h_sql_int(h, "leads", "SELECT count(DISTINCT mobile) FROM leads") == ROWS,
             "no mobile twice");
-    H_CHECK(h_sql_int(h, "leads",
-                      "SELECT count(*) FROM crm_outbox WHERE type = 'lead.created'") == ROWS,
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'lead.created'") ==
+                ROWS,
             "one lead.created per lead");
     H_CHECK(h_sql_int(h, "leads",
                       "SELECT count(*) FROM leads l WHERE NOT EXISTS (SELECT 1 FROM crm_outbox o"
                       " WHERE o.type = 'lead.created' AND o.aggregate_id = l.id::text)") == 0,
             "each lead's event");
-    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0,
-                       30000) == 0,
+    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 30000) ==
+                0,
             "every event published");
-    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM lead_history WHERE action = 'imported'")
-                == ROWS,
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM lead_history WHERE action = 'imported'") ==
+                ROWS,
             "one history entry per lead");
     char sql[256];
     snprintf(sql, sizeof sql,

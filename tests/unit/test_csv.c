@@ -68,9 +68,12 @@ int main(void)
     /* errors, with the line where they are */
     s_expect("a,b\n\"open,x\n", "a|b@1\nERROR@2: a quoted field is not closed");
     s_expect("a\n\"x\ny\nz\n", "a@1\nERROR@2: a quoted field is not closed");
-    s_expect("ok\n\"a\"b,c\n", "ok@1\nERROR@2: a quoted field is followed by text (quote the whole field)");
-    s_expect("ok\nok\nab\"c\n", "ok@1\nok@2\nERROR@3: a quote inside an unquoted field (quote the field)");
-    s_expect("\"two\nlines\" x\n", "ERROR@2: a quoted field is followed by text (quote the whole field)");
+    s_expect("ok\n\"a\"b,c\n",
+             "ok@1\nERROR@2: a quoted field is followed by text (quote the whole field)");
+    s_expect("ok\nok\nab\"c\n",
+             "ok@1\nok@2\nERROR@3: a quote inside an unquoted field (quote the field)");
+    s_expect("\"two\nlines\" x\n",
+             "ERROR@2: a quoted field is followed by text (quote the whole field)");
     /* the text need not be NUL-terminated: only len bytes are read */
     {
         char got[256];

@@ -47,7 +47,8 @@ static void test_records(void)
 {
     import_rows_t rows;
     char msg[256];
-    CHECK(s_csv("线索,标签,备注\na,\"x; y；z，w;;\",r\n,,\n b , ,\nc,d,e,f\n", "", &rows, msg) == 0);
+    CHECK(s_csv("线索,标签,备注\na,\"x; y；z，w;;\",r\n,,\n b , ,\nc,d,e,f\n", "", &rows, msg) ==
+          0);
     CHECK(rows.n == 3); /* the all-empty record is skipped */
     const lead_input_t *in = &rows.rows[0].in;
     CHECK(in->n_tags == 4 && strcmp(in->tags[0], "x") == 0 && strcmp(in->tags[1], "y") == 0 &&
@@ -64,13 +65,13 @@ static void test_checks(void)
     import_rows_t rows;
     char msg[256];
     CHECK(s_csv("线索,手机,等级,来源\n"
-                "一,13800000001,重点客户,\n"   /* 1 fine */
-                "二,+86 138 0000 0001,,\n"     /* 2 duplicate of 1 */
-                "三,12345,,\n"                 /* 3 bad mobile */
-                ",13800000002,,\n"             /* 4 no name */
-                "五,13800000003,超级,\n"       /* 5 unknown level */
-                "六,138-0000-0001,,广告\n"     /* 6 duplicate of 1 */
-                "七,,,\n"                      /* 7 no mobile: never a duplicate */
+                "一,13800000001,重点客户,\n" /* 1 fine */
+                "二,+86 138 0000 0001,,\n"   /* 2 duplicate of 1 */
+                "三,12345,,\n"               /* 3 bad mobile */
+                ",13800000002,,\n"           /* 4 no name */
+                "五,13800000003,超级,\n"     /* 5 unknown level */
+                "六,138-0000-0001,,广告\n"   /* 6 duplicate of 1 */
+                "七,,,\n"                    /* 7 no mobile: never a duplicate */
                 "八,,,\n",
                 "", &rows, msg) == 0);
     const char *levels[] = {"重点客户"}, *sources[] = {"广告"};
