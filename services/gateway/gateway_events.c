@@ -1,6 +1,7 @@
 /* gateway_events.c: server-sent events for the signed-in user
- * (GET /api/v1/events/stream): the notification centre. The gateway
- * subscribes to every configured service's PUB sockets; an event concerns a
+ * (GET /api/v1/events/stream): the notification centre. While a stream is
+ * open the gateway subscribes to every configured service's PUB sockets
+ * (with none open, the services send it nothing); an event concerns a
  * user when its payload names them as an owner (owner_id of the record it
  * carries, to_owner_id, from_owner_id, previous_owner_id), and goes to each
  * of that user's streams as
@@ -51,6 +52,15 @@ struct gw_events {
 
 /* ---- streams ----------------------------------------------------------- */
 
+/* Subscribes to every event (on) or to none: while nobody listens, the
+ * services' PUB sockets send the gateway nothing (they filter). */
+static void s_subscribe(gw_events_t *ev, int on)
+{
+    for (size_t i = 0; i < NPRODUCERS; i++)
+        if (ev->subs[i])
+            zmq_setsockopt(crm_zsock_raw(ev->subs[i]), on ? ZMQ_SUBSCRIBE : ZMQ_UNSUBSCRIBE, "", 0);
+}
+
 static void s_unlink(s_stream_t *st)
 {
     if (st->prev)
@@ -59,6 +69,8 @@ static void s_unlink(s_stream_t *st)
         st->ev->streams = st->next;
     if (st->next)
         st->next->prev = st->prev;
+    if (!st->ev->streams && !st->ev->stopped)
+        s_subscribe(st->ev, 0);
 }
 
 static void s_free(s_stream_t *st)
@@ -125,6 +137,8 @@ void gw_events_stream(gw_call_t *c)
     st->ev = ev;
     st->c = c;
     st->serial = ++ev->serials;
+    if (!ev->streams)
+        s_subscribe(ev, 1);
     st->next = ev->streams;
     if (ev->streams)
         ev->streams->prev = st;
@@ -236,7 +250,6 @@ gw_events_t *gw_events_new(gw_t *gw)
             continue;
         ev->subs[i] = crm_zsock_new(gw->loop, crm_service_zctx(gw->svc), ZMQ_SUB);
         void *raw = crm_zsock_raw(ev->subs[i]);
-        zmq_setsockopt(raw, ZMQ_SUBSCRIBE, "", 0);
         char **v;
         size_t n = crm_split_csv(eps, &v);
         for (size_t k = 0; k < n; k++)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crm/util.h"
@@ -91,6 +92,10 @@ int main(void)
     s_open(&s, alice);
     H_CHECK(s_wait_for(&s, ": connected", 5000), "stream opened");
     H_CHECK(strstr(s.seen, "text/event-stream"), "content type: %s", s.seen);
+    /* The first stream subscribes the gateway to the services' events; give
+     * the subscription time to reach them (a live feed has no replay). */
+    struct timespec settle = {0, 300 * 1000000};
+    nanosleep(&settle, NULL);
 
     /* bob's lead first, then alice's: the same producer keeps that order,
      * so bob's has been filtered by the time alice's arrives. */
