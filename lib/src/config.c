@@ -67,7 +67,7 @@ void crm_config_load(crm_config_t *cfg, const char *service)
     cfg->db_url = crm_env_str("CRM_DB_URL", NULL);
     cfg->redis_url = crm_env_str("CRM_REDIS_URL", "");
     cfg->db_pool = (int)crm_env_int("CRM_DB_POOL", 4, 1, 256);
-    cfg->max_payload = (int)crm_env_int("CRM_MAX_PAYLOAD", 1 << 20, 1024, 64 << 20);
+    cfg->max_payload = (int)crm_env_int("CRM_MAX_PAYLOAD", 2 << 20, 1024, 64 << 20);
     cfg->rpc_deadline_ms = (int)crm_env_int("CRM_RPC_DEADLINE_MS", 2000, 10, 600000);
     cfg->relay_batch = (int)crm_env_int("CRM_RELAY_BATCH", 1000, 1, 100000);
     cfg->consumer_batch = (int)crm_env_int("CRM_CONSUMER_BATCH", 256, 1, 100000);

@@ -31,12 +31,14 @@ void leads_store_prepare(crm_db_t *db)
     crm_db_prepare(db, "lead_pools_all", "SELECT " POOL_COLUMNS " FROM lead_pools ORDER BY id");
     crm_db_prepare(db, "lead_next_id", "SELECT nextval('leads_id_seq'), crm_us(now())");
     /* Serialises writers of one mobile number until commit, so the check
-     * below sees every committed duplicate. */
+     * below sees every committed duplicate. (mobile <> '' lets even a
+     * generic plan use the partial index leads_mobile.) */
     crm_db_prepare(db, "lead_mobile_lock",
                    "SELECT pg_advisory_xact_lock(hashtext('lead.mobile:' || $1))");
     crm_db_prepare(db, "lead_by_mobile",
-                   "SELECT id, owner_id FROM leads WHERE mobile = $1 AND status <> 6"
-                   " AND deleted_at IS NULL AND id <> $2::bigint ORDER BY id LIMIT 1");
+                   "SELECT id, owner_id FROM leads WHERE mobile = $1 AND mobile <> ''"
+                   " AND status <> 6 AND deleted_at IS NULL AND id <> $2::bigint"
+                   " ORDER BY id LIMIT 1");
     crm_db_prepare(db, "lead_insert",
                    "INSERT INTO leads (id, " LEAD_WRITE_COLUMNS ", creator_id)"
                    " VALUES ($1::bigint, " LEAD_VALUES ", $31::bigint)");

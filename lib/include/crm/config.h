@@ -24,7 +24,7 @@ typedef struct {
     const char *db_url;     /* CRM_DB_URL, a libpq connection string */
     const char *redis_url;  /* CRM_REDIS_URL, redis://host:port, empty: no cache */
     int db_pool;            /* CRM_DB_POOL, connections in the pool (default 4) */
-    int max_payload;        /* CRM_MAX_PAYLOAD, largest request frame in bytes (default 1 MiB) */
+    int max_payload;        /* CRM_MAX_PAYLOAD, largest request frame in bytes (default 2 MiB: a 1 MiB import chunk and its envelope) */
     int rpc_deadline_ms;    /* CRM_RPC_DEADLINE_MS, default deadline of outgoing calls */
     int relay_batch;        /* CRM_RELAY_BATCH, events published per relay round */
     int consumer_batch;     /* CRM_CONSUMER_BATCH, events applied per transaction */
