@@ -6,6 +6,7 @@
 
 #include "events.pb-c.h"
 #include "leads.pb-c.h"
+#include "unit.h"
 
 /* main() is left out; these are what it runs (tested end to end by the
  * integration suite). */
@@ -17,15 +18,7 @@ static void s_entry_points(void)
     (void)s_usage;
 }
 
-static int s_failed;
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            s_failed++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static char *s_text(json_t *j)
 {
@@ -88,7 +81,7 @@ static void s_split(const char *err, const char *msg, const char *field)
     if (strcmp(m, msg) != 0 || strcmp(f, field) != 0) {
         fprintf(stderr, "  split \"%s\" -> \"%s\" [%s], want \"%s\" [%s]\n", err ? err : "(null)",
                 m, f, msg, field);
-        s_failed++;
+        unit_failed++;
     }
     free(m);
     free(f);
@@ -170,8 +163,8 @@ int main(void)
     s_callers();
     s_outcomes();
     s_events_json();
-    if (s_failed) {
-        fprintf(stderr, "test_crmctl: %d check(s) failed\n", s_failed);
+    if (unit_failed) {
+        fprintf(stderr, "test_crmctl: %d check(s) failed\n", unit_failed);
         return 1;
     }
     printf("test_crmctl: ok\n");

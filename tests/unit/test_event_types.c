@@ -5,16 +5,9 @@
 
 #include "crm/event_types.h"
 #include "events.pb-c.h"
+#include "unit.h"
 
-static int s_failed;
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            s_failed++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static void s_table(void)
 {
@@ -97,8 +90,8 @@ int main(void)
 {
     s_table();
     s_to_json();
-    if (s_failed) {
-        fprintf(stderr, "test_event_types: %d check(s) failed\n", s_failed);
+    if (unit_failed) {
+        fprintf(stderr, "test_event_types: %d check(s) failed\n", unit_failed);
         return 1;
     }
     printf("test_event_types: ok\n");

@@ -10,16 +10,9 @@
 #include "leads.pb-c.h"
 #include "rpc.pb-c.h"
 #include "scheduler.pb-c.h"
+#include "unit.h"
 
-static int s_failed;
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            s_failed++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 /* Packs msg, converts to JSON text and back, packs again: both encodings
  * must be the same bytes. Returns the JSON text (caller frees). */
@@ -62,7 +55,7 @@ static void s_bad(const ProtobufCMessageDescriptor *desc, const char *text, cons
     json_t *j = json_loads(text, JSON_DECODE_ANY, &jerr);
     if (!j) {
         fprintf(stderr, "  bad test JSON %s: %s\n", text, jerr.text);
-        s_failed++;
+        unit_failed++;
         return;
     }
     char *err = NULL, *field = NULL;
@@ -80,7 +73,7 @@ static void s_bad(const ProtobufCMessageDescriptor *desc, const char *text, cons
     if (strcmp(field, want_field) != 0 || !strstr(err, want_msg)) {
         fprintf(stderr, "  %s -> \"%s\" [%s], want \"...%s...\" [%s]\n", text, err, field, want_msg,
                 want_field);
-        s_failed++;
+        unit_failed++;
     }
     free(err);
     free(field);
@@ -97,7 +90,7 @@ static ProtobufCMessage *s_good(const ProtobufCMessageDescriptor *desc, const ch
     json_decref(j);
     if (!m) {
         fprintf(stderr, "  rejected %s: %s [%s]\n", text, err, field);
-        s_failed++;
+        unit_failed++;
     }
     free(err);
     free(field);
@@ -350,8 +343,8 @@ int main(void)
     s_event();
     s_list_jobs();
     s_errors();
-    if (s_failed) {
-        fprintf(stderr, "test_pbjson: %d check(s) failed\n", s_failed);
+    if (unit_failed) {
+        fprintf(stderr, "test_pbjson: %d check(s) failed\n", unit_failed);
         return 1;
     }
     printf("test_pbjson: ok\n");

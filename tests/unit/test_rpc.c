@@ -20,17 +20,10 @@
 #include "crm/util.h"
 #include "crm/zsock.h"
 #include "scheduler.pb-c.h"
+#include "unit.h"
 
-static int s_failed;
 static void *s_zctx;
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            s_failed++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 /* ---- endpoints -------------------------------------------------------- */
 
@@ -789,7 +782,7 @@ static void s_bad(void *zs, int delim, const void *const *frames, const size_t *
         CHECK(strcmp(r->field, field) == 0);
         if (!strstr(r->message, msg_has)) {
             fprintf(stderr, "  message \"%s\" lacks \"%s\"\n", r->message, msg_has);
-            s_failed++;
+            unit_failed++;
         }
     }
     crm__reply__free_unpacked(r, NULL);
@@ -981,8 +974,8 @@ int main(void)
         s_test_pipelined(tr);
     }
     zmq_ctx_term(s_zctx);
-    if (s_failed) {
-        fprintf(stderr, "test_rpc: %d checks failed\n", s_failed);
+    if (unit_failed) {
+        fprintf(stderr, "test_rpc: %d checks failed\n", unit_failed);
         return 1;
     }
     fprintf(stderr, "test_rpc: ok\n");

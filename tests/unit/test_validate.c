@@ -3,16 +3,9 @@
 #include <string.h>
 
 #include "crm/validate.h"
+#include "unit.h"
 
-static int s_failed;
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                  \
-            s_failed++;                                                                            \
-        }                                                                                          \
-    } while (0)
 
 static void s_mobile(const char *in, const char *want)
 {
@@ -88,6 +81,6 @@ int main(void)
     CHECK(crm_utf8_len("\xc0\xaf") == -1);      /* overlong */
     CHECK(crm_utf8_len("\xed\xa0\x80") == -1);  /* surrogate */
 
-    printf("%s\n", s_failed ? "validate: FAILED" : "validate: ok");
-    return s_failed ? 1 : 0;
+    printf("%s\n", unit_failed ? "validate: FAILED" : "validate: ok");
+    return unit_failed ? 1 : 0;
 }
