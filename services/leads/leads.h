@@ -47,6 +47,11 @@ typedef struct {
 /* Registers the service's statements on db. */
 void leads_store_prepare(crm_db_t *db);
 
+/* Adds the two reads that decide whether a caller may see lead id: the
+ * lead (LEAD_COLUMNS, no row if deleted) and its pool (POOL_COLUMNS, no row
+ * if none). */
+void leads_store_add_lead_and_pool(crm_db_batch_t *b, int64_t id);
+
 /* Fills row from row i of r. Free with leads_row_clear. */
 void leads_store_row(const PGresult *r, int i, lead_row_t *row);
 void leads_row_clear(lead_row_t *row);

@@ -743,11 +743,7 @@ static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, i
     snprintf(lim1, sizeof lim1, "%d", lim + 1);
     const char *p[] = {crm_i64(id, lead_id), have ? crm_i64(last, after) : NULL, lim1};
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, "lead_get", 1, p);
-    crm_db_batch_add(b,
-                     "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id ="
-                     " (SELECT pool_id FROM leads WHERE id = $1::bigint)",
-                     1, p);
+    leads_store_add_lead_and_pool(b, lead_id);
     crm_db_batch_add(b, kind->sql, 3, p);
     crm_db_submit(l->db, &b, s_records_read, rc);
 }

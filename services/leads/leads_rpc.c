@@ -326,14 +326,8 @@ static void s_get_loaded(void *arg, const crm_db_result_t *res)
 
 static void s_get_from_db(get_t *g)
 {
-    char id[24];
-    const char *p[] = {crm_i64(id, g->id)};
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, "lead_get", 1, p);
-    crm_db_batch_add(b,
-                     "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id ="
-                     " (SELECT pool_id FROM leads WHERE id = $1::bigint)",
-                     1, p);
+    leads_store_add_lead_and_pool(b, g->id);
     crm_db_submit(g->l->db, &b, s_get_loaded, g);
 }
 

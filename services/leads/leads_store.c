@@ -28,6 +28,9 @@ void leads_store_prepare(crm_db_t *db)
     crm_db_prepare(db, "lead_lock_many",
                    "SELECT " LEAD_COLUMNS " FROM leads WHERE id = ANY($1::bigint[])"
                    " AND deleted_at IS NULL ORDER BY id FOR UPDATE");
+    crm_db_prepare(db, "lead_pool_of",
+                   "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id ="
+                   " (SELECT pool_id FROM leads WHERE id = $1::bigint)");
     crm_db_prepare(db, "lead_pools_all", "SELECT " POOL_COLUMNS " FROM lead_pools ORDER BY id");
     crm_db_prepare(db, "lead_next_id", "SELECT nextval('leads_id_seq'), crm_us(now())");
     /* Serialises writers of one mobile number until commit, so the check
@@ -91,6 +94,14 @@ void leads_store_row(const PGresult *r, int i, lead_row_t *row)
     lead->previous_owner_id = crm_db_get_i64(r, i, 28);
     lead->owner_since_us = crm_db_get_i64(r, i, 29);
     lead->pooled_at_us = crm_db_get_i64(r, i, 30);
+}
+
+void leads_store_add_lead_and_pool(crm_db_batch_t *b, int64_t id)
+{
+    char v[24];
+    const char *p[] = {crm_i64(v, id)};
+    crm_db_batch_add(b, "lead_get", 1, p);
+    crm_db_batch_add(b, "lead_pool_of", 1, p);
 }
 
 void leads_row_clear(lead_row_t *row)
