@@ -1,7 +1,10 @@
 /* gateway_proxy.c: routes to the domain services. A route whose method is
  * "Leads.Get" goes to the leads service (CRM_LEADS_RPC) with the caller the
  * token resolved into; the reply, or the error with its field, comes back
- * as JSON. One RPC client per service, spreading calls over its instances. */
+ * as JSON. Two RPC clients per service, spreading calls over its instances:
+ * GET routes try a second instance when the first does not answer within
+ * the deadline; every other route is sent once (a create that was slow to
+ * answer must not be made twice), and the client may retry on 503. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +25,9 @@ void gw_proxy_init(gw_t *gw)
             continue;
         gw->peers[i] = crm_rpc_client_new(gw->loop, crm_service_zctx(gw->svc), eps,
                                           (unsigned)cfg->rpc_deadline_ms, 2);
-        if (!gw->peers[i])
+        gw->writers[i] = crm_rpc_client_new(gw->loop, crm_service_zctx(gw->svc), eps,
+                                            (unsigned)cfg->rpc_deadline_ms, 1);
+        if (!gw->peers[i] || !gw->writers[i])
             exit(1);
     }
 }
@@ -59,7 +64,8 @@ static void s_replied(void *arg, const crm_rpc_result_t *res)
 void gw_proxy_call(gw_call_t *c)
 {
     int i = s_peer_of(c->route->rpc);
-    crm_rpc_client_t *client = i >= 0 ? c->gw->peers[i] : NULL;
+    int read = !strcmp(c->route->method, "GET");
+    crm_rpc_client_t *client = i < 0 ? NULL : read ? c->gw->peers[i] : c->gw->writers[i];
     if (!client) {
         gw_call_fail(c, CRM__STATUS__UNAVAILABLE, NULL, "the service of %s is not configured",
                      c->route->rpc);
@@ -71,8 +77,10 @@ void gw_proxy_call(gw_call_t *c)
 
 void gw_proxy_destroy(gw_t *gw)
 {
-    for (size_t i = 0; i < NPEERS; i++)
+    for (size_t i = 0; i < NPEERS; i++) {
         crm_rpc_client_destroy(&gw->peers[i]);
+        crm_rpc_client_destroy(&gw->writers[i]);
+    }
 }
 
 /* ---- readiness: System.Ping every configured service ------------------- */

@@ -4,6 +4,7 @@
  * field; each kind of bad input (malformed JSON, wrong type, unknown field
  * or parameter, oversized body, unknown route, wrong method, too many
  * requests); the served OpenAPI document; readiness when a service stops. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,25 @@ static void test_unimplemented(void)
     h_note("unimplemented: ok");
 }
 
+/* A change is sent once: the leads service frozen past the deadline, the
+ * create is answered 503, and when the service wakes exactly one lead is
+ * made (a second attempt would have queued a second create). */
+static void test_sent_once(void)
+{
+    h_proc_t *leads = h_proc(h, "leads", 0);
+    h_signal(leads, SIGSTOP);
+    s_error(503, "unavailable", NULL, "POST", "{\"name\": \"只建一次\"}", "/api/v1/leads");
+    h_signal(leads, SIGCONT);
+    H_CHECK(
+        h_wait_sql(h, "leads", "SELECT count(*) FROM leads WHERE name = '只建一次'", 1, 10000) == 1,
+        "the lead exists once");
+    struct timespec ts = {0, 500 * 1000000}; /* a second copy would be right behind */
+    nanosleep(&ts, NULL);
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE name = '只建一次'") == 1,
+            "and only once");
+    h_note("a create is sent once: ok");
+}
+
 static void test_readiness(void)
 {
     t_resp_t r = s_expect(200, "GET", NULL, NULL, "/readyz");
@@ -248,6 +268,7 @@ int main(void)
     test_leads();
     test_openapi();
     test_unimplemented();
+    test_sent_once();
     test_readiness();
     free(admin);
     h_stop(h, "gateway", 0);
