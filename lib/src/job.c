@@ -127,6 +127,67 @@ void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void 
         crm_service_consume(svc, "scheduler", s_apply, NULL, 0);
 }
 
+/* ---- now, for a call ------------------------------------------------------ */
+
+typedef struct {
+    crm_rpc_call_t *call;
+    crm_relay_t *relay;
+    crm_job_fn work;
+    void *arg;
+    void (*reply)(crm_rpc_call_t *call, int64_t count);
+    crm_db_tx_t *tx;
+    int64_t count;
+} now_t;
+
+static void s_now_committed(void *arg, const crm_db_result_t *res)
+{
+    now_t *n = arg;
+    if (res->err) {
+        crm_fail_db(n->call, res);
+    } else {
+        n->reply(n->call, n->count);
+        crm_relay_kick(n->relay);
+    }
+    free(n);
+}
+
+static void s_now_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
+{
+    now_t *n = arg;
+    if (err) {
+        crm_db_tx_rollback(n->tx);
+        crm_fail_db(n->call, err);
+        free(n);
+        return;
+    }
+    n->count = count;
+    crm_db_tx_commit(n->tx, &last, s_now_committed, n);
+}
+
+static void s_now_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+{
+    now_t *n = arg;
+    if (!tx) {
+        crm_fail_db(n->call, err);
+        free(n);
+        return;
+    }
+    n->tx = tx;
+    n->work(n->arg, tx, s_now_done, n);
+}
+
+void crm_job_run_now(crm_rpc_call_t *call, crm_db_t *db, crm_relay_t *relay, crm_job_fn work,
+                     void *arg, void (*reply)(crm_rpc_call_t *call, int64_t count))
+{
+    now_t *n = crm_calloc(1, sizeof *n);
+    n->call = call;
+    n->relay = relay;
+    n->work = work;
+    n->arg = arg;
+    n->reply = reply;
+    crm_db_begin(db, s_now_began, n);
+}
+
 /* ---- pages -------------------------------------------------------------- */
 
 typedef struct {

@@ -1,4 +1,5 @@
 /* customers_rpc.c: the Customers.* request handlers. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,54 +173,18 @@ static void s_followup(crm_rpc_call_t *call, void *arg)
 
 /* ---- Recycle ---------------------------------------------------------- */
 
-typedef struct {
-    req_t *r;
-    int64_t count;
-} recycle_req_t;
-
-static void s_recycle_committed(void *arg, const crm_db_result_t *res)
+/* The work of Customers.Recycle: arg is the days asked for (0: each
+ * pool's rule). */
+static void s_recycle_work(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
 {
-    recycle_req_t *rr = arg;
-    if (res->err) {
-        crm_fail_db(rr->r->call, res);
-    } else {
-        Crm__Customers__RecycleReply reply = CRM__CUSTOMERS__RECYCLE_REPLY__INIT;
-        reply.recycled = rr->count;
-        crm_rpc_reply(rr->r->call, &reply.base);
-        crm_relay_kick(rr->r->c->relay);
-    }
-    s_req_free(rr->r);
-    free(rr);
+    customers_recycle(tx, (int)(intptr_t)arg, done, done_arg);
 }
 
-static void s_recycle_done(void *arg, crm_db_batch_t *last, int64_t count,
-                           const crm_db_result_t *err)
+static void s_recycle_reply(crm_rpc_call_t *call, int64_t count)
 {
-    req_t *r = arg;
-    if (err) {
-        crm_db_tx_rollback(r->tx);
-        crm_fail_db(r->call, err);
-        s_req_free(r);
-        return;
-    }
-    recycle_req_t *rr = crm_calloc(1, sizeof *rr);
-    rr->r = r;
-    rr->count = count;
-    crm_db_tx_commit(r->tx, &last, s_recycle_committed, rr);
-}
-
-static void s_recycle_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
-{
-    req_t *r = arg;
-    if (!tx) {
-        crm_fail_db(r->call, err);
-        s_req_free(r);
-        return;
-    }
-    r->tx = tx;
-    const Crm__Customers__RecycleRequest *req =
-        (const Crm__Customers__RecycleRequest *)crm_rpc_call_request(r->call);
-    customers_recycle(tx, req->days, s_recycle_done, r);
+    Crm__Customers__RecycleReply reply = CRM__CUSTOMERS__RECYCLE_REPLY__INIT;
+    reply.recycled = count;
+    crm_rpc_reply(call, &reply.base);
 }
 
 static void s_recycle(crm_rpc_call_t *call, void *arg)
@@ -237,7 +202,8 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
         return;
     }
     customers_t *c = arg;
-    crm_db_begin(c->db, s_recycle_began, s_req(c, call, 0));
+    crm_job_run_now(call, c->db, c->relay, s_recycle_work, (void *)(intptr_t)req->days,
+                    s_recycle_reply);
 }
 
 void customers_rpc_register(customers_t *c)

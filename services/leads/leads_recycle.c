@@ -63,51 +63,11 @@ void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *don
 
 /* ---- Leads.Recycle: the same, now, for admins ------------------------- */
 
-typedef struct {
-    leads_t *l;
-    crm_rpc_call_t *call;
-    crm_db_tx_t *tx;
-    int64_t count;
-} run_t;
-
-static void s_run_committed(void *arg, const crm_db_result_t *res)
+static void s_recycle_reply(crm_rpc_call_t *call, int64_t count)
 {
-    run_t *r = arg;
-    if (res->err) {
-        crm_fail_db(r->call, res);
-    } else {
-        Crm__Leads__RecycleLeadsReply reply = CRM__LEADS__RECYCLE_LEADS_REPLY__INIT;
-        reply.recycled = r->count;
-        crm_rpc_reply(r->call, &reply.base);
-        crm_relay_kick(r->l->relay);
-    }
-    free(r);
-}
-
-static void s_run_done(void *arg, crm_db_batch_t *last, int64_t count,
-                       const crm_db_result_t *err)
-{
-    run_t *r = arg;
-    if (err) {
-        crm_db_tx_rollback(r->tx);
-        crm_fail_db(r->call, err);
-        free(r);
-        return;
-    }
-    r->count = count;
-    crm_db_tx_commit(r->tx, &last, s_run_committed, r);
-}
-
-static void s_run_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
-{
-    run_t *r = arg;
-    if (!tx) {
-        crm_fail_db(r->call, err);
-        free(r);
-        return;
-    }
-    r->tx = tx;
-    leads_recycle(NULL, tx, s_run_done, r);
+    Crm__Leads__RecycleLeadsReply reply = CRM__LEADS__RECYCLE_LEADS_REPLY__INIT;
+    reply.recycled = count;
+    crm_rpc_reply(call, &reply.base);
 }
 
 static void s_recycle(crm_rpc_call_t *call, void *arg)
@@ -117,10 +77,8 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
                      "only admins may run the recycle rules");
         return;
     }
-    run_t *r = crm_calloc(1, sizeof *r);
-    r->l = arg;
-    r->call = call;
-    crm_db_begin(r->l->db, s_run_began, r);
+    leads_t *l = arg;
+    crm_job_run_now(call, l->db, l->relay, leads_recycle, NULL, s_recycle_reply);
 }
 
 void leads_recycle_register(leads_t *l)

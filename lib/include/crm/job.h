@@ -33,6 +33,14 @@ typedef void (*crm_job_fn)(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, v
  * warning and no job is done here. At most 8 jobs per process. */
 void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void *arg);
 
+/* Runs work(arg, ...) now for call, in a transaction of its own on db:
+ * commits what it did, then replies with reply(call, count) (which builds
+ * the method's reply from the count handled) and wakes relay (may be NULL).
+ * Fails the call with the database's error otherwise. For "run the rule
+ * now" methods (Leads.Recycle). */
+void crm_job_run_now(crm_rpc_call_t *call, crm_db_t *db, crm_relay_t *relay, crm_job_fn work,
+                     void *arg, void (*reply)(crm_rpc_call_t *call, int64_t count));
+
 /* For each page: adds to b the statements the page's rows call for (their
  * events), after which the next page is read in the same round trip. */
 typedef void (*crm_page_fn)(void *arg, const PGresult *rows, crm_db_batch_t *b);
