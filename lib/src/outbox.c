@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "bus.pb-c.h"
+#include "crm/config.h"
 #include "crm/lease.h"
 #include "crm/log.h"
 #include "crm/rpc.h"
@@ -18,6 +19,7 @@
 #define RELAY_HEARTBEAT_MS 1000
 #define RELAY_WAIT_MS 1       /* retry while rows wait for older transactions */
 #define REPLAY_MAX 1000
+#define PRUNE_ROWS 10000      /* published events deleted per statement */
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -40,6 +42,10 @@ void crm_outbox_prepare(crm_db_t *db)
                    "SELECT " EVENT_COLUMNS " FROM crm_outbox WHERE seq >= $1::bigint"
                    " ORDER BY seq LIMIT $2::int");
     crm_db_prepare(db, "crm_replay_last", "SELECT last_seq FROM crm_outbox_relay WHERE id = 1");
+    /* The oldest event still kept (the relay prunes old published ones). */
+    crm_db_prepare(db, "crm_replay_first",
+                   "SELECT COALESCE(min(seq), (SELECT last_seq + 1 FROM crm_outbox_relay"
+                   " WHERE id = 1)) FROM crm_outbox WHERE seq IS NOT NULL");
 }
 
 void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
@@ -120,6 +126,10 @@ struct crm_relay {
     uv_timer_t again;      /* the next round, soon */
     uint64_t published;    /* highest sequence published */
     uint64_t last_heartbeat_ms;
+    uint64_t last_prune_ms;
+    int64_t keep_hours;    /* CRM_OUTBOX_KEEP_HOURS: published events kept this long */
+    int64_t prune_ms;      /* CRM_OUTBOX_PRUNE_MS: how often to prune */
+    int pruning;           /* a prune is in flight */
     int running;           /* a round is in flight */
     int wanted;            /* a round was asked for while one ran */
     int closing;
@@ -180,7 +190,7 @@ static void s_fault_crash_before_publish(int numbered)
 
 static void s_maybe_free(crm_relay_t *r)
 {
-    if (r->closing && !r->running && r->open_handles == 0) {
+    if (r->closing && !r->running && !r->pruning && r->open_handles == 0) {
         free(r->producer);
         free(r);
     }
@@ -234,6 +244,35 @@ static void s_round(crm_relay_t *r)
     crm_db_submit(crm_lease_db(r->lease), &b, s_round_done, r);
 }
 
+static void s_pruned(void *arg, const crm_db_result_t *res)
+{
+    crm_relay_t *r = arg;
+    r->pruning = 0;
+    if (res->err) {
+        crm_log(CRM_WARN, "outbox pruning failed", "error", res->message, NULL);
+    } else if (PQcmdTuples(res->results[0])[0] != '0') {
+        crm_log(CRM_INFO, "outbox pruned", "events", PQcmdTuples(res->results[0]), NULL);
+        if (atoi(PQcmdTuples(res->results[0])) == PRUNE_ROWS)
+            r->last_prune_ms = 0; /* more to do: next tick */
+    }
+    s_maybe_free(r);
+}
+
+/* Deletes published events older than keep_hours, a slice at a time.
+ * Consumers further behind than that cannot replay them any more: Replay
+ * says so. */
+static void s_prune(crm_relay_t *r)
+{
+    if (r->pruning || r->closing)
+        return;
+    r->pruning = 1;
+    r->last_prune_ms = crm_mono_ms();
+    char hours[24], rows[16];
+    snprintf(rows, sizeof rows, "%d", PRUNE_ROWS);
+    const char *p[] = {crm_i64(hours, r->keep_hours), rows};
+    crm_db_exec(crm_lease_db(r->lease), "crm_relay_prune", 2, p, s_pruned, r);
+}
+
 static void s_tick(uv_timer_t *t)
 {
     crm_relay_t *r = t->data;
@@ -242,6 +281,8 @@ static void s_tick(uv_timer_t *t)
     s_round(r);
     if (crm_mono_ms() - r->last_heartbeat_ms >= RELAY_HEARTBEAT_MS)
         s_heartbeat(r);
+    if (crm_mono_ms() - r->last_prune_ms >= (uint64_t)r->prune_ms)
+        s_prune(r);
 }
 
 static void s_notified(void *arg, const char *channel, const char *payload)
@@ -308,6 +349,13 @@ crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo,
                    " SELECT " EVENT_COLUMNS " FROM upd ORDER BY seq");
     crm_db_prepare(db, "crm_relay_waiting",
                    "SELECT EXISTS (SELECT 1 FROM crm_outbox WHERE seq IS NULL)");
+    crm_db_prepare(db, "crm_relay_prune",
+                   "DELETE FROM crm_outbox WHERE id IN (SELECT id FROM crm_outbox"
+                   " WHERE seq IS NOT NULL AND published_at < now() - $1::bigint * interval"
+                   " '1 hour' ORDER BY seq LIMIT $2::int)");
+    r->keep_hours = crm_env_int("CRM_OUTBOX_KEEP_HOURS", 168, 0, 24 * 3650);
+    r->prune_ms = crm_env_int("CRM_OUTBOX_PRUNE_MS", 3600000, 100, 86400000);
+    r->last_prune_ms = crm_mono_ms();
     crm_db_listen(db, "crm_outbox", s_notified, r);
     uv_timer_init(loop, &r->timer);
     uv_timer_init(loop, &r->again);
@@ -353,13 +401,20 @@ void crm_relay_destroy(crm_relay_t **r_p)
 typedef struct {
     crm_rpc_call_t *call;
     const char *producer;
+    uint64_t from;
 } replay_t;
 
 static void s_replay_done(void *arg, const crm_db_result_t *res)
 {
     replay_t *rp = arg;
+    uint64_t first = res->err ? 0 : (uint64_t)crm_db_get_i64(res->results[2], 0, 0);
     if (res->err) {
         crm_rpc_fail(rp->call, res->status, NULL, "replay failed: %s", res->message);
+    } else if (first > rp->from) {
+        crm_rpc_fail(rp->call, CRM__STATUS__FAILED_PRECONDITION, "from_sequence",
+                     "events before %llu are no longer kept (CRM_OUTBOX_KEEP_HOURS): this"
+                     " consumer is further behind than the producer keeps its events",
+                     (unsigned long long)first);
     } else {
         const PGresult *rows = res->results[0];
         int n = PQntuples(rows);
@@ -403,6 +458,8 @@ static void s_replay(crm_rpc_call_t *call, void *arg)
     const char *params[] = {from, lim};
     crm_db_batch_add(b, "crm_replay", 2, params);
     crm_db_batch_add(b, "crm_replay_last", 0, NULL);
+    crm_db_batch_add(b, "crm_replay_first", 0, NULL);
+    rp->from = req->from_sequence;
     crm_db_submit(ctx->db, &b, s_replay_done, rp);
 }
 

@@ -15,7 +15,13 @@
  *
  * Only the instance holding the producer's advisory lock relays; the others
  * wait and take over within a second when it dies. Every instance serves
- * Bus.Replay from the outbox. */
+ * Bus.Replay from the outbox.
+ *
+ * The active relay also prunes published events older than
+ * CRM_OUTBOX_KEEP_HOURS (default 168, a week), checking every
+ * CRM_OUTBOX_PRUNE_MS (default an hour). A consumer asking to replay from
+ * before the oldest kept event gets FAILED_PRECONDITION (field
+ * from_sequence): it is further behind than the producer keeps. */
 #ifndef CRM_OUTBOX_H
 #define CRM_OUTBOX_H
 
