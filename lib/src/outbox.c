@@ -196,6 +196,12 @@ static void s_maybe_free(crm_relay_t *r)
     }
 }
 
+/* The "again" timer: the next round, soon. */
+static void s_again(uv_timer_t *t)
+{
+    s_round(t->data);
+}
+
 static void s_round_done(void *arg, const crm_db_result_t *res)
 {
     crm_relay_t *r = arg;
@@ -206,7 +212,7 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
     }
     if (res->err) {
         crm_log(CRM_WARN, "relay round failed", "error", res->message, NULL);
-        uv_timer_start(&r->again, (uv_timer_cb)s_round, 100, 0);
+        uv_timer_start(&r->again, s_again, 100, 0);
         return;
     }
     /* results: [0] the relay row lock with the last sequence before this
@@ -223,7 +229,7 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
         r->wanted = 0;
         s_round(r);
     } else if (waiting) {
-        uv_timer_start(&r->again, (uv_timer_cb)s_round, RELAY_WAIT_MS, 0);
+        uv_timer_start(&r->again, s_again, RELAY_WAIT_MS, 0);
     }
 }
 
