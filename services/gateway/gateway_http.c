@@ -148,6 +148,12 @@ static void s_conn_closed(uv_handle_t *handle)
     free(conn);
 }
 
+/* A connection never accepted: nothing but its memory to release. */
+static void s_conn_free(uv_handle_t *handle)
+{
+    free(handle); /* the handle is the connection's first member */
+}
+
 static void s_on_accept(uv_stream_t *listener, int status)
 {
     gw_http_t *h = listener->data;
@@ -157,7 +163,7 @@ static void s_on_accept(uv_stream_t *listener, int status)
     conn->h = h;
     uv_tcp_init(listener->loop, &conn->tcp);
     if (uv_accept(listener, (uv_stream_t *)&conn->tcp) != 0) {
-        uv_close((uv_handle_t *)&conn->tcp, (uv_close_cb)free);
+        uv_close((uv_handle_t *)&conn->tcp, s_conn_free);
         return;
     }
     uv_tcp_nodelay(&conn->tcp, 1);
