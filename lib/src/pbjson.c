@@ -13,6 +13,7 @@
  * A partial message is freed with protobuf_c_message_free_unpacked, so every
  * pointer stored into it is valid (or NULL) at all times. */
 #include "crm/pbjson.h"
+#include "crm/rfc3339.h"
 
 #include <float.h>
 #include <math.h>
@@ -824,6 +825,35 @@ static int s_field_from_json(s_ctx_t *c, ProtobufCMessage *msg, const ProtobufCF
     return 0;
 }
 
+/* The int64 field "<key>_us" that key names as a time, or NULL. */
+static const ProtobufCFieldDescriptor *s_time_alias(const ProtobufCMessageDescriptor *d,
+                                                    const char *key)
+{
+    char name[128];
+    if (snprintf(name, sizeof name, "%s_us", key) >= (int)sizeof name)
+        return NULL;
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    return f && f->label != PROTOBUF_C_LABEL_REPEATED &&
+                   (f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_SINT64 ||
+                    f->type == PROTOBUF_C_TYPE_SFIXED64)
+               ? f
+               : NULL;
+}
+
+/* Sets the microseconds field f from an RFC 3339 string v. */
+static int s_time_from_json(s_ctx_t *c, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                            json_t *v)
+{
+    int64_t us;
+    if (json_is_null(v))
+        return 0;
+    if (!json_is_string(v) || crm_rfc3339_parse(json_string_value(v), &us) < 0)
+        return s_fail(c, "expected a time in RFC 3339 with its offset, such as"
+                         " \"2026-11-23T18:00:00+08:00\"");
+    *(int64_t *)((char *)msg + f->offset) = us;
+    return 0;
+}
+
 static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json_t *obj,
                            ProtobufCMessage **out)
 {
@@ -842,6 +872,12 @@ static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json
     {
         s_path_name(c, key);
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
+        if (!f && s_time_alias(d, key)) {
+            if (s_time_from_json(c, msg, s_time_alias(d, key), v) < 0)
+                return -1;
+            s_path_pop(c, len);
+            continue;
+        }
         if (!f)
             return s_fail(c, "unknown field \"%s\" in %s", key, d->name);
         if (json_is_null(v)) {

@@ -370,12 +370,33 @@ static json_t *s_convert(const ProtobufCFieldDescriptor *f, const char *v, size_
     return j;
 }
 
+/* Is name an instant given in RFC 3339 for the int64 field "<name>_us"? */
+static int s_is_time_alias(const ProtobufCMessageDescriptor *d, const char *name)
+{
+    char us[128];
+    if (snprintf(us, sizeof us, "%s_us", name) >= (int)sizeof us)
+        return 0;
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, us);
+    return f && f->type == PROTOBUF_C_TYPE_INT64 && f->label != PROTOBUF_C_LABEL_REPEATED;
+}
+
 /* Sets field `name` of obj from a URL value, converting it by the field's
  * type; repeated fields take comma-separated values. 0, or -1 after
  * failing c. */
 static int s_set_from_url(gw_call_t *c, json_t *obj, const char *name, const char *v, size_t len)
 {
     const ProtobufCFieldDescriptor *f = s_param_field(c->in_desc, name);
+    if (!f && s_is_time_alias(c->in_desc, name)) {
+        /* "created_from=2026-11-01T00:00:00+08:00" for created_from_us: the
+         * JSON conversion reads the RFC 3339 text. */
+        json_t *t = json_stringn(v, len);
+        if (!t) {
+            gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "not valid UTF-8");
+            return -1;
+        }
+        json_object_set_new(obj, name, t);
+        return 0;
+    }
     if (!f) {
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "unknown parameter");
         return -1;

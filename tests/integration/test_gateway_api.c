@@ -139,6 +139,32 @@ static void test_leads(void)
     h_note("leads create/get/convert: ok");
 }
 
+/* Times in requests: RFC 3339 with an offset, in the body and in the URL,
+ * for any "<x>_us" instant; a bad one is a 400 naming it. */
+static void test_times(void)
+{
+    t_resp_t r = s_expect(200, "POST", admin,
+                          "{\"name\": \"时间\", \"next_followup_at\": \"2026-12-01T09:00:00+08:00\"}",
+                          "/api/v1/leads");
+    H_CHECK(t_json_int(&r, "next_followup_at_us") == 1796086800000000LL, "RFC 3339 in: %s",
+            r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "next_followup_at"), "2026-12-01T09:00:00.000000+08:00") ||
+                !strncmp(t_json_str(&r, "next_followup_at"), "2026-12-01T09:00:00", 19),
+            "and out: %s", r.raw);
+    t_resp_free(&r);
+    r = s_expect(200, "GET", admin, NULL,
+                 "/api/v1/leads?view=LEAD_VIEW_MINE&next_followup_from=2026-12-01T08:59:00%2B08:00"
+                 "&next_followup_to=2026-12-01T09:01:00%2B08:00");
+    H_CHECK(json_array_size(json_object_get(r.body, "items")) == 1, "filtered by RFC 3339 times: %s",
+            r.raw);
+    t_resp_free(&r);
+    s_error(400, "invalid_argument", "next_followup_at", "POST",
+            "{\"name\": \"时间\", \"next_followup_at\": \"2026-12-01 9am\"}", "/api/v1/leads");
+    s_error(400, "invalid_argument", "created_from", "GET", NULL,
+            "/api/v1/leads?created_from=yesterday");
+    h_note("times: RFC 3339 accepted in bodies and URLs");
+}
+
 static void test_openapi(void)
 {
     t_resp_t r = s_expect(200, "GET", NULL, NULL, "/api/v1/openapi.json");
@@ -266,6 +292,7 @@ int main(void)
     admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
     test_bad_input();
     test_leads();
+    test_times();
     test_openapi();
     test_unimplemented();
     test_sent_once();

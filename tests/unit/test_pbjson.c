@@ -336,8 +336,28 @@ static void s_errors(void)
     json_decref(deep);
 }
 
+/* Instants may be given in RFC 3339 under the name without "_us". */
+static void s_times(void)
+{
+    Crm__Leads__FollowUpLeadRequest *f = (Crm__Leads__FollowUpLeadRequest *)s_good(
+        &crm__leads__follow_up_lead_request__descriptor,
+        "{\"lead_id\": 1, \"at\": \"2026-11-23T18:00:00+08:00\","
+        " \"next_followup_at\": \"2026-11-24T01:30:00.25Z\"}");
+    CHECK(f && f->at_us == 1795428000000000LL);
+    CHECK(f && f->next_followup_at_us == 1795483800250000LL);
+    if (f)
+        protobuf_c_message_free_unpacked(&f->base, NULL);
+    s_bad(&crm__leads__follow_up_lead_request__descriptor, "{\"at\": \"yesterday\"}", "at",
+          "RFC 3339");
+    s_bad(&crm__leads__follow_up_lead_request__descriptor, "{\"at\": 5}", "at", "RFC 3339");
+    /* Only int64 "<x>_us" fields have the alias. */
+    s_bad(&crm__leads__follow_up_lead_request__descriptor, "{\"lead\": \"x\"}", "lead",
+          "unknown field");
+}
+
 int main(void)
 {
+    s_times();
     s_create_lead();
     s_request();
     s_event();

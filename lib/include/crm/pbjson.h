@@ -23,7 +23,9 @@ json_t *crm_pb_to_json(const ProtobufCMessage *msg);
 #define CRM_PBJSON_TIMES 0x1
 char *crm_pb_to_json_text(const ProtobufCMessage *msg, unsigned flags, size_t *len);
 
-/* Builds a message of type desc from obj. Returns the message (caller frees
+/* Builds a message of type desc from obj. An int64 field "<x>_us" (an
+ * instant in microseconds) may also be given as "<x>", a string in RFC 3339
+ * with its offset ("2026-11-23T18:00:00+08:00"). Returns the message (caller frees
  * with protobuf_c_message_free_unpacked(m, NULL)), or NULL with a message
  * and the dotted path of the field at fault written to err/field (each
  * malloc'd, caller frees; may be NULL). */
