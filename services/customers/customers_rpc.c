@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/idem.h"
 #include "crm/log.h"
 #include "crm/outbox.h"
 #include "crm/scope.h"
@@ -18,6 +19,9 @@ typedef struct {
     int64_t id;
     PGresult *row;
     Crm__Customers__Customer cust;
+    int idem;        /* statements of the idempotency lookup */
+    uint8_t *reply;  /* the encoded reply, stored with the change */
+    size_t reply_len;
 } req_t;
 
 static req_t *s_req(customers_t *c, crm_rpc_call_t *call, int64_t id)
@@ -32,6 +36,7 @@ static req_t *s_req(customers_t *c, crm_rpc_call_t *call, int64_t id)
 static void s_req_free(req_t *r)
 {
     PQclear(r->row);
+    free(r->reply);
     free(r);
 }
 
@@ -94,7 +99,7 @@ static void s_followed_up(void *arg, const crm_db_result_t *res)
     if (res->err)
         crm_fail_db(r->call, res);
     else {
-        crm_rpc_reply(r->call, &r->cust.base);
+        crm_rpc_reply_raw(r->call, r->reply, r->reply_len);
         crm_relay_kick(r->c->relay);
     }
     s_req_free(r);
@@ -112,7 +117,12 @@ static void s_followup_locked(void *arg, const crm_db_result_t *res)
         s_req_free(r);
         return;
     }
-    const PGresult *row = res->results[0];
+    if (r->idem && crm_idem_replayed(r->call, res->results[1])) {
+        crm_db_tx_rollback(r->tx); /* an earlier attempt of this call recorded it */
+        s_req_free(r);
+        return;
+    }
+    const PGresult *row = res->results[r->idem];
     if (PQntuples(row) == 0 || !crm_scope_allows(caller, crm_db_get_i64(row, 0, 10))) {
         crm_db_tx_rollback(r->tx);
         s_not_found(r, "customer_id");
@@ -141,6 +151,10 @@ static void s_followup_locked(void *arg, const crm_db_result_t *res)
     r->row = PQcopyResult(row, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     customers_store_row(r->row, 0, &r->cust);
     r->cust.last_followup_at_us = r->cust.updated_at_us = ev.at_us;
+    r->reply_len = crm__customers__customer__get_packed_size(&r->cust);
+    r->reply = crm_malloc(r->reply_len ? r->reply_len : 1);
+    crm__customers__customer__pack(&r->cust, r->reply);
+    crm_idem_record(b, r->call, r->reply, r->reply_len);
     crm_db_tx_commit(r->tx, &b, s_followed_up, r);
 }
 
@@ -156,6 +170,7 @@ static void s_followup_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *
     char id[24];
     const char *p[] = {crm_i64(id, r->id)};
     crm_db_batch_t *b = crm_db_batch_new();
+    r->idem = crm_idem_lookup(b, r->call);
     crm_db_batch_add(b, "customer_lock", 1, p);
     crm_db_tx_submit(tx, &b, s_followup_locked, r);
 }

@@ -7,7 +7,8 @@
  * instance while the first is still working; then the lock is released and
  * the first attempt commits. The second must not apply the change again:
  * it answers with the stored reply. Checked for a create (one lead, the
- * same id) and for a batch action (one transfer, not "holds it already"). */
+ * same id), a batch action (one transfer, not "holds it already") and a
+ * customer's follow-up (recorded once). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,13 +109,47 @@ static void test_transfer_retried(h_t *h)
     h_note("transfer retried on the other instance: applied once, the first reply");
 }
 
+static void test_customer_followup_retried(h_t *h)
+{
+    int64_t lead = t_create_lead(h, "重试跟进", NULL, 5);
+    t_convert(h, lead);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE lead_id = %lld",
+             (long long)lead);
+    H_CHECK(h_wait_sql(h, "customers", sql, 1, 15000) == 1, "the customer exists");
+    snprintf(sql, sizeof sql, "SELECT id FROM customers WHERE lead_id = %lld", (long long)lead);
+    int64_t id = h_sql_int(h, "customers", sql);
+    char lock[160];
+    snprintf(lock, sizeof lock, "SELECT id FROM customers WHERE id = %lld FOR UPDATE",
+             (long long)id);
+    holder_t hd = {h_pg(h, "customers"), lock, 1400, 0};
+    pthread_t t;
+    s_hold_start(&hd, &t);
+    Crm__Customers__FollowUpRequest req = CRM__CUSTOMERS__FOLLOW_UP_REQUEST__INIT;
+    req.customer_id = id;
+    req.content = "只记一次";
+    char *err = NULL;
+    Crm__Status st = t_call_at(h_rpc(h, "customers"), 1000, "Customers.FollowUp", &req.base,
+                               NULL, t_system(), NULL, &err);
+    pthread_join(t, NULL);
+    H_CHECK(st == CRM__STATUS__OK, "the retried follow-up is answered OK: %s", err ? err : "");
+    free(err);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM customer_followups WHERE customer_id = %lld", (long long)id);
+    H_CHECK(h_sql_int(h, "customers", sql) == 1, "recorded once");
+    h_note("customer follow-up retried on the other instance: recorded once");
+}
+
 int main(void)
 {
     h_t *h = h_new("idempotency");
-    h_suite(h, 2, 0, 0, 0);
+    h_suite(h, 2, 2, 0, 0);
     h_start_all(h);
     test_create_retried(h);
     test_transfer_retried(h);
+    test_customer_followup_retried(h);
+    h_stop(h, "customers", 0);
+    h_stop(h, "customers", 1);
     h_stop(h, "leads", 0);
     h_stop(h, "leads", 1);
     h_destroy(&h);
