@@ -401,7 +401,6 @@ static void s_add_filters(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *r
         crm_sqlbuf_addp(q, " AND tags @> $?::text[]", a);
         free(a);
     }
-    s_add_keyword(q, req->keyword);
 }
 
 /* Appends what the view itself asks beyond its scope. */
@@ -438,19 +437,16 @@ static int s_keyword_indexed(const char *kw)
     return chars >= 3;
 }
 
-/* Appends the statement around cond (view, filters, keyset), in one of
- * three shapes:
+/* Appends the statement around cond (view, filters, keyset) when there is
+ * no indexed keyword (s_add_keyword_shape), in one of two shapes:
  * - a few owners (a manager, an owner filter): each owner's first rows from
  *   the (owner_id, key, id) index, merged: bounded by owners x page size,
  *   however the owners' leads lie in time;
- * - an indexed keyword: its matches first (trigram index), then the order;
- *   the planner would otherwise walk the order hoping to meet matches soon,
- *   which is slow when the scope holds few;
  * - otherwise one scan that the planner fits to the sort's index. */
 static void s_add_list_shape(crm_sqlbuf_t *q, const scope_t *s, const char *cond, const char *order,
-                             int limit, int keyword)
+                             int limit)
 {
-    if (!s->unscoped && !s->everyone && s->n >= 2 && !keyword) {
+    if (!s->unscoped && !s->everyone && s->n >= 2) {
         char *a = crm_db_i64_array(s->owners, s->n);
         crm_sqlbuf_addp(q,
                         "SELECT " LEAD_COLUMNS " FROM (SELECT l.* FROM unnest($?::bigint[]) o(id)"
@@ -469,14 +465,36 @@ static void s_add_list_shape(crm_sqlbuf_t *q, const scope_t *s, const char *cond
         crm_sqlbuf_addf(q, ") t%s LIMIT %d", order, limit + 1);
         return;
     }
-    crm_sqlbuf_add(q, keyword ? "WITH m AS MATERIALIZED (SELECT * FROM leads WHERE"
-                                " deleted_at IS NULL"
-                              : "SELECT " LEAD_COLUMNS " FROM leads WHERE deleted_at IS NULL");
+    crm_sqlbuf_add(q, "SELECT " LEAD_COLUMNS " FROM leads WHERE deleted_at IS NULL");
     s_add_scope(q, s, 0);
     crm_sqlbuf_add(q, cond);
-    if (keyword)
-        crm_sqlbuf_add(q, ") SELECT " LEAD_COLUMNS " FROM m");
     crm_sqlbuf_addf(q, "%s LIMIT %d", order, limit + 1);
+}
+
+/* With a keyword (3+ characters): first the most recent KEYWORD_WINDOW
+ * leads of the list without it, in its order; if they hold a page of
+ * matches, those are the page (any later match sorts after them). Else
+ * every match through the trigram index, then the order. So a common
+ * keyword stops early, and a rare one has few matches to sort; PostgreSQL
+ * runs a branch only when its one-time condition holds. */
+#define KEYWORD_WINDOW 400
+static void s_add_keyword_shape(crm_sqlbuf_t *q, const scope_t *s, const char *base,
+                                const char *kw, const char *order, int limit)
+{
+    crm_sqlbuf_add(q, "WITH recent AS MATERIALIZED (SELECT * FROM leads WHERE deleted_at IS NULL");
+    s_add_scope(q, s, 0);
+    crm_sqlbuf_addf(q, "%s%s LIMIT %d),", base, order, KEYWORD_WINDOW);
+    crm_sqlbuf_addf(q, " hits AS MATERIALIZED (SELECT * FROM recent WHERE true%s%s LIMIT %d),", kw,
+                    order, limit + 1);
+    crm_sqlbuf_add(q, " m AS MATERIALIZED (SELECT * FROM leads WHERE deleted_at IS NULL");
+    s_add_scope(q, s, 0);
+    crm_sqlbuf_addf(q, "%s%s)", base, kw);
+    crm_sqlbuf_addf(q,
+                    " SELECT " LEAD_COLUMNS " FROM (SELECT * FROM hits WHERE"
+                    " (SELECT count(*) FROM hits) > %d OR (SELECT count(*) FROM recent) < %d"
+                    " UNION ALL SELECT * FROM m WHERE (SELECT count(*) FROM hits) <= %d AND"
+                    " (SELECT count(*) FROM recent) = %d) u%s LIMIT %d",
+                    limit, KEYWORD_WINDOW, limit, KEYWORD_WINDOW, order, limit + 1);
 }
 
 /* The whole statement: scope, view, filters, keyset, order, limit + 1 (to
@@ -495,14 +513,23 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
         crm_sqlbuf_addf(q, " AND (%s, id) %s ($%d::timestamptz, $%d::bigint)", key,
                         req->ascending ? ">" : "<", k, id);
     }
-    char *cond = crm_sqlbuf_cut(q, 0), order[128];
+    char *base = crm_sqlbuf_cut(q, 0), order[128];
+    s_add_keyword(q, req->keyword);
+    char *kw = crm_sqlbuf_cut(q, 0);
     snprintf(order, sizeof order, " ORDER BY %s %s, id %s", key, dir, dir);
     scope_t s = {.unscoped = 1}; /* the pool view: its condition is in cond */
     if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL)
         s_scope(c, req->view, req->owner_ids, req->n_owner_ids, &s);
-    s_add_list_shape(q, &s, cond, order, limit, s_keyword_indexed(req->keyword));
+    if (s_keyword_indexed(req->keyword)) {
+        s_add_keyword_shape(q, &s, base, kw, order, limit);
+    } else {
+        char *cond = crm_sprintf("%s%s", base, kw);
+        s_add_list_shape(q, &s, cond, order, limit);
+        free(cond);
+    }
     s_scope_clear(&s);
-    free(cond);
+    free(base);
+    free(kw);
     return q;
 }
 

@@ -699,6 +699,47 @@ static void test_stats(void)
     h_note("stats");
 }
 
+/* A keyword is looked for first among the list's most recent leads, then
+ * through the trigram index: both ways give the same pages. User 77 holds
+ * 30 old leads named 稀有名字 and, newer, 600 others; then 30 newer
+ * matches among 600 older others for user 78. */
+static void test_keyword_shapes(void)
+{
+    PQclear(h_sql(h, "leads",
+                  "INSERT INTO leads (name, owner_id, status, created_at, updated_at)"
+                  " SELECT CASE WHEN g <= 30 THEN '稀有名字' || g ELSE '普通' || g END, 77, 2,"
+                  "  now() - interval '1 day' + g * interval '1 second', now()"
+                  " FROM generate_series(1, 630) g"));
+    PQclear(h_sql(h, "leads",
+                  "INSERT INTO leads (name, owner_id, status, created_at, updated_at)"
+                  " SELECT CASE WHEN g > 600 THEN '稀有名字' || g ELSE '普通' || g END, 78, 2,"
+                  "  now() - interval '1 day' + g * interval '1 second', now()"
+                  " FROM generate_series(1, 630) g"));
+    for (int64_t user = 77; user <= 78; user++) {
+        const Crm__Caller *u = t_user(0, user, 9);
+        json_t *r = t_json_expect(h, OK, "leads", "Leads.List", u,
+                                  "{\"view\": \"LEAD_VIEW_MINE\", \"keyword\": \"稀有名字\"}");
+        H_CHECK(json_array_size(json_object_get(r, "items")) == 20, "user %lld: a full page",
+                (long long)user);
+        const char *first = t_str(r, "items.0.name");
+        H_CHECK(!strcmp(first, user == 77 ? "稀有名字30" : "稀有名字630"),
+                "user %lld: newest match first: %s", (long long)user, first);
+        char *cursor = strdup(t_str(r, "next_cursor"));
+        json_decref(r);
+        H_CHECK(*cursor, "a second page");
+        r = t_json_expect(h, OK, "leads", "Leads.List", u,
+                          "{\"view\": \"LEAD_VIEW_MINE\", \"keyword\": \"稀有名字\","
+                          " \"cursor\": \"%s\"}",
+                          cursor);
+        free(cursor);
+        H_CHECK(json_array_size(json_object_get(r, "items")) == 10, "user %lld: the other 10",
+                (long long)user);
+        H_CHECK(!*t_str(r, "next_cursor"), "and no more");
+        json_decref(r);
+    }
+    h_note("keyword: matches among the newest and only in older leads, same pages");
+}
+
 int main(void)
 {
     h = h_new("leads_list");
@@ -710,6 +751,7 @@ int main(void)
     test_history();
     test_duplicates();
     test_stats();
+    test_keyword_shapes();
     h_stop(h, "leads", 0);
     h_destroy(&h);
     printf("leads_list: ok\n");
