@@ -120,6 +120,16 @@ int gw_http_status(Crm__Status st);
 void gw_send_error(h2o_req_t *req, int http, const char *code, const char *message,
                    const char *field);
 
+/* A list request's limit (0: def; at most 200) and cursor (of tag; "":
+ * the first page) into *limit and *after (0 on the first page). 1, or 0
+ * after failing c with the field at fault. */
+int gw_list_args(gw_call_t *c, int32_t asked, int def, const char *cursor, const char *tag,
+                 int *limit, int64_t *after);
+/* Of r's rows (read with LIMIT limit + 1, the id in column 0), how many to
+ * show; *next gets the cursor after the last one shown (caller frees), or
+ * NULL on the last page. */
+size_t gw_list_page(const PGresult *r, int limit, const char *tag, char **next);
+
 /* ---- gateway_http.c ---- */
 
 /* Listens on cfg.http_bind on the loop. Exits the process if it cannot. */
@@ -170,6 +180,16 @@ void gw_org_changed(gw_t *gw);
 void gw_org_user_row(const PGresult *r, int i, Crm__Gateway__User *u);
 /* Looks up a local Org.* handler by method name ("CreateUser"). */
 void (*gw_org_handler(const char *method))(gw_call_t *c);
+
+/* ---- gateway_notify.c ---- */
+
+/* Starts the consumers that turn the services' events into notifications
+ * (before the loop runs). */
+void gw_notify_start(gw_t *gw);
+/* Registers the list and mark statements on db (the gateway's pool). */
+void gw_notify_prepare(crm_db_t *db);
+/* The handler of "List" / "MarkRead" of the Notifications service. */
+void (*gw_notify_handler(const char *method))(gw_call_t *c);
 
 /* ---- gateway_store.c ---- */
 

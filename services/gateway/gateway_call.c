@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/cursor.h"
 #include "crm/log.h"
 #include "crm/pbjson.h"
 #include "crm/util.h"
@@ -241,6 +242,8 @@ static int s_resolve(const char *name, s_method_t *m)
         svc = &crm__gateway__auth__descriptor;
     else if (!strncmp(name, "Org.", 4))
         svc = &crm__gateway__org__descriptor;
+    else if (!strncmp(name, "Notifications.", 14))
+        svc = &crm__gateway__notifications__descriptor;
     if (!svc)
         return crm_rpc_method_types(name, &m->in, &m->out);
     const char *method = strchr(name, '.') + 1;
@@ -254,6 +257,8 @@ static int s_resolve(const char *name, s_method_t *m)
         for (size_t i = 0; i < sizeof s_auth / sizeof s_auth[0]; i++)
             if (!strcmp(s_auth[i].name, method))
                 m->local = s_auth[i].fn;
+    } else if (svc == &crm__gateway__notifications__descriptor) {
+        m->local = gw_notify_handler(method);
     } else {
         m->local = gw_org_handler(method);
     }
@@ -568,4 +573,32 @@ void gw_call_dispatch(gw_call_t *c)
         m->local(c);
     else
         gw_proxy_call(c);
+}
+
+int gw_list_args(gw_call_t *c, int32_t asked, int def, const char *cursor, const char *tag,
+                 int *limit, int64_t *after)
+{
+    *after = 0;
+    if (asked < 0 || asked > 200) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
+        return 0;
+    }
+    if (*cursor && crm_cursor_decode(cursor, tag, after, 1) < 0) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
+        return 0;
+    }
+    *limit = asked ? asked : def;
+    return 1;
+}
+
+size_t gw_list_page(const PGresult *r, int limit, const char *tag, char **next)
+{
+    size_t n = (size_t)PQntuples(r);
+    *next = NULL;
+    if (n > (size_t)limit) {
+        n = (size_t)limit;
+        int64_t last = crm_db_get_i64(r, limit - 1, 0);
+        *next = crm_cursor_encode(tag, &last, 1);
+    }
+    return n;
 }

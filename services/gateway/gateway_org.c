@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crm/cursor.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "crm/validate.h"
@@ -452,15 +451,9 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
         gw_call_fail_db(c, res);
         return;
     }
-    int limit = req->limit ? req->limit : 50;
     const PGresult *r = res->results[0];
-    size_t n = (size_t)PQntuples(r);
-    char *next = NULL;
-    if (n > (size_t)limit) {
-        n = (size_t)limit;
-        int64_t last = crm_db_get_i64(r, limit - 1, 0);
-        next = crm_cursor_encode(USERS_CURSOR, &last, 1);
-    }
+    char *next;
+    size_t n = gw_list_page(r, req->limit ? req->limit : 50, USERS_CURSOR, &next);
     Crm__Gateway__ListUsersReply reply = CRM__GATEWAY__LIST_USERS_REPLY__INIT;
     reply.next_cursor = next ? next : "";
     s_reply_rows(c, &reply.base, r, n, sizeof(Crm__Gateway__User), s_user_row);
@@ -470,20 +463,13 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
 static void s_list_users(gw_call_t *c)
 {
     const Crm__Gateway__ListUsersRequest *req = (const void *)c->in;
-    int64_t after = 0;
-    if (req->limit < 0 || req->limit > 200) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
-        return;
-    }
-    if (*req->cursor && crm_cursor_decode(req->cursor, USERS_CURSOR, &after, 1) < 0) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
-        return;
-    }
-    if (!s_id_ok(c, "department_id", req->department_id, 0))
+    int64_t after;
+    int limit;
+    if (!gw_list_args(c, req->limit, 50, req->cursor, USERS_CURSOR, &limit, &after) ||
+        !s_id_ok(c, "department_id", req->department_id, 0))
         return;
     char a[24], d[24], l[24];
-    const char *p[] = {crm_i64(a, after), crm_i64(d, req->department_id),
-                       crm_i64(l, (req->limit ? req->limit : 50) + 1)};
+    const char *p[] = {crm_i64(a, after), crm_i64(d, req->department_id), crm_i64(l, limit + 1)};
     crm_db_exec(c->gw->db, "gw_user_list", 3, p, s_users_listed, c);
 }
 

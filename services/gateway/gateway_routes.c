@@ -38,6 +38,9 @@ const gw_route_t gw_routes[] = {
     {"GET", "/api/v1/api-tokens", "Org.ListApiTokens", GW_ADMIN | GW_QUERY},
     {"POST", "/api/v1/api-tokens", "Org.CreateApiToken", GW_ADMIN},
     {"DELETE", "/api/v1/api-tokens/{id}", "Org.RevokeApiToken", GW_ADMIN},
+    /* The notification centre: the signed-in user's own. */
+    {"GET", "/api/v1/notifications", "Notifications.List", GW_QUERY},
+    {"POST", "/api/v1/notifications/read", "Notifications.MarkRead", 0},
 
     /* Leads (线索): proto/leads.proto. {id} of a batch request fills its ids. */
     {"GET", "/api/v1/leads", "Leads.List", GW_QUERY},

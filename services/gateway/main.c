@@ -54,6 +54,8 @@ int main(void)
     gw_auth_bootstrap(&gw);
     gw.db = crm_db_new(gw.loop, cfg->db_url, cfg->db_pool);
     gw_store_prepare(gw.db);
+    gw_notify_prepare(gw.db);
+    gw_notify_start(&gw);
     gw.cache = crm_cache_new(gw.loop, cfg->redis_url, 50);
     gw.limiter = gw_ratelimit_new(gw.cfg.rate_rps, gw.cfg.rate_burst);
     gw.openapi = gw_openapi_json;

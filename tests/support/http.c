@@ -121,7 +121,7 @@ static json_t *s_path(const t_resp_t *r, const char *path)
     char buf[256];
     snprintf(buf, sizeof buf, "%s", path);
     for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && j; k = strtok_r(NULL, ".", &save))
-        j = json_object_get(j, k);
+        j = json_is_array(j) ? json_array_get(j, strtoul(k, NULL, 10)) : json_object_get(j, k);
     return j;
 }
 

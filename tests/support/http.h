@@ -29,7 +29,7 @@ const char *t_err_code(const t_resp_t *r);
 const char *t_err_field(const t_resp_t *r);
 
 /* An integer / string member of the body (0 / "" if absent). Dotted paths
- * reach into objects: "user.id". */
+ * reach into objects and arrays: "user.id", "items.0.id". */
 long long t_json_int(const t_resp_t *r, const char *path);
 const char *t_json_str(const t_resp_t *r, const char *path);
 

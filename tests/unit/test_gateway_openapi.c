@@ -108,6 +108,9 @@ static void test_methods_exist(void)
         if (!strncmp(r->rpc, "Org.", 4))
             ok = protobuf_c_service_descriptor_get_method_by_name(&crm__gateway__org__descriptor,
                                                                   r->rpc + 4) != NULL;
+        if (!strncmp(r->rpc, "Notifications.", 14))
+            ok = protobuf_c_service_descriptor_get_method_by_name(
+                     &crm__gateway__notifications__descriptor, r->rpc + 14) != NULL;
         CHECK(ok, "%s %s: nobody serves %s", r->method, r->pattern, r->rpc);
     }
 }
