@@ -24,6 +24,7 @@ static const struct {
     {"lead.voided", &crm__events__lead_changed__descriptor},
     {"lead.restored", &crm__events__lead_changed__descriptor},
     {"lead.deleted", &crm__events__lead_changed__descriptor},
+    {"lead.team_changed", &crm__events__lead_changed__descriptor},
     {"lead.followed_up", &crm__events__lead_followed_up__descriptor},
     {"lead.recycled", &crm__events__lead_recycled__descriptor},
     {"lead.reminder", &crm__events__lead_reminder__descriptor},

@@ -29,7 +29,7 @@ typedef Crm__Leads__LeadStatus lead_status_t;
 /* ---- leads_store.c: rows and statements ---- */
 
 /* A lead read from the database. Strings point into the result it was read
- * from, except tags (one block owned here). */
+ * from, except tags and team_member_ids (owned here). */
 typedef struct {
     Crm__Leads__Lead lead;
     int deleted; /* set by a delete: the save marks the row deleted */
@@ -42,7 +42,8 @@ typedef struct {
     " COALESCE(crm_us(converted_at), 0), wechat, qq, tags, province, city, district, address,"     \
     " COALESCE(crm_us(next_followup_at), 0), COALESCE(crm_us(last_followup_at), 0),"               \
     " last_followup_content, pool_id, previous_owner_id, COALESCE(crm_us(owner_since), 0),"      \
-    " COALESCE(crm_us(pooled_at), 0)"
+    " COALESCE(crm_us(pooled_at), 0),"                                                            \
+    " ARRAY(SELECT t.user_id FROM lead_team t WHERE t.lead_id = id ORDER BY t.user_id)"
 
 /* Registers the service's statements on db. */
 void leads_store_prepare(crm_db_t *db);
@@ -163,6 +164,13 @@ int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
 int leads_can_see(const Crm__Caller *c, const Crm__Leads__Lead *lead,
                   const Crm__Leads__LeadPool *pool);
 
+/* Is the caller one of the lead's team members? */
+int leads_in_team(const Crm__Caller *c, const Crm__Leads__Lead *lead);
+/* May the caller read the lead (and follow it up)? leads_can_see, or a
+ * team member. */
+int leads_can_read(const Crm__Caller *c, const Crm__Leads__Lead *lead,
+                   const Crm__Leads__LeadPool *pool);
+
 /* Must the lead's contacts be masked for this caller? (pooled, and the
  * caller neither an admin nor the pool's admin) */
 int leads_must_mask(const Crm__Caller *c, const Crm__Leads__Lead *lead,
@@ -242,6 +250,8 @@ const Crm__Leads__LeadPool *leads_change_pool(const leads_change_t *c, int64_t p
 /* The changed leads, in request order (valid in reply). */
 size_t leads_change_count(const leads_change_t *c);
 lead_row_t *leads_change_row(const leads_change_t *c, size_t i);
+/* Frees p when the run ends (memory an op hangs on a row); returns p. */
+void *leads_change_keep(leads_change_t *c, void *p);
 /* The op's reply (in op->reply): encoded now, stored with the change, sent
  * after the commit. */
 void leads_change_respond(leads_change_t *c, const ProtobufCMessage *reply);

@@ -87,6 +87,17 @@ int leads_can_see(const Crm__Caller *c, const Crm__Leads__Lead *lead,
     return lead->department_id && c->user_id && c->department_id == lead->department_id;
 }
 
+int leads_in_team(const Crm__Caller *c, const Crm__Leads__Lead *lead)
+{
+    return c->user_id && s_has(lead->team_member_ids, lead->n_team_member_ids, c->user_id);
+}
+
+int leads_can_read(const Crm__Caller *c, const Crm__Leads__Lead *lead,
+                   const Crm__Leads__LeadPool *pool)
+{
+    return leads_can_see(c, lead, pool) || leads_in_team(c, lead);
+}
+
 int leads_must_mask(const Crm__Caller *c, const Crm__Leads__Lead *lead,
                     const Crm__Leads__LeadPool *pool)
 {

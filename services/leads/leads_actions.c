@@ -276,6 +276,119 @@ static const leads_op_t s_void_op = {.action = "voided", .ids_field = "ids",
 static const leads_op_t s_restore_op = {.action = "restored", .ids_field = "ids",
                                         .apply = s_restore_apply};
 
+/* ---- team members ------------------------------------------------------- */
+
+static int s_in(const int64_t *v, size_t n, int64_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+/* The lead's team after adding (add) or removing the request's users. */
+static int s_team_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before,
+                        int add)
+{
+    const Crm__Leads__TeamMembersRequest *req = leads_change_request(c);
+    const char *why;
+    if (!leads_next_status(LEAD_ACT_EDIT, before->status, 0, &why))
+        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "%s", why);
+    if (!before->owner_id)
+        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
+                            "the lead has no owner yet; a team works with its owner");
+    size_t cap = before->n_team_member_ids + req->n_user_ids;
+    int64_t *team = leads_change_keep(c, crm_calloc(cap + 1, sizeof *team));
+    size_t n = 0;
+    for (size_t i = 0; i < before->n_team_member_ids; i++)
+        if (add || !s_in(req->user_ids, req->n_user_ids, before->team_member_ids[i]))
+            team[n++] = before->team_member_ids[i];
+    for (size_t i = 0; add && i < req->n_user_ids; i++) {
+        if (req->user_ids[i] == before->owner_id)
+            return leads_refuse_at(c, CRM__STATUS__INVALID_ARGUMENT, "user_ids",
+                                   "user %lld owns it; the team is the others",
+                                   (long long)req->user_ids[i]);
+        if (!s_in(team, n, req->user_ids[i]))
+            team[n++] = req->user_ids[i];
+    }
+    row->lead.team_member_ids = team;
+    row->lead.n_team_member_ids = n;
+    return 0;
+}
+
+static int s_team_add_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+{
+    return s_team_apply(c, row, before, 1);
+}
+
+static int s_team_remove_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *b)
+{
+    return s_team_apply(c, row, b, 0);
+}
+
+/* Writes the team as row has it now. */
+static void s_team_write(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
+                         crm_db_batch_t *b)
+{
+    char id[24], by[24];
+    char *team = crm_db_i64_array(row->lead.team_member_ids, row->lead.n_team_member_ids);
+    const char *p[] = {crm_i64(id, row->lead.id), team, crm_i64(by, leads_change_caller(c)->user_id)};
+    crm_db_batch_add(b,
+                     "DELETE FROM lead_team WHERE lead_id = $1::bigint"
+                     " AND user_id <> ALL($2::bigint[])",
+                     2, p);
+    crm_db_batch_add(b,
+                     "INSERT INTO lead_team (lead_id, user_id, added_by) SELECT $1::bigint, u,"
+                     " $3::bigint FROM unnest($2::bigint[]) u ON CONFLICT DO NOTHING",
+                     3, p);
+    free(team);
+}
+
+static void s_team_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
+                        crm_db_batch_t *b)
+{
+    char *changed[] = {"team_member_ids"};
+    leads_emit_changed(b, "team_changed", before, &row->lead, leads_change_caller(c)->user_id,
+                       leads_change_reason(c), changed, 1);
+}
+
+static const leads_op_t s_team_add_op = {.action = "team_changed", .ids_field = "ids",
+                                         .apply = s_team_add_apply, .write = s_team_write,
+                                         .emit = s_team_emit};
+static const leads_op_t s_team_remove_op = {.action = "team_changed", .ids_field = "ids",
+                                            .apply = s_team_remove_apply,
+                                            .write = s_team_write, .emit = s_team_emit};
+
+static void s_team(crm_rpc_call_t *call, leads_t *l, const leads_op_t *op)
+{
+    const Crm__Leads__TeamMembersRequest *req = (const void *)crm_rpc_call_request(call);
+    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+        !crm_check_text(call, "reason", req->reason, 500, 0))
+        return;
+    if (req->n_user_ids == 0 || req->n_user_ids > 50) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "user_ids", "give 1 to 50 users");
+        return;
+    }
+    for (size_t i = 0; i < req->n_user_ids; i++) {
+        if (req->user_ids[i] < 1) {
+            crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "user_ids",
+                         "user %lld is not valid", (long long)req->user_ids[i]);
+            return;
+        }
+    }
+    leads_change_run(l, call, op, req->ids, req->n_ids, req->reason, NULL);
+}
+
+static void s_team_add(crm_rpc_call_t *call, void *l)
+{
+    s_team(call, l, &s_team_add_op);
+}
+
+static void s_team_remove(crm_rpc_call_t *call, void *l)
+{
+    s_team(call, l, &s_team_remove_op);
+}
+
 /* ---- handlers ----------------------------------------------------------- */
 
 /* Runs op for a LeadIdsRequest. */
@@ -385,6 +498,7 @@ void leads_actions_register(leads_t *l)
         {"Delete", s_delete},         {"Transfer", s_transfer}, {"PutInPool", s_put_in_pool},
         {"Claim", s_claim},           {"Assign", s_assign},     {"Invalidate", s_invalidate},
         {"Resume", s_resume},         {"Discard", s_void},         {"Restore", s_restore},
+        {"AddTeamMembers", s_team_add}, {"RemoveTeamMembers", s_team_remove},
     };
     crm_rpc_server_t *srv = crm_service_rpc(l->svc);
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)

@@ -40,6 +40,8 @@ struct leads_change {
     char **detail;            /* n: history detail (or NULL) */
     size_t cur;               /* the lead being applied */
     int idem;                 /* statements of the idempotency lookup (0 or 2) */
+    void **kept;              /* memory the op handed over (leads_change_keep) */
+    size_t nkept;
     uint8_t *reply;           /* the encoded reply, built before the commit */
     size_t reply_len;
     char (*masks)[5][64];     /* n: masked contacts for the reply */
@@ -109,6 +111,13 @@ void leads_change_detail(leads_change_t *c, const char *detail)
 {
     free(c->detail[c->cur]);
     c->detail[c->cur] = crm_strdup(detail);
+}
+
+void *leads_change_keep(leads_change_t *c, void *p)
+{
+    c->kept = crm_realloc(c->kept, (c->nkept + 1) * sizeof *c->kept);
+    c->kept[c->nkept++] = p;
+    return p;
 }
 
 void leads_change_respond(leads_change_t *c, const ProtobufCMessage *reply)
@@ -188,7 +197,8 @@ static void s_free(leads_change_t *c)
     if (c->op->done)
         c->op->done(c->data);
     for (size_t i = 0; c->before && i < c->n; i++) {
-        free(c->before[i].tags); /* the block read from the row */
+        free(c->before[i].tags); /* the blocks read from the row */
+        free(c->before[i].team_member_ids);
         free(c->detail[i]);
     }
     for (int i = 0; c->pools && i < PQntuples(c->pools); i++)
@@ -203,6 +213,9 @@ static void s_free(leads_change_t *c)
     free(c->detail);
     free(c->masks);
     free(c->reply);
+    for (size_t i = 0; i < c->nkept; i++)
+        free(c->kept[i]);
+    free(c->kept);
     free(c->ids);
     free(c);
 }
@@ -291,10 +304,16 @@ static int s_apply_all(leads_change_t *c)
             c->before[i] = c->after[i].lead;
         }
         const Crm__Leads__Lead *lead = &c->after[i].lead;
-        if (r < 0 || !(c->op->visible ? c->op->visible(c, lead)
-                                      : leads_can_see(caller, lead,
-                                                      leads_change_pool(c, lead->pool_id))))
+        if (r < 0)
             return leads_refuse(c, CRM__STATUS__NOT_FOUND, "not found");
+        if (!(c->op->visible ? c->op->visible(c, lead)
+                             : leads_can_see(caller, lead, leads_change_pool(c, lead->pool_id)))) {
+            if (leads_in_team(caller, lead))
+                return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
+                                    "team members read a lead and follow it up; this is for its"
+                                    " owner's side");
+            return leads_refuse(c, CRM__STATUS__NOT_FOUND, "not found");
+        }
         c->after[i].lead.updated_at_us = c->now;
         if (c->op->apply(c, &c->after[i], &c->before[i]) < 0)
             return -1;

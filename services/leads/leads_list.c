@@ -198,7 +198,7 @@ static const struct {
         {"COALESCE(last_followup_at, '-infinity'::timestamptz)", "lead:last"},
 };
 #define N_SORTS (int)(sizeof s_sorts / sizeof s_sorts[0])
-#define LEAD_VIEW_LAST CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL
+#define LEAD_VIEW_LAST CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM
 
 /* A lead's sort key in microseconds; INT64_MAX / INT64_MIN for the
  * infinities that stand for an unset time. */
@@ -404,9 +404,15 @@ static void s_add_filters(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *r
 }
 
 /* Appends what the view itself asks beyond its scope. */
-static void s_add_view(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *req, const char *tz)
+static void s_add_view(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *req, const char *tz,
+                       const Crm__Caller *c)
 {
     switch (req->view) {
+    case CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM:
+        /* The leads the caller works as a team member (its own scope). */
+        crm_sqlbuf_addp_i64(q, " AND id IN (SELECT lead_id FROM lead_team WHERE user_id = $?::bigint)",
+                            c->user_id);
+        break;
     case CRM__LEADS__LEAD_VIEW__LEAD_VIEW_PENDING:
         crm_sqlbuf_add(q, " AND status = 2 AND last_followup_at IS NULL");
         break;
@@ -504,7 +510,7 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
 {
     const char *key = s_sorts[req->sort].key, *dir = req->ascending ? "ASC" : "DESC";
     crm_sqlbuf_t *q = crm_sqlbuf_new();
-    s_add_view(q, req, tz);
+    s_add_view(q, req, tz, c);
     s_add_filters(q, req);
     if (after) {
         char ts[48];
@@ -517,8 +523,10 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
     s_add_keyword(q, req->keyword);
     char *kw = crm_sqlbuf_cut(q, 0);
     snprintf(order, sizeof order, " ORDER BY %s %s, id %s", key, dir, dir);
-    scope_t s = {.unscoped = 1}; /* the pool view: its condition is in cond */
-    if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL)
+    /* The pool and team views: their condition is in cond. */
+    scope_t s = {.unscoped = 1};
+    if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL &&
+        req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM)
         s_scope(c, req->view, req->owner_ids, req->n_owner_ids, &s);
     if (s_keyword_indexed(req->keyword)) {
         s_add_keyword_shape(q, &s, base, kw, order, limit);
@@ -730,7 +738,7 @@ static void s_records_read(void *arg, const crm_db_result_t *res)
         Crm__Leads__LeadPool pool, *pp = NULL;
         if (PQntuples(res->results[1]) > 0)
             leads_pool_row(res->results[1], 0, pp = &pool);
-        seen = leads_can_see(crm_rpc_call_caller(call), &row.lead, pp);
+        seen = leads_can_read(crm_rpc_call_caller(call), &row.lead, pp);
         if (pp)
             leads_pool_clear(pp);
         leads_row_clear(&row);

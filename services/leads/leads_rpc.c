@@ -280,7 +280,7 @@ static void s_get_reply(crm_rpc_call_t *call, Crm__Leads__Lead *lead,
                         const Crm__Leads__LeadPool *pool, int64_t id)
 {
     const Crm__Caller *caller = crm_rpc_call_caller(call);
-    if (!lead || !leads_can_see(caller, lead, pool)) {
+    if (!lead || !leads_can_read(caller, lead, pool)) {
         crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "id", "lead %lld not found", (long long)id);
         return;
     }
@@ -628,10 +628,17 @@ static void s_followup_reply(leads_change_t *c)
     leads_change_respond(c, &reply.base);
 }
 
+/* Team members follow a lead up as its owner does. */
+static int s_followup_visible(leads_change_t *c, const Crm__Leads__Lead *lead)
+{
+    return leads_can_read(leads_change_caller(c), lead, leads_change_pool(c, lead->pool_id));
+}
+
 static const leads_op_t s_followup_op = {.action = "followed_up", .ids_field = "lead_id",
                                          .load = s_followup_load, .apply = s_followup_apply,
                                          .write = s_followup_write, .emit = s_followup_emit,
-                                         .reply = s_followup_reply};
+                                         .reply = s_followup_reply,
+                                         .visible = s_followup_visible};
 
 static void s_followup(crm_rpc_call_t *call, void *arg)
 {

@@ -94,6 +94,7 @@ void leads_store_row(const PGresult *r, int i, lead_row_t *row)
     lead->previous_owner_id = crm_db_get_i64(r, i, 28);
     lead->owner_since_us = crm_db_get_i64(r, i, 29);
     lead->pooled_at_us = crm_db_get_i64(r, i, 30);
+    lead->team_member_ids = crm_db_get_i64_array(r, i, 31, &lead->n_team_member_ids);
 }
 
 void leads_store_add_lead_and_pool(crm_db_batch_t *b, int64_t id)
@@ -109,6 +110,9 @@ void leads_row_clear(lead_row_t *row)
     free(row->lead.tags);
     row->lead.tags = NULL;
     row->lead.n_tags = 0;
+    free(row->lead.team_member_ids);
+    row->lead.team_member_ids = NULL;
+    row->lead.n_team_member_ids = 0;
 }
 
 /* Number buffers for the parameters of one write. */

@@ -294,6 +294,61 @@ static void test_transfer_and_batches(void)
     h_note("transfer, batches all or nothing, delete");
 }
 
+/* 相关团队成员: team members read a lead and follow it up; the owner's side
+ * stays with the owner's scope; they list it under the TEAM view. */
+static void test_team(void)
+{
+    const Crm__Caller *owner = t_user(0, 41, 8), *mate = t_user(1, 42, 9);
+    int64_t id = s_create(owner, "{\"name\": \"团队线索\"}");
+    REFUSED(NOT_FOUND, "id", NULL, mate, "Leads.Get", "{\"id\": %lld}", (long long)id);
+    REFUSED(INVALID, "user_ids", NULL, owner, "Leads.AddTeamMembers", "{\"ids\": [%lld]}",
+            (long long)id);
+    REFUSED(INVALID, "user_ids", "owns it", owner, "Leads.AddTeamMembers",
+            "{\"ids\": [%lld], \"user_ids\": [41]}", (long long)id);
+    REFUSED(NOT_FOUND, "ids", NULL, mate, "Leads.AddTeamMembers",
+            "{\"ids\": [%lld], \"user_ids\": [42]}", (long long)id);
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.AddTeamMembers", owner,
+                              "{\"ids\": [%lld], \"user_ids\": [42, 43, 42]}", (long long)id);
+    json_t *lead0 = json_array_get(json_object_get(r, "leads"), 0);
+    H_CHECK(json_array_size(json_object_get(lead0, "team_member_ids")) == 2,
+            "two members, once each");
+    json_decref(r);
+    /* The member reads it (also from the cache) and follows it up. */
+    for (int i = 0; i < 2; i++) {
+        r = t_json_expect(h, OK, "leads", "Leads.Get", mate, "{\"id\": %lld}", (long long)id);
+        json_decref(r);
+    }
+    r = t_json_expect(h, OK, "leads", "Leads.FollowUp", mate,
+                      "{\"lead_id\": %lld, \"content\": \"协助跟进\","
+                      " \"method\": \"FOLLOW_UP_METHOD_VISIT\"}",
+                      (long long)id);
+    H_CHECK(!strcmp(t_str(r, "lead.status"), "LEAD_STATUS_FOLLOWING"), "followed up by the team");
+    json_decref(r);
+    /* Not the owner's side. */
+    REFUSED(DENIED, "ids", "team members", mate, "Leads.Transfer",
+            "{\"ids\": [%lld], \"to_owner_id\": 42}", (long long)id);
+    REFUSED(DENIED, "id", "team members", mate, "Leads.Convert", "{\"id\": %lld}", (long long)id);
+    /* Listed under TEAM, not MINE. */
+    r = t_json_expect(h, OK, "leads", "Leads.List", mate, "{\"view\": \"LEAD_VIEW_TEAM\"}");
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 1 && t_int(r, "items.0.id") == id,
+            "the TEAM view");
+    json_decref(r);
+    r = t_json_expect(h, OK, "leads", "Leads.List", mate, "{\"view\": \"LEAD_VIEW_MINE\"}");
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 0, "not MINE");
+    json_decref(r);
+    /* Removed: the lead is out of reach again. */
+    json_decref(t_json_expect(h, OK, "leads", "Leads.RemoveTeamMembers", owner,
+                              "{\"ids\": [%lld], \"user_ids\": [42]}", (long long)id));
+    REFUSED(NOT_FOUND, "id", NULL, mate, "Leads.Get", "{\"id\": %lld}", (long long)id);
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM lead_team WHERE lead_id = %lld",
+             (long long)id);
+    H_CHECK(s_count(sql) == 1, "user 43 stays");
+    H_CHECK(s_count("SELECT count(*) FROM crm_outbox WHERE type = 'lead.team_changed'") == 2,
+            "one lead.team_changed per change");
+    h_note("team members: read and follow up, listed under TEAM, not the owner's side");
+}
+
 int main(void)
 {
     h = h_new("leads_actions");
@@ -303,6 +358,7 @@ int main(void)
     test_life_cycle();
     test_update();
     test_transfer_and_batches();
+    test_team();
     h_stop(h, "leads", 0);
     h_destroy(&h);
     printf("leads_actions: ok\n");
