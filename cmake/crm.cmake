@@ -11,6 +11,8 @@ function(crm_embed_sql target component dir)
   set(entries "")
   set(i 0)
   foreach(f ${files})
+    # An edited migration re-runs the configure step, which embeds it again.
+    set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${f})
     get_filename_component(name ${f} NAME_WE)
     file(READ ${f} hex HEX)
     string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")

@@ -7,18 +7,18 @@
 #include "crm/util.h"
 #include "leads.h"
 
-/* The parameters every write of a lead carries, $1..$30 (see s_params). */
-#define LEAD_WRITE_PARAMS 30
+/* The parameters every write of a lead carries, $1..$31 (see s_params). */
+#define LEAD_WRITE_PARAMS 31
 #define LEAD_VALUES                                                                                \
     "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[], $14, $15, $16, $17,"             \
     " $18::bigint, $19::bigint, $20::smallint, crm_ts($21::bigint), crm_ts($22::bigint), $23,"    \
     " $24::bigint, $25::bigint, crm_ts($26::bigint), crm_ts($27::bigint), crm_ts($28::bigint),"   \
-    " crm_ts($29::bigint), crm_ts($30::bigint)"
+    " crm_ts($29::bigint), crm_ts($30::bigint), NULLIF($31::bigint[], '{}')"
 #define LEAD_WRITE_COLUMNS                                                                         \
     "name, mobile, telephone, email, wechat, qq, company, source, level, industry, remark, tags,"  \
     " province, city, district, address, owner_id, department_id, status, next_followup_at,"      \
     " last_followup_at, last_followup_content, pool_id, previous_owner_id, owner_since,"          \
-    " converted_at, updated_at, pooled_at, created_at"
+    " converted_at, updated_at, pooled_at, created_at, team_member_ids"
 
 void leads_store_prepare(crm_db_t *db)
 {
@@ -44,10 +44,10 @@ void leads_store_prepare(crm_db_t *db)
                    " ORDER BY id LIMIT 1");
     crm_db_prepare(db, "lead_insert",
                    "INSERT INTO leads (id, " LEAD_WRITE_COLUMNS ", creator_id)"
-                   " VALUES ($1::bigint, " LEAD_VALUES ", $31::bigint)");
+                   " VALUES ($1::bigint, " LEAD_VALUES ", $32::bigint)");
     crm_db_prepare(db, "lead_save",
                    "UPDATE leads SET (" LEAD_WRITE_COLUMNS ", deleted_at) = (" LEAD_VALUES
-                   ", CASE WHEN $31::boolean THEN now() END) WHERE id = $1::bigint");
+                   ", CASE WHEN $32::boolean THEN now() END) WHERE id = $1::bigint");
     crm_db_prepare(db, "lead_history_insert",
                    "INSERT INTO lead_history (lead_id, action, actor_id, at, from_owner_id,"
                    " to_owner_id, pool_id, reason, detail) VALUES ($1::bigint, $2, $3::bigint,"
@@ -119,6 +119,7 @@ void leads_row_clear(lead_row_t *row)
 typedef struct {
     char n[12][24];
     char *tags;
+    char *team;
 } params_t;
 
 /* Fills p[0..LEAD_WRITE_PARAMS) from lead. */
@@ -155,6 +156,8 @@ static void s_params(const Crm__Leads__Lead *lead, params_t *buf, const char **p
     p[27] = crm_i64(buf->n[10], lead->updated_at_us);
     p[28] = crm_i64(buf->n[11], lead->pooled_at_us);
     p[29] = NULL; /* created_at: set by the caller */
+    buf->team = crm_db_i64_array(lead->team_member_ids, lead->n_team_member_ids);
+    p[30] = buf->team;
 }
 
 void leads_store_insert(crm_db_batch_t *b, const Crm__Leads__Lead *lead)
@@ -164,9 +167,10 @@ void leads_store_insert(crm_db_batch_t *b, const Crm__Leads__Lead *lead)
     const char *p[LEAD_WRITE_PARAMS + 1];
     s_params(lead, &buf, p);
     p[29] = crm_i64(created, lead->created_at_us);
-    p[30] = crm_i64(creator, lead->creator_id);
+    p[31] = crm_i64(creator, lead->creator_id);
     crm_db_batch_add(b, "lead_insert", LEAD_WRITE_PARAMS + 1, p);
     free(buf.tags);
+    free(buf.team);
 }
 
 void leads_store_save(crm_db_batch_t *b, const lead_row_t *row)
@@ -176,9 +180,10 @@ void leads_store_save(crm_db_batch_t *b, const lead_row_t *row)
     const char *p[LEAD_WRITE_PARAMS + 1];
     s_params(&row->lead, &buf, p);
     p[29] = crm_i64(created, row->lead.created_at_us);
-    p[30] = row->deleted ? "true" : "false";
+    p[31] = row->deleted ? "true" : "false";
     crm_db_batch_add(b, "lead_save", LEAD_WRITE_PARAMS + 1, p);
     free(buf.tags);
+    free(buf.team);
 }
 
 void leads_store_history(crm_db_batch_t *b, const lead_history_t *h)
