@@ -43,7 +43,7 @@ typedef struct {
     " COALESCE(crm_us(next_followup_at), 0), COALESCE(crm_us(last_followup_at), 0),"               \
     " last_followup_content, pool_id, previous_owner_id, COALESCE(crm_us(owner_since), 0),"      \
     " COALESCE(crm_us(pooled_at), 0),"                                                            \
-    " ARRAY(SELECT t.user_id FROM lead_team t WHERE t.lead_id = id ORDER BY t.user_id)"
+    " team_member_ids"
 
 /* Registers the service's statements on db. */
 void leads_store_prepare(crm_db_t *db);

@@ -326,24 +326,6 @@ static int s_team_remove_apply(leads_change_t *c, lead_row_t *row, const Crm__Le
     return s_team_apply(c, row, b, 0);
 }
 
-/* Writes the team as row has it now. */
-static void s_team_write(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                         crm_db_batch_t *b)
-{
-    char id[24], by[24];
-    char *team = crm_db_i64_array(row->lead.team_member_ids, row->lead.n_team_member_ids);
-    const char *p[] = {crm_i64(id, row->lead.id), team, crm_i64(by, leads_change_caller(c)->user_id)};
-    crm_db_batch_add(b,
-                     "DELETE FROM lead_team WHERE lead_id = $1::bigint"
-                     " AND user_id <> ALL($2::bigint[])",
-                     2, p);
-    crm_db_batch_add(b,
-                     "INSERT INTO lead_team (lead_id, user_id, added_by) SELECT $1::bigint, u,"
-                     " $3::bigint FROM unnest($2::bigint[]) u ON CONFLICT DO NOTHING",
-                     3, p);
-    free(team);
-}
-
 static void s_team_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
                         crm_db_batch_t *b)
 {
@@ -352,12 +334,11 @@ static void s_team_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_
                        leads_change_reason(c), changed, 1);
 }
 
+/* The team is a column of the lead: the engine's save writes it. */
 static const leads_op_t s_team_add_op = {.action = "team_changed", .ids_field = "ids",
-                                         .apply = s_team_add_apply, .write = s_team_write,
-                                         .emit = s_team_emit};
+                                         .apply = s_team_add_apply, .emit = s_team_emit};
 static const leads_op_t s_team_remove_op = {.action = "team_changed", .ids_field = "ids",
-                                            .apply = s_team_remove_apply,
-                                            .write = s_team_write, .emit = s_team_emit};
+                                            .apply = s_team_remove_apply, .emit = s_team_emit};
 
 static void s_team(crm_rpc_call_t *call, leads_t *l, const leads_op_t *op)
 {

@@ -410,8 +410,7 @@ static void s_add_view(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *req,
     switch (req->view) {
     case CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM:
         /* The leads the caller works as a team member (its own scope). */
-        crm_sqlbuf_addp_i64(q, " AND id IN (SELECT lead_id FROM lead_team WHERE user_id = $?::bigint)",
-                            c->user_id);
+        crm_sqlbuf_addp_i64(q, " AND team_member_ids @> ARRAY[$?::bigint]", c->user_id);
         break;
     case CRM__LEADS__LEAD_VIEW__LEAD_VIEW_PENDING:
         crm_sqlbuf_add(q, " AND status = 2 AND last_followup_at IS NULL");

@@ -341,8 +341,8 @@ static void test_team(void)
                               "{\"ids\": [%lld], \"user_ids\": [42]}", (long long)id));
     REFUSED(NOT_FOUND, "id", NULL, mate, "Leads.Get", "{\"id\": %lld}", (long long)id);
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM lead_team WHERE lead_id = %lld",
-             (long long)id);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM leads WHERE id = %lld AND team_member_ids ="
+             " '{43}'", (long long)id);
     H_CHECK(s_count(sql) == 1, "user 43 stays");
     H_CHECK(s_count("SELECT count(*) FROM crm_outbox WHERE type = 'lead.team_changed'") == 2,
             "one lead.team_changed per change");
