@@ -4,7 +4,9 @@
  * leads service enforces it. The matrix: each role x a lead of their own,
  * of their department, of a sub-department, of another department, for
  * read, list, edit and transfer; claiming from a pool, which its members
- * may and others may not. Then the organisation changes (a user
+ * may and others may not; a team member of another's lead, who reads it
+ * and follows it up but does not edit or transfer it. Then the
+ * organisation changes (a user
  * moves department) and the cached scope follows at once. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +166,39 @@ int main(void)
     H_CHECK(t_json_int(&r, "owner_id") == empA.id, "empA claimed it: %s", r.raw);
     t_resp_free(&r);
     h_note("claim from a pool: its members only: ok");
+
+    /* A team member (相关团队成员): empB is on empA2's lead's team: reads it,
+     * follows it up, lists it under the team view; edits and transfers are
+     * the owner's side (403, not 404: the member can see it). */
+    {
+        long long tl = s_lead(&empA2);
+        char tpath[96];
+        snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld", tl);
+        t_expect_error(404, "not_found", NULL, "GET", base, empB.token, NULL, tpath);
+        char *tbody = crm_sprintf("{\"user_ids\":[%lld]}", empB.id);
+        snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld/team-members", tl);
+        r = t_expect(200, "POST", base, empA2.token, tbody, tpath);
+        t_resp_free(&r);
+        free(tbody);
+        snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld", tl);
+        r = t_expect(200, "GET", base, empB.token, NULL, tpath);
+        t_resp_free(&r);
+        snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld/follow-ups", tl);
+        r = t_expect(200, "POST", base, empB.token,
+                     "{\"content\":\"一起拜访\",\"method\":\"FOLLOW_UP_METHOD_VISIT\"}", tpath);
+        t_resp_free(&r);
+        r = t_expect(200, "GET", base, empB.token, NULL, "/api/v1/leads?view=LEAD_VIEW_TEAM");
+        H_CHECK(t_json_int(&r, "items.0.id") == tl, "the team view lists it: %s", r.raw);
+        t_resp_free(&r);
+        snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld", tl);
+        t_expect_error(403, "permission_denied", "id", "PATCH", base, empB.token,
+                       "{\"update_mask\":[\"remark\"],\"remark\":\"x\"}", tpath);
+        char *xbody = crm_sprintf("{\"to_owner_id\":%lld}", empB.id);
+        snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld/transfer", tl);
+        t_expect_error(403, "permission_denied", "ids", "POST", base, empB.token, xbody, tpath);
+        free(xbody);
+        h_note("team member: read, follow up, team view; not edit or transfer: ok");
+    }
 
     /* empB moves to A: mgrA sees empB's lead at once (the scope cache key
      * carries the organisation's version). */
