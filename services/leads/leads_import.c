@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/cursor.h"
 #include "crm/log.h"
 #include "crm/scope.h"
 #include "crm/util.h"
@@ -170,6 +171,106 @@ static void s_get(crm_rpc_call_t *call, void *arg)
     char id[24];
     const char *p[] = {crm_i64(id, req->id)};
     crm_db_exec(l->db, "import_get", 1, p, s_got, call);
+}
+
+/* ---- Leads.CancelImport, Leads.ListImports ------------------------------ */
+
+static void s_cancelled(void *arg, const crm_db_result_t *res)
+{
+    crm_rpc_call_t *call = arg;
+    if (res->err) {
+        crm_fail_db(call, res);
+        return;
+    }
+    const Crm__Leads__GetImportRequest *req = (const void *)crm_rpc_call_request(call);
+    const PGresult *moved = res->results[0], *now = res->results[1];
+    Crm__Leads__Import imp;
+    Crm__Leads__ImportTarget target;
+    if (PQntuples(now) == 0 ||
+        !s_owns_import(crm_rpc_call_caller(call), crm_db_get_i64(now, 0, 14))) {
+        crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "id", "import %lld not found",
+                     (long long)req->id);
+    } else if (PQntuples(moved) == 0) {
+        crm_rpc_fail(call, CRM__STATUS__FAILED_PRECONDITION, "id",
+                     "import %lld is already complete", (long long)req->id);
+    } else {
+        leads_import_row(moved, 0, &imp, &target, NULL);
+        crm_rpc_reply(call, &imp.base);
+    }
+}
+
+static void s_cancel(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__GetImportRequest *req = (const void *)crm_rpc_call_request(call);
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    if (!crm_check_id(call, "id", req->id))
+        return;
+    char id[24], user[24];
+    const char *p[] = {crm_i64(id, req->id), leads_is_admin(c) ? "true" : "false",
+                       crm_i64(user, c->user_id)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "import_cancel", 3, p);
+    crm_db_batch_add(b, "import_get", 1, p);
+    crm_db_submit(l->db, &b, s_cancelled, call);
+}
+
+#define IMPORTS_CURSOR "imports"
+
+static void s_listed(void *arg, const crm_db_result_t *res)
+{
+    crm_rpc_call_t *call = arg;
+    if (res->err) {
+        crm_fail_db(call, res);
+        return;
+    }
+    const Crm__Leads__ListImportsRequest *req = (const void *)crm_rpc_call_request(call);
+    int limit = req->limit ? req->limit : 20;
+    const PGresult *r = res->results[0];
+    size_t n = (size_t)PQntuples(r);
+    char *next = NULL;
+    if (n > (size_t)limit) {
+        n = (size_t)limit;
+        int64_t last = crm_db_get_i64(r, limit - 1, 0);
+        next = crm_cursor_encode(IMPORTS_CURSOR, &last, 1);
+    }
+    Crm__Leads__Import *imps = crm_calloc(n + 1, sizeof *imps);
+    Crm__Leads__ImportTarget *targets = crm_calloc(n + 1, sizeof *targets);
+    Crm__Leads__Import **ptrs = crm_calloc(n + 1, sizeof *ptrs);
+    for (size_t i = 0; i < n; i++) {
+        leads_import_row(r, (int)i, &imps[i], &targets[i], NULL);
+        ptrs[i] = &imps[i];
+    }
+    Crm__Leads__ImportList list = CRM__LEADS__IMPORT_LIST__INIT;
+    list.items = ptrs;
+    list.n_items = n;
+    list.next_cursor = next ? next : "";
+    crm_rpc_reply(call, &list.base);
+    free(imps);
+    free(targets);
+    free(ptrs);
+    free(next);
+}
+
+static void s_list(crm_rpc_call_t *call, void *arg)
+{
+    leads_t *l = arg;
+    const Crm__Leads__ListImportsRequest *req = (const void *)crm_rpc_call_request(call);
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    int64_t after = 0;
+    if (req->limit < 0 || req->limit > 200) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
+        return;
+    }
+    if (*req->cursor && crm_cursor_decode(req->cursor, IMPORTS_CURSOR, &after, 1) < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
+        return;
+    }
+    char user[24], a[24], lim[16];
+    snprintf(lim, sizeof lim, "%d", (req->limit ? req->limit : 20) + 1);
+    const char *p[] = {leads_is_admin(c) ? "true" : "false", crm_i64(user, c->user_id),
+                       crm_i64(a, after), lim};
+    crm_db_exec(l->db, "import_list", 4, p, s_listed, call);
 }
 
 /* ---- Leads.ImportChunk ------------------------------------------------ */
@@ -331,7 +432,10 @@ static void s_chunk_loaded(void *arg, const crm_db_result_t *res)
     const char *csv_header;
     leads_import_row(imp, 0, &cur, &c->target, &csv_header);
     if (cur.done || c->req->seq != cur.chunks + 1) {
-        if (cur.done)
+        if (cur.cancelled)
+            snprintf(msg, sizeof msg, "import %lld was cancelled after chunk %d",
+                     (long long)cur.id, cur.chunks);
+        else if (cur.done)
             snprintf(msg, sizeof msg, "import %lld is complete: its last chunk was %d",
                      (long long)cur.id, cur.chunks);
         else
@@ -549,4 +653,6 @@ void leads_import_register(leads_t *l)
     crm_rpc_server_handle(srv, d, "StartImport", s_start, l);
     crm_rpc_server_handle(srv, d, "ImportChunk", s_chunk, l);
     crm_rpc_server_handle(srv, d, "GetImport", s_get, l);
+    crm_rpc_server_handle(srv, d, "CancelImport", s_cancel, l);
+    crm_rpc_server_handle(srv, d, "ListImports", s_list, l);
 }

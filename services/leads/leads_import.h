@@ -70,7 +70,7 @@ const char **leads_import_check(import_rows_t *rows, const import_options_t *opt
 #define IMPORT_COLUMNS                                                                             \
     "id, target_pool_id, target_owner_id, target_department_id, allow_duplicates, file_name,"      \
     " expected_rows, rows, created, duplicates, invalid, chunks, done, csv_header, created_by,"    \
-    " crm_us(created_at), crm_us(updated_at)"
+    " crm_us(created_at), crm_us(updated_at), cancelled"
 
 /* Registers the import's statements on db. */
 void leads_import_prepare(crm_db_t *db);

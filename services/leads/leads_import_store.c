@@ -23,6 +23,15 @@ void leads_import_prepare(crm_db_t *db)
                    " target_department_id, allow_duplicates, file_name, expected_rows,"
                    " created_by) VALUES ($1::bigint, $2::bigint, $3::bigint, $4::boolean, $5,"
                    " $6::bigint, $7::bigint) RETURNING " IMPORT_COLUMNS);
+    /* Admins ($2) see and cancel every import, others their own ($3). */
+    crm_db_prepare(db, "import_cancel",
+                   "UPDATE lead_imports SET done = true, cancelled = true, updated_at = now()"
+                   " WHERE id = $1::bigint AND NOT done AND ($2::boolean OR created_by = $3::bigint)"
+                   " RETURNING " IMPORT_COLUMNS);
+    crm_db_prepare(db, "import_list",
+                   "SELECT " IMPORT_COLUMNS " FROM lead_imports WHERE ($1::boolean OR"
+                   " created_by = $2::bigint) AND ($3::bigint = 0 OR id < $3::bigint)"
+                   " ORDER BY id DESC LIMIT $4::int");
     crm_db_prepare(db, "import_get",
                    "SELECT " IMPORT_COLUMNS " FROM lead_imports WHERE id = $1::bigint");
     /* Chunks of one import apply one after the other. */
@@ -103,6 +112,7 @@ void leads_import_row(const PGresult *r, int i, Crm__Leads__Import *imp,
     imp->created_by = crm_db_get_i64(r, i, 14);
     imp->created_at_us = crm_db_get_i64(r, i, 15);
     imp->updated_at_us = crm_db_get_i64(r, i, 16);
+    imp->cancelled = crm_db_get_bool(r, i, 17);
 }
 
 /* ---- the created rows --------------------------------------------------- */

@@ -482,6 +482,47 @@ static void test_csv(void)
         "CSV: template header, BOM, CRLF, quotes/commas/line breaks, header kept, English names");
 }
 
+/* An import can be cancelled (what was applied stays; no more chunks) and
+ * the caller lists their imports, newest first. */
+static void test_cancel_and_list(void)
+{
+    const Crm__Caller *u = t_user(0, 61, 5), *other = t_user(1, 62, 5);
+    int64_t imp = s_start(u, "{\"owner_id\": 61}", 0);
+    json_decref(s_rows(u, OK, imp, 1, 0, "[{\"name\": \"取消前\", \"mobile\": \"13512340001\"}]"));
+    t_json_expect(h, NOT_FOUND, "leads", "Leads.CancelImport", other, "{\"id\": %lld}",
+                  (long long)imp);
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.CancelImport", u, "{\"id\": %lld}",
+                              (long long)imp);
+    H_CHECK(json_is_true(json_object_get(r, "cancelled")) && json_is_true(json_object_get(r, "done")) &&
+                t_int(r, "created") == 1,
+            "cancelled, done, what was applied stays");
+    json_decref(r);
+    s_rows(u, PRECONDITION, imp, 2, 0, "[{\"name\": \"取消后\"}]");
+    FIELD_IS("seq");
+    H_CHECK(strstr(t_json_message(), "cancelled") != NULL, "says cancelled: %s", t_json_message());
+    t_json_expect(h, PRECONDITION, "leads", "Leads.CancelImport", u, "{\"id\": %lld}",
+                  (long long)imp);
+    H_CHECK(s_count("name = '取消后'") == 0, "nothing after the cancel");
+
+    int64_t second = s_start(u, "{\"owner_id\": 61}", 0);
+    r = t_json_expect(h, OK, "leads", "Leads.ListImports", u, "{\"limit\": 1}");
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 1 && t_int(r, "items.0.id") == second,
+            "newest first, one a page");
+    char *cursor = strdup(t_str(r, "next_cursor"));
+    json_decref(r);
+    r = t_json_expect(h, OK, "leads", "Leads.ListImports", u, "{\"limit\": 1, \"cursor\": \"%s\"}",
+                      cursor);
+    free(cursor);
+    H_CHECK(t_int(r, "items.0.id") == imp, "then the cancelled one");
+    json_decref(r);
+    r = t_json_expect(h, OK, "leads", "Leads.ListImports", other, "{}");
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 0, "another user sees none of them");
+    json_decref(r);
+    t_json_expect(h, INVALID, "leads", "Leads.ListImports", u, "{\"cursor\": \"junk\"}");
+    FIELD_IS("cursor");
+    h_note("import: cancelled and listed");
+}
+
 int main(void)
 {
     h = h_new("leads_import");
@@ -496,6 +537,7 @@ int main(void)
     test_concurrent_resend();
     test_limits();
     test_csv();
+    test_cancel_and_list();
     h_stop(h, "leads", 0);
     h_destroy(&h);
     printf("leads_import: ok\n");
