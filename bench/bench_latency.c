@@ -20,6 +20,7 @@
 #include "stats.h"
 
 static int s_n = 5000;
+static stats_t s_hop1;
 
 typedef struct {
     uv_loop_t loop;
@@ -100,6 +101,16 @@ static void s_event(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
                                         zmq_msg_data(&msg->parts[1]));
     if (!ev)
         return;
+    if (!strcmp(ev->type, "lead.converted")) {
+        Crm__Events__LeadConverted *lc =
+            crm__events__lead_converted__unpack(NULL, ev->payload.len, ev->payload.data);
+        int64_t i = lc && lc->lead ? lc->lead->id - b->first_id : -1;
+        if (i >= 0 && i < s_n && b->committed[i])
+            stats_add(&s_hop1, now > b->committed[i] ? now - b->committed[i] : 0);
+        crm__events__lead_converted__free_unpacked(lc, NULL);
+        crm__event__free_unpacked(ev, NULL);
+        return;
+    }
     Crm__Events__CustomerCreated *cc =
         crm__events__customer_created__unpack(NULL, ev->payload.len, ev->payload.data);
     if (cc && cc->customer) {
@@ -156,7 +167,9 @@ int main(int argc, char **argv)
 
     b.sub = crm_zsock_new(&b.loop, zctx, ZMQ_SUB);
     zmq_setsockopt(crm_zsock_raw(b.sub), ZMQ_SUBSCRIBE, "customer.created", 16);
+    zmq_setsockopt(crm_zsock_raw(b.sub), ZMQ_SUBSCRIBE, "lead.converted", 14);
     zmq_connect(crm_zsock_raw(b.sub), h_pub(h, "customers"));
+    zmq_connect(crm_zsock_raw(b.sub), h_pub(h, "leads"));
     crm_zsock_start(b.sub, s_event, &b);
     /* Let the subscription reach the publisher before the clock runs. */
     uv_timer_init(&b.loop, &b.pace);
@@ -171,6 +184,7 @@ int main(int argc, char **argv)
     printf("Event latency, %d conversions at 1,000/s (lead.converted -> customers -> "
            "customer.created)\n", s_n);
     stats_print(&b.st, "commit -> customer.created received");
+    stats_print(&s_hop1, "commit -> lead.converted received");
     if (b.early)
         printf("%d events arrived before their convert reply (counted as 0)\n", b.early);
     if (b.received < s_n)

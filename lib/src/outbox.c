@@ -17,7 +17,12 @@
 
 #define RELAY_SAFETY_MS 500   /* look at the outbox at least this often */
 #define RELAY_HEARTBEAT_MS 1000
-#define RELAY_WAIT_MS 1       /* retry while rows wait for older transactions */
+/* While rows wait for older transactions (of any database of the cluster)
+ * to end, the relay looks again after 1 ms, then 2, 4, ... up to 32 ms: no
+ * signal says when the oldest transaction ends, and polling every
+ * millisecond while some long transaction runs would load the database. */
+#define RELAY_WAIT_MIN_MS 1
+#define RELAY_WAIT_MAX_MS 32
 #define REPLAY_MAX 1000
 #define PRUNE_ROWS 10000      /* published events deleted per statement */
 
@@ -130,6 +135,7 @@ struct crm_relay {
     int64_t keep_hours;    /* CRM_OUTBOX_KEEP_HOURS: published events kept this long */
     int64_t prune_ms;      /* CRM_OUTBOX_PRUNE_MS: how often to prune */
     int pruning;           /* a prune is in flight */
+    unsigned wait_ms;      /* the next look while rows wait (0: none yet) */
     int running;           /* a round is in flight */
     int wanted;            /* a round was asked for while one ran */
     int closing;
@@ -229,7 +235,10 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
         r->wanted = 0;
         s_round(r);
     } else if (waiting) {
-        uv_timer_start(&r->again, s_again, RELAY_WAIT_MS, 0);
+        r->wait_ms = n > 0 || !r->wait_ms ? RELAY_WAIT_MIN_MS
+                     : r->wait_ms * 2 > RELAY_WAIT_MAX_MS ? RELAY_WAIT_MAX_MS
+                                                          : r->wait_ms * 2;
+        uv_timer_start(&r->again, s_again, r->wait_ms, 0);
     }
 }
 
