@@ -1,6 +1,8 @@
 /* check.c: request checks that answer the call themselves (see check.h). */
 #include "crm/check.h"
 
+#include "crm/cursor.h"
+
 #include <string.h>
 
 #include "crm/validate.h"
@@ -69,5 +71,21 @@ int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *valu
                      "%s is not a landline number (area code and number)", field);
         return 0;
     }
+    return 1;
+}
+
+int crm_check_page(crm_rpc_call_t *call, int32_t asked, int def, const char *cursor,
+                   const char *tag, int *limit, int64_t *after)
+{
+    *after = 0;
+    if (asked < 0 || asked > 200) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
+        return 0;
+    }
+    if (*cursor && crm_cursor_decode(cursor, tag, after, 1) < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
+        return 0;
+    }
+    *limit = asked ? asked : def;
     return 1;
 }

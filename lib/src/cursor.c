@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/db.h"
 #include "crm/util.h"
 
 static const char s_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -94,4 +95,16 @@ int crm_cursor_decode(const char *cursor, const char *tag, int64_t *keys, size_t
         got++;
     }
     return got == n ? 0 : -1;
+}
+
+size_t crm_cursor_page(const PGresult *r, int limit, const char *tag, char **next)
+{
+    size_t n = (size_t)PQntuples(r);
+    *next = NULL;
+    if (limit > 0 && n > (size_t)limit) {
+        n = (size_t)limit;
+        int64_t last = crm_db_get_i64(r, limit - 1, 0);
+        *next = crm_cursor_encode(tag, &last, 1);
+    }
+    return n;
 }

@@ -825,9 +825,8 @@ static int s_field_from_json(s_ctx_t *c, ProtobufCMessage *msg, const ProtobufCF
     return 0;
 }
 
-/* The int64 field "<key>_us" that key names as a time, or NULL. */
-static const ProtobufCFieldDescriptor *s_time_alias(const ProtobufCMessageDescriptor *d,
-                                                    const char *key)
+const ProtobufCFieldDescriptor *crm_pb_time_alias(const ProtobufCMessageDescriptor *d,
+                                                  const char *key)
 {
     char name[128];
     if (snprintf(name, sizeof name, "%s_us", key) >= (int)sizeof name)
@@ -872,8 +871,9 @@ static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json
     {
         s_path_name(c, key);
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
-        if (!f && s_time_alias(d, key)) {
-            if (s_time_from_json(c, msg, s_time_alias(d, key), v) < 0)
+        const ProtobufCFieldDescriptor *alias = f ? NULL : crm_pb_time_alias(d, key);
+        if (alias) {
+            if (s_time_from_json(c, msg, alias, v) < 0)
                 return -1;
             s_path_pop(c, len);
             continue;

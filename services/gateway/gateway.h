@@ -125,10 +125,6 @@ void gw_send_error(h2o_req_t *req, int http, const char *code, const char *messa
  * after failing c with the field at fault. */
 int gw_list_args(gw_call_t *c, int32_t asked, int def, const char *cursor, const char *tag,
                  int *limit, int64_t *after);
-/* Of r's rows (read with LIMIT limit + 1, the id in column 0), how many to
- * show; *next gets the cursor after the last one shown (caller frees), or
- * NULL on the last page. */
-size_t gw_list_page(const PGresult *r, int limit, const char *tag, char **next);
 
 /* ---- gateway_http.c ---- */
 

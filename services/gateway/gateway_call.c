@@ -375,23 +375,13 @@ static json_t *s_convert(const ProtobufCFieldDescriptor *f, const char *v, size_
     return j;
 }
 
-/* Is name an instant given in RFC 3339 for the int64 field "<name>_us"? */
-static int s_is_time_alias(const ProtobufCMessageDescriptor *d, const char *name)
-{
-    char us[128];
-    if (snprintf(us, sizeof us, "%s_us", name) >= (int)sizeof us)
-        return 0;
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, us);
-    return f && f->type == PROTOBUF_C_TYPE_INT64 && f->label != PROTOBUF_C_LABEL_REPEATED;
-}
-
 /* Sets field `name` of obj from a URL value, converting it by the field's
  * type; repeated fields take comma-separated values. 0, or -1 after
  * failing c. */
 static int s_set_from_url(gw_call_t *c, json_t *obj, const char *name, const char *v, size_t len)
 {
     const ProtobufCFieldDescriptor *f = s_param_field(c->in_desc, name);
-    if (!f && s_is_time_alias(c->in_desc, name)) {
+    if (!f && crm_pb_time_alias(c->in_desc, name)) {
         /* "created_from=2026-11-01T00:00:00+08:00" for created_from_us: the
          * JSON conversion reads the RFC 3339 text. */
         json_t *t = json_stringn(v, len);
@@ -589,16 +579,4 @@ int gw_list_args(gw_call_t *c, int32_t asked, int def, const char *cursor, const
     }
     *limit = asked ? asked : def;
     return 1;
-}
-
-size_t gw_list_page(const PGresult *r, int limit, const char *tag, char **next)
-{
-    size_t n = (size_t)PQntuples(r);
-    *next = NULL;
-    if (n > (size_t)limit) {
-        n = (size_t)limit;
-        int64_t last = crm_db_get_i64(r, limit - 1, 0);
-        *next = crm_cursor_encode(tag, &last, 1);
-    }
-    return n;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crm/event_types.h"
+#include "crm/cursor.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "gateway.h"
@@ -126,7 +127,7 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         return;
     }
     char *next;
-    size_t n = gw_list_page(res->results[0], req->limit ? req->limit : 20, CURSOR_TAG, &next);
+    size_t n = crm_cursor_page(res->results[0], req->limit ? req->limit : 20, CURSOR_TAG, &next);
     const PGresult *r = res->results[0];
     Crm__Gateway__Notification *items = crm_calloc(n + 1, sizeof *items);
     Crm__Gateway__Notification **ptrs = crm_calloc(n + 1, sizeof *ptrs);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/cursor.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "crm/validate.h"
@@ -453,7 +454,7 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
     }
     const PGresult *r = res->results[0];
     char *next;
-    size_t n = gw_list_page(r, req->limit ? req->limit : 50, USERS_CURSOR, &next);
+    size_t n = crm_cursor_page(r, req->limit ? req->limit : 50, USERS_CURSOR, &next);
     Crm__Gateway__ListUsersReply reply = CRM__GATEWAY__LIST_USERS_REPLY__INIT;
     reply.next_cursor = next ? next : "";
     s_reply_rows(c, &reply.base, r, n, sizeof(Crm__Gateway__User), s_user_row);

@@ -225,15 +225,9 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         return;
     }
     const Crm__Leads__ListImportsRequest *req = (const void *)crm_rpc_call_request(call);
-    int limit = req->limit ? req->limit : 20;
     const PGresult *r = res->results[0];
-    size_t n = (size_t)PQntuples(r);
-    char *next = NULL;
-    if (n > (size_t)limit) {
-        n = (size_t)limit;
-        int64_t last = crm_db_get_i64(r, limit - 1, 0);
-        next = crm_cursor_encode(IMPORTS_CURSOR, &last, 1);
-    }
+    char *next;
+    size_t n = crm_cursor_page(r, req->limit ? req->limit : 20, IMPORTS_CURSOR, &next);
     Crm__Leads__Import *imps = crm_calloc(n + 1, sizeof *imps);
     Crm__Leads__ImportTarget *targets = crm_calloc(n + 1, sizeof *targets);
     Crm__Leads__Import **ptrs = crm_calloc(n + 1, sizeof *ptrs);
@@ -257,17 +251,12 @@ static void s_list(crm_rpc_call_t *call, void *arg)
     leads_t *l = arg;
     const Crm__Leads__ListImportsRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *c = crm_rpc_call_caller(call);
-    int64_t after = 0;
-    if (req->limit < 0 || req->limit > 200) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
+    int64_t after;
+    int limit;
+    if (!crm_check_page(call, req->limit, 20, req->cursor, IMPORTS_CURSOR, &limit, &after))
         return;
-    }
-    if (*req->cursor && crm_cursor_decode(req->cursor, IMPORTS_CURSOR, &after, 1) < 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
-        return;
-    }
     char user[24], a[24], lim[16];
-    snprintf(lim, sizeof lim, "%d", (req->limit ? req->limit : 20) + 1);
+    snprintf(lim, sizeof lim, "%d", limit + 1);
     const char *p[] = {leads_is_admin(c) ? "true" : "false", crm_i64(user, c->user_id),
                        crm_i64(a, after), lim};
     crm_db_exec(l->db, "import_list", 4, p, s_listed, call);

@@ -749,12 +749,8 @@ static void s_records_read(void *arg, const crm_db_result_t *res)
         return;
     }
     const PGresult *r = res->results[2];
-    size_t n = (size_t)PQntuples(r), shown = n > (size_t)rc->rd.limit ? (size_t)rc->rd.limit : n;
-    char *cursor = NULL;
-    if (n > shown) {
-        int64_t last = crm_db_get_i64(r, (int)shown - 1, 0);
-        cursor = crm_cursor_encode(rc->kind->tag, &last, 1);
-    }
+    char *cursor;
+    size_t shown = crm_cursor_page(r, rc->rd.limit, rc->kind->tag, &cursor);
     rc->kind->reply(call, r, shown, cursor);
     free(cursor);
     free(rc);

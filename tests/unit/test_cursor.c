@@ -72,9 +72,37 @@ static void s_refused(void)
     free(huge);
 }
 
+/* A result of ids 10, 9, ... (n rows), as a LIMIT limit + 1 read gives. */
+static PGresult *s_ids(int n)
+{
+    PGresult *r = PQmakeEmptyPGresult(NULL, PGRES_TUPLES_OK);
+    PGresAttDesc col = {.name = "id", .format = 0, .typid = 20, .typlen = 8, .atttypmod = -1};
+    PQsetResultAttrs(r, 1, &col);
+    for (int i = 0; i < n; i++) {
+        char v[8];
+        snprintf(v, sizeof v, "%d", 10 - i);
+        PQsetvalue(r, i, 0, v, (int)strlen(v));
+    }
+    return r;
+}
+
+/* A page: limit rows shown and a cursor after the last, or all and none. */
+static void s_pages(void)
+{
+    PGresult *r = s_ids(4);
+    char *next;
+    CHECK(crm_cursor_page(r, 3, "t", &next) == 3);
+    int64_t after = 0;
+    CHECK(next && crm_cursor_decode(next, "t", &after, 1) == 0 && after == 8);
+    free(next);
+    CHECK(crm_cursor_page(r, 4, "t", &next) == 4 && next == NULL);
+    PQclear(r);
+}
+
 int main(void)
 {
     s_round_trips();
     s_refused();
+    s_pages();
     return unit_result("test_cursor");
 }

@@ -23,6 +23,11 @@ json_t *crm_pb_to_json(const ProtobufCMessage *msg);
 #define CRM_PBJSON_TIMES 0x1
 char *crm_pb_to_json_text(const ProtobufCMessage *msg, unsigned flags, size_t *len);
 
+/* The int64 field "<key>_us" that key names as an RFC 3339 time (the alias
+ * crm_pb_from_json accepts), or NULL. */
+const ProtobufCFieldDescriptor *crm_pb_time_alias(const ProtobufCMessageDescriptor *desc,
+                                                  const char *key);
+
 /* Builds a message of type desc from obj. An int64 field "<x>_us" (an
  * instant in microseconds) may also be given as "<x>", a string in RFC 3339
  * with its offset ("2026-11-23T18:00:00+08:00"). Returns the message (caller frees
