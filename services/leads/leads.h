@@ -205,13 +205,17 @@ typedef struct {
     /* Optional: who may act, instead of leads_can_see (a lead the caller
      * may not act on is "not found"). */
     int (*visible)(leads_change_t *c, const Crm__Leads__Lead *lead);
+    /* Optional: a pool the action moves leads to (besides their own, whose
+     * rules the engine reads): leads_change_pool finds it too. */
+    int64_t (*target_pool)(leads_change_t *c);
     /* Optional: frees the run's data when it ends, however it ends. */
     void (*done)(void *data);
 } leads_op_t;
 
-/* Runs op on ids for call: begin; lock the leads (in id order), the pools
- * they are in, and the op's loads; apply to each; save, history, events;
- * commit; reply; drop the cached copies; kick the relay. All or nothing.
+/* Runs op on ids for call: begin; lock the leads (in id order), read the
+ * pools they are in (and op->target_pool), and the op's loads; apply to
+ * each; save, history, events; commit; reply; drop the cached copies; kick
+ * the relay. All or nothing.
  * data is the op's own, freed by op->done when the run ends. */
 void leads_change_run(leads_t *l, crm_rpc_call_t *call, const leads_op_t *op,
                       const int64_t *ids, size_t n, const char *reason, void *data);

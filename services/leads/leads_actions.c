@@ -109,8 +109,13 @@ static int s_pool_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Le
     return 0;
 }
 
+static int64_t s_pool_target(leads_change_t *c)
+{
+    return ((const Crm__Leads__PoolLeadsRequest *)leads_change_request(c))->pool_id;
+}
+
 static const leads_op_t s_pool_op = {.action = "pooled", .ids_field = "ids",
-                                     .apply = s_pool_apply};
+                                     .apply = s_pool_apply, .target_pool = s_pool_target};
 
 /* ---- claim -------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /* leads_change.c: the one path every action on existing leads takes.
  *
- *   begin → lock the leads (in id order), read the pools and the action's
+ *   begin → lock the leads (in id order), read their pools and the action's
  *   context, in one round trip → the action decides for each lead in
  *   memory → one batch: each lead's row, its history entry, its event, the
  *   reply stored under the call's idempotency key (crm/idem.h) → commit →
@@ -371,12 +371,12 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
         return;
     }
     c->tx = tx;
-    char *ids = crm_db_i64_array(c->ids, c->n);
-    const char *p[] = {ids};
+    char *ids = crm_db_i64_array(c->ids, c->n), target[24];
+    const char *p[] = {ids, crm_i64(target, c->op->target_pool ? c->op->target_pool(c) : 0)};
     crm_db_batch_t *b = crm_db_batch_new();
     c->idem = crm_idem_lookup(b, c->call);
     crm_db_batch_add(b, "lead_lock_many", 1, p);
-    crm_db_batch_add(b, "lead_pools_all", 0, NULL);
+    crm_db_batch_add(b, "lead_pools_of_many", 2, p);
     free(ids);
     if (c->op->load)
         c->op->load(c, b);

@@ -31,7 +31,11 @@ void leads_store_prepare(crm_db_t *db)
     crm_db_prepare(db, "lead_pool_of",
                    "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id ="
                    " (SELECT pool_id FROM leads WHERE id = $1::bigint)");
-    crm_db_prepare(db, "lead_pools_all", "SELECT " POOL_COLUMNS " FROM lead_pools ORDER BY id");
+    /* The pools a change needs: those of its leads, and the one it moves
+     * them to ($2, 0: none). */
+    crm_db_prepare(db, "lead_pools_of_many",
+                   "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $2::bigint OR id IN"
+                   " (SELECT pool_id FROM leads WHERE id = ANY($1::bigint[])) ORDER BY id");
     crm_db_prepare(db, "lead_next_id", "SELECT nextval('leads_id_seq'), crm_us(now())");
     /* Serialises writers of one mobile number until commit, so the check
      * below sees every committed duplicate. (mobile <> '' lets even a
