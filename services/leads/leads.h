@@ -153,8 +153,6 @@ void leads_pool_clear(Crm__Leads__LeadPool *p);
 /* The row of pool id among r's rows (read with POOL_COLUMNS), or -1. */
 int leads_pool_find(const PGresult *r, int64_t id);
 
-/* Is the caller an admin (or the system)? */
-int leads_is_admin(const Crm__Caller *c);
 int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
 int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
 

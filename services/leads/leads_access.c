@@ -54,14 +54,9 @@ static int s_has(const int64_t *v, size_t n, int64_t x)
     return 0;
 }
 
-int leads_is_admin(const Crm__Caller *c)
-{
-    return crm_scope_all(c);
-}
-
 int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c)
 {
-    return leads_is_admin(c) || (p && c->user_id && s_has(p->admin_ids, p->n_admin_ids, c->user_id));
+    return crm_scope_all(c) || (p && c->user_id && s_has(p->admin_ids, p->n_admin_ids, c->user_id));
 }
 
 int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c)
@@ -80,7 +75,7 @@ int leads_can_see(const Crm__Caller *c, const Crm__Leads__Lead *lead,
 {
     if (lead->owner_id)
         return crm_scope_allows(c, lead->owner_id);
-    if (leads_is_admin(c))
+    if (crm_scope_all(c))
         return 1;
     if (lead->pool_id)
         return leads_pool_is_member(pool, c);

@@ -30,7 +30,7 @@ int leads_check_pool_admin(leads_change_t *c, const Crm__Leads__Lead *lead)
         return 0;
     const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
     const Crm__Caller *caller = leads_change_caller(c);
-    if (pool ? leads_pool_is_admin(pool, caller) : leads_is_admin(caller) ||
+    if (pool ? leads_pool_is_admin(pool, caller) : crm_scope_all(caller) ||
                                                       caller->role == CRM__ROLE__ROLE_MANAGER)
         return 0;
     return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
@@ -419,7 +419,7 @@ static void s_void(crm_rpc_call_t *call, void *l)
 
 static void s_restore(crm_rpc_call_t *call, void *l)
 {
-    if (!leads_is_admin(crm_rpc_call_caller(call))) {
+    if (!crm_scope_all(crm_rpc_call_caller(call))) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
                      "only an admin may restore voided leads");
         return;

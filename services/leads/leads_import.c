@@ -24,7 +24,7 @@
 /* May the caller see and continue this import? (its creator, or an admin) */
 static int s_owns_import(const Crm__Caller *c, int64_t created_by)
 {
-    return leads_is_admin(c) || (c->user_id && c->user_id == created_by);
+    return crm_scope_all(c) || (c->user_id && c->user_id == created_by);
 }
 
 /* ---- Leads.StartImport ------------------------------------------------ */
@@ -49,7 +49,7 @@ static int s_check_target(crm_rpc_call_t *call, const Crm__Leads__ImportTarget *
                      "you may not import leads for user %lld", (long long)t->owner_id);
         return 0;
     }
-    if (t->department_id && !leads_is_admin(c) &&
+    if (t->department_id && !crm_scope_all(c) &&
         !(c->role == CRM__ROLE__ROLE_MANAGER && c->department_id == t->department_id)) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, "target.department_id",
                      "only admins and the department's managers may import to department %lld",
@@ -207,7 +207,7 @@ static void s_cancel(crm_rpc_call_t *call, void *arg)
     if (!crm_check_id(call, "id", req->id))
         return;
     char id[24], user[24];
-    const char *p[] = {crm_i64(id, req->id), leads_is_admin(c) ? "true" : "false",
+    const char *p[] = {crm_i64(id, req->id), crm_scope_all(c) ? "true" : "false",
                        crm_i64(user, c->user_id)};
     crm_db_batch_t *b = crm_db_batch_new();
     crm_db_batch_add(b, "import_cancel", 3, p);
@@ -257,7 +257,7 @@ static void s_list(crm_rpc_call_t *call, void *arg)
         return;
     char user[24], a[24], lim[16];
     snprintf(lim, sizeof lim, "%d", limit + 1);
-    const char *p[] = {leads_is_admin(c) ? "true" : "false", crm_i64(user, c->user_id),
+    const char *p[] = {crm_scope_all(c) ? "true" : "false", crm_i64(user, c->user_id),
                        crm_i64(a, after), lim};
     crm_db_exec(l->db, "import_list", 4, p, s_listed, call);
 }

@@ -7,6 +7,7 @@
 
 #include "crm/check.h"
 #include "crm/util.h"
+#include "crm/scope.h"
 #include "leads.h"
 
 #define POOL_READ "SELECT " POOL_COLUMNS ", (SELECT count(*) FROM leads l WHERE l.pool_id = p.id" \
@@ -88,7 +89,7 @@ static int s_check_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p)
 
 static int s_admin_only(crm_rpc_call_t *call)
 {
-    if (leads_is_admin(crm_rpc_call_caller(call)))
+    if (crm_scope_all(crm_rpc_call_caller(call)))
         return 1;
     crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only admins manage lead pools");
     return 0;
@@ -195,7 +196,7 @@ static void s_list_pools(crm_rpc_call_t *call, void *l)
     pc->call = call;
     char user[24], dept[24];
     const char *p[] = {crm_i64(user, c->user_id), crm_i64(dept, c->department_id),
-                       req->mine || !leads_is_admin(c) ? "true" : "false"};
+                       req->mine || !crm_scope_all(c) ? "true" : "false"};
     crm_db_exec(pc->l->db,
                 POOL_READ " WHERE NOT $3::boolean OR $1::bigint = ANY(p.admin_ids)"
                           " OR $1::bigint = ANY(p.member_user_ids)"
@@ -271,7 +272,7 @@ static int s_check_list(crm_rpc_call_t *call, const char *field, char **v, size_
 static void s_set_options(crm_rpc_call_t *call, void *l)
 {
     const Crm__Leads__LeadOptions *o = (const void *)crm_rpc_call_request(call);
-    if (!leads_is_admin(crm_rpc_call_caller(call))) {
+    if (!crm_scope_all(crm_rpc_call_caller(call))) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
                      "only admins change the lists");
         return;

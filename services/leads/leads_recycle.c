@@ -11,6 +11,7 @@
 #include "crm/check.h"
 #include "crm/job.h"
 #include "crm/util.h"
+#include "crm/scope.h"
 #include "leads.h"
 
 #define RECYCLE_PAGE 500
@@ -72,7 +73,7 @@ static void s_recycle_reply(crm_rpc_call_t *call, int64_t count)
 
 static void s_recycle(crm_rpc_call_t *call, void *arg)
 {
-    if (!leads_is_admin(crm_rpc_call_caller(call))) {
+    if (!crm_scope_all(crm_rpc_call_caller(call))) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
                      "only admins may run the recycle rules");
         return;
