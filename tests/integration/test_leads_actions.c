@@ -80,6 +80,10 @@ static void test_create_checks(void)
     H_CHECK(json_array_size(json_object_get(o, "levels")) == 4, "four default levels");
     json_decref(o);
     REFUSED(DENIED, "", NULL, u, "Leads.SetOptions", "{\"levels\": [\"A\"]}");
+    REFUSED(INVALID, "levels", "twice", t_admin(0, 1), "Leads.SetOptions",
+            "{\"levels\": [\"A\", \"A\"]}");
+    REFUSED(INVALID, "sources", NULL, t_admin(0, 1), "Leads.SetOptions",
+            "{\"sources\": [\"\"]}");
     json_decref(t_json_expect(h, OK, "leads", "Leads.SetOptions", t_admin(0, 1),
                               "{\"levels\": [\"重点客户\", \"普通客户\", \"超级客户\"],"
                               " \"industries\": [\"化工\", \"其他\"],"
@@ -337,6 +341,9 @@ static void test_team(void)
     H_CHECK(json_array_size(json_object_get(r, "items")) == 0, "not MINE");
     json_decref(r);
     /* Removed: the lead is out of reach again. */
+    REFUSED(INVALID, "user_ids", NULL, owner, "Leads.RemoveTeamMembers",
+            "{\"ids\": [%lld], \"user_ids\": [0]}", (long long)id);
+    REFUSED(INVALID, "ids", NULL, owner, "Leads.RemoveTeamMembers", "{\"user_ids\": [42]}");
     json_decref(t_json_expect(h, OK, "leads", "Leads.RemoveTeamMembers", owner,
                               "{\"ids\": [%lld], \"user_ids\": [42]}", (long long)id));
     REFUSED(NOT_FOUND, "id", NULL, mate, "Leads.Get", "{\"id\": %lld}", (long long)id);

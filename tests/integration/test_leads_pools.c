@@ -78,6 +78,25 @@ static void test_pool_management(void)
     r = t_json_expect(h, OK, "leads", "Leads.ListPools", t_user(0, 20, 9), "{}");
     H_CHECK(json_array_size(json_object_get(r, "items")) == 0, "stranger sees no pool");
     json_decref(r);
+    /* Reads and writes of a pool that is not there, or of no pool. */
+    REFUSED(NOT_FOUND, "pool not found", t_admin(0, 1), "Leads.GetPool", "{\"id\": 999999}");
+    REFUSED(INVALID, NULL, t_admin(0, 1), "Leads.GetPool", "{\"id\": 0}");
+    REFUSED(NOT_FOUND, "pool not found", t_admin(0, 1), "Leads.UpdatePool",
+            "{\"id\": 999999, \"name\": \"无此池\"}");
+    REFUSED(INVALID, NULL, t_admin(0, 1), "Leads.UpdatePool",
+            "{\"id\": %lld, \"name\": \"华东线索池\", \"recycle_days\": 4000}", (long long)p);
+    REFUSED(DENIED, "admins", t_user(0, 11, 5), "Leads.UpdatePool",
+            "{\"id\": %lld, \"name\": \"改名\"}", (long long)p);
+    r = t_json_expect(h, OK, "leads", "Leads.GetPool", t_user(0, 11, 5), "{\"id\": %lld}",
+                      (long long)p);
+    H_CHECK(t_int(r, "daily_claim_limit") == 3, "the rule as updated");
+    json_decref(r);
+    /* Putting a lead into a pool that does not exist. */
+    json_t *l = t_json_expect(h, OK, "leads", "Leads.Create", t_user(0, 11, 5),
+                              "{\"name\": \"无池可放\"}");
+    REFUSED(NOT_FOUND, "pool 999999 not found", t_user(0, 11, 5), "Leads.PutInPool",
+            "{\"ids\": [%lld], \"pool_id\": 999999}", (long long)t_int(l, "id"));
+    json_decref(l);
     h_note("pools: admins manage, members list");
 }
 
