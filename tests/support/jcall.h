@@ -29,6 +29,11 @@ json_t *t_json_expect(h_t *h, Crm__Status want, const char *service, const char 
 const char *t_json_field(void);
 const char *t_json_message(void);
 
+/* After a refused call: the field at fault must be field (NULL: not
+ * checked) and the message contain part (NULL: anything); otherwise fails
+ * the test, naming method. */
+void t_json_says(const char *method, const char *field, const char *part);
+
 /* Integer / string member at a dotted path ("lead.owner_id", "leads.0.id")
  * of a reply; 0 / "" if absent. */
 int64_t t_int(json_t *j, const char *path);
