@@ -39,16 +39,21 @@ int crm_idem_replayed(crm_rpc_call_t *call, const PGresult *found)
     return 1;
 }
 
-void crm_idem_record(crm_db_batch_t *b, crm_rpc_call_t *call, const uint8_t *reply, size_t len)
+uint8_t *crm_idem_record(crm_db_batch_t *b, crm_rpc_call_t *call, const ProtobufCMessage *reply,
+                         size_t *len)
 {
     static unsigned stored;
+    *len = protobuf_c_message_get_packed_size(reply);
+    uint8_t *bytes = crm_malloc(*len ? *len : 1);
+    protobuf_c_message_pack(reply, bytes);
     const char *key = crm_rpc_call_key(call);
     if (!*key)
-        return;
-    char *hex = crm_db_bytea_hex(reply, len);
+        return bytes;
+    char *hex = crm_db_bytea_hex(bytes, *len);
     const char *p[] = {key, crm_rpc_call_method(call), hex};
     crm_db_batch_add(b, "crm_idem_store", 3, p);
     free(hex);
     if (++stored % PRUNE_EVERY == 0)
         crm_db_batch_add(b, "crm_idem_prune", 0, NULL);
+    return bytes;
 }

@@ -151,10 +151,7 @@ static void s_followup_locked(void *arg, const crm_db_result_t *res)
     r->row = PQcopyResult(row, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
     customers_store_row(r->row, 0, &r->cust);
     r->cust.last_followup_at_us = r->cust.updated_at_us = ev.at_us;
-    r->reply_len = crm__customers__customer__get_packed_size(&r->cust);
-    r->reply = crm_malloc(r->reply_len ? r->reply_len : 1);
-    crm__customers__customer__pack(&r->cust, r->reply);
-    crm_idem_record(b, r->call, r->reply, r->reply_len);
+    r->reply = crm_idem_record(b, r->call, &r->cust.base, &r->reply_len);
     crm_db_tx_commit(r->tx, &b, s_followed_up, r);
 }
 

@@ -42,6 +42,7 @@ struct leads_change {
     int idem;                 /* statements of the idempotency lookup (0 or 2) */
     void **kept;              /* memory the op handed over (leads_change_keep) */
     size_t nkept;
+    crm_db_batch_t *commit;   /* the commit batch, while the reply is built */
     uint8_t *reply;           /* the encoded reply, built before the commit */
     size_t reply_len;
     char (*masks)[5][64];     /* n: masked contacts for the reply */
@@ -123,9 +124,7 @@ void *leads_change_keep(leads_change_t *c, void *p)
 void leads_change_respond(leads_change_t *c, const ProtobufCMessage *reply)
 {
     free(c->reply);
-    c->reply_len = protobuf_c_message_get_packed_size(reply);
-    c->reply = crm_malloc(c->reply_len ? c->reply_len : 1);
-    protobuf_c_message_pack(reply, c->reply);
+    c->reply = crm_idem_record(c->commit, c->call, reply, &c->reply_len);
 }
 
 void leads_change_mask(leads_change_t *c, size_t i)
@@ -354,11 +353,12 @@ static void s_locked(void *arg, const crm_db_result_t *res)
     s_write(c, b);
     /* The reply is built now (after the rows are written: masking changes
      * them in memory) and stored with the change. */
+    c->commit = b; /* leads_change_respond stores the reply with the change */
     if (c->op->reply)
         c->op->reply(c);
     else
         s_default_reply(c);
-    crm_idem_record(b, c->call, c->reply, c->reply_len);
+    c->commit = NULL;
     crm_db_tx_commit(c->tx, &b, s_committed, c);
 }
 

@@ -75,16 +75,15 @@ static void s_create_committed(void *arg, const crm_db_result_t *res)
     s_create_free(c);
 }
 
-/* Encodes the reply: the lead, masked for a pool's member (its admins see
- * the contacts with Get). Call after the writes: masking changes it. */
-static void s_create_reply(create_t *c)
+/* Encodes the reply and stores it with the lead: the lead, masked for a
+ * pool's member (its admins see the contacts with Get). Call after the
+ * writes: masking changes it. */
+static void s_create_reply(create_t *c, crm_db_batch_t *b)
 {
     char mask[5][64];
     if (c->lead.pool_id && !crm_scope_all(crm_rpc_call_caller(c->call)))
         leads_mask(&c->lead, mask);
-    c->reply_len = crm__leads__lead__get_packed_size(&c->lead);
-    c->reply = crm_malloc(c->reply_len ? c->reply_len : 1);
-    crm__leads__lead__pack(&c->lead, c->reply);
+    c->reply = crm_idem_record(b, c->call, &c->lead.base, &c->reply_len);
 }
 
 /* The pool a create puts the lead in must exist and take the caller. */
@@ -146,8 +145,7 @@ static void s_create_checked(void *arg, const crm_db_result_t *res)
                         .pool_id = lead->pool_id};
     leads_store_history(b, &h);
     leads_emit_created(b, lead);
-    s_create_reply(c);
-    crm_idem_record(b, c->call, c->reply, c->reply_len);
+    s_create_reply(c, b);
     crm_db_tx_commit(c->tx, &b, s_create_committed, c);
 }
 

@@ -7,7 +7,7 @@
  * transaction-scoped advisory lock) and a reply stored by an attempt that
  * committed is found; crm_idem_replayed then answers with it and the
  * handler rolls back. Otherwise the handler adds crm_idem_record with its
- * encoded reply to its commit batch, so the reply is stored exactly when
+ * reply to its commit batch, so the reply is stored exactly when
  * the change commits, and sends the same bytes after the commit. Stored
  * replies are kept for a day. Refusals are not stored: a retry is decided
  * again. */
@@ -28,8 +28,11 @@ int crm_idem_lookup(crm_db_batch_t *b, crm_rpc_call_t *call);
  * reply is stored, sends it and returns 1; else 0. */
 int crm_idem_replayed(crm_rpc_call_t *call, const PGresult *found);
 
-/* Adds to b the storing of reply[0..len) under the call's key (nothing if
- * it has none). */
-void crm_idem_record(crm_db_batch_t *b, crm_rpc_call_t *call, const uint8_t *reply, size_t len);
+/* Encodes reply (of the method's output type), adds to b the storing of it
+ * under the call's key (nothing if it has none), and returns the encoding
+ * in *len bytes (caller frees): the handler sends it with
+ * crm_rpc_reply_raw once b has committed. */
+uint8_t *crm_idem_record(crm_db_batch_t *b, crm_rpc_call_t *call, const ProtobufCMessage *reply,
+                         size_t *len);
 
 #endif
