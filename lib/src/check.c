@@ -89,3 +89,11 @@ int crm_check_page(crm_rpc_call_t *call, int32_t asked, int def, const char *cur
     *limit = asked ? asked : def;
     return 1;
 }
+
+int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us)
+{
+    if (us >= 0)
+        return 1;
+    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "must not be negative");
+    return 0;
+}

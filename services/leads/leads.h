@@ -238,7 +238,6 @@ int leads_check_pool_admin(leads_change_t *c, const Crm__Leads__Lead *lead);
 void leads_change_detail(leads_change_t *c, const char *detail);
 
 const Crm__Caller *leads_change_caller(const leads_change_t *c);
-crm_rpc_call_t *leads_change_call(const leads_change_t *c);
 const void *leads_change_request(const leads_change_t *c);
 void *leads_change_data(const leads_change_t *c);
 const char *leads_change_reason(const leads_change_t *c);
@@ -249,8 +248,7 @@ const PGresult *leads_change_ctx(const leads_change_t *c, size_t i);
 /* The pool a lead refers to, from the pools the engine loads (NULL if
  * none). */
 const Crm__Leads__LeadPool *leads_change_pool(const leads_change_t *c, int64_t pool_id);
-/* The changed leads, in request order (valid in reply). */
-size_t leads_change_count(const leads_change_t *c);
+/* Changed lead i, in request order (valid in reply). */
 lead_row_t *leads_change_row(const leads_change_t *c, size_t i);
 /* Frees p when the run ends (memory an op hangs on a row); returns p. */
 void *leads_change_keep(leads_change_t *c, void *p);

@@ -55,11 +55,6 @@ const Crm__Caller *leads_change_caller(const leads_change_t *c)
     return crm_rpc_call_caller(c->call);
 }
 
-crm_rpc_call_t *leads_change_call(const leads_change_t *c)
-{
-    return c->call;
-}
-
 const void *leads_change_request(const leads_change_t *c)
 {
     return crm_rpc_call_request(c->call);
@@ -96,11 +91,6 @@ const Crm__Leads__LeadPool *leads_change_pool(const leads_change_t *c, int64_t p
         return NULL;
     int i = leads_pool_find(c->pools, pool_id);
     return i < 0 ? NULL : &c->pool[i];
-}
-
-size_t leads_change_count(const leads_change_t *c)
-{
-    return c->n;
 }
 
 lead_row_t *leads_change_row(const leads_change_t *c, size_t i)

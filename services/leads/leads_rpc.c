@@ -227,10 +227,7 @@ static void s_create(crm_rpc_call_t *call, void *arg)
     create_t *c = crm_calloc(1, sizeof *c);
     int64_t owner = 0;
     if (!leads_check_input(call, &in, 0, &c->norm) || !s_create_owner(call, req, &owner) ||
-        (req->next_followup_at_us < 0 &&
-         (crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "next_followup_at_us",
-                       "must not be negative"),
-          1))) {
+        !crm_check_time(call, "next_followup_at_us", req->next_followup_at_us)) {
         free(c);
         return;
     }
@@ -531,10 +528,7 @@ static void s_update(crm_rpc_call_t *call, void *arg)
     }
     update_t *u = crm_calloc(1, sizeof *u);
     if (!leads_check_input(call, &in, !s_in_mask(req, "name"), &u->norm) ||
-        (req->next_followup_at_us < 0 &&
-         (crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "next_followup_at_us",
-                       "must not be negative"),
-          1))) {
+        !crm_check_time(call, "next_followup_at_us", req->next_followup_at_us)) {
         free(u);
         return;
     }
@@ -650,12 +644,11 @@ static void s_followup(crm_rpc_call_t *call, void *arg)
                      "say how it was followed up (phone, visit, wechat, email, sms, other)");
         return;
     }
-    if (req->at_us < 0 || req->next_followup_at_us < 0 || req->n_attachments > 20) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT,
-                     req->at_us < 0                    ? "at_us"
-                     : req->next_followup_at_us < 0    ? "next_followup_at_us"
-                                                       : "attachments",
-                     req->n_attachments > 20 ? "at most 20 attachments" : "must not be negative");
+    if (!crm_check_time(call, "at_us", req->at_us) ||
+        !crm_check_time(call, "next_followup_at_us", req->next_followup_at_us))
+        return;
+    if (req->n_attachments > 20) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "attachments", "at most 20 attachments");
         return;
     }
     for (size_t i = 0; i < req->n_attachments; i++)

@@ -63,6 +63,8 @@ static void test_create_checks(void)
             "{\"name\": \"甲\", \"tags\": [\"%s\"]}",
             "一个非常非常非常非常非常非常非常非常非常非常非常非常长的标签超过三十个字");
     REFUSED(DENIED, "owner_id", NULL, u, "Leads.Create", "{\"name\": \"甲\", \"owner_id\": 12}");
+    REFUSED(INVALID, "next_followup_at_us", "negative", u, "Leads.Create",
+            "{\"name\": \"甲\", \"next_followup_at_us\": -5}");
     REFUSED(INVALID, "owner_id", "not both", u, "Leads.Create",
             "{\"name\": \"甲\", \"owner_id\": 11, \"pool_id\": 1}");
     H_CHECK(s_count("SELECT count(*) FROM leads") == 0, "nothing written by refused creates");
@@ -113,6 +115,19 @@ static void test_life_cycle(void)
     /* Follow-up: needs a method and content; pending → following. */
     REFUSED(INVALID, "method", NULL, u, "Leads.FollowUp",
             "{\"lead_id\": %lld, \"content\": \"打了电话\"}", (long long)id);
+    REFUSED(INVALID, "at_us", "negative", u, "Leads.FollowUp",
+            "{\"lead_id\": %lld, \"content\": \"x\", \"method\": \"FOLLOW_UP_METHOD_SMS\","
+            " \"at_us\": -1}",
+            (long long)id);
+    REFUSED(INVALID, "at_us", "future", u, "Leads.FollowUp",
+            "{\"lead_id\": %lld, \"content\": \"x\", \"method\": \"FOLLOW_UP_METHOD_SMS\","
+            " \"at_us\": 4000000000000000}",
+            (long long)id);
+    REFUSED(INVALID, "attachments", "20", u, "Leads.FollowUp",
+            "{\"lead_id\": %lld, \"content\": \"x\", \"method\": \"FOLLOW_UP_METHOD_SMS\","
+            " \"attachments\": [\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\","
+            "\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\",\"a\"]}",
+            (long long)id);
     REFUSED(INVALID, "content", NULL, u, "Leads.FollowUp",
             "{\"lead_id\": %lld, \"method\": \"FOLLOW_UP_METHOD_PHONE\"}", (long long)id);
     json_t *r = t_json_expect(h, OK, "leads", "Leads.FollowUp", u,

@@ -26,6 +26,10 @@ int crm_check_mobile(crm_rpc_call_t *call, const char *field, const char *value,
 int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *value, char *out,
                        size_t cap);
 
+/* An optional instant in microseconds since the epoch: 0 (not set) or
+ * positive. */
+int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us);
+
 /* A list request's limit (0: def; at most 200) and cursor (of tag; "":
  * the first page) into *limit and *after (0 on the first page). */
 int crm_check_page(crm_rpc_call_t *call, int32_t asked, int def, const char *cursor,
