@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/config.h"
 #include "crm/lease.h"
 #include "crm/log.h"
 #include "crm/rpc.h"
@@ -21,6 +22,7 @@
 #define SILENCE_MS 3000     /* ask for a replay after this long without news */
 #define RETRY_MS 500
 #define REPLAY_LIMIT 1000
+#define STALL_MS 10000      /* CRM_CONSUMER_STALL_MS overrides */
 
 struct crm_consumer {
     uv_loop_t *loop;
@@ -44,6 +46,12 @@ struct crm_consumer {
     int loading, replaying, applying, want_replay;
     uint64_t heard_ms;    /* last event, heartbeat or replay */
     uint64_t retry_at_ms;
+    uint64_t announced;   /* the highest sequence the producer said it has */
+    int producer_stalled; /* its last heartbeat said its relay is stalled */
+    uint64_t moved_ms;    /* the last time applied moved, or nothing was behind */
+    int64_t stall_ms;     /* CRM_CONSUMER_STALL_MS */
+    int stalled;          /* the stall has been logged */
+    char *last_error;     /* why the last batch or replay failed; NULL after a success */
     int closing, open_handles;
 };
 
@@ -100,9 +108,23 @@ static void s_maybe_free(crm_consumer_t *c)
         return;
     s_queue_drop(c, c->nqueue);
     free(c->queue);
+    free(c->last_error);
     free(c->name);
     free(c->producer);
     free(c);
+}
+
+/* The producer has at least seq. */
+static void s_announced(crm_consumer_t *c, uint64_t seq)
+{
+    if (seq > c->announced)
+        c->announced = seq;
+}
+
+static void s_set_error(crm_consumer_t *c, const char *why)
+{
+    free(c->last_error);
+    c->last_error = why ? crm_strdup(why) : NULL;
 }
 
 static void s_backoff(crm_consumer_t *c)
@@ -124,12 +146,16 @@ static void s_replayed(void *arg, const crm_rpc_result_t *res)
     if (res->status != CRM__STATUS__OK) {
         crm_log(CRM_WARN, "replay failed", "producer", c->producer, "status",
                 crm_status_name(res->status), "message", res->message, NULL);
+        char *why = crm_sprintf("replay failed: %s", res->message);
+        s_set_error(c, why);
+        free(why);
         c->retry_at_ms = crm_mono_ms() + RETRY_MS;
         c->want_replay = 1;
         return;
     }
     c->heard_ms = crm_mono_ms();
     const Crm__ReplayReply *r = (const Crm__ReplayReply *)res->payload;
+    s_announced(c, r->last_sequence);
     size_t taken = 0;
     for (size_t i = 0; i < r->n_events; i++) {
         uint8_t *buf = crm_malloc(crm__event__get_packed_size(r->events[i]));
@@ -208,10 +234,13 @@ static void s_applied(void *arg, const crm_db_result_t *res)
          * events first. Anything else: try the same events again later. */
         crm_log(CRM_WARN, "events not applied; will retry", "consumer", c->name, "producer",
                 c->producer, "sqlstate", res->sqlstate, "error", res->message, NULL);
+        s_set_error(c, res->message);
         c->loaded = 0;
         s_backoff(c);
     } else {
         c->applied = a->to;
+        c->moved_ms = crm_mono_ms();
+        s_set_error(c, NULL);
         s_queue_trim(c);
         if (c->after_commit)
             c->after_commit(c->after_commit_arg);
@@ -233,6 +262,7 @@ void crm_consumer_done(crm_consumer_batch_t *a, crm_db_batch_t **last, int ok)
             return;
         }
         crm_log(CRM_WARN, "event handler failed; will retry", "consumer", c->name, NULL);
+        s_set_error(c, "the event handler failed");
         s_backoff(c);
         return;
     }
@@ -301,10 +331,12 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
         return;
     }
     if (res->err) {
+        s_set_error(c, res->message);
         c->retry_at_ms = crm_mono_ms() + RETRY_MS;
         return;
     }
     c->applied = (uint64_t)crm_db_get_i64(res->results[0], 0, 0);
+    c->moved_ms = crm_mono_ms();
     s_queue_reset(c);
     c->loaded = 1;
     crm_log(CRM_INFO, "consuming", "consumer", c->name, "producer", c->producer, NULL);
@@ -359,6 +391,10 @@ static void s_received(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
         Crm__Heartbeat *hb = crm__heartbeat__unpack(NULL, len, data);
         if (hb && hb->last_sequence > c->queued)
             c->want_replay = 1;
+        if (hb) {
+            s_announced(c, hb->last_sequence);
+            c->producer_stalled = hb->stalled;
+        }
         crm__heartbeat__free_unpacked(hb, NULL);
     } else {
         Crm__Event *ev = crm__event__unpack(NULL, len, data);
@@ -366,6 +402,7 @@ static void s_received(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
             crm_log(CRM_WARN, "undecodable event dropped", "producer", c->producer, NULL);
             return;
         }
+        s_announced(c, ev->sequence);
         if (c->replaying || s_offer(c, ev) < 0) {
             if (c->replaying)
                 crm__event__free_unpacked(ev, NULL);
@@ -375,9 +412,42 @@ static void s_received(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     s_pump(c);
 }
 
+/* Why this consumer, active, is not catching up (a static or last_error
+ * text), or NULL. */
+static const char *s_stall_reason(const crm_consumer_t *c, uint64_t *for_ms)
+{
+    uint64_t now = crm_mono_ms();
+    if (!crm_lease_held(c->lease) || c->applied >= c->announced ||
+        now - c->moved_ms <= (uint64_t)c->stall_ms)
+        return NULL;
+    *for_ms = now - c->moved_ms;
+    return c->last_error ? c->last_error
+           : c->applying ? "a batch gets no answer from the database"
+                         : "events are announced but not applied";
+}
+
+static void s_watch_stall(crm_consumer_t *c)
+{
+    if (c->applied >= c->announced)
+        c->moved_ms = crm_mono_ms(); /* nothing behind: the clock starts when something is */
+    uint64_t for_ms = 0;
+    const char *why = s_stall_reason(c, &for_ms);
+    if (why && !c->stalled) {
+        char ms[24], lag[24];
+        crm_log(CRM_ERROR, "consumer stalled", "consumer", c->name, "producer", c->producer,
+                "reason", why, "lag", crm_i64(lag, (int64_t)(c->announced - c->applied)),
+                "for_ms", crm_i64(ms, (int64_t)for_ms), NULL);
+    } else if (!why && c->stalled) {
+        crm_log(CRM_INFO, "consumer moving again", "consumer", c->name, "producer", c->producer,
+                NULL);
+    }
+    c->stalled = why != NULL;
+}
+
 static void s_tick(uv_timer_t *t)
 {
     crm_consumer_t *c = t->data;
+    s_watch_stall(c);
     if (c->loaded && crm_mono_ms() - c->heard_ms > SILENCE_MS) {
         c->heard_ms = crm_mono_ms();
         c->want_replay = 1;
@@ -434,7 +504,8 @@ crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer
     char *lease = crm_sprintf("consumer:%s:%s", o->name, o->producer);
     c->lease = crm_lease_new(loop, o->conninfo, lease, s_lease_changed, c);
     free(lease);
-    c->heard_ms = crm_mono_ms();
+    c->heard_ms = c->moved_ms = crm_mono_ms();
+    c->stall_ms = crm_env_int("CRM_CONSUMER_STALL_MS", STALL_MS, 100, 3600000);
     uv_timer_init(loop, &c->tick);
     c->tick.data = c;
     c->open_handles = 1;
@@ -446,6 +517,18 @@ crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer
 uint64_t crm_consumer_applied(const crm_consumer_t *c)
 {
     return c->applied;
+}
+
+void crm_consumer_health(const crm_consumer_t *c, crm_consumer_health_t *out)
+{
+    *out = (crm_consumer_health_t){0};
+    out->producer = c->producer;
+    out->active = crm_lease_held(c->lease);
+    out->applied = c->applied;
+    out->announced = c->announced;
+    out->producer_stalled = c->producer_stalled;
+    out->stalled_reason = s_stall_reason(c, &out->stalled_ms);
+    crm_db_health(crm_lease_db(c->lease), &out->session);
 }
 
 void crm_consumer_destroy(crm_consumer_t **c_p)

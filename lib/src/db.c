@@ -11,6 +11,19 @@
  * so NOTIFYs are seen while idle, and for writable while PQflush has more to
  * send.
  *
+ * Every round runs under a deadline (CRM_DB_ROUND_TIMEOUT_MS): libpq has no
+ * timeout of its own on the asynchronous API, and a database that stalls
+ * (stopped, partitioned, its host gone) answers nothing, not even an error.
+ * A round past its deadline is abandoned: the session is dropped (its batch
+ * and transaction fail with UNAVAILABLE) and a new one is made. The server
+ * is asked (client_connection_check_interval) to notice a vanished client
+ * and end what it was running for it.
+ *
+ * libuv stops a poll handle when it reports an error on the socket; the
+ * connection then watches again from scratch, so a session whose socket
+ * erred (the server crashed) is read to its end and replaced, never left
+ * unwatched.
+ *
  * Callbacks into the user run only from the loop (a poll or timer callback
  * of ours), never from inside a call the user made, except once the pool is
  * being destroyed: there is no loop left to come back from, so late work
@@ -31,12 +44,17 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "crm/config.h"
 #include "crm/log.h"
 #include "crm/util.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
 #define CONNECT_TIMEOUT_MS 10000
+#define ROUND_TIMEOUT_MS 30000 /* CRM_DB_ROUND_TIMEOUT_MS overrides */
+/* The server checks this often (ms) whether the client of a running query
+ * is still there, so a round we abandon does not hold its locks for long. */
+#define SERVER_CLIENT_CHECK "-c client_connection_check_interval=5000"
 
 /* ---- types ----------------------------------------------------------- */
 
@@ -118,8 +136,12 @@ typedef struct {
 struct crm_db {
     uv_loop_t *loop;
     char *conninfo;
-    const char *appname;
+    char *appname; /* "crm-leads", or "crm-leads/<role>" (crm_db_set_role) */
     uint64_t connect_timeout_ms;
+    uint64_t round_timeout_ms;
+    char *last_error;       /* why the last session was lost or not made */
+    uint64_t last_error_ms; /* when (crm_mono_ms), 0: never */
+    uint64_t abandoned;     /* rounds abandoned past their deadline */
     s_conn_t *conns;
     int nconns;
     int ready;
@@ -324,6 +346,8 @@ static void s_maybe_free(crm_db_t *db)
     free(db->listens);
     free(db->conns);
     free(db->conninfo);
+    free(db->appname);
+    free(db->last_error);
     free(db);
 }
 
@@ -498,8 +522,13 @@ static void s_broken(s_conn_t *c)
 
 /* ---- rounds ---------------------------------------------------------- */
 
+static void s_on_conn_timer(uv_timer_t *t);
+
+/* Starts a round, under its deadline (c->timer: a READY or SETUP
+ * connection uses it for nothing else). */
 static void s_round_start(s_conn_t *c, int kind, int nitems, int nsyncs)
 {
+    uv_timer_start(&c->timer, s_on_conn_timer, c->db->round_timeout_ms, 0);
     c->round = kind;
     c->res = crm_calloc(nitems ? (size_t)nitems : 1, sizeof *c->res);
     c->nitems = nitems;
@@ -641,6 +670,7 @@ static void s_round_done(s_conn_t *c)
     PGresult **res = c->res;
     int n = c->nitems;
     crm_db_batch_t *b = c->batch;
+    uv_timer_stop(&c->timer);
     c->round = R_NONE;
     c->res = NULL;
     c->batch = NULL;
@@ -670,8 +700,6 @@ static void s_round_done(s_conn_t *c)
 }
 
 /* ---- connections ----------------------------------------------------- */
-
-static void s_on_conn_timer(uv_timer_t *t);
 
 static void s_notice(void *arg, const char *message)
 {
@@ -724,6 +752,14 @@ static void s_conn_drop(s_conn_t *c, const char *why)
     }
 }
 
+/* Remembers why a session was lost or could not be made (for health). */
+static void s_note_error(crm_db_t *db, const char *why)
+{
+    free(db->last_error);
+    db->last_error = crm_strdup(why);
+    db->last_error_ms = crm_mono_ms();
+}
+
 static void s_reconnect_later(s_conn_t *c)
 {
     uv_timer_start(&c->timer, s_on_conn_timer, c->backoff_ms, 0);
@@ -738,7 +774,9 @@ static void s_conn_lost(s_conn_t *c, const char *msg)
     char *why = s_msg(msg);
     char id[16];
     snprintf(id, sizeof id, "%d", c->id);
-    crm_log(CRM_WARN, "database connection lost", "conn", id, "error", why, NULL);
+    crm_log(CRM_WARN, "database connection lost", "session", db->appname, "conn", id, "error",
+            why, NULL);
+    s_note_error(db, why);
     s_conn_drop(c, why);
     free(why);
     s_reconnect_later(c);
@@ -757,7 +795,9 @@ static void s_conn_failed(s_conn_t *c, const char *msg)
     char *why = s_msg(msg);
     char id[16];
     snprintf(id, sizeof id, "%d", c->id);
-    crm_log(CRM_WARN, "cannot connect to the database", "conn", id, "error", why, NULL);
+    crm_log(CRM_WARN, "cannot connect to the database", "session", db->appname, "conn", id,
+            "error", why, NULL);
+    s_note_error(db, why);
     s_conn_drop(c, why);
     s_reconnect_later(c);
     if (db->ready == 0) {
@@ -804,8 +844,13 @@ static void s_connect_step(s_conn_t *c)
 static void s_conn_start(s_conn_t *c)
 {
     crm_db_t *db = c->db;
-    const char *keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *vals[] = {db->conninfo, db->appname, NULL};
+    /* Defaults first: what conninfo (expanded from dbname) sets wins. TCP
+     * keepalives find a peer that vanished while the session is idle. */
+    const char *keys[] = {"keepalives",     "keepalives_idle", "keepalives_interval",
+                          "keepalives_count", "options",       "dbname",
+                          "fallback_application_name",         NULL};
+    const char *vals[] = {"1", "30", "10", "3", SERVER_CLIENT_CHECK, db->conninfo, db->appname,
+                          NULL};
     c->pg = PQconnectStartParams(keys, vals, 1);
     c->state = C_CONNECTING;
     if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {
@@ -819,6 +864,17 @@ static void s_conn_start(s_conn_t *c)
         s_conn_failed(c, "cannot watch the socket");
 }
 
+/* A round past its deadline: the session is abandoned and replaced. */
+static void s_round_timeout(s_conn_t *c)
+{
+    crm_db_t *db = c->db;
+    db->abandoned++;
+    char *why = crm_sprintf("no answer from the database in %llu ms; session replaced",
+                            (unsigned long long)db->round_timeout_ms);
+    s_conn_lost(c, why);
+    free(why);
+}
+
 static void s_on_conn_timer(uv_timer_t *t)
 {
     s_conn_t *c = t->data;
@@ -826,6 +882,8 @@ static void s_on_conn_timer(uv_timer_t *t)
         s_conn_start(c);
     else if (c->state == C_CONNECTING)
         s_conn_failed(c, "connect timeout");
+    else if (c->round != R_NONE)
+        s_round_timeout(c);
 }
 
 /* Runs the internal work c needs before it can take the user's: a ROLLBACK
@@ -920,8 +978,12 @@ static void s_io(s_conn_t *c, int events)
 static void s_on_poll(uv_poll_t *p, int status, int events)
 {
     s_conn_t *c = p->data;
-    if (status < 0) /* let libpq find out what is wrong */
+    if (status < 0) {
+        /* libuv has stopped the handle: watch again from scratch, and let
+         * libpq find out what is wrong (the session ends, or goes on). */
+        c->events = 0;
         events = UV_READABLE | UV_WRITABLE;
+    }
     if (c->state == C_CONNECTING)
         s_connect_step(c);
     else if (c->state == C_SETUP || c->state == C_READY)
@@ -1038,10 +1100,12 @@ crm_db_t *crm_db_new(uv_loop_t *loop, const char *conninfo, int size)
     crm_db_t *db = crm_calloc(1, sizeof *db);
     db->loop = loop;
     db->conninfo = crm_strdup(conninfo ? conninfo : "");
-    db->appname = program_invocation_short_name && *program_invocation_short_name
-                      ? program_invocation_short_name
-                      : "crm";
+    db->appname = crm_strdup(program_invocation_short_name && *program_invocation_short_name
+                                 ? program_invocation_short_name
+                                 : "crm");
     db->connect_timeout_ms = CONNECT_TIMEOUT_MS;
+    db->round_timeout_ms =
+        (uint64_t)crm_env_int("CRM_DB_ROUND_TIMEOUT_MS", ROUND_TIMEOUT_MS, 100, 3600000);
     char *errmsg = NULL;
     PQconninfoOption *opts = PQconninfoParse(db->conninfo, &errmsg);
     if (!opts) {
@@ -1096,9 +1160,28 @@ void crm_db_on_connect(crm_db_t *db, crm_db_connect_cb cb, void *arg)
     db->on_connect_arg = arg;
 }
 
+void crm_db_set_role(crm_db_t *db, const char *role)
+{
+    char *name = crm_sprintf("%s/%s", db->appname, role);
+    free(db->appname);
+    db->appname = name;
+}
+
 int crm_db_ready(const crm_db_t *db)
 {
     return db && !db->closing ? db->ready : 0;
+}
+
+void crm_db_health(const crm_db_t *db, crm_db_health_t *out)
+{
+    *out = (crm_db_health_t){0};
+    if (!db)
+        return;
+    out->size = db->nconns;
+    out->ready = crm_db_ready(db);
+    out->abandoned = db->abandoned;
+    out->last_error = db->last_error;
+    out->last_error_ago_ms = db->last_error_ms ? crm_mono_ms() - db->last_error_ms : 0;
 }
 
 size_t crm_db_pending(const crm_db_t *db)

@@ -107,6 +107,7 @@ crm_lease_t *crm_lease_new(uv_loop_t *loop, const char *conninfo, const char *na
     l->on_change = on_change;
     l->arg = arg;
     l->db = crm_db_new(loop, conninfo, 1);
+    crm_db_set_role(l->db, name);
     /* Held already (a second call in the same session must not stack the
      * lock), or free to take. */
     crm_db_prepare(l->db, "crm_lease_lock",

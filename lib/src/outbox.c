@@ -25,6 +25,7 @@
 #define RELAY_WAIT_MAX_MS 32
 #define REPLAY_MAX 1000
 #define PRUNE_ROWS 10000      /* published events deleted per statement */
+#define RELAY_STALL_MS 5000   /* CRM_RELAY_STALL_MS overrides */
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -138,6 +139,11 @@ struct crm_relay {
     unsigned wait_ms;      /* the next look while rows wait (0: none yet) */
     int running;           /* a round is in flight */
     int wanted;            /* a round was asked for while one ran */
+    int64_t stall_ms;      /* CRM_RELAY_STALL_MS: no progress this long is a stall */
+    uint64_t ok_ms;        /* the last round that succeeded (or the lease taken) */
+    uint64_t waiting_ms;   /* since when rows wait and none could be taken (0: not) */
+    int stalled;           /* the stall has been reported */
+    char *last_error;      /* why the last round failed, NULL once one succeeds */
     int closing;
     int open_handles;
 };
@@ -165,11 +171,47 @@ static void s_publish(crm_relay_t *r, const PGresult *rows)
     }
 }
 
+/* Why the relay, holding the lease, is not moving events (a static or
+ * r->last_error text), or NULL when it is. */
+static const char *s_stall_reason(const crm_relay_t *r, uint64_t *for_ms)
+{
+    uint64_t now = crm_mono_ms();
+    if (!crm_lease_held(r->lease))
+        return NULL;
+    if (now - r->ok_ms > (uint64_t)r->stall_ms) {
+        *for_ms = now - r->ok_ms;
+        return r->last_error ? r->last_error
+               : r->running  ? "a round gets no answer from the database"
+                             : "no round completes";
+    }
+    if (r->waiting_ms && now - r->waiting_ms > (uint64_t)r->stall_ms) {
+        *for_ms = now - r->waiting_ms;
+        return "events wait for an older transaction of the cluster to end";
+    }
+    return NULL;
+}
+
+/* Says in the log when the relay stalls and when it moves again. */
+static void s_watch_stall(crm_relay_t *r)
+{
+    uint64_t for_ms = 0;
+    const char *why = s_stall_reason(r, &for_ms);
+    if (why && !r->stalled) {
+        char ms[24];
+        crm_log(CRM_ERROR, "relay stalled: events may wait unpublished", "producer",
+                r->producer, "reason", why, "for_ms", crm_i64(ms, (int64_t)for_ms), NULL);
+    } else if (!why && r->stalled) {
+        crm_log(CRM_INFO, "relay moving again", "producer", r->producer, NULL);
+    }
+    r->stalled = why != NULL;
+}
+
 static void s_heartbeat(crm_relay_t *r)
 {
     Crm__Heartbeat hb = CRM__HEARTBEAT__INIT;
     hb.producer = r->producer;
     hb.last_sequence = r->published;
+    hb.stalled = r->stalled;
     uint8_t buf[256];
     size_t len = crm__heartbeat__pack(&hb, buf);
     const void *data[] = {"_heartbeat", buf};
@@ -197,6 +239,7 @@ static void s_fault_crash_before_publish(int numbered)
 static void s_maybe_free(crm_relay_t *r)
 {
     if (r->closing && !r->running && !r->pruning && r->open_handles == 0) {
+        free(r->last_error);
         free(r->producer);
         free(r);
     }
@@ -217,10 +260,16 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
         return;
     }
     if (res->err) {
-        crm_log(CRM_WARN, "relay round failed", "error", res->message, NULL);
+        crm_log(CRM_WARN, "relay round failed", "producer", r->producer, "error", res->message,
+                NULL);
+        free(r->last_error);
+        r->last_error = crm_strdup(res->message);
         uv_timer_start(&r->again, s_again, 100, 0);
         return;
     }
+    r->ok_ms = crm_mono_ms();
+    free(r->last_error);
+    r->last_error = NULL;
     /* results: [0] the relay row lock with the last sequence before this
      * round, [1] the events numbered this round, [2] whether rows wait. */
     uint64_t before = (uint64_t)crm_db_get_i64(res->results[0], 0, 0);
@@ -231,6 +280,10 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
     s_fault_crash_before_publish(n);
     s_publish(r, rows);
     int waiting = crm_db_get_bool(res->results[2], 0, 0);
+    if (n > 0 || !waiting)
+        r->waiting_ms = 0;
+    else if (!r->waiting_ms)
+        r->waiting_ms = r->ok_ms;
     if (n >= atoi(r->batch) || r->wanted) {
         r->wanted = 0;
         s_round(r);
@@ -291,6 +344,7 @@ static void s_prune(crm_relay_t *r)
 static void s_tick(uv_timer_t *t)
 {
     crm_relay_t *r = t->data;
+    s_watch_stall(r);
     if (!crm_lease_held(r->lease))
         return;
     s_round(r);
@@ -310,6 +364,8 @@ static void s_lease_changed(void *arg, int held)
     crm_relay_t *r = arg;
     if (held) {
         crm_log(CRM_INFO, "relay active", "producer", r->producer, NULL);
+        r->ok_ms = crm_mono_ms();
+        r->waiting_ms = 0;
         s_round(r);
     }
 }
@@ -343,6 +399,8 @@ crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo,
     char *name = crm_sprintf("relay:%s", producer);
     r->lease = crm_lease_new(loop, conninfo, name, s_lease_changed, r);
     free(name);
+    r->stall_ms = crm_env_int("CRM_RELAY_STALL_MS", RELAY_STALL_MS, 100, 3600000);
+    r->ok_ms = crm_mono_ms();
     crm_db_t *db = crm_lease_db(r->lease);
     crm_db_prepare(db, "crm_relay_lock",
                    "SELECT last_seq FROM crm_outbox_relay WHERE id = 1 FOR UPDATE");
@@ -394,6 +452,17 @@ int crm_relay_active(const crm_relay_t *r)
 uint64_t crm_relay_published(const crm_relay_t *r)
 {
     return r ? r->published : 0;
+}
+
+void crm_relay_health(const crm_relay_t *r, crm_relay_health_t *out)
+{
+    *out = (crm_relay_health_t){0};
+    if (!r)
+        return;
+    out->active = crm_relay_active(r);
+    out->published = r->published;
+    out->stalled_reason = s_stall_reason(r, &out->stalled_ms);
+    crm_db_health(crm_lease_db(r->lease), &out->session);
 }
 
 void crm_relay_destroy(crm_relay_t **r_p)

@@ -1,5 +1,6 @@
 /* service.c: the runtime every service process shares (see service.h). */
 #include "crm/service.h"
+#include "crm/health.h"
 #include "crm/idem.h"
 
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "crm/util.h"
 
 #define MAX_HOOKS 16
+#define MAX_CONSUMERS 16
 #define DRAIN_POLL_MS 10
 
 struct crm_service {
@@ -32,6 +34,13 @@ struct crm_service {
         void *arg;
     } hooks[MAX_HOOKS];
     int nhooks;
+    struct {
+        crm_health_fn fn;
+        void *arg;
+    } health[MAX_HOOKS];
+    int nhealth;
+    struct consume *consumers[MAX_CONSUMERS];
+    int nconsumers;
     int stopping;
     uint64_t stop_deadline_ms;
 };
@@ -44,6 +53,44 @@ static void s_ping(crm_rpc_call_t *call, void *arg)
     reply.instance = (char *)s->cfg.instance;
     reply.now_us = crm_now_us();
     crm_rpc_reply(call, &reply.base);
+}
+
+/* A consumer started by crm_service_consume; its consumer is destroyed at
+ * stop, the struct with the service. */
+typedef struct consume {
+    crm_service_t *svc;
+    crm_consumer_t *consumer;
+} consume_t;
+
+crm_health_t *crm_service_health(crm_service_t *s)
+{
+    crm_health_t *h = crm_health_new();
+    crm_health_db(h, "database", s->db);
+    if (s->relay)
+        crm_health_relay(h, s->relay);
+    for (int i = 0; i < s->nconsumers; i++)
+        if (s->consumers[i]->consumer)
+            crm_health_consumer(h, s->consumers[i]->consumer);
+    if (s->cache)
+        crm_health_check(h, "cache", 1, "%s",
+                         crm_cache_connected(s->cache)
+                             ? "connected"
+                             : "Redis unreachable: reads go to the database");
+    for (int i = 0; i < s->nhealth; i++)
+        s->health[i].fn(s->health[i].arg, h);
+    return h;
+}
+
+static void s_health(crm_rpc_call_t *call, void *arg)
+{
+    crm_service_t *s = arg;
+    crm_health_t *h = crm_service_health(s);
+    Crm__HealthReply reply = CRM__HEALTH_REPLY__INIT;
+    reply.service = (char *)s->cfg.service;
+    reply.instance = (char *)s->cfg.instance;
+    crm_health_reply(h, &reply);
+    crm_rpc_reply(call, &reply.base);
+    crm_health_destroy(&h);
 }
 
 /* Applies the common and the service's migrations, waiting for the
@@ -137,6 +184,7 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
     if (!s->rpc)
         exit(1);
     crm_rpc_server_handle(s->rpc, &crm__system__descriptor, "Ping", s_ping, s);
+    crm_rpc_server_handle(s->rpc, &crm__system__descriptor, "Health", s_health, s);
     s->replay.db = s->db;
     s->replay.producer = s->cfg.service;
     crm_replay_serve(s->rpc, &s->replay);
@@ -213,12 +261,6 @@ void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res)
     }
 }
 
-/* A consumer started by crm_service_consume, destroyed at stop. */
-typedef struct {
-    crm_service_t *svc;
-    crm_consumer_t *consumer;
-} consume_t;
-
 static void s_consumed(void *arg)
 {
     consume_t *c = arg;
@@ -229,7 +271,6 @@ static void s_consume_stop(void *arg)
 {
     consume_t *c = arg;
     crm_consumer_destroy(&c->consumer);
-    free(c);
 }
 
 crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
@@ -256,8 +297,13 @@ crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
             exit(2);
         return NULL;
     }
+    if (s->nconsumers == MAX_CONSUMERS) {
+        crm_log(CRM_ERROR, "too many consumers", NULL);
+        abort();
+    }
     consume_t *c = crm_calloc(1, sizeof *c);
     c->svc = s;
+    s->consumers[s->nconsumers++] = c;
     o.after_commit_arg = c;
     c->consumer = crm_consumer_new(&s->loop, s->zctx, &o);
     crm_service_on_stop(s, s_consume_stop, c);
@@ -275,6 +321,17 @@ void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg)
     s->nhooks++;
 }
 
+void crm_service_on_health(crm_service_t *s, crm_health_fn fn, void *arg)
+{
+    if (s->nhealth == MAX_HOOKS) {
+        crm_log(CRM_ERROR, "too many health checks", NULL);
+        abort();
+    }
+    s->health[s->nhealth].fn = fn;
+    s->health[s->nhealth].arg = arg;
+    s->nhealth++;
+}
+
 int crm_service_run(crm_service_t *s)
 {
     uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -290,6 +347,8 @@ int crm_service_run(crm_service_t *s)
     }
     zmq_ctx_term(s->zctx);
     crm_log(CRM_INFO, "stopped", NULL);
+    for (int i = 0; i < s->nconsumers; i++)
+        free(s->consumers[i]);
     free(s);
     return rc;
 }

@@ -79,15 +79,20 @@ char *crm_strndup(const char *s, size_t n)
     return s_check(strndup(s, n));
 }
 
+char *crm_vsprintf(const char *fmt, va_list ap)
+{
+    char *out = NULL;
+    if (vasprintf(&out, fmt, ap) < 0)
+        s_check(NULL);
+    return out;
+}
+
 char *crm_sprintf(const char *fmt, ...)
 {
     va_list ap;
-    char *out = NULL;
     va_start(ap, fmt);
-    int n = vasprintf(&out, fmt, ap);
+    char *out = crm_vsprintf(fmt, ap);
     va_end(ap);
-    if (n < 0)
-        s_check(NULL);
     return out;
 }
 

@@ -83,7 +83,11 @@ void gw_proxy_destroy(gw_t *gw)
     }
 }
 
-/* ---- readiness: System.Ping every configured service ------------------- */
+/* ---- readiness: System.Health of the gateway and every service ---------
+ * {"status": "ok" | "unavailable",
+ *  "gateway": {"status": ..., "instance": ..., "checks": [{name, ok, detail}]},
+ *  "services": {"leads": {"status": ..., "instance": ..., "checks": [...]}, ...}}
+ * A service that does not answer is "unavailable" with its RPC status. */
 
 typedef struct {
     gw_call_t *c;
@@ -95,18 +99,30 @@ typedef struct {
 typedef struct {
     s_ready_t *r;
     const char *name;
-} s_ping_t;
+} s_probe_t;
+
+/* One process's report as JSON. */
+static json_t *s_health_json(const Crm__HealthReply *hr)
+{
+    json_t *checks = json_array();
+    for (size_t i = 0; i < hr->n_checks; i++)
+        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", hr->checks[i]->name,
+                                                "ok", hr->checks[i]->ok, "detail",
+                                                hr->checks[i]->detail));
+    return json_pack("{s:s, s:s, s:o}", "status", hr->ready ? "ok" : "unavailable", "instance",
+                     hr->instance, "checks", checks);
+}
 
 static void s_ready_finish(s_ready_t *r)
 {
-    if (crm_db_ready(r->c->gw->db) == 0) {
-        r->ok = 0;
-        json_object_set_new(r->services, "database", json_string("unavailable"));
-    } else {
-        json_object_set_new(r->services, "database", json_string("ok"));
-    }
-    json_t *body =
-        json_pack("{s:s, s:o}", "status", r->ok ? "ok" : "unavailable", "services", r->services);
+    crm_health_t *h = crm_service_health(r->c->gw->svc);
+    Crm__HealthReply own = CRM__HEALTH_REPLY__INIT;
+    own.instance = (char *)crm_service_config(r->c->gw->svc)->instance;
+    crm_health_reply(h, &own);
+    r->ok = r->ok && own.ready;
+    json_t *body = json_pack("{s:s, s:o, s:o}", "status", r->ok ? "ok" : "unavailable",
+                             "gateway", s_health_json(&own), "services", r->services);
+    crm_health_destroy(&h);
     char *s = json_dumps(body, JSON_COMPACT);
     gw_call_reply_raw(r->c, r->ok ? 200 : 503, "application/json", s, strlen(s));
     free(s);
@@ -114,13 +130,21 @@ static void s_ready_finish(s_ready_t *r)
     free(r);
 }
 
-static void s_pinged(void *arg, const crm_rpc_result_t *res)
+static void s_probed(void *arg, const crm_rpc_result_t *res)
 {
-    s_ping_t *p = arg;
+    s_probe_t *p = arg;
     s_ready_t *r = p->r;
-    if (res->status != CRM__STATUS__OK)
+    json_t *svc;
+    if (res->status == CRM__STATUS__OK) {
+        const Crm__HealthReply *hr = (const Crm__HealthReply *)res->payload;
+        r->ok = r->ok && hr->ready;
+        svc = s_health_json(hr);
+    } else {
         r->ok = 0;
-    json_object_set_new(r->services, p->name, json_string(crm_status_name(res->status)));
+        svc = json_pack("{s:s, s:s}", "status", "unavailable", "error",
+                        crm_status_name(res->status));
+    }
+    json_object_set_new(r->services, p->name, svc);
     free(p);
     if (--r->pending == 0)
         s_ready_finish(r);
@@ -132,17 +156,17 @@ void gw_health_readyz(gw_call_t *c)
     r->c = c;
     r->ok = 1;
     r->services = json_object();
-    r->pending = 1; /* held until every ping is sent */
+    r->pending = 1; /* held until every probe is sent */
     static const Crm__Empty empty = CRM__EMPTY__INIT;
     for (size_t i = 0; i < NPEERS; i++) {
         if (!c->gw->peers[i])
             continue;
-        s_ping_t *p = crm_calloc(1, sizeof *p);
+        s_probe_t *p = crm_calloc(1, sizeof *p);
         p->r = r;
         p->name = s_peers[i];
         r->pending++;
-        if (crm_rpc_call(c->gw->peers[i], "System.Ping", &empty.base, &crm__ping_reply__descriptor,
-                         NULL, s_pinged, p) < 0) {
+        if (crm_rpc_call(c->gw->peers[i], "System.Health", &empty.base,
+                         &crm__health_reply__descriptor, NULL, s_probed, p) < 0) {
             r->pending--;
             r->ok = 0;
             free(p);

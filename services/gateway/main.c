@@ -26,6 +26,14 @@ static void s_config(gw_config_t *cfg)
     cfg->pw_max_jobs = (int)crm_env_int("CRM_PWHASH_MAX_JOBS", 16, 1, 1024);
 }
 
+/* The pool that serves HTTP requests, beside the runtime's. */
+static void s_health(void *arg, crm_health_t *h)
+{
+    gw_t *gw = arg;
+    if (!gw->stopping)
+        crm_health_db(h, "database:http", gw->db);
+}
+
 /* The last connection is closed: release what the calls used. */
 static void s_http_done(gw_t *gw)
 {
@@ -64,6 +72,7 @@ int main(void)
     gw.events = gw_events_new(&gw);
     gw.http = gw_http_new(&gw);
     crm_service_on_stop(gw.svc, s_on_stop, &gw);
+    crm_service_on_health(gw.svc, s_health, &gw);
     int rc = crm_service_run(gw.svc);
     gw_http_destroy(&gw.http);
     gw_events_destroy(&gw.events);

@@ -57,8 +57,8 @@ for meth,pat,rpc,flags in routes:
         elif rpc=='Http.OpenApi':
             op['responses']={'200':{'description':'this document','content':{'application/json':{'schema':{'type':'object'}}}}}
         else:
-            op['responses']={'200':{'description':'up' if rpc=='Http.Healthz' else 'every service answers','content':{'application/json':{'schema':{'type':'object'}}}},
-                             '503':{'description':'a service does not answer'}}
+            op['responses']={'200':{'description':'up' if rpc=='Http.Healthz' else 'the gateway and every service are ready: each part (database sessions, relay, consumers) works; the body lists each check','content':{'application/json':{'schema':{'type':'object'}}}},
+                             '503':{'description':'a service does not answer, or a part of one is stuck (the failing checks say why)'}}
     else:
         req,rep=rpcs[rpc]
         use(req); use(rep)

@@ -15,6 +15,10 @@ typedef struct {
     uv_timer_t tick;
     int firing;   /* a tick's transaction is in flight */
     int stopping;
+    uint64_t tick_ms;     /* CRM_SCHEDULER_TICK_MS */
+    uint64_t stall_ms;    /* CRM_SCHEDULER_STALL_MS: no firing round this long is a stall */
+    uint64_t fired_ok_ms; /* the last firing round that completed */
+    char *last_error;     /* why the last firing round failed; NULL after a success */
 } scheduler_t;
 
 /* The columns every job read selects, in the order scheduler_job_row reads. */
@@ -27,7 +31,9 @@ void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job);
 /* Adds the scheduler.fired event of row i (JOB_COLUMNS) of r to b. */
 void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual);
 
-/* Starts the tick that fires due jobs (every CRM_SCHEDULER_TICK_MS). */
+/* Starts the tick that fires due jobs (every CRM_SCHEDULER_TICK_MS), and
+ * its health check ("firing": not ok when no round has completed for
+ * CRM_SCHEDULER_STALL_MS). */
 void scheduler_jobs_start(scheduler_t *s);
 
 void scheduler_rpc_register(scheduler_t *s);

@@ -56,34 +56,40 @@ typedef struct {
     crm_db_tx_t *tx;
 } fire_t;
 
+/* A firing round is over: err is why it failed, NULL if it did its work. */
+static void s_fire_done(fire_t *f, const char *err)
+{
+    scheduler_t *s = f->s;
+    s->firing = 0;
+    free(s->last_error);
+    s->last_error = NULL;
+    if (err) {
+        crm_log(CRM_WARN, "firing failed; the next tick retries", "error", err, NULL);
+        if (!s->stopping) /* s_stop has freed it for the last time */
+            s->last_error = crm_strdup(err);
+    } else {
+        s->fired_ok_ms = crm_mono_ms();
+    }
+    free(f);
+}
+
 static void s_committed(void *arg, const crm_db_result_t *res)
 {
     fire_t *f = arg;
-    f->s->firing = 0;
-    if (res->err)
-        crm_log(CRM_WARN, "firing not committed; the next tick retries", "error", res->message,
-                NULL);
-    else
+    if (!res->err)
         crm_relay_kick(f->s->relay);
-    free(f);
+    s_fire_done(f, res->err ? res->message : NULL);
 }
 
 static void s_taken(void *arg, const crm_db_result_t *res)
 {
     fire_t *f = arg;
-    if (res->err) {
+    if (res->err || PQntuples(res->results[0]) == 0) {
         crm_db_tx_rollback(f->tx);
-        f->s->firing = 0;
-        free(f);
+        s_fire_done(f, res->err ? res->message : NULL);
         return;
     }
     const PGresult *due = res->results[0];
-    if (PQntuples(due) == 0) {
-        crm_db_tx_rollback(f->tx);
-        f->s->firing = 0;
-        free(f);
-        return;
-    }
     crm_db_batch_t *b = crm_db_batch_new();
     for (int i = 0; i < PQntuples(due); i++)
         scheduler_emit_fired(b, due, i, 0);
@@ -94,8 +100,7 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
 {
     fire_t *f = arg;
     if (!tx) {
-        f->s->firing = 0;
-        free(f);
+        s_fire_done(f, err ? err->message : "no database connection");
         return;
     }
     f->tx = tx;
@@ -121,13 +126,36 @@ static void s_stop(void *arg)
     s->stopping = 1;
     uv_timer_stop(&s->tick);
     uv_close((uv_handle_t *)&s->tick, NULL);
+    free(s->last_error);
+    s->last_error = NULL;
+}
+
+/* "firing": ok while firing rounds complete. */
+static void s_health(void *arg, crm_health_t *h)
+{
+    scheduler_t *s = arg;
+    uint64_t ago = crm_mono_ms() - s->fired_ok_ms;
+    if (ago > s->stall_ms)
+        crm_health_check(h, "firing", 0, "no firing round has completed for %llu ms: %s",
+                         (unsigned long long)ago,
+                         s->last_error ? s->last_error
+                         : s->firing   ? "a round gets no answer from the database"
+                                       : "no round starts");
+    else
+        crm_health_check(h, "firing", 1, "last round completed %llu ms ago",
+                         (unsigned long long)ago);
 }
 
 void scheduler_jobs_start(scheduler_t *s)
 {
-    uint64_t every = (uint64_t)crm_env_int("CRM_SCHEDULER_TICK_MS", 1000, 10, 3600000);
+    s->tick_ms = (uint64_t)crm_env_int("CRM_SCHEDULER_TICK_MS", 1000, 10, 3600000);
+    s->stall_ms = (uint64_t)crm_env_int("CRM_SCHEDULER_STALL_MS", 10000, 100, 3600000);
+    if (s->stall_ms < 2 * s->tick_ms)
+        s->stall_ms = 2 * s->tick_ms;
+    s->fired_ok_ms = crm_mono_ms();
     uv_timer_init(crm_service_loop(s->svc), &s->tick);
     s->tick.data = s;
-    uv_timer_start(&s->tick, s_tick, every, every);
+    uv_timer_start(&s->tick, s_tick, s->tick_ms, s->tick_ms);
     crm_service_on_stop(s->svc, s_stop, s);
+    crm_service_on_health(s->svc, s_health, s);
 }

@@ -259,11 +259,14 @@ static void test_sent_once(void)
 static void test_readiness(void)
 {
     t_resp_t r = s_expect(200, "GET", NULL, NULL, "/readyz");
-    H_CHECK(!strcmp(t_json_str(&r, "services.leads"), "ok"), "%s", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "services.leads.status"), "ok"), "%s", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "services.leads.checks.0.name"), "database"), "%s", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "gateway.status"), "ok"), "%s", r.raw);
     t_resp_free(&r);
     h_stop(h, "leads", 0);
     r = s_expect(503, "GET", NULL, NULL, "/readyz");
-    H_CHECK(!strcmp(t_json_str(&r, "services.leads"), "unavailable"), "%s", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "services.leads.status"), "unavailable"), "%s", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "status"), "unavailable"), "%s", r.raw);
     t_resp_free(&r);
     s_error(503, "unavailable", NULL, "GET", NULL, "/api/v1/leads/1");
     r = s_expect(200, "GET", NULL, NULL, "/healthz");

@@ -79,6 +79,7 @@ struct h {
     int as_root;
     int pg_port;
     pid_t pg_pid;
+    char *pg_data, *pg_run; /* the cluster's folder and its socket folder */
     int redis_port;
     pid_t redis_pid;
     char *redis_url;
@@ -498,6 +499,8 @@ static char *s_conninfo(const h_t *h, const char *db)
                        h->pg_port, db);
 }
 
+static void s_pg_launch(h_t *h);
+
 static void s_pg_start(h_t *h)
 {
     if (geteuid() == 0) {
@@ -508,15 +511,15 @@ static void s_pg_start(h_t *h)
         h->pg_uid = pw->pw_uid;
         h->pg_gid = pw->pw_gid;
     }
-    char *data = s_pg_dir(h, "pg");
-    char *run = s_pg_dir(h, "pg-run");
+    h->pg_data = s_pg_dir(h, "pg");
+    h->pg_run = s_pg_dir(h, "pg-run");
     char *log = crm_sprintf("%s/postgres.log", h->dir);
 
-    char *initdb_argv[] = {"initdb",           "-D", data,       "-A", "trust",
+    char *initdb_argv[] = {"initdb",           "-D", h->pg_data, "-A", "trust",
                            "--no-sync",        "-U", "postgres", "-E", "UTF8",
                            "--locale=C.UTF-8", NULL};
     const char *bin = getenv("CRM_PG_BIN") ? getenv("CRM_PG_BIN") : H_PG_BIN;
-    char *initdb = crm_sprintf("%s/initdb", bin), *postgres = crm_sprintf("%s/postgres", bin);
+    char *initdb = crm_sprintf("%s/initdb", bin);
     s_spawn_t init = {.path = initdb,
                       .argv = initdb_argv,
                       .log = log,
@@ -524,15 +527,30 @@ static void s_pg_start(h_t *h)
                       .as_pg = 1,
                       .death_sig = SIGKILL};
     s_run(h, &init);
-
+    free(initdb);
+    free(log);
     h->pg_port = s_free_port();
+    s_pg_launch(h);
+}
+
+/* Starts the postmaster on the cluster (its port chosen) and waits until it
+ * accepts connections (after a crash: once its recovery is done). */
+static void s_pg_launch(h_t *h)
+{
+    const char *bin = getenv("CRM_PG_BIN") ? getenv("CRM_PG_BIN") : H_PG_BIN;
+    char *postgres = crm_sprintf("%s/postgres", bin);
+    char *log = crm_sprintf("%s/postgres.log", h->dir);
+    char *data = h->pg_data, *run = h->pg_run;
     char port[16];
     snprintf(port, sizeof port, "%d", h->pg_port);
+    /* Commits are written to the WAL before they are acknowledged
+     * (synchronous_commit stays on), so a crash of the server, which the
+     * kill tests cause, keeps every commit it acknowledged; fsync is off
+     * since the machine itself does not crash here. */
     /* clang-format off */
     char *pg_argv[] = {"postgres", "-D", data, "-p", port, "-k", run,
                        "-c", "listen_addresses=127.0.0.1",
                        "-c", "fsync=off",
-                       "-c", "synchronous_commit=off",
                        "-c", "full_page_writes=off",
                        "-c", "max_connections=200",
                        "-c", "shared_buffers=128MB",
@@ -565,11 +583,107 @@ static void s_pg_start(h_t *h)
         s_sleep_ms(50);
     }
     free(ci);
-    free(data);
-    free(run);
     free(log);
-    free(initdb);
     free(postgres);
+}
+
+/* The processes whose parent is pid (PostgreSQL's backends and workers). */
+static size_t s_children(pid_t pid, pid_t *out, size_t max)
+{
+    DIR *d = opendir("/proc");
+    size_t n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < max) {
+        char path[300], buf[512];
+        snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        const char *end = strrchr(buf, ')'); /* the name may hold spaces */
+        int ppid = 0;
+        if (end && sscanf(end + 1, " %*c %d", &ppid) == 1 && ppid == pid)
+            out[n++] = (pid_t)atoi(e->d_name);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+void h_pg_kill(h_t *h)
+{
+    if (!h->pg_pid)
+        S_FAIL("PostgreSQL is not running");
+    pid_t kids[256];
+    size_t n = s_children(h->pg_pid, kids, 256);
+    kill(h->pg_pid, SIGKILL);
+    s_reap(h->pg_pid, -1);
+    h->pg_pid = 0;
+    /* Backends end once they notice; a new postmaster cannot start while
+     * any of them still holds the shared memory. */
+    uint64_t until = crm_mono_ms() + 10000;
+    for (size_t i = 0; i < n; i++) {
+        while (kill(kids[i], 0) == 0 && crm_mono_ms() < until)
+            s_sleep_ms(10);
+        if (kill(kids[i], 0) == 0)
+            kill(kids[i], SIGKILL);
+    }
+    for (size_t i = 0; i < n; i++)
+        while (kill(kids[i], 0) == 0)
+            s_sleep_ms(10);
+}
+
+void h_pg_start(h_t *h)
+{
+    if (h->pg_pid)
+        S_FAIL("PostgreSQL is running already");
+    s_pg_launch(h);
+}
+
+void h_pg_signal(h_t *h, int sig)
+{
+    if (!h->pg_pid)
+        S_FAIL("PostgreSQL is not running");
+    pid_t kids[256];
+    size_t n = s_children(h->pg_pid, kids, 256);
+    kill(h->pg_pid, sig);
+    for (size_t i = 0; i < n; i++)
+        kill(kids[i], sig);
+}
+
+size_t h_pg_backends(h_t *h, const char *application_name, pid_t *out, size_t max)
+{
+    char *esc = crm_sprintf("SELECT pid FROM pg_stat_activity WHERE application_name = '%s'"
+                            " ORDER BY pid",
+                            application_name);
+    PGresult *r = h_sql(h, "postgres", esc);
+    free(esc);
+    size_t n = 0;
+    for (int i = 0; i < PQntuples(r) && n < max; i++)
+        out[n++] = (pid_t)atoi(PQgetvalue(r, i, 0));
+    PQclear(r);
+    return n;
+}
+
+int h_log_count(h_t *h, const char *service, int instance, const char *a, const char *b)
+{
+    h_proc_t *p = h_proc(h, service, instance);
+    if (!p)
+        S_FAIL("%s %d was never started", service, instance);
+    FILE *f = fopen(p->log, "r");
+    if (!f)
+        return 0;
+    int n = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    while (getline(&line, &cap, f) > 0)
+        if (strstr(line, a) && (!b || strstr(line, b)))
+            n++;
+    free(line);
+    fclose(f);
+    return n;
 }
 
 static void s_pg_stop(h_t *h)
@@ -1286,6 +1400,8 @@ void h_destroy(h_t **h_p)
     free(h->redis_url);
     free(h->http_url);
     free(h->dir);
+    free(h->pg_data);
+    free(h->pg_run);
     free(h->name);
     free(h);
 }

@@ -52,6 +52,22 @@ const char *h_redis_url(const h_t *h);
 void h_redis_stop(h_t *h);   /* SIGKILL Redis */
 void h_redis_start(h_t *h);  /* starts it again on the same port */
 
+/* PostgreSQL faults. h_pg_kill SIGKILLs the postmaster, as a crash would,
+ * and waits until its backends have ended too; h_pg_start starts it again
+ * on the same cluster and port and waits until it accepts connections (its
+ * crash recovery done). h_pg_signal sends sig (SIGSTOP, SIGCONT) to the
+ * postmaster and every process it started: a stalled database. */
+void h_pg_kill(h_t *h);
+void h_pg_start(h_t *h);
+void h_pg_signal(h_t *h, int sig);
+
+/* The server processes of the sessions named application_name (up to max),
+ * for pg_terminate_backend or a signal; returns how many. */
+size_t h_pg_backends(h_t *h, const char *application_name, pid_t *out, size_t max);
+
+/* Lines of the log of instance i of service holding a (and b, unless NULL). */
+int h_log_count(h_t *h, const char *service, int instance, const char *a, const char *b);
+
 /* A fresh endpoint "tcp://127.0.0.1:PORT" on a free port; caller frees. */
 char *h_free_endpoint(void);
 

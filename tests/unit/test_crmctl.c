@@ -130,7 +130,13 @@ static void s_events_json(void)
     CHECK(s_event_json("_heartbeat", 10, buf, n, 0, &bad) == NULL && !bad);
     char *t = s_text(s_event_json("_heartbeat", 10, buf, n, 1, &bad));
     CHECK(!bad && strcmp(t, "{\"type\":\"_heartbeat\",\"producer\":\"leads\","
-                            "\"last_sequence\":12}") == 0);
+                            "\"last_sequence\":12,\"stalled\":false}") == 0);
+    free(t);
+    hb.stalled = 1; /* a relay that cannot publish says so */
+    n = crm__heartbeat__pack(&hb, buf);
+    t = s_text(s_event_json("_heartbeat", 10, buf, n, 1, &bad));
+    CHECK(!bad && strcmp(t, "{\"type\":\"_heartbeat\",\"producer\":\"leads\","
+                            "\"last_sequence\":12,\"stalled\":true}") == 0);
     free(t);
 
     Crm__Events__CustomerFollowedUp fu = CRM__EVENTS__CUSTOMER_FOLLOWED_UP__INIT;

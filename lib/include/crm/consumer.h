@@ -60,6 +60,22 @@ crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer
 /* Last sequence applied and committed. */
 uint64_t crm_consumer_applied(const crm_consumer_t *c);
 
+/* Is the consumer keeping up? It is stalled when, active, it is behind what
+ * the producer announced (heartbeats, replays, live events) and has applied
+ * nothing for CRM_CONSUMER_STALL_MS (default 10000); the log says when a
+ * stall starts and ends. Strings are valid until the loop runs again. */
+typedef struct {
+    const char *producer;
+    int active;                 /* holds the lease */
+    uint64_t applied;           /* last sequence applied */
+    uint64_t announced;         /* highest sequence the producer announced */
+    int producer_stalled;       /* the producer's relay says it is stalled */
+    const char *stalled_reason; /* NULL when keeping up (or standing by) */
+    uint64_t stalled_ms;
+    crm_db_health_t session;    /* its lease session */
+} crm_consumer_health_t;
+void crm_consumer_health(const crm_consumer_t *c, crm_consumer_health_t *out);
+
 /* Stops; a batch in flight completes or fails in the database as one unit. */
 void crm_consumer_destroy(crm_consumer_t **c_p);
 

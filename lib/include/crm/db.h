@@ -9,7 +9,13 @@
  * Named statements registered with crm_db_prepare are prepared on every
  * connection when it (re)connects. A lost connection is reconnected with
  * back-off; a batch that was in flight on it fails with UNAVAILABLE (it may or
- * may not have committed, as with any database client). */
+ * may not have committed, as with any database client).
+ *
+ * Every round trip has a deadline, CRM_DB_ROUND_TIMEOUT_MS (default 30000):
+ * a database that answers nothing (stopped, partitioned) is treated as a lost
+ * connection: the batch fails with UNAVAILABLE, its transaction is dead, and
+ * the session is replaced. Sessions use TCP keepalives unless conninfo says
+ * otherwise. */
 #ifndef CRM_DB_H
 #define CRM_DB_H
 
@@ -68,8 +74,23 @@ void crm_db_listen(crm_db_t *db, const char *channel, crm_db_notify_cb cb, void 
 typedef void (*crm_db_connect_cb)(void *arg, int connected);
 void crm_db_on_connect(crm_db_t *db, crm_db_connect_cb cb, void *arg);
 
+/* Names the pool's sessions for the server (application_name
+ * "crm-leads/<role>", seen in pg_stat_activity and in our logs) unless
+ * conninfo sets application_name. Call before the loop runs. */
+void crm_db_set_role(crm_db_t *db, const char *role);
+
 /* Number of connections currently usable. */
 int crm_db_ready(const crm_db_t *db);
+
+/* The pool's state, for health reports. last_error is the pool's (valid
+ * until its next loss), NULL if no session was ever lost. */
+typedef struct {
+    int size, ready;          /* connections, and how many are usable */
+    uint64_t abandoned;       /* rounds abandoned past their deadline */
+    const char *last_error;   /* why the last session was lost or not made */
+    uint64_t last_error_ago_ms;
+} crm_db_health_t;
+void crm_db_health(const crm_db_t *db, crm_db_health_t *out);
 
 /* A new, empty batch. */
 crm_db_batch_t *crm_db_batch_new(void);

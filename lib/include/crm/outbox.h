@@ -13,6 +13,10 @@
  * sequences and commits them before sending, so a crash between the two
  * leaves events that consumers fetch with Bus.Replay.
  *
+ * The heartbeat (topic "_heartbeat", every second) announces the highest
+ * sequence published, and whether the relay is stalled (see
+ * crm_relay_health), so a quiet stream and a stuck one look different.
+ *
  * Only the instance holding the producer's advisory lock relays; the others
  * wait and take over within a second when it dies. Every instance serves
  * Bus.Replay from the outbox.
@@ -62,6 +66,20 @@ int crm_relay_active(const crm_relay_t *r);
 
 /* Highest sequence this relay has published (0 if none). */
 uint64_t crm_relay_published(const crm_relay_t *r);
+
+/* Is the relay moving? It is stalled when, holding the lease, it has not
+ * completed a round for CRM_RELAY_STALL_MS (default 5000: its session gets
+ * no answer, or every round fails), or rows have waited that long for an
+ * older transaction. A stall is logged when it starts and ends, and carried
+ * in the heartbeat (Heartbeat.stalled). */
+typedef struct {
+    int active;                 /* holds the lease */
+    uint64_t published;         /* highest sequence published */
+    const char *stalled_reason; /* NULL when moving (or standing by) */
+    uint64_t stalled_ms;        /* for how long */
+    crm_db_health_t session;    /* its database session (the lease's) */
+} crm_relay_health_t;
+void crm_relay_health(const crm_relay_t *r, crm_relay_health_t *out);
 
 /* Stops after the round in flight; frees after the loop closes its handles. */
 void crm_relay_destroy(crm_relay_t **r_p);

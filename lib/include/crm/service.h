@@ -2,8 +2,12 @@
  *
  * crm_service_new reads the configuration, applies the migrations (the
  * common library's, then the service's), and sets up on one libuv loop: the
- * ZeroMQ context, the PostgreSQL pool, the RPC server (with System.Ping and
- * Bus.Replay), the outbox relay and the Redis cache. The service then adds
+ * ZeroMQ context, the PostgreSQL pool, the RPC server (with System.Ping,
+ * System.Health and Bus.Replay), the outbox relay and the Redis cache.
+ *
+ * System.Health reports the database pool, the relay, every consumer started
+ * here and the cache (health.h), then the service's own checks
+ * (crm_service_on_health); the process is ready when every check is ok. The service then adds
  * its handlers and consumers and calls crm_service_run.
  *
  * SIGTERM or SIGINT: new requests are refused with UNAVAILABLE, stop hooks
@@ -18,6 +22,7 @@
 #include "config.h"
 #include "consumer.h"
 #include "db.h"
+#include "health.h"
 #include "migrate.h"
 #include "outbox.h"
 #include "rpc.h"
@@ -41,6 +46,15 @@ crm_relay_t *crm_service_relay(crm_service_t *s);
 /* Runs fn(arg) when a stop begins, before in-flight work drains (stop
  * consumers, timers). Hooks run in reverse order of registration. */
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg);
+
+/* Adds fn's checks to every health report of this process, after the
+ * common ones. */
+typedef void (*crm_health_fn)(void *arg, crm_health_t *h);
+void crm_service_on_health(crm_service_t *s, crm_health_fn fn, void *arg);
+
+/* This process's health report, as System.Health answers it; the caller
+ * destroys it. */
+crm_health_t *crm_service_health(crm_service_t *s);
 
 /* Starts a consumer, in this service's name, of producer's events (its
  * endpoints from CRM_<PRODUCER>_PUB and _RPC), applied by apply(arg, ...) on

@@ -2,6 +2,7 @@
 #ifndef CRM_UTIL_H
 #define CRM_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -22,6 +23,7 @@ void *crm_realloc(void *p, size_t n);
 char *crm_strdup(const char *s);
 char *crm_strndup(const char *s, size_t n);
 char *crm_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *crm_vsprintf(const char *fmt, va_list ap);
 
 /* Formats v as decimal into buf (at least 24 bytes) and returns buf. */
 char *crm_i64(char *buf, int64_t v);
