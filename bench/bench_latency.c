@@ -28,7 +28,7 @@ typedef struct {
     crm_zsock_t *sub;
     uv_timer_t pace;
     uv_timer_t watchdog; /* wakes the loop so the deadline is seen */
-    int64_t *ids;       /* lead ids to convert */
+    int64_t *ids;        /* lead ids to convert */
     int64_t first_id;
     uint64_t *committed; /* by lead id - first_id: reply time */
     uint64_t *arrived;   /* by lead id - first_id: event time, if before the reply */
@@ -97,8 +97,8 @@ static void s_event(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     uint64_t now = stats_now_ns();
     if (msg->nparts != 2)
         return;
-    Crm__Event *ev = crm__event__unpack(NULL, zmq_msg_size(&msg->parts[1]),
-                                        zmq_msg_data(&msg->parts[1]));
+    Crm__Event *ev =
+        crm__event__unpack(NULL, zmq_msg_size(&msg->parts[1]), zmq_msg_data(&msg->parts[1]));
     if (!ev)
         return;
     if (!strcmp(ev->type, "lead.converted")) {
@@ -182,14 +182,14 @@ int main(int argc, char **argv)
         uv_run(&b.loop, UV_RUN_ONCE);
 
     printf("Event latency, %d conversions at 1,000/s (lead.converted -> customers -> "
-           "customer.created)\n", s_n);
+           "customer.created)\n",
+           s_n);
     stats_print(&b.st, "commit -> customer.created received");
     stats_print(&s_hop1, "commit -> lead.converted received");
     if (b.early)
         printf("%d events arrived before their convert reply (counted as 0)\n", b.early);
     if (b.received < s_n)
-        printf("only %d of %d events arrived in time (%d replies)\n", b.received, s_n,
-               b.replied);
+        printf("only %d of %d events arrived in time (%d replies)\n", b.received, s_n, b.replied);
 
     uv_close((uv_handle_t *)&b.pace, NULL);
     uv_close((uv_handle_t *)&b.watchdog, NULL);

@@ -169,8 +169,8 @@ int main(int argc, char **argv)
     req.deadline_ms = 5000;
     size_t size = crm__request__get_packed_size(&req);
 
-    printf("RPC round trip, %d calls each (after %d warm-up), request frame %zu bytes\n",
-           s_calls, WARMUP, size);
+    printf("RPC round trip, %d calls each (after %d warm-up), request frame %zu bytes\n", s_calls,
+           WARMUP, size);
     s_bare(echo_ep, size, 1, "bare zmq DEALER/ROUTER, 1 in flight");
     s_rpc(zctx, h_rpc(h, "sales"), 1, "crm RPC System.Ping, 1 in flight");
     s_bare(echo_ep, size, 16, "bare zmq, 16 in flight");

@@ -6,7 +6,8 @@
 #   deploy/local/test.sh              # every test
 #   deploy/local/test.sh -L unit      # extra arguments go to ctest
 #
-# Installs missing Debian packages first (see packages.sh). The build goes to
+# Installs missing Debian packages first (see packages.sh), then checks that
+# every C file is formatted by the pinned clang-format (tools/format.sh). The build goes to
 # build-asan/ (CRM_TEST_BUILD_DIR overrides). The integration tests start their
 # own PostgreSQL and Redis in temporary folders; nothing else is needed.
 set -euo pipefail
@@ -16,7 +17,9 @@ root="$(cd "$here/../.." && pwd)"
 source "$here/packages.sh"
 build="${CRM_TEST_BUILD_DIR:-$root/build-asan}"
 
+CRM_PACKAGES+=(clang-format-14) # the pinned formatter, checked first
 crm_ensure_packages
+"$root/tools/format.sh" --check
 cmake -S "$root" -B "$build" -DCRM_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
 

@@ -20,8 +20,8 @@ int crm_check_text(crm_rpc_call_t *call, const char *field, const char *value, l
         return 0;
     }
     if (n > max) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
-                     "%s is longer than %ld characters", field, max);
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s is longer than %ld characters",
+                     field, max);
         return 0;
     }
     return 1;
@@ -30,8 +30,7 @@ int crm_check_text(crm_rpc_call_t *call, const char *field, const char *value, l
 int crm_check_id(crm_rpc_call_t *call, const char *field, int64_t id)
 {
     if (id < 1) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s must be a positive id",
-                     field);
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s must be a positive id", field);
         return 0;
     }
     return 1;
@@ -40,8 +39,8 @@ int crm_check_id(crm_rpc_call_t *call, const char *field, int64_t id)
 int crm_check_email(crm_rpc_call_t *call, const char *field, const char *value)
 {
     if (value && *value && !crm_email_valid(value)) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
-                     "%s is not an e-mail address", field);
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s is not an e-mail address",
+                     field);
         return 0;
     }
     return 1;

@@ -19,10 +19,10 @@
 #include "crm/zsock.h"
 
 #define TICK_MS 250
-#define SILENCE_MS 3000     /* ask for a replay after this long without news */
+#define SILENCE_MS 3000 /* ask for a replay after this long without news */
 #define RETRY_MS 500
 #define REPLAY_LIMIT 1000
-#define STALL_MS 10000      /* CRM_CONSUMER_STALL_MS overrides */
+#define STALL_MS 10000 /* CRM_CONSUMER_STALL_MS overrides */
 
 struct crm_consumer {
     uv_loop_t *loop;
@@ -38,13 +38,13 @@ struct crm_consumer {
     int batch;
     uv_timer_t tick;
 
-    int loaded;           /* applied/queued come from the database */
+    int loaded; /* applied/queued come from the database */
     uint64_t applied, queued;
-    Crm__Event **queue;   /* events applied+1 .. queued, in order */
+    Crm__Event **queue; /* events applied+1 .. queued, in order */
     size_t nqueue, capqueue;
 
     int loading, replaying, applying, want_replay;
-    uint64_t heard_ms;    /* last event, heartbeat or replay */
+    uint64_t heard_ms; /* last event, heartbeat or replay */
     uint64_t retry_at_ms;
     uint64_t announced;   /* the highest sequence the producer said it has */
     int producer_stalled; /* its last heartbeat said its relay is stalled */
@@ -185,8 +185,8 @@ static void s_replay(crm_consumer_t *c)
     Crm__ReplayRequest req = CRM__REPLAY_REQUEST__INIT;
     req.from_sequence = c->queued + 1;
     req.limit = REPLAY_LIMIT;
-    crm_rpc_call(c->rpc, "Bus.Replay", &req.base, &crm__replay_reply__descriptor, NULL,
-                 s_replayed, c);
+    crm_rpc_call(c->rpc, "Bus.Replay", &req.base, &crm__replay_reply__descriptor, NULL, s_replayed,
+                 c);
 }
 
 /* ---- apply ----------------------------------------------------------- */
@@ -435,8 +435,8 @@ static void s_watch_stall(crm_consumer_t *c)
     if (why && !c->stalled) {
         char ms[24], lag[24];
         crm_log(CRM_ERROR, "consumer stalled", "consumer", c->name, "producer", c->producer,
-                "reason", why, "lag", crm_i64(lag, (int64_t)(c->announced - c->applied)),
-                "for_ms", crm_i64(ms, (int64_t)for_ms), NULL);
+                "reason", why, "lag", crm_i64(lag, (int64_t)(c->announced - c->applied)), "for_ms",
+                crm_i64(ms, (int64_t)for_ms), NULL);
     } else if (!why && c->stalled) {
         crm_log(CRM_INFO, "consumer moving again", "consumer", c->name, "producer", c->producer,
                 NULL);

@@ -774,8 +774,8 @@ static void s_conn_lost(s_conn_t *c, const char *msg)
     char *why = s_msg(msg);
     char id[16];
     snprintf(id, sizeof id, "%d", c->id);
-    crm_log(CRM_WARN, "database connection lost", "session", db->appname, "conn", id, "error",
-            why, NULL);
+    crm_log(CRM_WARN, "database connection lost", "session", db->appname, "conn", id, "error", why,
+            NULL);
     s_note_error(db, why);
     s_conn_drop(c, why);
     free(why);
@@ -795,8 +795,8 @@ static void s_conn_failed(s_conn_t *c, const char *msg)
     char *why = s_msg(msg);
     char id[16];
     snprintf(id, sizeof id, "%d", c->id);
-    crm_log(CRM_WARN, "cannot connect to the database", "session", db->appname, "conn", id,
-            "error", why, NULL);
+    crm_log(CRM_WARN, "cannot connect to the database", "session", db->appname, "conn", id, "error",
+            why, NULL);
     s_note_error(db, why);
     s_conn_drop(c, why);
     s_reconnect_later(c);
@@ -846,11 +846,11 @@ static void s_conn_start(s_conn_t *c)
     crm_db_t *db = c->db;
     /* Defaults first: what conninfo (expanded from dbname) sets wins. TCP
      * keepalives find a peer that vanished while the session is idle. */
-    const char *keys[] = {"keepalives",     "keepalives_idle", "keepalives_interval",
-                          "keepalives_count", "options",       "dbname",
-                          "fallback_application_name",         NULL};
-    const char *vals[] = {"1", "30", "10", "3", SERVER_CLIENT_CHECK, db->conninfo, db->appname,
-                          NULL};
+    const char *keys[] = {
+        "keepalives", "keepalives_idle", "keepalives_interval",       "keepalives_count",
+        "options",    "dbname",          "fallback_application_name", NULL};
+    const char *vals[] = {"1",          "30",        "10", "3", SERVER_CLIENT_CHECK,
+                          db->conninfo, db->appname, NULL};
     c->pg = PQconnectStartParams(keys, vals, 1);
     c->state = C_CONNECTING;
     if (!c->pg || PQstatus(c->pg) == CONNECTION_BAD) {

@@ -114,9 +114,8 @@ void crm_health_consumer(crm_health_t *h, const crm_consumer_t *c)
     snprintf(name, sizeof name, "consumer:%s", ch.producer);
     s_last_loss(&ch.session, loss, sizeof loss);
     const char *producer = ch.producer_stalled ? "; the producer's relay reports a stall" : "";
-    unsigned long long applied = ch.applied, lag = ch.announced > ch.applied
-                                                       ? ch.announced - ch.applied
-                                                       : 0;
+    unsigned long long applied = ch.applied,
+                       lag = ch.announced > ch.applied ? ch.announced - ch.applied : 0;
     if (ch.stalled_reason)
         crm_health_check(h, name, 0, "stalled for %llu ms at %llu, %llu behind: %s%s%s",
                          (unsigned long long)ch.stalled_ms, applied, lag, ch.stalled_reason,

@@ -76,8 +76,7 @@ static void s_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_
         return;
     }
     char n[24];
-    crm_log(CRM_INFO, "job done", "job", s_jobs[r->next - 1].job, "count", crm_i64(n, count),
-            NULL);
+    crm_log(CRM_INFO, "job done", "job", s_jobs[r->next - 1].job, "count", crm_i64(n, count), NULL);
     r->count += count;
     if (!last || crm_db_batch_size(last) == 0) {
         crm_db_batch_destroy(&last);

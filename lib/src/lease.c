@@ -19,7 +19,7 @@ struct crm_lease {
     crm_lease_cb on_change;
     void *arg;
     int held;
-    int checking;   /* a lock query is in flight */
+    int checking; /* a lock query is in flight */
     int closing;
 };
 

@@ -15,7 +15,7 @@
 #include "crm/util.h"
 #include "crm/zsock.h"
 
-#define RELAY_SAFETY_MS 500   /* look at the outbox at least this often */
+#define RELAY_SAFETY_MS 500 /* look at the outbox at least this often */
 #define RELAY_HEARTBEAT_MS 1000
 /* While rows wait for older transactions (of any database of the cluster)
  * to end, the relay looks again after 1 ms, then 2, 4, ... up to 32 ms: no
@@ -24,8 +24,8 @@
 #define RELAY_WAIT_MIN_MS 1
 #define RELAY_WAIT_MAX_MS 32
 #define REPLAY_MAX 1000
-#define PRUNE_ROWS 10000      /* published events deleted per statement */
-#define RELAY_STALL_MS 5000   /* CRM_RELAY_STALL_MS overrides */
+#define PRUNE_ROWS 10000    /* published events deleted per statement */
+#define RELAY_STALL_MS 5000 /* CRM_RELAY_STALL_MS overrides */
 
 /* ---- writing ---------------------------------------------------------- */
 
@@ -33,7 +33,6 @@
 #define EVENT_COLUMNS                                                                              \
     "seq, event_id::text, type, aggregate_id, payload,"                                            \
     " (extract(epoch FROM occurred_at) * 1000000)::bigint"
-
 
 void crm_outbox_prepare(crm_db_t *db)
 {
@@ -70,8 +69,7 @@ void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_i
 }
 
 void crm_outbox_add_many(crm_db_batch_t *b, const char *type, size_t n,
-                         const char *const *aggregate_ids,
-                         const ProtobufCMessage *const *payloads)
+                         const char *const *aggregate_ids, const ProtobufCMessage *const *payloads)
 {
     if (n == 0)
         return;
@@ -101,7 +99,6 @@ void crm_outbox_add_many(crm_db_batch_t *b, const char *type, size_t n,
     free(hex);
 }
 
-
 /* Builds an Event from row i of r (columns EVENT_COLUMNS). The strings and
  * payload point into r or into *payload_buf (caller frees). */
 static void s_event_from_row(const PGresult *r, int i, const char *producer, Crm__Event *ev,
@@ -128,22 +125,22 @@ struct crm_relay {
     crm_zsock_t *pub;
     char *producer;
     char batch[16];
-    uv_timer_t timer;      /* safety poll and heartbeat */
-    uv_timer_t again;      /* the next round, soon */
-    uint64_t published;    /* highest sequence published */
+    uv_timer_t timer;   /* safety poll and heartbeat */
+    uv_timer_t again;   /* the next round, soon */
+    uint64_t published; /* highest sequence published */
     uint64_t last_heartbeat_ms;
     uint64_t last_prune_ms;
-    int64_t keep_hours;    /* CRM_OUTBOX_KEEP_HOURS: published events kept this long */
-    int64_t prune_ms;      /* CRM_OUTBOX_PRUNE_MS: how often to prune */
-    int pruning;           /* a prune is in flight */
-    unsigned wait_ms;      /* the next look while rows wait (0: none yet) */
-    int running;           /* a round is in flight */
-    int wanted;            /* a round was asked for while one ran */
-    int64_t stall_ms;      /* CRM_RELAY_STALL_MS: no progress this long is a stall */
-    uint64_t ok_ms;        /* the last round that succeeded (or the lease taken) */
-    uint64_t waiting_ms;   /* since when rows wait and none could be taken (0: not) */
-    int stalled;           /* the stall has been reported */
-    char *last_error;      /* why the last round failed, NULL once one succeeds */
+    int64_t keep_hours;  /* CRM_OUTBOX_KEEP_HOURS: published events kept this long */
+    int64_t prune_ms;    /* CRM_OUTBOX_PRUNE_MS: how often to prune */
+    int pruning;         /* a prune is in flight */
+    unsigned wait_ms;    /* the next look while rows wait (0: none yet) */
+    int running;         /* a round is in flight */
+    int wanted;          /* a round was asked for while one ran */
+    int64_t stall_ms;    /* CRM_RELAY_STALL_MS: no progress this long is a stall */
+    uint64_t ok_ms;      /* the last round that succeeded (or the lease taken) */
+    uint64_t waiting_ms; /* since when rows wait and none could be taken (0: not) */
+    int stalled;         /* the stall has been reported */
+    char *last_error;    /* why the last round failed, NULL once one succeeds */
     int closing;
     int open_handles;
 };
@@ -198,8 +195,8 @@ static void s_watch_stall(crm_relay_t *r)
     const char *why = s_stall_reason(r, &for_ms);
     if (why && !r->stalled) {
         char ms[24];
-        crm_log(CRM_ERROR, "relay stalled: events may wait unpublished", "producer",
-                r->producer, "reason", why, "for_ms", crm_i64(ms, (int64_t)for_ms), NULL);
+        crm_log(CRM_ERROR, "relay stalled: events may wait unpublished", "producer", r->producer,
+                "reason", why, "for_ms", crm_i64(ms, (int64_t)for_ms), NULL);
     } else if (!why && r->stalled) {
         crm_log(CRM_INFO, "relay moving again", "producer", r->producer, NULL);
     }
@@ -288,7 +285,7 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
         r->wanted = 0;
         s_round(r);
     } else if (waiting) {
-        r->wait_ms = n > 0 || !r->wait_ms ? RELAY_WAIT_MIN_MS
+        r->wait_ms = n > 0 || !r->wait_ms                 ? RELAY_WAIT_MIN_MS
                      : r->wait_ms * 2 > RELAY_WAIT_MAX_MS ? RELAY_WAIT_MAX_MS
                                                           : r->wait_ms * 2;
         uv_timer_start(&r->again, s_again, r->wait_ms, 0);
@@ -377,8 +374,8 @@ static void s_handle_closed(uv_handle_t *h)
     s_maybe_free(r);
 }
 
-crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo,
-                           const char *producer, const char *pub_endpoint, int batch)
+crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo, const char *producer,
+                           const char *pub_endpoint, int batch)
 {
     crm_zsock_t *pub = crm_zsock_new(loop, zctx, ZMQ_PUB);
     if (!pub)

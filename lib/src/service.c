@@ -106,8 +106,7 @@ static void s_migrate(crm_service_t *s, const crm_migration_t *migrations)
         if (up)
             break;
         if (crm_mono_ms() >= until) {
-            crm_log(CRM_ERROR, "database unreachable", "timeout_ms", "CRM_START_TIMEOUT_MS",
-                    NULL);
+            crm_log(CRM_ERROR, "database unreachable", "timeout_ms", "CRM_START_TIMEOUT_MS", NULL);
             exit(1);
         }
         struct timespec ts = {0, 200 * 1000000};

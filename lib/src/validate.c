@@ -105,8 +105,8 @@ int crm_phone_landline(const char *in, char *out, size_t cap)
         /* "0571-1234567-801" typed with dashes: find the last dash in the input. */
         const char *dash = strrchr(main_part, '-');
         size_t tail = dash ? strspn(dash + 1, "0123456789") : 0;
-        if (!dash || ext[0] || tail == 0 || tail > 6 || tail != strlen(dash + 1) || num - tail < 7 ||
-            num - tail > 8)
+        if (!dash || ext[0] || tail == 0 || tail > 6 || tail != strlen(dash + 1) ||
+            num - tail < 7 || num - tail > 8)
             return -1;
         snprintf(ext, sizeof ext, "%.6s", dash + 1);
         num -= tail;

@@ -19,8 +19,8 @@ typedef struct {
     int64_t id;
     PGresult *row;
     Crm__Customers__Customer cust;
-    int idem;        /* statements of the idempotency lookup */
-    uint8_t *reply;  /* the encoded reply, stored with the change */
+    int idem;       /* statements of the idempotency lookup */
+    uint8_t *reply; /* the encoded reply, stored with the change */
     size_t reply_len;
 } req_t;
 
@@ -56,9 +56,8 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
         crm_fail_db(r->call, res);
     } else if (PQntuples(res->results[0]) == 0 ||
                !crm_scope_allows(caller, crm_db_get_i64(res->results[0], 0, 10))) {
-        s_not_found(r, strcmp(crm_rpc_call_method(r->call), "Customers.GetByLead") == 0
-                           ? "lead_id"
-                           : "id");
+        s_not_found(r, strcmp(crm_rpc_call_method(r->call), "Customers.GetByLead") == 0 ? "lead_id"
+                                                                                        : "id");
     } else {
         Crm__Customers__Customer cust;
         customers_store_row(res->results[0], 0, &cust);

@@ -63,8 +63,8 @@ static void s_add(crm_db_batch_t *b, const Crm__Event *ev)
                                     : crm_sprintf("%s：%s", s_kinds[k].title, ev->aggregate_id);
         char *text = json_dumps(j, JSON_COMPACT);
         char uid[24];
-        const char *p[] = {crm_i64(uid, (int64_t)user), ev->event_id, ev->type, title,
-                           ev->aggregate_id, text};
+        const char *p[] = {
+            crm_i64(uid, (int64_t)user), ev->event_id, ev->type, title, ev->aggregate_id, text};
         crm_db_batch_add(b, "gw_notification_insert", 6, p);
         free(title);
         free(text);
@@ -181,8 +181,8 @@ static void s_mark_read(gw_call_t *c)
 {
     const Crm__Gateway__MarkNotificationsReadRequest *req = (const void *)c->in;
     if (req->all == (req->n_ids > 0) || req->n_ids > MAX_MARK) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "ids",
-                     "give 1 to %d ids, or all: true", MAX_MARK);
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "ids", "give 1 to %d ids, or all: true",
+                     MAX_MARK);
         return;
     }
     for (size_t i = 0; i < req->n_ids; i++) {

@@ -106,9 +106,9 @@ static json_t *s_health_json(const Crm__HealthReply *hr)
 {
     json_t *checks = json_array();
     for (size_t i = 0; i < hr->n_checks; i++)
-        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "name", hr->checks[i]->name,
-                                                "ok", hr->checks[i]->ok, "detail",
-                                                hr->checks[i]->detail));
+        json_array_append_new(checks,
+                              json_pack("{s:s, s:b, s:s}", "name", hr->checks[i]->name, "ok",
+                                        hr->checks[i]->ok, "detail", hr->checks[i]->detail));
     return json_pack("{s:s, s:s, s:o}", "status", hr->ready ? "ok" : "unavailable", "instance",
                      hr->instance, "checks", checks);
 }
@@ -120,8 +120,8 @@ static void s_ready_finish(s_ready_t *r)
     own.instance = (char *)crm_service_config(r->c->gw->svc)->instance;
     crm_health_reply(h, &own);
     r->ok = r->ok && own.ready;
-    json_t *body = json_pack("{s:s, s:o, s:o}", "status", r->ok ? "ok" : "unavailable",
-                             "gateway", s_health_json(&own), "services", r->services);
+    json_t *body = json_pack("{s:s, s:o, s:o}", "status", r->ok ? "ok" : "unavailable", "gateway",
+                             s_health_json(&own), "services", r->services);
     crm_health_destroy(&h);
     char *s = json_dumps(body, JSON_COMPACT);
     gw_call_reply_raw(r->c, r->ok ? 200 : 503, "application/json", s, strlen(s));
@@ -141,8 +141,8 @@ static void s_probed(void *arg, const crm_rpc_result_t *res)
         svc = s_health_json(hr);
     } else {
         r->ok = 0;
-        svc = json_pack("{s:s, s:s}", "status", "unavailable", "error",
-                        crm_status_name(res->status));
+        svc =
+            json_pack("{s:s, s:s}", "status", "unavailable", "error", crm_status_name(res->status));
     }
     json_object_set_new(r->services, p->name, svc);
     free(p);

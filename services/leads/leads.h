@@ -20,7 +20,7 @@ typedef struct {
     crm_db_t *db;
     crm_cache_t *cache;
     crm_relay_t *relay;
-    const char *tz;                   /* the business time zone */
+    const char *tz; /* the business time zone */
 } leads_t;
 
 typedef Crm__Leads__LeadStatus lead_status_t;
@@ -41,8 +41,8 @@ typedef struct {
     " department_id, creator_id, status, crm_us(created_at), crm_us(updated_at),"                  \
     " COALESCE(crm_us(converted_at), 0), wechat, qq, tags, province, city, district, address,"     \
     " COALESCE(crm_us(next_followup_at), 0), COALESCE(crm_us(last_followup_at), 0),"               \
-    " last_followup_content, pool_id, previous_owner_id, COALESCE(crm_us(owner_since), 0),"      \
-    " COALESCE(crm_us(pooled_at), 0),"                                                            \
+    " last_followup_content, pool_id, previous_owner_id, COALESCE(crm_us(owner_since), 0),"        \
+    " COALESCE(crm_us(pooled_at), 0),"                                                             \
     " team_member_ids"
 
 /* Registers the service's statements on db. */
@@ -101,8 +101,8 @@ typedef struct {
  * numbers into out. Returns 0, or -1 with *field and msg saying what is
  * wrong (for the caller to report). Does not check the configured lists
  * (that is the database's LEADS_CHECK_OPTIONS). */
-int leads_validate(const lead_input_t *in, int name_optional, lead_norm_t *out,
-                   const char **field, char *msg, size_t cap);
+int leads_validate(const lead_input_t *in, int name_optional, lead_norm_t *out, const char **field,
+                   char *msg, size_t cap);
 
 /* The same, failing call with INVALID_ARGUMENT on a bad field: 1 if fine. */
 int leads_check_input(crm_rpc_call_t *call, const lead_input_t *in, int name_optional,
@@ -144,8 +144,8 @@ typedef struct {
 
 /* The pools' columns, in the order leads_pool_row reads. */
 #define POOL_COLUMNS                                                                               \
-    "id, name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"      \
-    " daily_claim_limit, holding_cap, cooloff_days, recycle_days, crm_us(created_at),"            \
+    "id, name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"       \
+    " daily_claim_limit, holding_cap, cooloff_days, recycle_days, crm_us(created_at),"             \
     " crm_us(updated_at), warn_days"
 void leads_pool_row(const PGresult *r, int i, Crm__Leads__LeadPool *p);
 void leads_pool_clear(Crm__Leads__LeadPool *p);
@@ -215,8 +215,8 @@ typedef struct {
  * each; save, history, events; commit; reply; drop the cached copies; kick
  * the relay. All or nothing.
  * data is the op's own, freed by op->done when the run ends. */
-void leads_change_run(leads_t *l, crm_rpc_call_t *call, const leads_op_t *op,
-                      const int64_t *ids, size_t n, const char *reason, void *data);
+void leads_change_run(leads_t *l, crm_rpc_call_t *call, const leads_op_t *op, const int64_t *ids,
+                      size_t n, const char *reason, void *data);
 
 /* Checks a request's ids (1..LEADS_MAX_IDS, each >= 1, distinct); on a
  * bad list fails the call and returns 0. */
@@ -260,7 +260,7 @@ void leads_change_mask(leads_change_t *c, size_t i);
 
 /* A follow-up's columns, in the order leads_followup_row reads. */
 #define FOLLOWUP_COLUMNS                                                                           \
-    "id, lead_id, user_id, crm_us(at), content, method, COALESCE(crm_us(next_followup_at), 0),"   \
+    "id, lead_id, user_id, crm_us(at), content, method, COALESCE(crm_us(next_followup_at), 0),"    \
     " attachments, crm_us(created_at)"
 /* Fills f from row i of r; free with leads_followup_clear. */
 void leads_followup_row(const PGresult *r, int i, Crm__Leads__FollowUp *f);
@@ -270,9 +270,8 @@ void leads_followup_clear(Crm__Leads__FollowUp *f);
 
 void leads_emit_created(crm_db_batch_t *b, Crm__Leads__Lead *lead);
 void leads_emit_changed(crm_db_batch_t *b, const char *action, const Crm__Leads__Lead *before,
-                        Crm__Leads__Lead *after, int64_t by, const char *reason,
-                        char **changed, size_t nchanged);
-
+                        Crm__Leads__Lead *after, int64_t by, const char *reason, char **changed,
+                        size_t nchanged);
 
 /* ---- leads_rpc.c, leads_actions.c, leads_pools.c, leads_recycle.c ---- */
 

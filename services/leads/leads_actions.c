@@ -30,8 +30,8 @@ int leads_check_pool_admin(leads_change_t *c, const Crm__Leads__Lead *lead)
         return 0;
     const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
     const Crm__Caller *caller = leads_change_caller(c);
-    if (pool ? leads_pool_is_admin(pool, caller) : crm_scope_all(caller) ||
-                                                      caller->role == CRM__ROLE__ROLE_MANAGER)
+    if (pool ? leads_pool_is_admin(pool, caller)
+             : crm_scope_all(caller) || caller->role == CRM__ROLE__ROLE_MANAGER)
         return 0;
     return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
                         "only the admins of the lead's pool may do this");
@@ -71,8 +71,8 @@ static int s_delete_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__
     return 0;
 }
 
-static const leads_op_t s_delete_op = {.action = "deleted", .ids_field = "ids",
-                                       .apply = s_delete_apply};
+static const leads_op_t s_delete_op = {
+    .action = "deleted", .ids_field = "ids", .apply = s_delete_apply};
 
 /* ---- transfer ----------------------------------------------------------- */
 
@@ -88,8 +88,8 @@ static int s_transfer_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads
     return 0;
 }
 
-static const leads_op_t s_transfer_op = {.action = "transferred", .ids_field = "ids",
-                                         .apply = s_transfer_apply};
+static const leads_op_t s_transfer_op = {
+    .action = "transferred", .ids_field = "ids", .apply = s_transfer_apply};
 
 /* ---- put in pool -------------------------------------------------------- */
 
@@ -114,8 +114,8 @@ static int64_t s_pool_target(leads_change_t *c)
     return ((const Crm__Leads__PoolLeadsRequest *)leads_change_request(c))->pool_id;
 }
 
-static const leads_op_t s_pool_op = {.action = "pooled", .ids_field = "ids",
-                                     .apply = s_pool_apply, .target_pool = s_pool_target};
+static const leads_op_t s_pool_op = {
+    .action = "pooled", .ids_field = "ids", .apply = s_pool_apply, .target_pool = s_pool_target};
 
 /* ---- claim -------------------------------------------------------------- */
 
@@ -225,9 +225,12 @@ static int s_claim_visible(leads_change_t *c, const Crm__Leads__Lead *lead)
     return leads_can_see(caller, lead, pool) || (pool && leads_pool_is_member(pool, caller));
 }
 
-static const leads_op_t s_claim_op = {.action = "claimed", .ids_field = "ids",
-                                      .load = s_claim_load, .apply = s_claim_apply,
-                                      .write = s_claim_write, .visible = s_claim_visible};
+static const leads_op_t s_claim_op = {.action = "claimed",
+                                      .ids_field = "ids",
+                                      .load = s_claim_load,
+                                      .apply = s_claim_apply,
+                                      .write = s_claim_write,
+                                      .visible = s_claim_visible};
 
 /* ---- assign ------------------------------------------------------------- */
 
@@ -242,8 +245,8 @@ static int s_assign_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__
     return 0;
 }
 
-static const leads_op_t s_assign_op = {.action = "assigned", .ids_field = "ids",
-                                       .apply = s_assign_apply};
+static const leads_op_t s_assign_op = {
+    .action = "assigned", .ids_field = "ids", .apply = s_assign_apply};
 
 /* ---- invalidate, resume, void, restore ---------------------------------- */
 
@@ -272,14 +275,13 @@ static int s_restore_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads_
     return 0;
 }
 
-static const leads_op_t s_invalidate_op = {.action = "invalidated", .ids_field = "ids",
-                                           .apply = s_invalidate_apply};
-static const leads_op_t s_resume_op = {.action = "resumed", .ids_field = "ids",
-                                       .apply = s_resume_apply};
-static const leads_op_t s_void_op = {.action = "voided", .ids_field = "ids",
-                                     .apply = s_void_apply};
-static const leads_op_t s_restore_op = {.action = "restored", .ids_field = "ids",
-                                        .apply = s_restore_apply};
+static const leads_op_t s_invalidate_op = {
+    .action = "invalidated", .ids_field = "ids", .apply = s_invalidate_apply};
+static const leads_op_t s_resume_op = {
+    .action = "resumed", .ids_field = "ids", .apply = s_resume_apply};
+static const leads_op_t s_void_op = {.action = "voided", .ids_field = "ids", .apply = s_void_apply};
+static const leads_op_t s_restore_op = {
+    .action = "restored", .ids_field = "ids", .apply = s_restore_apply};
 
 /* ---- team members ------------------------------------------------------- */
 
@@ -292,8 +294,7 @@ static int s_in(const int64_t *v, size_t n, int64_t x)
 }
 
 /* The lead's team after adding (add) or removing the request's users. */
-static int s_team_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before,
-                        int add)
+static int s_team_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before, int add)
 {
     const Crm__Leads__TeamMembersRequest *req = leads_change_request(c);
     const char *why;
@@ -340,10 +341,12 @@ static void s_team_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_
 }
 
 /* The team is a column of the lead: the engine's save writes it. */
-static const leads_op_t s_team_add_op = {.action = "team_changed", .ids_field = "ids",
-                                         .apply = s_team_add_apply, .emit = s_team_emit};
-static const leads_op_t s_team_remove_op = {.action = "team_changed", .ids_field = "ids",
-                                            .apply = s_team_remove_apply, .emit = s_team_emit};
+static const leads_op_t s_team_add_op = {
+    .action = "team_changed", .ids_field = "ids", .apply = s_team_add_apply, .emit = s_team_emit};
+static const leads_op_t s_team_remove_op = {.action = "team_changed",
+                                            .ids_field = "ids",
+                                            .apply = s_team_remove_apply,
+                                            .emit = s_team_emit};
 
 static void s_team(crm_rpc_call_t *call, leads_t *l, const leads_op_t *op)
 {
@@ -357,8 +360,8 @@ static void s_team(crm_rpc_call_t *call, leads_t *l, const leads_op_t *op)
     }
     for (size_t i = 0; i < req->n_user_ids; i++) {
         if (req->user_ids[i] < 1) {
-            crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "user_ids",
-                         "user %lld is not valid", (long long)req->user_ids[i]);
+            crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "user_ids", "user %lld is not valid",
+                         (long long)req->user_ids[i]);
             return;
         }
     }
@@ -481,10 +484,17 @@ void leads_actions_register(leads_t *l)
         const char *method;
         crm_rpc_handler fn;
     } handlers[] = {
-        {"Delete", s_delete},         {"Transfer", s_transfer}, {"PutInPool", s_put_in_pool},
-        {"Claim", s_claim},           {"Assign", s_assign},     {"Invalidate", s_invalidate},
-        {"Resume", s_resume},         {"Discard", s_void},         {"Restore", s_restore},
-        {"AddTeamMembers", s_team_add}, {"RemoveTeamMembers", s_team_remove},
+        {"Delete", s_delete},
+        {"Transfer", s_transfer},
+        {"PutInPool", s_put_in_pool},
+        {"Claim", s_claim},
+        {"Assign", s_assign},
+        {"Invalidate", s_invalidate},
+        {"Resume", s_resume},
+        {"Discard", s_void},
+        {"Restore", s_restore},
+        {"AddTeamMembers", s_team_add},
+        {"RemoveTeamMembers", s_team_remove},
     };
     crm_rpc_server_t *srv = crm_service_rpc(l->svc);
     for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)

@@ -30,8 +30,8 @@ struct leads_change {
     int64_t *ids; /* request order */
     size_t n;
     crm_db_tx_t *tx;
-    PGresult *rows;  /* the locked leads */
-    PGresult *pools; /* every pool */
+    PGresult *rows;             /* the locked leads */
+    PGresult *pools;            /* every pool */
     Crm__Leads__LeadPool *pool; /* parsed pools, PQntuples(pools) of them */
     PGresult *ctx[8];
     size_t nctx;
@@ -42,10 +42,10 @@ struct leads_change {
     int idem;                 /* statements of the idempotency lookup (0 or 2) */
     void **kept;              /* memory the op handed over (leads_change_keep) */
     size_t nkept;
-    crm_db_batch_t *commit;   /* the commit batch, while the reply is built */
-    uint8_t *reply;           /* the encoded reply, built before the commit */
+    crm_db_batch_t *commit; /* the commit batch, while the reply is built */
+    uint8_t *reply;         /* the encoded reply, built before the commit */
     size_t reply_len;
-    char (*masks)[5][64];     /* n: masked contacts for the reply */
+    char (*masks)[5][64]; /* n: masked contacts for the reply */
 };
 
 /* ---- accessors ---------------------------------------------------------- */
@@ -170,8 +170,8 @@ int leads_check_ids(crm_rpc_call_t *call, const char *field, const int64_t *ids,
         }
         for (size_t j = 0; j < i; j++) {
             if (ids[j] == ids[i]) {
-                crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
-                             "id %lld is given twice", (long long)ids[i]);
+                crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "id %lld is given twice",
+                             (long long)ids[i]);
                 return 0;
             }
         }
@@ -266,8 +266,8 @@ static void s_write(leads_change_t *c, crm_db_batch_t *b)
         if (c->op->emit)
             c->op->emit(c, before, row, b);
         else
-            leads_emit_changed(b, c->op->action, before, &row->lead, caller->user_id,
-                               c->reason, NULL, 0);
+            leads_emit_changed(b, c->op->action, before, &row->lead, caller->user_id, c->reason,
+                               NULL, 0);
     }
 }
 
@@ -377,8 +377,8 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
     crm_db_tx_submit(tx, &b, s_locked, c);
 }
 
-void leads_change_run(leads_t *l, crm_rpc_call_t *call, const leads_op_t *op,
-                      const int64_t *ids, size_t n, const char *reason, void *data)
+void leads_change_run(leads_t *l, crm_rpc_call_t *call, const leads_op_t *op, const int64_t *ids,
+                      size_t n, const char *reason, void *data)
 {
     leads_change_t *c = crm_calloc(1, sizeof *c);
     c->l = l;

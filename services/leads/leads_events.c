@@ -17,8 +17,8 @@ void leads_emit_created(crm_db_batch_t *b, Crm__Leads__Lead *lead)
 }
 
 void leads_emit_changed(crm_db_batch_t *b, const char *action, const Crm__Leads__Lead *before,
-                        Crm__Leads__Lead *after, int64_t by, const char *reason,
-                        char **changed, size_t nchanged)
+                        Crm__Leads__Lead *after, int64_t by, const char *reason, char **changed,
+                        size_t nchanged)
 {
     Crm__Events__LeadChanged ev = CRM__EVENTS__LEAD_CHANGED__INIT;
     ev.lead = after;

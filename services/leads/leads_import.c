@@ -422,8 +422,8 @@ static void s_chunk_loaded(void *arg, const crm_db_result_t *res)
     leads_import_row(imp, 0, &cur, &c->target, &csv_header);
     if (cur.done || c->req->seq != cur.chunks + 1) {
         if (cur.cancelled)
-            snprintf(msg, sizeof msg, "import %lld was cancelled after chunk %d",
-                     (long long)cur.id, cur.chunks);
+            snprintf(msg, sizeof msg, "import %lld was cancelled after chunk %d", (long long)cur.id,
+                     cur.chunks);
         else if (cur.done)
             snprintf(msg, sizeof msg, "import %lld is complete: its last chunk was %d",
                      (long long)cur.id, cur.chunks);

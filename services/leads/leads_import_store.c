@@ -24,10 +24,11 @@ void leads_import_prepare(crm_db_t *db)
                    " created_by) VALUES ($1::bigint, $2::bigint, $3::bigint, $4::boolean, $5,"
                    " $6::bigint, $7::bigint) RETURNING " IMPORT_COLUMNS);
     /* Admins ($2) see and cancel every import, others their own ($3). */
-    crm_db_prepare(db, "import_cancel",
-                   "UPDATE lead_imports SET done = true, cancelled = true, updated_at = now()"
-                   " WHERE id = $1::bigint AND NOT done AND ($2::boolean OR created_by = $3::bigint)"
-                   " RETURNING " IMPORT_COLUMNS);
+    crm_db_prepare(
+        db, "import_cancel",
+        "UPDATE lead_imports SET done = true, cancelled = true, updated_at = now()"
+        " WHERE id = $1::bigint AND NOT done AND ($2::boolean OR created_by = $3::bigint)"
+        " RETURNING " IMPORT_COLUMNS);
     crm_db_prepare(db, "import_list",
                    "SELECT " IMPORT_COLUMNS " FROM lead_imports WHERE ($1::boolean OR"
                    " created_by = $2::bigint) AND ($3::bigint = 0 OR id < $3::bigint)"

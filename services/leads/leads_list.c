@@ -483,8 +483,8 @@ static void s_add_list_shape(crm_sqlbuf_t *q, const scope_t *s, const char *cond
  * keyword stops early, and a rare one has few matches to sort; PostgreSQL
  * runs a branch only when its one-time condition holds. */
 #define KEYWORD_WINDOW 400
-static void s_add_keyword_shape(crm_sqlbuf_t *q, const scope_t *s, const char *base,
-                                const char *kw, const char *order, int limit)
+static void s_add_keyword_shape(crm_sqlbuf_t *q, const scope_t *s, const char *base, const char *kw,
+                                const char *order, int limit)
 {
     crm_sqlbuf_add(q, "WITH recent AS MATERIALIZED (SELECT * FROM leads WHERE deleted_at IS NULL");
     s_add_scope(q, s, 0);

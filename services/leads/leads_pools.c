@@ -10,14 +10,15 @@
 #include "crm/scope.h"
 #include "leads.h"
 
-#define POOL_READ "SELECT " POOL_COLUMNS ", (SELECT count(*) FROM leads l WHERE l.pool_id = p.id" \
-                  " AND l.owner_id = 0 AND l.deleted_at IS NULL) FROM lead_pools p"
+#define POOL_READ                                                                                  \
+    "SELECT " POOL_COLUMNS ", (SELECT count(*) FROM leads l WHERE l.pool_id = p.id"                \
+    " AND l.owner_id = 0 AND l.deleted_at IS NULL) FROM lead_pools p"
 
 #define POOL_WRITE_COLUMNS                                                                         \
-    "name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"          \
+    "name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"           \
     " daily_claim_limit, holding_cap, cooloff_days, recycle_days, warn_days"
 #define POOL_WRITE_VALUES                                                                          \
-    "$1, $2, $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean, $7::int, $8::int, $9::int,"   \
+    "$1, $2, $3::bigint[], $4::bigint[], $5::bigint[], $6::boolean, $7::int, $8::int, $9::int,"    \
     " $10::int, $11::int"
 
 typedef struct {
@@ -107,20 +108,22 @@ static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__Lea
     snprintf(cool, sizeof cool, "%d", p->cooloff_days);
     snprintf(rec, sizeof rec, "%d", p->recycle_days);
     snprintf(warn, sizeof warn, "%d", p->warn_days);
-    const char *v[] = {p->name, p->description, admins, users, depts,
-                       p->allow_claim ? "true" : "false", limit, cap, cool, rec, warn,
-                       crm_i64(id, p->id)};
+    const char *v[] = {p->name, p->description,
+                       admins,  users,
+                       depts,   p->allow_claim ? "true" : "false",
+                       limit,   cap,
+                       cool,    rec,
+                       warn,    crm_i64(id, p->id)};
     crm_db_batch_t *b = crm_db_batch_new();
     if (p->id)
         crm_db_batch_add(b,
-                         "UPDATE lead_pools SET (" POOL_WRITE_COLUMNS ", updated_at) = ("
-                         POOL_WRITE_VALUES ", now()) WHERE id = $12::bigint",
+                         "UPDATE lead_pools SET (" POOL_WRITE_COLUMNS
+                         ", updated_at) = (" POOL_WRITE_VALUES ", now()) WHERE id = $12::bigint",
                          12, v);
     else
-        crm_db_batch_add(b,
-                         "INSERT INTO lead_pools (" POOL_WRITE_COLUMNS ") VALUES ("
-                         POOL_WRITE_VALUES ")",
-                         11, v);
+        crm_db_batch_add(
+            b, "INSERT INTO lead_pools (" POOL_WRITE_COLUMNS ") VALUES (" POOL_WRITE_VALUES ")", 11,
+            v);
     const char *q[] = {p->name};
     crm_db_batch_add(b, POOL_READ " WHERE p.name = $1", 1, q);
     free(admins);
@@ -273,8 +276,7 @@ static void s_set_options(crm_rpc_call_t *call, void *l)
 {
     const Crm__Leads__LeadOptions *o = (const void *)crm_rpc_call_request(call);
     if (!crm_scope_all(crm_rpc_call_caller(call))) {
-        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
-                     "only admins change the lists");
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only admins change the lists");
         return;
     }
     if (!s_check_list(call, "levels", o->levels, o->n_levels) ||

@@ -20,21 +20,21 @@
  * the next run takes them), move them, write their history. Returns the
  * leads as now stored, then the rule and the last activity. */
 #define RECYCLE_PAGE_SQL                                                                           \
-    "WITH due AS (SELECT l.id AS due_id, p.recycle_days,"                                        \
-    "   COALESCE(l.last_followup_at, l.owner_since, l.created_at) AS last_act"                   \
-    "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                       \
-    "  WHERE p.recycle_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"                       \
-    "    AND l.deleted_at IS NULL"                                                                \
-    "    AND COALESCE(l.last_followup_at, l.owner_since, l.created_at)"                           \
-    "        < now() - p.recycle_days * interval '1 day'"                                         \
-    "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"                                 \
-    " moved AS (UPDATE leads SET previous_owner_id = owner_id, owner_id = 0, status = 1,"        \
-    "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                \
-    "   FROM due WHERE leads.id = due.due_id"                                                     \
-    "   RETURNING " LEAD_COLUMNS ", due.recycle_days, crm_us(due.last_act)),"                     \
-    " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, pool_id, reason)"        \
+    "WITH due AS (SELECT l.id AS due_id, p.recycle_days,"                                          \
+    "   COALESCE(l.last_followup_at, l.owner_since, l.created_at) AS last_act"                     \
+    "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                        \
+    "  WHERE p.recycle_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"                        \
+    "    AND l.deleted_at IS NULL"                                                                 \
+    "    AND COALESCE(l.last_followup_at, l.owner_since, l.created_at)"                            \
+    "        < now() - p.recycle_days * interval '1 day'"                                          \
+    "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"                                  \
+    " moved AS (UPDATE leads SET previous_owner_id = owner_id, owner_id = 0, status = 1,"          \
+    "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                 \
+    "   FROM due WHERE leads.id = due.due_id"                                                      \
+    "   RETURNING " LEAD_COLUMNS ", due.recycle_days, crm_us(due.last_act)),"                      \
+    " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, pool_id, reason)"         \
     "   SELECT id, 'recycled', previous_owner_id, pool_id,"                                        \
-    "          'no follow-up for ' || recycle_days || ' days' FROM moved)"                       \
+    "          'no follow-up for ' || recycle_days || ' days' FROM moved)"                         \
     " SELECT * FROM moved"
 
 /* One lead.recycled per lead of the page. */

@@ -13,7 +13,7 @@
 #define PAGE 500
 
 #define REMIND_SQL                                                                                 \
-    "WITH due AS (SELECT id AS due_id FROM leads WHERE deleted_at IS NULL AND owner_id <> 0"    \
+    "WITH due AS (SELECT id AS due_id FROM leads WHERE deleted_at IS NULL AND owner_id <> 0"       \
     "   AND status IN (2, 3) AND next_followup_at <= now()"                                        \
     "   AND reminded_at IS DISTINCT FROM next_followup_at"                                         \
     "   ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED)"                                         \
@@ -26,11 +26,11 @@
     "(COALESCE(l.last_followup_at, l.owner_since, l.created_at)"                                   \
     " + p.recycle_days * interval '1 day')"
 #define WARN_SQL                                                                                   \
-    "WITH due AS (SELECT l.id AS due_id, p.id AS due_pool, " RECYCLE_AT " AS recycle_at"          \
+    "WITH due AS (SELECT l.id AS due_id, p.id AS due_pool, " RECYCLE_AT " AS recycle_at"           \
     "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                        \
-    "  WHERE p.recycle_days > 0 AND p.warn_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"   \
+    "  WHERE p.recycle_days > 0 AND p.warn_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"    \
     "    AND l.deleted_at IS NULL"                                                                 \
-    "    AND " RECYCLE_AT " - p.warn_days * interval '1 day' <= now()"                            \
+    "    AND " RECYCLE_AT " - p.warn_days * interval '1 day' <= now()"                             \
     "    AND l.warned_for IS DISTINCT FROM " RECYCLE_AT                                            \
     "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED)"                                   \
     " UPDATE leads SET warned_for = due.recycle_at FROM due WHERE id = due.due_id"                 \

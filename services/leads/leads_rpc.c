@@ -35,9 +35,9 @@ static int s_options_ok(crm_rpc_call_t *call, const PGresult *r, const char *lev
     if (PQntuples(r) == 0)
         return 1;
     const char *kind = crm_db_get(r, 0, 0);
-    const char *v = strcmp(kind, "level") == 0 ? level
+    const char *v = strcmp(kind, "level") == 0      ? level
                     : strcmp(kind, "industry") == 0 ? industry
-                                                     : source;
+                                                    : source;
     crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, kind,
                  "%s \"%s\" is not one of the configured values (Leads.GetOptions)", kind, v);
     return 0;
@@ -117,8 +117,7 @@ static void s_create_checked(void *arg, const crm_db_result_t *res)
     if (ok && c->idem && crm_idem_replayed(c->call, res->results[1]))
         ok = 0; /* an earlier attempt of this call created it */
     if (ok)
-        ok = s_options_ok(c->call, res->results[i + 1], lead->level, lead->industry,
-                          lead->source);
+        ok = s_options_ok(c->call, res->results[i + 1], lead->level, lead->industry, lead->source);
     if (ok && lead->pool_id)
         ok = s_create_pool_ok(c, res->results[k++]);
     if (ok && c->check_duplicate && PQntuples(res->results[k + 1]) > 0) {
@@ -140,8 +139,11 @@ static void s_create_checked(void *arg, const crm_db_result_t *res)
         lead->pooled_at_us = lead->created_at_us;
     crm_db_batch_t *b = crm_db_batch_new();
     leads_store_insert(b, lead);
-    lead_history_t h = {.lead_id = lead->id, .action = "created", .actor_id = lead->creator_id,
-                        .at_us = lead->created_at_us, .to_owner_id = lead->owner_id,
+    lead_history_t h = {.lead_id = lead->id,
+                        .action = "created",
+                        .actor_id = lead->creator_id,
+                        .at_us = lead->created_at_us,
+                        .to_owner_id = lead->owner_id,
                         .pool_id = lead->pool_id};
     leads_store_history(b, &h);
     leads_emit_created(b, lead);
@@ -165,8 +167,7 @@ static void s_create_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *er
     if (c->lead.pool_id) {
         char id[24];
         const char *p[] = {crm_i64(id, c->lead.pool_id)};
-        crm_db_batch_add(b, "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1,
-                         p);
+        crm_db_batch_add(b, "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1, p);
     }
     if (c->check_duplicate) {
         const char *p[] = {c->norm.mobile, "0"};
@@ -182,7 +183,7 @@ static int s_create_owner(crm_rpc_call_t *call, const Crm__Leads__CreateLeadRequ
 {
     const Crm__Caller *caller = crm_rpc_call_caller(call);
     if (req->owner_id < 0 || req->department_id < 0 || req->pool_id < 0) {
-        const char *f = req->owner_id < 0 ? "owner_id"
+        const char *f = req->owner_id < 0  ? "owner_id"
                         : req->pool_id < 0 ? "pool_id"
                                            : "department_id";
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, f, "must not be negative");
@@ -362,15 +363,18 @@ static void s_get(crm_rpc_call_t *call, void *arg)
 /* ---- Leads.Update ------------------------------------------------------- */
 
 /* The editable fields: name in the request, and where in a Lead. */
-#define EDIT_STR(f) {#f, offsetof(Crm__Leads__UpdateLeadRequest, f), offsetof(Crm__Leads__Lead, f)}
+#define EDIT_STR(f)                                                                                \
+    {                                                                                              \
+#f, offsetof(Crm__Leads__UpdateLeadRequest, f), offsetof(Crm__Leads__Lead, f)              \
+    }
 static const struct {
     const char *name;
     size_t in, out;
 } s_edit_fields[] = {
-    EDIT_STR(name),    EDIT_STR(mobile),   EDIT_STR(telephone), EDIT_STR(email),
-    EDIT_STR(wechat),  EDIT_STR(qq),       EDIT_STR(company),   EDIT_STR(source),
-    EDIT_STR(level),   EDIT_STR(industry), EDIT_STR(province),  EDIT_STR(city),
-    EDIT_STR(district), EDIT_STR(address), EDIT_STR(remark),
+    EDIT_STR(name),     EDIT_STR(mobile),   EDIT_STR(telephone), EDIT_STR(email),
+    EDIT_STR(wechat),   EDIT_STR(qq),       EDIT_STR(company),   EDIT_STR(source),
+    EDIT_STR(level),    EDIT_STR(industry), EDIT_STR(province),  EDIT_STR(city),
+    EDIT_STR(district), EDIT_STR(address),  EDIT_STR(remark),
 };
 #define N_EDIT (sizeof s_edit_fields / sizeof s_edit_fields[0])
 
@@ -478,9 +482,12 @@ static void s_single_reply(leads_change_t *c)
     leads_change_respond(c, &leads_change_row(c, 0)->lead.base);
 }
 
-static const leads_op_t s_update_op = {.action = "updated", .ids_field = "id",
-                                       .load = s_update_load, .apply = s_update_apply,
-                                       .emit = s_update_emit, .reply = s_single_reply,
+static const leads_op_t s_update_op = {.action = "updated",
+                                       .ids_field = "id",
+                                       .load = s_update_load,
+                                       .apply = s_update_apply,
+                                       .emit = s_update_emit,
+                                       .reply = s_single_reply,
                                        .done = free};
 
 /* The mask names only editable fields. */
@@ -516,11 +523,24 @@ static void s_update(crm_rpc_call_t *call, void *arg)
     if (s_in_mask(req, "name"))
         in.name = req->name;
 #define TAKE(f)                                                                                    \
-    if (s_in_mask(req, #f))                                                                        \
-        in.f = req->f;
-    TAKE(mobile) TAKE(telephone) TAKE(email) TAKE(wechat) TAKE(qq) TAKE(company) TAKE(source)
-    TAKE(level) TAKE(industry) TAKE(remark) TAKE(province) TAKE(city) TAKE(district)
-    TAKE(address)
+    do {                                                                                           \
+        if (s_in_mask(req, #f))                                                                    \
+            in.f = req->f;                                                                         \
+    } while (0)
+    TAKE(mobile);
+    TAKE(telephone);
+    TAKE(email);
+    TAKE(wechat);
+    TAKE(qq);
+    TAKE(company);
+    TAKE(source);
+    TAKE(level);
+    TAKE(industry);
+    TAKE(remark);
+    TAKE(province);
+    TAKE(city);
+    TAKE(district);
+    TAKE(address);
 #undef TAKE
     if (s_in_mask(req, "tags")) {
         in.tags = req->tags;
@@ -584,10 +604,14 @@ static void s_followup_write(leads_change_t *c, const Crm__Leads__Lead *before, 
     s_followup_of(c, &f);
     char id[24], lead[24], user[24], at[24], method[8], next[24];
     char *att = crm_db_text_array(f.attachments, f.n_attachments);
-    const char *p[] = {crm_i64(id, f.id),           crm_i64(lead, f.lead_id),
-                       crm_i64(user, f.user_id),    crm_i64(at, f.at_us),
-                       f.content,                   crm_i64(method, f.method),
-                       crm_i64(next, f.next_followup_at_us), att};
+    const char *p[] = {crm_i64(id, f.id),
+                       crm_i64(lead, f.lead_id),
+                       crm_i64(user, f.user_id),
+                       crm_i64(at, f.at_us),
+                       f.content,
+                       crm_i64(method, f.method),
+                       crm_i64(next, f.next_followup_at_us),
+                       att};
     crm_db_batch_add(b,
                      "INSERT INTO lead_followups (id, lead_id, user_id, at, content, method,"
                      " next_followup_at, attachments) VALUES ($1::bigint, $2::bigint,"
@@ -626,9 +650,12 @@ static int s_followup_visible(leads_change_t *c, const Crm__Leads__Lead *lead)
     return leads_can_read(leads_change_caller(c), lead, leads_change_pool(c, lead->pool_id));
 }
 
-static const leads_op_t s_followup_op = {.action = "followed_up", .ids_field = "lead_id",
-                                         .load = s_followup_load, .apply = s_followup_apply,
-                                         .write = s_followup_write, .emit = s_followup_emit,
+static const leads_op_t s_followup_op = {.action = "followed_up",
+                                         .ids_field = "lead_id",
+                                         .load = s_followup_load,
+                                         .apply = s_followup_apply,
+                                         .write = s_followup_write,
+                                         .emit = s_followup_emit,
                                          .reply = s_followup_reply,
                                          .visible = s_followup_visible};
 
@@ -736,18 +763,26 @@ static void s_convert_reply(leads_change_t *c)
     leads_change_respond(c, &reply.base);
 }
 
-static const leads_op_t s_convert_op = {.action = "converted", .ids_field = "id",
-                                        .load = s_convert_load, .apply = s_convert_apply,
-                                        .emit = s_convert_emit, .reply = s_convert_reply,
+static const leads_op_t s_convert_op = {.action = "converted",
+                                        .ids_field = "id",
+                                        .load = s_convert_load,
+                                        .apply = s_convert_apply,
+                                        .emit = s_convert_emit,
+                                        .reply = s_convert_reply,
                                         .done = free};
 
 static void s_convert(crm_rpc_call_t *call, void *arg)
 {
     const Crm__Leads__ConvertLeadRequest *req = (const void *)crm_rpc_call_request(call);
-    lead_input_t in = {.name = req->customer_name, .mobile = req->mobile,
-                       .telephone = req->telephone, .level = req->level,
-                       .source = req->source, .industry = req->industry,
-                       .remark = req->remark, .tags = req->tags, .n_tags = req->n_tags};
+    lead_input_t in = {.name = req->customer_name,
+                       .mobile = req->mobile,
+                       .telephone = req->telephone,
+                       .level = req->level,
+                       .source = req->source,
+                       .industry = req->industry,
+                       .remark = req->remark,
+                       .tags = req->tags,
+                       .n_tags = req->n_tags};
     lead_norm_t *norm = crm_calloc(1, sizeof *norm);
     if (!crm_check_id(call, "id", req->id) ||
         !crm_check_text(call, "contact_name", req->contact_name, 100, 0) ||

@@ -10,14 +10,14 @@
 /* The parameters every write of a lead carries, $1..$31 (see s_params). */
 #define LEAD_WRITE_PARAMS 31
 #define LEAD_VALUES                                                                                \
-    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[], $14, $15, $16, $17,"             \
-    " $18::bigint, $19::bigint, $20::smallint, crm_ts($21::bigint), crm_ts($22::bigint), $23,"    \
-    " $24::bigint, $25::bigint, crm_ts($26::bigint), crm_ts($27::bigint), crm_ts($28::bigint),"   \
+    "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[], $14, $15, $16, $17,"              \
+    " $18::bigint, $19::bigint, $20::smallint, crm_ts($21::bigint), crm_ts($22::bigint), $23,"     \
+    " $24::bigint, $25::bigint, crm_ts($26::bigint), crm_ts($27::bigint), crm_ts($28::bigint),"    \
     " crm_ts($29::bigint), crm_ts($30::bigint), NULLIF($31::bigint[], '{}')"
 #define LEAD_WRITE_COLUMNS                                                                         \
     "name, mobile, telephone, email, wechat, qq, company, source, level, industry, remark, tags,"  \
-    " province, city, district, address, owner_id, department_id, status, next_followup_at,"      \
-    " last_followup_at, last_followup_content, pool_id, previous_owner_id, owner_since,"          \
+    " province, city, district, address, owner_id, department_id, status, next_followup_at,"       \
+    " last_followup_at, last_followup_content, pool_id, previous_owner_id, owner_since,"           \
     " converted_at, updated_at, pooled_at, created_at, team_member_ids"
 
 void leads_store_prepare(crm_db_t *db)
@@ -193,14 +193,10 @@ void leads_store_save(crm_db_batch_t *b, const lead_row_t *row)
 void leads_store_history(crm_db_batch_t *b, const lead_history_t *h)
 {
     char id[24], actor[24], at[24], from[24], to[24], pool[24];
-    const char *p[] = {crm_i64(id, h->lead_id),
-                       h->action,
-                       crm_i64(actor, h->actor_id),
-                       crm_i64(at, h->at_us),
-                       crm_i64(from, h->from_owner_id),
-                       crm_i64(to, h->to_owner_id),
-                       crm_i64(pool, h->pool_id),
-                       h->reason ? h->reason : "",
+    const char *p[] = {crm_i64(id, h->lead_id),         h->action,
+                       crm_i64(actor, h->actor_id),     crm_i64(at, h->at_us),
+                       crm_i64(from, h->from_owner_id), crm_i64(to, h->to_owner_id),
+                       crm_i64(pool, h->pool_id),       h->reason ? h->reason : "",
                        h->detail ? h->detail : ""};
     crm_db_batch_add(b, "lead_history_insert", 9, p);
 }

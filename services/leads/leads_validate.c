@@ -32,24 +32,24 @@ static int s_text(const char *field, const char *v, long max, int required, cons
     return -1;
 }
 
-int leads_validate(const lead_input_t *in, int name_optional, lead_norm_t *out,
-                   const char **field, char *msg, size_t cap)
+int leads_validate(const lead_input_t *in, int name_optional, lead_norm_t *out, const char **field,
+                   char *msg, size_t cap)
 {
     const struct {
         const char *field, *value;
         long max;
     } texts[] = {
-        {"name", in->name, 200},         {"email", in->email, 254},
-        {"wechat", in->wechat, 64},      {"qq", in->qq, 20},
-        {"company", in->company, 200},   {"source", in->source, 50},
-        {"level", in->level, 50},        {"industry", in->industry, 50},
-        {"remark", in->remark, 2000},    {"province", in->province, 50},
-        {"city", in->city, 50},          {"district", in->district, 50},
+        {"name", in->name, 200},       {"email", in->email, 254},
+        {"wechat", in->wechat, 64},    {"qq", in->qq, 20},
+        {"company", in->company, 200}, {"source", in->source, 50},
+        {"level", in->level, 50},      {"industry", in->industry, 50},
+        {"remark", in->remark, 2000},  {"province", in->province, 50},
+        {"city", in->city, 50},        {"district", in->district, 50},
         {"address", in->address, 500},
     };
     for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-        if (s_text(texts[i].field, texts[i].value, texts[i].max, i == 0 && !name_optional,
-                   field, msg, cap) < 0)
+        if (s_text(texts[i].field, texts[i].value, texts[i].max, i == 0 && !name_optional, field,
+                   msg, cap) < 0)
             return -1;
     out->mobile[0] = out->telephone[0] = '\0';
     if (*s_str(in->mobile) && crm_phone_mobile(in->mobile, out->mobile) < 0) {

@@ -13,7 +13,7 @@ typedef struct {
     crm_db_t *db;
     crm_relay_t *relay;
     uv_timer_t tick;
-    int firing;   /* a tick's transaction is in flight */
+    int firing; /* a tick's transaction is in flight */
     int stopping;
     uint64_t tick_ms;     /* CRM_SCHEDULER_TICK_MS */
     uint64_t stall_ms;    /* CRM_SCHEDULER_STALL_MS: no firing round this long is a stall */

@@ -20,8 +20,8 @@ static void s_expect(Crm__Status got, Crm__Status want, const char *err, const c
                 err ? err : "", field);
 }
 
-static void s_create_bad(const char *what, const char *name, const char *mobile,
-                         const char *email, const char *field)
+static void s_create_bad(const char *what, const char *name, const char *mobile, const char *email,
+                         const char *field)
 {
     Crm__Leads__CreateLeadRequest req = CRM__LEADS__CREATE_LEAD_REQUEST__INIT;
     req.name = (char *)name;
@@ -36,7 +36,8 @@ static void s_create_bad(const char *what, const char *name, const char *mobile,
 
 static Crm__Customers__Customer *s_customer_of(int64_t lead_id, int timeout_ms)
 {
-    Crm__Customers__GetCustomerByLeadRequest req = CRM__CUSTOMERS__GET_CUSTOMER_BY_LEAD_REQUEST__INIT;
+    Crm__Customers__GetCustomerByLeadRequest req =
+        CRM__CUSTOMERS__GET_CUSTOMER_BY_LEAD_REQUEST__INIT;
     req.lead_id = lead_id;
     for (int waited = 0; waited < timeout_ms; waited += 50) {
         ProtobufCMessage *out = NULL;
@@ -75,14 +76,14 @@ static void test_convert_creates_customer_once(void)
     s_expect(st, CRM__STATUS__FAILED_PRECONDITION, err, "already converted", "convert twice");
     free(err);
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE lead_id = %lld",
-             (long long)id);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE lead_id = %lld", (long long)id);
     struct timespec ts = {0, 300 * 1000000};
     nanosleep(&ts, NULL);
     H_CHECK(h_sql_int(h, "customers", sql) == 1, "exactly one customer");
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM crm_outbox WHERE type = 'lead.converted' AND aggregate_id = '%lld'",
-             (long long)id);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM crm_outbox WHERE type = 'lead.converted' AND aggregate_id = '%lld'",
+        (long long)id);
     H_CHECK(h_sql_int(h, "leads", sql) == 1, "exactly one lead.converted");
     h_note("convert: customer created once with the lead's fields");
 }
@@ -115,8 +116,8 @@ static void test_copy_followups(void)
         f.lead_id = id;
         f.content = i ? "第二次：报价" : "第一次：电话";
         f.method = CRM__LEADS__FOLLOW_UP_METHOD__FOLLOW_UP_METHOD_PHONE;
-        H_CHECK(t_call(h, "leads", "Leads.FollowUp", &f.base, NULL, t_employee(8, 1), NULL,
-                       NULL) == CRM__STATUS__OK,
+        H_CHECK(t_call(h, "leads", "Leads.FollowUp", &f.base, NULL, t_employee(8, 1), NULL, NULL) ==
+                    CRM__STATUS__OK,
                 "follow-up %d", i);
     }
     Crm__Leads__ConvertLeadRequest req = CRM__LEADS__CONVERT_LEAD_REQUEST__INIT;
@@ -157,8 +158,8 @@ static void test_bad_input(void)
     s_expect(st, CRM__STATUS__INVALID_ARGUMENT, err, "id", "get id 0");
     free(err);
     get.id = 987654321;
-    st = t_call(h, "leads", "Leads.Get", &get.base, &crm__leads__lead__descriptor, t_system(),
-                NULL, &err);
+    st = t_call(h, "leads", "Leads.Get", &get.base, &crm__leads__lead__descriptor, t_system(), NULL,
+                &err);
     s_expect(st, CRM__STATUS__NOT_FOUND, err, "id", "get unknown id");
     free(err);
     Crm__Leads__ConvertLeadRequest conv = CRM__LEADS__CONVERT_LEAD_REQUEST__INIT;
@@ -253,8 +254,8 @@ static void test_recycle(void)
     st = t_call(h, "scheduler", "Scheduler.FireNow", &fire.base, &crm__scheduler__job__descriptor,
                 t_system(), NULL, NULL);
     H_CHECK(st == CRM__STATUS__OK, "FireNow again");
-    int64_t fired = h_wait_sql(h, "scheduler", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL",
-                               0, 10000);
+    int64_t fired =
+        h_wait_sql(h, "scheduler", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 10000);
     H_CHECK(fired == 0, "the scheduler published its firings");
     int64_t published = h_sql_int(h, "scheduler", "SELECT last_seq FROM crm_outbox_relay");
     H_CHECK(h_wait_sql(h, "customers",

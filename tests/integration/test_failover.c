@@ -22,8 +22,8 @@ static void test_retry_on_second_instance(h_t *h, int64_t id)
         Crm__Status st = t_call_at(h_rpc(h, "leads"), 300, "Leads.Get", &req.base,
                                    &crm__leads__lead__descriptor, t_system(), NULL, &err);
         uint64_t took = crm_mono_ms() - t0;
-        H_CHECK(st == CRM__STATUS__OK, "answered by the other instance: %s %s",
-                crm_status_name(st), err ? err : "");
+        H_CHECK(st == CRM__STATUS__OK, "answered by the other instance: %s %s", crm_status_name(st),
+                err ? err : "");
         H_CHECK(took < 1500, "within about two deadlines (%llu ms)", (unsigned long long)took);
         free(err);
     }
@@ -44,8 +44,7 @@ static void test_relay_failover(h_t *h)
     int64_t a = t_create_lead(h, "接力前", NULL, 2);
     t_convert(h, a);
     char sql[128];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE lead_id = %lld",
-             (long long)a);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE lead_id = %lld", (long long)a);
     H_CHECK(h_wait_sql(h, "customers", sql, 1, 10000) == 1, "flowing before");
     /* Kill both in turn, so whichever held the relay lease dies once. */
     for (int victim = 0; victim < 2; victim++) {
@@ -66,12 +65,12 @@ int main(void)
     h_t *h = h_new("failover");
     h_suite(h, 2, 1, 0, 1);
     h_start_all(h); /* two leads instances migrate the same database */
-    H_CHECK(h_sql_int(h, "leads",
-                      "SELECT count(*) FROM crm_migrations WHERE component = 'leads'") ==
-                h_sql_int(h, "leads",
-                          "SELECT count(DISTINCT version) FROM crm_migrations"
-                          " WHERE component = 'leads'"),
-            "each migration recorded once");
+    H_CHECK(
+        h_sql_int(h, "leads", "SELECT count(*) FROM crm_migrations WHERE component = 'leads'") ==
+            h_sql_int(h, "leads",
+                      "SELECT count(DISTINCT version) FROM crm_migrations"
+                      " WHERE component = 'leads'"),
+        "each migration recorded once");
     int64_t id = t_create_lead(h, "多实例", NULL, 1);
     test_retry_on_second_instance(h, id);
     test_relay_failover(h);

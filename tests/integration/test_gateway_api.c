@@ -143,11 +143,11 @@ static void test_leads(void)
  * for any "<x>_us" instant; a bad one is a 400 naming it. */
 static void test_times(void)
 {
-    t_resp_t r = s_expect(200, "POST", admin,
-                          "{\"name\": \"时间\", \"next_followup_at\": \"2026-12-01T09:00:00+08:00\"}",
-                          "/api/v1/leads");
-    H_CHECK(t_json_int(&r, "next_followup_at_us") == 1796086800000000LL, "RFC 3339 in: %s",
-            r.raw);
+    t_resp_t r =
+        s_expect(200, "POST", admin,
+                 "{\"name\": \"时间\", \"next_followup_at\": \"2026-12-01T09:00:00+08:00\"}",
+                 "/api/v1/leads");
+    H_CHECK(t_json_int(&r, "next_followup_at_us") == 1796086800000000LL, "RFC 3339 in: %s", r.raw);
     H_CHECK(!strcmp(t_json_str(&r, "next_followup_at"), "2026-12-01T09:00:00.000000+08:00") ||
                 !strncmp(t_json_str(&r, "next_followup_at"), "2026-12-01T09:00:00", 19),
             "and out: %s", r.raw);
@@ -155,8 +155,8 @@ static void test_times(void)
     r = s_expect(200, "GET", admin, NULL,
                  "/api/v1/leads?view=LEAD_VIEW_MINE&next_followup_from=2026-12-01T08:59:00%2B08:00"
                  "&next_followup_to=2026-12-01T09:01:00%2B08:00");
-    H_CHECK(json_array_size(json_object_get(r.body, "items")) == 1, "filtered by RFC 3339 times: %s",
-            r.raw);
+    H_CHECK(json_array_size(json_object_get(r.body, "items")) == 1,
+            "filtered by RFC 3339 times: %s", r.raw);
     t_resp_free(&r);
     s_error(400, "invalid_argument", "next_followup_at", "POST",
             "{\"name\": \"时间\", \"next_followup_at\": \"2026-12-01 9am\"}", "/api/v1/leads");

@@ -18,9 +18,10 @@ static char *admin; /* user 1 */
 
 static int64_t s_lead(const char *name, int64_t owner, int64_t next_at_us)
 {
-    json_t *r = t_json_expect(h, CRM__STATUS__OK, "leads", "Leads.Create", t_system(),
-                              "{\"name\": \"%s\", \"owner_id\": %lld, \"next_followup_at_us\": %lld}",
-                              name, (long long)owner, (long long)next_at_us);
+    json_t *r =
+        t_json_expect(h, CRM__STATUS__OK, "leads", "Leads.Create", t_system(),
+                      "{\"name\": \"%s\", \"owner_id\": %lld, \"next_followup_at_us\": %lld}", name,
+                      (long long)owner, (long long)next_at_us);
     int64_t id = t_int(r, "id");
     json_decref(r);
     return id;
@@ -36,8 +37,8 @@ static void s_transfer(int64_t id, int64_t to)
 /* Waits until user 1 has want notifications in the gateway's database. */
 static void s_wait_count(int64_t want)
 {
-    int64_t got = h_wait_sql(h, "gateway", "SELECT count(*) FROM gw_notifications WHERE user_id = 1",
-                             want, 15000);
+    int64_t got = h_wait_sql(
+        h, "gateway", "SELECT count(*) FROM gw_notifications WHERE user_id = 1", want, 15000);
     H_CHECK(got == want, "user 1 has %lld notifications, want %lld", (long long)got,
             (long long)want);
 }
@@ -47,16 +48,15 @@ static void test_notifications(void)
     s_transfer(s_lead("转来的线索", 5, 0), 1);
     s_transfer(s_lead("别人的线索", 5, 0), 7); /* user 7's, not user 1's */
     s_lead("该跟进的线索", 1, ((int64_t)time(NULL) - 60) * 1000000);
-    json_decref(t_json_expect(h, CRM__STATUS__OK, "scheduler", "Scheduler.FireNow",
-                              t_admin(0, 1), "{\"name\": \"leads.remind\"}"));
+    json_decref(t_json_expect(h, CRM__STATUS__OK, "scheduler", "Scheduler.FireNow", t_admin(0, 1),
+                              "{\"name\": \"leads.remind\"}"));
     s_wait_count(2);
     H_CHECK(h_sql_int(h, "gateway", "SELECT count(*) FROM gw_notifications WHERE user_id = 7") == 1,
             "user 7 got theirs");
 
     t_resp_t r = t_expect(200, "GET", base, admin, NULL, "/api/v1/notifications");
     json_t *items = json_object_get(r.body, "items");
-    H_CHECK(json_array_size(items) == 2 && t_json_int(&r, "unread") == 2, "two, unread: %s",
-            r.raw);
+    H_CHECK(json_array_size(items) == 2 && t_json_int(&r, "unread") == 2, "two, unread: %s", r.raw);
     H_CHECK(!strcmp(t_json_str(&r, "items.0.title"), "今日待跟进线索：该跟进的线索") &&
                 !strcmp(t_json_str(&r, "items.0.type"), "lead.reminder"),
             "newest first, a reminder: %s", r.raw);
@@ -89,9 +89,9 @@ static void test_notifications(void)
     H_CHECK(t_json_int(&r, "marked") == 1, "the rest marked: %s", r.raw);
     t_resp_free(&r);
     /* User 7's notification is not user 1's to mark. */
-    H_CHECK(h_sql_int(h, "gateway",
-                      "SELECT count(*) FROM gw_notifications WHERE user_id = 7 AND read_at IS NULL") ==
-                1,
+    H_CHECK(h_sql_int(
+                h, "gateway",
+                "SELECT count(*) FROM gw_notifications WHERE user_id = 7 AND read_at IS NULL") == 1,
             "user 7's still unread");
 
     t_expect_error(400, "invalid_argument", "ids", "POST", base, admin, "{}",

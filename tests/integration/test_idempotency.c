@@ -65,8 +65,7 @@ static void test_create_retried(h_t *h)
     H_CHECK(st == CRM__STATUS__OK, "the retried create is answered OK: %s", err ? err : "");
     int64_t id = ((Crm__Leads__Lead *)reply)->id;
     protobuf_c_message_free_unpacked(reply, NULL);
-    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE mobile = '13912345678'") ==
-                1,
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE mobile = '13912345678'") == 1,
             "one lead");
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT id FROM leads WHERE mobile = '13912345678'");
@@ -129,13 +128,13 @@ static void test_customer_followup_retried(h_t *h)
     req.customer_id = id;
     req.content = "只记一次";
     char *err = NULL;
-    Crm__Status st = t_call_at(h_rpc(h, "customers"), 1000, "Customers.FollowUp", &req.base,
-                               NULL, t_system(), NULL, &err);
+    Crm__Status st = t_call_at(h_rpc(h, "customers"), 1000, "Customers.FollowUp", &req.base, NULL,
+                               t_system(), NULL, &err);
     pthread_join(t, NULL);
     H_CHECK(st == CRM__STATUS__OK, "the retried follow-up is answered OK: %s", err ? err : "");
     free(err);
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM customer_followups WHERE customer_id = %lld", (long long)id);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customer_followups WHERE customer_id = %lld",
+             (long long)id);
     H_CHECK(h_sql_int(h, "customers", sql) == 1, "recorded once");
     h_note("customer follow-up retried on the other instance: recorded once");
 }

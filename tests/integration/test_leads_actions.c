@@ -37,8 +37,8 @@ static int64_t s_create(const Crm__Caller *c, const char *json)
 static const char *s_status(int64_t id)
 {
     static char buf[64];
-    json_t *r = t_json_expect(h, OK, "leads", "Leads.Get", t_admin(7, 1), "{\"id\": %lld}",
-                              (long long)id);
+    json_t *r =
+        t_json_expect(h, OK, "leads", "Leads.Get", t_admin(7, 1), "{\"id\": %lld}", (long long)id);
     snprintf(buf, sizeof buf, "%s", t_str(r, "status"));
     json_decref(r);
     return buf;
@@ -53,14 +53,14 @@ static void test_create_checks(void)
 {
     const Crm__Caller *u = t_user(0, 11, 5);
     REFUSED(INVALID, "name", "required", u, "Leads.Create", "{\"name\": \"\"}");
-    REFUSED(INVALID, "mobile", NULL, u, "Leads.Create", "{\"name\": \"甲\", \"mobile\": \"12345\"}");
+    REFUSED(INVALID, "mobile", NULL, u, "Leads.Create",
+            "{\"name\": \"甲\", \"mobile\": \"12345\"}");
     REFUSED(INVALID, "telephone", NULL, u, "Leads.Create",
             "{\"name\": \"甲\", \"telephone\": \"abc\"}");
     REFUSED(INVALID, "email", NULL, u, "Leads.Create", "{\"name\": \"甲\", \"email\": \"x@\"}");
     REFUSED(INVALID, "level", "configured", u, "Leads.Create",
             "{\"name\": \"甲\", \"level\": \"超级客户\"}");
-    REFUSED(INVALID, "tags", NULL, u, "Leads.Create",
-            "{\"name\": \"甲\", \"tags\": [\"%s\"]}",
+    REFUSED(INVALID, "tags", NULL, u, "Leads.Create", "{\"name\": \"甲\", \"tags\": [\"%s\"]}",
             "一个非常非常非常非常非常非常非常非常非常非常非常非常长的标签超过三十个字");
     REFUSED(DENIED, "owner_id", NULL, u, "Leads.Create", "{\"name\": \"甲\", \"owner_id\": 12}");
     REFUSED(INVALID, "next_followup_at_us", "negative", u, "Leads.Create",
@@ -76,8 +76,7 @@ static void test_create_checks(void)
     REFUSED(DENIED, "", NULL, u, "Leads.SetOptions", "{\"levels\": [\"A\"]}");
     REFUSED(INVALID, "levels", "twice", t_admin(0, 1), "Leads.SetOptions",
             "{\"levels\": [\"A\", \"A\"]}");
-    REFUSED(INVALID, "sources", NULL, t_admin(0, 1), "Leads.SetOptions",
-            "{\"sources\": [\"\"]}");
+    REFUSED(INVALID, "sources", NULL, t_admin(0, 1), "Leads.SetOptions", "{\"sources\": [\"\"]}");
     json_decref(t_json_expect(h, OK, "leads", "Leads.SetOptions", t_admin(0, 1),
                               "{\"levels\": [\"重点客户\", \"普通客户\", \"超级客户\"],"
                               " \"industries\": [\"化工\", \"其他\"],"
@@ -151,10 +150,10 @@ static void test_life_cycle(void)
             "{\"lead_id\": %lld, \"content\": \"x\", \"method\": \"FOLLOW_UP_METHOD_SMS\"}",
             (long long)id);
     REFUSED(PRECONDITION, "id", "resume it", u, "Leads.Convert", "{\"id\": %lld}", (long long)id);
-    REFUSED(PRECONDITION, "ids", "already invalid", u, "Leads.Invalidate",
-            "{\"ids\": [%lld]}", (long long)id);
-    json_decref(t_json_expect(h, OK, "leads", "Leads.Resume", u, "{\"ids\": [%lld]}",
-                              (long long)id));
+    REFUSED(PRECONDITION, "ids", "already invalid", u, "Leads.Invalidate", "{\"ids\": [%lld]}",
+            (long long)id);
+    json_decref(
+        t_json_expect(h, OK, "leads", "Leads.Resume", u, "{\"ids\": [%lld]}", (long long)id));
     H_CHECK(strcmp(s_status(id), "LEAD_STATUS_FOLLOWING") == 0, "resumed to following");
     REFUSED(PRECONDITION, "ids", "only an invalid", u, "Leads.Resume", "{\"ids\": [%lld]}",
             (long long)id);
@@ -168,8 +167,8 @@ static void test_life_cycle(void)
     REFUSED(PRECONDITION, "id", "voided", u, "Leads.Update",
             "{\"id\": %lld, \"update_mask\": [\"name\"], \"name\": \"x\"}", (long long)id);
     REFUSED(DENIED, "", "admin", u, "Leads.Restore", "{\"ids\": [%lld]}", (long long)id);
-    json_decref(t_json_expect(h, OK, "leads", "Leads.Restore", t_admin(0, 1),
-                              "{\"ids\": [%lld]}", (long long)id));
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Restore", t_admin(0, 1), "{\"ids\": [%lld]}",
+                              (long long)id));
     H_CHECK(strcmp(s_status(id), "LEAD_STATUS_FOLLOWING") == 0, "restored to following");
 
     /* Convert with the follow-ups copied; twice is refused. */
@@ -187,8 +186,8 @@ static void test_life_cycle(void)
     REFUSED(PRECONDITION, "ids", "origin", u, "Leads.Delete", "{\"ids\": [%lld]}", (long long)id);
 
     /* The event carries the follow-up and the override. */
-    PGresult *ev = h_sql(h, "leads",
-                         "SELECT count(*) FROM crm_outbox WHERE type = 'lead.converted'");
+    PGresult *ev =
+        h_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'lead.converted'");
     H_CHECK(atoi(PQgetvalue(ev, 0, 0)) == 1, "one lead.converted");
     PQclear(ev);
 
@@ -197,10 +196,12 @@ static void test_life_cycle(void)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM lead_history WHERE lead_id = %lld",
              (long long)id);
     int64_t steps = h_sql_int(h, "leads", sql);
-    H_CHECK(steps == 7, "created, followed_up, invalidated, resumed, voided, restored, converted:"
-                        " %lld entries", (long long)steps);
-    const char *types[] = {"lead.followed_up", "lead.invalidated", "lead.resumed",
-                           "lead.voided", "lead.restored"};
+    H_CHECK(steps == 7,
+            "created, followed_up, invalidated, resumed, voided, restored, converted:"
+            " %lld entries",
+            (long long)steps);
+    const char *types[] = {"lead.followed_up", "lead.invalidated", "lead.resumed", "lead.voided",
+                           "lead.restored"};
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
         snprintf(sql, sizeof sql, "SELECT count(*) FROM crm_outbox WHERE type = '%s'", types[i]);
         H_CHECK(s_count(sql) == 1, "one %s event", types[i]);
@@ -223,10 +224,11 @@ static void test_update(void)
             (long long)a);
     REFUSED(NOT_FOUND, "id", NULL, t_user(1, 12, 5), "Leads.Update",
             "{\"id\": %lld, \"update_mask\": [\"name\"], \"name\": \"偷改\"}", (long long)a);
-    json_t *r = t_json_expect(h, OK, "leads", "Leads.Update", u,
-                              "{\"id\": %lld, \"update_mask\": [\"name\", \"tags\", \"remark\"],"
-                              " \"name\": \"编辑A公司\", \"tags\": [\"重要\"], \"mobile\": \"ignored\"}",
-                              (long long)a);
+    json_t *r =
+        t_json_expect(h, OK, "leads", "Leads.Update", u,
+                      "{\"id\": %lld, \"update_mask\": [\"name\", \"tags\", \"remark\"],"
+                      " \"name\": \"编辑A公司\", \"tags\": [\"重要\"], \"mobile\": \"ignored\"}",
+                      (long long)a);
     H_CHECK(strcmp(t_str(r, "name"), "编辑A公司") == 0, "name changed");
     H_CHECK(strcmp(t_str(r, "mobile"), "13700000001") == 0, "unmasked field kept");
     json_decref(r);
@@ -261,8 +263,7 @@ static void test_transfer_and_batches(void)
     REFUSED(INVALID, "ids", "twice", u, "Leads.Transfer",
             "{\"ids\": [%lld, %lld], \"to_owner_id\": 22}", (long long)a, (long long)a);
     REFUSED(INVALID, "ids", NULL, u, "Leads.Transfer", "{\"ids\": [], \"to_owner_id\": 22}");
-    REFUSED(INVALID, "to_owner_id", NULL, u, "Leads.Transfer", "{\"ids\": [%lld]}",
-            (long long)a);
+    REFUSED(INVALID, "to_owner_id", NULL, u, "Leads.Transfer", "{\"ids\": [%lld]}", (long long)a);
     REFUSED(NOT_FOUND, "ids", NULL, u, "Leads.Transfer",
             "{\"ids\": [%lld, 999999], \"to_owner_id\": 22}", (long long)a);
     /* Someone else's lead is not found, not forbidden: its existence stays hidden. */
@@ -295,8 +296,8 @@ static void test_transfer_and_batches(void)
     H_CHECK(s_count(sql) == 2, "each transfer in the history");
 
     /* Delete: gone for reads, kept in the history. */
-    json_decref(t_json_expect(h, OK, "leads", "Leads.Delete", t_user(1, 22, 7),
-                              "{\"ids\": [%lld]}", (long long)a));
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Delete", t_user(1, 22, 7), "{\"ids\": [%lld]}",
+                              (long long)a));
     REFUSED(NOT_FOUND, "id", NULL, t_admin(0, 1), "Leads.Get", "{\"id\": %lld}", (long long)a);
     REFUSED(NOT_FOUND, "ids", NULL, t_admin(0, 1), "Leads.Delete", "{\"ids\": [%lld]}",
             (long long)a);
@@ -355,8 +356,10 @@ static void test_team(void)
                               "{\"ids\": [%lld], \"user_ids\": [42]}", (long long)id));
     REFUSED(NOT_FOUND, "id", NULL, mate, "Leads.Get", "{\"id\": %lld}", (long long)id);
     char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM leads WHERE id = %lld AND team_member_ids ="
-             " '{43}'", (long long)id);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM leads WHERE id = %lld AND team_member_ids ="
+             " '{43}'",
+             (long long)id);
     H_CHECK(s_count(sql) == 1, "user 43 stays");
     H_CHECK(s_count("SELECT count(*) FROM crm_outbox WHERE type = 'lead.team_changed'") == 2,
             "one lead.team_changed per change");

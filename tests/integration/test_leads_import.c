@@ -491,10 +491,10 @@ static void test_cancel_and_list(void)
     json_decref(s_rows(u, OK, imp, 1, 0, "[{\"name\": \"取消前\", \"mobile\": \"13512340001\"}]"));
     t_json_expect(h, NOT_FOUND, "leads", "Leads.CancelImport", other, "{\"id\": %lld}",
                   (long long)imp);
-    json_t *r = t_json_expect(h, OK, "leads", "Leads.CancelImport", u, "{\"id\": %lld}",
-                              (long long)imp);
-    H_CHECK(json_is_true(json_object_get(r, "cancelled")) && json_is_true(json_object_get(r, "done")) &&
-                t_int(r, "created") == 1,
+    json_t *r =
+        t_json_expect(h, OK, "leads", "Leads.CancelImport", u, "{\"id\": %lld}", (long long)imp);
+    H_CHECK(json_is_true(json_object_get(r, "cancelled")) &&
+                json_is_true(json_object_get(r, "done")) && t_int(r, "created") == 1,
             "cancelled, done, what was applied stays");
     json_decref(r);
     s_rows(u, PRECONDITION, imp, 2, 0, "[{\"name\": \"取消后\"}]");

@@ -30,10 +30,11 @@ static h_t *h;
 /* Users: 2 pool admin; 11, 12 members; 13 member by department 8; 20 not a member. */
 static int64_t s_pool(const char *name, const char *rules)
 {
-    json_t *r = t_json_expect(h, OK, "leads", "Leads.CreatePool", t_admin(0, 1),
-                              "{\"name\": \"%s\", \"admin_ids\": [2], \"member_user_ids\": [11, 12],"
-                              " \"member_department_ids\": [8], %s}",
-                              name, rules);
+    json_t *r =
+        t_json_expect(h, OK, "leads", "Leads.CreatePool", t_admin(0, 1),
+                      "{\"name\": \"%s\", \"admin_ids\": [2], \"member_user_ids\": [11, 12],"
+                      " \"member_department_ids\": [8], %s}",
+                      name, rules);
     int64_t id = t_int(r, "id");
     json_decref(r);
     return id;
@@ -87,8 +88,8 @@ static void test_pool_management(void)
     H_CHECK(t_int(r, "daily_claim_limit") == 3, "the rule as updated");
     json_decref(r);
     /* Putting a lead into a pool that does not exist. */
-    json_t *l = t_json_expect(h, OK, "leads", "Leads.Create", t_user(0, 11, 5),
-                              "{\"name\": \"无池可放\"}");
+    json_t *l =
+        t_json_expect(h, OK, "leads", "Leads.Create", t_user(0, 11, 5), "{\"name\": \"无池可放\"}");
     REFUSED(NOT_FOUND, "pool 999999 not found", t_user(0, 11, 5), "Leads.PutInPool",
             "{\"ids\": [%lld], \"pool_id\": 999999}", (long long)t_int(l, "id"));
     json_decref(l);
@@ -104,7 +105,8 @@ static void test_masking_and_claim(void)
                               (long long)id);
     H_CHECK(strcmp(t_str(r, "mobile"), "138****5678") == 0, "member sees it masked: %s",
             t_str(r, "mobile"));
-    H_CHECK(strcmp(t_str(r, "email"), "13812345678") != 0 && json_is_true(json_object_get(r, "masked")),
+    H_CHECK(strcmp(t_str(r, "email"), "13812345678") != 0 &&
+                json_is_true(json_object_get(r, "masked")),
             "masked flag");
     H_CHECK(strcmp(t_str(r, "status"), "LEAD_STATUS_UNASSIGNED") == 0, "unassigned");
     json_decref(r);
@@ -126,8 +128,8 @@ static void test_masking_and_claim(void)
     H_CHECK(strcmp(t_str(r, "leads.0.mobile"), "13812345678") == 0, "unmasked once claimed");
     H_CHECK(strcmp(t_str(r, "leads.0.status"), "LEAD_STATUS_PENDING") == 0, "pending");
     json_decref(r);
-    REFUSED(PRECONDITION, "holds it already", t_user(0, 11, 5), "Leads.Claim",
-            "{\"ids\": [%lld]}", (long long)id);
+    REFUSED(PRECONDITION, "holds it already", t_user(0, 11, 5), "Leads.Claim", "{\"ids\": [%lld]}",
+            (long long)id);
     H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'lead.claimed'") ==
                 1,
             "one lead.claimed");
@@ -167,8 +169,8 @@ static void test_claim_rules(void)
     PQclear(h_sql(h, "leads", "DELETE FROM lead_claims"));
     REFUSED(PRECONDITION, "cap", u, "Leads.Claim", "{\"ids\": [%lld]}", (long long)ids[4]);
     /* After the cool-off, someone else's claim is fine. */
-    json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", t_user(1, 11, 5),
-                              "{\"ids\": [%lld]}", (long long)ids[0]));
+    json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", t_user(1, 11, 5), "{\"ids\": [%lld]}",
+                              (long long)ids[0]));
 
     /* A pool that does not let members claim: its admin assigns. */
     int64_t q = s_pool("分配池", "\"allow_claim\": false");
@@ -231,9 +233,9 @@ static void test_concurrent_claim(void)
                 crm_status_name(a.st), crm_status_name(b.st));
         H_CHECK((a.st == OK ? b.st : a.st) == PRECONDITION, "the loser is told it is taken");
     }
-    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE name = '抢' AND owner_id = 0") ==
-                0,
-            "every contested lead has one owner");
+    H_CHECK(
+        h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE name = '抢' AND owner_id = 0") == 0,
+        "every contested lead has one owner");
     h_note("concurrent claim: one winner in 20 races");
 }
 
@@ -244,8 +246,8 @@ static void test_recycle(void)
     int64_t stale = s_pooled_lead(p, "放久了", "13200000002");
     int64_t followed = s_pooled_lead(p, "跟进过", "13200000003");
     json_decref(t_json_expect(h, OK, "leads", "Leads.Claim", t_user(0, 11, 5),
-                              "{\"ids\": [%lld, %lld, %lld]}", (long long)fresh,
-                              (long long)stale, (long long)followed));
+                              "{\"ids\": [%lld, %lld, %lld]}", (long long)fresh, (long long)stale,
+                              (long long)followed));
     json_decref(t_json_expect(h, OK, "leads", "Leads.FollowUp", t_user(0, 11, 5),
                               "{\"lead_id\": %lld, \"content\": \"聊过\","
                               " \"method\": \"FOLLOW_UP_METHOD_WECHAT\"}",
@@ -268,8 +270,8 @@ static void test_recycle(void)
     H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'lead.recycled'") ==
                 1,
             "one lead.recycled");
-    H_CHECK(h_sql_int(h, "leads",
-                      "SELECT count(*) FROM lead_history WHERE action = 'recycled'") == 1,
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM lead_history WHERE action = 'recycled'") ==
+                1,
             "history says recycled");
     /* Running the rule again finds nothing more. */
     r = t_json_expect(h, OK, "leads", "Leads.Recycle", t_admin(0, 1), "{}");
@@ -322,12 +324,14 @@ static void test_reminders_and_warnings(void)
     json_decref(r);
 
     s_fire("leads.remind");
-    H_CHECK(s_outbox("lead.reminder") == 1, "one reminder: %lld", (long long)s_outbox("lead.reminder"));
+    H_CHECK(s_outbox("lead.reminder") == 1, "one reminder: %lld",
+            (long long)s_outbox("lead.reminder"));
     H_CHECK(s_outbox("lead.recycle_warning") == 1, "one warning: %lld",
             (long long)s_outbox("lead.recycle_warning"));
-    snprintf(sql, sizeof sql,
-             "SELECT count(*) FROM crm_outbox WHERE type = 'lead.reminder' AND aggregate_id = '%lld'",
-             (long long)due);
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM crm_outbox WHERE type = 'lead.reminder' AND aggregate_id = '%lld'",
+        (long long)due);
     H_CHECK(h_sql_int(h, "leads", sql) == 1, "the reminder is about the due lead");
     s_fire("leads.remind");
     H_CHECK(s_outbox("lead.reminder") == 1 && s_outbox("lead.recycle_warning") == 1,

@@ -21,18 +21,19 @@ int main(void)
     H_CHECK(h_wait_sql(h, "scheduler", "SELECT sum(runs) FROM scheduler_jobs", njobs, 10000) ==
                 njobs,
             "each fired once at start");
-    PQclear(h_sql(h, "scheduler",
-                  "UPDATE scheduler_jobs SET interval_s = 1, next_fire_at = now()"));
+    PQclear(
+        h_sql(h, "scheduler", "UPDATE scheduler_jobs SET interval_s = 1, next_fire_at = now()"));
     struct timespec ts = {4, 500 * 1000000};
     nanosleep(&ts, NULL);
     int64_t runs = h_sql_int(h, "scheduler", "SELECT sum(runs) FROM scheduler_jobs");
-    int64_t events = h_sql_int(h, "scheduler",
-                               "SELECT count(*) FROM crm_outbox WHERE type = 'scheduler.fired'");
+    int64_t events =
+        h_sql_int(h, "scheduler", "SELECT count(*) FROM crm_outbox WHERE type = 'scheduler.fired'");
     H_CHECK(runs == events, "one event per run: runs %lld, events %lld", (long long)runs,
             (long long)events);
     /* Once a second for 4.5 s, plus the start, per job: not 2x with two
      * instances. */
-    H_CHECK(runs >= 5 * njobs && runs <= 7 * njobs, "runs %lld after 4.5 s at 1/s", (long long)runs);
+    H_CHECK(runs >= 5 * njobs && runs <= 7 * njobs, "runs %lld after 4.5 s at 1/s",
+            (long long)runs);
     H_CHECK(h_wait_sql(h, "scheduler", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0,
                        5000) == 0,
             "all firings published");

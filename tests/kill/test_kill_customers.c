@@ -39,14 +39,33 @@ int main(void)
         if (i % CHUNK != CHUNK - 1)
             continue;
         switch (i / CHUNK) {
-        case 1: h_kill(h, "customers", 0); break;
-        case 2: h_start(h, "customers", 0); break;
-        case 3: h_kill(h, "customers", 1); break;
-        case 4: h_start(h, "customers", 1); break;
-        case 5: h_kill(h, "customers", 0); h_kill(h, "customers", 1); break;
-        case 6: h_start(h, "customers", 0); h_start(h, "customers", 1); break;
-        case 7: h_kill(h, "customers", 0); s_sleep_ms(300); h_start(h, "customers", 0); break;
-        default: break;
+        case 1:
+            h_kill(h, "customers", 0);
+            break;
+        case 2:
+            h_start(h, "customers", 0);
+            break;
+        case 3:
+            h_kill(h, "customers", 1);
+            break;
+        case 4:
+            h_start(h, "customers", 1);
+            break;
+        case 5:
+            h_kill(h, "customers", 0);
+            h_kill(h, "customers", 1);
+            break;
+        case 6:
+            h_start(h, "customers", 0);
+            h_start(h, "customers", 1);
+            break;
+        case 7:
+            h_kill(h, "customers", 0);
+            s_sleep_ms(300);
+            h_start(h, "customers", 0);
+            break;
+        default:
+            break;
         }
     }
     h_note("converted %d leads with customers killed 5 times", LEADS);
@@ -60,8 +79,7 @@ int main(void)
                       "SELECT count(*) FROM crm_outbox WHERE type = 'customer.created'") == LEADS,
             "one customer.created per customer");
     int64_t last = h_sql_int(h, "leads", "SELECT last_seq FROM crm_outbox_relay");
-    H_CHECK(last == 2 * LEADS, "leads published %lld events, want %d", (long long)last,
-            2 * LEADS);
+    H_CHECK(last == 2 * LEADS, "leads published %lld events, want %d", (long long)last, 2 * LEADS);
     H_CHECK(h_wait_sql(h, "customers",
                        "SELECT last_seq FROM crm_consumer_offsets WHERE producer = 'leads'", last,
                        30000) == last,

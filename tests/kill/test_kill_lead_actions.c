@@ -91,12 +91,14 @@ int main(void)
         " OR l.owner_id <> COALESCE((SELECT x.to_owner_id FROM lead_history x WHERE"
         "     x.lead_id = l.id AND x.action = 'transferred' ORDER BY x.id DESC LIMIT 1), 11)");
     H_CHECK(bad == 0, "%lld leads whose state, history and events disagree", (long long)bad);
-    int64_t moves = h_sql_int(h, "leads",
-                              "SELECT count(*) FROM lead_history WHERE action = 'transferred'");
-    H_CHECK(moves >= (int64_t)w.ok * GROUP, "every acknowledged transfer committed: %lld moves,"
-            " %d acknowledged batches", (long long)moves, w.ok);
-    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0,
-                       15000) == 0,
+    int64_t moves =
+        h_sql_int(h, "leads", "SELECT count(*) FROM lead_history WHERE action = 'transferred'");
+    H_CHECK(moves >= (int64_t)w.ok * GROUP,
+            "every acknowledged transfer committed: %lld moves,"
+            " %d acknowledged batches",
+            (long long)moves, w.ok);
+    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 15000) ==
+                0,
             "every event published after the restarts");
     h_note("kill -9 leads %d times during %d transfer batches (%d acknowledged): %lld moves,"
            " each with its history and one event",

@@ -41,8 +41,8 @@ int main(void)
 
     /* Fire the job, and kill the leads service while it works; kill the
      * scheduler as well. */
-    json_decref(t_json_expect(h, CRM__STATUS__OK, "scheduler", "Scheduler.FireNow",
-                              t_admin(0, 1), "{\"name\": \"leads.recycle\"}"));
+    json_decref(t_json_expect(h, CRM__STATUS__OK, "scheduler", "Scheduler.FireNow", t_admin(0, 1),
+                              "{\"name\": \"leads.recycle\"}"));
     srand((unsigned)time(NULL));
     int kills = 0;
     for (; kills < 3; kills++) {

@@ -14,8 +14,8 @@
 static void test_crash_between_commit_and_publish(h_t *h)
 {
     int64_t id = t_create_lead(h, "提交后崩溃", NULL, 3);
-    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0,
-                       10000) == 0,
+    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 10000) ==
+                0,
             "lead.created published");
     h_stop(h, "leads", 0);
     char *marker = NULL;
@@ -35,16 +35,14 @@ static void test_crash_between_commit_and_publish(h_t *h)
     char sql[128];
     snprintf(sql, sizeof sql, "SELECT status FROM leads WHERE id = %lld", (long long)id);
     H_CHECK(h_sql_int(h, "leads", sql) == 5, "the conversion committed");
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE lead_id = %lld",
-             (long long)id);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE lead_id = %lld", (long long)id);
     H_CHECK(h_sql_int(h, "leads",
                       "SELECT count(*) FROM crm_outbox WHERE type = 'lead.converted'"
                       " AND seq IS NOT NULL") == 1,
             "the event was numbered before the crash");
     H_CHECK(h_sql_int(h, "customers", sql) == 0, "and not yet applied");
     h_start(h, "leads", 0);
-    H_CHECK(h_wait_sql(h, "customers", sql, 1, 15000) == 1,
-            "the event arrived after the restart");
+    H_CHECK(h_wait_sql(h, "customers", sql, 1, 15000) == 1, "the event arrived after the restart");
     h_note("crash between commit and publish: the event still arrives");
 }
 
@@ -71,8 +69,7 @@ static void test_kill_during_conversions(h_t *h)
             h_start(h, "leads", 0);
         }
     }
-    int64_t converted =
-        h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE status = 5");
+    int64_t converted = h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE status = 5");
     int64_t got = h_wait_sql(h, "customers", "SELECT count(*) FROM customers", converted, 60000);
     H_CHECK(got == converted, "customers %lld, converted leads %lld", (long long)got,
             (long long)converted);
@@ -80,8 +77,8 @@ static void test_kill_during_conversions(h_t *h)
                       "SELECT count(*) FROM crm_outbox WHERE type = 'customer.created'") ==
                 converted,
             "one customer.created per converted lead");
-    h_note("kill -9 leads %d times during %d conversions: %lld customers, exactly one each",
-           kills, N, (long long)converted);
+    h_note("kill -9 leads %d times during %d conversions: %lld customers, exactly one each", kills,
+           N, (long long)converted);
 }
 
 int main(void)

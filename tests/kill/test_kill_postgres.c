@@ -40,9 +40,9 @@ static void s_sleep_ms(int ms)
 
 typedef struct {
     h_t *h;
-    int from, to;  /* the leads s_ids[from..to) to convert */
-    int pace_ms;   /* pause between conversions */
-    int retried;   /* conversions that needed more than one attempt */
+    int from, to; /* the leads s_ids[from..to) to convert */
+    int pace_ms;  /* pause between conversions */
+    int retried;  /* conversions that needed more than one attempt */
     pthread_t thread;
 } s_load_t;
 
@@ -55,14 +55,14 @@ static int s_convert(h_t *h, int64_t id)
     uint64_t until = crm_mono_ms() + 60000;
     for (int attempt = 1;; attempt++) {
         char *err = NULL;
-        Crm__Status st = t_call_at(h_rpc(h, "leads"), 3000, "Leads.Convert", &req.base,
-                                   &crm__leads__convert_lead_reply__descriptor, t_system(), NULL,
-                                   &err);
-        int done = st == CRM__STATUS__OK ||
-                   (attempt > 1 && st == CRM__STATUS__FAILED_PRECONDITION && err &&
-                    strstr(err, "already converted"));
-        H_CHECK(done || st == CRM__STATUS__UNAVAILABLE,
-                "Leads.Convert %lld: %s %s", (long long)id, crm_status_name(st), err ? err : "");
+        Crm__Status st =
+            t_call_at(h_rpc(h, "leads"), 3000, "Leads.Convert", &req.base,
+                      &crm__leads__convert_lead_reply__descriptor, t_system(), NULL, &err);
+        int done =
+            st == CRM__STATUS__OK || (attempt > 1 && st == CRM__STATUS__FAILED_PRECONDITION &&
+                                      err && strstr(err, "already converted"));
+        H_CHECK(done || st == CRM__STATUS__UNAVAILABLE, "Leads.Convert %lld: %s %s", (long long)id,
+                crm_status_name(st), err ? err : "");
         H_CHECK(done || crm_mono_ms() < until, "Leads.Convert %lld still %s after 60 s",
                 (long long)id, crm_status_name(st));
         free(err);
@@ -131,8 +131,8 @@ static void s_all_ready(h_t *h, const char *part)
         uint64_t until = crm_mono_ms() + CONVERGE_MS;
         while (!s_ready(h, services[i], why, sizeof why) && crm_mono_ms() < until)
             s_sleep_ms(100);
-        H_CHECK(s_ready(h, services[i], why, sizeof why), "%s: %s not ready: %s", part,
-                services[i], why);
+        H_CHECK(s_ready(h, services[i], why, sizeof why), "%s: %s not ready: %s", part, services[i],
+                why);
     }
 }
 
@@ -149,10 +149,9 @@ static void s_scheduler_fires(h_t *h, const char *part)
     snprintf(sql, sizeof sql,
              "SELECT (runs > %lld)::int FROM scheduler_jobs WHERE name = 'customers.recycle'",
              (long long)runs);
-    H_CHECK(h_wait_sql(h, "scheduler", sql, 1, CONVERGE_MS) == 1, "%s: the scheduler fires",
-            part);
-    int64_t last = h_wait_sql(h, "scheduler",
-                              "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, CONVERGE_MS);
+    H_CHECK(h_wait_sql(h, "scheduler", sql, 1, CONVERGE_MS) == 1, "%s: the scheduler fires", part);
+    int64_t last = h_wait_sql(h, "scheduler", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL",
+                              0, CONVERGE_MS);
     H_CHECK(last == 0, "%s: the scheduler's outbox is published", part);
     last = h_sql_int(h, "scheduler", "SELECT last_seq FROM crm_outbox_relay");
     H_CHECK(h_wait_sql(h, "customers",
@@ -174,10 +173,8 @@ static void s_converged(h_t *h, int converted, const char *part)
     int64_t n = h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE status = 5");
     H_CHECK(n == converted, "%s: %lld leads converted, want %d", part, (long long)n, converted);
     n = h_sql_int(h, "customers", "SELECT count(*) FROM customers");
-    H_CHECK(n == converted, "%s: %lld customers for %d conversions", part, (long long)n,
-            converted);
-    H_CHECK(h_sql_int(h, "customers", "SELECT count(DISTINCT lead_id) FROM customers") ==
-                converted,
+    H_CHECK(n == converted, "%s: %lld customers for %d conversions", part, (long long)n, converted);
+    H_CHECK(h_sql_int(h, "customers", "SELECT count(DISTINCT lead_id) FROM customers") == converted,
             "%s: one customer per lead", part);
     H_CHECK(h_sql_int(h, "customers",
                       "SELECT count(*) FROM crm_outbox WHERE type = 'customer.created'") ==

@@ -52,7 +52,7 @@
 extern char **environ;
 
 static const char *const s_services[H_NSVC] = {"leads", "customers", "sales", "scheduler",
-                                                "gateway"};
+                                               "gateway"};
 
 struct h_proc {
     h_t *h;
@@ -94,10 +94,10 @@ struct h {
     h_proc_t *procs[H_NSVC][H_MAX_INSTANCES];
     char **env; /* h_setenv "KEY=VALUE", owned */
     size_t n_env;
-    void *zctx; /* for the readiness pings */
+    void *zctx;     /* for the readiness pings */
     char *http_url; /* the gateway's base URL, once declared */
     int http_port;
-    h_t *next;  /* in s_live */
+    h_t *next; /* in s_live */
 };
 
 /* ---- what the signal handler may touch ------------------------------- */

@@ -49,8 +49,8 @@ const char *h_pg(h_t *h, const char *db);
 
 /* The Redis URL ("redis://127.0.0.1:PORT"). */
 const char *h_redis_url(const h_t *h);
-void h_redis_stop(h_t *h);   /* SIGKILL Redis */
-void h_redis_start(h_t *h);  /* starts it again on the same port */
+void h_redis_stop(h_t *h);  /* SIGKILL Redis */
+void h_redis_start(h_t *h); /* starts it again on the same port */
 
 /* PostgreSQL faults. h_pg_kill SIGKILLs the postmaster, as a crash would,
  * and waits until its backends have ended too; h_pg_start starts it again

@@ -98,8 +98,8 @@ void t_json_says(const char *method, const char *field, const char *part)
 {
     H_CHECK(!field || strcmp(s_field, field) == 0, "%s: field \"%s\", want \"%s\" (%s)", method,
             s_field, field ? field : "", s_message);
-    H_CHECK(!part || strstr(s_message, part), "%s: message \"%s\", want it to say \"%s\"",
-            method, s_message, part ? part : "");
+    H_CHECK(!part || strstr(s_message, part), "%s: message \"%s\", want it to say \"%s\"", method,
+            s_message, part ? part : "");
 }
 
 /* The member at a dotted path; numbers index arrays. */

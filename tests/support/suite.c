@@ -105,8 +105,8 @@ void t_convert(h_t *h, int64_t id)
     char *err = NULL;
     Crm__Status st = t_call(h, "leads", "Leads.Convert", &req.base,
                             &crm__leads__convert_lead_reply__descriptor, t_system(), NULL, &err);
-    H_CHECK(st == CRM__STATUS__OK, "Leads.Convert %lld: %s %s", (long long)id,
-            crm_status_name(st), err ? err : "");
+    H_CHECK(st == CRM__STATUS__OK, "Leads.Convert %lld: %s %s", (long long)id, crm_status_name(st),
+            err ? err : "");
     free(err);
 }
 
@@ -121,8 +121,7 @@ int64_t t_start_import(h_t *h, int64_t owner, int64_t expected_rows)
     char *err = NULL;
     Crm__Status st = t_call(h, "leads", "Leads.StartImport", &req.base,
                             &crm__leads__import__descriptor, t_system(), &reply, &err);
-    H_CHECK(st == CRM__STATUS__OK, "Leads.StartImport: %s %s", crm_status_name(st),
-            err ? err : "");
+    H_CHECK(st == CRM__STATUS__OK, "Leads.StartImport: %s %s", crm_status_name(st), err ? err : "");
     free(err);
     int64_t id = ((Crm__Leads__Import *)reply)->id;
     protobuf_c_message_free_unpacked(reply, NULL);

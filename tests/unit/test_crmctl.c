@@ -18,8 +18,6 @@ static void s_entry_points(void)
     (void)s_usage;
 }
 
-
-
 static char *s_text(json_t *j)
 {
     char *t = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);

@@ -7,8 +7,6 @@
 #include "events.pb-c.h"
 #include "unit.h"
 
-
-
 static void s_table(void)
 {
     CHECK(crm_event_payload_type("lead.created") == &crm__events__lead_created__descriptor);

@@ -21,13 +21,12 @@ static const struct {
     {LEAD_ACT_POOL, "pool", {NONE, LS(UNASSIGNED), LS(UNASSIGNED), LS(UNASSIGNED), NONE, NONE}},
     {LEAD_ACT_CLAIM, "claim", {LS(PENDING), NONE, NONE, NONE, NONE, NONE}},
     {LEAD_ACT_INVALIDATE, "invalidate", {NONE, LS(INVALID), LS(INVALID), NONE, NONE, NONE}},
-    {LEAD_ACT_VOID, "void",
-     {LS(VOIDED), LS(VOIDED), LS(VOIDED), LS(VOIDED), NONE, NONE}},
+    {LEAD_ACT_VOID, "void", {LS(VOIDED), LS(VOIDED), LS(VOIDED), LS(VOIDED), NONE, NONE}},
     {LEAD_ACT_RESTORE, "restore", {NONE, NONE, NONE, NONE, NONE, LS(VOIDED)}},
     {LEAD_ACT_CONVERT, "convert", {NONE, LS(CONVERTED), LS(CONVERTED), NONE, NONE, NONE}},
-    {LEAD_ACT_EDIT, "edit",
-     {LS(UNASSIGNED), LS(PENDING), LS(FOLLOWING), LS(INVALID), NONE, NONE}},
-    {LEAD_ACT_DELETE, "delete",
+    {LEAD_ACT_EDIT, "edit", {LS(UNASSIGNED), LS(PENDING), LS(FOLLOWING), LS(INVALID), NONE, NONE}},
+    {LEAD_ACT_DELETE,
+     "delete",
      {LS(UNASSIGNED), LS(PENDING), LS(FOLLOWING), LS(INVALID), NONE, LS(VOIDED)}},
 };
 
@@ -79,9 +78,13 @@ static void test_validate(void)
     const char *field;
     char msg[160];
     char *tags[] = {"展会", "华东"};
-    lead_input_t ok = {.name = "上海某某", .mobile = "+86 138-1234-5678",
-                       .telephone = "(021) 6123-4567", .email = "a@b.cn", .qq = "10001",
-                       .tags = tags, .n_tags = 2};
+    lead_input_t ok = {.name = "上海某某",
+                       .mobile = "+86 138-1234-5678",
+                       .telephone = "(021) 6123-4567",
+                       .email = "a@b.cn",
+                       .qq = "10001",
+                       .tags = tags,
+                       .n_tags = 2};
     CHECK(leads_validate(&ok, 0, &norm, &field, msg, sizeof msg) == 0);
     CHECK(strcmp(norm.mobile, "13812345678") == 0);
     CHECK(strcmp(norm.telephone, "021-61234567") == 0);

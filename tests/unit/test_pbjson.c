@@ -12,8 +12,6 @@
 #include "scheduler.pb-c.h"
 #include "unit.h"
 
-
-
 /* Packs msg, converts to JSON text and back, packs again: both encodings
  * must be the same bytes. Returns the JSON text (caller frees). */
 static char *s_round_trip(const ProtobufCMessage *msg)

@@ -24,7 +24,6 @@
 
 static void *s_zctx;
 
-
 /* ---- endpoints -------------------------------------------------------- */
 
 /* A fresh endpoint of transport "tcp" or "ipc". Caller frees. */

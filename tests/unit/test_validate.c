@@ -5,8 +5,6 @@
 #include "crm/validate.h"
 #include "unit.h"
 
-
-
 static void s_mobile(const char *in, const char *want)
 {
     char out[12] = "";
@@ -57,8 +55,8 @@ int main(void)
     s_landline("+86 21 6123 4567", "021-61234567");
     s_landline("0571-1234567-801", "0571-1234567-801");
     s_landline("010-12345678#12", "010-12345678-12");
-    s_landline("12345678", NULL);      /* no area code */
-    s_landline("010-123456", NULL);    /* too short */
+    s_landline("12345678", NULL);   /* no area code */
+    s_landline("010-123456", NULL); /* too short */
     s_landline("0571-12x4567", NULL);
 
     char m[32];
@@ -77,9 +75,9 @@ int main(void)
 
     CHECK(crm_utf8_len("线索ab") == 4);
     CHECK(crm_utf8_len("") == 0);
-    CHECK(crm_utf8_len("\xe7\xba") == -1);      /* truncated */
-    CHECK(crm_utf8_len("\xc0\xaf") == -1);      /* overlong */
-    CHECK(crm_utf8_len("\xed\xa0\x80") == -1);  /* surrogate */
+    CHECK(crm_utf8_len("\xe7\xba") == -1);     /* truncated */
+    CHECK(crm_utf8_len("\xc0\xaf") == -1);     /* overlong */
+    CHECK(crm_utf8_len("\xed\xa0\x80") == -1); /* surrogate */
 
     printf("%s\n", unit_failed ? "validate: FAILED" : "validate: ok");
     return unit_failed ? 1 : 0;

@@ -17,18 +17,19 @@ int64_t crm_env_int(const char *name, int64_t def, int64_t min, int64_t max);
 
 /* The settings every service process reads. */
 typedef struct {
-    const char *service;    /* "leads", "customers", ... */
-    const char *instance;   /* CRM_INSTANCE, default "host:pid" */
-    const char *rpc_bind;   /* CRM_RPC_BIND, e.g. tcp://127.0.0.1:7101 */
-    const char *pub_bind;   /* CRM_PUB_BIND, e.g. tcp://127.0.0.1:7201 */
-    const char *db_url;     /* CRM_DB_URL, a libpq connection string */
-    const char *redis_url;  /* CRM_REDIS_URL, redis://host:port, empty: no cache */
-    int db_pool;            /* CRM_DB_POOL, connections in the pool (default 4) */
-    int max_payload;        /* CRM_MAX_PAYLOAD, largest request frame in bytes (default 2 MiB: a 1 MiB import chunk and its envelope) */
-    int rpc_deadline_ms;    /* CRM_RPC_DEADLINE_MS, default deadline of outgoing calls */
-    int relay_batch;        /* CRM_RELAY_BATCH, events published per relay round */
-    int consumer_batch;     /* CRM_CONSUMER_BATCH, events applied per transaction */
-    const char *tz;         /* CRM_TZ, the business time zone (default Asia/Shanghai) */
+    const char *service;   /* "leads", "customers", ... */
+    const char *instance;  /* CRM_INSTANCE, default "host:pid" */
+    const char *rpc_bind;  /* CRM_RPC_BIND, e.g. tcp://127.0.0.1:7101 */
+    const char *pub_bind;  /* CRM_PUB_BIND, e.g. tcp://127.0.0.1:7201 */
+    const char *db_url;    /* CRM_DB_URL, a libpq connection string */
+    const char *redis_url; /* CRM_REDIS_URL, redis://host:port, empty: no cache */
+    int db_pool;           /* CRM_DB_POOL, connections in the pool (default 4) */
+    int max_payload;     /* CRM_MAX_PAYLOAD, largest request frame in bytes (default 2 MiB: a 1 MiB
+                            import chunk and its envelope) */
+    int rpc_deadline_ms; /* CRM_RPC_DEADLINE_MS, default deadline of outgoing calls */
+    int relay_batch;     /* CRM_RELAY_BATCH, events published per relay round */
+    int consumer_batch;  /* CRM_CONSUMER_BATCH, events applied per transaction */
+    const char *tz;      /* CRM_TZ, the business time zone (default Asia/Shanghai) */
 } crm_config_t;
 
 /* Reads the common settings for service; exits with status 2 on a bad value. */

@@ -72,7 +72,7 @@ typedef struct {
     int producer_stalled;       /* the producer's relay says it is stalled */
     const char *stalled_reason; /* NULL when keeping up (or standing by) */
     uint64_t stalled_ms;
-    crm_db_health_t session;    /* its lease session */
+    crm_db_health_t session; /* its lease session */
 } crm_consumer_health_t;
 void crm_consumer_health(const crm_consumer_t *c, crm_consumer_health_t *out);
 

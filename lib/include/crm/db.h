@@ -85,9 +85,9 @@ int crm_db_ready(const crm_db_t *db);
 /* The pool's state, for health reports. last_error is the pool's (valid
  * until its next loss), NULL if no session was ever lost. */
 typedef struct {
-    int size, ready;          /* connections, and how many are usable */
-    uint64_t abandoned;       /* rounds abandoned past their deadline */
-    const char *last_error;   /* why the last session was lost or not made */
+    int size, ready;        /* connections, and how many are usable */
+    uint64_t abandoned;     /* rounds abandoned past their deadline */
+    const char *last_error; /* why the last session was lost or not made */
     uint64_t last_error_ago_ms;
 } crm_db_health_t;
 void crm_db_health(const crm_db_t *db, crm_db_health_t *out);
@@ -98,8 +98,7 @@ crm_db_batch_t *crm_db_batch_new(void);
 /* Adds a statement: a registered name (see crm_db_prepare) or, when stmt
  * contains a space, SQL text sent unprepared. values are copied; a NULL
  * entry is SQL NULL. */
-void crm_db_batch_add(crm_db_batch_t *b, const char *stmt, int nparams,
-                      const char *const *values);
+void crm_db_batch_add(crm_db_batch_t *b, const char *stmt, int nparams, const char *const *values);
 
 /* Number of statements in b. */
 size_t crm_db_batch_size(const crm_db_batch_t *b);
@@ -157,9 +156,9 @@ size_t crm_db_pending(const crm_db_t *db);
 void crm_db_destroy(crm_db_t **db_p);
 
 /* Helpers for reading results. */
-const char *crm_db_get(const PGresult *r, int row, int col);     /* "" for NULL */
-int64_t crm_db_get_i64(const PGresult *r, int row, int col);     /* 0 for NULL */
-int crm_db_get_bool(const PGresult *r, int row, int col);        /* 't' -> 1 */
+const char *crm_db_get(const PGresult *r, int row, int col); /* "" for NULL */
+int64_t crm_db_get_i64(const PGresult *r, int row, int col); /* 0 for NULL */
+int crm_db_get_bool(const PGresult *r, int row, int col);    /* 't' -> 1 */
 /* A bytea column in hex format, decoded; caller frees. */
 uint8_t *crm_db_get_bytea(const PGresult *r, int row, int col, size_t *len);
 /* A text[] or bigint[] parameter: the array literal of v[0..n), each element

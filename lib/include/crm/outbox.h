@@ -47,16 +47,15 @@ void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_i
  * payloads[i] each: the same rows, in the same order, as n calls of
  * crm_outbox_add, in one statement. Nothing when n is 0. */
 void crm_outbox_add_many(crm_db_batch_t *b, const char *type, size_t n,
-                         const char *const *aggregate_ids,
-                         const ProtobufCMessage *const *payloads);
+                         const char *const *aggregate_ids, const ProtobufCMessage *const *payloads);
 
 typedef struct crm_relay crm_relay_t;
 
 /* Starts the relay of producer on a PUB socket bound to pub_endpoint. It
  * keeps its own database session (conninfo) for the advisory lock and the
  * reads, and wakes on NOTIFY from outbox inserts. batch: rows per round. */
-crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo,
-                           const char *producer, const char *pub_endpoint, int batch);
+crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo, const char *producer,
+                           const char *pub_endpoint, int batch);
 
 /* Asks the relay to look at the outbox now (after a local commit). */
 void crm_relay_kick(crm_relay_t *r);

@@ -99,8 +99,8 @@ void crm_rpc_reply_raw(crm_rpc_call_t *call, const uint8_t *payload, size_t len)
 const char *crm_rpc_call_key(const crm_rpc_call_t *call);
 
 /* Replies with an error and frees the call. field may be NULL. */
-void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, const char *fmt,
-                  ...) __attribute__((format(printf, 4, 5)));
+void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* ---- client ---------------------------------------------------------- */
 
@@ -115,7 +115,7 @@ typedef struct {
     const char *message;
     const char *field;
     ProtobufCMessage *payload;
-    const uint8_t *raw;      /* the encoded payload */
+    const uint8_t *raw; /* the encoded payload */
     size_t raw_len;
 } crm_rpc_result_t;
 
