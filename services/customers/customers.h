@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include "crm/job.h"
+#include "crm/txn.h"
 #include "crm/service.h"
 #include "customers.pb-c.h"
 #include "events.pb-c.h"
@@ -14,6 +15,7 @@ typedef struct {
     crm_service_t *svc;
     crm_db_t *db;
     crm_relay_t *relay;
+    crm_txn_env_t env; /* where changes go */
 } customers_t;
 
 /* ---- customers_store.c ---- */

@@ -5,23 +5,18 @@
 #include <string.h>
 
 #include "crm/check.h"
-#include "crm/idem.h"
+#include "crm/txn.h"
 #include "crm/log.h"
 #include "crm/outbox.h"
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "customers.h"
 
+/* A read of one customer. */
 typedef struct {
     customers_t *c;
     crm_rpc_call_t *call;
-    crm_db_tx_t *tx;
     int64_t id;
-    PGresult *row;
-    Crm__Customers__Customer cust;
-    int idem;       /* statements of the idempotency lookup */
-    uint8_t *reply; /* the encoded reply, stored with the change */
-    size_t reply_len;
 } req_t;
 
 static req_t *s_req(customers_t *c, crm_rpc_call_t *call, int64_t id)
@@ -35,8 +30,6 @@ static req_t *s_req(customers_t *c, crm_rpc_call_t *call, int64_t id)
 
 static void s_req_free(req_t *r)
 {
-    PQclear(r->row);
-    free(r->reply);
     free(r);
 }
 
@@ -92,84 +85,46 @@ static void s_get_by_lead(crm_rpc_call_t *call, void *arg)
 
 /* ---- FollowUp --------------------------------------------------------- */
 
-static void s_followed_up(void *arg, const crm_db_result_t *res)
+/* Round 1: the customer, locked. */
+static void s_followup_read(crm_txn_t *t)
 {
-    req_t *r = arg;
-    if (res->err)
-        crm_fail_db(r->call, res);
-    else {
-        crm_rpc_reply_raw(r->call, r->reply, r->reply_len);
-        crm_relay_kick(r->c->relay);
-    }
-    s_req_free(r);
+    const Crm__Customers__FollowUpRequest *req = crm_txn_request(t);
+    char id[24];
+    const char *p[] = {crm_i64(id, req->customer_id)};
+    crm_txn_read(t, "customer", "customer_lock", 1, p);
 }
 
-static void s_followup_locked(void *arg, const crm_db_result_t *res)
+/* The follow-up, the customer's new time, its event; the reply is the
+ * customer as updated. */
+static int s_followup_decide(crm_txn_t *t)
 {
-    req_t *r = arg;
-    const Crm__Customers__FollowUpRequest *req =
-        (const Crm__Customers__FollowUpRequest *)crm_rpc_call_request(r->call);
-    const Crm__Caller *caller = crm_rpc_call_caller(r->call);
-    if (res->err) {
-        crm_db_tx_rollback(r->tx);
-        crm_fail_db(r->call, res);
-        s_req_free(r);
-        return;
-    }
-    if (r->idem && crm_idem_replayed(r->call, res->results[1])) {
-        crm_db_tx_rollback(r->tx); /* an earlier attempt of this call recorded it */
-        s_req_free(r);
-        return;
-    }
-    const PGresult *row = res->results[r->idem];
-    if (PQntuples(row) == 0 || !crm_scope_allows(caller, crm_db_get_i64(row, 0, 10))) {
-        crm_db_tx_rollback(r->tx);
-        s_not_found(r, "customer_id");
-        s_req_free(r);
-        return;
-    }
-    if (crm_db_get_i64(row, 0, 10) == 0) {
-        crm_db_tx_rollback(r->tx);
-        crm_rpc_fail(r->call, CRM__STATUS__FAILED_PRECONDITION, "customer_id",
-                     "the customer is in the pool; claim it first");
-        s_req_free(r);
-        return;
-    }
-    /* The second round: the follow-up, the new time, and the event. The
-     * reply needs the row as updated, so it is read back in the same batch. */
+    const Crm__Customers__FollowUpRequest *req = crm_txn_request(t);
+    const Crm__Caller *caller = crm_txn_caller(t);
+    const PGresult *row = crm_txn_result(t, "customer");
+    if (PQntuples(row) == 0 || !crm_scope_allows(caller, crm_db_get_i64(row, 0, 10)))
+        return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "customer_id",
+                              "customer not found (customer_id %lld)", (long long)req->customer_id);
+    if (crm_db_get_i64(row, 0, 10) == 0)
+        return crm_txn_refuse(t, CRM__STATUS__FAILED_PRECONDITION, "customer_id",
+                              "the customer is in the pool; claim it first");
     char id[24], user[24];
-    const char *p[] = {crm_i64(id, r->id), crm_i64(user, caller->user_id), req->content};
-    crm_db_batch_t *b = crm_db_batch_new();
+    const char *p[] = {crm_i64(id, req->customer_id), crm_i64(user, caller->user_id), req->content};
+    crm_db_batch_t *b = crm_txn_batch(t);
     crm_db_batch_add(b, "customer_followup", 3, p);
     Crm__Events__CustomerFollowedUp ev = CRM__EVENTS__CUSTOMER_FOLLOWED_UP__INIT;
-    ev.customer_id = r->id;
+    ev.customer_id = req->customer_id;
     ev.user_id = caller->user_id;
     ev.content = req->content;
-    ev.at_us = crm_now_us();
+    ev.at_us = crm_txn_now(t);
     crm_outbox_add(b, "customer.followed_up", id, &ev.base);
-    r->row = PQcopyResult(row, PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    customers_store_row(r->row, 0, &r->cust);
-    r->cust.last_followup_at_us = r->cust.updated_at_us = ev.at_us;
-    r->reply = crm_idem_record(b, r->call, &r->cust.base, &r->reply_len);
-    crm_db_tx_commit(r->tx, &b, s_followed_up, r);
+    Crm__Customers__Customer cust;
+    customers_store_row(row, 0, &cust);
+    cust.last_followup_at_us = cust.updated_at_us = ev.at_us;
+    crm_txn_reply(t, &cust.base);
+    return 0;
 }
 
-static void s_followup_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
-{
-    req_t *r = arg;
-    if (!tx) {
-        crm_fail_db(r->call, err);
-        s_req_free(r);
-        return;
-    }
-    r->tx = tx;
-    char id[24];
-    const char *p[] = {crm_i64(id, r->id)};
-    crm_db_batch_t *b = crm_db_batch_new();
-    r->idem = crm_idem_lookup(b, r->call);
-    crm_db_batch_add(b, "customer_lock", 1, p);
-    crm_db_tx_submit(tx, &b, s_followup_locked, r);
-}
+static const crm_txn_op_t s_followup_op = {.read = s_followup_read, .decide = s_followup_decide};
 
 static void s_followup(crm_rpc_call_t *call, void *arg)
 {
@@ -179,7 +134,7 @@ static void s_followup(crm_rpc_call_t *call, void *arg)
         !crm_check_text(call, "content", req->content, 5000, 1))
         return;
     customers_t *c = arg;
-    crm_db_begin(c->db, s_followup_began, s_req(c, call, req->customer_id));
+    crm_txn_run(&c->env, call, &s_followup_op, NULL);
 }
 
 /* ---- Recycle ---------------------------------------------------------- */

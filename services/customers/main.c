@@ -10,6 +10,7 @@ int main(void)
     c.svc = crm_service_new("customers", crm_migrations_customers);
     c.db = crm_service_db(c.svc);
     c.relay = crm_service_relay(c.svc);
+    c.env = (crm_txn_env_t){.db = c.db, .relay = c.relay, .ctx = &c};
     customers_store_prepare(c.db);
     customers_rpc_register(&c);
     customers_events_start(&c);

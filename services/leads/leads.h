@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 
+#include "crm/change.h"
 #include "crm/job.h"
 #include "crm/service.h"
 #include "events.pb-c.h"
@@ -20,7 +21,8 @@ typedef struct {
     crm_db_t *db;
     crm_cache_t *cache;
     crm_relay_t *relay;
-    const char *tz; /* the business time zone */
+    const char *tz;    /* the business time zone */
+    crm_txn_env_t env; /* where changes go (db, cache, relay; ctx: this) */
 } leads_t;
 
 typedef Crm__Leads__LeadStatus lead_status_t;
@@ -178,85 +180,46 @@ int leads_must_mask(const Crm__Caller *c, const Crm__Leads__Lead *lead,
  * the lead's use; 5 * 64 bytes). */
 void leads_mask(Crm__Leads__Lead *lead, char buf[5][64]);
 
-/* ---- leads_change.c: the engine of every action on existing leads ---- */
+/* ---- leads_kind.c: leads as a record kind of the change engine ---- */
 
-typedef struct leads_change leads_change_t;
+/* The lead kind (crm/change.h): locked with lead_lock_many, read into
+ * lead_row_t, acted on by those who can see the lead (leads_can_see; team
+ * members are told the action is for the owner's side), saved with a
+ * history entry, announced as "lead.<action>" (LeadChanged), replied with
+ * the changed leads (masked), cached under leads_cache_key. */
+extern const crm_change_kind_t leads_kind;
 
-typedef struct {
-    const char *action;    /* history action; the event is "lead.<action>" */
-    const char *ids_field; /* the request field that holds the ids */
-    /* Optional: reads to run after the leads are locked, in the same round
-     * trip; their results are leads_change_ctx(c, 0..). */
-    void (*load)(leads_change_t *c, crm_db_batch_t *b);
-    /* Decides for one lead: changes row->lead and returns 0, or refuses
-     * with leads_refuse (which returns -1). */
-    int (*apply)(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before);
-    /* Optional: more writes for one changed lead (before the save). */
-    void (*write)(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                  crm_db_batch_t *b);
-    /* Optional: the event for one lead instead of the default LeadChanged. */
-    void (*emit)(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                 crm_db_batch_t *b);
-    /* Optional: the reply instead of the default LeadsReply; it calls
-     * leads_change_respond (runs before the commit). */
-    void (*reply)(leads_change_t *c);
-    /* Optional: who may act, instead of leads_can_see (a lead the caller
-     * may not act on is "not found"). */
-    int (*visible)(leads_change_t *c, const Crm__Leads__Lead *lead);
-    /* Optional: a pool the action moves leads to (besides their own, whose
-     * rules the engine reads): leads_change_pool finds it too. */
-    int64_t (*target_pool)(leads_change_t *c);
-    /* Optional: frees the run's data when it ends, however it ends. */
-    void (*done)(void *data);
-} leads_op_t;
+/* Runs op on the leads ids[0..n) for call (crm_change_run on leads_kind).
+ * An op that moves leads to another pool reads it as "target_pool"
+ * (POOL_COLUMNS) so leads_change_pool finds it. */
+void leads_change_run(leads_t *l, crm_rpc_call_t *call, const crm_change_op_t *op,
+                      const int64_t *ids, size_t n, const char *reason, void *data);
 
-/* Runs op on ids for call: begin; lock the leads (in id order), read the
- * pools they are in (and op->target_pool), and the op's loads; apply to
- * each; save, history, events; commit; reply; drop the cached copies; kick
- * the relay. All or nothing.
- * data is the op's own, freed by op->done when the run ends. */
-void leads_change_run(leads_t *l, crm_rpc_call_t *call, const leads_op_t *op, const int64_t *ids,
-                      size_t n, const char *reason, void *data);
+/* Lead i of a change, as changed (in request order). */
+static inline lead_row_t *leads_row(const crm_change_t *c, size_t i)
+{
+    return crm_change_record(c, i);
+}
 
-/* Checks a request's ids (1..LEADS_MAX_IDS, each >= 1, distinct); on a
- * bad list fails the call and returns 0. */
-int leads_check_ids(crm_rpc_call_t *call, const char *field, const int64_t *ids, size_t n);
+/* The lead as it was read, from an op's `prev` argument. */
+static inline const Crm__Leads__Lead *leads_before(const void *prev)
+{
+    return &((const lead_row_t *)prev)->lead;
+}
 
-/* Refuses the change (all of it): status, message about the lead being
- * applied. Returns -1. */
-int leads_refuse(leads_change_t *c, Crm__Status st, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* The same when another request field than the ids is at fault. */
-int leads_refuse_at(leads_change_t *c, Crm__Status st, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* The pool a lead refers to, among the pools the change read (NULL if
+ * none). */
+const Crm__Leads__LeadPool *leads_change_pool(const crm_change_t *c, int64_t pool_id);
+/* For an op's may_act: 0 when visible, else the refusal the kind gives
+ * (permission_denied for team members, else not_found). */
+int leads_may_act_if(crm_change_t *c, const Crm__Leads__Lead *lead, int visible);
 /* Moves row to the status act leads to, or refuses (returns -1). */
-int leads_move(leads_change_t *c, lead_row_t *row, lead_act_t act);
+int leads_move(crm_change_t *c, lead_row_t *row, lead_act_t act);
 /* Pooled (and department) leads are acted on by their pool's admins only:
  * 0, or refuses (-1). */
-int leads_check_pool_admin(leads_change_t *c, const Crm__Leads__Lead *lead);
-/* Sets the history detail of the lead being applied (copied). */
-void leads_change_detail(leads_change_t *c, const char *detail);
-
-const Crm__Caller *leads_change_caller(const leads_change_t *c);
-const void *leads_change_request(const leads_change_t *c);
-void *leads_change_data(const leads_change_t *c);
-const char *leads_change_reason(const leads_change_t *c);
-int64_t leads_change_now(const leads_change_t *c);
-const char *leads_change_tz(const leads_change_t *c);
-/* Result i of the op's load. */
-const PGresult *leads_change_ctx(const leads_change_t *c, size_t i);
-/* The pool a lead refers to, from the pools the engine loads (NULL if
- * none). */
-const Crm__Leads__LeadPool *leads_change_pool(const leads_change_t *c, int64_t pool_id);
-/* Changed lead i, in request order (valid in reply). */
-lead_row_t *leads_change_row(const leads_change_t *c, size_t i);
-/* Frees p when the run ends (memory an op hangs on a row); returns p. */
-void *leads_change_keep(leads_change_t *c, void *p);
-/* The op's reply (in op->reply): encoded now, stored with the change, sent
- * after the commit. */
-void leads_change_respond(leads_change_t *c, const ProtobufCMessage *reply);
-/* Masks the contacts of row i for the caller if needed (reply time). */
-void leads_change_mask(leads_change_t *c, size_t i);
+int leads_check_pool_admin(crm_change_t *c, const Crm__Leads__Lead *lead);
+/* Masks the contacts of lead i for the caller if needed (reply time). */
+void leads_change_mask(crm_change_t *c, size_t i);
 
 /* A follow-up's columns, in the order leads_followup_row reads. */
 #define FOLLOWUP_COLUMNS                                                                           \

@@ -1,8 +1,8 @@
 /* leads_actions.c: the batch actions on leads: delete (删除), transfer
  * (转移), put in pool (放入线索池), claim (领取), assign (分配), invalidate
- * (无效), resume, void (作废) and restore. Each is a leads_op_t run by the
- * change engine (leads_change.c): the handler checks the request, the op
- * decides per lead. */
+ * (无效), resume, void (作废) and restore. Each is an op of the change
+ * engine (crm/change.h) on the lead kind (leads_kind.c): the handler checks
+ * the request, the op decides per lead. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,128 +13,142 @@
 #include "leads.h"
 
 /* Moves row to the status act leads to, or refuses. */
-int leads_move(leads_change_t *c, lead_row_t *row, lead_act_t act)
+int leads_move(crm_change_t *c, lead_row_t *row, lead_act_t act)
 {
     const char *why;
     lead_status_t to =
         leads_next_status(act, row->lead.status, row->lead.last_followup_at_us != 0, &why);
     if (!to)
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "%s", why);
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL, "%s", why);
     row->lead.status = to;
     return 0;
 }
 
-int leads_check_pool_admin(leads_change_t *c, const Crm__Leads__Lead *lead)
+int leads_check_pool_admin(crm_change_t *c, const Crm__Leads__Lead *lead)
 {
     if (lead->owner_id)
         return 0;
     const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
-    const Crm__Caller *caller = leads_change_caller(c);
+    const Crm__Caller *caller = crm_change_caller(c);
     if (pool ? leads_pool_is_admin(pool, caller)
              : crm_scope_all(caller) || caller->role == CRM__ROLE__ROLE_MANAGER)
         return 0;
-    return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
-                        "only the admins of the lead's pool may do this");
+    return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
+                             "only the admins of the lead's pool may do this");
 }
 
 /* Gives row to owner (department dept, 0: unchanged), from now. */
-static void s_give(leads_change_t *c, lead_row_t *row, int64_t owner, int64_t dept)
+static void s_give(crm_change_t *c, lead_row_t *row, int64_t owner, int64_t dept)
 {
     if (row->lead.owner_id)
         row->lead.previous_owner_id = row->lead.owner_id;
     row->lead.owner_id = owner;
     if (dept)
         row->lead.department_id = dept;
-    row->lead.owner_since_us = leads_change_now(c);
+    row->lead.owner_since_us = crm_change_now(c);
 }
 
 /* Makes row unowned in pool (0: none). */
-static void s_pool(leads_change_t *c, lead_row_t *row, int64_t pool)
+static void s_pool(crm_change_t *c, lead_row_t *row, int64_t pool)
 {
     row->lead.previous_owner_id = row->lead.owner_id;
     row->lead.owner_id = 0;
     row->lead.owner_since_us = 0;
     row->lead.pool_id = pool;
-    row->lead.pooled_at_us = leads_change_now(c);
+    row->lead.pooled_at_us = crm_change_now(c);
 }
 
 /* ---- delete ------------------------------------------------------------- */
 
-static int s_delete_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_delete_apply(crm_change_t *c, void *rec, const void *prev)
 {
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
     if (before->status == LS(CONVERTED))
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
-                            "the lead is converted; it stays as its customer's origin");
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "the lead is converted; it stays as its customer's origin");
     if (leads_check_pool_admin(c, before) < 0)
         return -1;
     row->deleted = 1;
     return 0;
 }
 
-static const leads_op_t s_delete_op = {
+static const crm_change_op_t s_delete_op = {
     .action = "deleted", .ids_field = "ids", .apply = s_delete_apply};
 
 /* ---- transfer ----------------------------------------------------------- */
 
-static int s_transfer_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    const Crm__Leads__TransferLeadsRequest *req = leads_change_request(c);
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
+    const Crm__Leads__TransferLeadsRequest *req = crm_change_request(c);
     if (leads_move(c, row, LEAD_ACT_TRANSFER) < 0)
         return -1;
     if (before->owner_id == req->to_owner_id)
-        return leads_refuse_at(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
-                               "user %lld holds it already", (long long)req->to_owner_id);
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
+                                 "user %lld holds it already", (long long)req->to_owner_id);
     s_give(c, row, req->to_owner_id, req->to_department_id);
     return 0;
 }
 
-static const leads_op_t s_transfer_op = {
+static const crm_change_op_t s_transfer_op = {
     .action = "transferred", .ids_field = "ids", .apply = s_transfer_apply};
 
 /* ---- put in pool -------------------------------------------------------- */
 
-static int s_pool_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_pool_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    const Crm__Leads__PoolLeadsRequest *req = leads_change_request(c);
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
+    const Crm__Leads__PoolLeadsRequest *req = crm_change_request(c);
     int64_t pool = req->pool_id ? req->pool_id : before->pool_id;
     if (!pool)
-        return leads_refuse_at(c, CRM__STATUS__INVALID_ARGUMENT, "pool_id",
-                               "the lead has no pool of its own; name one");
+        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "pool_id",
+                                 "the lead has no pool of its own; name one");
     if (!leads_change_pool(c, pool))
-        return leads_refuse_at(c, CRM__STATUS__NOT_FOUND, "pool_id", "pool %lld not found",
-                               (long long)pool);
+        return crm_change_refuse(c, CRM__STATUS__NOT_FOUND, "pool_id", "pool %lld not found",
+                                 (long long)pool);
     if (leads_move(c, row, LEAD_ACT_POOL) < 0)
         return -1;
     s_pool(c, row, pool);
     return 0;
 }
 
-static int64_t s_pool_target(leads_change_t *c)
+/* The pool the leads go to, when named: the kind finds it among its pools. */
+static void s_pool_read(crm_change_t *c)
 {
-    return ((const Crm__Leads__PoolLeadsRequest *)leads_change_request(c))->pool_id;
+    char pool[24];
+    const char *p[] = {
+        crm_i64(pool, ((const Crm__Leads__PoolLeadsRequest *)crm_change_request(c))->pool_id)};
+    crm_change_read(c, "target_pool",
+                    "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1, p);
 }
 
-static const leads_op_t s_pool_op = {
-    .action = "pooled", .ids_field = "ids", .apply = s_pool_apply, .target_pool = s_pool_target};
+static const crm_change_op_t s_pool_op = {
+    .action = "pooled", .ids_field = "ids", .read = s_pool_read, .apply = s_pool_apply};
 
 /* ---- claim -------------------------------------------------------------- */
 
-/* The caller's claims today and holdings, per pool (ctx 1 and 2; ctx 0
- * serialises the caller's claims so the counts hold until commit). */
-static void s_claim_load(leads_change_t *c, crm_db_batch_t *b)
+/* The caller's claims today ("claimed_today") and holdings ("holding"),
+ * per pool; the first read serialises the caller's claims so the counts
+ * hold until commit. */
+static void s_claim_read(crm_change_t *c)
 {
     char user[24];
-    const char *p[] = {crm_i64(user, leads_change_caller(c)->user_id), leads_change_tz(c)};
-    crm_db_batch_add(b, "SELECT pg_advisory_xact_lock(hashtext('lead.claim:' || $1))", 1, p);
-    crm_db_batch_add(b,
-                     "SELECT pool_id, count(*) FROM lead_claims WHERE user_id = $1::bigint"
-                     " AND at >= date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2"
-                     " GROUP BY pool_id",
-                     2, p);
-    crm_db_batch_add(b,
-                     "SELECT pool_id, count(*) FROM leads WHERE owner_id = $1::bigint"
-                     " AND deleted_at IS NULL AND status IN (2, 3, 4) GROUP BY pool_id",
-                     1, p);
+    const leads_t *l = crm_change_ctx(c);
+    const char *p[] = {crm_i64(user, crm_change_caller(c)->user_id), l->tz};
+    crm_change_read(c, "claim_lock", "SELECT pg_advisory_xact_lock(hashtext('lead.claim:' || $1))",
+                    1, p);
+    crm_change_read(c, "claimed_today",
+                    "SELECT pool_id, count(*) FROM lead_claims WHERE user_id = $1::bigint"
+                    " AND at >= date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2"
+                    " GROUP BY pool_id",
+                    2, p);
+    crm_change_read(c, "holding",
+                    "SELECT pool_id, count(*) FROM leads WHERE owner_id = $1::bigint"
+                    " AND deleted_at IS NULL AND status IN (2, 3, 4) GROUP BY pool_id",
+                    1, p);
 }
 
 /* The count for pool in a (pool_id, count) result. */
@@ -147,66 +161,69 @@ static int64_t s_count_of(const PGresult *r, int64_t pool)
 }
 
 /* Leads of pool already taken by this request (before the current one). */
-static int64_t s_taken_here(leads_change_t *c, int64_t pool, size_t upto)
+static int64_t s_taken_here(crm_change_t *c, int64_t pool, size_t upto)
 {
     int64_t n = 0;
     for (size_t i = 0; i < upto; i++)
-        n += leads_change_row(c, i)->lead.pool_id == pool;
+        n += leads_row(c, i)->lead.pool_id == pool;
     return n;
 }
 
-static int s_claim_rules(leads_change_t *c, const Crm__Leads__Lead *before, size_t index)
+static int s_claim_rules(crm_change_t *c, const Crm__Leads__Lead *before, size_t index)
 {
     const Crm__Leads__LeadPool *pool = leads_change_pool(c, before->pool_id);
-    const Crm__Caller *caller = leads_change_caller(c);
+    const Crm__Caller *caller = crm_change_caller(c);
     if (!pool)
         return 0; /* a department's lead: its users may take it */
     if (!leads_pool_is_member(pool, caller))
-        return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
-                            "you are not a member of pool \"%s\"", pool->name);
+        return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
+                                 "you are not a member of pool \"%s\"", pool->name);
     if (!pool->allow_claim && !leads_pool_is_admin(pool, caller))
-        return leads_refuse(c, CRM__STATUS__PERMISSION_DENIED,
-                            "pool \"%s\" does not let members claim; its admins assign leads",
-                            pool->name);
-    int64_t now = leads_change_now(c);
+        return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
+                                 "pool \"%s\" does not let members claim; its admins assign leads",
+                                 pool->name);
+    int64_t now = crm_change_now(c);
     int64_t until = before->pooled_at_us + (int64_t)pool->cooloff_days * 86400000000LL;
     if (pool->cooloff_days && before->previous_owner_id == caller->user_id && now < until)
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
-                            "you gave this lead up less than %d days ago; pool \"%s\" lets you "
-                            "claim it back from %lld (microseconds since the epoch)",
-                            pool->cooloff_days, pool->name, (long long)until);
+        return crm_change_refuse(
+            c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+            "you gave this lead up less than %d days ago; pool \"%s\" lets you "
+            "claim it back from %lld (microseconds since the epoch)",
+            pool->cooloff_days, pool->name, (long long)until);
     int64_t here = s_taken_here(c, pool->id, index);
     if (pool->daily_claim_limit &&
-        s_count_of(leads_change_ctx(c, 1), pool->id) + here >= pool->daily_claim_limit)
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
-                            "you reached pool \"%s\"'s limit of %d claims a day", pool->name,
-                            pool->daily_claim_limit);
+        s_count_of(crm_change_result(c, "claimed_today"), pool->id) + here >=
+            pool->daily_claim_limit)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "you reached pool \"%s\"'s limit of %d claims a day", pool->name,
+                                 pool->daily_claim_limit);
     if (pool->holding_cap &&
-        s_count_of(leads_change_ctx(c, 2), pool->id) + here >= pool->holding_cap)
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
-                            "you hold %d leads of pool \"%s\", its cap; follow up or release "
-                            "some first",
-                            pool->holding_cap, pool->name);
+        s_count_of(crm_change_result(c, "holding"), pool->id) + here >= pool->holding_cap)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "you hold %d leads of pool \"%s\", its cap; follow up or release "
+                                 "some first",
+                                 pool->holding_cap, pool->name);
     return 0;
 }
 
-static int s_claim_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_claim_apply(crm_change_t *c, void *rec, const void *prev)
 {
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
     if (before->status != LS(UNASSIGNED))
         return leads_move(c, row, LEAD_ACT_CLAIM); /* refuses with the reason */
-    size_t index = 0;
-    while (leads_change_row(c, index) != row)
-        index++;
-    if (s_claim_rules(c, before, index) < 0 || leads_move(c, row, LEAD_ACT_CLAIM) < 0)
+    if (s_claim_rules(c, before, crm_change_current(c)) < 0 ||
+        leads_move(c, row, LEAD_ACT_CLAIM) < 0)
         return -1;
-    const Crm__Caller *caller = leads_change_caller(c);
+    const Crm__Caller *caller = crm_change_caller(c);
     s_give(c, row, caller->user_id, caller->department_id);
     return 0;
 }
 
-static void s_claim_write(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                          crm_db_batch_t *b)
+static void s_claim_write(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
 {
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
     char user[24], pool[24], id[24];
     const char *p[] = {crm_i64(user, row->lead.owner_id), crm_i64(pool, before->pool_id),
                        crm_i64(id, row->lead.id)};
@@ -218,25 +235,29 @@ static void s_claim_write(leads_change_t *c, const Crm__Leads__Lead *before, lea
 
 /* A pool's members may try to claim its leads, also one someone took a
  * moment ago: they are told it is taken, not that it does not exist. */
-static int s_claim_visible(leads_change_t *c, const Crm__Leads__Lead *lead)
+static int s_claim_may_act(crm_change_t *c, const void *rec)
 {
-    const Crm__Caller *caller = leads_change_caller(c);
+    const Crm__Leads__Lead *lead = leads_before(rec);
+    const Crm__Caller *caller = crm_change_caller(c);
     const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
-    return leads_can_see(caller, lead, pool) || (pool && leads_pool_is_member(pool, caller));
+    return leads_may_act_if(
+        c, lead, leads_can_see(caller, lead, pool) || (pool && leads_pool_is_member(pool, caller)));
 }
 
-static const leads_op_t s_claim_op = {.action = "claimed",
-                                      .ids_field = "ids",
-                                      .load = s_claim_load,
-                                      .apply = s_claim_apply,
-                                      .write = s_claim_write,
-                                      .visible = s_claim_visible};
+static const crm_change_op_t s_claim_op = {.action = "claimed",
+                                           .ids_field = "ids",
+                                           .read = s_claim_read,
+                                           .apply = s_claim_apply,
+                                           .write = s_claim_write,
+                                           .may_act = s_claim_may_act};
 
 /* ---- assign ------------------------------------------------------------- */
 
-static int s_assign_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_assign_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    const Crm__Leads__AssignLeadsRequest *req = leads_change_request(c);
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
+    const Crm__Leads__AssignLeadsRequest *req = crm_change_request(c);
     if (before->status != LS(UNASSIGNED))
         return leads_move(c, row, LEAD_ACT_CLAIM);
     if (leads_check_pool_admin(c, before) < 0 || leads_move(c, row, LEAD_ACT_CLAIM) < 0)
@@ -245,42 +266,47 @@ static int s_assign_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__
     return 0;
 }
 
-static const leads_op_t s_assign_op = {
+static const crm_change_op_t s_assign_op = {
     .action = "assigned", .ids_field = "ids", .apply = s_assign_apply};
 
 /* ---- invalidate, resume, void, restore ---------------------------------- */
 
-static int s_invalidate_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *b)
+static int s_invalidate_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    return leads_move(c, row, LEAD_ACT_INVALIDATE);
+    return leads_move(c, rec, LEAD_ACT_INVALIDATE);
 }
 
-static int s_resume_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *b)
+static int s_resume_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    return leads_move(c, row, LEAD_ACT_RESUME);
+    return leads_move(c, rec, LEAD_ACT_RESUME);
 }
 
-static int s_void_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_void_apply(crm_change_t *c, void *rec, const void *prev)
 {
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
     if (leads_check_pool_admin(c, before) < 0)
         return -1;
     return leads_move(c, row, LEAD_ACT_VOID);
 }
 
-static int s_restore_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_restore_apply(crm_change_t *c, void *rec, const void *prev)
 {
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
     if (leads_move(c, row, LEAD_ACT_RESTORE) < 0)
         return -1;
     row->lead.status = leads_restored_status(before->owner_id, before->last_followup_at_us != 0);
     return 0;
 }
 
-static const leads_op_t s_invalidate_op = {
+static const crm_change_op_t s_invalidate_op = {
     .action = "invalidated", .ids_field = "ids", .apply = s_invalidate_apply};
-static const leads_op_t s_resume_op = {
+static const crm_change_op_t s_resume_op = {
     .action = "resumed", .ids_field = "ids", .apply = s_resume_apply};
-static const leads_op_t s_void_op = {.action = "voided", .ids_field = "ids", .apply = s_void_apply};
-static const leads_op_t s_restore_op = {
+static const crm_change_op_t s_void_op = {
+    .action = "voided", .ids_field = "ids", .apply = s_void_apply};
+static const crm_change_op_t s_restore_op = {
     .action = "restored", .ids_field = "ids", .apply = s_restore_apply};
 
 /* ---- team members ------------------------------------------------------- */
@@ -294,26 +320,26 @@ static int s_in(const int64_t *v, size_t n, int64_t x)
 }
 
 /* The lead's team after adding (add) or removing the request's users. */
-static int s_team_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before, int add)
+static int s_team_apply(crm_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before, int add)
 {
-    const Crm__Leads__TeamMembersRequest *req = leads_change_request(c);
+    const Crm__Leads__TeamMembersRequest *req = crm_change_request(c);
     const char *why;
     if (!leads_next_status(LEAD_ACT_EDIT, before->status, 0, &why))
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "%s", why);
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL, "%s", why);
     if (!before->owner_id)
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION,
-                            "the lead has no owner yet; a team works with its owner");
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "the lead has no owner yet; a team works with its owner");
     size_t cap = before->n_team_member_ids + req->n_user_ids;
-    int64_t *team = leads_change_keep(c, crm_calloc(cap + 1, sizeof *team));
+    int64_t *team = crm_change_keep(c, crm_calloc(cap + 1, sizeof *team));
     size_t n = 0;
     for (size_t i = 0; i < before->n_team_member_ids; i++)
         if (add || !s_in(req->user_ids, req->n_user_ids, before->team_member_ids[i]))
             team[n++] = before->team_member_ids[i];
     for (size_t i = 0; add && i < req->n_user_ids; i++) {
         if (req->user_ids[i] == before->owner_id)
-            return leads_refuse_at(c, CRM__STATUS__INVALID_ARGUMENT, "user_ids",
-                                   "user %lld owns it; the team is the others",
-                                   (long long)req->user_ids[i]);
+            return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "user_ids",
+                                     "user %lld owns it; the team is the others",
+                                     (long long)req->user_ids[i]);
         if (!s_in(team, n, req->user_ids[i]))
             team[n++] = req->user_ids[i];
     }
@@ -322,36 +348,37 @@ static int s_team_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Le
     return 0;
 }
 
-static int s_team_add_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_team_add_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    return s_team_apply(c, row, before, 1);
+    return s_team_apply(c, rec, leads_before(prev), 1);
 }
 
-static int s_team_remove_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *b)
+static int s_team_remove_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    return s_team_apply(c, row, b, 0);
+    return s_team_apply(c, rec, leads_before(prev), 0);
 }
 
-static void s_team_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                        crm_db_batch_t *b)
+static void s_team_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
 {
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
     char *changed[] = {"team_member_ids"};
-    leads_emit_changed(b, "team_changed", before, &row->lead, leads_change_caller(c)->user_id,
-                       leads_change_reason(c), changed, 1);
+    leads_emit_changed(b, "team_changed", before, &row->lead, crm_change_caller(c)->user_id,
+                       crm_change_reason(c), changed, 1);
 }
 
 /* The team is a column of the lead: the engine's save writes it. */
-static const leads_op_t s_team_add_op = {
+static const crm_change_op_t s_team_add_op = {
     .action = "team_changed", .ids_field = "ids", .apply = s_team_add_apply, .emit = s_team_emit};
-static const leads_op_t s_team_remove_op = {.action = "team_changed",
-                                            .ids_field = "ids",
-                                            .apply = s_team_remove_apply,
-                                            .emit = s_team_emit};
+static const crm_change_op_t s_team_remove_op = {.action = "team_changed",
+                                                 .ids_field = "ids",
+                                                 .apply = s_team_remove_apply,
+                                                 .emit = s_team_emit};
 
-static void s_team(crm_rpc_call_t *call, leads_t *l, const leads_op_t *op)
+static void s_team(crm_rpc_call_t *call, leads_t *l, const crm_change_op_t *op)
 {
     const Crm__Leads__TeamMembersRequest *req = (const void *)crm_rpc_call_request(call);
-    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+    if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !crm_check_text(call, "reason", req->reason, 500, 0))
         return;
     if (req->n_user_ids == 0 || req->n_user_ids > 50) {
@@ -381,10 +408,10 @@ static void s_team_remove(crm_rpc_call_t *call, void *l)
 /* ---- handlers ----------------------------------------------------------- */
 
 /* Runs op for a LeadIdsRequest. */
-static void s_ids_action(crm_rpc_call_t *call, leads_t *l, const leads_op_t *op)
+static void s_ids_action(crm_rpc_call_t *call, leads_t *l, const crm_change_op_t *op)
 {
     const Crm__Leads__LeadIdsRequest *req = (const void *)crm_rpc_call_request(call);
-    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+    if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !crm_check_text(call, "reason", req->reason, 500, op == &s_void_op))
         return;
     leads_change_run(l, call, op, req->ids, req->n_ids, req->reason, NULL);
@@ -449,7 +476,7 @@ static int s_check_new_owner(crm_rpc_call_t *call, int64_t owner, int64_t dept)
 static void s_transfer(crm_rpc_call_t *call, void *l)
 {
     const Crm__Leads__TransferLeadsRequest *req = (const void *)crm_rpc_call_request(call);
-    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+    if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !s_check_new_owner(call, req->to_owner_id, req->to_department_id) ||
         !crm_check_text(call, "reason", req->reason, 500, 0))
         return;
@@ -459,7 +486,7 @@ static void s_transfer(crm_rpc_call_t *call, void *l)
 static void s_put_in_pool(crm_rpc_call_t *call, void *l)
 {
     const Crm__Leads__PoolLeadsRequest *req = (const void *)crm_rpc_call_request(call);
-    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+    if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !crm_check_text(call, "reason", req->reason, 500, 0))
         return;
     if (req->pool_id < 0) {
@@ -472,7 +499,7 @@ static void s_put_in_pool(crm_rpc_call_t *call, void *l)
 static void s_assign(crm_rpc_call_t *call, void *l)
 {
     const Crm__Leads__AssignLeadsRequest *req = (const void *)crm_rpc_call_request(call);
-    if (!leads_check_ids(call, "ids", req->ids, req->n_ids) ||
+    if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !s_check_new_owner(call, req->to_owner_id, req->to_department_id))
         return;
     leads_change_run(l, call, &s_assign_op, req->ids, req->n_ids, "", NULL);

@@ -1,6 +1,7 @@
 /* leads_rpc.c: one lead at a time: Leads.Create, Get, Update, FollowUp and
- * Convert. Create writes a new row; the others go through the change
- * engine (leads_change.c) like the batch actions. */
+ * Convert. Create is a write transaction of its own (crm/txn.h); the others
+ * are ops of the change engine (crm/change.h) on the lead kind
+ * (leads_kind.c), like the batch actions. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,124 +21,90 @@ void leads_cache_key(int64_t id, char out[32])
     snprintf(out, 32, "lead:%lld", (long long)id);
 }
 
-/* Adds the check of the configured lists to b. */
-static void s_add_options_check(crm_db_batch_t *b, const char *level, const char *industry,
-                                const char *source)
+/* Reads, as "options", which of the values are not in the configured
+ * lists. */
+static void s_read_options(crm_txn_t *t, const char *level, const char *industry,
+                           const char *source)
 {
     const char *p[] = {level ? level : "", industry ? industry : "", source ? source : ""};
-    crm_db_batch_add(b, LEADS_CHECK_OPTIONS, 3, p);
-}
-
-/* Fails call if r (LEADS_CHECK_OPTIONS) names a value not in its list. */
-static int s_options_ok(crm_rpc_call_t *call, const PGresult *r, const char *level,
-                        const char *industry, const char *source)
-{
-    if (PQntuples(r) == 0)
-        return 1;
-    const char *kind = crm_db_get(r, 0, 0);
-    const char *v = strcmp(kind, "level") == 0      ? level
-                    : strcmp(kind, "industry") == 0 ? industry
-                                                    : source;
-    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, kind,
-                 "%s \"%s\" is not one of the configured values (Leads.GetOptions)", kind, v);
-    return 0;
+    crm_txn_read(t, "options", LEADS_CHECK_OPTIONS, 3, p);
 }
 
 /* ---- Leads.Create ----------------------------------------------------- */
 
 typedef struct {
-    leads_t *l;
-    crm_rpc_call_t *call;
-    crm_db_tx_t *tx;
     Crm__Leads__Lead lead;
     lead_norm_t norm;
     int check_duplicate;
-    int idem;       /* statements of the idempotency lookup */
-    uint8_t *reply; /* the encoded reply, stored with the lead */
-    size_t reply_len;
 } create_t;
 
-static void s_create_free(create_t *c)
+/* Round 1: the new id, the lists, the pool the lead goes to, the leads
+ * that have its mobile (serialised on the number until commit). */
+static void s_create_read(crm_txn_t *t)
 {
-    free(c->reply);
-    free(c);
-}
-
-static void s_create_committed(void *arg, const crm_db_result_t *res)
-{
-    create_t *c = arg;
-    if (res->err) {
-        crm_fail_db(c->call, res);
-    } else {
-        crm_rpc_reply_raw(c->call, c->reply, c->reply_len);
-        crm_relay_kick(c->l->relay);
+    create_t *c = crm_txn_data(t);
+    crm_txn_read(t, "next_id", "lead_next_id", 0, NULL);
+    s_read_options(t, c->lead.level, c->lead.industry, c->lead.source);
+    if (c->lead.pool_id) {
+        char id[24];
+        const char *p[] = {crm_i64(id, c->lead.pool_id)};
+        crm_txn_read(t, "pool", "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1,
+                     p);
     }
-    s_create_free(c);
-}
-
-/* Encodes the reply and stores it with the lead: the lead, masked for a
- * pool's member (its admins see the contacts with Get). Call after the
- * writes: masking changes it. */
-static void s_create_reply(create_t *c, crm_db_batch_t *b)
-{
-    char mask[5][64];
-    if (c->lead.pool_id && !crm_scope_all(crm_rpc_call_caller(c->call)))
-        leads_mask(&c->lead, mask);
-    c->reply = crm_idem_record(b, c->call, &c->lead.base, &c->reply_len);
-}
-
-/* The pool a create puts the lead in must exist and take the caller. */
-static int s_create_pool_ok(create_t *c, const PGresult *r)
-{
-    if (PQntuples(r) == 0) {
-        crm_rpc_fail(c->call, CRM__STATUS__NOT_FOUND, "pool_id", "pool %lld not found",
-                     (long long)c->lead.pool_id);
-        return 0;
+    if (c->check_duplicate) {
+        const char *p[] = {c->norm.mobile, "0"};
+        crm_txn_read(t, "mobile_lock", "lead_mobile_lock", 1, p);
+        crm_txn_read(t, "duplicate", "lead_by_mobile", 2, p);
     }
+}
+
+/* The pool a create puts the lead in must exist and take the caller: 0,
+ * or -1 after refusing. */
+static int s_create_pool_ok(crm_txn_t *t, int64_t pool_id)
+{
+    const PGresult *r = crm_txn_result(t, "pool");
+    if (PQntuples(r) == 0)
+        return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "pool_id", "pool %lld not found",
+                              (long long)pool_id);
     Crm__Leads__LeadPool pool;
     leads_pool_row(r, 0, &pool);
-    int ok = leads_pool_is_member(&pool, crm_rpc_call_caller(c->call));
+    int ok = leads_pool_is_member(&pool, crm_txn_caller(t));
     leads_pool_clear(&pool);
     if (!ok)
-        crm_rpc_fail(c->call, CRM__STATUS__PERMISSION_DENIED, "pool_id",
-                     "you are not a member of pool %lld", (long long)c->lead.pool_id);
-    return ok;
+        return crm_txn_refuse(t, CRM__STATUS__PERMISSION_DENIED, "pool_id",
+                              "you are not a member of pool %lld", (long long)pool_id);
+    return 0;
 }
 
-static void s_create_checked(void *arg, const crm_db_result_t *res)
+static int s_create_decide(crm_txn_t *t)
 {
-    create_t *c = arg;
+    create_t *c = crm_txn_data(t);
     Crm__Leads__Lead *lead = &c->lead;
-    int ok = !res->err;
-    if (res->err)
-        crm_fail_db(c->call, res);
-    /* results: [idempotency lock, lookup], next id, options, [pool],
-     * [mobile lock, duplicate] */
-    size_t i = (size_t)c->idem, k = i + 2;
-    if (ok && c->idem && crm_idem_replayed(c->call, res->results[1]))
-        ok = 0; /* an earlier attempt of this call created it */
-    if (ok)
-        ok = s_options_ok(c->call, res->results[i + 1], lead->level, lead->industry, lead->source);
-    if (ok && lead->pool_id)
-        ok = s_create_pool_ok(c, res->results[k++]);
-    if (ok && c->check_duplicate && PQntuples(res->results[k + 1]) > 0) {
-        crm_rpc_fail(c->call, CRM__STATUS__ALREADY_EXISTS, "mobile",
-                     "lead %lld already has mobile %s (set allow_duplicate to create anyway)",
-                     (long long)crm_db_get_i64(res->results[k + 1], 0, 0), c->norm.mobile);
-        ok = 0;
+    const PGresult *opts = crm_txn_result(t, "options");
+    if (PQntuples(opts) > 0) {
+        const char *kind = crm_db_get(opts, 0, 0);
+        const char *v = !strcmp(kind, "level")      ? lead->level
+                        : !strcmp(kind, "industry") ? lead->industry
+                                                    : lead->source;
+        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, kind,
+                              "%s \"%s\" is not one of the configured values (Leads.GetOptions)",
+                              kind, v);
     }
-    if (!ok) {
-        crm_db_tx_rollback(c->tx);
-        s_create_free(c);
-        return;
-    }
-    lead->id = crm_db_get_i64(res->results[i], 0, 0);
-    lead->created_at_us = lead->updated_at_us = crm_db_get_i64(res->results[i], 0, 1);
+    if (lead->pool_id && s_create_pool_ok(t, lead->pool_id) < 0)
+        return -1;
+    if (c->check_duplicate && PQntuples(crm_txn_result(t, "duplicate")) > 0)
+        return crm_txn_refuse(
+            t, CRM__STATUS__ALREADY_EXISTS, "mobile",
+            "lead %lld already has mobile %s (set allow_duplicate to create anyway)",
+            (long long)crm_db_get_i64(crm_txn_result(t, "duplicate"), 0, 0), c->norm.mobile);
+    const PGresult *next = crm_txn_result(t, "next_id");
+    lead->id = crm_db_get_i64(next, 0, 0);
+    lead->created_at_us = lead->updated_at_us = crm_db_get_i64(next, 0, 1);
     if (lead->owner_id)
         lead->owner_since_us = lead->created_at_us;
     else
         lead->pooled_at_us = lead->created_at_us;
-    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_t *b = crm_txn_batch(t);
     leads_store_insert(b, lead);
     lead_history_t h = {.lead_id = lead->id,
                         .action = "created",
@@ -147,35 +114,17 @@ static void s_create_checked(void *arg, const crm_db_result_t *res)
                         .pool_id = lead->pool_id};
     leads_store_history(b, &h);
     leads_emit_created(b, lead);
-    s_create_reply(c, b);
-    crm_db_tx_commit(c->tx, &b, s_create_committed, c);
+    /* The reply: the lead, masked for a pool's member (its admins see the
+     * contacts with Get); after the writes, since masking changes it. */
+    char mask[5][64];
+    if (lead->pool_id && !crm_scope_all(crm_txn_caller(t)))
+        leads_mask(lead, mask);
+    crm_txn_reply(t, &lead->base);
+    return 0;
 }
 
-static void s_create_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
-{
-    create_t *c = arg;
-    if (!tx) {
-        crm_fail_db(c->call, err);
-        s_create_free(c);
-        return;
-    }
-    c->tx = tx;
-    crm_db_batch_t *b = crm_db_batch_new();
-    c->idem = crm_idem_lookup(b, c->call);
-    crm_db_batch_add(b, "lead_next_id", 0, NULL);
-    s_add_options_check(b, c->lead.level, c->lead.industry, c->lead.source);
-    if (c->lead.pool_id) {
-        char id[24];
-        const char *p[] = {crm_i64(id, c->lead.pool_id)};
-        crm_db_batch_add(b, "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1, p);
-    }
-    if (c->check_duplicate) {
-        const char *p[] = {c->norm.mobile, "0"};
-        crm_db_batch_add(b, "lead_mobile_lock", 1, p);
-        crm_db_batch_add(b, "lead_by_mobile", 2, p);
-    }
-    crm_db_tx_submit(tx, &b, s_create_checked, c);
-}
+static const crm_txn_op_t s_create_op = {
+    .read = s_create_read, .decide = s_create_decide, .done = free};
 
 /* Who owns a new lead, or 0 after failing call. */
 static int s_create_owner(crm_rpc_call_t *call, const Crm__Leads__CreateLeadRequest *req,
@@ -232,8 +181,6 @@ static void s_create(crm_rpc_call_t *call, void *arg)
         free(c);
         return;
     }
-    c->l = l;
-    c->call = call;
     Crm__Leads__Lead *lead = &c->lead;
     crm__leads__lead__init(lead);
     lead->name = req->name;
@@ -260,7 +207,7 @@ static void s_create(crm_rpc_call_t *call, void *arg)
     lead->creator_id = caller->user_id;
     lead->status = owner ? LS(PENDING) : LS(UNASSIGNED);
     c->check_duplicate = c->norm.mobile[0] && !req->allow_duplicate;
-    crm_db_begin(l->db, s_create_began, c);
+    crm_txn_run(&l->env, call, &s_create_op, c);
 }
 
 /* ---- Leads.Get -------------------------------------------------------- */
@@ -393,18 +340,18 @@ static int s_in_mask(const Crm__Leads__UpdateLeadRequest *req, const char *name)
     return 0;
 }
 
-static void s_update_load(leads_change_t *c, crm_db_batch_t *b)
+static void s_update_read(crm_change_t *c)
 {
-    const Crm__Leads__UpdateLeadRequest *req = leads_change_request(c);
-    update_t *u = leads_change_data(c);
-    s_add_options_check(b, s_in_mask(req, "level") ? req->level : "",
-                        s_in_mask(req, "industry") ? req->industry : "",
-                        s_in_mask(req, "source") ? req->source : "");
+    const Crm__Leads__UpdateLeadRequest *req = crm_change_request(c);
+    update_t *u = crm_change_data(c);
+    s_read_options(crm_change_txn(c), s_in_mask(req, "level") ? req->level : "",
+                   s_in_mask(req, "industry") ? req->industry : "",
+                   s_in_mask(req, "source") ? req->source : "");
     if (u->masked_mobile && u->norm.mobile[0] && !req->allow_duplicate) {
         char id[24];
         const char *p[] = {u->norm.mobile, crm_i64(id, req->id)};
-        crm_db_batch_add(b, "lead_mobile_lock", 1, p);
-        crm_db_batch_add(b, "lead_by_mobile", 2, p);
+        crm_change_read(c, "mobile_lock", "lead_mobile_lock", 1, p);
+        crm_change_read(c, "duplicate", "lead_by_mobile", 2, p);
     }
 }
 
@@ -437,58 +384,62 @@ static void s_update_fields(const Crm__Leads__UpdateLeadRequest *req, update_t *
     }
 }
 
-static int s_update_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    const Crm__Leads__UpdateLeadRequest *req = leads_change_request(c);
-    update_t *u = leads_change_data(c);
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
+    const Crm__Leads__UpdateLeadRequest *req = crm_change_request(c);
+    update_t *u = crm_change_data(c);
     const char *why;
     if (!leads_next_status(LEAD_ACT_EDIT, before->status, 0, &why))
-        return leads_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "%s", why);
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL, "%s", why);
     if (leads_check_pool_admin(c, before) < 0)
         return -1;
-    const PGresult *opts = leads_change_ctx(c, 0);
+    const PGresult *opts = crm_change_result(c, "options");
     if (PQntuples(opts) > 0)
-        return leads_refuse_at(c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
-                               "%s is not one of the configured values (Leads.GetOptions)",
-                               crm_db_get(opts, 0, 0));
-    const PGresult *dup = leads_change_ctx(c, 2);
+        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
+                                 "%s is not one of the configured values (Leads.GetOptions)",
+                                 crm_db_get(opts, 0, 0));
+    const PGresult *dup =
+        crm_txn_has(crm_change_txn(c), "duplicate") ? crm_change_result(c, "duplicate") : NULL;
     if (dup && PQntuples(dup) > 0)
-        return leads_refuse_at(c, CRM__STATUS__ALREADY_EXISTS, "mobile",
-                               "lead %lld already has mobile %s (set allow_duplicate to save "
-                               "anyway)",
-                               (long long)crm_db_get_i64(dup, 0, 0), u->norm.mobile);
+        return crm_change_refuse(c, CRM__STATUS__ALREADY_EXISTS, "mobile",
+                                 "lead %lld already has mobile %s (set allow_duplicate to save "
+                                 "anyway)",
+                                 (long long)crm_db_get_i64(dup, 0, 0), u->norm.mobile);
     s_update_fields(req, u, &row->lead);
     json_t *d = json_array();
     for (size_t i = 0; i < u->nchanged; i++)
         json_array_append_new(d, json_string(u->changed[i]));
     char *s = json_dumps(d, JSON_COMPACT);
-    leads_change_detail(c, s);
+    crm_change_detail(c, s);
     free(s);
     json_decref(d);
     return 0;
 }
 
-static void s_update_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                          crm_db_batch_t *b)
+static void s_update_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
 {
-    update_t *u = leads_change_data(c);
-    leads_emit_changed(b, "updated", before, &row->lead, leads_change_caller(c)->user_id, "",
+    lead_row_t *row = rec;
+    const Crm__Leads__Lead *before = leads_before(prev);
+    update_t *u = crm_change_data(c);
+    leads_emit_changed(b, "updated", before, &row->lead, crm_change_caller(c)->user_id, "",
                        u->changed, u->nchanged);
 }
 
-static void s_single_reply(leads_change_t *c)
+static void s_single_reply(crm_change_t *c)
 {
     leads_change_mask(c, 0);
-    leads_change_respond(c, &leads_change_row(c, 0)->lead.base);
+    crm_change_reply(c, &leads_row(c, 0)->lead.base);
 }
 
-static const leads_op_t s_update_op = {.action = "updated",
-                                       .ids_field = "id",
-                                       .load = s_update_load,
-                                       .apply = s_update_apply,
-                                       .emit = s_update_emit,
-                                       .reply = s_single_reply,
-                                       .done = free};
+static const crm_change_op_t s_update_op = {.action = "updated",
+                                            .ids_field = "id",
+                                            .read = s_update_read,
+                                            .apply = s_update_apply,
+                                            .emit = s_update_emit,
+                                            .reply = s_single_reply,
+                                            .done = free};
 
 /* The mask names only editable fields. */
 static int s_check_mask(crm_rpc_call_t *call, const Crm__Leads__UpdateLeadRequest *req)
@@ -558,37 +509,38 @@ static void s_update(crm_rpc_call_t *call, void *arg)
 
 /* ---- Leads.FollowUp ----------------------------------------------------- */
 
-static void s_followup_load(leads_change_t *c, crm_db_batch_t *b)
+static void s_followup_read(crm_change_t *c)
 {
-    crm_db_batch_add(b, "SELECT nextval('lead_followups_id_seq')", 0, NULL);
+    crm_change_read(c, "followup_id", "SELECT nextval('lead_followups_id_seq')", 0, NULL);
 }
 
 /* The follow-up the request describes (id from the load). */
-static void s_followup_of(leads_change_t *c, Crm__Leads__FollowUp *f)
+static void s_followup_of(crm_change_t *c, Crm__Leads__FollowUp *f)
 {
-    const Crm__Leads__FollowUpLeadRequest *req = leads_change_request(c);
+    const Crm__Leads__FollowUpLeadRequest *req = crm_change_request(c);
     crm__leads__follow_up__init(f);
-    f->id = crm_db_get_i64(leads_change_ctx(c, 0), 0, 0);
+    f->id = crm_db_get_i64(crm_change_result(c, "followup_id"), 0, 0);
     f->lead_id = req->lead_id;
-    f->user_id = leads_change_caller(c)->user_id;
-    f->at_us = req->at_us ? req->at_us : leads_change_now(c);
+    f->user_id = crm_change_caller(c)->user_id;
+    f->at_us = req->at_us ? req->at_us : crm_change_now(c);
     f->content = req->content;
     f->method = req->method;
     f->next_followup_at_us = req->next_followup_at_us;
     f->attachments = req->attachments;
     f->n_attachments = req->n_attachments;
-    f->created_at_us = leads_change_now(c);
+    f->created_at_us = crm_change_now(c);
 }
 
-static int s_followup_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_followup_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    const Crm__Leads__FollowUpLeadRequest *req = leads_change_request(c);
+    lead_row_t *row = rec;
+    const Crm__Leads__FollowUpLeadRequest *req = crm_change_request(c);
     if (leads_move(c, row, LEAD_ACT_FOLLOW_UP) < 0)
         return -1;
-    int64_t at = req->at_us ? req->at_us : leads_change_now(c);
-    if (at > leads_change_now(c) + 60000000)
-        return leads_refuse_at(c, CRM__STATUS__INVALID_ARGUMENT, "at_us",
-                               "a follow-up cannot happen in the future");
+    int64_t at = req->at_us ? req->at_us : crm_change_now(c);
+    if (at > crm_change_now(c) + 60000000)
+        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "at_us",
+                                 "a follow-up cannot happen in the future");
     if (at >= row->lead.last_followup_at_us) {
         row->lead.last_followup_at_us = at;
         row->lead.last_followup_content = req->content;
@@ -597,8 +549,7 @@ static int s_followup_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads
     return 0;
 }
 
-static void s_followup_write(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                             crm_db_batch_t *b)
+static void s_followup_write(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
 {
     Crm__Leads__FollowUp f;
     s_followup_of(c, &f);
@@ -621,9 +572,9 @@ static void s_followup_write(leads_change_t *c, const Crm__Leads__Lead *before, 
     free(att);
 }
 
-static void s_followup_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                            crm_db_batch_t *b)
+static void s_followup_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
 {
+    lead_row_t *row = rec;
     Crm__Leads__FollowUp f;
     s_followup_of(c, &f);
     Crm__Events__LeadFollowedUp ev = CRM__EVENTS__LEAD_FOLLOWED_UP__INIT;
@@ -633,31 +584,33 @@ static void s_followup_emit(leads_change_t *c, const Crm__Leads__Lead *before, l
     crm_outbox_add(b, "lead.followed_up", crm_i64(id, row->lead.id), &ev.base);
 }
 
-static void s_followup_reply(leads_change_t *c)
+static void s_followup_reply(crm_change_t *c)
 {
     Crm__Leads__FollowUp f;
     s_followup_of(c, &f);
     leads_change_mask(c, 0);
     Crm__Leads__FollowUpLeadReply reply = CRM__LEADS__FOLLOW_UP_LEAD_REPLY__INIT;
     reply.follow_up = &f;
-    reply.lead = &leads_change_row(c, 0)->lead;
-    leads_change_respond(c, &reply.base);
+    reply.lead = &leads_row(c, 0)->lead;
+    crm_change_reply(c, &reply.base);
 }
 
 /* Team members follow a lead up as its owner does. */
-static int s_followup_visible(leads_change_t *c, const Crm__Leads__Lead *lead)
+static int s_followup_may_act(crm_change_t *c, const void *rec)
 {
-    return leads_can_read(leads_change_caller(c), lead, leads_change_pool(c, lead->pool_id));
+    const Crm__Leads__Lead *lead = leads_before(rec);
+    return leads_may_act_if(
+        c, lead, leads_can_read(crm_change_caller(c), lead, leads_change_pool(c, lead->pool_id)));
 }
 
-static const leads_op_t s_followup_op = {.action = "followed_up",
-                                         .ids_field = "lead_id",
-                                         .load = s_followup_load,
-                                         .apply = s_followup_apply,
-                                         .write = s_followup_write,
-                                         .emit = s_followup_emit,
-                                         .reply = s_followup_reply,
-                                         .visible = s_followup_visible};
+static const crm_change_op_t s_followup_op = {.action = "followed_up",
+                                              .ids_field = "lead_id",
+                                              .read = s_followup_read,
+                                              .apply = s_followup_apply,
+                                              .write = s_followup_write,
+                                              .emit = s_followup_emit,
+                                              .reply = s_followup_reply,
+                                              .may_act = s_followup_may_act};
 
 static void s_followup(crm_rpc_call_t *call, void *arg)
 {
@@ -686,28 +639,29 @@ static void s_followup(crm_rpc_call_t *call, void *arg)
 
 /* ---- Leads.Convert ---------------------------------------------------- */
 
-static void s_convert_load(leads_change_t *c, crm_db_batch_t *b)
+static void s_convert_read(crm_change_t *c)
 {
-    const Crm__Leads__ConvertLeadRequest *req = leads_change_request(c);
+    const Crm__Leads__ConvertLeadRequest *req = crm_change_request(c);
     char id[24];
     const char *p[] = {crm_i64(id, req->id), req->copy_followups ? "true" : "false"};
-    s_add_options_check(b, req->level, req->industry, req->source);
-    crm_db_batch_add(b,
-                     "SELECT " FOLLOWUP_COLUMNS " FROM lead_followups WHERE lead_id = $1::bigint"
-                     " AND $2::boolean ORDER BY id",
-                     2, p);
+    s_read_options(crm_change_txn(c), req->level, req->industry, req->source);
+    crm_change_read(c, "followups",
+                    "SELECT " FOLLOWUP_COLUMNS " FROM lead_followups WHERE lead_id = $1::bigint"
+                    " AND $2::boolean ORDER BY id",
+                    2, p);
 }
 
-static int s_convert_apply(leads_change_t *c, lead_row_t *row, const Crm__Leads__Lead *before)
+static int s_convert_apply(crm_change_t *c, void *rec, const void *prev)
 {
-    const PGresult *opts = leads_change_ctx(c, 0);
+    lead_row_t *row = rec;
+    const PGresult *opts = crm_change_result(c, "options");
     if (PQntuples(opts) > 0)
-        return leads_refuse_at(c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
-                               "%s is not one of the configured values (Leads.GetOptions)",
-                               crm_db_get(opts, 0, 0));
+        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
+                                 "%s is not one of the configured values (Leads.GetOptions)",
+                                 crm_db_get(opts, 0, 0));
     if (leads_move(c, row, LEAD_ACT_CONVERT) < 0)
         return -1;
-    row->lead.converted_at_us = leads_change_now(c);
+    row->lead.converted_at_us = crm_change_now(c);
     return 0;
 }
 
@@ -717,10 +671,10 @@ static char *s_or(const char *override, const char *own)
     return (char *)(override && *override ? override : own);
 }
 
-static void s_convert_emit(leads_change_t *c, const Crm__Leads__Lead *before, lead_row_t *row,
-                           crm_db_batch_t *b)
+static void s_convert_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
 {
-    const Crm__Leads__ConvertLeadRequest *req = leads_change_request(c);
+    lead_row_t *row = rec;
+    const Crm__Leads__ConvertLeadRequest *req = crm_change_request(c);
     Crm__Leads__Lead *lead = &row->lead;
     Crm__Events__LeadConverted ev = CRM__EVENTS__LEAD_CONVERTED__INIT;
     ev.lead = lead;
@@ -729,15 +683,15 @@ static void s_convert_emit(leads_change_t *c, const Crm__Leads__Lead *before, le
     ev.level = s_or(req->level, lead->level);
     ev.source = s_or(req->source, lead->source);
     ev.industry = s_or(req->industry, lead->industry);
-    const lead_norm_t *norm = leads_change_data(c);
+    const lead_norm_t *norm = crm_change_data(c);
     ev.mobile = s_or(norm->mobile, lead->mobile);
     ev.telephone = s_or(norm->telephone, lead->telephone);
     ev.tags = req->n_tags ? req->tags : lead->tags;
     ev.n_tags = req->n_tags ? req->n_tags : lead->n_tags;
     ev.remark = s_or(req->remark, lead->remark);
     ev.next_followup_at_us = req->next_followup_at_us;
-    ev.converted_by = leads_change_caller(c)->user_id;
-    const PGresult *fr = leads_change_ctx(c, 1);
+    ev.converted_by = crm_change_caller(c)->user_id;
+    const PGresult *fr = crm_change_result(c, "followups");
     size_t nf = (size_t)PQntuples(fr);
     Crm__Leads__FollowUp *fs = crm_calloc(nf + 1, sizeof *fs);
     Crm__Leads__FollowUp **fp = crm_calloc(nf + 1, sizeof *fp);
@@ -755,21 +709,21 @@ static void s_convert_emit(leads_change_t *c, const Crm__Leads__Lead *before, le
     free(fp);
 }
 
-static void s_convert_reply(leads_change_t *c)
+static void s_convert_reply(crm_change_t *c)
 {
     leads_change_mask(c, 0);
     Crm__Leads__ConvertLeadReply reply = CRM__LEADS__CONVERT_LEAD_REPLY__INIT;
-    reply.lead = &leads_change_row(c, 0)->lead;
-    leads_change_respond(c, &reply.base);
+    reply.lead = &leads_row(c, 0)->lead;
+    crm_change_reply(c, &reply.base);
 }
 
-static const leads_op_t s_convert_op = {.action = "converted",
-                                        .ids_field = "id",
-                                        .load = s_convert_load,
-                                        .apply = s_convert_apply,
-                                        .emit = s_convert_emit,
-                                        .reply = s_convert_reply,
-                                        .done = free};
+static const crm_change_op_t s_convert_op = {.action = "converted",
+                                             .ids_field = "id",
+                                             .read = s_convert_read,
+                                             .apply = s_convert_apply,
+                                             .emit = s_convert_emit,
+                                             .reply = s_convert_reply,
+                                             .done = free};
 
 static void s_convert(crm_rpc_call_t *call, void *arg)
 {

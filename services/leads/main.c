@@ -12,6 +12,7 @@ int main(void)
     l.cache = crm_service_cache(l.svc);
     l.relay = crm_service_relay(l.svc);
     l.tz = crm_service_config(l.svc)->tz;
+    l.env = (crm_txn_env_t){.db = l.db, .cache = l.cache, .relay = l.relay, .ctx = &l};
     leads_store_prepare(l.db);
     leads_rpc_register(&l);
     leads_actions_register(&l);

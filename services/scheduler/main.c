@@ -10,6 +10,7 @@ int main(void)
     s.svc = crm_service_new("scheduler", crm_migrations_scheduler);
     s.db = crm_service_db(s.svc);
     s.relay = crm_service_relay(s.svc);
+    s.env = (crm_txn_env_t){.db = s.db, .relay = s.relay, .ctx = &s};
     scheduler_store_prepare(s.db);
     scheduler_rpc_register(&s);
     scheduler_jobs_start(&s);

@@ -5,6 +5,7 @@
 #include <libpq-fe.h>
 
 #include "crm/service.h"
+#include "crm/txn.h"
 #include "events.pb-c.h"
 #include "scheduler.pb-c.h"
 
@@ -12,6 +13,7 @@ typedef struct {
     crm_service_t *svc;
     crm_db_t *db;
     crm_relay_t *relay;
+    crm_txn_env_t env; /* where FireNow's change goes */
     uv_timer_t tick;
     int firing; /* a tick's transaction is in flight */
     int stopping;

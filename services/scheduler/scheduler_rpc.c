@@ -2,15 +2,9 @@
 #include <stdlib.h>
 
 #include "crm/check.h"
+#include "crm/txn.h"
 #include "crm/util.h"
 #include "scheduler.h"
-
-typedef struct {
-    scheduler_t *s;
-    crm_rpc_call_t *call;
-    crm_db_tx_t *tx;
-    PGresult *row;
-} req_t;
 
 static void s_listed(void *arg, const crm_db_result_t *res)
 {
@@ -41,57 +35,30 @@ static void s_list(crm_rpc_call_t *call, void *arg)
     crm_db_exec(s->db, "job_list", 0, NULL, s_listed, call);
 }
 
-static void s_fired(void *arg, const crm_db_result_t *res)
+/* Round 1 moves the job's run counter (rolled back if the firing is
+ * refused); the decision writes its scheduler.fired. A retried call fires
+ * once (its stored reply answers the retry). */
+static void s_fire_read(crm_txn_t *t)
 {
-    req_t *r = arg;
-    if (res->err) {
-        crm_fail_db(r->call, res);
-    } else {
-        Crm__Scheduler__Job job;
-        scheduler_job_row(r->row, 0, &job);
-        crm_rpc_reply(r->call, &job.base);
-        crm_relay_kick(r->s->relay);
-    }
-    PQclear(r->row);
-    free(r);
-}
-
-static void s_fire_updated(void *arg, const crm_db_result_t *res)
-{
-    req_t *r = arg;
-    const Crm__Scheduler__FireNowRequest *req =
-        (const Crm__Scheduler__FireNowRequest *)crm_rpc_call_request(r->call);
-    if (res->err || PQntuples(res->results[0]) == 0) {
-        crm_db_tx_rollback(r->tx);
-        if (res->err)
-            crm_fail_db(r->call, res);
-        else
-            crm_rpc_fail(r->call, CRM__STATUS__NOT_FOUND, "name", "no job named %s", req->name);
-        free(r);
-        return;
-    }
-    r->row = PQcopyResult(res->results[0], PG_COPYRES_ATTRS | PG_COPYRES_TUPLES);
-    crm_db_batch_t *b = crm_db_batch_new();
-    scheduler_emit_fired(b, r->row, 0, 1);
-    crm_db_tx_commit(r->tx, &b, s_fired, r);
-}
-
-static void s_fire_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
-{
-    req_t *r = arg;
-    if (!tx) {
-        crm_fail_db(r->call, err);
-        free(r);
-        return;
-    }
-    r->tx = tx;
-    const Crm__Scheduler__FireNowRequest *req =
-        (const Crm__Scheduler__FireNowRequest *)crm_rpc_call_request(r->call);
+    const Crm__Scheduler__FireNowRequest *req = crm_txn_request(t);
     const char *p[] = {req->name};
-    crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, "job_fire_now", 1, p);
-    crm_db_tx_submit(tx, &b, s_fire_updated, r);
+    crm_txn_read(t, "job", "job_fire_now", 1, p);
 }
+
+static int s_fire_decide(crm_txn_t *t)
+{
+    const Crm__Scheduler__FireNowRequest *req = crm_txn_request(t);
+    const PGresult *row = crm_txn_result(t, "job");
+    if (PQntuples(row) == 0)
+        return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "name", "no job named %s", req->name);
+    scheduler_emit_fired(crm_txn_batch(t), row, 0, 1);
+    Crm__Scheduler__Job job;
+    scheduler_job_row(row, 0, &job);
+    crm_txn_reply(t, &job.base);
+    return 0;
+}
+
+static const crm_txn_op_t s_fire_op = {.read = s_fire_read, .decide = s_fire_decide};
 
 static void s_fire_now(crm_rpc_call_t *call, void *arg)
 {
@@ -104,10 +71,8 @@ static void s_fire_now(crm_rpc_call_t *call, void *arg)
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only an admin may fire jobs");
         return;
     }
-    req_t *r = crm_calloc(1, sizeof *r);
-    r->s = arg;
-    r->call = call;
-    crm_db_begin(r->s->db, s_fire_began, r);
+    scheduler_t *s = arg;
+    crm_txn_run(&s->env, call, &s_fire_op, NULL);
 }
 
 void scheduler_rpc_register(scheduler_t *s)

@@ -1,0 +1,88 @@
+/* txn.h: the transaction of a call that writes: the one protocol every
+ * change of every domain follows (creates directly; changes of existing
+ * records through change.h, which is built on it).
+ *
+ *   begin
+ *   round 1: the idempotency lookup (crm/idem.h) and the op's reads, each
+ *            under a name of its own (crm_txn_read)
+ *   decide:  the op reads the named results and either refuses (nothing is
+ *            written, the call gets the refusal) or adds its writes
+ *            (crm_txn_batch) and its reply (crm_txn_reply)
+ *   round 2: the writes, the reply stored under the call's idempotency key,
+ *            COMMIT
+ *   then:    the op's after-commit hook (drop cached copies), the reply
+ *            (the same bytes that were stored), the relay woken.
+ *
+ * An attempt of a call that already committed gets the stored reply and
+ * writes nothing. A database failure answers the call with its mapped
+ * status (crm_fail_db). The op's data is freed by op->done however the run
+ * ends. */
+#ifndef CRM_TXN_H
+#define CRM_TXN_H
+
+#include <stdint.h>
+
+#include "cache.h"
+#include "db.h"
+#include "outbox.h"
+#include "rpc.h"
+
+typedef struct crm_txn crm_txn_t;
+
+/* Where a domain's writes go. cache and relay may be NULL. */
+typedef struct {
+    crm_db_t *db;
+    crm_cache_t *cache;
+    crm_relay_t *relay; /* woken after each commit */
+    void *ctx;          /* the domain's own context, for its kinds and ops */
+} crm_txn_env_t;
+
+typedef struct {
+    /* Optional: adds the reads of round 1 (crm_txn_read). */
+    void (*read)(crm_txn_t *t);
+    /* Decides: returns 0 after adding the writes and the reply, or -1
+     * after crm_txn_refuse. Results of round 1 are valid during decide. */
+    int (*decide)(crm_txn_t *t);
+    /* Optional: after the commit, before the reply (drop cached copies). */
+    void (*committed)(crm_txn_t *t);
+    /* Optional: frees the run's data when the run ends, however it ends. */
+    void (*done)(void *data);
+} crm_txn_op_t;
+
+/* Runs op for call on env. data is the op's own (crm_txn_data). */
+void crm_txn_run(const crm_txn_env_t *env, crm_rpc_call_t *call, const crm_txn_op_t *op,
+                 void *data);
+
+/* Round 1: adds a read under slot (a name unique in the run; the string
+ * must outlive the run: use literals). */
+void crm_txn_read(crm_txn_t *t, const char *slot, const char *stmt, int nparams,
+                  const char *const *values);
+
+/* The result of the read named slot (during decide). Asking for a slot that
+ * was never read is a programming error: it aborts with a log line. */
+const PGresult *crm_txn_result(const crm_txn_t *t, const char *slot);
+
+/* Did round 1 read slot? */
+int crm_txn_has(const crm_txn_t *t, const char *slot);
+
+/* The batch of round 2 (during decide): the writes. */
+crm_db_batch_t *crm_txn_batch(crm_txn_t *t);
+
+/* The reply (during decide, after the writes it describes): encoded now,
+ * stored with the writes, sent after the commit. */
+void crm_txn_reply(crm_txn_t *t, const ProtobufCMessage *reply);
+
+/* Refuses the call (during decide): nothing is written; returns -1. */
+int crm_txn_refuse(crm_txn_t *t, Crm__Status status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+crm_rpc_call_t *crm_txn_call(const crm_txn_t *t);
+const Crm__Caller *crm_txn_caller(const crm_txn_t *t);
+const void *crm_txn_request(const crm_txn_t *t);
+void *crm_txn_data(const crm_txn_t *t);
+const crm_txn_env_t *crm_txn_env(const crm_txn_t *t);
+/* The time of the decision (microseconds since the epoch), the same for
+ * every record of the run. */
+int64_t crm_txn_now(const crm_txn_t *t);
+
+#endif

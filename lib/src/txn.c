@@ -1,0 +1,236 @@
+/* txn.c: the transaction of a call that writes (see txn.h): begin, the
+ * idempotency lookup and the op's named reads in one round trip, the op's
+ * decision, the writes with the stored reply and COMMIT in a second, then
+ * the reply. */
+#include "crm/txn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/idem.h"
+#include "crm/log.h"
+#include "crm/service.h"
+#include "crm/util.h"
+
+typedef struct {
+    const char *name;
+    size_t index; /* the statement's place in round 1 */
+} s_slot_t;
+
+struct crm_txn {
+    crm_txn_env_t env;
+    crm_rpc_call_t *call;
+    const crm_txn_op_t *op;
+    void *data;
+    crm_db_tx_t *tx;
+    crm_db_batch_t *reads;      /* round 1, while op->read adds to it */
+    const crm_db_result_t *res; /* round 1's results, during decide */
+    crm_db_batch_t *writes;     /* round 2, during decide */
+    s_slot_t *slots;
+    size_t nslots, capslots;
+    uint8_t *reply; /* the encoded reply, stored with the writes */
+    size_t reply_len;
+    int replied; /* crm_txn_reply was called */
+    int refused; /* the call was answered with a refusal */
+    int64_t now;
+};
+
+static void s_free(crm_txn_t *t)
+{
+    if (t->op->done)
+        t->op->done(t->data);
+    crm_db_batch_destroy(&t->reads);
+    crm_db_batch_destroy(&t->writes);
+    free(t->slots);
+    free(t->reply);
+    free(t);
+}
+
+/* ---- round 2 ------------------------------------------------------------ */
+
+static void s_committed(void *arg, const crm_db_result_t *res)
+{
+    crm_txn_t *t = arg;
+    if (res->err) {
+        crm_fail_db(t->call, res);
+    } else {
+        if (t->op->committed)
+            t->op->committed(t);
+        crm_rpc_reply_raw(t->call, t->reply, t->reply_len);
+        crm_relay_kick(t->env.relay);
+    }
+    s_free(t);
+}
+
+/* ---- decide ------------------------------------------------------------- */
+
+static void s_read_done(void *arg, const crm_db_result_t *res)
+{
+    crm_txn_t *t = arg;
+    if (res->err) {
+        crm_db_tx_rollback(t->tx);
+        crm_fail_db(t->call, res);
+        s_free(t);
+        return;
+    }
+    t->res = res;
+    if (crm_txn_has(t, "crm.idem") && crm_idem_replayed(t->call, crm_txn_result(t, "crm.idem"))) {
+        crm_db_tx_rollback(t->tx); /* applied by an earlier attempt of this call */
+        s_free(t);
+        return;
+    }
+    t->now = crm_now_us();
+    t->writes = crm_db_batch_new();
+    int rc = t->op->decide(t);
+    t->res = NULL;
+    if (rc < 0 || t->refused) {
+        if (!t->refused) {
+            crm_log(CRM_ERROR, "a write refused without saying why", "method",
+                    crm_rpc_call_method(t->call), NULL);
+            crm_rpc_fail(t->call, CRM__STATUS__INTERNAL, NULL, "internal error");
+        }
+        crm_db_tx_rollback(t->tx);
+        s_free(t);
+        return;
+    }
+    if (!t->replied) {
+        crm_log(CRM_ERROR, "a write decided without a reply", "method",
+                crm_rpc_call_method(t->call), NULL);
+        abort();
+    }
+    crm_db_tx_commit(t->tx, &t->writes, s_committed, t);
+}
+
+/* ---- round 1 ------------------------------------------------------------ */
+
+static void s_add_slot(crm_txn_t *t, const char *slot)
+{
+    if (t->nslots == t->capslots) {
+        t->capslots = t->capslots ? t->capslots * 2 : 8;
+        t->slots = crm_realloc(t->slots, t->capslots * sizeof *t->slots);
+    }
+    t->slots[t->nslots++] = (s_slot_t){slot, crm_db_batch_size(t->reads) - 1};
+}
+
+static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+{
+    crm_txn_t *t = arg;
+    if (!tx) {
+        crm_fail_db(t->call, err);
+        s_free(t);
+        return;
+    }
+    t->tx = tx;
+    t->reads = crm_db_batch_new();
+    if (crm_idem_lookup(t->reads, t->call) > 0)
+        s_add_slot(t, "crm.idem"); /* the lookup: the second of its two statements */
+    if (t->op->read)
+        t->op->read(t);
+    crm_db_batch_t *b = t->reads;
+    t->reads = NULL;
+    crm_db_tx_submit(tx, &b, s_read_done, t);
+}
+
+void crm_txn_run(const crm_txn_env_t *env, crm_rpc_call_t *call, const crm_txn_op_t *op, void *data)
+{
+    crm_txn_t *t = crm_calloc(1, sizeof *t);
+    t->env = *env;
+    t->call = call;
+    t->op = op;
+    t->data = data;
+    crm_db_begin(env->db, s_began, t);
+}
+
+/* ---- what ops call ------------------------------------------------------ */
+
+void crm_txn_read(crm_txn_t *t, const char *slot, const char *stmt, int nparams,
+                  const char *const *values)
+{
+    if (!t->reads) {
+        crm_log(CRM_ERROR, "crm_txn_read outside op->read", "slot", slot, NULL);
+        abort();
+    }
+    crm_db_batch_add(t->reads, stmt, nparams, values);
+    s_add_slot(t, slot);
+}
+
+static const s_slot_t *s_find(const crm_txn_t *t, const char *slot)
+{
+    for (size_t i = 0; i < t->nslots; i++)
+        if (!strcmp(t->slots[i].name, slot))
+            return &t->slots[i];
+    return NULL;
+}
+
+int crm_txn_has(const crm_txn_t *t, const char *slot)
+{
+    return s_find(t, slot) != NULL;
+}
+
+const PGresult *crm_txn_result(const crm_txn_t *t, const char *slot)
+{
+    const s_slot_t *s = s_find(t, slot);
+    if (!s || !t->res || s->index >= t->res->nresults) {
+        crm_log(CRM_ERROR, "no such read in this transaction", "slot", slot, NULL);
+        abort();
+    }
+    return t->res->results[s->index];
+}
+
+crm_db_batch_t *crm_txn_batch(crm_txn_t *t)
+{
+    return t->writes;
+}
+
+void crm_txn_reply(crm_txn_t *t, const ProtobufCMessage *reply)
+{
+    free(t->reply);
+    t->reply = crm_idem_record(t->writes, t->call, reply, &t->reply_len);
+    t->replied = 1;
+}
+
+int crm_txn_refuse(crm_txn_t *t, Crm__Status status, const char *field, const char *fmt, ...)
+{
+    if (t->refused)
+        return -1; /* the first refusal is the answer */
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    crm_rpc_fail(t->call, status, field, "%s", msg);
+    t->refused = 1;
+    return -1;
+}
+
+crm_rpc_call_t *crm_txn_call(const crm_txn_t *t)
+{
+    return t->call;
+}
+
+const Crm__Caller *crm_txn_caller(const crm_txn_t *t)
+{
+    return crm_rpc_call_caller(t->call);
+}
+
+const void *crm_txn_request(const crm_txn_t *t)
+{
+    return crm_rpc_call_request(t->call);
+}
+
+void *crm_txn_data(const crm_txn_t *t)
+{
+    return t->data;
+}
+
+const crm_txn_env_t *crm_txn_env(const crm_txn_t *t)
+{
+    return &t->env;
+}
+
+int64_t crm_txn_now(const crm_txn_t *t)
+{
+    return t->now;
+}
