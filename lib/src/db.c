@@ -1214,6 +1214,23 @@ size_t crm_db_batch_size(const crm_db_batch_t *b)
     return b ? b->n : 0;
 }
 
+void crm_db_batch_append(crm_db_batch_t *dst, crm_db_batch_t **src_p)
+{
+    crm_db_batch_t *src = src_p ? *src_p : NULL;
+    if (!src)
+        return;
+    *src_p = NULL;
+    for (size_t i = 0; i < src->n; i++) {
+        if (dst->n == dst->cap) {
+            dst->cap = dst->cap ? dst->cap * 2 : 4;
+            dst->stmts = crm_realloc(dst->stmts, dst->cap * sizeof *dst->stmts);
+        }
+        dst->stmts[dst->n++] = src->stmts[i]; /* the strings move with it */
+    }
+    src->n = 0;
+    s_batch_free(src);
+}
+
 void crm_db_batch_destroy(crm_db_batch_t **b_p)
 {
     if (b_p && *b_p) {

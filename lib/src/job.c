@@ -128,63 +128,43 @@ void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void 
 
 /* ---- now, for a call ------------------------------------------------------ */
 
+/* crm_job_run_now: a txn whose decision is the job's paged work. */
 typedef struct {
-    crm_rpc_call_t *call;
-    crm_relay_t *relay;
     crm_job_fn work;
     void *arg;
-    void (*reply)(crm_rpc_call_t *call, int64_t count);
-    crm_db_tx_t *tx;
-    int64_t count;
+    void (*reply)(crm_txn_t *t, int64_t count);
 } now_t;
-
-static void s_now_committed(void *arg, const crm_db_result_t *res)
-{
-    now_t *n = arg;
-    if (res->err) {
-        crm_fail_db(n->call, res);
-    } else {
-        n->reply(n->call, n->count);
-        crm_relay_kick(n->relay);
-    }
-    free(n);
-}
 
 static void s_now_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
 {
-    now_t *n = arg;
+    crm_txn_t *t = arg;
     if (err) {
-        crm_db_tx_rollback(n->tx);
-        crm_fail_db(n->call, err);
-        free(n);
+        crm_txn_resume(t, crm_txn_fail_db(t, err));
         return;
     }
-    n->count = count;
-    crm_db_tx_commit(n->tx, &last, s_now_committed, n);
+    crm_txn_take_batch(t, &last);
+    const now_t *n = crm_txn_data(t);
+    n->reply(t, count);
+    crm_txn_resume(t, 0);
 }
 
-static void s_now_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+static int s_now_decide(crm_txn_t *t)
 {
-    now_t *n = arg;
-    if (!tx) {
-        crm_fail_db(n->call, err);
-        free(n);
-        return;
-    }
-    n->tx = tx;
-    n->work(n->arg, tx, s_now_done, n);
+    const now_t *n = crm_txn_data(t);
+    n->work(n->arg, crm_txn_tx(t), s_now_done, t);
+    return CRM_TXN_LATER;
 }
 
-void crm_job_run_now(crm_rpc_call_t *call, crm_db_t *db, crm_relay_t *relay, crm_job_fn work,
-                     void *arg, void (*reply)(crm_rpc_call_t *call, int64_t count))
+static const crm_txn_op_t s_now_op = {.decide = s_now_decide, .done = free};
+
+void crm_job_run_now(const crm_txn_env_t *env, crm_rpc_call_t *call, crm_job_fn work, void *arg,
+                     void (*reply)(crm_txn_t *t, int64_t count))
 {
     now_t *n = crm_calloc(1, sizeof *n);
-    n->call = call;
-    n->relay = relay;
     n->work = work;
     n->arg = arg;
     n->reply = reply;
-    crm_db_begin(db, s_now_began, n);
+    crm_txn_run(env, call, &s_now_op, n);
 }
 
 /* ---- pages -------------------------------------------------------------- */

@@ -85,6 +85,12 @@ static void s_read_done(void *arg, const crm_db_result_t *res)
     t->writes = crm_db_batch_new();
     int rc = t->op->decide(t);
     t->res = NULL;
+    if (rc != CRM_TXN_LATER)
+        crm_txn_resume(t, rc);
+}
+
+void crm_txn_resume(crm_txn_t *t, int rc)
+{
     if (rc < 0 || t->refused) {
         if (!t->refused) {
             crm_log(CRM_ERROR, "a write refused without saying why", "method",
@@ -101,6 +107,24 @@ static void s_read_done(void *arg, const crm_db_result_t *res)
         abort();
     }
     crm_db_tx_commit(t->tx, &t->writes, s_committed, t);
+}
+
+crm_db_tx_t *crm_txn_tx(const crm_txn_t *t)
+{
+    return t->tx;
+}
+
+void crm_txn_take_batch(crm_txn_t *t, crm_db_batch_t **b_p)
+{
+    crm_db_batch_append(t->writes, b_p);
+}
+
+int crm_txn_fail_db(crm_txn_t *t, const crm_db_result_t *res)
+{
+    if (!t->refused)
+        crm_fail_db(t->call, res);
+    t->refused = 1;
+    return -1;
 }
 
 /* ---- round 1 ------------------------------------------------------------ */

@@ -146,11 +146,11 @@ static void s_recycle_work(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, v
     customers_recycle(tx, (int)(intptr_t)arg, done, done_arg);
 }
 
-static void s_recycle_reply(crm_rpc_call_t *call, int64_t count)
+static void s_recycle_reply(crm_txn_t *t, int64_t count)
 {
     Crm__Customers__RecycleReply reply = CRM__CUSTOMERS__RECYCLE_REPLY__INIT;
     reply.recycled = count;
-    crm_rpc_reply(call, &reply.base);
+    crm_txn_reply(t, &reply.base);
 }
 
 static void s_recycle(crm_rpc_call_t *call, void *arg)
@@ -168,8 +168,7 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
         return;
     }
     customers_t *c = arg;
-    crm_job_run_now(call, c->db, c->relay, s_recycle_work, (void *)(intptr_t)req->days,
-                    s_recycle_reply);
+    crm_job_run_now(&c->env, call, s_recycle_work, (void *)(intptr_t)req->days, s_recycle_reply);
 }
 
 void customers_rpc_register(customers_t *c)

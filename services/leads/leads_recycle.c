@@ -64,11 +64,11 @@ void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *don
 
 /* ---- Leads.Recycle: the same, now, for admins ------------------------- */
 
-static void s_recycle_reply(crm_rpc_call_t *call, int64_t count)
+static void s_recycle_reply(crm_txn_t *t, int64_t count)
 {
     Crm__Leads__RecycleLeadsReply reply = CRM__LEADS__RECYCLE_LEADS_REPLY__INIT;
     reply.recycled = count;
-    crm_rpc_reply(call, &reply.base);
+    crm_txn_reply(t, &reply.base);
 }
 
 static void s_recycle(crm_rpc_call_t *call, void *arg)
@@ -79,7 +79,7 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
         return;
     }
     leads_t *l = arg;
-    crm_job_run_now(call, l->db, l->relay, leads_recycle, NULL, s_recycle_reply);
+    crm_job_run_now(&l->env, call, leads_recycle, NULL, s_recycle_reply);
 }
 
 void leads_recycle_register(leads_t *l)

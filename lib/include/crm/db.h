@@ -106,6 +106,10 @@ size_t crm_db_batch_size(const crm_db_batch_t *b);
 /* Frees an unsubmitted batch; safe on NULL. Sets *b_p to NULL. */
 void crm_db_batch_destroy(crm_db_batch_t **b_p);
 
+/* Moves the statements of *src_p (may be NULL) to the end of dst, in order;
+ * *src_p is freed and set to NULL. */
+void crm_db_batch_append(crm_db_batch_t *dst, crm_db_batch_t **src_p);
+
 /* Queues the batch (taking ownership; *b_p becomes NULL). cb runs exactly
  * once from the loop, also if the pool is destroyed first (err set, status
  * UNAVAILABLE; then it runs inside crm_db_destroy, or at once for work

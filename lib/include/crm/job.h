@@ -15,6 +15,7 @@
 #define CRM_JOB_H
 
 #include "service.h"
+#include "txn.h"
 
 /* How paged work ends: last holds the statements still to run with the
  * commit (ownership passes; NULL on error), count the rows handled, err the
@@ -33,13 +34,13 @@ typedef void (*crm_job_fn)(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, v
  * warning and no job is done here. At most 8 jobs per process. */
 void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void *arg);
 
-/* Runs work(arg, ...) now for call, in a transaction of its own on db:
- * commits what it did, then replies with reply(call, count) (which builds
- * the method's reply from the count handled) and wakes relay (may be NULL).
- * Fails the call with the database's error otherwise. For "run the rule
- * now" methods (Leads.Recycle). */
-void crm_job_run_now(crm_rpc_call_t *call, crm_db_t *db, crm_relay_t *relay, crm_job_fn work,
-                     void *arg, void (*reply)(crm_rpc_call_t *call, int64_t count));
+/* Runs work(arg, ...) now for call, as a write transaction of its own
+ * (txn.h, so a retried call is answered from its stored reply): commits
+ * what it did with the reply reply(t, count) makes (crm_txn_reply, from the
+ * count handled), then answers and wakes the relay. For "run the rule now"
+ * methods (Leads.Recycle). */
+void crm_job_run_now(const crm_txn_env_t *env, crm_rpc_call_t *call, crm_job_fn work, void *arg,
+                     void (*reply)(crm_txn_t *t, int64_t count));
 
 /* For each page: adds to b the statements the page's rows call for (their
  * events), after which the next page is read in the same round trip. */

@@ -41,13 +41,18 @@ typedef struct {
     /* Optional: adds the reads of round 1 (crm_txn_read). */
     void (*read)(crm_txn_t *t);
     /* Decides: returns 0 after adding the writes and the reply, or -1
-     * after crm_txn_refuse. Results of round 1 are valid during decide. */
+     * after crm_txn_refuse. Results of round 1 are valid during decide.
+     * Work that needs more round trips (paged work) returns CRM_TXN_LATER,
+     * runs them on crm_txn_tx and ends with crm_txn_resume. */
     int (*decide)(crm_txn_t *t);
     /* Optional: after the commit, before the reply (drop cached copies). */
     void (*committed)(crm_txn_t *t);
     /* Optional: frees the run's data when the run ends, however it ends. */
     void (*done)(void *data);
 } crm_txn_op_t;
+
+/* decide's answer when the op goes on with round trips of its own. */
+#define CRM_TXN_LATER 1
 
 /* Runs op for call on env. data is the op's own (crm_txn_data). */
 void crm_txn_run(const crm_txn_env_t *env, crm_rpc_call_t *call, const crm_txn_op_t *op,
@@ -71,6 +76,22 @@ crm_db_batch_t *crm_txn_batch(crm_txn_t *t);
 /* The reply (during decide, after the writes it describes): encoded now,
  * stored with the writes, sent after the commit. */
 void crm_txn_reply(crm_txn_t *t, const ProtobufCMessage *reply);
+
+/* The transaction, for an op that decided CRM_TXN_LATER: it submits its
+ * own batches on it (never commits or rolls it back). */
+crm_db_tx_t *crm_txn_tx(const crm_txn_t *t);
+
+/* Ends the work of an op that decided CRM_TXN_LATER, as decide would have:
+ * rc 0 after adding the writes (crm_txn_batch, or crm_txn_take_batch) and
+ * the reply; -1 after crm_txn_refuse or crm_txn_fail_db. */
+void crm_txn_resume(crm_txn_t *t, int rc);
+
+/* Adds the statements of *b_p (taken) to the writes. */
+void crm_txn_take_batch(crm_txn_t *t, crm_db_batch_t **b_p);
+
+/* Refuses the call with a failed batch's mapped status (crm_fail_db);
+ * returns -1. */
+int crm_txn_fail_db(crm_txn_t *t, const crm_db_result_t *res);
 
 /* Refuses the call (during decide): nothing is written; returns -1. */
 int crm_txn_refuse(crm_txn_t *t, Crm__Status status, const char *field, const char *fmt, ...)
