@@ -134,7 +134,7 @@ lead_status_t leads_next_status(lead_act_t act, lead_status_t from, int followed
 /* The status a restored lead returns to. */
 lead_status_t leads_restored_status(int64_t owner_id, int followed_up);
 
-/* Chinese name of a status, for messages ("跟进中"). */
+/* Name of a status, for messages ("following (跟进中)"). */
 const char *leads_status_name(lead_status_t st);
 
 /* ---- leads_access.c: who may do what ---- */
