@@ -16,7 +16,7 @@
 
 typedef struct {
     const char *name;
-    size_t index; /* the statement's place in round 1 */
+    size_t index; /* the statement's place in its round */
 } s_slot_t;
 
 struct crm_txn {
@@ -25,12 +25,15 @@ struct crm_txn {
     const crm_txn_op_t *op;
     void *data;
     crm_db_tx_t *tx;
-    crm_db_batch_t *reads;      /* round 1, while op->read adds to it */
-    const crm_db_result_t *res; /* round 1's results, during decide */
-    crm_db_batch_t *writes;     /* round 2, during decide */
-    s_slot_t *slots;
+    int round;             /* the round of reads last submitted (1, 2, ...) */
+    crm_db_batch_t *reads; /* the next round of reads, while it is built */
+    s_slot_t *slots;       /* its slots */
     size_t nslots, capslots;
-    uint8_t *reply; /* the encoded reply, stored with the writes */
+    const crm_db_result_t *res; /* the last round's results, during decide */
+    s_slot_t *got;              /* their slots */
+    size_t ngot;
+    crm_db_batch_t *writes; /* the commit batch, from the first decide on */
+    uint8_t *reply;         /* the encoded reply, stored with the writes */
     size_t reply_len;
     int replied; /* crm_txn_reply was called */
     int refused; /* the call was answered with a refusal */
@@ -44,6 +47,7 @@ static void s_free(crm_txn_t *t)
     crm_db_batch_destroy(&t->reads);
     crm_db_batch_destroy(&t->writes);
     free(t->slots);
+    free(t->got);
     free(t->reply);
     free(t);
 }
@@ -64,9 +68,26 @@ static void s_committed(void *arg, const crm_db_result_t *res)
     s_free(t);
 }
 
-/* ---- decide ------------------------------------------------------------- */
+/* ---- rounds and decisions ----------------------------------------------- */
 
-static void s_read_done(void *arg, const crm_db_result_t *res)
+static void s_round_done(void *arg, const crm_db_result_t *res);
+
+/* Sends the round of reads built so far; its slots become the ones
+ * crm_txn_result looks in once it is back. */
+static void s_submit_reads(crm_txn_t *t)
+{
+    free(t->got);
+    t->got = t->slots;
+    t->ngot = t->nslots;
+    t->slots = NULL;
+    t->nslots = t->capslots = 0;
+    t->round++;
+    crm_db_batch_t *b = t->reads;
+    t->reads = NULL;
+    crm_db_tx_submit(t->tx, &b, s_round_done, t);
+}
+
+static void s_round_done(void *arg, const crm_db_result_t *res)
 {
     crm_txn_t *t = arg;
     if (res->err) {
@@ -76,17 +97,29 @@ static void s_read_done(void *arg, const crm_db_result_t *res)
         return;
     }
     t->res = res;
-    if (crm_txn_has(t, "crm.idem") && crm_idem_replayed(t->call, crm_txn_result(t, "crm.idem"))) {
-        crm_db_tx_rollback(t->tx); /* applied by an earlier attempt of this call */
-        s_free(t);
-        return;
+    if (t->round == 1) {
+        if (crm_txn_has(t, "crm.idem") &&
+            crm_idem_replayed(t->call, crm_txn_result(t, "crm.idem"))) {
+            crm_db_tx_rollback(t->tx); /* applied by an earlier attempt of this call */
+            s_free(t);
+            return;
+        }
+        t->now = crm_now_us();
+        t->writes = crm_db_batch_new();
     }
-    t->now = crm_now_us();
-    t->writes = crm_db_batch_new();
     int rc = t->op->decide(t);
     t->res = NULL;
+    if (rc == CRM_TXN_AGAIN && !t->refused) {
+        if (!t->reads) {
+            crm_log(CRM_ERROR, "a write asked for another round without reads", "method",
+                    crm_rpc_call_method(t->call), NULL);
+            abort();
+        }
+        s_submit_reads(t);
+        return;
+    }
     if (rc != CRM_TXN_LATER)
-        crm_txn_resume(t, rc);
+        crm_txn_resume(t, rc == CRM_TXN_AGAIN ? -1 : rc);
 }
 
 void crm_txn_resume(crm_txn_t *t, int rc)
@@ -129,6 +162,7 @@ int crm_txn_fail_db(crm_txn_t *t, const crm_db_result_t *res)
 
 /* ---- round 1 ------------------------------------------------------------ */
 
+/* Records slot as the name of the statement just added to the reads. */
 static void s_add_slot(crm_txn_t *t, const char *slot)
 {
     if (t->nslots == t->capslots) {
@@ -152,9 +186,7 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
         s_add_slot(t, "crm.idem"); /* the lookup: the second of its two statements */
     if (t->op->read)
         t->op->read(t);
-    crm_db_batch_t *b = t->reads;
-    t->reads = NULL;
-    crm_db_tx_submit(tx, &b, s_read_done, t);
+    s_submit_reads(t);
 }
 
 void crm_txn_run(const crm_txn_env_t *env, crm_rpc_call_t *call, const crm_txn_op_t *op, void *data)
@@ -173,8 +205,11 @@ void crm_txn_read(crm_txn_t *t, const char *slot, const char *stmt, int nparams,
                   const char *const *values)
 {
     if (!t->reads) {
-        crm_log(CRM_ERROR, "crm_txn_read outside op->read", "slot", slot, NULL);
-        abort();
+        if (!t->res) {
+            crm_log(CRM_ERROR, "crm_txn_read outside op->read and op->decide", "slot", slot, NULL);
+            abort();
+        }
+        t->reads = crm_db_batch_new(); /* the next round, asked for by decide */
     }
     crm_db_batch_add(t->reads, stmt, nparams, values);
     s_add_slot(t, slot);
@@ -182,9 +217,9 @@ void crm_txn_read(crm_txn_t *t, const char *slot, const char *stmt, int nparams,
 
 static const s_slot_t *s_find(const crm_txn_t *t, const char *slot)
 {
-    for (size_t i = 0; i < t->nslots; i++)
-        if (!strcmp(t->slots[i].name, slot))
-            return &t->slots[i];
+    for (size_t i = 0; i < t->ngot; i++)
+        if (!strcmp(t->got[i].name, slot))
+            return &t->got[i];
     return NULL;
 }
 
@@ -257,4 +292,17 @@ const crm_txn_env_t *crm_txn_env(const crm_txn_t *t)
 int64_t crm_txn_now(const crm_txn_t *t)
 {
     return t->now;
+}
+
+int crm_txn_round(const crm_txn_t *t)
+{
+    return t->round;
+}
+
+int crm_txn_answer(crm_txn_t *t, const ProtobufCMessage *reply)
+{
+    if (!t->refused)
+        crm_rpc_reply(t->call, reply);
+    t->refused = 1;
+    return -1;
 }

@@ -17,6 +17,7 @@
 #include "crm/check.h"
 #include "crm/cursor.h"
 #include "crm/log.h"
+#include "crm/txn.h"
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "leads_import.h"
@@ -264,11 +265,13 @@ static void s_list(crm_rpc_call_t *call, void *arg)
 
 /* ---- Leads.ImportChunk ------------------------------------------------ */
 
+/* A chunk is one write transaction (crm/txn.h) of three rounds of reads:
+ *   1. the import (locked), the chunk's stored results, the configured
+ *      lists: a chunk applied before is answered from its stored results;
+ *   2. the chunk's mobiles locked, the leads that have them, the new ids;
+ *   3. the import's counters moved on (its row as the reply shows it);
+ * then the leads, their history and events, and the chunk's results. */
 typedef struct {
-    leads_t *l;
-    crm_rpc_call_t *call;
-    const Crm__Leads__ImportChunkRequest *req;
-    crm_db_tx_t *tx;
     /* the import, as locked */
     Crm__Leads__ImportTarget target;
     int allow_duplicates;
@@ -278,13 +281,15 @@ typedef struct {
     const char **mobiles; /* distinct, sorted; point into rows */
     size_t n_mobiles;
     size_t n_new; /* rows to create */
+    int64_t now_us;
+    int64_t counts[3]; /* created, duplicates, invalid */
     Crm__Leads__ImportRowResult *results;
     Crm__Leads__ImportRowResult **result_ptrs;
-    size_t advance_at; /* the result index of import_advance in the last batch */
 } chunk_t;
 
-static void s_chunk_free(chunk_t *c)
+static void s_chunk_free(void *arg)
 {
+    chunk_t *c = arg;
     leads_import_rows_clear(&c->rows);
     free(c->mobiles);
     free(c->results);
@@ -292,63 +297,41 @@ static void s_chunk_free(chunk_t *c)
     free(c);
 }
 
-/* Ends the chunk with an error: rolls back, answers, frees. */
-static void s_chunk_fail(chunk_t *c, Crm__Status st, const char *field, const char *msg)
-{
-    crm_db_tx_rollback(c->tx);
-    crm_rpc_fail(c->call, st, field, "%s", msg);
-    s_chunk_free(c);
-}
-
-static void s_chunk_fail_db(chunk_t *c, const crm_db_result_t *res)
-{
-    crm_db_tx_rollback(c->tx);
-    crm_fail_db(c->call, res);
-    s_chunk_free(c);
-}
-
 /* The chunk was applied before: its stored results and the progress now. */
-static void s_chunk_replay(chunk_t *c, const PGresult *stored, const PGresult *import_row)
+static int s_chunk_replay(crm_txn_t *t, const PGresult *stored, const PGresult *import_row)
 {
     size_t len = 0;
     uint8_t *bytes = crm_db_get_bytea(stored, 0, 0, &len);
     Crm__Leads__ImportChunkReply *reply = crm__leads__import_chunk_reply__unpack(NULL, len, bytes);
     free(bytes);
-    if (!reply) {
-        s_chunk_fail(c, CRM__STATUS__INTERNAL, NULL, "the stored results do not decode");
-        return;
-    }
+    if (!reply)
+        return crm_txn_refuse(t, CRM__STATUS__INTERNAL, NULL, "the stored results do not decode");
     Crm__Leads__Import imp;
     Crm__Leads__ImportTarget target;
     leads_import_row(import_row, 0, &imp, &target, NULL);
     reply->import = &imp;
-    crm_db_tx_rollback(c->tx);
-    crm_rpc_reply(c->call, &reply->base);
+    crm_txn_answer(t, &reply->base);
     reply->import = NULL;
     crm__leads__import_chunk_reply__free_unpacked(reply, NULL);
-    s_chunk_free(c);
+    return -1;
 }
 
 /* Reads the chunk's rows (from the request, or CSV under the import's
- * header). Returns 0, or -1 after failing the chunk. */
-static int s_chunk_rows(chunk_t *c, const char *csv_header)
+ * header). Returns 0, or -1 after refusing. */
+static int s_chunk_rows(crm_txn_t *t, chunk_t *c, const char *csv_header)
 {
-    const Crm__Leads__ImportChunkRequest *req = c->req;
+    const Crm__Leads__ImportChunkRequest *req = crm_txn_request(t);
     if (!*req->csv) {
         leads_import_from_rows(req->rows, req->n_rows, &c->rows);
         return 0;
     }
     char msg[256];
     if (leads_import_from_csv(req->csv, strlen(req->csv), csv_header, &c->rows, msg, sizeof msg) <
-        0) {
-        s_chunk_fail(c, CRM__STATUS__INVALID_ARGUMENT, "csv", msg);
-        return -1;
-    }
-    if (c->rows.n > IMPORT_MAX_ROWS) {
-        snprintf(msg, sizeof msg, "%zu rows; at most %d per chunk", c->rows.n, IMPORT_MAX_ROWS);
-        s_chunk_fail(c, CRM__STATUS__INVALID_ARGUMENT, "csv", msg);
-        return -1;
-    }
+        0)
+        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "csv", "%s", msg);
+    if (c->rows.n > IMPORT_MAX_ROWS)
+        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "csv",
+                              "%zu rows; at most %d per chunk", c->rows.n, IMPORT_MAX_ROWS);
     return 0;
 }
 
@@ -366,11 +349,9 @@ static void s_options(const PGresult *r, import_options_t *o, const char **buf)
     *o = (import_options_t){lists[0], lists[1], lists[2], counts[0], counts[1], counts[2]};
 }
 
-static void s_chunk_checked(void *arg, const crm_db_result_t *res);
-
-/* Checks the rows, then locks their mobiles, reads the leads that have
- * them and takes the ids (round trip 2). */
-static void s_chunk_dedup(chunk_t *c, const PGresult *options)
+/* Checks the rows, then asks for round 2: their mobiles locked, the leads
+ * that have them, the ids of the new leads. */
+static int s_chunk_dedup(crm_txn_t *t, chunk_t *c, const PGresult *options)
 {
     const char **buf = crm_malloc((size_t)(3 * PQntuples(options) + 1) * sizeof *buf);
     import_options_t o;
@@ -379,63 +360,53 @@ static void s_chunk_dedup(chunk_t *c, const PGresult *options)
     free(buf);
     for (size_t i = 0; i < c->rows.n; i++)
         c->n_new += !c->rows.rows[i].field && !c->rows.rows[i].dup_row;
-    crm_db_batch_t *b = crm_db_batch_new();
     if (c->n_mobiles) {
         char *arr = crm_db_text_array((char *const *)c->mobiles, c->n_mobiles);
         const char *p[] = {arr};
-        crm_db_batch_add(b, "import_mobile_locks", 1, p);
+        crm_txn_read(t, "mobile_locks", "import_mobile_locks", 1, p);
         /* By the index always: a plan made while the table was small (no
          * statistics yet) scans every lead and compares each with every
          * mobile of the chunk, seconds a chunk at 100,000 leads. */
-        crm_db_batch_add(b, "SET LOCAL enable_seqscan = off", 0, NULL);
-        crm_db_batch_add(b, "import_duplicates", 1, p);
-        crm_db_batch_add(b, "SET LOCAL enable_seqscan TO DEFAULT", 0, NULL);
+        crm_txn_read(t, "seqscan_off", "SET LOCAL enable_seqscan = off", 0, NULL);
+        crm_txn_read(t, "duplicates", "import_duplicates", 1, p);
+        crm_txn_read(t, "seqscan_on", "SET LOCAL enable_seqscan TO DEFAULT", 0, NULL);
         free(arr);
     }
     char n[24];
     const char *p[] = {crm_i64(n, (int64_t)c->n_new)};
-    crm_db_batch_add(b, "import_ids", 1, p);
-    crm_db_tx_submit(c->tx, &b, s_chunk_checked, c);
+    crm_txn_read(t, "ids", "import_ids", 1, p);
+    return CRM_TXN_AGAIN;
 }
 
-static void s_chunk_loaded(void *arg, const crm_db_result_t *res)
+/* Round 1 back: the import, the stored results, the lists. */
+static int s_chunk_loaded(crm_txn_t *t, chunk_t *c)
 {
-    chunk_t *c = arg;
-    if (res->err) {
-        s_chunk_fail_db(c, res);
-        return;
-    }
-    const PGresult *imp = res->results[0], *stored = res->results[1];
-    char msg[160];
-    if (PQntuples(imp) == 0 ||
-        !s_owns_import(crm_rpc_call_caller(c->call), crm_db_get_i64(imp, 0, 14))) {
-        snprintf(msg, sizeof msg, "import %lld not found", (long long)c->req->import_id);
-        s_chunk_fail(c, CRM__STATUS__NOT_FOUND, "import_id", msg);
-        return;
-    }
-    if (PQntuples(stored) == 1) {
-        s_chunk_replay(c, stored, imp);
-        return;
-    }
+    const Crm__Leads__ImportChunkRequest *req = crm_txn_request(t);
+    const PGresult *imp = crm_txn_result(t, "import"), *stored = crm_txn_result(t, "stored");
+    if (PQntuples(imp) == 0 || !s_owns_import(crm_txn_caller(t), crm_db_get_i64(imp, 0, 14)))
+        return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "import_id", "import %lld not found",
+                              (long long)req->import_id);
+    if (PQntuples(stored) == 1)
+        return s_chunk_replay(t, stored, imp);
     Crm__Leads__Import cur;
     const char *csv_header;
     leads_import_row(imp, 0, &cur, &c->target, &csv_header);
-    if (cur.done || c->req->seq != cur.chunks + 1) {
-        if (cur.cancelled)
-            snprintf(msg, sizeof msg, "import %lld was cancelled after chunk %d", (long long)cur.id,
-                     cur.chunks);
-        else if (cur.done)
-            snprintf(msg, sizeof msg, "import %lld is complete: its last chunk was %d",
-                     (long long)cur.id, cur.chunks);
-        else
-            snprintf(msg, sizeof msg, "expected chunk %d", cur.chunks + 1);
-        s_chunk_fail(c, CRM__STATUS__FAILED_PRECONDITION, "seq", msg);
-        return;
-    }
+    if (cur.cancelled && (cur.done || req->seq != cur.chunks + 1))
+        return crm_txn_refuse(t, CRM__STATUS__FAILED_PRECONDITION, "seq",
+                              "import %lld was cancelled after chunk %d", (long long)cur.id,
+                              cur.chunks);
+    if (cur.done)
+        return crm_txn_refuse(t, CRM__STATUS__FAILED_PRECONDITION, "seq",
+                              "import %lld is complete: its last chunk was %d", (long long)cur.id,
+                              cur.chunks);
+    if (req->seq != cur.chunks + 1)
+        return crm_txn_refuse(t, CRM__STATUS__FAILED_PRECONDITION, "seq", "expected chunk %d",
+                              cur.chunks + 1);
     c->allow_duplicates = cur.allow_duplicates;
     c->rows_before = cur.rows;
-    if (s_chunk_rows(c, csv_header) == 0)
-        s_chunk_dedup(c, res->results[2]);
+    if (s_chunk_rows(t, c, csv_header) < 0)
+        return -1;
+    return s_chunk_dedup(t, c, crm_txn_result(t, "options"));
 }
 
 /* The existing lead with mobile m, from r (mobile, id), or 0. */
@@ -468,9 +439,10 @@ static void s_decide(chunk_t *c, const PGresult *dups, const int64_t *ids)
     }
 }
 
-/* The results of the rows, in c->results; counts by outcome in n[3]. */
-static void s_results(chunk_t *c, int64_t n[3])
+/* The results of the rows, in c->results; counts by outcome in c->counts. */
+static void s_results(chunk_t *c)
 {
+    int64_t *n = c->counts;
     c->results = crm_calloc(c->rows.n + 1, sizeof *c->results);
     c->result_ptrs = crm_calloc(c->rows.n + 1, sizeof *c->result_ptrs);
     n[0] = n[1] = n[2] = 0;
@@ -497,109 +469,93 @@ static void s_results(chunk_t *c, int64_t n[3])
     }
 }
 
-/* Adds the import's counters and the chunk's stored results to b. */
-static void s_advance(chunk_t *c, crm_db_batch_t *b, const int64_t n[3])
+/* Round 2 back: each row decided; asks for round 3, the import's counters
+ * moved on. */
+static int s_chunk_checked(crm_txn_t *t, chunk_t *c)
 {
-    Crm__Leads__ImportChunkReply stored = CRM__LEADS__IMPORT_CHUNK_REPLY__INIT;
-    stored.results = c->result_ptrs;
-    stored.n_results = c->rows.n;
-    size_t len = crm__leads__import_chunk_reply__get_packed_size(&stored);
-    uint8_t *bytes = crm_malloc(len + 1);
-    crm__leads__import_chunk_reply__pack(&stored, bytes);
-    char *hex = crm_db_bytea_hex(bytes, len);
-    free(bytes);
-    char num[7][24];
-    const char *adv[] = {crm_i64(num[0], c->req->import_id),
-                         crm_i64(num[1], (int64_t)c->rows.n),
-                         crm_i64(num[2], n[0]),
-                         crm_i64(num[3], n[1]),
-                         crm_i64(num[4], n[2]),
-                         crm_i64(num[5], c->req->seq),
-                         c->req->last ? "true" : "false",
-                         c->rows.header ? c->rows.header : ""};
-    c->advance_at = crm_db_batch_size(b);
-    crm_db_batch_add(b, "import_advance", 8, adv);
-    const char *chunk[] = {num[0], crm_i64(num[6], c->req->seq), hex};
-    crm_db_batch_add(b, "import_chunk_insert", 3, chunk);
-    free(hex);
-}
-
-static void s_chunk_committed(void *arg, const crm_db_result_t *res)
-{
-    chunk_t *c = arg;
-    if (res->err) {
-        crm_fail_db(c->call, res);
-        s_chunk_free(c);
-        return;
-    }
-    Crm__Leads__ImportChunkReply reply = CRM__LEADS__IMPORT_CHUNK_REPLY__INIT;
-    Crm__Leads__Import imp;
-    Crm__Leads__ImportTarget target;
-    leads_import_row(res->results[c->advance_at], 0, &imp, &target, NULL);
-    reply.results = c->result_ptrs;
-    reply.n_results = c->rows.n;
-    reply.import = &imp;
-    crm_rpc_reply(c->call, &reply.base);
-    crm_relay_kick(c->l->relay);
-    s_chunk_free(c);
-}
-
-/* Round trip 3: the writes, and commit. */
-static void s_chunk_checked(void *arg, const crm_db_result_t *res)
-{
-    chunk_t *c = arg;
-    if (res->err) {
-        s_chunk_fail_db(c, res);
-        return;
-    }
-    const PGresult *dups = c->n_mobiles ? res->results[2] : NULL;
-    const PGresult *idr = res->results[res->nresults - 1];
+    const Crm__Leads__ImportChunkRequest *req = crm_txn_request(t);
+    const PGresult *dups = c->n_mobiles ? crm_txn_result(t, "duplicates") : NULL;
+    const PGresult *idr = crm_txn_result(t, "ids");
     size_t n_ids = 0;
     int64_t *ids = crm_db_get_i64_array(idr, 0, 1, &n_ids);
     if (n_ids != c->n_new) { /* cannot be: the statement returns n */
         free(ids);
-        s_chunk_fail(c, CRM__STATUS__INTERNAL, NULL, "lead ids not allocated");
-        return;
+        return crm_txn_refuse(t, CRM__STATUS__INTERNAL, NULL, "lead ids not allocated");
     }
     s_decide(c, dups, ids);
     free(ids);
-    int64_t counts[3];
-    s_results(c, counts);
-    const Crm__Caller *caller = crm_rpc_call_caller(c->call);
+    s_results(c);
+    c->now_us = crm_db_get_i64(idr, 0, 0);
+    char num[6][24];
+    const char *adv[] = {crm_i64(num[0], req->import_id), crm_i64(num[1], (int64_t)c->rows.n),
+                         crm_i64(num[2], c->counts[0]),   crm_i64(num[3], c->counts[1]),
+                         crm_i64(num[4], c->counts[2]),   crm_i64(num[5], req->seq),
+                         req->last ? "true" : "false",    c->rows.header ? c->rows.header : ""};
+    crm_txn_read(t, "advanced", "import_advance", 8, adv);
+    return CRM_TXN_AGAIN;
+}
+
+/* Round 3 back: the leads, and the chunk's results stored for a retry. */
+static int s_chunk_write(crm_txn_t *t, chunk_t *c)
+{
+    const Crm__Leads__ImportChunkRequest *req = crm_txn_request(t);
+    const Crm__Caller *caller = crm_txn_caller(t);
     import_leads_t common = {
-        .import_id = c->req->import_id,
+        .import_id = req->import_id,
         .owner_id = c->target.owner_id,
         .pool_id = c->target.pool_id,
         .department_id = c->target.department_id ? c->target.department_id : caller->department_id,
         .creator_id = caller->user_id,
         .status = c->target.owner_id ? LS(PENDING) : LS(UNASSIGNED),
-        .now_us = crm_db_get_i64(idr, 0, 0),
+        .now_us = c->now_us,
     };
-    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_t *b = crm_txn_batch(t);
     leads_import_store_created(b, &c->rows, &common);
-    s_advance(c, b, counts);
-    crm_db_tx_commit(c->tx, &b, s_chunk_committed, c);
+    Crm__Leads__ImportChunkReply reply = CRM__LEADS__IMPORT_CHUNK_REPLY__INIT;
+    reply.results = c->result_ptrs;
+    reply.n_results = c->rows.n;
+    size_t len = crm__leads__import_chunk_reply__get_packed_size(&reply);
+    uint8_t *bytes = crm_malloc(len + 1);
+    crm__leads__import_chunk_reply__pack(&reply, bytes);
+    char *hex = crm_db_bytea_hex(bytes, len);
+    free(bytes);
+    char id[24], seq[24];
+    const char *chunk[] = {crm_i64(id, req->import_id), crm_i64(seq, req->seq), hex};
+    crm_db_batch_add(b, "import_chunk_insert", 3, chunk);
+    free(hex);
+    Crm__Leads__Import imp;
+    Crm__Leads__ImportTarget target;
+    leads_import_row(crm_txn_result(t, "advanced"), 0, &imp, &target, NULL);
+    reply.import = &imp;
+    crm_txn_reply(t, &reply.base);
+    return 0;
 }
 
-/* Round trip 1: the import (locked), the chunk's stored results, the
- * configured lists. */
-static void s_chunk_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
+static void s_chunk_read(crm_txn_t *t)
 {
-    chunk_t *c = arg;
-    if (!tx) {
-        crm_fail_db(c->call, err);
-        s_chunk_free(c);
-        return;
-    }
-    c->tx = tx;
+    const Crm__Leads__ImportChunkRequest *req = crm_txn_request(t);
     char id[24], seq[24];
-    const char *p[] = {crm_i64(id, c->req->import_id), crm_i64(seq, c->req->seq)};
-    crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, "import_lock", 1, p);
-    crm_db_batch_add(b, "import_chunk_get", 2, p);
-    crm_db_batch_add(b, "import_options", 0, NULL);
-    crm_db_tx_submit(tx, &b, s_chunk_loaded, c);
+    const char *p[] = {crm_i64(id, req->import_id), crm_i64(seq, req->seq)};
+    crm_txn_read(t, "import", "import_lock", 1, p);
+    crm_txn_read(t, "stored", "import_chunk_get", 2, p);
+    crm_txn_read(t, "options", "import_options", 0, NULL);
 }
+
+static int s_chunk_decide(crm_txn_t *t)
+{
+    chunk_t *c = crm_txn_data(t);
+    switch (crm_txn_round(t)) {
+    case 1:
+        return s_chunk_loaded(t, c);
+    case 2:
+        return s_chunk_checked(t, c);
+    default:
+        return s_chunk_write(t, c);
+    }
+}
+
+static const crm_txn_op_t s_chunk_op = {
+    .read = s_chunk_read, .decide = s_chunk_decide, .done = s_chunk_free};
 
 /* The request's shape. Returns 1, or 0 after failing call. */
 static int s_check_chunk(crm_rpc_call_t *call, const Crm__Leads__ImportChunkRequest *req)
@@ -627,11 +583,7 @@ static void s_chunk(crm_rpc_call_t *call, void *arg)
     const Crm__Leads__ImportChunkRequest *req = (const void *)crm_rpc_call_request(call);
     if (!s_check_chunk(call, req))
         return;
-    chunk_t *c = crm_calloc(1, sizeof *c);
-    c->l = l;
-    c->call = call;
-    c->req = req;
-    crm_db_begin(l->db, s_chunk_began, c);
+    crm_txn_run(&l->env, call, &s_chunk_op, crm_calloc(1, sizeof(chunk_t)));
 }
 
 void leads_import_register(leads_t *l)

@@ -13,6 +13,11 @@
  *   then:    the op's after-commit hook (drop cached copies), the reply
  *            (the same bytes that were stored), the relay woken.
  *
+ * Work that must read again after deciding (an import chunk: its rows,
+ * then their duplicates, then the counters) asks for further rounds of
+ * reads from decide (CRM_TXN_AGAIN); paged work runs its own round trips
+ * (CRM_TXN_LATER). Either way the writes and the reply commit together.
+ *
  * An attempt of a call that already committed gets the stored reply and
  * writes nothing. A database failure answers the call with its mapped
  * status (crm_fail_db). The op's data is freed by op->done however the run
@@ -53,21 +58,26 @@ typedef struct {
 
 /* decide's answer when the op goes on with round trips of its own. */
 #define CRM_TXN_LATER 1
+/* decide's answer after adding reads for another round (crm_txn_read):
+ * decide runs again with their results (crm_txn_round tells which). */
+#define CRM_TXN_AGAIN 2
 
 /* Runs op for call on env. data is the op's own (crm_txn_data). */
 void crm_txn_run(const crm_txn_env_t *env, crm_rpc_call_t *call, const crm_txn_op_t *op,
                  void *data);
 
-/* Round 1: adds a read under slot (a name unique in the run; the string
- * must outlive the run: use literals). */
+/* Adds a read under slot (a name unique in its round; the string must
+ * outlive the run: use literals): in op->read for round 1, in decide for
+ * the next round (then decide returns CRM_TXN_AGAIN). */
 void crm_txn_read(crm_txn_t *t, const char *slot, const char *stmt, int nparams,
                   const char *const *values);
 
-/* The result of the read named slot (during decide). Asking for a slot that
- * was never read is a programming error: it aborts with a log line. */
+/* The result of the read named slot in the round just back (during
+ * decide). Asking for a slot that was not read is a programming error: it
+ * aborts with a log line. */
 const PGresult *crm_txn_result(const crm_txn_t *t, const char *slot);
 
-/* Did round 1 read slot? */
+/* Did the round just back read slot? */
 int crm_txn_has(const crm_txn_t *t, const char *slot);
 
 /* The batch of round 2 (during decide): the writes. */
@@ -92,6 +102,13 @@ void crm_txn_take_batch(crm_txn_t *t, crm_db_batch_t **b_p);
 /* Refuses the call with a failed batch's mapped status (crm_fail_db);
  * returns -1. */
 int crm_txn_fail_db(crm_txn_t *t, const crm_db_result_t *res);
+
+/* Answers the call with reply and writes nothing (a replay of work done
+ * before, found by the op's own means); returns -1 for decide to return. */
+int crm_txn_answer(crm_txn_t *t, const ProtobufCMessage *reply);
+
+/* The round of reads whose results decide sees: 1, 2, ... */
+int crm_txn_round(const crm_txn_t *t);
 
 /* Refuses the call (during decide): nothing is written; returns -1. */
 int crm_txn_refuse(crm_txn_t *t, Crm__Status status, const char *field, const char *fmt, ...)
