@@ -95,7 +95,7 @@ struct crm_db_tx {
     struct s_conn *conn; /* NULL once the connection is lost or the pool closed */
     int begun;           /* BEGIN has been sent */
     int dead;            /* something failed: later work fails at once */
-    Crm__Status status;  /* the first error */
+    crm_db_error_t kind; /* the first error */
     char *sqlstate, *message, *constraint;
     s_fifo_t queue;          /* submitted, waiting for the running batch */
     crm_db_batch_t *running; /* in flight on conn */
@@ -202,25 +202,25 @@ static char *s_msg(const char *m)
     return crm_strndup(m, n);
 }
 
-/* The RPC status a SQLSTATE maps to. "" is a lost connection. */
-static Crm__Status s_status(const char *st)
+/* The kind of error a SQLSTATE is. "" is a lost connection. */
+static crm_db_error_t s_kind(const char *st)
 {
     if (!st || !*st)
-        return CRM__STATUS__UNAVAILABLE;
+        return CRM_DB_RETRY;
     if (!strcmp(st, "23505"))
-        return CRM__STATUS__ALREADY_EXISTS;
+        return CRM_DB_UNIQUE;
     if (!strcmp(st, "23503") || !strcmp(st, "23502") || !strcmp(st, "23514") ||
         !strncmp(st, "22", 2))
-        return CRM__STATUS__INVALID_ARGUMENT;
+        return CRM_DB_REJECTED;
     if (!strcmp(st, "40001") || !strcmp(st, "40P01"))
-        return CRM__STATUS__UNAVAILABLE;
+        return CRM_DB_RETRY;
     if (!strcmp(st, "P0001"))
-        return CRM__STATUS__FAILED_PRECONDITION;
+        return CRM_DB_REFUSED;
     /* connection exceptions, the server shutting down or cancelling us */
     if (!strncmp(st, "08", 2) || !strcmp(st, "57P01") || !strcmp(st, "57P02") ||
         !strcmp(st, "57P03"))
-        return CRM__STATUS__UNAVAILABLE;
-    return CRM__STATUS__INTERNAL;
+        return CRM_DB_RETRY;
+    return CRM_DB_BUG;
 }
 
 static void s_clear_results(PGresult **res, int n)
@@ -250,8 +250,8 @@ static void s_batch_free(crm_db_batch_t *b)
 }
 
 /* Marks b failed with the given error (copied); its results are dropped. */
-static void s_fail(crm_db_batch_t *b, Crm__Status status, const char *sqlstate, const char *message,
-                   const char *constraint)
+static void s_fail(crm_db_batch_t *b, crm_db_error_t kind, const char *sqlstate,
+                   const char *message, const char *constraint)
 {
     s_clear_results(b->res, b->nres);
     b->res = NULL;
@@ -263,7 +263,7 @@ static void s_fail(crm_db_batch_t *b, Crm__Status status, const char *sqlstate, 
     b->message = crm_strdup(message ? message : "");
     b->constraint = crm_strdup(constraint ? constraint : "");
     b->out = (crm_db_result_t){.err = 1,
-                               .status = status,
+                               .kind = kind,
                                .sqlstate = b->sqlstate,
                                .message = b->message,
                                .constraint = b->constraint,
@@ -276,7 +276,7 @@ static void s_outcome(crm_db_batch_t *b, PGresult **res, int nres)
     b->res = res;
     b->nres = nres;
     crm_db_result_t *o = &b->out;
-    *o = (crm_db_result_t){.status = CRM__STATUS__OK,
+    *o = (crm_db_result_t){.kind = CRM_DB_OK,
                            .sqlstate = "",
                            .message = "",
                            .constraint = "",
@@ -301,18 +301,18 @@ static void s_outcome(crm_db_batch_t *b, PGresult **res, int nres)
             o->message = f ? f : PQresultErrorMessage(res[i]);
             f = PQresultErrorField(res[i], PG_DIAG_CONSTRAINT_NAME);
             o->constraint = f ? f : "";
-            o->status = s_status(o->sqlstate);
-            if (o->status == CRM__STATUS__UNAVAILABLE && !*o->sqlstate)
-                o->status = CRM__STATUS__INTERNAL; /* an error without a code */
+            o->kind = s_kind(o->sqlstate);
+            if (o->kind == CRM_DB_RETRY && !*o->sqlstate)
+                o->kind = CRM_DB_BUG; /* an error without a code */
         } else {
-            o->status = CRM__STATUS__INTERNAL;
+            o->kind = CRM_DB_BUG;
             o->message = res[i] ? PQresStatus(st) : "no result";
         }
         return;
     }
     if (aborted) {
         o->err = 1;
-        o->status = CRM__STATUS__INTERNAL;
+        o->kind = CRM_DB_BUG;
         o->message = "pipeline aborted";
     }
 }
@@ -390,13 +390,13 @@ static void s_tail(crm_db_t *db)
 /* ---- transactions (internal) ----------------------------------------- */
 
 /* Records tx's first error; everything after fails with it. */
-static void s_tx_kill(crm_db_tx_t *tx, Crm__Status status, const char *sqlstate,
+static void s_tx_kill(crm_db_tx_t *tx, crm_db_error_t kind, const char *sqlstate,
                       const char *message, const char *constraint)
 {
     if (tx->dead)
         return;
     tx->dead = 1;
-    tx->status = status;
+    tx->kind = kind;
     tx->sqlstate = crm_strdup(sqlstate ? sqlstate : "");
     tx->message = crm_strdup(message ? message : "");
     tx->constraint = crm_strdup(constraint ? constraint : "");
@@ -422,7 +422,7 @@ static void s_tx_end(crm_db_tx_t *tx)
             continue;
         }
         b->tx = NULL;
-        s_fail(b, CRM__STATUS__INTERNAL, "", "transaction already ended", "");
+        s_fail(b, CRM_DB_BUG, "", "transaction already ended", "");
         s_complete_later(db, b);
     }
     free(tx->sqlstate);
@@ -687,7 +687,7 @@ static void s_round_done(s_conn_t *c)
         if (tx) {
             tx->running = NULL;
             if (b->out.err)
-                s_tx_kill(tx, b->out.status, b->out.sqlstate, b->out.message, b->out.constraint);
+                s_tx_kill(tx, b->out.kind, b->out.sqlstate, b->out.message, b->out.constraint);
             if (b->commit)
                 s_tx_end(tx);
             b->tx = NULL;
@@ -733,10 +733,10 @@ static void s_conn_drop(s_conn_t *c, const char *why)
     c->tx = NULL;
     if (tx) {
         tx->conn = NULL;
-        s_tx_kill(tx, CRM__STATUS__UNAVAILABLE, "", why, "");
+        s_tx_kill(tx, CRM_DB_RETRY, "", why, "");
     }
     if (b) {
-        s_fail(b, CRM__STATUS__UNAVAILABLE, "", why, "");
+        s_fail(b, CRM_DB_RETRY, "", why, "");
         if (b->tx) {
             crm_db_tx_t *btx = b->tx;
             btx->running = NULL;
@@ -804,7 +804,7 @@ static void s_conn_failed(s_conn_t *c, const char *msg)
         char *m = crm_sprintf("database unreachable: %s", why);
         crm_db_batch_t *b;
         while ((b = s_fifo_pop(&db->queue))) {
-            s_fail(b, CRM__STATUS__UNAVAILABLE, "", m, "");
+            s_fail(b, CRM_DB_RETRY, "", m, "");
             s_complete_later(db, b);
         }
         free(m);
@@ -1048,9 +1048,9 @@ static void s_tx_pump(crm_db_tx_t *tx)
         int commit = b->commit;
         if (tx->dead || !tx->conn) {
             if (!tx->dead)
-                s_tx_kill(tx, CRM__STATUS__UNAVAILABLE, "", "connection lost", "");
+                s_tx_kill(tx, CRM_DB_RETRY, "", "connection lost", "");
             b->tx = NULL;
-            s_fail(b, tx->status, tx->sqlstate, tx->message, tx->constraint);
+            s_fail(b, tx->kind, tx->sqlstate, tx->message, tx->constraint);
             s_complete_later(db, b);
             if (commit) {
                 s_tx_end(tx);
@@ -1256,7 +1256,7 @@ void crm_db_submit(crm_db_t *db, crm_db_batch_t **b_p, crm_db_cb cb, void *arg)
     crm_db_batch_t *b = s_take(b_p, B_BATCH, cb, arg);
     db->pending++;
     if (db->closing) {
-        s_fail(b, CRM__STATUS__UNAVAILABLE, "", "database pool closed", "");
+        s_fail(b, CRM_DB_RETRY, "", "database pool closed", "");
         s_complete_later(db, b);
         s_tail(db);
         return;
@@ -1279,7 +1279,7 @@ void crm_db_begin(crm_db_t *db, crm_db_begin_cb cb, void *arg)
     b->begin_cb = cb;
     db->pending++;
     if (db->closing) {
-        s_fail(b, CRM__STATUS__UNAVAILABLE, "", "database pool closed", "");
+        s_fail(b, CRM_DB_RETRY, "", "database pool closed", "");
         s_complete_later(db, b);
         s_tail(db);
         return;
@@ -1338,12 +1338,12 @@ void crm_db_destroy(crm_db_t **db_p)
     }
     crm_db_batch_t *b;
     while ((b = s_fifo_pop(&db->queue))) {
-        s_fail(b, CRM__STATUS__UNAVAILABLE, "", "database pool closed", "");
+        s_fail(b, CRM_DB_RETRY, "", "database pool closed", "");
         s_fifo_push(&db->done, b);
     }
     /* Transactions handed out stay valid until given back; all are dead. */
     for (crm_db_tx_t *tx = db->txs; tx; tx = tx->next)
-        s_tx_kill(tx, CRM__STATUS__UNAVAILABLE, "", "database pool closed", "");
+        s_tx_kill(tx, CRM_DB_RETRY, "", "database pool closed", "");
     for (crm_db_tx_t *tx = db->txs; tx;) {
         crm_db_tx_t *next = tx->next;
         s_tx_pump(tx); /* no callbacks run here, so next stays valid */

@@ -12,6 +12,7 @@
 #include "crm/lease.h"
 #include "crm/log.h"
 #include "crm/rpc.h"
+#include "crm/service.h"
 #include "crm/util.h"
 #include "crm/zsock.h"
 
@@ -490,7 +491,7 @@ static void s_replay_done(void *arg, const crm_db_result_t *res)
     replay_t *rp = arg;
     uint64_t first = res->err ? 0 : (uint64_t)crm_db_get_i64(res->results[2], 0, 0);
     if (res->err) {
-        crm_rpc_fail(rp->call, res->status, NULL, "replay failed: %s", res->message);
+        crm_rpc_fail(rp->call, crm_db_rpc_status(res), NULL, "replay failed: %s", res->message);
     } else if (first > rp->from) {
         crm_rpc_fail(rp->call, CRM__STATUS__FAILED_PRECONDITION, "from_sequence",
                      "events before %llu are no longer kept (CRM_OUTBOX_KEEP_HOURS): this"

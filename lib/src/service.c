@@ -241,17 +241,36 @@ crm_relay_t *crm_service_relay(crm_service_t *s)
     return s->relay;
 }
 
+Crm__Status crm_db_rpc_status(const crm_db_result_t *res)
+{
+    switch (res->kind) {
+    case CRM_DB_OK:
+        return CRM__STATUS__OK;
+    case CRM_DB_UNIQUE:
+        return CRM__STATUS__ALREADY_EXISTS;
+    case CRM_DB_REJECTED:
+        return CRM__STATUS__INVALID_ARGUMENT;
+    case CRM_DB_REFUSED:
+        return CRM__STATUS__FAILED_PRECONDITION;
+    case CRM_DB_RETRY:
+        return CRM__STATUS__UNAVAILABLE;
+    case CRM_DB_BUG:
+        break;
+    }
+    return CRM__STATUS__INTERNAL;
+}
+
 void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res)
 {
-    switch (res->status) {
+    Crm__Status status = crm_db_rpc_status(res);
+    switch (status) {
     case CRM__STATUS__INVALID_ARGUMENT:
     case CRM__STATUS__ALREADY_EXISTS:
     case CRM__STATUS__FAILED_PRECONDITION:
-        crm_rpc_fail(call, res->status, res->constraint[0] ? res->constraint : NULL, "%s",
-                     res->message);
+        crm_rpc_fail(call, status, res->constraint[0] ? res->constraint : NULL, "%s", res->message);
         return;
     case CRM__STATUS__UNAVAILABLE:
-        crm_rpc_fail(call, res->status, NULL, "the database is unavailable; retry");
+        crm_rpc_fail(call, status, NULL, "the database is unavailable; retry");
         return;
     default:
         crm_log(CRM_ERROR, "database error", "method", crm_rpc_call_method(call), "sqlstate",

@@ -181,14 +181,15 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
 
 void gw_call_fail_db(gw_call_t *c, const crm_db_result_t *res)
 {
-    switch (res->status) {
+    Crm__Status status = crm_db_rpc_status(res);
+    switch (status) {
     case CRM__STATUS__INVALID_ARGUMENT:
     case CRM__STATUS__ALREADY_EXISTS:
     case CRM__STATUS__FAILED_PRECONDITION:
-        gw_call_fail(c, res->status, res->constraint, "%s", res->message);
+        gw_call_fail(c, status, res->constraint, "%s", res->message);
         return;
     case CRM__STATUS__UNAVAILABLE:
-        gw_call_fail(c, res->status, NULL, "the database is unavailable; retry");
+        gw_call_fail(c, status, NULL, "the database is unavailable; retry");
         return;
     default:
         crm_log(CRM_ERROR, "database error", "sqlstate", res->sqlstate, "error", res->message,

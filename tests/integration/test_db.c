@@ -26,7 +26,7 @@
 typedef struct {
     int calls; /* must end as 1 */
     int err;
-    Crm__Status status;
+    crm_db_error_t kind;
     char sqlstate[8];
     char message[256];
     char constraint[64];
@@ -45,7 +45,7 @@ static void s_on_res(void *arg, const crm_db_result_t *r)
     s_res_t *o = arg;
     o->calls++;
     o->err = r->err;
-    o->status = r->status;
+    o->kind = r->kind;
     snprintf(o->sqlstate, sizeof o->sqlstate, "%s", r->sqlstate);
     snprintf(o->message, sizeof o->message, "%s", r->message);
     snprintf(o->constraint, sizeof o->constraint, "%s", r->constraint);
@@ -133,7 +133,7 @@ typedef struct {
     int calls;
     crm_db_tx_t *tx;
     int err;
-    Crm__Status status;
+    crm_db_error_t kind;
 } s_began_t;
 
 static void s_on_begin(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
@@ -142,7 +142,7 @@ static void s_on_begin(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
     b->calls++;
     b->tx = tx;
     b->err = err ? err->err : 0;
-    b->status = err ? err->status : CRM__STATUS__OK;
+    b->kind = err ? err->kind : CRM_DB_OK;
 }
 
 static crm_db_tx_t *s_begin(crm_db_t *db)
@@ -221,8 +221,8 @@ static void s_statements(crm_db_t *db)
     /* A statement that cannot be prepared does not keep the pool down; its
      * use fails. */
     s_exec(db, "bad_stmt", 0, NULL, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__INTERNAL && strcmp(r.sqlstate, "26000") == 0,
-            "unprepared statement: %d %s %s", r.status, r.sqlstate, r.message);
+    H_CHECK(r.err && r.kind == CRM_DB_BUG && strcmp(r.sqlstate, "26000") == 0,
+            "unprepared statement: %d %s %s", r.kind, r.sqlstate, r.message);
 
     /* Several statements: results in order. */
     crm_db_batch_t *b = crm_db_batch_new();
@@ -251,31 +251,30 @@ static void s_errors(crm_db_t *db)
     crm_db_batch_add(b, "item_insert", 2, twenty);
     s_submit(db, &b, &r);
     H_CHECK(r.err && r.failed == 1, "the second statement fails (failed %d)", r.failed);
-    H_CHECK(r.status == CRM__STATUS__INVALID_ARGUMENT && strcmp(r.sqlstate, "22P02") == 0,
-            "bad input: status %d sqlstate %s", r.status, r.sqlstate);
+    H_CHECK(r.kind == CRM_DB_REJECTED && strcmp(r.sqlstate, "22P02") == 0,
+            "bad input: status %d sqlstate %s", r.kind, r.sqlstate);
     H_CHECK(strstr(r.message, "invalid input syntax") != NULL, "message: %s", r.message);
     H_CHECK(s_count("id IN (10, 11)") == 0, "nothing of a failed batch is committed");
 
     /* Unique violation. */
     const char *dup[] = {"12", "one"};
     s_exec(db, "item_insert", 2, dup, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__ALREADY_EXISTS && r.failed == 0,
-            "duplicate: status %d failed %d", r.status, r.failed);
+    H_CHECK(r.err && r.kind == CRM_DB_UNIQUE && r.failed == 0, "duplicate: status %d failed %d",
+            r.kind, r.failed);
     H_CHECK(strcmp(r.sqlstate, "23505") == 0, "sqlstate %s", r.sqlstate);
     H_CHECK(strcmp(r.constraint, "items_name_key") == 0, "constraint '%s'", r.constraint);
 
     /* NOT NULL, RAISE EXCEPTION, an unknown table. */
     const char *nul[] = {"13", NULL};
     s_exec(db, "item_insert", 2, nul, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__INVALID_ARGUMENT && !strcmp(r.sqlstate, "23502"),
-            "not null: %d %s", r.status, r.sqlstate);
+    H_CHECK(r.err && r.kind == CRM_DB_REJECTED && !strcmp(r.sqlstate, "23502"), "not null: %d %s",
+            r.kind, r.sqlstate);
     s_exec(db, "DO $$ BEGIN RAISE EXCEPTION 'lead already converted'; END $$", 0, NULL, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__FAILED_PRECONDITION &&
-                !strcmp(r.message, "lead already converted"),
-            "raise: %d %s", r.status, r.message);
+    H_CHECK(r.err && r.kind == CRM_DB_REFUSED && !strcmp(r.message, "lead already converted"),
+            "raise: %d %s", r.kind, r.message);
     s_exec(db, "SELECT * FROM no_such_table", 0, NULL, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__INTERNAL && !strcmp(r.sqlstate, "42P01"),
-            "unknown table: %d %s", r.status, r.sqlstate);
+    H_CHECK(r.err && r.kind == CRM_DB_BUG && !strcmp(r.sqlstate, "42P01"), "unknown table: %d %s",
+            r.kind, r.sqlstate);
     h_note("errors: ok");
 }
 
@@ -324,18 +323,16 @@ static void s_transactions(crm_db_t *db)
     const char *dup[] = {"41", "twenty"};
     b = s_batch1("item_insert", 2, dup);
     s_tx_submit(tx, &b, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__ALREADY_EXISTS && r.failed == 0,
-            "duplicate in tx: %d", r.status);
+    H_CHECK(r.err && r.kind == CRM_DB_UNIQUE && r.failed == 0, "duplicate in tx: %d", r.kind);
     const char *fifty[] = {"42", "fortytwo"};
     b = s_batch1("item_insert", 2, fifty);
     s_tx_submit(tx, &b, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__ALREADY_EXISTS &&
-                !strcmp(r.constraint, "items_name_key"),
-            "a dead transaction fails at once with the first error: %d", r.status);
+    H_CHECK(r.err && r.kind == CRM_DB_UNIQUE && !strcmp(r.constraint, "items_name_key"),
+            "a dead transaction fails at once with the first error: %d", r.kind);
     b = s_batch1("item_insert", 2, fifty);
     s_tx_commit(tx, &b, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__ALREADY_EXISTS && !strcmp(r.sqlstate, "23505"),
-            "commit reports the first error: %d %s", r.status, r.sqlstate);
+    H_CHECK(r.err && r.kind == CRM_DB_UNIQUE && !strcmp(r.sqlstate, "23505"),
+            "commit reports the first error: %d %s", r.kind, r.sqlstate);
     H_CHECK(s_count("id IN (40, 41, 42)") == 0, "nothing of the failed transaction committed");
 
     /* The statement fails in the commit batch itself. */
@@ -343,8 +340,8 @@ static void s_transactions(crm_db_t *db)
     b = s_batch1("item_insert", 2, forty);
     crm_db_batch_add(b, "item_insert", 2, dup);
     s_tx_commit(tx, &b, &r);
-    H_CHECK(r.err && r.failed == 1 && r.status == CRM__STATUS__ALREADY_EXISTS,
-            "failing commit batch: failed %d status %d", r.failed, r.status);
+    H_CHECK(r.err && r.failed == 1 && r.kind == CRM_DB_UNIQUE,
+            "failing commit batch: failed %d status %d", r.failed, r.kind);
     H_CHECK(s_count("id IN (40, 41)") == 0, "nothing committed");
 
     /* No connection is left inside a transaction, and all still work. */
@@ -419,8 +416,8 @@ static void s_kill(crm_db_t *db, crm_db_t *db1, s_connects_t *c1, s_connects_t *
     H_CHECK(r.calls == 0, "the sleep is in flight");
     s_terminate("%killme%");
     H_CHECK(s_run(&r.calls, 5000), "in-flight batch not failed");
-    H_CHECK(r.err && r.status == CRM__STATUS__UNAVAILABLE && !strcmp(r.sqlstate, ""),
-            "in flight: status %d sqlstate '%s'", r.status, r.sqlstate);
+    H_CHECK(r.err && r.kind == CRM_DB_RETRY && !strcmp(r.sqlstate, ""),
+            "in flight: status %d sqlstate '%s'", r.kind, r.sqlstate);
     H_CHECK(s_run(&later.calls, 5000), "queued batch never ran");
     H_CHECK(!later.err && !strcmp(later.value[0], "after"), "after reconnect: %s", later.message);
     H_CHECK(c1->down == 1 && c1->up == 2, "connect callbacks: down %d up %d", c1->down, c1->up);
@@ -435,9 +432,9 @@ static void s_kill(crm_db_t *db, crm_db_t *db1, s_connects_t *c1, s_connects_t *
     const char *v[] = {"60", "sixty"};
     b = s_batch1("item_insert", 2, v);
     s_tx_submit(tx, &b, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__UNAVAILABLE, "tx after loss: %d", r.status);
+    H_CHECK(r.err && r.kind == CRM_DB_RETRY, "tx after loss: %d", r.kind);
     s_tx_commit(tx, NULL, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__UNAVAILABLE, "commit after loss: %d", r.status);
+    H_CHECK(r.err && r.kind == CRM_DB_RETRY, "commit after loss: %d", r.kind);
     H_CHECK(s_count("id = 60") == 0, "nothing committed");
     H_CHECK(s_wait_ready(db1, 1, 5000), "db1 did not reconnect");
 
@@ -510,8 +507,7 @@ static void s_socket_error(const char *conninfo)
         crm_db_exec(p, "SELECT 'into the void'", 0, NULL, s_on_res, &r);
         H_CHECK(s_run(&r.calls, 5000),
                 "the batch never ended: the pool stopped watching a socket that erred");
-        H_CHECK(r.err && r.status == CRM__STATUS__UNAVAILABLE, "status %d: %s", r.status,
-                r.message);
+        H_CHECK(r.err && r.kind == CRM_DB_RETRY, "status %d: %s", r.kind, r.message);
         s_exec(p, "SELECT 'again'", 0, NULL, &r);
         H_CHECK(!r.err && !strcmp(r.value[0], "again"), "after the reset: %s", r.message);
         crm_db_destroy(&p);
@@ -546,10 +542,10 @@ static void s_stalled(const char *conninfo)
     H_CHECK(ended, "no answer to a batch on a stopped backend after 10 s");
     H_CHECK(took >= 700 && took < 5000, "failed after %llu ms, the deadline is 800",
             (unsigned long long)took);
-    H_CHECK(r.err && r.status == CRM__STATUS__UNAVAILABLE && strstr(r.message, "no answer"),
-            "status %d: %s", r.status, r.message);
+    H_CHECK(r.err && r.kind == CRM_DB_RETRY && strstr(r.message, "no answer"), "status %d: %s",
+            r.kind, r.message);
     s_tx_commit(tx, NULL, &r);
-    H_CHECK(r.err && r.status == CRM__STATUS__UNAVAILABLE, "commit of a dead tx: %d", r.status);
+    H_CHECK(r.err && r.kind == CRM_DB_RETRY, "commit of a dead tx: %d", r.kind);
     crm_db_health_t hl;
     crm_db_health(p, &hl);
     H_CHECK(hl.abandoned == 1 && hl.last_error && strstr(hl.last_error, "no answer"),
@@ -714,9 +710,9 @@ static void s_destroy(const char *conninfo)
     crm_db_begin(d, s_on_begin, &b0);
     crm_db_destroy(&d);
     H_CHECK(d == NULL, "destroy sets the pointer to NULL");
-    H_CHECK(r0.calls == 1 && r0.err && r0.status == CRM__STATUS__UNAVAILABLE,
-            "pending batch at destroy: calls %d status %d", r0.calls, r0.status);
-    H_CHECK(b0.calls == 1 && !b0.tx && b0.err && b0.status == CRM__STATUS__UNAVAILABLE,
+    H_CHECK(r0.calls == 1 && r0.err && r0.kind == CRM_DB_RETRY,
+            "pending batch at destroy: calls %d kind %d", r0.calls, r0.kind);
+    H_CHECK(b0.calls == 1 && !b0.tx && b0.err && b0.kind == CRM_DB_RETRY,
             "pending begin at destroy");
     crm_db_destroy(&d); /* safe on NULL */
 
@@ -737,7 +733,7 @@ static void s_destroy(const char *conninfo)
     for (int i = 0; i < N; i++) {
         H_CHECK(rs[i].calls == 1, "batch %d: %d calls", i, rs[i].calls);
         if (rs[i].err) {
-            H_CHECK(rs[i].status == CRM__STATUS__UNAVAILABLE, "status %d", rs[i].status);
+            H_CHECK(rs[i].kind == CRM_DB_RETRY, "status %d", rs[i].kind);
             failed++;
         } else {
             ok++;
@@ -755,7 +751,7 @@ static void s_destroy(const char *conninfo)
     crm_db_exec(alias, "SELECT 2", 0, NULL, s_on_res, &second);
     H_CHECK(s_run(&first.calls, 5000), "first");
     H_CHECK(d == NULL && first.calls == 1 && !first.err, "destroyed from the callback");
-    H_CHECK(second.calls == 1 && second.err && second.status == CRM__STATUS__UNAVAILABLE,
+    H_CHECK(second.calls == 1 && second.err && second.kind == CRM_DB_RETRY,
             "the queued batch fails");
 
     /* With a transaction handed out: it stays valid until given back. */
@@ -766,8 +762,7 @@ static void s_destroy(const char *conninfo)
     const char *v[] = {"70", "seventy"};
     crm_db_batch_t *b = s_batch1("item_insert", 2, v);
     crm_db_tx_submit(tx, &b, s_on_res, &r);
-    H_CHECK(r.calls == 1 && r.err && r.status == CRM__STATUS__UNAVAILABLE,
-            "tx submit after destroy");
+    H_CHECK(r.calls == 1 && r.err && r.kind == CRM_DB_RETRY, "tx submit after destroy");
     crm_db_tx_rollback(tx);
 
     d = crm_db_new(&s_loop, conninfo, 1);
@@ -775,8 +770,7 @@ static void s_destroy(const char *conninfo)
     crm_db_destroy(&d);
     memset(&r, 0, sizeof r);
     crm_db_tx_commit(tx, NULL, s_on_res, &r);
-    H_CHECK(r.calls == 1 && r.err && r.status == CRM__STATUS__UNAVAILABLE,
-            "tx commit after destroy");
+    H_CHECK(r.calls == 1 && r.err && r.kind == CRM_DB_RETRY, "tx commit after destroy");
     s_run(NULL, 50);
     h_note("destroy: ok");
 }

@@ -8,12 +8,12 @@
  *
  * Named statements registered with crm_db_prepare are prepared on every
  * connection when it (re)connects. A lost connection is reconnected with
- * back-off; a batch that was in flight on it fails with UNAVAILABLE (it may or
+ * back-off; a batch that was in flight on it fails with CRM_DB_RETRY (it may or
  * may not have committed, as with any database client).
  *
  * Every round trip has a deadline, CRM_DB_ROUND_TIMEOUT_MS (default 30000):
  * a database that answers nothing (stopped, partitioned) is treated as a lost
- * connection: the batch fails with UNAVAILABLE, its transaction is dead, and
+ * connection: the batch fails (CRM_DB_RETRY), its transaction is dead, and
  * the session is replaced. Sessions use TCP keepalives unless conninfo says
  * otherwise. */
 #ifndef CRM_DB_H
@@ -24,21 +24,31 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "rpc.pb-c.h"
-
 typedef struct crm_db crm_db_t;
 typedef struct crm_db_batch crm_db_batch_t;
 
+/* What kind of failure a batch met. The layer that answers callers maps it
+ * to its own statuses (crm_fail_db for RPC). */
+typedef enum {
+    CRM_DB_OK = 0,
+    CRM_DB_UNIQUE,   /* a unique constraint said no (23505) */
+    CRM_DB_REJECTED, /* the data: a check, not-null or foreign key, a bad value (23xxx, 22xxx) */
+    CRM_DB_REFUSED,  /* a rule of the database's own said no (RAISE EXCEPTION, P0001) */
+    CRM_DB_RETRY,    /* may succeed if tried again: the connection was lost or replaced, a
+                        serialization failure or deadlock, the server stopping, the pool closed */
+    CRM_DB_BUG,      /* anything else: a bad statement, or the pool used wrongly */
+} crm_db_error_t;
+
 /* What a batch returned. On success err is 0 and results[i] holds statement
  * i's result (PGRES_TUPLES_OK or PGRES_COMMAND_OK). On failure err is
- * nonzero, status is the RPC status it maps to, sqlstate the server's code
+ * nonzero, kind says what kind of failure it is, sqlstate the server's code
  * (e.g. "23505") or "" for a connection failure, message the server's text,
  * constraint the violated constraint's name (or ""), failed the index of the
  * statement that failed (-1 if none). Everything is valid during the
  * callback only. */
 typedef struct {
     int err;
-    Crm__Status status;
+    crm_db_error_t kind;
     const char *sqlstate;
     const char *message;
     const char *constraint;
@@ -54,7 +64,7 @@ typedef void (*crm_db_cb)(void *arg, const crm_db_result_t *res);
  * loop runs). application_name defaults to the program's name ("crm-leads")
  * unless conninfo sets one; connect_timeout in conninfo is honoured (default
  * 10 s). While no connection is usable and a connection attempt fails, the
- * queued work fails with UNAVAILABLE instead of waiting. */
+ * queued work fails with CRM_DB_RETRY instead of waiting. */
 crm_db_t *crm_db_new(uv_loop_t *loop, const char *conninfo, int size);
 
 /* Registers a named statement, prepared on every connection before it takes
@@ -112,7 +122,7 @@ void crm_db_batch_append(crm_db_batch_t *dst, crm_db_batch_t **src_p);
 
 /* Queues the batch (taking ownership; *b_p becomes NULL). cb runs exactly
  * once from the loop, also if the pool is destroyed first (err set, status
- * UNAVAILABLE; then it runs inside crm_db_destroy, or at once for work
+ * CRM_DB_RETRY; then it runs inside crm_db_destroy, or at once for work
  * submitted after it). Results are freed after cb returns; read them
  * only on success. */
 void crm_db_submit(crm_db_t *db, crm_db_batch_t **b_p, crm_db_cb cb, void *arg);
@@ -152,7 +162,7 @@ void crm_db_tx_rollback(crm_db_tx_t *tx);
 /* Batches queued or running. */
 size_t crm_db_pending(const crm_db_t *db);
 
-/* Closes every connection; pending batches fail with UNAVAILABLE (their
+/* Closes every connection; pending batches fail (CRM_DB_RETRY) (their
  * callbacks run before this returns). May be called from inside any of the
  * pool's callbacks. A transaction handed out stays valid (and dead) until
  * committed or rolled back. The memory is freed after libuv's close
