@@ -217,8 +217,8 @@ static void s_where_in(crm_sqlbuf_t *q, const crm_filter_t *t, const ProtobufCMe
         a = crm_db_i64_array(nums, n);
         free(nums);
     }
-    crm_sqlbuf_addf(q, " AND %s %s $%d::%s[]", t->column,
-                    t->kind == CRM_FILTER_TAGS ? "@>" : "= ANY(", crm_sqlbuf_param(q, a),
+    crm_sqlbuf_addf(q, " AND %s %s$%d::%s[]", t->column,
+                    t->kind == CRM_FILTER_TAGS ? "@> " : "= ANY(", crm_sqlbuf_param(q, a),
                     s_is_string(f) ? "text" : s_sql_type(f));
     if (t->kind == CRM_FILTER_IN)
         crm_sqlbuf_add(q, ")");
