@@ -1,8 +1,6 @@
 /* check.c: request checks that answer the call themselves (see check.h). */
 #include "crm/check.h"
 
-#include "crm/cursor.h"
-
 #include <string.h>
 
 #include "crm/validate.h"
@@ -10,20 +8,9 @@
 int crm_check_text(crm_rpc_call_t *call, const char *field, const char *value, long max,
                    int required)
 {
-    long n = crm_utf8_len(value ? value : "");
-    if (n < 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s is not valid UTF-8", field);
-        return 0;
-    }
-    if (required && n == 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s is required", field);
-        return 0;
-    }
-    if (n > max) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s is longer than %ld characters",
-                     field, max);
-        return 0;
-    }
+    crm_err_t err;
+    if (crm_text_check(&err, field, value, max, required) < 0)
+        return crm_rpc_fail_err(call, &err);
     return 1;
 }
 
@@ -73,19 +60,12 @@ int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *valu
     return 1;
 }
 
-int crm_check_page(crm_rpc_call_t *call, int32_t asked, int def, const char *cursor,
-                   const char *tag, int *limit, int64_t *after)
+int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks, int32_t limit,
+                   int def_limit, const char *cursor)
 {
-    *after = 0;
-    if (asked < 0 || asked > 200) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
-        return 0;
-    }
-    if (*cursor && crm_cursor_decode(cursor, tag, after, 1) < 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
-        return 0;
-    }
-    *limit = asked ? asked : def;
+    crm_err_t err;
+    if (crm_page_check(pg, ks, limit, def_limit, cursor, &err) < 0)
+        return crm_rpc_fail_err(call, &err);
     return 1;
 }
 

@@ -97,14 +97,36 @@ int crm_cursor_decode(const char *cursor, const char *tag, int64_t *keys, size_t
     return got == n ? 0 : -1;
 }
 
+int crm_cursor_row_keys(const PGresult *r, int row, const crm_key_t *keys, size_t n, int64_t *out)
+{
+    for (size_t k = 0; k < n; k++) {
+        int col = PQfnumber(r, keys[k].column);
+        if (col < 0)
+            return -1;
+        out[k] = crm_db_get_i64(r, row, col);
+        if (keys[k].type == CRM_KEY_TIME && keys[k].nulls && out[k] == 0)
+            out[k] = keys[k].nulls > 0 ? INT64_MAX : INT64_MIN;
+    }
+    return 0;
+}
+
+char *crm_cursor_of_row(const PGresult *r, int row, const char *tag, const crm_key_t *keys,
+                        size_t n)
+{
+    int64_t v[16];
+    if (n > sizeof v / sizeof v[0] || crm_cursor_row_keys(r, row, keys, n, v) < 0)
+        return NULL;
+    return crm_cursor_encode(tag, v, n);
+}
+
 size_t crm_cursor_page(const PGresult *r, int limit, const char *tag, char **next)
 {
+    static const crm_key_t id = CRM_KEY_ID;
     size_t n = (size_t)PQntuples(r);
     *next = NULL;
     if (limit > 0 && n > (size_t)limit) {
         n = (size_t)limit;
-        int64_t last = crm_db_get_i64(r, limit - 1, 0);
-        *next = crm_cursor_encode(tag, &last, 1);
+        *next = crm_cursor_of_row(r, limit - 1, tag, &id, 1);
     }
     return n;
 }

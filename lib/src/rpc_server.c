@@ -429,3 +429,9 @@ void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, c
     if (message != small)
         free(message);
 }
+
+int crm_rpc_fail_err(crm_rpc_call_t *call, const crm_err_t *err)
+{
+    crm_rpc_fail(call, err->status, err->field, "%s", err->message);
+    return 0;
+}

@@ -176,3 +176,15 @@ long crm_utf8_len(const char *s)
     }
     return chars;
 }
+
+int crm_text_check(crm_err_t *err, const char *field, const char *value, long max, int required)
+{
+    long n = crm_utf8_len(value ? value : "");
+    if (n < 0)
+        return crm_err_invalid(err, field, "%s is not valid UTF-8", field);
+    if (required && n == 0)
+        return crm_err_invalid(err, field, "%s is required", field);
+    if (n > max)
+        return crm_err_invalid(err, field, "%s is longer than %ld characters", field, max);
+    return 0;
+}

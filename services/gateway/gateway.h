@@ -112,6 +112,9 @@ void gw_call_finish(gw_call_t *c);
 /* Replies with raw bytes of content_type; frees c. */
 void gw_call_reply_raw(gw_call_t *c, int http, const char *content_type, const char *body,
                        size_t len);
+/* The HTTP adapter of an error value (crm/err.h): replies with it and
+ * frees c. Returns 0, for checks that return "fine or not". */
+int gw_call_fail_err(gw_call_t *c, const crm_err_t *err);
 /* Fails c from a database error (constraint names are fields); frees c. */
 void gw_call_fail_db(gw_call_t *c, const crm_db_result_t *res);
 /* The HTTP status for an RPC status. */
@@ -119,12 +122,6 @@ int gw_http_status(Crm__Status st);
 /* Sends an error response to a request that has no call (limits, routing). */
 void gw_send_error(h2o_req_t *req, int http, const char *code, const char *message,
                    const char *field);
-
-/* A list request's limit (0: def; at most 200) and cursor (of tag; "":
- * the first page) into *limit and *after (0 on the first page). 1, or 0
- * after failing c with the field at fault. */
-int gw_list_args(gw_call_t *c, int32_t asked, int def, const char *cursor, const char *tag,
-                 int *limit, int64_t *after);
 
 /* ---- gateway_http.c ---- */
 

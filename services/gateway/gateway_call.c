@@ -179,6 +179,12 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
     s_free(c);
 }
 
+int gw_call_fail_err(gw_call_t *c, const crm_err_t *err)
+{
+    gw_call_fail(c, err->status, err->field, "%s", err->message);
+    return 0;
+}
+
 void gw_call_fail_db(gw_call_t *c, const crm_db_result_t *res)
 {
     Crm__Status status = crm_db_rpc_status(res);
@@ -564,20 +570,4 @@ void gw_call_dispatch(gw_call_t *c)
         m->local(c);
     else
         gw_proxy_call(c);
-}
-
-int gw_list_args(gw_call_t *c, int32_t asked, int def, const char *cursor, const char *tag,
-                 int *limit, int64_t *after)
-{
-    *after = 0;
-    if (asked < 0 || asked > 200) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "limit", "1 to 200");
-        return 0;
-    }
-    if (*cursor && crm_cursor_decode(cursor, tag, after, 1) < 0) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "cursor", "not a cursor of this list");
-        return 0;
-    }
-    *limit = asked ? asked : def;
-    return 1;
 }

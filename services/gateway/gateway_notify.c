@@ -10,12 +10,21 @@
 #include <string.h>
 
 #include "crm/event_types.h"
-#include "crm/cursor.h"
+#include "crm/list.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "gateway.h"
 
-#define CURSOR_TAG "notifications"
+/* The caller's notifications, newest first. */
+static const crm_key_t s_keys[] = {CRM_KEY_ID};
+static const crm_keyset_t s_order = {.tag = "notifications", .keys = s_keys, .n = 1};
+
+/* The request's page (checked when the call came; read again for the
+ * reply). */
+static int s_page(const Crm__Gateway__ListNotificationsRequest *req, crm_page_t *pg, crm_err_t *err)
+{
+    return crm_page_check(pg, &s_order, req->limit, 20, req->cursor, err);
+}
 #define MAX_MARK 500
 
 /* ---- from events --------------------------------------------------------- */
@@ -126,8 +135,10 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         gw_call_fail_db(c, res);
         return;
     }
+    crm_page_t pg;
+    s_page(req, &pg, NULL);
     char *next;
-    size_t n = crm_cursor_page(res->results[0], req->limit ? req->limit : 20, CURSOR_TAG, &next);
+    size_t n = crm_page_rows(&pg, res->results[0], &next);
     const PGresult *r = res->results[0];
     Crm__Gateway__Notification *items = crm_calloc(n + 1, sizeof *items);
     Crm__Gateway__Notification **ptrs = crm_calloc(n + 1, sizeof *ptrs);
@@ -149,13 +160,15 @@ static void s_listed(void *arg, const crm_db_result_t *res)
 static void s_list(gw_call_t *c)
 {
     const Crm__Gateway__ListNotificationsRequest *req = (const void *)c->in;
-    int64_t after;
-    int limit;
-    if (!gw_list_args(c, req->limit, 20, req->cursor, CURSOR_TAG, &limit, &after))
+    crm_page_t pg;
+    crm_err_t err;
+    if (s_page(req, &pg, &err) < 0) {
+        gw_call_fail_err(c, &err);
         return;
+    }
     char user[24], a[24], l[24];
-    const char *p[] = {crm_i64(user, c->who.user_id), crm_i64(a, after), crm_i64(l, limit + 1),
-                       req->unread_only ? "true" : "false"};
+    const char *p[] = {crm_i64(user, c->who.user_id), crm_i64(a, pg.after[0]),
+                       crm_i64(l, pg.limit + 1), req->unread_only ? "true" : "false"};
     crm_db_batch_t *b = crm_db_batch_new();
     crm_db_batch_add(b, "gw_notification_list", 4, p);
     crm_db_batch_add(b, "gw_notification_unread", 1, p);

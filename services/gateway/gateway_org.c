@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crm/cursor.h"
+#include "crm/list.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "crm/validate.h"
@@ -22,7 +22,10 @@
 #define SCOPE_TTL_S 300
 #define VERSION_TTL_S (30 * 24 * 3600)
 #define VERSION_KEY "gw:orgver"
-#define USERS_CURSOR "user:id" /* the users list, by id */
+/* The users list, by id. */
+static const crm_key_t s_user_keys[] = {CRM_KEY_ID};
+static const crm_keyset_t s_users_order = {
+    .tag = "user:id", .keys = s_user_keys, .n = 1, .ascending = 1};
 
 /* ---- data scope -------------------------------------------------------- */
 
@@ -179,13 +182,8 @@ static void s_reply_rows(gw_call_t *c, ProtobufCMessage *reply, const PGresult *
 
 static int s_text(gw_call_t *c, const char *field, const char *v, long max, int required)
 {
-    long n = crm_utf8_len(v);
-    if ((required && n == 0) || n < 0 || n > max) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, field, "%s %ld characters of UTF-8",
-                     required ? "required, 1 to" : "at most", max);
-        return 0;
-    }
-    return 1;
+    crm_err_t err;
+    return crm_text_check(&err, field, v, max, required) < 0 ? gw_call_fail_err(c, &err) : 1;
 }
 
 static int s_role_ok(gw_call_t *c, const char *role, int required)
@@ -444,6 +442,13 @@ static void s_delete_user(gw_call_t *c)
     crm_db_submit(c->gw->db, &b, s_user_deleted, c);
 }
 
+/* The request's page (checked when the call came; read again for the
+ * reply). */
+static int s_users_page(const Crm__Gateway__ListUsersRequest *req, crm_page_t *pg, crm_err_t *err)
+{
+    return crm_page_check(pg, &s_users_order, req->limit, 50, req->cursor, err);
+}
+
 static void s_users_listed(void *arg, const crm_db_result_t *res)
 {
     gw_call_t *c = arg;
@@ -453,8 +458,10 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
         return;
     }
     const PGresult *r = res->results[0];
+    crm_page_t pg;
+    s_users_page(req, &pg, NULL);
     char *next;
-    size_t n = crm_cursor_page(r, req->limit ? req->limit : 50, USERS_CURSOR, &next);
+    size_t n = crm_page_rows(&pg, r, &next);
     Crm__Gateway__ListUsersReply reply = CRM__GATEWAY__LIST_USERS_REPLY__INIT;
     reply.next_cursor = next ? next : "";
     s_reply_rows(c, &reply.base, r, n, sizeof(Crm__Gateway__User), s_user_row);
@@ -464,13 +471,17 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
 static void s_list_users(gw_call_t *c)
 {
     const Crm__Gateway__ListUsersRequest *req = (const void *)c->in;
-    int64_t after;
-    int limit;
-    if (!gw_list_args(c, req->limit, 50, req->cursor, USERS_CURSOR, &limit, &after) ||
-        !s_id_ok(c, "department_id", req->department_id, 0))
+    crm_page_t pg;
+    crm_err_t err;
+    if (s_users_page(req, &pg, &err) < 0) {
+        gw_call_fail_err(c, &err);
+        return;
+    }
+    if (!s_id_ok(c, "department_id", req->department_id, 0))
         return;
     char a[24], d[24], l[24];
-    const char *p[] = {crm_i64(a, after), crm_i64(d, req->department_id), crm_i64(l, limit + 1)};
+    const char *p[] = {crm_i64(a, pg.after[0]), crm_i64(d, req->department_id),
+                       crm_i64(l, pg.limit + 1)};
     crm_db_exec(c->gw->db, "gw_user_list", 3, p, s_users_listed, c);
 }
 

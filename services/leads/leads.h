@@ -37,14 +37,17 @@ typedef struct {
     int deleted; /* set by a delete: the save marks the row deleted */
 } lead_row_t;
 
-/* The columns every lead read selects, in the order leads_store_row reads. */
+/* The columns every lead read selects, each named after its field of
+ * Crm__Leads__Lead (leads_store_row maps them by name; order is free). */
 #define LEAD_COLUMNS                                                                               \
     "id, name, mobile, telephone, email, company, source, level, industry, remark, owner_id,"      \
-    " department_id, creator_id, status, crm_us(created_at), crm_us(updated_at),"                  \
-    " COALESCE(crm_us(converted_at), 0), wechat, qq, tags, province, city, district, address,"     \
-    " COALESCE(crm_us(next_followup_at), 0), COALESCE(crm_us(last_followup_at), 0),"               \
-    " last_followup_content, pool_id, previous_owner_id, COALESCE(crm_us(owner_since), 0),"        \
-    " COALESCE(crm_us(pooled_at), 0),"                                                             \
+    " department_id, creator_id, status, crm_us(created_at) AS created_at_us,"                     \
+    " crm_us(updated_at) AS updated_at_us, crm_us(converted_at) AS converted_at_us, wechat, qq,"   \
+    " tags, province, city, district, address,"                                                    \
+    " crm_us(next_followup_at) AS next_followup_at_us,"                                            \
+    " crm_us(last_followup_at) AS last_followup_at_us, last_followup_content, pool_id,"            \
+    " previous_owner_id, crm_us(owner_since) AS owner_since_us, crm_us(pooled_at) AS "             \
+    "pooled_at_us,"                                                                                \
     " team_member_ids"
 
 /* Registers the service's statements on db. */
@@ -55,7 +58,14 @@ void leads_store_prepare(crm_db_t *db);
  * if none). */
 void leads_store_add_lead_and_pool(crm_db_batch_t *b, int64_t id);
 
-/* Fills row from row i of r. Free with leads_row_clear. */
+/* Fills msg (initialised by the caller) from row i of r, each column into
+ * the field of its name (crm/rowmap.h); repeated fields are allocated
+ * (crm_rowmap_clear). The service's statements name their columns after
+ * the fields, so a column that cannot fill its field is a bug (assert). */
+void leads_row_to(const PGresult *r, int i, ProtobufCMessage *msg);
+
+/* Fills row from row i of r (its columns by name). Free with
+ * leads_row_clear. */
 void leads_store_row(const PGresult *r, int i, lead_row_t *row);
 void leads_row_clear(lead_row_t *row);
 
@@ -144,11 +154,12 @@ typedef struct {
     Crm__Leads__LeadPool pool;
 } lead_pool_t;
 
-/* The pools' columns, in the order leads_pool_row reads. */
+/* The pools' columns, named after the fields of Crm__Leads__LeadPool
+ * (leads_pool_row maps them by name). */
 #define POOL_COLUMNS                                                                               \
     "id, name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"       \
-    " daily_claim_limit, holding_cap, cooloff_days, recycle_days, crm_us(created_at),"             \
-    " crm_us(updated_at), warn_days"
+    " daily_claim_limit, holding_cap, cooloff_days, recycle_days,"                                 \
+    " crm_us(created_at) AS created_at_us, crm_us(updated_at) AS updated_at_us, warn_days"
 void leads_pool_row(const PGresult *r, int i, Crm__Leads__LeadPool *p);
 void leads_pool_clear(Crm__Leads__LeadPool *p);
 
@@ -221,10 +232,12 @@ int leads_check_pool_admin(crm_change_t *c, const Crm__Leads__Lead *lead);
 /* Masks the contacts of lead i for the caller if needed (reply time). */
 void leads_change_mask(crm_change_t *c, size_t i);
 
-/* A follow-up's columns, in the order leads_followup_row reads. */
+/* A follow-up's columns, named after the fields of Crm__Leads__FollowUp
+ * (leads_followup_row maps them by name). */
 #define FOLLOWUP_COLUMNS                                                                           \
-    "id, lead_id, user_id, crm_us(at), content, method, COALESCE(crm_us(next_followup_at), 0),"    \
-    " attachments, crm_us(created_at)"
+    "id, lead_id, user_id, crm_us(at) AS at_us, content, method,"                                  \
+    " crm_us(next_followup_at) AS next_followup_at_us, attachments,"                               \
+    " crm_us(created_at) AS created_at_us"
 /* Fills f from row i of r; free with leads_followup_clear. */
 void leads_followup_row(const PGresult *r, int i, Crm__Leads__FollowUp *f);
 void leads_followup_clear(Crm__Leads__FollowUp *f);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crm/db.h"
+#include "crm/rowmap.h"
 #include "crm/scope.h"
 #include "crm/validate.h"
 #include "leads.h"
@@ -13,35 +14,19 @@
 void leads_pool_row(const PGresult *r, int i, Crm__Leads__LeadPool *p)
 {
     crm__leads__lead_pool__init(p);
-    p->id = crm_db_get_i64(r, i, 0);
-    p->name = (char *)crm_db_get(r, i, 1);
-    p->description = (char *)crm_db_get(r, i, 2);
-    p->admin_ids = crm_db_get_i64_array(r, i, 3, &p->n_admin_ids);
-    p->member_user_ids = crm_db_get_i64_array(r, i, 4, &p->n_member_user_ids);
-    p->member_department_ids = crm_db_get_i64_array(r, i, 5, &p->n_member_department_ids);
-    p->allow_claim = crm_db_get_bool(r, i, 6);
-    p->daily_claim_limit = (int32_t)crm_db_get_i64(r, i, 7);
-    p->holding_cap = (int32_t)crm_db_get_i64(r, i, 8);
-    p->cooloff_days = (int32_t)crm_db_get_i64(r, i, 9);
-    p->recycle_days = (int32_t)crm_db_get_i64(r, i, 10);
-    p->created_at_us = crm_db_get_i64(r, i, 11);
-    p->updated_at_us = crm_db_get_i64(r, i, 12);
-    p->warn_days = (int32_t)crm_db_get_i64(r, i, 13);
+    leads_row_to(r, i, &p->base);
 }
 
 void leads_pool_clear(Crm__Leads__LeadPool *p)
 {
-    free(p->admin_ids);
-    free(p->member_user_ids);
-    free(p->member_department_ids);
-    p->admin_ids = p->member_user_ids = p->member_department_ids = NULL;
-    p->n_admin_ids = p->n_member_user_ids = p->n_member_department_ids = 0;
+    crm_rowmap_clear(&p->base);
 }
 
 int leads_pool_find(const PGresult *r, int64_t id)
 {
-    for (int i = 0; i < PQntuples(r); i++)
-        if (crm_db_get_i64(r, i, 0) == id)
+    int col = PQfnumber(r, "id");
+    for (int i = 0; col >= 0 && i < PQntuples(r); i++)
+        if (crm_db_get_i64(r, i, col) == id)
             return i;
     return -1;
 }

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "crm/check.h"
-#include "crm/cursor.h"
+#include "crm/list.h"
 #include "crm/log.h"
 #include "crm/txn.h"
 #include "crm/scope.h"
@@ -216,7 +216,16 @@ static void s_cancel(crm_rpc_call_t *call, void *arg)
     crm_db_submit(l->db, &b, s_cancelled, call);
 }
 
-#define IMPORTS_CURSOR "imports"
+/* Imports, newest first. */
+static const crm_key_t s_import_keys[] = {CRM_KEY_ID};
+static const crm_keyset_t s_imports = {.tag = "imports", .keys = s_import_keys, .n = 1};
+
+/* The request's page (checked when the call came; read again for the
+ * reply). */
+static int s_page(const Crm__Leads__ListImportsRequest *req, crm_page_t *pg, crm_err_t *err)
+{
+    return crm_page_check(pg, &s_imports, req->limit, 20, req->cursor, err);
+}
 
 static void s_listed(void *arg, const crm_db_result_t *res)
 {
@@ -227,8 +236,10 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     }
     const Crm__Leads__ListImportsRequest *req = (const void *)crm_rpc_call_request(call);
     const PGresult *r = res->results[0];
+    crm_page_t pg;
+    s_page(req, &pg, NULL);
     char *next;
-    size_t n = crm_cursor_page(r, req->limit ? req->limit : 20, IMPORTS_CURSOR, &next);
+    size_t n = crm_page_rows(&pg, r, &next);
     Crm__Leads__Import *imps = crm_calloc(n + 1, sizeof *imps);
     Crm__Leads__ImportTarget *targets = crm_calloc(n + 1, sizeof *targets);
     Crm__Leads__Import **ptrs = crm_calloc(n + 1, sizeof *ptrs);
@@ -252,14 +263,16 @@ static void s_list(crm_rpc_call_t *call, void *arg)
     leads_t *l = arg;
     const Crm__Leads__ListImportsRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *c = crm_rpc_call_caller(call);
-    int64_t after;
-    int limit;
-    if (!crm_check_page(call, req->limit, 20, req->cursor, IMPORTS_CURSOR, &limit, &after))
+    crm_page_t pg;
+    crm_err_t err;
+    if (s_page(req, &pg, &err) < 0) {
+        crm_rpc_fail_err(call, &err);
         return;
+    }
     char user[24], a[24], lim[16];
-    snprintf(lim, sizeof lim, "%d", limit + 1);
+    snprintf(lim, sizeof lim, "%d", pg.limit + 1);
     const char *p[] = {crm_scope_all(c) ? "true" : "false", crm_i64(user, c->user_id),
-                       crm_i64(a, after), lim};
+                       crm_i64(a, pg.after[0]), lim};
     crm_db_exec(l->db, "import_list", 4, p, s_listed, call);
 }
 

@@ -5,7 +5,9 @@
  * Every list is one statement: the caller's data scope is written into its
  * SQL (owner_id = ANY(...)), so the (owner_id, created_at, id) indexes
  * serve it, and pages are read by keyset: ORDER BY key, id and "after the
- * last row's (key, id)", carried in an opaque cursor (crm/cursor.h).
+ * last row's (key, id)", carried in an opaque cursor (crm/list.h). The
+ * filters are a table (crm/filter.h), rows become messages by column name
+ * (crm/rowmap.h).
  *
  * Sorting by a time that may be unset: a lead without a next follow-up
  * sorts as if it were due at +infinity (after every dated lead when
@@ -15,63 +17,35 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crm/check.h"
-#include "crm/cursor.h"
+#include "crm/filter.h"
+#include "crm/list.h"
+#include "crm/rowmap.h"
 #include "crm/scope.h"
 #include "crm/sqlbuf.h"
 #include "crm/util.h"
 #include "leads.h"
 
-#define LIST_MAX 200
 #define OWNERS_MAX 500
-#define TAGS_MAX 20
 #define DUPLICATES_MAX 50
 
 /* A call waiting for its batch, and what its reply needs. */
 typedef struct {
     leads_t *l;
     crm_rpc_call_t *call;
-    int limit;
-    int sort; /* List: the sort's index in s_sorts */
-    int pool; /* List: results[0] is the pool of the POOL view */
+    crm_page_t page;
+    crm_keyset_t order; /* List: the request's sort and direction */
+    char tag[32];       /* List: the order's cursor tag */
+    int pool;           /* List: results[0] is the pool of the POOL view */
 } read_t;
 
-static read_t *s_read_new(leads_t *l, crm_rpc_call_t *call, int limit)
+static read_t *s_read_new(leads_t *l, crm_rpc_call_t *call)
 {
     read_t *r = crm_calloc(1, sizeof *r);
     r->l = l;
     r->call = call;
-    r->limit = limit;
     return r;
-}
-
-/* A page size: 1..LIST_MAX, 0 meaning def. 0 after failing call. */
-static int s_limit(crm_rpc_call_t *call, int32_t limit, int def)
-{
-    if (limit == 0)
-        return def;
-    if (limit < 0 || limit > LIST_MAX) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "limit", "must be between 1 and %d",
-                     LIST_MAX);
-        return 0;
-    }
-    return limit;
-}
-
-/* Decodes the request's cursor (empty: the first page, *have = 0). 0 after
- * failing call. */
-static int s_cursor(crm_rpc_call_t *call, const char *cursor, const char *tag, int64_t *keys,
-                    size_t n, int *have)
-{
-    *have = cursor && *cursor;
-    if (!*have || crm_cursor_decode(cursor, tag, keys, n) == 0)
-        return 1;
-    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "cursor",
-                 "not a cursor of this list and order: pass next_cursor back unchanged, with "
-                 "the same sort");
-    return 0;
 }
 
 /* ---- the caller's data scope ------------------------------------------- */
@@ -185,74 +159,62 @@ static void s_add_scope(crm_sqlbuf_t *q, const scope_t *s, int with_pooled)
 
 /* ---- Leads.List ---------------------------------------------------------- */
 
-/* The sorts: the key's SQL (as the indexes have it) and the cursor's tag. */
+/* The sorts: the keys (as the indexes have them; a lead without a next
+ * follow-up is due at +infinity, one never followed up was last followed
+ * up at -infinity) and the cursor's tag. */
+#define SORT_KEYS(col, nul)                                                                        \
+    {                                                                                              \
+        {.sql = col, .column = col "_us", .type = CRM_KEY_TIME, .nulls = nul}, CRM_KEY_ID          \
+    }
 static const struct {
-    const char *key;
+    crm_key_t keys[2];
     const char *tag;
 } s_sorts[] = {
-    [CRM__LEADS__LEAD_SORT__LEAD_SORT_CREATED_AT] = {"created_at", "lead:created"},
-    [CRM__LEADS__LEAD_SORT__LEAD_SORT_UPDATED_AT] = {"updated_at", "lead:updated"},
-    [CRM__LEADS__LEAD_SORT__LEAD_SORT_NEXT_FOLLOWUP_AT] =
-        {"COALESCE(next_followup_at, 'infinity'::timestamptz)", "lead:next"},
-    [CRM__LEADS__LEAD_SORT__LEAD_SORT_LAST_FOLLOWUP_AT] =
-        {"COALESCE(last_followup_at, '-infinity'::timestamptz)", "lead:last"},
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_CREATED_AT] = {SORT_KEYS("created_at", 0), "lead:created"},
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_UPDATED_AT] = {SORT_KEYS("updated_at", 0), "lead:updated"},
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_NEXT_FOLLOWUP_AT] = {SORT_KEYS("next_followup_at", 1),
+                                                           "lead:next"},
+    [CRM__LEADS__LEAD_SORT__LEAD_SORT_LAST_FOLLOWUP_AT] = {SORT_KEYS("last_followup_at", -1),
+                                                           "lead:last"},
 };
 #define N_SORTS (int)(sizeof s_sorts / sizeof s_sorts[0])
 #define LEAD_VIEW_LAST CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM
 
-/* A lead's sort key in microseconds; INT64_MAX / INT64_MIN for the
- * infinities that stand for an unset time. */
-static int64_t s_sort_key(int sort, const Crm__Leads__Lead *lead)
+/* The request's order (its sort, checked, and direction) into rd. */
+static void s_list_order(read_t *rd, const Crm__Leads__ListLeadsRequest *req)
 {
-    switch (sort) {
-    case CRM__LEADS__LEAD_SORT__LEAD_SORT_UPDATED_AT:
-        return lead->updated_at_us;
-    case CRM__LEADS__LEAD_SORT__LEAD_SORT_NEXT_FOLLOWUP_AT:
-        return lead->next_followup_at_us ? lead->next_followup_at_us : INT64_MAX;
-    case CRM__LEADS__LEAD_SORT__LEAD_SORT_LAST_FOLLOWUP_AT:
-        return lead->last_followup_at_us ? lead->last_followup_at_us : INT64_MIN;
-    default:
-        return lead->created_at_us;
-    }
+    snprintf(rd->tag, sizeof rd->tag, "%s:%s", s_sorts[req->sort].tag,
+             req->ascending ? "asc" : "desc");
+    rd->order = (crm_keyset_t){
+        .tag = rd->tag, .keys = s_sorts[req->sort].keys, .n = 2, .ascending = req->ascending};
 }
 
-/* A sort key as a timestamptz literal (UTC, to the microsecond). */
-static const char *s_ts_text(int64_t us, char buf[48])
-{
-    if (us == INT64_MAX)
-        return "infinity";
-    if (us == INT64_MIN)
-        return "-infinity";
-    int64_t s = us / 1000000, frac = us % 1000000;
-    if (frac < 0) {
-        s--;
-        frac += 1000000;
-    }
-    time_t t = (time_t)s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    size_t n = strftime(buf, 48, "%Y-%m-%d %H:%M:%S", &tm);
-    snprintf(buf + n, 48 - n, ".%06lld+00", (long long)frac);
-    return buf;
-}
-
-/* The cursor's tag: the sort and its direction. */
-static void s_list_tag(const Crm__Leads__ListLeadsRequest *req, char tag[32])
-{
-    snprintf(tag, 32, "%s:%s", s_sorts[req->sort].tag, req->ascending ? "asc" : "desc");
-}
-
-/* A [from, to) range of times: not negative, from before to. */
-static int s_check_range(crm_rpc_call_t *call, const char *from_field, int64_t from,
-                         const char *to_field, int64_t to)
-{
-    if (from < 0 || to < 0 || (from && to && from >= to)) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, from < 0 ? from_field : to_field,
-                     from < 0 || to < 0 ? "must not be negative" : "must be after %s", from_field);
-        return 0;
-    }
-    return 1;
-}
+/* The filters of a list beyond its view and scope; the keyword apart (its
+ * own shape of statement, s_add_keyword_shape). */
+static const crm_filter_t s_filters[] = {
+    {.field = "statuses", .kind = CRM_FILTER_IN, .column = "status", .max_items = 6},
+    {.field = "source", .kind = CRM_FILTER_EQ, .column = "source", .max_len = 50},
+    {.field = "level", .kind = CRM_FILTER_EQ, .column = "level", .max_len = 50},
+    {.field = "industry", .kind = CRM_FILTER_EQ, .column = "industry", .max_len = 50},
+    {.field = "department_id", .kind = CRM_FILTER_EQ, .column = "department_id"},
+    {.field = "created_from_us",
+     .kind = CRM_FILTER_RANGE,
+     .column = "created_at",
+     .to = "created_to_us"},
+    {.field = "next_followup_from_us",
+     .kind = CRM_FILTER_RANGE,
+     .column = "next_followup_at",
+     .to = "next_followup_to_us"},
+    {.field = "tags", .kind = CRM_FILTER_TAGS, .column = "tags", .max_len = 30, .max_items = 20},
+};
+static const crm_filter_t s_keyword[] = {
+    {.field = "keyword",
+     .kind = CRM_FILTER_KEYWORD,
+     .column = "name",
+     .prefix = {"mobile", "telephone"},
+     .max_len = 100},
+};
+#define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
 
 /* Fails call on field with msg; returns 0. */
 static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
@@ -261,8 +223,9 @@ static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
     return 0;
 }
 
-/* The request's enums and ids. 1 if fine. */
-static int s_list_check_ids(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req)
+/* The request's view, sort, pool and owners (what the filter table does
+ * not cover), then the filters. 1 if fine. */
+static int s_list_check(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req)
 {
     int pool_view = req->view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL;
     if (req->view < CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL || req->view > LEAD_VIEW_LAST)
@@ -271,8 +234,6 @@ static int s_list_check_ids(crm_rpc_call_t *call, const Crm__Leads__ListLeadsReq
         return s_bad(call, "sort", "not a known sort");
     if (pool_view ? req->pool_id < 1 : req->pool_id < 0)
         return s_bad(call, "pool_id", "the pool view needs the id of a pool");
-    if (req->department_id < 0)
-        return s_bad(call, "department_id", "must not be negative");
     if (pool_view && req->n_owner_ids)
         return s_bad(call, "owner_ids", "pooled leads have no owner");
     if (req->n_owner_ids > OWNERS_MAX)
@@ -280,127 +241,11 @@ static int s_list_check_ids(crm_rpc_call_t *call, const Crm__Leads__ListLeadsReq
     for (size_t i = 0; i < req->n_owner_ids; i++)
         if (req->owner_ids[i] < 1)
             return s_bad(call, "owner_ids", "an owner id is at least 1");
-    for (size_t i = 0; i < req->n_statuses; i++)
-        if (req->statuses[i] < LS(UNASSIGNED) || req->statuses[i] > LS(VOIDED))
-            return s_bad(call, "statuses", "not a lead status");
+    crm_err_t err;
+    if (crm_filter_check(s_filters, N_FILTERS, &req->base, &err) < 0 ||
+        crm_filter_check(s_keyword, 1, &req->base, &err) < 0)
+        return crm_rpc_fail_err(call, &err);
     return 1;
-}
-
-/* The request's texts and ranges. 1 if fine. */
-static int s_list_check(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req)
-{
-    if (!s_list_check_ids(call, req))
-        return 0;
-    if (req->n_tags > TAGS_MAX)
-        return s_bad(call, "tags", "at most 20 tags");
-    for (size_t i = 0; i < req->n_tags; i++)
-        if (!crm_check_text(call, "tags", req->tags[i], 30, 1))
-            return 0;
-    return crm_check_text(call, "source", req->source, 50, 0) &&
-           crm_check_text(call, "level", req->level, 50, 0) &&
-           crm_check_text(call, "industry", req->industry, 50, 0) &&
-           crm_check_text(call, "keyword", req->keyword, 100, 0) &&
-           s_check_range(call, "created_from_us", req->created_from_us, "created_to_us",
-                         req->created_to_us) &&
-           s_check_range(call, "next_followup_from_us", req->next_followup_from_us,
-                         "next_followup_to_us", req->next_followup_to_us);
-}
-
-/* Appends a time range on column col. */
-static void s_add_range(crm_sqlbuf_t *q, const char *col, int64_t from, int64_t to)
-{
-    char text[96];
-    if (from) {
-        snprintf(text, sizeof text, " AND %s >= crm_ts($?::bigint)", col);
-        crm_sqlbuf_addp_i64(q, text, from);
-    }
-    if (to) {
-        snprintf(text, sizeof text, " AND %s < crm_ts($?::bigint)", col);
-        crm_sqlbuf_addp_i64(q, text, to);
-    }
-}
-
-/* Is kw (trimmed) the start of a phone number: digits and dashes, 3 or
- * more? */
-static int s_phone_like(const char *kw)
-{
-    size_t n = strlen(kw);
-    return n >= 3 && strspn(kw, "0123456789-") == n;
-}
-
-/* Appends the keyword: a part of the name (ILIKE, served by the trigram
- * index), or when it looks like one, the start of a mobile or telephone
- * number (a range on the btree indexes). */
-static void s_add_keyword(crm_sqlbuf_t *q, const char *keyword)
-{
-    while (*keyword == ' ')
-        keyword++;
-    size_t n = strlen(keyword);
-    while (n && keyword[n - 1] == ' ')
-        n--;
-    if (!n)
-        return;
-    char *like = crm_malloc(2 * n + 3), *p = like;
-    *p++ = '%';
-    for (size_t i = 0; i < n; i++) {
-        if (keyword[i] == '%' || keyword[i] == '_' || keyword[i] == '\\')
-            *p++ = '\\';
-        *p++ = keyword[i];
-    }
-    *p++ = '%';
-    *p = '\0';
-    crm_sqlbuf_addp(q, " AND (name ILIKE $?", like);
-    char *kw = crm_strndup(keyword, n);
-    if (s_phone_like(kw)) {
-        /* [kw, kw with its last character raised) is every text starting
-         * with kw in code point order (the cluster's C.UTF-8 collation);
-         * LIKE rechecks it under any other. */
-        char *hi = crm_strdup(kw);
-        hi[n - 1]++;
-        int lo_n = crm_sqlbuf_param(q, kw), hi_n = crm_sqlbuf_param(q, hi);
-        like[strlen(like) - 1] = '\0';
-        int like_n = crm_sqlbuf_param(q, like + 1);
-        for (int i = 0; i < 2; i++)
-            crm_sqlbuf_addf(q,
-                            " OR (%1$s <> '' AND %1$s >= $%2$d AND %1$s < $%3$d"
-                            " AND %1$s LIKE $%4$d || '%%')",
-                            i ? "telephone" : "mobile", lo_n, hi_n, like_n);
-        free(hi);
-    }
-    crm_sqlbuf_add(q, ")");
-    free(kw);
-    free(like);
-}
-
-/* Appends the filters of the request (not the scope, not the view). */
-static void s_add_filters(crm_sqlbuf_t *q, const Crm__Leads__ListLeadsRequest *req)
-{
-    if (req->n_statuses) {
-        int64_t st[6];
-        size_t n = 0;
-        for (size_t i = 0; i < req->n_statuses && n < 6; i++)
-            st[n++] = req->statuses[i];
-        char *a = crm_db_i64_array(st, n);
-        crm_sqlbuf_addp(q, " AND status = ANY($?::smallint[])", a);
-        free(a);
-    }
-    const struct {
-        const char *sql, *v;
-    } eq[] = {{" AND source = $?", req->source},
-              {" AND level = $?", req->level},
-              {" AND industry = $?", req->industry}};
-    for (size_t i = 0; i < sizeof eq / sizeof eq[0]; i++)
-        if (*eq[i].v)
-            crm_sqlbuf_addp(q, eq[i].sql, eq[i].v);
-    if (req->department_id)
-        crm_sqlbuf_addp_i64(q, " AND department_id = $?::bigint", req->department_id);
-    s_add_range(q, "created_at", req->created_from_us, req->created_to_us);
-    s_add_range(q, "next_followup_at", req->next_followup_from_us, req->next_followup_to_us);
-    if (req->n_tags) {
-        char *a = crm_db_text_array(req->tags, req->n_tags);
-        crm_sqlbuf_addp(q, " AND tags @> $?::text[]", a);
-        free(a);
-    }
 }
 
 /* Appends what the view itself asks beyond its scope. */
@@ -505,38 +350,33 @@ static void s_add_keyword_shape(crm_sqlbuf_t *q, const scope_t *s, const char *b
 /* The whole statement: scope, view, filters, keyset, order, limit + 1 (to
  * know whether a next page exists). */
 static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const Crm__Caller *c,
-                                const char *tz, const int64_t *after, int limit)
+                                const char *tz, const crm_page_t *pg)
 {
-    const char *key = s_sorts[req->sort].key, *dir = req->ascending ? "ASC" : "DESC";
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     s_add_view(q, req, tz, c);
-    s_add_filters(q, req);
-    if (after) {
-        char ts[48];
-        int k = crm_sqlbuf_param(q, s_ts_text(after[0], ts));
-        int id = crm_sqlbuf_param_i64(q, after[1]);
-        crm_sqlbuf_addf(q, " AND (%s, id) %s ($%d::timestamptz, $%d::bigint)", key,
-                        req->ascending ? ">" : "<", k, id);
-    }
-    char *base = crm_sqlbuf_cut(q, 0), order[128];
-    s_add_keyword(q, req->keyword);
+    crm_filter_where(q, s_filters, N_FILTERS, &req->base);
+    crm_page_where(q, pg);
+    char *base = crm_sqlbuf_cut(q, 0);
+    crm_filter_where(q, s_keyword, 1, &req->base);
     char *kw = crm_sqlbuf_cut(q, 0);
-    snprintf(order, sizeof order, " ORDER BY %s %s, id %s", key, dir, dir);
+    crm_page_order(q, pg->ks);
+    char *order = crm_sqlbuf_cut(q, 0);
     /* The pool and team views: their condition is in cond. */
     scope_t s = {.unscoped = 1};
     if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL &&
         req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM)
         s_scope(c, req->view, req->owner_ids, req->n_owner_ids, &s);
     if (s_keyword_indexed(req->keyword)) {
-        s_add_keyword_shape(q, &s, base, kw, order, limit);
+        s_add_keyword_shape(q, &s, base, kw, order, pg->limit);
     } else {
         char *cond = crm_sprintf("%s%s", base, kw);
-        s_add_list_shape(q, &s, cond, order, limit);
+        s_add_list_shape(q, &s, cond, order, pg->limit);
         free(cond);
     }
     s_scope_clear(&s);
     free(base);
     free(kw);
+    free(order);
     return q;
 }
 
@@ -563,33 +403,23 @@ static int s_list_pool(crm_rpc_call_t *call, const PGresult *r, Crm__Leads__Lead
 static void s_list_reply(read_t *rd, const PGresult *r, const Crm__Leads__LeadPool *pool)
 {
     const Crm__Caller *c = crm_rpc_call_caller(rd->call);
-    size_t n = (size_t)PQntuples(r), shown = n > (size_t)rd->limit ? (size_t)rd->limit : n;
-    lead_row_t *rows = crm_calloc(shown + 1, sizeof *rows);
-    Crm__Leads__Lead **items = crm_calloc(shown + 1, sizeof *items);
-    char(*masks)[5][64] = crm_calloc(shown + 1, sizeof *masks);
-    for (size_t i = 0; i < shown; i++) {
-        leads_store_row(r, (int)i, &rows[i]);
-        if (leads_must_mask(c, &rows[i].lead, pool))
-            leads_mask(&rows[i].lead, masks[i]);
-        items[i] = &rows[i].lead;
-    }
     Crm__Leads__LeadList list = CRM__LEADS__LEAD_LIST__INIT;
-    list.items = items;
-    list.n_items = shown;
-    char *cursor = NULL;
-    if (n > shown) {
-        const Crm__Leads__ListLeadsRequest *req = (const void *)crm_rpc_call_request(rd->call);
-        int64_t keys[2] = {s_sort_key(rd->sort, items[shown - 1]), items[shown - 1]->id};
-        char tag[32];
-        s_list_tag(req, tag);
-        list.next_cursor = cursor = crm_cursor_encode(tag, keys, 2);
+    char *cursor;
+    size_t shown = crm_page_rows(&rd->page, r, &cursor);
+    crm_err_t err;
+    if (crm_rowmap_items(&list.base, "items", r, shown, &err) < 0) {
+        free(cursor);
+        crm_rpc_fail_err(rd->call, &err);
+        return;
     }
+    char(*masks)[5][64] = crm_calloc(shown + 1, sizeof *masks);
+    for (size_t i = 0; i < shown; i++)
+        if (leads_must_mask(c, list.items[i], pool))
+            leads_mask(list.items[i], masks[i]);
+    list.next_cursor = cursor ? cursor : "";
     crm_rpc_reply(rd->call, &list.base);
     free(cursor);
-    for (size_t i = 0; i < shown; i++)
-        leads_row_clear(&rows[i]);
-    free(rows);
-    free(items);
+    crm_rowmap_items_clear(&list.base, "items");
     free(masks);
 }
 
@@ -612,17 +442,14 @@ static void s_list(crm_rpc_call_t *call, void *arg)
 {
     leads_t *l = arg;
     const Crm__Leads__ListLeadsRequest *req = (const void *)crm_rpc_call_request(call);
-    int limit = s_limit(call, req->limit, 20);
-    if (!limit || !s_list_check(call, req))
+    if (!s_list_check(call, req))
         return;
-    char tag[32];
-    s_list_tag(req, tag);
-    int64_t after[2];
-    int have;
-    if (!s_cursor(call, req->cursor, tag, after, 2, &have))
+    read_t *rd = s_read_new(l, call);
+    s_list_order(rd, req);
+    if (!crm_check_page(call, &rd->page, &rd->order, req->limit, 20, req->cursor)) {
+        free(rd);
         return;
-    read_t *rd = s_read_new(l, call, limit);
-    rd->sort = req->sort;
+    }
     rd->pool = req->view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL;
     crm_db_batch_t *b = crm_db_batch_new();
     if (rd->pool) {
@@ -630,7 +457,7 @@ static void s_list(crm_rpc_call_t *call, void *arg)
         const char *p[] = {crm_i64(id, req->pool_id)};
         crm_db_batch_add(b, "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1, p);
     }
-    crm_sqlbuf_t *q = s_list_sql(req, crm_rpc_call_caller(call), l->tz, have ? after : NULL, limit);
+    crm_sqlbuf_t *q = s_list_sql(req, crm_rpc_call_caller(call), l->tz, &rd->page);
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
     crm_db_submit(l->db, &b, s_listed, rd);
@@ -638,15 +465,13 @@ static void s_list(crm_rpc_call_t *call, void *arg)
 
 /* ---- History and ListFollowUps: one lead's records, newest first ------- */
 
-/* What differs between the two: the page's SQL ($1 the lead, $2 the last
- * id seen or NULL, $3 the limit + 1), the cursor's tag, how a row becomes
- * an item, and the reply. */
+/* What differs between the two: the statement's start (its columns named
+ * after the item's fields; the lead is $1), the order (its cursor's tag)
+ * and the reply. */
 typedef struct {
-    const char *sql;
-    const char *tag;
-    int def_limit;
-    /* Replies with rows [0, n) of r and the cursor (NULL on the last page). */
-    void (*reply)(crm_rpc_call_t *call, const PGresult *r, size_t n, const char *cursor);
+    const char *select;
+    crm_keyset_t order;
+    const ProtobufCMessageDescriptor *list; /* with items and next_cursor */
 } records_t;
 
 typedef struct {
@@ -655,69 +480,43 @@ typedef struct {
     int64_t lead_id;
 } records_call_t;
 
-static void s_history_reply(crm_rpc_call_t *call, const PGresult *r, size_t n, const char *cursor)
-{
-    Crm__Leads__HistoryEntry *e = crm_calloc(n + 1, sizeof *e);
-    Crm__Leads__HistoryEntry **items = crm_calloc(n + 1, sizeof *items);
-    for (size_t i = 0; i < n; i++) {
-        int row = (int)i;
-        crm__leads__history_entry__init(&e[i]);
-        e[i].id = crm_db_get_i64(r, row, 0);
-        e[i].lead_id = crm_db_get_i64(r, row, 1);
-        e[i].action = (char *)crm_db_get(r, row, 2);
-        e[i].actor_id = crm_db_get_i64(r, row, 3);
-        e[i].at_us = crm_db_get_i64(r, row, 4);
-        e[i].from_owner_id = crm_db_get_i64(r, row, 5);
-        e[i].to_owner_id = crm_db_get_i64(r, row, 6);
-        e[i].pool_id = crm_db_get_i64(r, row, 7);
-        e[i].reason = (char *)crm_db_get(r, row, 8);
-        e[i].detail = (char *)crm_db_get(r, row, 9);
-        items[i] = &e[i];
-    }
-    Crm__Leads__HistoryList list = CRM__LEADS__HISTORY_LIST__INIT;
-    list.items = items;
-    list.n_items = n;
-    list.next_cursor = (char *)(cursor ? cursor : "");
-    crm_rpc_reply(call, &list.base);
-    free(items);
-    free(e);
-}
-
-static void s_followups_reply(crm_rpc_call_t *call, const PGresult *r, size_t n, const char *cursor)
-{
-    Crm__Leads__FollowUp *f = crm_calloc(n + 1, sizeof *f);
-    Crm__Leads__FollowUp **items = crm_calloc(n + 1, sizeof *items);
-    for (size_t i = 0; i < n; i++) {
-        leads_followup_row(r, (int)i, &f[i]);
-        items[i] = &f[i];
-    }
-    Crm__Leads__FollowUpList list = CRM__LEADS__FOLLOW_UP_LIST__INIT;
-    list.items = items;
-    list.n_items = n;
-    list.next_cursor = (char *)(cursor ? cursor : "");
-    crm_rpc_reply(call, &list.base);
-    for (size_t i = 0; i < n; i++)
-        leads_followup_clear(&f[i]);
-    free(items);
-    free(f);
-}
+static const crm_key_t s_id_key[] = {CRM_KEY_ID};
 
 static const records_t s_history = {
-    .sql = "SELECT id, lead_id, action, actor_id, crm_us(at), from_owner_id, to_owner_id,"
-           " pool_id, reason, detail FROM lead_history WHERE lead_id = $1::bigint"
-           " AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3::int",
-    .tag = "history",
-    .def_limit = 50,
-    .reply = s_history_reply,
+    .select = "SELECT id, lead_id, action, actor_id, crm_us(at) AS at_us, from_owner_id,"
+              " to_owner_id, pool_id, reason, detail FROM lead_history WHERE lead_id = $1::bigint",
+    .order = {.tag = "history", .keys = s_id_key, .n = 1},
+    .list = &crm__leads__history_list__descriptor,
 };
 
 static const records_t s_followups = {
-    .sql = "SELECT " FOLLOWUP_COLUMNS " FROM lead_followups WHERE lead_id = $1::bigint"
-           " AND ($2::bigint IS NULL OR id < $2::bigint) ORDER BY id DESC LIMIT $3::int",
-    .tag = "followups",
-    .def_limit = 50,
-    .reply = s_followups_reply,
+    .select = "SELECT " FOLLOWUP_COLUMNS " FROM lead_followups WHERE lead_id = $1::bigint",
+    .order = {.tag = "followups", .keys = s_id_key, .n = 1},
+    .list = &crm__leads__follow_up_list__descriptor,
 };
+
+/* Replies with the page of records in r. */
+static void s_records_reply(records_call_t *rc, const PGresult *r)
+{
+    crm_rpc_call_t *call = rc->rd.call;
+    const ProtobufCMessageDescriptor *d = rc->kind->list;
+    ProtobufCMessage *list = crm_calloc(1, d->sizeof_message);
+    d->message_init(list);
+    char *cursor;
+    size_t shown = crm_page_rows(&rc->rd.page, r, &cursor);
+    crm_err_t err;
+    if (crm_rowmap_items(list, "items", r, shown, &err) < 0) {
+        crm_rpc_fail_err(call, &err);
+    } else {
+        const ProtobufCFieldDescriptor *next =
+            protobuf_c_message_descriptor_get_field_by_name(d, "next_cursor");
+        *(const char **)((char *)list + next->offset) = cursor ? cursor : "";
+        crm_rpc_reply(call, list);
+        crm_rowmap_items_clear(list, "items");
+    }
+    free(cursor);
+    free(list);
+}
 
 /* Results: the lead, its pool, the page. The lead must be one the caller
  * may see (else NOT_FOUND, as if it did not exist). */
@@ -742,39 +541,33 @@ static void s_records_read(void *arg, const crm_db_result_t *res)
             leads_pool_clear(pp);
         leads_row_clear(&row);
     }
-    if (!seen) {
+    if (!seen)
         crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "lead_id", "lead %lld not found",
                      (long long)rc->lead_id);
-        free(rc);
-        return;
-    }
-    const PGresult *r = res->results[2];
-    char *cursor;
-    size_t shown = crm_cursor_page(r, rc->rd.limit, rc->kind->tag, &cursor);
-    rc->kind->reply(call, r, shown, cursor);
-    free(cursor);
+    else
+        s_records_reply(rc, res->results[2]);
     free(rc);
 }
 
 static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, int64_t lead_id,
                       int32_t limit, const char *cursor)
 {
-    int lim = s_limit(call, limit, kind->def_limit);
-    int64_t after;
-    int have;
-    if (!lim || !crm_check_id(call, "lead_id", lead_id) ||
-        !s_cursor(call, cursor, kind->tag, &after, 1, &have))
+    crm_page_t pg;
+    if (!crm_check_page(call, &pg, &kind->order, limit, 50, cursor) ||
+        !crm_check_id(call, "lead_id", lead_id))
         return;
     records_call_t *rc = crm_calloc(1, sizeof *rc);
-    rc->rd = (read_t){.l = l, .call = call, .limit = lim};
+    rc->rd = (read_t){.l = l, .call = call, .page = pg};
     rc->kind = kind;
     rc->lead_id = lead_id;
-    char id[24], last[24], lim1[16];
-    snprintf(lim1, sizeof lim1, "%d", lim + 1);
-    const char *p[] = {crm_i64(id, lead_id), have ? crm_i64(last, after) : NULL, lim1};
     crm_db_batch_t *b = crm_db_batch_new();
     leads_store_add_lead_and_pool(b, lead_id);
-    crm_db_batch_add(b, kind->sql, 3, p);
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, kind->select);
+    crm_sqlbuf_param_i64(q, lead_id);
+    crm_page_tail(q, &pg);
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
     crm_db_submit(l->db, &b, s_records_read, rc);
 }
 
@@ -871,7 +664,7 @@ static void s_check_duplicates(crm_rpc_call_t *call, void *arg)
     crm_db_batch_t *b = crm_db_batch_new();
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
-    crm_db_submit(l->db, &b, s_duplicates_read, s_read_new(l, call, DUPLICATES_MAX));
+    crm_db_submit(l->db, &b, s_duplicates_read, s_read_new(l, call));
 }
 
 /* ---- Leads.Stats ---------------------------------------------------------- */
@@ -921,13 +714,21 @@ static void s_stats_read(void *arg, const crm_db_result_t *res)
     free(rd);
 }
 
+/* The period of Stats: leads created in it. */
+static const crm_filter_t s_stats_period[] = {
+    {.field = "from_us", .kind = CRM_FILTER_RANGE, .column = "created_at", .to = "to_us"},
+};
+
 static void s_stats(crm_rpc_call_t *call, void *arg)
 {
     leads_t *l = arg;
     const Crm__Leads__LeadStatsRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *c = crm_rpc_call_caller(call);
-    if (!s_check_range(call, "from_us", req->from_us, "to_us", req->to_us))
+    crm_err_t err;
+    if (crm_filter_check(s_stats_period, 1, &req->base, &err) < 0) {
+        crm_rpc_fail_err(call, &err);
         return;
+    }
     if (req->group_by != CRM__LEADS__STATS_GROUP__STATS_GROUP_SOURCE &&
         req->group_by != CRM__LEADS__STATS_GROUP__STATS_GROUP_OWNER) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "group_by", "source or owner");
@@ -950,13 +751,13 @@ static void s_stats(crm_rpc_call_t *call, void *arg)
                       " WHERE deleted_at IS NULL");
     s_add_scope(q, &s, 1);
     s_scope_clear(&s);
-    s_add_range(q, "created_at", req->from_us, req->to_us);
+    crm_filter_where(q, s_stats_period, 1, &req->base);
     if (!req->to_us)
         crm_sqlbuf_add(q, " AND created_at < now()");
     crm_sqlbuf_add(q, " GROUP BY 1 ORDER BY 2 DESC, 1");
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
-    crm_db_submit(l->db, &b, s_stats_read, s_read_new(l, call, 0));
+    crm_db_submit(l->db, &b, s_stats_read, s_read_new(l, call));
 }
 
 void leads_list_register(leads_t *l)

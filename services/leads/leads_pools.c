@@ -12,7 +12,7 @@
 
 #define POOL_READ                                                                                  \
     "SELECT " POOL_COLUMNS ", (SELECT count(*) FROM leads l WHERE l.pool_id = p.id"                \
-    " AND l.owner_id = 0 AND l.deleted_at IS NULL) FROM lead_pools p"
+    " AND l.owner_id = 0 AND l.deleted_at IS NULL) AS lead_count FROM lead_pools p"
 
 #define POOL_WRITE_COLUMNS                                                                         \
     "name, description, admin_ids, member_user_ids, member_department_ids, allow_claim,"           \
@@ -35,7 +35,6 @@ static void s_reply_pools(crm_rpc_call_t *call, const PGresult *r, int single)
     for (int i = 0; i < n; i++) {
         Crm__Leads__LeadPool *p = &pools[shown];
         leads_pool_row(r, i, p);
-        p->lead_count = crm_db_get_i64(r, i, PQnfields(r) - 1);
         ptrs[shown++] = p;
     }
     if (single) {

@@ -31,7 +31,8 @@
     " moved AS (UPDATE leads SET previous_owner_id = owner_id, owner_id = 0, status = 1,"          \
     "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                 \
     "   FROM due WHERE leads.id = due.due_id"                                                      \
-    "   RETURNING " LEAD_COLUMNS ", due.recycle_days, crm_us(due.last_act)),"                      \
+    "   RETURNING " LEAD_COLUMNS                                                                   \
+    ", due.recycle_days, crm_us(due.last_act) AS last_activity_at_us),"                            \
     " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, pool_id, reason)"         \
     "   SELECT id, 'recycled', previous_owner_id, pool_id,"                                        \
     "          'no follow-up for ' || recycle_days || ' days' FROM moved)"                         \
@@ -40,7 +41,7 @@
 /* One lead.recycled per lead of the page. */
 static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
-    int cols = PQnfields(rows);
+    int days = PQfnumber(rows, "recycle_days"), last = PQfnumber(rows, "last_activity_at_us");
     for (int i = 0; i < PQntuples(rows); i++) {
         lead_row_t row;
         leads_store_row(rows, i, &row);
@@ -48,8 +49,8 @@ static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
         ev.lead = &row.lead;
         ev.previous_owner_id = row.lead.previous_owner_id;
         ev.pool_id = row.lead.pool_id;
-        ev.recycle_days = (int32_t)crm_db_get_i64(rows, i, cols - 2);
-        ev.last_activity_at_us = crm_db_get_i64(rows, i, cols - 1);
+        ev.recycle_days = (int32_t)crm_db_get_i64(rows, i, days);
+        ev.last_activity_at_us = crm_db_get_i64(rows, i, last);
         char id[24];
         crm_outbox_add(b, "lead.recycled", crm_i64(id, row.lead.id), &ev.base);
         leads_row_clear(&row);

@@ -1,9 +1,11 @@
 /* leads_store.c: the leads service's SQL: statements and row mapping. Every
  * write of a lead goes through one INSERT and one UPDATE that carry every
  * column, so no action can forget one. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "crm/rowmap.h"
 #include "crm/util.h"
 #include "leads.h"
 
@@ -62,43 +64,21 @@ void leads_store_prepare(crm_db_t *db)
                    " (SELECT 1 FROM lead_options o WHERE o.kind = v.k AND o.value = v.val)");
 }
 
+/* Fills msg (initialised) from row i of r by column names. The columns
+ * are the service's own (LEAD_COLUMNS...): a mismatch is a bug. */
+void leads_row_to(const PGresult *r, int i, ProtobufCMessage *msg)
+{
+    crm_err_t err;
+    int ok = crm_row_to_message(r, i, msg, &err) == 0;
+    assert(ok && "a column cannot fill its field");
+    (void)ok;
+}
+
 void leads_store_row(const PGresult *r, int i, lead_row_t *row)
 {
-    Crm__Leads__Lead *lead = &row->lead;
-    crm__leads__lead__init(lead);
+    crm__leads__lead__init(&row->lead);
     row->deleted = 0;
-    lead->id = crm_db_get_i64(r, i, 0);
-    lead->name = (char *)crm_db_get(r, i, 1);
-    lead->mobile = (char *)crm_db_get(r, i, 2);
-    lead->telephone = (char *)crm_db_get(r, i, 3);
-    lead->email = (char *)crm_db_get(r, i, 4);
-    lead->company = (char *)crm_db_get(r, i, 5);
-    lead->source = (char *)crm_db_get(r, i, 6);
-    lead->level = (char *)crm_db_get(r, i, 7);
-    lead->industry = (char *)crm_db_get(r, i, 8);
-    lead->remark = (char *)crm_db_get(r, i, 9);
-    lead->owner_id = crm_db_get_i64(r, i, 10);
-    lead->department_id = crm_db_get_i64(r, i, 11);
-    lead->creator_id = crm_db_get_i64(r, i, 12);
-    lead->status = (lead_status_t)crm_db_get_i64(r, i, 13);
-    lead->created_at_us = crm_db_get_i64(r, i, 14);
-    lead->updated_at_us = crm_db_get_i64(r, i, 15);
-    lead->converted_at_us = crm_db_get_i64(r, i, 16);
-    lead->wechat = (char *)crm_db_get(r, i, 17);
-    lead->qq = (char *)crm_db_get(r, i, 18);
-    lead->tags = crm_db_get_text_array(r, i, 19, &lead->n_tags);
-    lead->province = (char *)crm_db_get(r, i, 20);
-    lead->city = (char *)crm_db_get(r, i, 21);
-    lead->district = (char *)crm_db_get(r, i, 22);
-    lead->address = (char *)crm_db_get(r, i, 23);
-    lead->next_followup_at_us = crm_db_get_i64(r, i, 24);
-    lead->last_followup_at_us = crm_db_get_i64(r, i, 25);
-    lead->last_followup_content = (char *)crm_db_get(r, i, 26);
-    lead->pool_id = crm_db_get_i64(r, i, 27);
-    lead->previous_owner_id = crm_db_get_i64(r, i, 28);
-    lead->owner_since_us = crm_db_get_i64(r, i, 29);
-    lead->pooled_at_us = crm_db_get_i64(r, i, 30);
-    lead->team_member_ids = crm_db_get_i64_array(r, i, 31, &lead->n_team_member_ids);
+    leads_row_to(r, i, &row->lead.base);
 }
 
 void leads_store_add_lead_and_pool(crm_db_batch_t *b, int64_t id)
@@ -111,12 +91,7 @@ void leads_store_add_lead_and_pool(crm_db_batch_t *b, int64_t id)
 
 void leads_row_clear(lead_row_t *row)
 {
-    free(row->lead.tags);
-    row->lead.tags = NULL;
-    row->lead.n_tags = 0;
-    free(row->lead.team_member_ids);
-    row->lead.team_member_ids = NULL;
-    row->lead.n_team_member_ids = 0;
+    crm_rowmap_clear(&row->lead.base);
 }
 
 /* Number buffers for the parameters of one write. */
@@ -204,20 +179,10 @@ void leads_store_history(crm_db_batch_t *b, const lead_history_t *h)
 void leads_followup_row(const PGresult *r, int i, Crm__Leads__FollowUp *f)
 {
     crm__leads__follow_up__init(f);
-    f->id = crm_db_get_i64(r, i, 0);
-    f->lead_id = crm_db_get_i64(r, i, 1);
-    f->user_id = crm_db_get_i64(r, i, 2);
-    f->at_us = crm_db_get_i64(r, i, 3);
-    f->content = (char *)crm_db_get(r, i, 4);
-    f->method = (Crm__Leads__FollowUpMethod)crm_db_get_i64(r, i, 5);
-    f->next_followup_at_us = crm_db_get_i64(r, i, 6);
-    f->attachments = crm_db_get_text_array(r, i, 7, &f->n_attachments);
-    f->created_at_us = crm_db_get_i64(r, i, 8);
+    leads_row_to(r, i, &f->base);
 }
 
 void leads_followup_clear(Crm__Leads__FollowUp *f)
 {
-    free(f->attachments);
-    f->attachments = NULL;
-    f->n_attachments = 0;
+    crm_rowmap_clear(&f->base);
 }

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "list.h"
 #include "rpc.h"
 
 /* Valid UTF-8 of at most max characters; not empty if required. */
@@ -30,9 +31,8 @@ int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *valu
  * positive. */
 int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us);
 
-/* A list request's limit (0: def; at most 200) and cursor (of tag; "":
- * the first page) into *limit and *after (0 on the first page). */
-int crm_check_page(crm_rpc_call_t *call, int32_t asked, int def, const char *cursor,
-                   const char *tag, int *limit, int64_t *after);
+/* The page check of crm/list.h (crm_page_check) answered over RPC. */
+int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks, int32_t limit,
+                   int def_limit, const char *cursor);
 
 #endif

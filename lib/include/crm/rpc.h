@@ -33,6 +33,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "err.h"
 #include "rpc.pb-c.h"
 
 /* Human name of a status: "ok", "invalid_argument", ... */
@@ -101,6 +102,11 @@ const char *crm_rpc_call_key(const crm_rpc_call_t *call);
 /* Replies with an error and frees the call. field may be NULL. */
 void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The RPC adapter of an error value (crm/err.h): fails the call with it
+ * and frees the call. Returns 0, so a handler can end with
+ * `return crm_rpc_fail_err(call, &err);` where it returns "fine or not". */
+int crm_rpc_fail_err(crm_rpc_call_t *call, const crm_err_t *err);
 
 /* ---- client ---------------------------------------------------------- */
 

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "err.h"
+
 /* Normalises a mainland China mobile number: drops spaces, dashes, dots and
  * parentheses and a +86 / 0086 / 86 prefix; valid numbers are 11 digits
  * starting 13-19. Writes the 11 digits to out. Returns 0, or -1 if invalid. */
@@ -27,5 +29,10 @@ int crm_email_valid(const char *s);
 
 /* Length of s in characters if it is valid UTF-8, else -1. */
 long crm_utf8_len(const char *s);
+
+/* A request's text field: valid UTF-8 of at most max characters, not empty
+ * if required (value NULL counts as empty). Returns 0, or -1 with *err
+ * (INVALID_ARGUMENT on field). */
+int crm_text_check(crm_err_t *err, const char *field, const char *value, long max, int required);
 
 #endif

@@ -1,0 +1,91 @@
+/* list.h: the list layer: one page check and a keyset query builder for
+ * every list (of a service or the gateway), over crm/sqlbuf.h and
+ * crm/cursor.h. Filters are crm/filter.h, rows into messages
+ * crm/rowmap.h.
+ *
+ * A list is read in pages by keyset: ORDER BY its keys (the last one the
+ * id, so the order is total), after the previous page's last row (a
+ * cursor holding its keys), LIMIT page size + 1 (the extra row says a next
+ * page exists). A list declares its order once:
+ *
+ *     static const crm_key_t s_keys[] = {
+ *         {.sql = "created_at", .column = "created_at_us", .type = CRM_KEY_TIME},
+ *         CRM_KEY_ID};
+ *     static const crm_keyset_t s_order = {.tag = "lead:created", .keys = s_keys, .n = 2};
+ *
+ * and a handler checks the request and builds its statement:
+ *
+ *     crm_page_t pg;
+ *     if (!crm_check_page(call, &pg, &s_order, req->limit, 20, req->cursor))
+ *         return;
+ *     crm_sqlbuf_add(q, "SELECT ... FROM leads WHERE deleted_at IS NULL");
+ *     crm_page_tail(q, &pg); // AND (created_at, id) < (...) ORDER BY ... LIMIT 21
+ *     ...
+ *     size_t shown = crm_page_rows(&pg, r, &next_cursor);
+ *
+ * An export walks the same statement page after page with
+ * crm_page_advance instead of cursors. */
+#ifndef CRM_LIST_H
+#define CRM_LIST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cursor.h"
+#include "err.h"
+#include "sqlbuf.h"
+
+/* The largest page a caller may ask for. */
+#define CRM_PAGE_MAX 200
+/* The most keys an order has (the id included). */
+#define CRM_KEYS_MAX 4
+
+/* A list's order: its cursors' tag (naming the list and order, so a cursor
+ * of another is refused), its keys (the last unique), the direction. */
+typedef struct {
+    const char *tag;
+    const crm_key_t *keys;
+    size_t n;
+    int ascending;
+} crm_keyset_t;
+
+/* A request's page: its order, size, and where it starts. */
+typedef struct {
+    const crm_keyset_t *ks;
+    int limit;                   /* rows to show, 1..CRM_PAGE_MAX */
+    int after_set;               /* 0: the first page */
+    int64_t after[CRM_KEYS_MAX]; /* the keys of the last row seen (0s on the first page) */
+} crm_page_t;
+
+/* The page check, the one for every list: limit (0: def_limit; else 1 to
+ * CRM_PAGE_MAX) and cursor ("": the first page; else one of ks's tag with
+ * its number of keys) into *pg. Returns 0, or -1 with *err naming the field
+ * (limit, cursor). The RPC adapter is crm_check_page (crm/check.h). */
+int crm_page_check(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
+                   const char *cursor, crm_err_t *err);
+
+/* The first page of ks, limit rows (exports, internal walks). */
+void crm_page_first(crm_page_t *pg, const crm_keyset_t *ks, int limit);
+
+/* Appends " AND (k1, ..., id) > (...)" (< when descending): the rows after
+ * the cursor; nothing on the first page. Values are parameters. */
+void crm_page_where(crm_sqlbuf_t *q, const crm_page_t *pg);
+/* Appends " ORDER BY k1 DESC, ..., id DESC" (the keys as the indexes have
+ * them: a time that may be NULL as COALESCE(t, '±infinity')). */
+void crm_page_order(crm_sqlbuf_t *q, const crm_keyset_t *ks);
+/* Appends " LIMIT <limit + 1>". */
+void crm_page_limit(crm_sqlbuf_t *q, const crm_page_t *pg);
+/* The three, in that order: the end of a simple list statement. */
+void crm_page_tail(crm_sqlbuf_t *q, const crm_page_t *pg);
+
+/* A page read with the statement above: how many rows of r to show, and in
+ * *next the cursor after the last one shown (its key columns read by name)
+ * or NULL on the last page (caller frees). */
+size_t crm_page_rows(const crm_page_t *pg, const PGresult *r, char **next);
+
+/* Moves pg after the last row shown of r (a page read as above) for the
+ * next statement. Returns 1 if there is a next page, 0 if r was the last,
+ * -1 if a key column is missing from r. */
+int crm_page_advance(crm_page_t *pg, const PGresult *r);
+
+#endif

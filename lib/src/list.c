@@ -1,0 +1,132 @@
+/* list.c: the page check and the keyset query builder (see crm/list.h). */
+#include "crm/list.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crm/db.h"
+
+int crm_page_check(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
+                   const char *cursor, crm_err_t *err)
+{
+    crm_page_first(pg, ks, limit ? limit : def_limit);
+    if (limit < 0 || limit > CRM_PAGE_MAX)
+        return crm_err_invalid(err, "limit", "must be between 1 and %d", CRM_PAGE_MAX);
+    if (!cursor || !*cursor)
+        return 0;
+    if (ks->n > CRM_KEYS_MAX || crm_cursor_decode(cursor, ks->tag, pg->after, ks->n) < 0) {
+        memset(pg->after, 0, sizeof pg->after);
+        return crm_err_invalid(err, "cursor",
+                               "not a cursor of this list and order: pass next_cursor back"
+                               " unchanged, with the same order");
+    }
+    pg->after_set = 1;
+    return 0;
+}
+
+void crm_page_first(crm_page_t *pg, const crm_keyset_t *ks, int limit)
+{
+    memset(pg, 0, sizeof *pg);
+    pg->ks = ks;
+    pg->limit = limit;
+}
+
+/* A time key as a timestamptz literal (UTC, to the microsecond), the
+ * infinities standing for NULL. */
+static const char *s_ts_text(int64_t us, char buf[48])
+{
+    if (us == INT64_MAX)
+        return "infinity";
+    if (us == INT64_MIN)
+        return "-infinity";
+    int64_t s = us / 1000000, frac = us % 1000000;
+    if (frac < 0) {
+        s--;
+        frac += 1000000;
+    }
+    time_t t = (time_t)s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t n = strftime(buf, 48, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(buf + n, 48 - n, ".%06lld+00", (long long)frac);
+    return buf;
+}
+
+/* Appends the key as the indexes have it. */
+static void s_add_key(crm_sqlbuf_t *q, const crm_key_t *k)
+{
+    if (k->type == CRM_KEY_TIME && k->nulls)
+        crm_sqlbuf_addf(q, "COALESCE(%s, '%sinfinity'::timestamptz)", k->sql,
+                        k->nulls > 0 ? "" : "-");
+    else
+        crm_sqlbuf_add(q, k->sql);
+}
+
+void crm_page_where(crm_sqlbuf_t *q, const crm_page_t *pg)
+{
+    const crm_keyset_t *ks = pg->ks;
+    if (!pg->after_set)
+        return;
+    int num[CRM_KEYS_MAX];
+    for (size_t i = 0; i < ks->n; i++) {
+        char ts[48];
+        num[i] = ks->keys[i].type == CRM_KEY_TIME ? crm_sqlbuf_param(q, s_ts_text(pg->after[i], ts))
+                                                  : crm_sqlbuf_param_i64(q, pg->after[i]);
+    }
+    crm_sqlbuf_add(q, " AND (");
+    for (size_t i = 0; i < ks->n; i++) {
+        crm_sqlbuf_add(q, i ? ", " : "");
+        s_add_key(q, &ks->keys[i]);
+    }
+    crm_sqlbuf_addf(q, ") %s (", ks->ascending ? ">" : "<");
+    for (size_t i = 0; i < ks->n; i++)
+        crm_sqlbuf_addf(q, "%s$%d::%s", i ? ", " : "", num[i],
+                        ks->keys[i].type == CRM_KEY_TIME ? "timestamptz" : "bigint");
+    crm_sqlbuf_add(q, ")");
+}
+
+void crm_page_order(crm_sqlbuf_t *q, const crm_keyset_t *ks)
+{
+    crm_sqlbuf_add(q, " ORDER BY ");
+    for (size_t i = 0; i < ks->n; i++) {
+        crm_sqlbuf_add(q, i ? ", " : "");
+        s_add_key(q, &ks->keys[i]);
+        crm_sqlbuf_add(q, ks->ascending ? " ASC" : " DESC");
+    }
+}
+
+void crm_page_limit(crm_sqlbuf_t *q, const crm_page_t *pg)
+{
+    crm_sqlbuf_addf(q, " LIMIT %d", pg->limit + 1);
+}
+
+void crm_page_tail(crm_sqlbuf_t *q, const crm_page_t *pg)
+{
+    crm_page_where(q, pg);
+    crm_page_order(q, pg->ks);
+    crm_page_limit(q, pg);
+}
+
+size_t crm_page_rows(const crm_page_t *pg, const PGresult *r, char **next)
+{
+    size_t n = (size_t)PQntuples(r);
+    *next = NULL;
+    if (n <= (size_t)pg->limit)
+        return n;
+    *next = crm_cursor_of_row(r, pg->limit - 1, pg->ks->tag, pg->ks->keys, pg->ks->n);
+    return (size_t)pg->limit;
+}
+
+int crm_page_advance(crm_page_t *pg, const PGresult *r)
+{
+    int n = PQntuples(r);
+    if (n <= pg->limit)
+        return 0;
+    if (pg->ks->n > CRM_KEYS_MAX ||
+        crm_cursor_row_keys(r, pg->limit - 1, pg->ks->keys, pg->ks->n, pg->after) < 0)
+        return -1;
+    pg->after_set = 1;
+    return 1;
+}
