@@ -545,15 +545,17 @@ static void s_pg_launch(h_t *h)
     snprintf(port, sizeof port, "%d", h->pg_port);
     /* Commits are written to the WAL before they are acknowledged
      * (synchronous_commit stays on), so a crash of the server, which the
-     * kill tests cause, keeps every commit it acknowledged; fsync is off
-     * since the machine itself does not crash here. */
+     * kill tests cause, keeps every commit it acknowledged. fsync is off
+     * since the machine itself does not crash here, unless CRM_PG_DURABLE=1
+     * (benchmarks at the durability up.sh runs with: PostgreSQL's defaults). */
+    int durable = getenv("CRM_PG_DURABLE") && !strcmp(getenv("CRM_PG_DURABLE"), "1");
     /* clang-format off */
     char *pg_argv[] = {"postgres", "-D", data, "-p", port, "-k", run,
                        "-c", "listen_addresses=127.0.0.1",
-                       "-c", "fsync=off",
-                       "-c", "full_page_writes=off",
                        "-c", "max_connections=200",
                        "-c", "shared_buffers=128MB",
+                       "-c", durable ? "fsync=on" : "fsync=off",
+                       "-c", durable ? "full_page_writes=on" : "full_page_writes=off",
                        NULL};
     /* clang-format on */
     s_spawn_t pg = {.path = postgres,

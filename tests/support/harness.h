@@ -6,7 +6,10 @@
  *
  * Runs as root or not: as root, PostgreSQL runs as the `postgres` user on a
  * folder it owns (initdb and postgres refuse root). PostgreSQL's programs are
- * taken from /usr/lib/postgresql/15/bin, or from CRM_PG_BIN when set. */
+ * taken from /usr/lib/postgresql/15/bin, or from CRM_PG_BIN when set.
+ * PostgreSQL runs with fsync off (the machine does not crash in a test)
+ * unless CRM_PG_DURABLE=1, which benchmarks use to measure at the
+ * durability up.sh runs with. */
 #ifndef CRM_HARNESS_H
 #define CRM_HARNESS_H
 
