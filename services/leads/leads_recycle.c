@@ -71,7 +71,7 @@ static void s_recycle_reply(crm_rpc_call_t *call, int64_t count)
     crm_rpc_reply(call, &reply.base);
 }
 
-static void s_recycle(crm_rpc_call_t *call, void *arg)
+static void s_recycle(crm_rpc_call_t *call, const Crm__Leads__RecycleLeadsRequest *req, void *arg)
 {
     if (!crm_scope_all(crm_rpc_call_caller(call))) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
@@ -82,8 +82,7 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
     crm_job_run_now(call, l->db, l->relay, leads_recycle, NULL, s_recycle_reply);
 }
 
-void leads_recycle_register(leads_t *l)
+void leads_recycle_handlers(leads_handlers_t *h)
 {
-    crm_rpc_server_handle(crm_service_rpc(l->svc), &crm__leads__leads__descriptor, "Recycle",
-                          s_recycle, l);
+    h->recycle = s_recycle;
 }
