@@ -55,6 +55,11 @@ def c_lower(name):
     return out
 
 
+def c_desc(pkg, names):
+    """The descriptor variable protobuf-c names for a message or service."""
+    return '__'.join((pkg.split('.') if pkg else []) + [c_lower(n) for n in names]) + '__descriptor'
+
+
 class Message:
     def __init__(self, pkg, names, proto, file):
         self.full = '.'.join([pkg] + names) if pkg else '.'.join(names)
@@ -63,8 +68,8 @@ class Message:
         self.file = file
         pkg_parts = pkg.split('.') if pkg else []
         self.ctype = '__'.join([c_camel(p) for p in pkg_parts] + names)
-        self.cdesc = '__'.join(pkg_parts + [c_lower(n) for n in names]) + '__descriptor'
-        self.fields = []  # (repeated, type key, name, comment)
+        self.cdesc = c_desc(pkg, names)
+        self.fields = []  # (repeated, field proto, name, trailing comment)
 
 
 class Suite:
@@ -171,7 +176,7 @@ def gen_handlers(suite, fp, out_dir):
     c = [BANNER.format(src='proto/' + fp.name), f'#include "{base}.glue.h"\n\n#include <stdlib.h>\n']
     for s in fp.service if domain_of(fp) else []:
         p = svc_prefix(s)
-        sdesc = Message(fp.package, [s.name], None, fp).cdesc
+        sdesc = c_desc(fp.package, [s.name])
         h.append(f'\n/* {fp.package}.{s.name}: one slot per RPC. arg is handed to every handler. */\n')
         h.append(f'typedef struct {p}_handlers {{\n    void *arg;\n')
         thunks = []
@@ -204,7 +209,7 @@ def gen_suite(suite, out_dir):
     for name, fp in suite.domains():
         base = os.path.splitext(os.path.basename(fp.name))[0]
         includes.add(base)
-        descs = [Message(fp.package, [s.name], None, fp).cdesc for s in fp.service]
+        descs = [c_desc(fp.package, [s.name]) for s in fp.service]
         doms.append((name, base, descs))
     events = []
     seen = {}
