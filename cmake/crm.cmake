@@ -26,12 +26,13 @@ function(crm_embed_sql target component dir)
 endfunction()
 
 # crm_service(NAME SOURCES...): a service executable crm-NAME linked with the
-# common library, with its sql/ migrations embedded.
+# common library and the generated glue (its handler tables, the suite
+# registry), with its sql/ migrations embedded.
 function(crm_service name)
   if(NOT ARGN)
     return()
   endif()
   add_executable(crm-${name} ${ARGN})
-  target_link_libraries(crm-${name} PRIVATE crm)
+  target_link_libraries(crm-${name} PRIVATE crm_glue crm)
   crm_embed_sql(crm-${name} ${name} ${CMAKE_CURRENT_SOURCE_DIR}/sql)
 endfunction()

@@ -15,8 +15,10 @@
 
 #include "crm/event_types.h"
 #include "crm/pbjson.h"
+#include "crm/registry.h"
 #include "crm/rpc.h"
 #include "crm/util.h"
+#include "crm_suite.h"
 
 #define EXIT_OK 0
 #define EXIT_FAILED 1
@@ -24,15 +26,22 @@
 
 #define DEFAULT_DEADLINE_MS 5000
 
-static const char *const s_services[] = {"leads", "customers", "sales", "scheduler", "gateway"};
+/* The services crmctl reaches: every domain of the suite (crm/registry.h)
+ * and the gateway. */
+#define GATEWAY "gateway"
 
 static void s_usage(FILE *out)
 {
     fputs("usage: crmctl call <service> <Service.Method> ['<json>'|-] [options]\n"
           "       crmctl events <service>[,<service>...] [options]\n"
           "       crmctl --help\n"
+          "\nservices: ",
+          out);
+    const crm_registry_t *suite = crm_registry_get();
+    for (size_t i = 0; i < suite->n_domains; i++)
+        fprintf(out, "%s, ", suite->domains[i].name);
+    fputs(GATEWAY
           "\n"
-          "services: leads, customers, sales, scheduler, gateway\n"
           "\n"
           "call: sends one request, its fields given as a JSON object (default {}; - reads\n"
           "  it from stdin), to the service's RPC endpoints (CRM_<SERVICE>_RPC, comma-\n"
@@ -82,10 +91,11 @@ static int s_bad_usage(const char *fmt, ...)
 
 static int s_known_service(const char *s)
 {
-    for (size_t i = 0; i < sizeof s_services / sizeof s_services[0]; i++)
-        if (strcmp(s, s_services[i]) == 0)
+    const crm_registry_t *suite = crm_registry_get();
+    for (size_t i = 0; i < suite->n_domains; i++)
+        if (strcmp(s, suite->domains[i].name) == 0)
             return 1;
-    return 0;
+    return strcmp(s, GATEWAY) == 0;
 }
 
 /* "leads", "RPC" -> "CRM_LEADS_RPC". Caller frees. */
@@ -605,6 +615,7 @@ static int s_events(int argc, char **argv)
 #ifndef CRMCTL_NO_MAIN
 int main(int argc, char **argv)
 {
+    crm_registry_set(&crm_suite);
     if (argc < 2) {
         s_usage(stderr);
         return EXIT_USAGE;

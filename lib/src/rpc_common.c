@@ -1,20 +1,16 @@
 /* rpc_common.c: what the RPC server, the client and the tools share: status
- * names and the table of the suite's proto services. */
+ * names and method lookup among lib's proto services and the suite's. */
 #include <string.h>
 
 #include "bus.pb-c.h"
 #include "crm/rpc.h"
-#include "customers.pb-c.h"
-#include "leads.pb-c.h"
-#include "scheduler.pb-c.h"
+#include "crm/registry.h"
 
-/* Every proto service of the suite, found by its short name. */
-static const ProtobufCServiceDescriptor *const s_services[] = {
+/* lib's own proto services, served by every process. */
+static const ProtobufCServiceDescriptor *const s_lib_services[] = {
     &crm__system__descriptor,
     &crm__bus__descriptor,
-    &crm__leads__leads__descriptor,
-    &crm__customers__customers__descriptor,
-    &crm__scheduler__scheduler__descriptor,
+    NULL,
 };
 
 const char *crm_status_name(Crm__Status st)
@@ -41,6 +37,16 @@ const char *crm_status_name(Crm__Status st)
     }
 }
 
+/* The service of list named by the len bytes of name, or NULL. */
+static const ProtobufCServiceDescriptor *s_find(const ProtobufCServiceDescriptor *const *list,
+                                                const char *name, size_t len)
+{
+    for (; *list; list++)
+        if (strlen((*list)->short_name) == len && memcmp((*list)->short_name, name, len) == 0)
+            return *list;
+    return NULL;
+}
+
 int crm_rpc_method_types(const char *method, const ProtobufCMessageDescriptor **in,
                          const ProtobufCMessageDescriptor **out)
 {
@@ -48,19 +54,19 @@ int crm_rpc_method_types(const char *method, const ProtobufCMessageDescriptor **
     if (!dot || dot == method || !dot[1])
         return -1;
     size_t svc_len = (size_t)(dot - method);
-    for (size_t i = 0; i < sizeof s_services / sizeof s_services[0]; i++) {
-        const ProtobufCServiceDescriptor *svc = s_services[i];
-        if (strlen(svc->short_name) != svc_len || memcmp(svc->short_name, method, svc_len) != 0)
-            continue;
-        const ProtobufCMethodDescriptor *m =
-            protobuf_c_service_descriptor_get_method_by_name(svc, dot + 1);
-        if (!m)
-            return -1;
-        if (in)
-            *in = m->input;
-        if (out)
-            *out = m->output;
-        return 0;
-    }
-    return -1;
+    const ProtobufCServiceDescriptor *svc = s_find(s_lib_services, method, svc_len);
+    const crm_registry_domain_t *d = svc ? NULL : crm_registry_domain_of(method);
+    if (d)
+        svc = s_find(d->services, method, svc_len);
+    if (!svc)
+        return -1;
+    const ProtobufCMethodDescriptor *m =
+        protobuf_c_service_descriptor_get_method_by_name(svc, dot + 1);
+    if (!m)
+        return -1;
+    if (in)
+        *in = m->input;
+    if (out)
+        *out = m->output;
+    return 0;
 }

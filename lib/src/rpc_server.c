@@ -337,6 +337,25 @@ int crm_rpc_server_handle(crm_rpc_server_t *srv, const ProtobufCServiceDescripto
     return 0;
 }
 
+int crm_rpc_server_serve(crm_rpc_server_t *srv, const ProtobufCServiceDescriptor *svc,
+                         const crm_rpc_handler *handlers, const int *present, void *arg)
+{
+    int missing = 0;
+    for (unsigned i = 0; i < svc->n_methods; i++) {
+        if (present[i])
+            continue;
+        char *name = crm_sprintf("%s.%s", svc->short_name, svc->methods[i].name);
+        crm_log(CRM_ERROR, "rpc: no handler for a method of the service", "method", name, NULL);
+        free(name);
+        missing++;
+    }
+    if (missing)
+        return -1;
+    for (unsigned i = 0; i < svc->n_methods; i++)
+        crm_rpc_server_handle(srv, svc, svc->methods[i].name, handlers[i], arg);
+    return 0;
+}
+
 void crm_rpc_server_drain(crm_rpc_server_t *srv)
 {
     srv->draining = 1;

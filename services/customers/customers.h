@@ -8,6 +8,7 @@
 #include "crm/job.h"
 #include "crm/txn.h"
 #include "crm/service.h"
+#include "customers.glue.h"
 #include "customers.pb-c.h"
 #include "events.pb-c.h"
 
@@ -15,7 +16,8 @@ typedef struct {
     crm_service_t *svc;
     crm_db_t *db;
     crm_relay_t *relay;
-    crm_txn_env_t env; /* where changes go */
+    crm_txn_env_t env;             /* where changes go */
+    customers_handlers_t handlers; /* what serves Customers.* (customers.glue.h) */
 } customers_t;
 
 /* ---- customers_store.c ---- */
@@ -48,6 +50,7 @@ void customers_events_start(customers_t *c);
 
 /* ---- customers_rpc.c ---- */
 
+/* Serves every Customers.* RPC (fails the start if one has no handler). */
 void customers_rpc_register(customers_t *c);
 
 #endif

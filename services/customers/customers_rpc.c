@@ -59,10 +59,8 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
     s_req_free(r);
 }
 
-static void s_get(crm_rpc_call_t *call, void *arg)
+static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetCustomerRequest *req, void *arg)
 {
-    const Crm__Customers__GetCustomerRequest *req =
-        (const Crm__Customers__GetCustomerRequest *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "id", req->id))
         return;
     customers_t *c = arg;
@@ -71,10 +69,9 @@ static void s_get(crm_rpc_call_t *call, void *arg)
     crm_db_exec(c->db, "customer_get", 1, p, s_loaded, s_req(c, call, req->id));
 }
 
-static void s_get_by_lead(crm_rpc_call_t *call, void *arg)
+static void s_get_by_lead(crm_rpc_call_t *call, const Crm__Customers__GetCustomerByLeadRequest *req,
+                          void *arg)
 {
-    const Crm__Customers__GetCustomerByLeadRequest *req =
-        (const Crm__Customers__GetCustomerByLeadRequest *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "lead_id", req->lead_id))
         return;
     customers_t *c = arg;
@@ -126,10 +123,8 @@ static int s_followup_decide(crm_txn_t *t)
 
 static const crm_txn_op_t s_followup_op = {.read = s_followup_read, .decide = s_followup_decide};
 
-static void s_followup(crm_rpc_call_t *call, void *arg)
+static void s_followup(crm_rpc_call_t *call, const Crm__Customers__FollowUpRequest *req, void *arg)
 {
-    const Crm__Customers__FollowUpRequest *req =
-        (const Crm__Customers__FollowUpRequest *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "customer_id", req->customer_id) ||
         !crm_check_text(call, "content", req->content, 5000, 1))
         return;
@@ -153,10 +148,8 @@ static void s_recycle_reply(crm_txn_t *t, int64_t count)
     crm_txn_reply(t, &reply.base);
 }
 
-static void s_recycle(crm_rpc_call_t *call, void *arg)
+static void s_recycle(crm_rpc_call_t *call, const Crm__Customers__RecycleRequest *req, void *arg)
 {
-    const Crm__Customers__RecycleRequest *req =
-        (const Crm__Customers__RecycleRequest *)crm_rpc_call_request(call);
     const Crm__Caller *caller = crm_rpc_call_caller(call);
     if (req->days < 0 || req->days > 3650) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "days", "days must be 0..3650");
@@ -173,10 +166,12 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
 
 void customers_rpc_register(customers_t *c)
 {
-    crm_rpc_server_t *srv = crm_service_rpc(c->svc);
-    const ProtobufCServiceDescriptor *d = &crm__customers__customers__descriptor;
-    crm_rpc_server_handle(srv, d, "Get", s_get, c);
-    crm_rpc_server_handle(srv, d, "GetByLead", s_get_by_lead, c);
-    crm_rpc_server_handle(srv, d, "FollowUp", s_followup, c);
-    crm_rpc_server_handle(srv, d, "Recycle", s_recycle, c);
+    c->handlers = (customers_handlers_t){
+        .arg = c,
+        .get = s_get,
+        .get_by_lead = s_get_by_lead,
+        .follow_up = s_followup,
+        .recycle = s_recycle,
+    };
+    customers_serve(crm_service_rpc(c->svc), &c->handlers);
 }

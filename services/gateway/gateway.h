@@ -44,11 +44,11 @@ typedef struct {
     crm_cache_t *cache; /* likewise */
     gw_http_t *http;
     gw_ratelimit_t *limiter;
-    gw_map_t *auth_cache;         /* token hash -> resolved principal */
-    gw_events_t *events;          /* the SSE streams and their subscriptions */
-    crm_rpc_client_t *peers[4];   /* leads, customers, sales, scheduler (NULL: not configured) */
-    crm_rpc_client_t *writers[4]; /* the same, one attempt: a change is never sent twice */
-    const char *openapi;          /* the embedded document */
+    gw_map_t *auth_cache;       /* token hash -> resolved principal */
+    gw_events_t *events;        /* the SSE streams and their subscriptions */
+    crm_rpc_client_t **peers;   /* one per domain of the suite registry (NULL: not configured) */
+    crm_rpc_client_t **writers; /* the same, one attempt: a change is never sent twice */
+    const char *openapi;        /* the embedded document */
     size_t openapi_len;
     size_t inflight; /* calls not finished */
     int pw_jobs;     /* calls holding a password-hashing slot */

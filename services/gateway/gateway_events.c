@@ -21,14 +21,15 @@
 
 #include "crm/event_types.h"
 #include "crm/log.h"
+#include "crm/registry.h"
 #include "crm/util.h"
 #include "crm/zsock.h"
 #include "gateway.h"
 
 #define MAX_QUEUE (1 << 20) /* a stream this far behind is dropped */
 
-static const char *const s_producers[] = {"leads", "customers", "sales", "scheduler"};
-#define NPRODUCERS (sizeof s_producers / sizeof s_producers[0])
+/* Every domain of the suite registry may produce events. */
+#define NPRODUCERS (crm_registry_get()->n_domains)
 
 typedef struct s_stream {
     h2o_generator_t gen; /* first: h2o's callbacks get it */
@@ -43,7 +44,7 @@ typedef struct s_stream {
 
 struct gw_events {
     gw_t *gw;
-    crm_zsock_t *subs[NPRODUCERS];
+    crm_zsock_t **subs; /* one per domain (NULL: not configured) */
     s_stream_t *streams;
     uint64_t serials;
     int stopped;
@@ -244,8 +245,9 @@ gw_events_t *gw_events_new(gw_t *gw)
 {
     gw_events_t *ev = crm_calloc(1, sizeof *ev);
     ev->gw = gw;
+    ev->subs = crm_calloc(NPRODUCERS + 1, sizeof *ev->subs);
     for (size_t i = 0; i < NPRODUCERS; i++) {
-        const char *eps = crm_peer_pub(s_producers[i], NULL);
+        const char *eps = crm_peer_pub(crm_registry_get()->domains[i].name, NULL);
         if (!eps)
             continue;
         ev->subs[i] = crm_zsock_new(gw->loop, crm_service_zctx(gw->svc), ZMQ_SUB);
@@ -282,6 +284,7 @@ void gw_events_destroy(gw_events_t **ev_p)
 {
     if (!ev_p || !*ev_p)
         return;
+    free((*ev_p)->subs);
     free(*ev_p);
     *ev_p = NULL;
 }

@@ -1,26 +1,29 @@
 /* gateway_proxy.c: routes to the domain services. A route whose method is
- * "Leads.Get" goes to the leads service (CRM_LEADS_RPC) with the caller the
+ * "Leads.Get" goes to the domain that serves proto service Leads in the
+ * suite registry (crm/registry.h), leads (CRM_LEADS_RPC), with the caller the
  * token resolved into; the reply, or the error with its field, comes back
  * as JSON. Two RPC clients per service, spreading calls over its instances:
  * GET routes try a second instance when the first does not answer within
  * the deadline; every other route is sent once (a create that was slow to
  * answer must not be made twice), and the client may retry on 503. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crm/log.h"
+#include "crm/registry.h"
 #include "crm/util.h"
 #include "gateway.h"
 
-static const char *const s_peers[] = {"leads", "customers", "sales", "scheduler"};
-#define NPEERS (sizeof s_peers / sizeof s_peers[0])
+#define NPEERS (crm_registry_get()->n_domains)
+#define PEER_NAME(i) (crm_registry_get()->domains[i].name)
 
 void gw_proxy_init(gw_t *gw)
 {
     const crm_config_t *cfg = crm_service_config(gw->svc);
+    gw->peers = crm_calloc(NPEERS + 1, sizeof *gw->peers);
+    gw->writers = crm_calloc(NPEERS + 1, sizeof *gw->writers);
     for (size_t i = 0; i < NPEERS; i++) {
-        const char *eps = crm_peer_rpc(s_peers[i], NULL);
+        const char *eps = crm_peer_rpc(PEER_NAME(i), NULL);
         if (!eps)
             continue;
         gw->peers[i] = crm_rpc_client_new(gw->loop, crm_service_zctx(gw->svc), eps,
@@ -35,18 +38,8 @@ void gw_proxy_init(gw_t *gw)
 /* The peer serving "Service.Method": its index, or -1. */
 static int s_peer_of(const char *method)
 {
-    const char *dot = strchr(method, '.');
-    for (size_t i = 0; i < NPEERS; i++) {
-        size_t n = strlen(s_peers[i]);
-        if ((size_t)(dot - method) != n)
-            continue;
-        size_t k = 0;
-        while (k < n && tolower((unsigned char)method[k]) == s_peers[i][k])
-            k++;
-        if (k == n)
-            return (int)i;
-    }
-    return -1;
+    const crm_registry_domain_t *d = crm_registry_domain_of(method);
+    return d ? (int)(d - crm_registry_get()->domains) : -1;
 }
 
 static void s_replied(void *arg, const crm_rpc_result_t *res)
@@ -77,10 +70,13 @@ void gw_proxy_call(gw_call_t *c)
 
 void gw_proxy_destroy(gw_t *gw)
 {
-    for (size_t i = 0; i < NPEERS; i++) {
+    for (size_t i = 0; gw->peers && i < NPEERS; i++) {
         crm_rpc_client_destroy(&gw->peers[i]);
         crm_rpc_client_destroy(&gw->writers[i]);
     }
+    free(gw->peers);
+    free(gw->writers);
+    gw->peers = gw->writers = NULL;
 }
 
 /* ---- readiness: System.Health of the gateway and every service ---------
@@ -163,7 +159,7 @@ void gw_health_readyz(gw_call_t *c)
             continue;
         s_probe_t *p = crm_calloc(1, sizeof *p);
         p->r = r;
-        p->name = s_peers[i];
+        p->name = PEER_NAME(i);
         r->pending++;
         if (crm_rpc_call(c->gw->peers[i], "System.Health", &empty.base,
                          &crm__health_reply__descriptor, NULL, s_probed, p) < 0) {

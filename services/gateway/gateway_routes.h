@@ -7,8 +7,9 @@
  * batch request with "ids"), the value becomes that list. The method is either a domain
  * service's RPC (any "Service.Method" of the protos that crm_rpc_method_types
  * knows) or one the gateway serves itself ("Auth.*", "Org.*" of
- * proto/gateway.proto, and "Http.*" for raw replies). Adding a domain's
- * routes is adding rows to gateway_routes.c. */
+ * proto/gateway.proto, and "Http.*" for raw replies). The table is generated
+ * from the (crm.http) options of the RPCs (tools/glue/glue.py): a route is
+ * an option on its RPC in proto/, and GW_* below are the option's flags. */
 #ifndef GATEWAY_ROUTES_H
 #define GATEWAY_ROUTES_H
 

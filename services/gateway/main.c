@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include "crm/log.h"
+#include "crm/registry.h"
+#include "crm_suite.h"
 #include "gateway.h"
 
 extern const crm_migration_t crm_migrations_gateway[];
@@ -53,6 +55,7 @@ static void s_on_stop(void *arg)
 int main(void)
 {
     static gw_t gw;
+    crm_registry_set(&crm_suite);
     gw.svc = crm_service_new("gateway", crm_migrations_gateway);
     gw.loop = crm_service_loop(gw.svc);
     const crm_config_t *cfg = crm_service_config(gw.svc);

@@ -11,6 +11,7 @@
 #include "crm/job.h"
 #include "crm/service.h"
 #include "events.pb-c.h"
+#include "leads.glue.h"
 #include "leads.pb-c.h"
 
 /* Largest batch of ids one action takes. */
@@ -21,8 +22,9 @@ typedef struct {
     crm_db_t *db;
     crm_cache_t *cache;
     crm_relay_t *relay;
-    const char *tz;    /* the business time zone */
-    crm_txn_env_t env; /* where changes go (db, cache, relay; ctx: this) */
+    const char *tz;            /* the business time zone */
+    crm_txn_env_t env;         /* where changes go (db, cache, relay; ctx: this) */
+    leads_handlers_t handlers; /* what serves Leads.* (leads.glue.h) */
 } leads_t;
 
 typedef Crm__Leads__LeadStatus lead_status_t;
@@ -251,17 +253,19 @@ void leads_emit_changed(crm_db_batch_t *b, const char *action, const Crm__Leads_
 
 /* ---- leads_rpc.c, leads_actions.c, leads_pools.c, leads_recycle.c ---- */
 
-void leads_rpc_register(leads_t *l);     /* Create, Get, Update, FollowUp, Convert */
-void leads_actions_register(leads_t *l); /* Delete, Transfer, PutInPool, Claim, ... */
-void leads_pools_register(leads_t *l);   /* pools and options */
-void leads_list_register(leads_t *l);    /* List, History, ListFollowUps, CheckDuplicates, Stats */
-void leads_import_register(leads_t *l);  /* StartImport, ImportChunk, GetImport */
+/* Each fills its slots of the handler table (leads.glue.h); main.c serves
+ * the table, and a slot nobody filled fails the start. */
+void leads_rpc_handlers(leads_handlers_t *h);     /* Create, Get, Update, FollowUp, Convert */
+void leads_actions_handlers(leads_handlers_t *h); /* Delete, Transfer, PutInPool, Claim, ... */
+void leads_pools_handlers(leads_handlers_t *h);   /* pools and options */
+void leads_list_handlers(leads_handlers_t *h);    /* List, History, ListFollowUps, ... Stats */
+void leads_import_handlers(leads_handlers_t *h);  /* StartImport, ImportChunk, GetImport, ... */
 
 /* Recycles, inside tx, every owned lead of a pool with a rule that nobody
  * followed up in time: the changes, history and one lead.recycled per lead
  * (a crm_job_fn: the "leads.recycle" job's work; arg unused). */
 void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
-void leads_recycle_register(leads_t *l); /* Leads.Recycle */
+void leads_recycle_handlers(leads_handlers_t *h); /* Leads.Recycle */
 
 /* The "leads.remind" job's work (a crm_job_fn): lead.reminder for each due
  * next follow-up, lead.recycle_warning before each recycling, once each. */

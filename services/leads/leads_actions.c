@@ -375,9 +375,9 @@ static const crm_change_op_t s_team_remove_op = {.action = "team_changed",
                                                  .apply = s_team_remove_apply,
                                                  .emit = s_team_emit};
 
-static void s_team(crm_rpc_call_t *call, leads_t *l, const crm_change_op_t *op)
+static void s_team(crm_rpc_call_t *call, const Crm__Leads__TeamMembersRequest *req, leads_t *l,
+                   const crm_change_op_t *op)
 {
-    const Crm__Leads__TeamMembersRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !crm_check_text(call, "reason", req->reason, 500, 0))
         return;
@@ -395,66 +395,66 @@ static void s_team(crm_rpc_call_t *call, leads_t *l, const crm_change_op_t *op)
     leads_change_run(l, call, op, req->ids, req->n_ids, req->reason, NULL);
 }
 
-static void s_team_add(crm_rpc_call_t *call, void *l)
+static void s_team_add(crm_rpc_call_t *call, const Crm__Leads__TeamMembersRequest *req, void *l)
 {
-    s_team(call, l, &s_team_add_op);
+    s_team(call, req, l, &s_team_add_op);
 }
 
-static void s_team_remove(crm_rpc_call_t *call, void *l)
+static void s_team_remove(crm_rpc_call_t *call, const Crm__Leads__TeamMembersRequest *req, void *l)
 {
-    s_team(call, l, &s_team_remove_op);
+    s_team(call, req, l, &s_team_remove_op);
 }
 
 /* ---- handlers ----------------------------------------------------------- */
 
 /* Runs op for a LeadIdsRequest. */
-static void s_ids_action(crm_rpc_call_t *call, leads_t *l, const crm_change_op_t *op)
+static void s_ids_action(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *req, leads_t *l,
+                         const crm_change_op_t *op)
 {
-    const Crm__Leads__LeadIdsRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !crm_check_text(call, "reason", req->reason, 500, op == &s_void_op))
         return;
     leads_change_run(l, call, op, req->ids, req->n_ids, req->reason, NULL);
 }
 
-static void s_delete(crm_rpc_call_t *call, void *l)
+static void s_delete(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *req, void *l)
 {
-    s_ids_action(call, l, &s_delete_op);
+    s_ids_action(call, req, l, &s_delete_op);
 }
 
-static void s_claim(crm_rpc_call_t *call, void *l)
+static void s_claim(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *req, void *l)
 {
     if (!crm_rpc_call_caller(call)->user_id) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
                      "claims are made by a user; the system assigns instead");
         return;
     }
-    s_ids_action(call, l, &s_claim_op);
+    s_ids_action(call, req, l, &s_claim_op);
 }
 
-static void s_invalidate(crm_rpc_call_t *call, void *l)
+static void s_invalidate(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *req, void *l)
 {
-    s_ids_action(call, l, &s_invalidate_op);
+    s_ids_action(call, req, l, &s_invalidate_op);
 }
 
-static void s_resume(crm_rpc_call_t *call, void *l)
+static void s_resume(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *req, void *l)
 {
-    s_ids_action(call, l, &s_resume_op);
+    s_ids_action(call, req, l, &s_resume_op);
 }
 
-static void s_void(crm_rpc_call_t *call, void *l)
+static void s_void(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *req, void *l)
 {
-    s_ids_action(call, l, &s_void_op);
+    s_ids_action(call, req, l, &s_void_op);
 }
 
-static void s_restore(crm_rpc_call_t *call, void *l)
+static void s_restore(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *req, void *l)
 {
     if (!crm_scope_all(crm_rpc_call_caller(call))) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
                      "only an admin may restore voided leads");
         return;
     }
-    s_ids_action(call, l, &s_restore_op);
+    s_ids_action(call, req, l, &s_restore_op);
 }
 
 /* The new owner of a transfer or an assignment: any user (the gateway
@@ -473,9 +473,8 @@ static int s_check_new_owner(crm_rpc_call_t *call, int64_t owner, int64_t dept)
     return 1;
 }
 
-static void s_transfer(crm_rpc_call_t *call, void *l)
+static void s_transfer(crm_rpc_call_t *call, const Crm__Leads__TransferLeadsRequest *req, void *l)
 {
-    const Crm__Leads__TransferLeadsRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !s_check_new_owner(call, req->to_owner_id, req->to_department_id) ||
         !crm_check_text(call, "reason", req->reason, 500, 0))
@@ -483,9 +482,8 @@ static void s_transfer(crm_rpc_call_t *call, void *l)
     leads_change_run(l, call, &s_transfer_op, req->ids, req->n_ids, req->reason, NULL);
 }
 
-static void s_put_in_pool(crm_rpc_call_t *call, void *l)
+static void s_put_in_pool(crm_rpc_call_t *call, const Crm__Leads__PoolLeadsRequest *req, void *l)
 {
-    const Crm__Leads__PoolLeadsRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !crm_check_text(call, "reason", req->reason, 500, 0))
         return;
@@ -496,35 +494,25 @@ static void s_put_in_pool(crm_rpc_call_t *call, void *l)
     leads_change_run(l, call, &s_pool_op, req->ids, req->n_ids, req->reason, NULL);
 }
 
-static void s_assign(crm_rpc_call_t *call, void *l)
+static void s_assign(crm_rpc_call_t *call, const Crm__Leads__AssignLeadsRequest *req, void *l)
 {
-    const Crm__Leads__AssignLeadsRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, LEADS_MAX_IDS) ||
         !s_check_new_owner(call, req->to_owner_id, req->to_department_id))
         return;
     leads_change_run(l, call, &s_assign_op, req->ids, req->n_ids, "", NULL);
 }
 
-void leads_actions_register(leads_t *l)
+void leads_actions_handlers(leads_handlers_t *h)
 {
-    static const struct {
-        const char *method;
-        crm_rpc_handler fn;
-    } handlers[] = {
-        {"Delete", s_delete},
-        {"Transfer", s_transfer},
-        {"PutInPool", s_put_in_pool},
-        {"Claim", s_claim},
-        {"Assign", s_assign},
-        {"Invalidate", s_invalidate},
-        {"Resume", s_resume},
-        {"Discard", s_void},
-        {"Restore", s_restore},
-        {"AddTeamMembers", s_team_add},
-        {"RemoveTeamMembers", s_team_remove},
-    };
-    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
-    for (size_t i = 0; i < sizeof handlers / sizeof handlers[0]; i++)
-        crm_rpc_server_handle(srv, &crm__leads__leads__descriptor, handlers[i].method,
-                              handlers[i].fn, l);
+    h->delete = s_delete;
+    h->transfer = s_transfer;
+    h->put_in_pool = s_put_in_pool;
+    h->claim = s_claim;
+    h->assign = s_assign;
+    h->invalidate = s_invalidate;
+    h->resume = s_resume;
+    h->discard = s_void;
+    h->restore = s_restore;
+    h->add_team_members = s_team_add;
+    h->remove_team_members = s_team_remove;
 }

@@ -117,10 +117,9 @@ static void s_start_pool_read(void *arg, const crm_db_result_t *res)
     free(s);
 }
 
-static void s_start(crm_rpc_call_t *call, void *arg)
+static void s_start(crm_rpc_call_t *call, const Crm__Leads__StartImportRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__StartImportRequest *req = (const void *)crm_rpc_call_request(call);
     if (!s_check_target(call, req->target) ||
         !crm_check_text(call, "file_name", req->file_name, 255, 0))
         return;
@@ -163,10 +162,9 @@ static void s_got(void *arg, const crm_db_result_t *res)
         crm_rpc_reply(call, &imp.base);
 }
 
-static void s_get(crm_rpc_call_t *call, void *arg)
+static void s_get(crm_rpc_call_t *call, const Crm__Leads__GetImportRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__GetImportRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "id", req->id))
         return;
     char id[24];
@@ -200,10 +198,9 @@ static void s_cancelled(void *arg, const crm_db_result_t *res)
     }
 }
 
-static void s_cancel(crm_rpc_call_t *call, void *arg)
+static void s_cancel(crm_rpc_call_t *call, const Crm__Leads__GetImportRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__GetImportRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *c = crm_rpc_call_caller(call);
     if (!crm_check_id(call, "id", req->id))
         return;
@@ -258,10 +255,9 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     free(next);
 }
 
-static void s_list(crm_rpc_call_t *call, void *arg)
+static void s_list(crm_rpc_call_t *call, const Crm__Leads__ListImportsRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__ListImportsRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *c = crm_rpc_call_caller(call);
     crm_page_t pg;
     crm_err_t err;
@@ -590,23 +586,19 @@ static int s_check_chunk(crm_rpc_call_t *call, const Crm__Leads__ImportChunkRequ
     return 0;
 }
 
-static void s_chunk(crm_rpc_call_t *call, void *arg)
+static void s_chunk(crm_rpc_call_t *call, const Crm__Leads__ImportChunkRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__ImportChunkRequest *req = (const void *)crm_rpc_call_request(call);
     if (!s_check_chunk(call, req))
         return;
     crm_txn_run(&l->env, call, &s_chunk_op, crm_calloc(1, sizeof(chunk_t)));
 }
 
-void leads_import_register(leads_t *l)
+void leads_import_handlers(leads_handlers_t *h)
 {
-    leads_import_prepare(l->db);
-    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
-    const ProtobufCServiceDescriptor *d = &crm__leads__leads__descriptor;
-    crm_rpc_server_handle(srv, d, "StartImport", s_start, l);
-    crm_rpc_server_handle(srv, d, "ImportChunk", s_chunk, l);
-    crm_rpc_server_handle(srv, d, "GetImport", s_get, l);
-    crm_rpc_server_handle(srv, d, "CancelImport", s_cancel, l);
-    crm_rpc_server_handle(srv, d, "ListImports", s_list, l);
+    h->start_import = s_start;
+    h->import_chunk = s_chunk;
+    h->get_import = s_get;
+    h->cancel_import = s_cancel;
+    h->list_imports = s_list;
 }

@@ -438,10 +438,9 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     free(rd);
 }
 
-static void s_list(crm_rpc_call_t *call, void *arg)
+static void s_list(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__ListLeadsRequest *req = (const void *)crm_rpc_call_request(call);
     if (!s_list_check(call, req))
         return;
     read_t *rd = s_read_new(l, call);
@@ -571,15 +570,15 @@ static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, i
     crm_db_submit(l->db, &b, s_records_read, rc);
 }
 
-static void s_history_call(crm_rpc_call_t *call, void *arg)
+static void s_history_call(crm_rpc_call_t *call, const Crm__Leads__GetHistoryRequest *req,
+                           void *arg)
 {
-    const Crm__Leads__GetHistoryRequest *req = (const void *)crm_rpc_call_request(call);
     s_records(call, arg, &s_history, req->lead_id, req->limit, req->cursor);
 }
 
-static void s_followups_call(crm_rpc_call_t *call, void *arg)
+static void s_followups_call(crm_rpc_call_t *call, const Crm__Leads__ListFollowUpsRequest *req,
+                             void *arg)
 {
-    const Crm__Leads__ListFollowUpsRequest *req = (const void *)crm_rpc_call_request(call);
     s_records(call, arg, &s_followups, req->lead_id, req->limit, req->cursor);
 }
 
@@ -628,10 +627,10 @@ static char *s_trimmed(const char *s)
     return crm_strndup(s, n);
 }
 
-static void s_check_duplicates(crm_rpc_call_t *call, void *arg)
+static void s_check_duplicates(crm_rpc_call_t *call, const Crm__Leads__CheckDuplicatesRequest *req,
+                               void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__CheckDuplicatesRequest *req = (const void *)crm_rpc_call_request(call);
     char mobile[12], telephone[32];
     if (!crm_check_text(call, "name", req->name, 200, 0) ||
         !crm_check_mobile(call, "mobile", req->mobile, mobile) ||
@@ -719,10 +718,9 @@ static const crm_filter_t s_stats_period[] = {
     {.field = "from_us", .kind = CRM_FILTER_RANGE, .column = "created_at", .to = "to_us"},
 };
 
-static void s_stats(crm_rpc_call_t *call, void *arg)
+static void s_stats(crm_rpc_call_t *call, const Crm__Leads__LeadStatsRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__LeadStatsRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *c = crm_rpc_call_caller(call);
     crm_err_t err;
     if (crm_filter_check(s_stats_period, 1, &req->base, &err) < 0) {
@@ -760,13 +758,11 @@ static void s_stats(crm_rpc_call_t *call, void *arg)
     crm_db_submit(l->db, &b, s_stats_read, s_read_new(l, call));
 }
 
-void leads_list_register(leads_t *l)
+void leads_list_handlers(leads_handlers_t *h)
 {
-    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
-    const ProtobufCServiceDescriptor *d = &crm__leads__leads__descriptor;
-    crm_rpc_server_handle(srv, d, "List", s_list, l);
-    crm_rpc_server_handle(srv, d, "History", s_history_call, l);
-    crm_rpc_server_handle(srv, d, "ListFollowUps", s_followups_call, l);
-    crm_rpc_server_handle(srv, d, "CheckDuplicates", s_check_duplicates, l);
-    crm_rpc_server_handle(srv, d, "Stats", s_stats, l);
+    h->list = s_list;
+    h->history = s_history_call;
+    h->list_follow_ups = s_followups_call;
+    h->check_duplicates = s_check_duplicates;
+    h->stats = s_stats;
 }

@@ -134,9 +134,8 @@ static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__Lea
     crm_db_submit(l->db, &b, s_pool_written, pc);
 }
 
-static void s_create_pool(crm_rpc_call_t *call, void *l)
+static void s_create_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p, void *l)
 {
-    const Crm__Leads__LeadPool *p = (const void *)crm_rpc_call_request(call);
     if (!s_admin_only(call) || !s_check_pool(call, p))
         return;
     if (p->id) {
@@ -146,9 +145,8 @@ static void s_create_pool(crm_rpc_call_t *call, void *l)
     s_write_pool(call, l, p);
 }
 
-static void s_update_pool(crm_rpc_call_t *call, void *l)
+static void s_update_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p, void *l)
 {
-    const Crm__Leads__LeadPool *p = (const void *)crm_rpc_call_request(call);
     if (!s_admin_only(call) || !crm_check_id(call, "id", p->id) || !s_check_pool(call, p))
         return;
     s_write_pool(call, l, p);
@@ -166,9 +164,8 @@ static void s_pools_read(void *arg, const crm_db_result_t *res)
     free(pc);
 }
 
-static void s_get_pool(crm_rpc_call_t *call, void *l)
+static void s_get_pool(crm_rpc_call_t *call, const Crm__Leads__GetPoolRequest *req, void *l)
 {
-    const Crm__Leads__GetPoolRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "id", req->id))
         return;
     pool_call_t *pc = crm_calloc(1, sizeof *pc);
@@ -189,9 +186,8 @@ static void s_pools_listed(void *arg, const crm_db_result_t *res)
     free(pc);
 }
 
-static void s_list_pools(crm_rpc_call_t *call, void *l)
+static void s_list_pools(crm_rpc_call_t *call, const Crm__Leads__ListPoolsRequest *req, void *l)
 {
-    const Crm__Leads__ListPoolsRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *c = crm_rpc_call_caller(call);
     pool_call_t *pc = crm_calloc(1, sizeof *pc);
     pc->l = l;
@@ -242,7 +238,7 @@ static void s_options_read(void *arg, const crm_db_result_t *res)
 
 #define OPTIONS_READ "SELECT kind, value FROM lead_options ORDER BY kind, position"
 
-static void s_get_options(crm_rpc_call_t *call, void *l)
+static void s_get_options(crm_rpc_call_t *call, const Crm__Empty *req, void *l)
 {
     pool_call_t *pc = crm_calloc(1, sizeof *pc);
     pc->l = l;
@@ -271,9 +267,8 @@ static int s_check_list(crm_rpc_call_t *call, const char *field, char **v, size_
     return 1;
 }
 
-static void s_set_options(crm_rpc_call_t *call, void *l)
+static void s_set_options(crm_rpc_call_t *call, const Crm__Leads__LeadOptions *o, void *l)
 {
-    const Crm__Leads__LeadOptions *o = (const void *)crm_rpc_call_request(call);
     if (!crm_scope_all(crm_rpc_call_caller(call))) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only admins change the lists");
         return;
@@ -303,14 +298,12 @@ static void s_set_options(crm_rpc_call_t *call, void *l)
     crm_db_submit(pc->l->db, &b, s_options_read, pc);
 }
 
-void leads_pools_register(leads_t *l)
+void leads_pools_handlers(leads_handlers_t *h)
 {
-    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
-    const ProtobufCServiceDescriptor *d = &crm__leads__leads__descriptor;
-    crm_rpc_server_handle(srv, d, "CreatePool", s_create_pool, l);
-    crm_rpc_server_handle(srv, d, "UpdatePool", s_update_pool, l);
-    crm_rpc_server_handle(srv, d, "GetPool", s_get_pool, l);
-    crm_rpc_server_handle(srv, d, "ListPools", s_list_pools, l);
-    crm_rpc_server_handle(srv, d, "GetOptions", s_get_options, l);
-    crm_rpc_server_handle(srv, d, "SetOptions", s_set_options, l);
+    h->create_pool = s_create_pool;
+    h->update_pool = s_update_pool;
+    h->get_pool = s_get_pool;
+    h->list_pools = s_list_pools;
+    h->get_options = s_get_options;
+    h->set_options = s_set_options;
 }

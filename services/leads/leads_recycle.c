@@ -72,7 +72,7 @@ static void s_recycle_reply(crm_txn_t *t, int64_t count)
     crm_txn_reply(t, &reply.base);
 }
 
-static void s_recycle(crm_rpc_call_t *call, void *arg)
+static void s_recycle(crm_rpc_call_t *call, const Crm__Leads__RecycleLeadsRequest *req, void *arg)
 {
     if (!crm_scope_all(crm_rpc_call_caller(call))) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
@@ -83,8 +83,7 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
     crm_job_run_now(&l->env, call, leads_recycle, NULL, s_recycle_reply);
 }
 
-void leads_recycle_register(leads_t *l)
+void leads_recycle_handlers(leads_handlers_t *h)
 {
-    crm_rpc_server_handle(crm_service_rpc(l->svc), &crm__leads__leads__descriptor, "Recycle",
-                          s_recycle, l);
+    h->recycle = s_recycle;
 }

@@ -165,10 +165,9 @@ static int s_create_owner(crm_rpc_call_t *call, const Crm__Leads__CreateLeadRequ
     return 1;
 }
 
-static void s_create(crm_rpc_call_t *call, void *arg)
+static void s_create(crm_rpc_call_t *call, const Crm__Leads__CreateLeadRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__CreateLeadRequest *req = (const void *)crm_rpc_call_request(call);
     const Crm__Caller *caller = crm_rpc_call_caller(call);
     lead_input_t in = {req->name,   req->mobile,   req->telephone, req->email,    req->wechat,
                        req->qq,     req->company,  req->source,    req->level,    req->industry,
@@ -292,10 +291,9 @@ static void s_get_cached(void *arg, const char *value, size_t len)
     s_get_from_db(g);
 }
 
-static void s_get(crm_rpc_call_t *call, void *arg)
+static void s_get(crm_rpc_call_t *call, const Crm__Leads__GetLeadRequest *req, void *arg)
 {
     leads_t *l = arg;
-    const Crm__Leads__GetLeadRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "id", req->id))
         return;
     get_t *g = crm_calloc(1, sizeof *g);
@@ -463,9 +461,8 @@ static int s_check_mask(crm_rpc_call_t *call, const Crm__Leads__UpdateLeadReques
     return 1;
 }
 
-static void s_update(crm_rpc_call_t *call, void *arg)
+static void s_update(crm_rpc_call_t *call, const Crm__Leads__UpdateLeadRequest *req, void *arg)
 {
-    const Crm__Leads__UpdateLeadRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "id", req->id) || !s_check_mask(call, req))
         return;
     /* Validate the request's values of the masked fields (the others are
@@ -612,9 +609,8 @@ static const crm_change_op_t s_followup_op = {.action = "followed_up",
                                               .reply = s_followup_reply,
                                               .may_act = s_followup_may_act};
 
-static void s_followup(crm_rpc_call_t *call, void *arg)
+static void s_followup(crm_rpc_call_t *call, const Crm__Leads__FollowUpLeadRequest *req, void *arg)
 {
-    const Crm__Leads__FollowUpLeadRequest *req = (const void *)crm_rpc_call_request(call);
     if (!crm_check_id(call, "lead_id", req->lead_id) ||
         !crm_check_text(call, "content", req->content, 5000, 1))
         return;
@@ -725,9 +721,8 @@ static const crm_change_op_t s_convert_op = {.action = "converted",
                                              .reply = s_convert_reply,
                                              .done = free};
 
-static void s_convert(crm_rpc_call_t *call, void *arg)
+static void s_convert(crm_rpc_call_t *call, const Crm__Leads__ConvertLeadRequest *req, void *arg)
 {
-    const Crm__Leads__ConvertLeadRequest *req = (const void *)crm_rpc_call_request(call);
     lead_input_t in = {.name = req->customer_name,
                        .mobile = req->mobile,
                        .telephone = req->telephone,
@@ -747,12 +742,11 @@ static void s_convert(crm_rpc_call_t *call, void *arg)
     leads_change_run(arg, call, &s_convert_op, &req->id, 1, "", norm);
 }
 
-void leads_rpc_register(leads_t *l)
+void leads_rpc_handlers(leads_handlers_t *h)
 {
-    crm_rpc_server_t *srv = crm_service_rpc(l->svc);
-    crm_rpc_server_handle(srv, &crm__leads__leads__descriptor, "Create", s_create, l);
-    crm_rpc_server_handle(srv, &crm__leads__leads__descriptor, "Get", s_get, l);
-    crm_rpc_server_handle(srv, &crm__leads__leads__descriptor, "Update", s_update, l);
-    crm_rpc_server_handle(srv, &crm__leads__leads__descriptor, "FollowUp", s_followup, l);
-    crm_rpc_server_handle(srv, &crm__leads__leads__descriptor, "Convert", s_convert, l);
+    h->create = s_create;
+    h->get = s_get;
+    h->update = s_update;
+    h->follow_up = s_followup;
+    h->convert = s_convert;
 }

@@ -1,6 +1,7 @@
 /* main.c: the leads service (线索): wiring of the runtime, store, RPC and
  * the scheduler's recycle job. */
 #include "leads.h"
+#include "leads_import.h"
 
 extern const crm_migration_t crm_migrations_leads[];
 
@@ -14,12 +15,15 @@ int main(void)
     l.tz = crm_service_config(l.svc)->tz;
     l.env = (crm_txn_env_t){.db = l.db, .cache = l.cache, .relay = l.relay, .ctx = &l};
     leads_store_prepare(l.db);
-    leads_rpc_register(&l);
-    leads_actions_register(&l);
-    leads_pools_register(&l);
-    leads_list_register(&l);
-    leads_import_register(&l);
-    leads_recycle_register(&l);
+    leads_import_prepare(l.db);
+    l.handlers.arg = &l;
+    leads_rpc_handlers(&l.handlers);
+    leads_actions_handlers(&l.handlers);
+    leads_pools_handlers(&l.handlers);
+    leads_list_handlers(&l.handlers);
+    leads_import_handlers(&l.handlers);
+    leads_recycle_handlers(&l.handlers);
+    leads_serve(crm_service_rpc(l.svc), &l.handlers);
     crm_job_consume(l.svc, "leads.recycle", leads_recycle, NULL);
     crm_job_consume(l.svc, "leads.remind", leads_remind, NULL);
     return crm_service_run(l.svc);

@@ -7,6 +7,7 @@
 #include "crm/service.h"
 #include "crm/txn.h"
 #include "events.pb-c.h"
+#include "scheduler.glue.h"
 #include "scheduler.pb-c.h"
 
 typedef struct {
@@ -21,6 +22,7 @@ typedef struct {
     uint64_t stall_ms;    /* CRM_SCHEDULER_STALL_MS: no firing round this long is a stall */
     uint64_t fired_ok_ms; /* the last firing round that completed */
     char *last_error;     /* why the last firing round failed; NULL after a success */
+    scheduler_handlers_t handlers; /* what serves Scheduler.* (scheduler.glue.h) */
 } scheduler_t;
 
 /* The columns every job read selects, in the order scheduler_job_row reads. */
@@ -38,6 +40,7 @@ void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manua
  * CRM_SCHEDULER_STALL_MS). */
 void scheduler_jobs_start(scheduler_t *s);
 
+/* Serves every Scheduler.* RPC (fails the start if one has no handler). */
 void scheduler_rpc_register(scheduler_t *s);
 
 #endif

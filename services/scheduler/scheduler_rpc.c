@@ -29,7 +29,7 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     free(jobs);
 }
 
-static void s_list(crm_rpc_call_t *call, void *arg)
+static void s_list(crm_rpc_call_t *call, const Crm__Empty *req, void *arg)
 {
     scheduler_t *s = arg;
     crm_db_exec(s->db, "job_list", 0, NULL, s_listed, call);
@@ -60,10 +60,8 @@ static int s_fire_decide(crm_txn_t *t)
 
 static const crm_txn_op_t s_fire_op = {.read = s_fire_read, .decide = s_fire_decide};
 
-static void s_fire_now(crm_rpc_call_t *call, void *arg)
+static void s_fire_now(crm_rpc_call_t *call, const Crm__Scheduler__FireNowRequest *req, void *arg)
 {
-    const Crm__Scheduler__FireNowRequest *req =
-        (const Crm__Scheduler__FireNowRequest *)crm_rpc_call_request(call);
     const Crm__Caller *caller = crm_rpc_call_caller(call);
     if (!crm_check_text(call, "name", req->name, 100, 1))
         return;
@@ -77,8 +75,6 @@ static void s_fire_now(crm_rpc_call_t *call, void *arg)
 
 void scheduler_rpc_register(scheduler_t *s)
 {
-    crm_rpc_server_t *srv = crm_service_rpc(s->svc);
-    const ProtobufCServiceDescriptor *d = &crm__scheduler__scheduler__descriptor;
-    crm_rpc_server_handle(srv, d, "ListJobs", s_list, s);
-    crm_rpc_server_handle(srv, d, "FireNow", s_fire_now, s);
+    s->handlers = (scheduler_handlers_t){.arg = s, .list_jobs = s_list, .fire_now = s_fire_now};
+    scheduler_serve(crm_service_rpc(s->svc), &s->handlers);
 }

@@ -37,7 +37,9 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "crm/registry.h"
 #include "crm/rpc.h"
+#include "crm_suite.h"
 #include "crm/util.h"
 
 #define H_NSVC 5 /* the four services of h_suite, and the gateway (h_gateway) */
@@ -184,6 +186,7 @@ static void s_install(void)
     if (s_installed)
         return;
     s_installed = 1;
+    crm_registry_set(&crm_suite);
     atexit(s_at_exit);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

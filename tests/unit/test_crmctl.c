@@ -163,6 +163,7 @@ static void s_events_json(void)
 
 int main(void)
 {
+    crm_registry_set(&crm_suite);
     s_names();
     s_callers();
     s_outcomes();

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "crm/event_types.h"
+#include "crm/registry.h"
+#include "crm_suite.h"
 #include "events.pb-c.h"
 #include "unit.h"
 
@@ -86,6 +88,7 @@ static void s_to_json(void)
 
 int main(void)
 {
+    crm_registry_set(&crm_suite);
     s_table();
     s_to_json();
     if (unit_failed) {

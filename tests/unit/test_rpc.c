@@ -16,7 +16,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "crm/registry.h"
 #include "crm/rpc.h"
+#include "crm_suite.h"
 #include "crm/util.h"
 #include "crm/zsock.h"
 #include "scheduler.pb-c.h"
@@ -957,6 +959,7 @@ static void s_test_names(void)
 
 int main(void)
 {
+    crm_registry_set(&crm_suite);
     s_zctx = zmq_ctx_new();
     s_test_names();
     const char *transports[] = {"tcp", "ipc"};

@@ -1,5 +1,7 @@
 /* event_types.h: which message each event type carries in Event.payload
- * (proto/events.proto), for tools and the gateway that show events as JSON. */
+ * (proto/events.proto), for tools and the gateway that show events as JSON.
+ * The table is the suite registry's (crm/registry.h): empty until
+ * crm_registry_set. */
 #ifndef CRM_EVENT_TYPES_H
 #define CRM_EVENT_TYPES_H
 

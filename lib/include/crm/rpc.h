@@ -60,6 +60,15 @@ crm_rpc_server_t *crm_rpc_server_new(uv_loop_t *loop, void *zctx, const char *en
 int crm_rpc_server_handle(crm_rpc_server_t *srv, const ProtobufCServiceDescriptor *svc,
                           const char *method, crm_rpc_handler handler, void *arg);
 
+/* Registers a handler for every method of svc, handlers[i] and present[i]
+ * for svc->methods[i] (the order of the proto), all with arg. If a method's
+ * present[i] is 0, registers nothing, logs each such method and returns -1:
+ * a service that does not serve its whole proto service fails at start,
+ * not on a caller's request. The generated <svc>_serve of each domain
+ * (<proto>.glue.h, tools/glue/glue.py) calls it. Returns 0 otherwise. */
+int crm_rpc_server_serve(crm_rpc_server_t *srv, const ProtobufCServiceDescriptor *svc,
+                         const crm_rpc_handler *handlers, const int *present, void *arg);
+
 /* Stops accepting requests: new ones get UNAVAILABLE. In-flight calls may
  * still reply. */
 void crm_rpc_server_drain(crm_rpc_server_t *srv);
@@ -168,7 +177,8 @@ Crm__Status crm_rpc_call_sync(void *zctx, const char *endpoints, unsigned deadli
                               const ProtobufCMessageDescriptor *reply_desc,
                               const Crm__Caller *caller, ProtobufCMessage **reply, char **err);
 
-/* Looks up "Service.Method" among the suite's proto services: its input and
+/* Looks up "Service.Method" among lib's proto services (System, Bus) and
+ * those of the suite handed to crm_registry_set (crm/registry.h): its input and
  * output types. Returns 0, or -1 if unknown. */
 int crm_rpc_method_types(const char *method, const ProtobufCMessageDescriptor **in,
                          const ProtobufCMessageDescriptor **out);
