@@ -1,0 +1,361 @@
+/* pbjson_out.c: protobuf-c messages to JSON values and to JSON text (see
+ * pbjson.h and pbjson.c). */
+#include <float.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crm/pbjson.h"
+#include "crm/rfc3339.h"
+#include "crm/util.h"
+#include "crm/validate.h"
+#include "pbjson_impl.h"
+
+/* ---- message to JSON -------------------------------------------------- */
+
+static json_t *s_msg_to_json(const ProtobufCMessage *msg);
+
+static json_t *s_double_to_json(double d)
+{
+    if (isnan(d))
+        return json_string("NaN");
+    if (isinf(d))
+        return json_string(d > 0 ? "Infinity" : "-Infinity");
+    return json_real(d);
+}
+
+/* The JSON value of one (non-repeated or array element) value at p. */
+static json_t *s_value_to_json(const ProtobufCFieldDescriptor *f, const void *p)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        return json_integer(*(const int32_t *)p);
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        return json_integer(*(const uint32_t *)p);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        return json_integer(*(const int64_t *)p);
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        uint64_t v = *(const uint64_t *)p;
+        if (v <= INT64_MAX)
+            return json_integer((json_int_t)v);
+        char buf[24];
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)v);
+        return json_string(buf);
+    }
+    case PROTOBUF_C_TYPE_FLOAT:
+        return s_double_to_json(*(const float *)p);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return s_double_to_json(*(const double *)p);
+    case PROTOBUF_C_TYPE_BOOL:
+        return json_boolean(*(const protobuf_c_boolean *)p);
+    case PROTOBUF_C_TYPE_ENUM: {
+        int v = *(const int *)p;
+        const ProtobufCEnumValue *ev =
+            protobuf_c_enum_descriptor_get_value((const ProtobufCEnumDescriptor *)f->descriptor, v);
+        return ev ? json_string(ev->name) : json_integer(v);
+    }
+    case PROTOBUF_C_TYPE_STRING: {
+        const char *s = *(char *const *)p;
+        json_t *j = json_string(s ? s : "");
+        return j ? j : json_string(""); /* not UTF-8: cannot be said in JSON */
+    }
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *b = p;
+        char *s = pbj_b64_encode(b->data, b->data ? b->len : 0);
+        json_t *j = json_string(s);
+        free(s);
+        return j;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *m = *(const ProtobufCMessage *const *)p;
+        return m ? s_msg_to_json(m) : json_null();
+    }
+    }
+    return json_null();
+}
+
+static json_t *s_msg_to_json(const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    json_t *obj = json_object();
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        const char *base = (const char *)msg;
+        json_t *v;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t n = *(const size_t *)(base + f->quantifier_offset);
+            const char *arr = *(const char *const *)(base + f->offset);
+            size_t sz = pbj_elem_size(f);
+            v = json_array();
+            for (size_t k = 0; arr && k < n; k++)
+                json_array_append_new(v, s_value_to_json(f, arr + k * sz));
+        } else {
+            if (!pbj_present(msg, f))
+                continue;
+            v = s_value_to_json(f, base + f->offset);
+        }
+        json_object_set_new(obj, f->name, v);
+    }
+    return obj;
+}
+
+json_t *crm_pb_to_json(const ProtobufCMessage *msg)
+{
+    if (!msg)
+        return json_null();
+    return s_msg_to_json(msg);
+}
+
+/* ---- message to JSON text ---------------------------------------------
+ * The same document as json_dumps(crm_pb_to_json(msg), JSON_COMPACT), written
+ * straight into a buffer: no tree of JSON values, which matters on a hot
+ * path like the gateway's replies. */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+    unsigned flags;
+} s_text_t;
+
+static void s_put(s_text_t *t, const char *s, size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        while (t->len + n + 1 > t->cap)
+            t->cap *= 2;
+        t->p = crm_realloc(t->p, t->cap);
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+}
+
+static void s_put_u64(s_text_t *t, uint64_t v, int neg)
+{
+    char buf[24], *e = buf + sizeof buf, *o = e;
+    do {
+        *--o = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (neg)
+        *--o = '-';
+    s_put(t, o, (size_t)(e - o));
+}
+
+static void s_put_i64(s_text_t *t, int64_t v)
+{
+    s_put_u64(t, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
+}
+
+/* A JSON string; text that is not UTF-8 is written as "" (as json_string
+ * refuses it). */
+static void s_put_string(s_text_t *t, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    if (!s || crm_utf8_len(s) < 0)
+        s = "";
+    s_put(t, "\"", 1);
+    const char *run = s;
+    for (const char *c = s;; c++) {
+        unsigned char ch = (unsigned char)*c;
+        if (ch >= 0x20 && ch != '"' && ch != '\\')
+            continue;
+        s_put(t, run, (size_t)(c - run));
+        run = c + 1;
+        if (!ch)
+            break;
+        static const char from[] = "\"\\\b\f\n\r\t", to[] = "\"\\bfnrt";
+        const char *k = memchr(from, ch, sizeof from - 1);
+        char esc[6] = {'\\', 'u', '0', '0', hex[ch >> 4], hex[ch & 15]};
+        if (k)
+            esc[1] = to[k - from];
+        s_put(t, esc, k ? 2 : 6);
+    }
+    s_put(t, "\"", 1);
+}
+
+static void s_put_double(s_text_t *t, double d)
+{
+    if (isnan(d) || isinf(d)) {
+        s_put_string(t, isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+        return;
+    }
+    char buf[40];
+    int n = snprintf(buf, sizeof buf, "%.17g", d);
+    s_put(t, buf, (size_t)n);
+    if (!strpbrk(buf, ".eE"))
+        s_put(t, ".0", 2);
+}
+
+static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg);
+
+static void s_value_to_text(s_text_t *t, const ProtobufCFieldDescriptor *f, const void *p)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        s_put_i64(t, *(const int32_t *)p);
+        return;
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        s_put_u64(t, *(const uint32_t *)p, 0);
+        return;
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        s_put_i64(t, *(const int64_t *)p);
+        return;
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        uint64_t v = *(const uint64_t *)p;
+        if (v > INT64_MAX)
+            s_put(t, "\"", 1);
+        s_put_u64(t, v, 0);
+        if (v > INT64_MAX)
+            s_put(t, "\"", 1);
+        return;
+    }
+    case PROTOBUF_C_TYPE_FLOAT:
+        s_put_double(t, *(const float *)p);
+        return;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        s_put_double(t, *(const double *)p);
+        return;
+    case PROTOBUF_C_TYPE_BOOL:
+        if (*(const protobuf_c_boolean *)p)
+            s_put(t, "true", 4);
+        else
+            s_put(t, "false", 5);
+        return;
+    case PROTOBUF_C_TYPE_ENUM: {
+        int v = *(const int *)p;
+        const ProtobufCEnumValue *ev =
+            protobuf_c_enum_descriptor_get_value((const ProtobufCEnumDescriptor *)f->descriptor, v);
+        if (ev)
+            s_put_string(t, ev->name);
+        else
+            s_put_i64(t, v);
+        return;
+    }
+    case PROTOBUF_C_TYPE_STRING:
+        s_put_string(t, *(char *const *)p);
+        return;
+    case PROTOBUF_C_TYPE_BYTES: {
+        const ProtobufCBinaryData *b = p;
+        char *s = pbj_b64_encode(b->data, b->data ? b->len : 0);
+        s_put_string(t, s);
+        free(s);
+        return;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *m = *(const ProtobufCMessage *const *)p;
+        if (m)
+            s_msg_to_text(t, m);
+        else
+            s_put(t, "null", 4);
+        return;
+    }
+    }
+    s_put(t, "null", 4);
+}
+
+/* An instant in microseconds as RFC 3339 in the local time zone (the
+ * process's TZ, the business time zone), with its offset:
+ * "2026-01-02T03:04:05.000006+08:00". */
+static void s_put_time(s_text_t *t, int64_t us)
+{
+    time_t sec = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+    long frac = (long)(us - (int64_t)sec * 1000000);
+    struct tm tm;
+    char buf[64];
+    if (!localtime_r(&sec, &tm)) {
+        s_put(t, "null", 4);
+        return;
+    }
+    long off = tm.tm_gmtoff / 60;
+    size_t n = strftime(buf, sizeof buf, "\"%Y-%m-%dT%H:%M:%S", &tm);
+    n += (size_t)snprintf(buf + n, sizeof buf - n, ".%06ld%c%02ld:%02ld\"", frac,
+                          off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+    s_put(t, buf, n);
+}
+
+/* With CRM_PBJSON_TIMES: after a non-zero int64 field "<x>_at_us", the same
+ * instant as "<x>_at" in RFC 3339, unless the message has a field of that
+ * name. */
+static void s_time_companion(s_text_t *t, const ProtobufCMessage *msg,
+                             const ProtobufCFieldDescriptor *f)
+{
+    size_t n = strlen(f->name);
+    if (!(t->flags & CRM_PBJSON_TIMES) || f->type != PROTOBUF_C_TYPE_INT64 ||
+        f->label == PROTOBUF_C_LABEL_REPEATED || n < 7 || strcmp(f->name + n - 6, "_at_us") != 0)
+        return;
+    int64_t us = *(const int64_t *)((const char *)msg + f->offset);
+    char stem[128];
+    if (!us || n - 3 >= sizeof stem)
+        return;
+    memcpy(stem, f->name, n - 3);
+    stem[n - 3] = '\0';
+    if (protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, stem))
+        return;
+    s_put(t, ",", 1);
+    s_put_string(t, stem);
+    s_put(t, ":", 1);
+    s_put_time(t, us);
+}
+
+static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    const char *base = (const char *)msg;
+    int first = 1;
+    s_put(t, "{", 1);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
+        if (!repeated && !pbj_present(msg, f))
+            continue;
+        if (!first)
+            s_put(t, ",", 1);
+        first = 0;
+        s_put_string(t, f->name);
+        s_put(t, ":", 1);
+        if (!repeated) {
+            s_value_to_text(t, f, base + f->offset);
+            s_time_companion(t, msg, f);
+            continue;
+        }
+        size_t n = *(const size_t *)(base + f->quantifier_offset);
+        const char *arr = *(const char *const *)(base + f->offset);
+        size_t sz = pbj_elem_size(f);
+        s_put(t, "[", 1);
+        for (size_t k = 0; arr && k < n; k++) {
+            if (k)
+                s_put(t, ",", 1);
+            s_value_to_text(t, f, arr + k * sz);
+        }
+        s_put(t, "]", 1);
+    }
+    s_put(t, "}", 1);
+}
+
+char *crm_pb_to_json_text(const ProtobufCMessage *msg, unsigned flags, size_t *len)
+{
+    s_text_t t = {.p = crm_malloc(256), .cap = 256, .flags = flags};
+    if (msg)
+        s_msg_to_text(&t, msg);
+    else
+        s_put(&t, "null", 4);
+    t.p[t.len] = '\0';
+    if (len)
+        *len = t.len;
+    return t.p;
+}
