@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "crm/config.h"
-#include "crm/lease.h"
+#include "lease.h"
 #include "crm/log.h"
 #include "crm/rpc.h"
 #include "crm/util.h"

@@ -1,5 +1,5 @@
 /* idem.c: changes applied at most once per call (see idem.h). */
-#include "crm/idem.h"
+#include "idem.h"
 
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /* lease.c: leadership by a PostgreSQL advisory lock (see lease.h). */
-#include "crm/lease.h"
+#include "lease.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -9,7 +9,7 @@
 
 #include "bus.pb-c.h"
 #include "crm/config.h"
-#include "crm/lease.h"
+#include "lease.h"
 #include "crm/log.h"
 #include "crm/rpc.h"
 #include "crm/service.h"

@@ -1,7 +1,7 @@
 /* service.c: the runtime every service process shares (see service.h). */
 #include "crm/service.h"
 #include "crm/health.h"
-#include "crm/idem.h"
+#include "idem.h"
 
 #include <signal.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crm/idem.h"
+#include "idem.h"
 #include "crm/log.h"
 #include "crm/service.h"
 #include "crm/util.h"

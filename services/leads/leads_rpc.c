@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "crm/check.h"
-#include "crm/idem.h"
 #include "crm/log.h"
 #include "crm/scope.h"
 #include "crm/util.h"

@@ -18,7 +18,7 @@
 #include <zmq.h>
 
 #include "crm/change.h"
-#include "crm/idem.h"
+#include "idem.h"
 #include "crm/job.h"
 #include "crm/migrate.h"
 #include "crm/service.h"

@@ -105,7 +105,7 @@ void crm_rpc_reply_raw(crm_rpc_call_t *call, const uint8_t *payload, size_t len)
 #define CRM_RPC_MAX_KEY 64
 
 /* The call's idempotency key: the same for every attempt of one call by
- * our client ("" if the caller sent none). See crm/idem.h. */
+ * our client ("" if the caller sent none). See lib/src/idem.h. */
 const char *crm_rpc_call_key(const crm_rpc_call_t *call);
 
 /* Replies with an error and frees the call. field may be NULL. */

@@ -3,7 +3,7 @@
  * records through change.h, which is built on it).
  *
  *   begin
- *   round 1: the idempotency lookup (crm/idem.h) and the op's reads, each
+ *   round 1: the idempotency lookup (lib/src/idem.h) and the op's reads, each
  *            under a name of its own (crm_txn_read)
  *   decide:  the op reads the named results and either refuses (nothing is
  *            written, the call gets the refusal) or adds its writes
