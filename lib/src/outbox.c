@@ -18,10 +18,8 @@
 
 #define RELAY_SAFETY_MS 500 /* look at the outbox at least this often */
 #define RELAY_HEARTBEAT_MS 1000
-/* While rows wait for older transactions (of any database of the cluster)
- * to end, the relay looks again after 1 ms, then 2, 4, ... up to 32 ms: no
- * signal says when the oldest transaction ends, and polling every
- * millisecond while some long transaction runs would load the database. */
+/* While rows wait that a round did not take (committed while it ran), the
+ * relay looks again after 1 ms, then 2, 4, ... up to 32 ms. */
 #define RELAY_WAIT_MIN_MS 1
 #define RELAY_WAIT_MAX_MS 32
 #define REPLAY_MAX 1000
@@ -184,7 +182,7 @@ static const char *s_stall_reason(const crm_relay_t *r, uint64_t *for_ms)
     }
     if (r->waiting_ms && now - r->waiting_ms > (uint64_t)r->stall_ms) {
         *for_ms = now - r->waiting_ms;
-        return "events wait for an older transaction of the cluster to end";
+        return "events wait in the outbox and no round takes them";
     }
     return NULL;
 }
@@ -403,13 +401,17 @@ crm_relay_t *crm_relay_new(uv_loop_t *loop, void *zctx, const char *conninfo, co
     crm_db_prepare(db, "crm_relay_lock",
                    "SELECT last_seq FROM crm_outbox_relay WHERE id = 1 FOR UPDATE");
     /* Runs after the lock above, so its snapshot sees every sequence any
-     * earlier relay committed. Takes only rows whose transaction is older
-     * than every transaction still running: nothing can commit before them
-     * any more. */
+     * earlier relay committed. Takes the committed rows not yet numbered, in
+     * id order; a row whose transaction commits later gets a later sequence
+     * in a later round. That keeps each record's events in order because
+     * every writer adds an event after it holds its record's lock (the
+     * change engine locks in its first round and writes in its second): a
+     * second event of a record is inserted, and so committed, after the
+     * first committed. */
     crm_db_prepare(db, "crm_relay_take",
                    "WITH todo AS ("
                    "  SELECT id, row_number() OVER (ORDER BY id) AS rn FROM crm_outbox"
-                   "  WHERE seq IS NULL AND xid < pg_snapshot_xmin(pg_current_snapshot())"
+                   "  WHERE seq IS NULL"
                    "  ORDER BY id LIMIT $1::int),"
                    " base AS (SELECT last_seq FROM crm_outbox_relay WHERE id = 1),"
                    " upd AS (UPDATE crm_outbox o SET seq = base.last_seq + todo.rn,"

@@ -5,13 +5,15 @@
  * batch (or transaction) that makes the change, so both commit or neither.
  *
  * The relay publishes the outbox on the service's PUB socket, topic = event
- * type, and numbers events 1, 2, 3, ... in publication order. Rows become
- * publishable only when every transaction that could still commit an
- * earlier row has ended: the relay takes rows whose writing transaction id
- * is below the xmin of its own snapshot (pg_snapshot_xmin), so a row whose
- * smaller id commits late is never stepped over. The relay assigns
- * sequences and commits them before sending, so a crash between the two
- * leaves events that consumers fetch with Bus.Replay.
+ * type, and numbers events 1, 2, 3, ... in publication order: each round
+ * numbers the committed rows not yet numbered, so a row that commits late
+ * gets a later sequence and nothing is stepped over. A record's events keep
+ * their order because every writer adds an event only while it holds the
+ * record's lock (crm/change.h does): the second event of a record commits
+ * after the first. No transaction elsewhere in the cluster holds the relay
+ * back. The relay assigns sequences and commits them before sending, so a
+ * crash between the two leaves events that consumers fetch with
+ * Bus.Replay.
  *
  * The heartbeat (topic "_heartbeat", every second) announces the highest
  * sequence published, and whether the relay is stalled (see
