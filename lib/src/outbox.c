@@ -23,6 +23,9 @@
 #define RELAY_WAIT_MIN_MS 1
 #define RELAY_WAIT_MAX_MS 32
 #define REPLAY_MAX 1000
+/* A replay page stops once its events reach this many bytes (it holds at
+ * least one event): 4 events at the bound, or a thousand small ones. */
+#define REPLAY_MAX_BYTES (4 << 20)
 #define PRUNE_ROWS 10000    /* published events deleted per statement */
 #define RELAY_STALL_MS 5000 /* CRM_RELAY_STALL_MS overrides */
 
@@ -42,14 +45,32 @@ void crm_outbox_prepare(crm_db_t *db)
                    "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
                    " SELECT u::uuid, $1, a, p::bytea"
                    " FROM unnest($2::text[], $3::text[], $4::text[]) AS t(u, a, p)");
+    /* A page: up to $2 events, stopping before the one that would start past
+     * $3 bytes of payload (the first is always taken). */
     crm_db_prepare(db, "crm_replay",
-                   "SELECT " EVENT_COLUMNS " FROM crm_outbox WHERE seq >= $1::bigint"
-                   " ORDER BY seq LIMIT $2::int");
+                   "SELECT " EVENT_COLUMNS " FROM (SELECT *, sum(octet_length(payload))"
+                   " OVER (ORDER BY seq) - octet_length(payload) AS before FROM crm_outbox"
+                   " WHERE seq >= $1::bigint ORDER BY seq LIMIT $2::int) page"
+                   " WHERE before < $3::bigint ORDER BY seq");
     crm_db_prepare(db, "crm_replay_last", "SELECT last_seq FROM crm_outbox_relay WHERE id = 1");
     /* The oldest event still kept (the relay prunes old published ones). */
     crm_db_prepare(db, "crm_replay_first",
                    "SELECT COALESCE(min(seq), (SELECT last_seq + 1 FROM crm_outbox_relay"
                    " WHERE id = 1)) FROM crm_outbox WHERE seq IS NOT NULL");
+}
+
+/* An event over the bound: the batch fails with a message saying so. */
+static int s_too_big(crm_db_batch_t *b, const char *type, size_t len)
+{
+    if (len <= CRM_EVENT_MAX_BYTES)
+        return 0;
+    char *msg = crm_sprintf("event %s of %zu bytes is over the bound of %d bytes", type, len,
+                            CRM_EVENT_MAX_BYTES);
+    const char *p[] = {msg};
+    crm_db_batch_add(b, "SELECT crm_raise($1)", 1, p);
+    crm_log(CRM_ERROR, "event over its size bound: the change is refused", "type", type, NULL);
+    free(msg);
+    return 1;
 }
 
 void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
@@ -58,6 +79,8 @@ void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_i
     char id[37];
     crm_uuid(id);
     size_t len = protobuf_c_message_get_packed_size(payload);
+    if (s_too_big(b, type, len))
+        return;
     uint8_t *buf = crm_malloc(len);
     protobuf_c_message_pack(payload, buf);
     char *hex = crm_db_bytea_hex(buf, len);
@@ -79,6 +102,10 @@ void crm_outbox_add_many(crm_db_batch_t *b, const char *type, size_t n,
         crm_uuid(ids[i]);
         aggs[i] = (char *)(aggregate_ids[i] ? aggregate_ids[i] : "");
         size_t len = protobuf_c_message_get_packed_size(payloads[i]);
+        if (s_too_big(b, type, len)) { /* the batch fails; the row goes in empty */
+            hex[i] = crm_db_bytea_hex(NULL, 0);
+            continue;
+        }
         uint8_t *buf = crm_malloc(len ? len : 1);
         protobuf_c_message_pack(payloads[i], buf);
         hex[i] = crm_db_bytea_hex(buf, len);
@@ -532,15 +559,16 @@ static void s_replay(crm_rpc_call_t *call, void *arg)
         return;
     }
     unsigned limit = req->limit == 0 || req->limit > REPLAY_MAX ? REPLAY_MAX : req->limit;
-    char from[24], lim[16];
+    char from[24], lim[16], bytes[24];
     snprintf(from, sizeof from, "%llu", (unsigned long long)req->from_sequence);
     snprintf(lim, sizeof lim, "%u", limit);
+    snprintf(bytes, sizeof bytes, "%d", REPLAY_MAX_BYTES);
     replay_t *rp = crm_calloc(1, sizeof *rp);
     rp->call = call;
     rp->producer = ctx->producer;
     crm_db_batch_t *b = crm_db_batch_new();
-    const char *params[] = {from, lim};
-    crm_db_batch_add(b, "crm_replay", 2, params);
+    const char *params[] = {from, lim, bytes};
+    crm_db_batch_add(b, "crm_replay", 3, params);
     crm_db_batch_add(b, "crm_replay_last", 0, NULL);
     crm_db_batch_add(b, "crm_replay_first", 0, NULL);
     rp->from = req->from_sequence;

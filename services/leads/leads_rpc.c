@@ -640,10 +640,15 @@ static void s_convert_read(crm_change_t *c)
     char id[24];
     const char *p[] = {crm_i64(id, req->id), req->copy_followups ? "true" : "false"};
     s_read_options(crm_change_txn(c), req->level, req->industry, req->source);
+    /* The latest 50 follow-ups, oldest first (an event is bounded), and how
+     * many there are. */
     crm_change_read(c, "followups",
-                    "SELECT " FOLLOWUP_COLUMNS " FROM lead_followups WHERE lead_id = $1::bigint"
-                    " AND $2::boolean ORDER BY id",
+                    "SELECT * FROM (SELECT " FOLLOWUP_COLUMNS " FROM lead_followups"
+                    " WHERE lead_id = $1::bigint AND $2::boolean ORDER BY id DESC LIMIT 50) f"
+                    " ORDER BY id",
                     2, p);
+    crm_change_read(c, "followups_total",
+                    "SELECT count(*) FROM lead_followups WHERE lead_id = $1::bigint", 1, p);
 }
 
 static int s_convert_apply(crm_change_t *c, void *rec, const void *prev)
@@ -696,6 +701,7 @@ static void s_convert_emit(crm_change_t *c, const void *prev, void *rec, crm_db_
     }
     ev.follow_ups = fp;
     ev.n_follow_ups = nf;
+    ev.follow_ups_total = (int32_t)crm_db_get_i64(crm_change_result(c, "followups_total"), 0, 0);
     char id[24];
     crm_outbox_add(b, "lead.converted", crm_i64(id, lead->id), &ev.base);
     for (size_t i = 0; i < nf; i++)

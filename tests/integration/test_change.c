@@ -11,7 +11,9 @@
  *   - rounds: a txn op that reads again twice (CRM_TXN_AGAIN) sees each
  *     round's results under that round's names, and its writes commit once;
  *   - later: a txn op doing paged work of its own (CRM_TXN_LATER) commits
- *     what the pages wrote with its reply. */
+ *     what the pages wrote with its reply;
+ *   - an event over CRM_EVENT_MAX_BYTES refuses the whole change
+ *     (failed_precondition, saying so) and nothing of it commits. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +23,7 @@
 #include "idem.h"
 #include "crm/job.h"
 #include "crm/migrate.h"
+#include "crm/outbox.h"
 #include "crm/service.h"
 #include "crm/util.h"
 #include "harness.h"
@@ -196,6 +199,31 @@ static void s_recycle(crm_rpc_call_t *call, void *arg)
     crm_job_run_now(&s_env, call, s_work, NULL, s_work_reply);
 }
 
+/* ---- an event over its bound (Leads.Delete's route) ---------------------- */
+
+static int s_big_decide(crm_txn_t *t)
+{
+    crm_db_batch_t *b = crm_txn_batch(t);
+    crm_db_batch_add(b, "INSERT INTO item_history (item_id, action) VALUES (7, 'big')", 0, NULL);
+    Crm__Leads__Lead lead = CRM__LEADS__LEAD__INIT;
+    char *remark = crm_malloc(CRM_EVENT_MAX_BYTES + 2);
+    memset(remark, 'x', CRM_EVENT_MAX_BYTES + 1);
+    remark[CRM_EVENT_MAX_BYTES + 1] = '\0';
+    lead.remark = remark;
+    crm_outbox_add(b, "item.big", "7", &lead.base);
+    free(remark);
+    Crm__Leads__LeadsReply reply = CRM__LEADS__LEADS_REPLY__INIT;
+    crm_txn_reply(t, &reply.base);
+    return 0;
+}
+
+static const crm_txn_op_t s_big_op = {.decide = s_big_decide};
+
+static void s_delete(crm_rpc_call_t *call, void *arg)
+{
+    crm_txn_run(&s_env, call, &s_big_op, NULL);
+}
+
 /* ---- calling ------------------------------------------------------------- */
 
 typedef struct {
@@ -271,8 +299,10 @@ int main(void)
     crm_rpc_server_handle(srv, d, "Transfer", s_transfer, NULL);
     crm_rpc_server_handle(srv, d, "Get", s_get, NULL);
     crm_rpc_server_handle(srv, d, "Recycle", s_recycle, NULL);
+    crm_rpc_server_handle(srv, d, "Delete", s_delete, NULL);
     crm_db_t *db = crm_db_new(&s_loop, conninfo, 2);
     crm_idem_prepare(db);
+    crm_outbox_prepare(db);
     s_env = (crm_txn_env_t){.db = db};
     crm_rpc_client_t *cl = crm_rpc_client_new(&s_loop, zctx, ep, 5000, 1);
     s_res_t r;
@@ -339,6 +369,16 @@ int main(void)
                 s_int("SELECT count(*) FROM item_history WHERE action = 'paged'") == 3,
             "the pages' changes and writes committed with the reply");
     h_note("paged work of its own: ok");
+
+    Crm__Leads__LeadIdsRequest del = CRM__LEADS__LEAD_IDS_REQUEST__INIT;
+    s_call(cl, "Leads.Delete", &del.base, &crm__leads__leads_reply__descriptor, &r);
+    H_CHECK(r.status == CRM__STATUS__FAILED_PRECONDITION && strstr(r.message, "item.big") &&
+                strstr(r.message, "over the bound"),
+            "an event over its bound: %s %s", crm_status_name(r.status), r.message);
+    H_CHECK(s_int("SELECT count(*) FROM item_history WHERE action = 'big'") == 0 &&
+                s_int("SELECT count(*) FROM crm_outbox") == 0,
+            "nothing of the refused change committed");
+    h_note("an event over its bound refuses the change: ok");
 
     crm_rpc_client_destroy(&cl);
     crm_rpc_server_destroy(&srv);

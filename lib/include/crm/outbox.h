@@ -40,6 +40,12 @@
  * whose batches call crm_outbox_add or serve Bus.Replay). */
 void crm_outbox_prepare(crm_db_t *db);
 
+/* The largest encoded payload of one event (1 MiB). A domain bounds what
+ * its events carry (lists travel with a cap); an event over the bound makes
+ * the batch it is added to fail (failed_precondition, saying which event and
+ * how big), so the change is refused whole rather than half-published. */
+#define CRM_EVENT_MAX_BYTES (1 << 20)
+
 /* Adds to b the INSERT of one event: type (e.g. "lead.converted"), the id
  * of the record it is about, and its payload message. */
 void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
