@@ -69,10 +69,14 @@ int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks,
     return 1;
 }
 
+/* 9999-12-31T23:59:59.999999Z: the last instant RFC 3339 can write. */
+#define LAST_INSTANT_US 253402300799999999LL
+
 int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us)
 {
-    if (us >= 0)
+    if (us >= 0 && us <= LAST_INSTANT_US)
         return 1;
-    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "must not be negative");
+    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
+                 us < 0 ? "must not be negative" : "must be before the year 10000");
     return 0;
 }

@@ -541,7 +541,10 @@ static int s_followup_apply(crm_change_t *c, void *rec, const void *prev)
         row->lead.last_followup_at_us = at;
         row->lead.last_followup_content = req->content;
     }
-    row->lead.next_followup_at_us = req->next_followup_at_us;
+    /* A follow-up keeps the lead's reminder unless it sets a new one or is
+     * told to clear it. */
+    if (req->next_followup_at_us || req->clear_next_followup)
+        row->lead.next_followup_at_us = req->next_followup_at_us;
     return 0;
 }
 
@@ -622,6 +625,11 @@ static void s_followup(crm_rpc_call_t *call, const Crm__Leads__FollowUpLeadReque
     if (!crm_check_time(call, "at_us", req->at_us) ||
         !crm_check_time(call, "next_followup_at_us", req->next_followup_at_us))
         return;
+    if (req->clear_next_followup && req->next_followup_at_us) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "clear_next_followup",
+                     "set a next follow-up time or clear it, not both");
+        return;
+    }
     if (req->n_attachments > 20) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "attachments", "at most 20 attachments");
         return;
@@ -740,7 +748,8 @@ static void s_convert(crm_rpc_call_t *call, const Crm__Leads__ConvertLeadRequest
     lead_norm_t *norm = crm_calloc(1, sizeof *norm);
     if (!crm_check_id(call, "id", req->id) ||
         !crm_check_text(call, "contact_name", req->contact_name, 100, 0) ||
-        !leads_check_input(call, &in, 1, norm)) {
+        !leads_check_input(call, &in, 1, norm) ||
+        !crm_check_time(call, "next_followup_at_us", req->next_followup_at_us)) {
         free(norm);
         return;
     }

@@ -141,7 +141,6 @@ static void test_life_cycle(void)
     H_CHECK(t_int(r, "follow_up.id") > 0 && t_int(r, "lead.last_followup_at_us") > 0,
             "follow-up recorded");
     json_decref(r);
-
     /* Invalid: no follow-up, no convert until resumed; resume → following. */
     json_decref(t_json_expect(h, OK, "leads", "Leads.Invalidate", u,
                               "{\"ids\": [%lld], \"reason\": \"空号\"}", (long long)id));
@@ -150,6 +149,10 @@ static void test_life_cycle(void)
             "{\"lead_id\": %lld, \"content\": \"x\", \"method\": \"FOLLOW_UP_METHOD_SMS\"}",
             (long long)id);
     REFUSED(PRECONDITION, "id", "resume it", u, "Leads.Convert", "{\"id\": %lld}", (long long)id);
+    REFUSED(INVALID, "next_followup_at_us", "negative", u, "Leads.Convert",
+            "{\"id\": %lld, \"next_followup_at_us\": -1}", (long long)id);
+    REFUSED(INVALID, "next_followup_at_us", "10000", u, "Leads.Convert",
+            "{\"id\": %lld, \"next_followup_at_us\": 9223372036854775807}", (long long)id);
     REFUSED(PRECONDITION, "ids", "already invalid", u, "Leads.Invalidate", "{\"ids\": [%lld]}",
             (long long)id);
     json_decref(
@@ -206,6 +209,28 @@ static void test_life_cycle(void)
         snprintf(sql, sizeof sql, "SELECT count(*) FROM crm_outbox WHERE type = '%s'", types[i]);
         H_CHECK(s_count(sql) == 1, "one %s event", types[i]);
     }
+    /* A follow-up without a next time keeps the reminder; clearing it is
+     * said explicitly (and not together with a new time). On a lead of its
+     * own. */
+    int64_t kept =
+        s_create(u, "{\"name\": \"提醒保留\", \"next_followup_at_us\": 1900000000000000}");
+    r = t_json_expect(h, OK, "leads", "Leads.FollowUp", u,
+                      "{\"lead_id\": %lld, \"content\": \"又打了一次\","
+                      " \"method\": \"FOLLOW_UP_METHOD_PHONE\"}",
+                      (long long)kept);
+    H_CHECK(t_int(r, "lead.next_followup_at_us") == 1900000000000000LL, "the reminder is kept");
+    json_decref(r);
+    REFUSED(INVALID, "clear_next_followup", "not both", u, "Leads.FollowUp",
+            "{\"lead_id\": %lld, \"content\": \"x\", \"method\": \"FOLLOW_UP_METHOD_SMS\","
+            " \"next_followup_at_us\": 1900000000000000, \"clear_next_followup\": true}",
+            (long long)kept);
+    r = t_json_expect(h, OK, "leads", "Leads.FollowUp", u,
+                      "{\"lead_id\": %lld, \"content\": \"不用再跟了\","
+                      " \"method\": \"FOLLOW_UP_METHOD_PHONE\", \"clear_next_followup\": true}",
+                      (long long)kept);
+    H_CHECK(t_int(r, "lead.next_followup_at_us") == 0, "the reminder is cleared when asked");
+    json_decref(r);
+
     h_note("life cycle: follow-up, invalid/resume, void/restore, convert");
 }
 

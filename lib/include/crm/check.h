@@ -27,8 +27,8 @@ int crm_check_mobile(crm_rpc_call_t *call, const char *field, const char *value,
 int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *value, char *out,
                        size_t cap);
 
-/* An optional instant in microseconds since the epoch: 0 (not set) or
- * positive. */
+/* An optional instant in microseconds since the epoch: 0 (not set), or
+ * positive and before the year 10000 (what RFC 3339 can write). */
 int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us);
 
 /* The page check of crm/list.h (crm_page_check) answered over RPC. */
