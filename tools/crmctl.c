@@ -10,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <zmq.h>
 
+#include "crm/curve.h"
 #include "crm/event_types.h"
 #include "crm/pbjson.h"
 #include "crm/registry.h"
@@ -34,6 +36,7 @@ static void s_usage(FILE *out)
 {
     fputs("usage: crmctl call <service> <Service.Method> ['<json>'|-] [options]\n"
           "       crmctl events <service>[,<service>...] [options]\n"
+          "       crmctl keys <dir> <name>...\n"
           "       crmctl --help\n"
           "\nservices: ",
           out);
@@ -70,6 +73,13 @@ static void s_usage(FILE *out)
           "    --count N           exit after N events\n"
           "    --heartbeats        also print the producers' heartbeats\n"
           "  example: crmctl events leads,customers --topic lead. --count 10\n"
+          "\n"
+          "keys: writes the CurveZMQ key pair <dir>/<name>.key (secret, mode 0600) and\n"
+          "  <dir>/<name>.pub for each name that has none: \"server\" (the services' server\n"
+          "  sockets), each service, crmctl, an integrator. With CRM_CURVE_DIR=<dir> every\n"
+          "  process authenticates with its pair and serves only the folder's .pub keys\n"
+          "  (crmctl uses crmctl.key, or CRM_CURVE_NAME's).\n"
+          "  example: crmctl keys .data/keys server leads customers crmctl\n"
           "\n"
           "exit status: 0 ok, 1 the call failed, 2 bad usage or request.\n",
           out);
@@ -545,7 +555,9 @@ static int s_events(int argc, char **argv)
     void *sub = zmq_socket(zctx, ZMQ_SUB);
     int zero = 0;
     zmq_setsockopt(sub, ZMQ_LINGER, &zero, sizeof zero);
-    for (size_t i = 0; i < neps; i++)
+    if (crm_curve_setup(sub, ZMQ_SUB) != 0)
+        rc = EXIT_USAGE;
+    for (size_t i = 0; rc == EXIT_OK && i < neps; i++)
         if (zmq_connect(sub, eps[i]) != 0) {
             rc = s_bad_usage("events: cannot connect to '%s': %s", eps[i], zmq_strerror(errno));
             break;
@@ -613,6 +625,19 @@ static int s_events(int argc, char **argv)
 /* ---- main ------------------------------------------------------------- */
 
 #ifndef CRMCTL_NO_MAIN
+/* crmctl keys DIR NAME...: writes the missing key pairs. */
+static int s_keys(int argc, char **argv)
+{
+    if (argc < 2)
+        return s_bad_usage("keys: give a folder and at least one name");
+    if (mkdir(argv[0], 0700) != 0 && errno != EEXIST)
+        return s_bad_usage("keys: cannot make '%s': %s", argv[0], strerror(errno));
+    for (int i = 1; i < argc; i++)
+        if (crm_curve_keygen(argv[0], argv[i]) != 0)
+            return EXIT_FAILED;
+    return EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     crm_registry_set(&crm_suite);
@@ -629,6 +654,8 @@ int main(int argc, char **argv)
         return s_call(argc - 2, argv + 2);
     if (strcmp(argv[1], "events") == 0)
         return s_events(argc - 2, argv + 2);
+    if (strcmp(argv[1], "keys") == 0)
+        return s_keys(argc - 2, argv + 2);
     return s_bad_usage("unknown command '%s'", argv[1]);
 }
 #endif

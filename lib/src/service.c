@@ -1,5 +1,6 @@
 /* service.c: the runtime every service process shares (see service.h). */
 #include "crm/service.h"
+#include "crm/curve.h"
 #include "crm/health.h"
 #include "idem.h"
 
@@ -27,6 +28,7 @@ struct crm_service {
     crm_relay_t *relay;
     crm_cache_t *cache;
     crm_replay_ctx_t replay;
+    crm_zap_t *zap; /* who may connect (CurveZMQ), NULL when off */
     uv_signal_t sigterm, sigint;
     uv_timer_t drain;
     struct {
@@ -130,6 +132,7 @@ static void s_teardown(crm_service_t *s)
     crm_cache_destroy(&s->cache);
     crm_rpc_server_destroy(&s->rpc);
     crm_db_destroy(&s->db);
+    crm_zap_destroy(&s->zap);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->sigint, NULL);
     uv_close((uv_handle_t *)&s->drain, NULL);
@@ -176,6 +179,12 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
 
     uv_loop_init(&s->loop);
     s->zctx = zmq_ctx_new();
+    s->zap = crm_zap_start(&s->loop, s->zctx);
+    if (!s->zap)
+        crm_log(CRM_WARN,
+                "the bus is not authenticated (CRM_CURVE_DIR unset): anyone who reaches"
+                " a port is trusted",
+                NULL);
     s->db = crm_db_new(&s->loop, s->cfg.db_url, s->cfg.db_pool);
     crm_outbox_prepare(s->db);
     crm_idem_prepare(s->db);

@@ -18,6 +18,7 @@
  * the close callbacks of all four handles have run and no receive callback
  * is on the stack (hiredis' "free after the callback" rule). */
 #include "crm/zsock.h"
+#include "crm/curve.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -175,6 +176,10 @@ crm_zsock_t *crm_zsock_new(uv_loop_t *loop, void *zctx, int type)
     }
     int linger = 0;
     zmq_setsockopt(zs, ZMQ_LINGER, &linger, sizeof linger);
+    if (crm_curve_setup(zs, type) != 0) {
+        zmq_close(zs);
+        return NULL;
+    }
     int fd;
     size_t fdlen = sizeof fd;
     if (zmq_getsockopt(zs, ZMQ_FD, &fd, &fdlen) != 0) {
