@@ -1173,11 +1173,41 @@ const char *h_gateway_url(const h_t *h)
     return h->http_url;
 }
 
+/* 1 unless instance i of service s reports its health check "jobs" not ok:
+ * it has jobs the scheduler has not taken yet (crm/job.h). */
+static int s_jobs_taken(h_t *h, int s, int i)
+{
+    Crm__Empty req = CRM__EMPTY__INIT;
+    ProtobufCMessage *reply = NULL;
+    Crm__Status st = crm_rpc_call_sync(h->zctx, h->rpc_of[s][i], 1000, "System.Health", &req.base,
+                                       &crm__health_reply__descriptor, NULL, &reply, NULL);
+    int taken = st == CRM__STATUS__OK;
+    const Crm__HealthReply *hr = (const Crm__HealthReply *)reply;
+    for (size_t k = 0; taken && k < hr->n_checks; k++)
+        if (strcmp(hr->checks[k]->name, "jobs") == 0)
+            taken = hr->checks[k]->ok;
+    if (reply)
+        protobuf_c_message_free_unpacked(reply, NULL);
+    return taken;
+}
+
 void h_start_all(h_t *h)
 {
     for (int s = 0; s < H_GATEWAY; s++)
         for (int i = 0; i < h->count[s]; i++)
             h_start(h, s_services[s], i);
+    /* A started suite is settled: every job declared reached the scheduler
+     * (which may have started after the service that declares it). */
+    for (int s = 0; s < H_GATEWAY; s++)
+        for (int i = 0; i < h->count[s]; i++) {
+            uint64_t until = crm_mono_ms() + H_START_MS;
+            while (!s_jobs_taken(h, s, i)) {
+                if (crm_mono_ms() > until)
+                    S_FAIL("%s-%d: its jobs are not declared to the scheduler after %d s (log: %s)",
+                           s_services[s], i, H_START_MS / 1000, h->procs[s][i]->log);
+                s_sleep_ms(20);
+            }
+        }
 }
 
 h_proc_t *h_proc(h_t *h, const char *service, int instance)
