@@ -46,7 +46,7 @@ static int64_t s_declare(h_t *h, int64_t every_s)
 int main(void)
 {
     h_t *h = h_new("scheduler_declare");
-    h_suite(h, 1, 0, 0, 1);
+    h_suite_counts(h, "leads=1,scheduler=1");
     h_setenv(h, "CRM_SCHEDULER_TICK_MS=100");
 
     /* The service first: its jobs wait for a scheduler, and say so. */
