@@ -27,12 +27,24 @@ endfunction()
 
 # crm_service(NAME SOURCES...): a service executable crm-NAME linked with the
 # common library and the generated glue (its handler tables, the suite
-# registry), with its sql/ migrations embedded.
+# registry), with its sql/ migrations embedded; NAME joins the build's list
+# of services (crm_services_file).
 function(crm_service name)
   if(NOT ARGN)
     return()
   endif()
+  set_property(GLOBAL APPEND PROPERTY CRM_SERVICES ${name})
   add_executable(crm-${name} ${ARGN})
   target_link_libraries(crm-${name} PRIVATE crm_glue crm)
   crm_embed_sql(crm-${name} ${name} ${CMAKE_CURRENT_SOURCE_DIR}/sql)
+endfunction()
+
+# crm_services_file(): writes ${CMAKE_BINARY_DIR}/services.txt, the service
+# processes of this build (every crm_service), one a line, in the order of
+# the add_subdirectory lines that made them. deploy/local/up.sh starts them,
+# and hands out their ports, in this order; call it after the last service.
+function(crm_services_file)
+  get_property(names GLOBAL PROPERTY CRM_SERVICES)
+  string(REPLACE ";" "\n" lines "${names}")
+  file(CONFIGURE OUTPUT ${CMAKE_BINARY_DIR}/services.txt CONTENT "${lines}\n")
 endfunction()

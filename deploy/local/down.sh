@@ -34,7 +34,15 @@ reap() {
     rm -f "$pid_file"
 }
 
-# The services first, all at once, then Redis.
+# The services first, all at once, then Redis. Without the build's list (its
+# folder removed), whatever up.sh left a pid file for.
+if ! crm_services 2>/dev/null; then
+    for f in "$CRM_RUN_DIR"/*.pid; do
+        [ -e "$f" ] || continue
+        s="$(basename "$f" .pid)"
+        [ "$s" = redis ] || CRM_SERVICES+=("$s")
+    done
+fi
 pids=()
 for s in "${CRM_SERVICES[@]}"; do
     term "$s" "$CRM_RUN_DIR/$s.pid" "crm-$s"

@@ -8,7 +8,7 @@
 #   so no outgoing connection or test can be holding them)
 #   CRM_PG_PORT         PostgreSQL (default 25432)
 #   CRM_REDIS_PORT      Redis (default 26379)
-#   CRM_RPC_PORT_BASE   RPC ports, one per service in CRM_SERVICES order (default 7101..)
+#   CRM_RPC_PORT_BASE   RPC ports, one per service in the build's order (default 7101..)
 #   CRM_PUB_PORT_BASE   PUB ports, likewise (default 7201..)
 #   CRM_HTTP_PORT       the gateway's HTTP port (default 8080)
 #   CRM_ADMIN_USER, CRM_ADMIN_PASSWORD
@@ -26,7 +26,7 @@ CRM_REDIS_PORT="${CRM_REDIS_PORT:-26379}"
 CRM_RPC_PORT_BASE="${CRM_RPC_PORT_BASE:-7101}"
 CRM_PUB_PORT_BASE="${CRM_PUB_PORT_BASE:-7201}"
 CRM_HTTP_PORT="${CRM_HTTP_PORT:-8080}"
-CRM_SERVICES=(leads customers sales scheduler gateway)
+CRM_SERVICES=() # filled by crm_services, from the build
 
 CRM_LOG_DIR="$CRM_DATA_DIR/logs"
 CRM_RUN_DIR="$CRM_DATA_DIR/run"
@@ -67,9 +67,22 @@ crm_as_pg() {
     fi
 }
 
+# Fills CRM_SERVICES with the service processes of the build, from
+# $CRM_BUILD_DIR/services.txt (written by cmake: every crm_service, in the
+# order of CMakeLists.txt's add_subdirectory lines; ports follow this order).
+# Returns 1 if the build has not written it yet.
+crm_services() {
+    local f="$CRM_BUILD_DIR/services.txt"
+    if [ ! -s "$f" ]; then
+        echo "no $f: configure the build first (up.sh does)" >&2
+        return 1
+    fi
+    mapfile -t CRM_SERVICES <"$f"
+}
+
 crm_upper() { printf '%s' "$1" | tr '[:lower:]' '[:upper:]'; }
 
-# Endpoints of service number i (0-based, CRM_SERVICES order).
+# Endpoints of service number i (0-based, CRM_SERVICES order; see crm_services).
 crm_rpc_endpoint() { echo "tcp://127.0.0.1:$((CRM_RPC_PORT_BASE + $1))"; }
 crm_pub_endpoint() { echo "tcp://127.0.0.1:$((CRM_PUB_PORT_BASE + $1))"; }
 

@@ -33,6 +33,7 @@ if [ "${CRM_NO_BUILD:-0}" != 1 ]; then
     cmake -S "$CRM_ROOT" -B "$CRM_BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build "$CRM_BUILD_DIR" -j"$(nproc)"
 fi
+crm_services || die "the build in $CRM_BUILD_DIR lists no services"
 for s in "${CRM_SERVICES[@]}"; do
     [ -x "$CRM_BUILD_DIR/services/$s/crm-$s" ] ||
         die "no binary $CRM_BUILD_DIR/services/$s/crm-$s after the build"

@@ -1,7 +1,7 @@
-/* job.c: scheduler jobs done once by their owning service, and the paged
- * loop inside a transaction (see job.h). */
-#include "crm/job.h"
-
+/* job.c: a service's jobs: their rule, their declaration here, and their
+ * work done once by the consumer of the scheduler's firings; the paged loop
+ * inside a transaction (see job.h). Declaring them to the scheduler is
+ * job_declare.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,30 +9,71 @@
 #include "crm/log.h"
 #include "crm/util.h"
 #include "events.pb-c.h"
+#include "job_impl.h"
 
-#define MAX_JOBS 8
 #define MAX_PARAMS 16
+
+/* ---- the rule of a declaration ------------------------------------------ */
+
+int crm_job_check(const char *service, const char *name, const crm_job_schedule_t *when,
+                  crm_err_t *err)
+{
+    size_t slen = strlen(service), nlen = strlen(name);
+    if (nlen > CRM_JOB_MAX_NAME)
+        return crm_err_invalid(err, "name", "%s: longer than %d bytes", name, CRM_JOB_MAX_NAME);
+    if (nlen <= slen + 1 || strncmp(name, service, slen) != 0 || name[slen] != '.')
+        return crm_err_invalid(err, "name", "%s: a job of %s is named \"%s.<job>\"", name, service,
+                               service);
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
+            return crm_err_invalid(err, "name", "%s: use [a-z0-9_.]", name);
+    switch (when->kind) {
+    case CRM_JOB_EVERY:
+        if (when->every_s < 1 || when->every_s > CRM_JOB_MAX_EVERY_S)
+            return crm_err_invalid(err, "schedule", "%s: every %lld s: 1 .. %d s", name,
+                                   (long long)when->every_s, CRM_JOB_MAX_EVERY_S);
+        return 0;
+    }
+    return crm_err_invalid(err, "schedule", "%s: unknown kind of schedule %d", name,
+                           (int)when->kind);
+}
+
+void crm_job_schedule_pb(const crm_job_schedule_t *when, Crm__Scheduler__Schedule *pb)
+{
+    crm__scheduler__schedule__init(pb);
+    switch (when->kind) {
+    case CRM_JOB_EVERY:
+        pb->kind_case = CRM__SCHEDULER__SCHEDULE__KIND_EVERY_S;
+        pb->every_s = when->every_s;
+        break;
+    }
+}
+
+int crm_job_schedule_from_pb(const Crm__Scheduler__Schedule *pb, crm_job_schedule_t *out,
+                             crm_err_t *err)
+{
+    switch (pb ? pb->kind_case : CRM__SCHEDULER__SCHEDULE__KIND__NOT_SET) {
+    case CRM__SCHEDULER__SCHEDULE__KIND_EVERY_S:
+        *out = CRM_EVERY(pb->every_s);
+        return 0;
+    default:
+        return crm_err_invalid(err, "schedule", "no schedule of a kind this scheduler knows");
+    }
+}
 
 /* ---- jobs --------------------------------------------------------------- */
 
-typedef struct {
-    const char *job;
-    crm_job_fn work;
-    void *arg;
-} job_t;
-
 /* The jobs of this process, all served by one consumer of the scheduler
- * (one offset per consumer and producer). They live as long as the process:
- * a batch in flight may still use them while the service stops. */
-static job_t s_jobs[MAX_JOBS];
-static int s_njobs;
+ * (one offset per consumer and producer). */
+crm_job_t crm_jobs[CRM_JOB_MAX];
+int crm_njobs;
 
 /* A batch being worked on: the jobs it fires, run one after the other in
  * the consumer's transaction. */
 typedef struct {
     crm_db_tx_t *tx;
     crm_consumer_batch_t *batch;
-    int fired[MAX_JOBS];
+    int fired[CRM_JOB_MAX];
     int next;
     int64_t count;
 } run_t;
@@ -52,7 +93,7 @@ static void s_next(run_t *r);
 
 static void s_failed(run_t *r, const crm_db_result_t *err)
 {
-    crm_log(CRM_WARN, "job failed; it runs again", "job", s_jobs[r->next - 1].job, "error",
+    crm_log(CRM_WARN, "job failed; it runs again", "job", crm_jobs[r->next - 1].name, "error",
             err->message, NULL);
     crm_consumer_done(r->batch, NULL, 0);
     free(r);
@@ -76,7 +117,8 @@ static void s_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_
         return;
     }
     char n[24];
-    crm_log(CRM_INFO, "job done", "job", s_jobs[r->next - 1].job, "count", crm_i64(n, count), NULL);
+    crm_log(CRM_INFO, "job done", "job", crm_jobs[r->next - 1].name, "count", crm_i64(n, count),
+            NULL);
     r->count += count;
     if (!last || crm_db_batch_size(last) == 0) {
         crm_db_batch_destroy(&last);
@@ -88,14 +130,14 @@ static void s_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_
 
 static void s_next(run_t *r)
 {
-    while (r->next < s_njobs && !r->fired[r->next])
+    while (r->next < crm_njobs && !r->fired[r->next])
         r->next++;
-    if (r->next == s_njobs) {
+    if (r->next == crm_njobs) {
         crm_consumer_done(r->batch, NULL, 1);
         free(r);
         return;
     }
-    job_t *j = &s_jobs[r->next++];
+    crm_job_t *j = &crm_jobs[r->next++];
     j->work(j->arg, r->tx, s_done, r);
 }
 
@@ -106,24 +148,38 @@ static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_
     run_t *r = crm_calloc(1, sizeof *r);
     r->tx = tx;
     r->batch = batch;
-    for (int j = 0; j < s_njobs; j++)
+    for (int j = 0; j < crm_njobs; j++)
         for (size_t i = 0; i < n && !r->fired[j]; i++)
-            r->fired[j] = s_fires(events[i], s_jobs[j].job);
+            r->fired[j] = s_fires(events[i], crm_jobs[j].name);
     s_next(r);
 }
 
-void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void *arg)
+void crm_job_declare(crm_service_t *svc, const char *job, crm_job_schedule_t when, crm_job_fn work,
+                     void *arg)
 {
-    if (s_njobs == MAX_JOBS) {
+    crm_err_t err;
+    if (crm_job_check(crm_service_config(svc)->service, job, &when, &err) < 0) {
+        crm_log(CRM_ERROR, "bad job declaration", "job", job, "error", err.message, NULL);
+        abort();
+    }
+    for (int i = 0; i < crm_njobs; i++)
+        if (strcmp(crm_jobs[i].name, job) == 0) {
+            crm_log(CRM_ERROR, "job declared twice", "job", job, NULL);
+            abort();
+        }
+    if (crm_njobs == CRM_JOB_MAX) {
         crm_log(CRM_ERROR, "too many jobs", "job", job, NULL);
         abort();
     }
-    job_t *j = &s_jobs[s_njobs++];
-    j->job = job;
-    j->work = work;
-    j->arg = arg;
-    if (s_njobs == 1)
-        crm_service_consume(svc, "scheduler", s_apply, NULL, 0);
+    crm_jobs[crm_njobs++] = (crm_job_t){.name = job, .when = when, .work = work, .arg = arg};
+    if (crm_njobs > 1)
+        return;
+    /* The first job: one consumer of the firings, one declarer, for all. */
+    if (crm_service_consume(svc, CRM_JOB_SCHEDULER, s_apply, NULL, 0))
+        crm_job_declarer_start(svc, crm_peer_rpc(CRM_JOB_SCHEDULER, ""));
+    else
+        crm_log(CRM_WARN, "no scheduler configured: the jobs of this process are not declared",
+                "job", job, NULL);
 }
 
 /* ---- now, for a call ------------------------------------------------------ */

@@ -104,5 +104,7 @@ static void s_apply_leads(void *arg, crm_db_tx_t *tx, Crm__Event *const *events,
 void customers_events_start(customers_t *c)
 {
     crm_service_consume(c->svc, "leads", s_apply_leads, c, 1);
-    crm_job_consume(c->svc, "customers.recycle", customers_recycle_job, NULL);
+    /* Recycling of neglected customers hourly: each pool's rule says how
+     * many days without a follow-up is too many. */
+    crm_job_declare(c->svc, "customers.recycle", CRM_EVERY(3600), customers_recycle_job, NULL);
 }

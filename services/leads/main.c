@@ -24,7 +24,10 @@ int main(void)
     leads_import_handlers(&l.handlers);
     leads_recycle_handlers(&l.handlers);
     leads_serve(crm_service_rpc(l.svc), &l.handlers);
-    crm_job_consume(l.svc, "leads.recycle", leads_recycle, NULL);
-    crm_job_consume(l.svc, "leads.remind", leads_remind, NULL);
+    /* Recycling of neglected leads hourly (each lead pool's rule says how
+     * many days without a follow-up is too many); reminders of due
+     * follow-ups and warnings before recycling every minute. */
+    crm_job_declare(l.svc, "leads.recycle", CRM_EVERY(3600), leads_recycle, NULL);
+    crm_job_declare(l.svc, "leads.remind", CRM_EVERY(60), leads_remind, NULL);
     return crm_service_run(l.svc);
 }

@@ -27,7 +27,8 @@ typedef struct {
 
 /* The columns every job read selects, in the order scheduler_job_row reads. */
 #define JOB_COLUMNS                                                                                \
-    "name, interval_s, crm_us(next_fire_at), COALESCE(crm_us(last_fired_at), 0), runs"
+    "name, interval_s, crm_us(next_fire_at), COALESCE(crm_us(last_fired_at), 0), runs,"            \
+    " COALESCE(owner, '')"
 
 void scheduler_store_prepare(crm_db_t *db);
 void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job);
@@ -39,6 +40,10 @@ void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manua
  * its health check ("firing": not ok when no round has completed for
  * CRM_SCHEDULER_STALL_MS). */
 void scheduler_jobs_start(scheduler_t *s);
+
+/* Scheduler.DeclareJobs: a service's jobs upserted by name (scheduler_declare.c). */
+void scheduler_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJobsRequest *req,
+                            void *arg);
 
 /* Serves every Scheduler.* RPC (fails the start if one has no handler). */
 void scheduler_rpc_register(scheduler_t *s);

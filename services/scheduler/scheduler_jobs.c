@@ -22,6 +22,24 @@ void scheduler_store_prepare(crm_db_t *db)
                    "    > now() THEN next_fire_at + make_interval(secs => interval_s)"
                    "    ELSE now() + make_interval(secs => interval_s) END"
                    " FROM due WHERE j.name = due.due_name RETURNING " JOB_COLUMNS);
+    /* A service's declaration: new jobs are due at once; a job declared
+     * again takes a changed schedule (its next due time follows the new one
+     * from its last firing) or, unchanged, is not written at all (its next
+     * due time stays). Returns the jobs added, re-scheduled or claimed (a
+     * row left by an old migration gets its owner). Sorted by name, so two
+     * declarations at once lock their rows in one order. */
+    crm_db_prepare(db, "job_declare",
+                   "INSERT INTO scheduler_jobs AS j (name, interval_s, owner)"
+                   " SELECT d.name, d.every_s, $3 FROM unnest($1::text[], $2::bigint[])"
+                   "  AS d(name, every_s) ORDER BY d.name"
+                   " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner,"
+                   "  interval_s = excluded.interval_s,"
+                   "  next_fire_at = CASE WHEN j.interval_s = excluded.interval_s"
+                   "    THEN j.next_fire_at ELSE COALESCE(j.last_fired_at"
+                   "    + make_interval(secs => excluded.interval_s), j.next_fire_at) END"
+                   " WHERE j.interval_s IS DISTINCT FROM excluded.interval_s"
+                   "  OR j.owner IS DISTINCT FROM excluded.owner"
+                   " RETURNING " JOB_COLUMNS);
     crm_db_prepare(db, "job_fire_now",
                    "UPDATE scheduler_jobs SET runs = runs + 1, last_fired_at = now()"
                    " WHERE name = $1 RETURNING " JOB_COLUMNS);
@@ -35,6 +53,7 @@ void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job)
     job->next_fire_at_us = crm_db_get_i64(r, i, 2);
     job->last_fired_at_us = crm_db_get_i64(r, i, 3);
     job->runs = (uint64_t)crm_db_get_i64(r, i, 4);
+    job->owner = (char *)crm_db_get(r, i, 5);
 }
 
 void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual)

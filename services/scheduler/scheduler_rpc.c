@@ -75,6 +75,9 @@ static void s_fire_now(crm_rpc_call_t *call, const Crm__Scheduler__FireNowReques
 
 void scheduler_rpc_register(scheduler_t *s)
 {
-    s->handlers = (scheduler_handlers_t){.arg = s, .list_jobs = s_list, .fire_now = s_fire_now};
+    s->handlers = (scheduler_handlers_t){.arg = s,
+                                         .list_jobs = s_list,
+                                         .fire_now = s_fire_now,
+                                         .declare_jobs = scheduler_declare_jobs};
     scheduler_serve(crm_service_rpc(s->svc), &s->handlers);
 }

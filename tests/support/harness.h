@@ -84,8 +84,15 @@ int64_t h_sql_int(h_t *h, const char *db, const char *sql);
 
 /* Declares how many instances of each service the suite runs, which fixes
  * every endpoint (RPC and PUB per instance) before any starts, so each
- * process is told all its peers. Services: "leads", "customers", "sales",
- * "scheduler". Each service gets database "<service>" in the cluster. */
+ * process is told all its peers: counts is "leads=1,customers=2,scheduler=1",
+ * each name a domain of the suite registry (generated from proto; the
+ * gateway is declared by h_gateway); a domain not named runs no instance.
+ * h_start_all starts them in this order. Each service gets database
+ * "<service>" in the cluster. */
+void h_suite_counts(h_t *h, const char *counts);
+
+/* The same for the first four domains, as positional counts:
+ * "leads=L,customers=C,sales=S,scheduler=D". */
 void h_suite(h_t *h, int leads, int customers, int sales, int scheduler);
 
 /* Comma-separated RPC / PUB endpoints of all instances of service. */
@@ -103,7 +110,9 @@ void h_setenv(h_t *h, const char *kv);
  * waits until it answers System.Ping (fails the test after 30 s). */
 h_proc_t *h_start(h_t *h, const char *service, int instance);
 
-/* Starts every declared instance. */
+/* Starts every declared instance, in the order h_suite_counts named them,
+ * then waits until each has its jobs declared to the scheduler (its health
+ * check "jobs" ok, crm/job.h). */
 void h_start_all(h_t *h);
 
 /* The gateway (services/gateway): declares it on first use (its RPC and PUB

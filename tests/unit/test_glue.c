@@ -27,6 +27,12 @@ static void s_fire_now(crm_rpc_call_t *call, const Crm__Scheduler__FireNowReques
     crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "unused");
 }
 
+static void s_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJobsRequest *req,
+                           void *arg)
+{
+    crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "unused");
+}
+
 /* Before the suite is handed over only lib's own services are known. */
 static void s_empty(void)
 {
@@ -91,9 +97,10 @@ static int s_serve_in_child(const scheduler_handlers_t *h)
 
 static void s_serve(void)
 {
-    scheduler_handlers_t whole = {.list_jobs = s_list_jobs, .fire_now = s_fire_now};
+    scheduler_handlers_t whole = {
+        .list_jobs = s_list_jobs, .fire_now = s_fire_now, .declare_jobs = s_declare_jobs};
     CHECK(s_serve_in_child(&whole) == 0);
-    scheduler_handlers_t missing = {.list_jobs = s_list_jobs};
+    scheduler_handlers_t missing = {.list_jobs = s_list_jobs, .declare_jobs = s_declare_jobs};
     CHECK(s_serve_in_child(&missing) == 1); /* logs "no handler" for Scheduler.FireNow */
 }
 

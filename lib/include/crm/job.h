@@ -1,12 +1,23 @@
-/* job.h: a scheduler job's work, done exactly once by the service that owns
- * it, and the paged loop such work runs.
+/* job.h: a service's timed jobs: declared at its start with their schedule,
+ * fired by the scheduler, their work done exactly once by the service; and
+ * the paged loop such work runs.
  *
- * The scheduler publishes "scheduler.fired" with the job's name. A service
- * calls crm_job_consume for each job it owns: a consumer of the scheduler's
- * events (consumer.h) runs the work inside the consumer's transaction, so
- * its writes and events commit with the consumer's offset: exactly once,
- * whoever crashes when. Several firings in one batch run the work once (a
- * job's rule is a state, not a count).
+ * A service declares each job it owns (crm_job_declare) before its loop
+ * runs. Every instance then declares the whole list to the scheduler
+ * (Scheduler.DeclareJobs, on CRM_SCHEDULER_RPC): at start, again after a
+ * failed attempt (with back-off, so a scheduler that starts later still gets
+ * it) and every CRM_JOB_DECLARE_MS. The scheduler adds a new job (due at
+ * once), takes a changed schedule, and keeps the next due time of a job
+ * declared again unchanged; two instances declaring at once are one upsert
+ * each. Until a scheduler has taken the declaration, the health check
+ * "jobs" is not ok.
+ *
+ * The scheduler publishes "scheduler.fired" with the job's name. One
+ * consumer of the scheduler's events (consumer.h) per process runs the work
+ * inside the consumer's transaction, so its writes and events commit with
+ * the consumer's offset: exactly once, whoever crashes when. Several
+ * firings in one batch run the work once (a job's rule is a state, not a
+ * count).
  *
  * crm_tx_pages runs one page query again and again inside a transaction
  * until a page comes back short: "take 500 due rows, change them, return
@@ -14,8 +25,45 @@
 #ifndef CRM_JOB_H
 #define CRM_JOB_H
 
+#include "err.h"
+#include "scheduler.pb-c.h"
 #include "service.h"
 #include "txn.h"
+
+/* ---- declaring ---------------------------------------------------------- */
+
+/* When a job fires. One kind today; "daily at a local time" and cron-like
+ * schedules become further kinds (and fields) here and in scheduler.proto's
+ * Schedule, converted in one place (crm_job_schedule_pb / _from_pb). */
+typedef enum { CRM_JOB_EVERY = 1 } crm_job_kind_t;
+
+typedef struct {
+    crm_job_kind_t kind;
+    int64_t every_s; /* CRM_JOB_EVERY: seconds between firings */
+} crm_job_schedule_t;
+
+/* Every so many seconds: crm_job_declare(svc, "leads.recycle", CRM_EVERY(3600), ...). */
+#define CRM_EVERY(seconds) ((crm_job_schedule_t){.kind = CRM_JOB_EVERY, .every_s = (seconds)})
+
+/* Longest schedule interval: a leap year. */
+#define CRM_JOB_MAX_EVERY_S 31622400
+/* Longest job name, "<service>.<job>". */
+#define CRM_JOB_MAX_NAME 100
+
+/* The rule of every declaration, checked where a job is declared and again
+ * by the scheduler: name "<service>.<job>" of [a-z0-9_.], at most
+ * CRM_JOB_MAX_NAME bytes; a schedule of a known kind within its bounds.
+ * Returns 0, or -1 with err (field "name" or "schedule"). */
+int crm_job_check(const char *service, const char *name, const crm_job_schedule_t *when,
+                  crm_err_t *err);
+
+/* A schedule as the proto carries it: fills *pb (its storage is *pb's). */
+void crm_job_schedule_pb(const crm_job_schedule_t *when, Crm__Scheduler__Schedule *pb);
+
+/* The schedule a proto carries; -1 with err (field "schedule") when it has
+ * no kind this build knows, or is NULL. */
+int crm_job_schedule_from_pb(const Crm__Scheduler__Schedule *pb, crm_job_schedule_t *out,
+                             crm_err_t *err);
 
 /* How paged work ends: last holds the statements still to run with the
  * commit (ownership passes; NULL on error), count the rows handled, err the
@@ -27,12 +75,17 @@ typedef void (*crm_pages_done_fn)(void *arg, crm_db_batch_t *last, int64_t count
  * exactly once. */
 typedef void (*crm_job_fn)(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
 
-/* Does work(arg, ...) each time job fires. One consumer of the scheduler
- * serves every job of the process (call this before the loop runs); the
- * jobs a batch fires run one after the other in its transaction. Needs the
- * scheduler's endpoints (CRM_SCHEDULER_PUB / _RPC); without them it logs a
- * warning and no job is done here. At most 8 jobs per process. */
-void crm_job_consume(crm_service_t *svc, const char *job, crm_job_fn work, void *arg);
+/* Declares job (a literal: it must outlive the process), owned by this
+ * service, firing on schedule when, and does work(arg, ...) each time it
+ * fires. Call before the loop runs. The first declaration starts the
+ * process's one consumer of the scheduler and its declarations to the
+ * scheduler; the jobs a batch fires run one after the other in its
+ * transaction. Needs the scheduler's endpoints (CRM_SCHEDULER_PUB / _RPC);
+ * without them it logs a warning and no job is declared or done here. A
+ * declaration that breaks crm_job_check, a name declared twice or more than
+ * 16 jobs per process is a programmer's error: it logs and aborts. */
+void crm_job_declare(crm_service_t *svc, const char *job, crm_job_schedule_t when, crm_job_fn work,
+                     void *arg);
 
 /* Runs work(arg, ...) now for call, as a write transaction of its own
  * (txn.h, so a retried call is answered from its stored reply): commits

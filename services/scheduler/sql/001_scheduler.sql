@@ -8,6 +8,3 @@ CREATE TABLE scheduler_jobs (
     last_fired_at timestamptz,
     runs          bigint NOT NULL DEFAULT 0
 );
--- Recycling of neglected customers: hourly; each pool's rule says how
--- many days without a follow-up is too many.
-INSERT INTO scheduler_jobs (name, interval_s) VALUES ('customers.recycle', 3600);

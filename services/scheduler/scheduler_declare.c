@@ -1,0 +1,83 @@
+/* scheduler_declare.c: Scheduler.DeclareJobs, the jobs a service declares
+ * at its start. Each declaration is one upsert by name (job_declare in
+ * scheduler_jobs.c): idempotent, so every instance of a service may declare
+ * at start and again while it runs, and two scheduler instances taking
+ * declarations at once both commit the same rows. Firing is untouched: the
+ * tick still takes due rows FOR UPDATE SKIP LOCKED. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/check.h"
+#include "crm/job.h"
+#include "crm/log.h"
+#include "crm/util.h"
+#include "scheduler.h"
+
+static void s_declared(void *arg, const crm_db_result_t *res)
+{
+    crm_rpc_call_t *call = arg;
+    if (res->err) {
+        crm_fail_db(call, res);
+        return;
+    }
+    const PGresult *r = res->results[0];
+    int n = PQntuples(r);
+    Crm__Scheduler__Job *jobs = crm_calloc((size_t)n + 1, sizeof *jobs);
+    Crm__Scheduler__Job **ptrs = crm_calloc((size_t)n + 1, sizeof *ptrs);
+    for (int i = 0; i < n; i++) {
+        scheduler_job_row(r, i, &jobs[i]);
+        ptrs[i] = &jobs[i];
+        char every[24];
+        crm_log(CRM_INFO, "job declared", "job", jobs[i].name, "owner", jobs[i].owner, "every_s",
+                crm_i64(every, jobs[i].interval_s), NULL);
+    }
+    Crm__Scheduler__DeclareJobsReply reply = CRM__SCHEDULER__DECLARE_JOBS_REPLY__INIT;
+    reply.n_changed = (size_t)n;
+    reply.changed = ptrs;
+    crm_rpc_reply(call, &reply.base);
+    free(ptrs);
+    free(jobs);
+}
+
+void scheduler_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJobsRequest *req,
+                            void *arg)
+{
+    scheduler_t *s = arg;
+    if (crm_rpc_call_caller(call)->role != CRM__ROLE__ROLE_SYSTEM) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
+                     "only a service declares its jobs");
+        return;
+    }
+    if (!crm_check_text(call, "service", req->service, 60, 1))
+        return;
+    if (req->n_jobs == 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "jobs", "no jobs declared");
+        return;
+    }
+    char **names = crm_calloc(req->n_jobs, sizeof *names);
+    int64_t *every = crm_calloc(req->n_jobs, sizeof *every);
+    crm_err_t err = {0};
+    size_t bad = 0;
+    for (size_t i = 0; i < req->n_jobs && !err.status; i++) {
+        crm_job_schedule_t when;
+        names[i] = req->jobs[i]->name;
+        bad = i;
+        if (crm_job_schedule_from_pb(req->jobs[i]->schedule, &when, &err) == 0 &&
+            crm_job_check(req->service, names[i], &when, &err) == 0)
+            every[i] = when.every_s;
+        for (size_t k = 0; k < i && !err.status; k++)
+            if (strcmp(names[k], names[i]) == 0)
+                crm_err_invalid(&err, "name", "%s: declared twice", names[i]);
+    }
+    if (err.status) {
+        crm_rpc_fail(call, err.status, "jobs", "job %zu: %s", bad, err.message); /* frees req */
+    } else {
+        char *p[3] = {crm_db_text_array(names, req->n_jobs), crm_db_i64_array(every, req->n_jobs),
+                      req->service};
+        crm_db_exec(s->db, "job_declare", 3, (const char *const *)p, s_declared, call);
+        free(p[0]);
+        free(p[1]);
+    }
+    free(every);
+    free(names);
+}
