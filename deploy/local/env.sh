@@ -31,6 +31,7 @@ CRM_SERVICES=() # filled by crm_services, from the build
 CRM_LOG_DIR="$CRM_DATA_DIR/logs"
 CRM_RUN_DIR="$CRM_DATA_DIR/run"
 CRM_REDIS_DIR="$CRM_DATA_DIR/redis"
+CRM_KEYS_DIR="$CRM_DATA_DIR/keys" # the suite's CurveZMQ keys (crmctl keys)
 CRM_CRMCTL="$CRM_BUILD_DIR/tools/crmctl"
 
 # The folder holding the PostgreSQL cluster (pg/) and its socket (pg-run/).
@@ -101,6 +102,7 @@ crm_suite_env() {
     done
     echo "export CRM_REDIS_URL='$(crm_redis_url)'"
     echo "export CRM_GATEWAY_URL='http://127.0.0.1:$CRM_HTTP_PORT'"
+    echo "export CRM_CURVE_DIR='$CRM_KEYS_DIR'"
 }
 
 # 0 if process pid exists and is not a zombie (in a container whose pid 1

@@ -40,6 +40,10 @@ for s in "${CRM_SERVICES[@]}"; do
 done
 
 mkdir -p "$CRM_DATA_DIR" "$CRM_LOG_DIR" "$CRM_RUN_DIR" "$CRM_REDIS_DIR"
+# The suite's CurveZMQ keys: the servers' pair, one per service, one for
+# crmctl (kept across runs; an integrator's key is added the same way).
+"$CRM_CRMCTL" keys "$CRM_KEYS_DIR" server gateway crmctl "${CRM_SERVICES[@]}" ||
+    die "cannot make the CurveZMQ keys in $CRM_KEYS_DIR"
 crm_suite_env >"$CRM_DATA_DIR/env"
 echo "export PATH='$CRM_BUILD_DIR/tools':\"\$PATH\"" >>"$CRM_DATA_DIR/env"
 
