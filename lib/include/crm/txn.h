@@ -96,6 +96,15 @@ crm_db_tx_t *crm_txn_tx(const crm_txn_t *t);
  * the reply; -1 after crm_txn_refuse or crm_txn_fail_db. */
 void crm_txn_resume(crm_txn_t *t, int rc);
 
+/* During decide, for a write whose reply is what it returns (an UPDATE
+ * ... RETURNING, or one that finds nothing to change): submits *b_p (taken)
+ * on the transaction; then() runs with its results and answers as decide
+ * would (0 after crm_txn_reply, -1 after crm_txn_refuse); a failed batch
+ * refuses the call with its mapped status and then() is not called.
+ * Returns CRM_TXN_LATER, for decide to return. */
+int crm_txn_then(crm_txn_t *t, crm_db_batch_t **b_p,
+                 int (*then)(crm_txn_t *t, const crm_db_result_t *res));
+
 /* Adds the statements of *b_p (taken) to the writes. */
 void crm_txn_take_batch(crm_txn_t *t, crm_db_batch_t **b_p);
 
