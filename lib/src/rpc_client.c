@@ -384,8 +384,13 @@ int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pay
     }
     /* No caller: a service acting on its own (the system). */
     static Crm__DataScope all = {PROTOBUF_C_MESSAGE_INIT(&crm__data_scope__descriptor), 1, 0, NULL};
-    static Crm__Caller system = {PROTOBUF_C_MESSAGE_INIT(&crm__caller__descriptor), 0, 0,
-                                 CRM__ROLE__ROLE_SYSTEM, &all};
+    static Crm__Caller system = {PROTOBUF_C_MESSAGE_INIT(&crm__caller__descriptor),
+                                 0,
+                                 0,
+                                 CRM__ROLE__ROLE_SYSTEM,
+                                 &all,
+                                 0,
+                                 0};
     Crm__Request req = CRM__REQUEST__INIT;
     req.method = (char *)method;
     req.caller = (Crm__Caller *)(caller ? caller : &system);

@@ -32,6 +32,10 @@ const char *crm_status_name(Crm__Status st)
         return "unavailable";
     case CRM__STATUS__INTERNAL:
         return "internal";
+    case CRM__STATUS__UNAUTHENTICATED:
+        return "unauthenticated";
+    case CRM__STATUS__RATE_LIMITED:
+        return "rate_limited";
     default:
         return "unknown";
     }

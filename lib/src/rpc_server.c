@@ -50,11 +50,16 @@ struct crm_rpc_call {
     crm_rpc_server_t *srv;
     const char *method; /* the server's copy of the name */
     const ProtobufCMessageDescriptor *out;
-    Crm__Request *req;
+    Crm__Request *req; /* off the wire; NULL for a call made in process */
     ProtobufCMessage *payload;
     uint8_t *peer;
     size_t peer_len;
     int delimited;
+    /* A call made in process (crm_rpc_server_call): */
+    const Crm__Caller *caller;
+    char *key;
+    crm_rpc_reply_cb cb; /* where its outcome goes */
+    void *cb_arg;
 };
 
 /* Where a reply goes: the peer's identity and the request's layout. */
@@ -256,15 +261,50 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     m->handler(call, m->arg);
 }
 
-/* Sends the reply of call (unless its server is gone) and frees it. */
+/* Hands the outcome of an in-process call to its callback, as a client
+ * would get it: the payload decoded with the method's output type (msg
+ * itself when the handler replied with a message). */
+static void s_answer_local(crm_rpc_call_t *call, Crm__Status status, const char *field,
+                           const char *message, const uint8_t *payload, size_t payload_len,
+                           const ProtobufCMessage *msg)
+{
+    crm_rpc_result_t res = {status,
+                            message ? message : "",
+                            field && *field ? field : NULL,
+                            (ProtobufCMessage *)msg,
+                            payload,
+                            payload_len};
+    ProtobufCMessage *decoded = NULL;
+    if (status == CRM__STATUS__OK && !msg) {
+        decoded = protobuf_c_message_unpack(call->out, NULL, payload_len, payload);
+        if (!decoded) {
+            res.status = CRM__STATUS__INTERNAL;
+            res.message = "the reply does not decode";
+        }
+        res.payload = decoded;
+    }
+    call->cb(call->cb_arg, &res);
+    if (decoded)
+        protobuf_c_message_free_unpacked(decoded, NULL);
+}
+
+/* Sends the reply of call (unless its server is gone), or hands it to an
+ * in-process caller, and frees the call. */
 static void s_finish(crm_rpc_call_t *call, Crm__Status status, const char *field,
-                     const char *message, const uint8_t *payload, size_t payload_len)
+                     const char *message, const uint8_t *payload, size_t payload_len,
+                     const ProtobufCMessage *msg)
 {
     crm_rpc_server_t *srv = call->srv;
-    route_t to = {call->peer, call->peer_len, call->delimited};
-    s_send_reply(srv, &to, call->req->request_id, status, field, message, payload, payload_len);
+    if (call->cb) {
+        s_answer_local(call, status, field, message, payload, payload_len, msg);
+    } else {
+        route_t to = {call->peer, call->peer_len, call->delimited};
+        s_send_reply(srv, &to, call->req->request_id, status, field, message, payload, payload_len);
+    }
     protobuf_c_message_free_unpacked(call->payload, NULL);
-    crm__request__free_unpacked(call->req, NULL);
+    if (call->req)
+        crm__request__free_unpacked(call->req, NULL);
+    free(call->key);
     free(call->peer);
     free(call);
     srv->inflight--;
@@ -310,6 +350,53 @@ crm_rpc_server_t *crm_rpc_server_new(uv_loop_t *loop, void *zctx, const char *en
         return NULL;
     }
     return srv;
+}
+
+crm_rpc_server_t *crm_rpc_server_new_local(void)
+{
+    crm_rpc_server_t *srv = crm_calloc(1, sizeof *srv);
+    srv->max_payload = DEFAULT_MAX_PAYLOAD;
+    return srv;
+}
+
+int crm_rpc_server_method(const crm_rpc_server_t *srv, const char *method,
+                          const ProtobufCMessageDescriptor **in,
+                          const ProtobufCMessageDescriptor **out)
+{
+    const method_t *m = s_lookup(srv, method);
+    if (!m)
+        return -1;
+    if (in)
+        *in = m->md->input;
+    if (out)
+        *out = m->md->output;
+    return 0;
+}
+
+int crm_rpc_server_call(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
+                        const Crm__Caller *caller, const char *key, crm_rpc_reply_cb cb, void *arg)
+{
+    const method_t *m = s_lookup(srv, method);
+    if (!m || !req_p || !*req_p || (*req_p)->descriptor != m->md->input)
+        return -1;
+    if (srv->draining) {
+        crm_rpc_result_t res = {CRM__STATUS__UNAVAILABLE, "stopping", NULL, NULL, NULL, 0};
+        cb(arg, &res);
+        return 0;
+    }
+    crm_rpc_call_t *call = crm_calloc(1, sizeof *call);
+    call->srv = srv;
+    call->method = m->name;
+    call->out = m->md->output;
+    call->payload = *req_p;
+    *req_p = NULL;
+    call->caller = caller;
+    call->key = key && *key ? crm_strndup(key, CRM_RPC_MAX_KEY) : NULL;
+    call->cb = cb;
+    call->cb_arg = arg;
+    srv->inflight++;
+    m->handler(call, m->arg); /* last: the handler may answer at once */
+    return 0;
 }
 
 int crm_rpc_server_handle(crm_rpc_server_t *srv, const ProtobufCServiceDescriptor *svc,
@@ -375,7 +462,8 @@ void crm_rpc_server_destroy(crm_rpc_server_t **srv_p)
     /* Linger 0 would discard replies still queued (a drained server's last
      * ones); give them a moment to leave. zmq_close does not block. */
     int linger = CLOSE_LINGER_MS;
-    zmq_setsockopt(crm_zsock_raw(srv->sock), ZMQ_LINGER, &linger, sizeof linger);
+    if (srv->sock)
+        zmq_setsockopt(crm_zsock_raw(srv->sock), ZMQ_LINGER, &linger, sizeof linger);
     crm_zsock_destroy(&srv->sock);
     if (srv->inflight == 0)
         s_server_free(srv);
@@ -392,7 +480,8 @@ const ProtobufCMessage *crm_rpc_call_request(const crm_rpc_call_t *call)
 
 const Crm__Caller *crm_rpc_call_caller(const crm_rpc_call_t *call)
 {
-    return call->req->caller ? call->req->caller : &s_no_caller;
+    const Crm__Caller *caller = call->req ? call->req->caller : call->caller;
+    return caller ? caller : &s_no_caller;
 }
 
 const char *crm_rpc_call_method(const crm_rpc_call_t *call)
@@ -402,12 +491,14 @@ const char *crm_rpc_call_method(const crm_rpc_call_t *call)
 
 const char *crm_rpc_call_key(const crm_rpc_call_t *call)
 {
-    return call->req && call->req->idempotency_key ? call->req->idempotency_key : "";
+    if (!call->req)
+        return call->key ? call->key : "";
+    return call->req->idempotency_key ? call->req->idempotency_key : "";
 }
 
 void crm_rpc_reply_raw(crm_rpc_call_t *call, const uint8_t *payload, size_t len)
 {
-    s_finish(call, CRM__STATUS__OK, NULL, NULL, payload, len);
+    s_finish(call, CRM__STATUS__OK, NULL, NULL, payload, len, NULL);
 }
 
 void crm_rpc_reply(crm_rpc_call_t *call, const ProtobufCMessage *payload)
@@ -415,14 +506,14 @@ void crm_rpc_reply(crm_rpc_call_t *call, const ProtobufCMessage *payload)
     if (payload && payload->descriptor != call->out) {
         crm_log(CRM_ERROR, "rpc: handler replied with the wrong type", "method", call->method,
                 "type", payload->descriptor->name, "want", call->out->name, NULL);
-        s_finish(call, CRM__STATUS__INTERNAL, NULL, "internal error", NULL, 0);
+        s_finish(call, CRM__STATUS__INTERNAL, NULL, "internal error", NULL, 0, NULL);
         return;
     }
     size_t len = payload ? protobuf_c_message_get_packed_size(payload) : 0;
     uint8_t *buf = crm_malloc(len ? len : 1);
     if (payload)
         protobuf_c_message_pack(payload, buf);
-    s_finish(call, CRM__STATUS__OK, NULL, NULL, buf, len);
+    s_finish(call, CRM__STATUS__OK, NULL, NULL, buf, len, payload);
     free(buf);
 }
 
@@ -444,7 +535,7 @@ void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, c
     }
     if (status == CRM__STATUS__OK)
         status = CRM__STATUS__INTERNAL; /* a failure is never OK */
-    s_finish(call, status, field, message, NULL, 0);
+    s_finish(call, status, field, message, NULL, 0, NULL);
     if (message != small)
         free(message);
 }

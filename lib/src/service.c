@@ -2,7 +2,7 @@
 #include "crm/service.h"
 #include "crm/curve.h"
 #include "crm/health.h"
-#include "idem.h"
+#include "crm/txn.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -187,7 +187,7 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
                 NULL);
     s->db = crm_db_new(&s->loop, s->cfg.db_url, s->cfg.db_pool);
     crm_outbox_prepare(s->db);
-    crm_idem_prepare(s->db);
+    crm_txn_prepare(s->db);
     s->rpc = crm_rpc_server_new(&s->loop, s->zctx, s->cfg.rpc_bind, (size_t)s->cfg.max_payload);
     if (!s->rpc)
         exit(1);
@@ -269,23 +269,29 @@ Crm__Status crm_db_rpc_status(const crm_db_result_t *res)
     return CRM__STATUS__INTERNAL;
 }
 
-void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res)
+int crm_err_db(crm_err_t *err, const crm_db_result_t *res)
 {
     Crm__Status status = crm_db_rpc_status(res);
     switch (status) {
     case CRM__STATUS__INVALID_ARGUMENT:
     case CRM__STATUS__ALREADY_EXISTS:
     case CRM__STATUS__FAILED_PRECONDITION:
-        crm_rpc_fail(call, status, res->constraint[0] ? res->constraint : NULL, "%s", res->message);
-        return;
+        return crm_err_set(err, status, res->constraint[0] ? res->constraint : NULL, "%s",
+                           res->message);
     case CRM__STATUS__UNAVAILABLE:
-        crm_rpc_fail(call, status, NULL, "the database is unavailable; retry");
-        return;
+        return crm_err_set(err, status, NULL, "the database is unavailable; retry");
     default:
-        crm_log(CRM_ERROR, "database error", "method", crm_rpc_call_method(call), "sqlstate",
-                res->sqlstate, "error", res->message, NULL);
-        crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "internal error");
+        crm_log(CRM_ERROR, "database error", "sqlstate", res->sqlstate, "error", res->message,
+                NULL);
+        return crm_err_set(err, CRM__STATUS__INTERNAL, NULL, "internal error");
     }
+}
+
+void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res)
+{
+    crm_err_t err;
+    crm_err_db(&err, res);
+    crm_rpc_fail_err(call, &err);
 }
 
 static void s_consumed(void *arg)

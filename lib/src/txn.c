@@ -38,6 +38,7 @@ struct crm_txn {
     int replied; /* crm_txn_reply was called */
     int refused; /* the call was answered with a refusal */
     int64_t now;
+    int (*then)(crm_txn_t *t, const crm_db_result_t *res); /* crm_txn_then's */
 };
 
 static void s_free(crm_txn_t *t)
@@ -84,6 +85,12 @@ static void s_submit_reads(crm_txn_t *t)
     t->round++;
     crm_db_batch_t *b = t->reads;
     t->reads = NULL;
+    if (crm_db_batch_size(b) == 0) { /* no key and nothing to read: decide at once */
+        static const crm_db_result_t none = {0, 0, "", "", "", -1, NULL, 0};
+        crm_db_batch_destroy(&b);
+        s_round_done(t, &none);
+        return;
+    }
     crm_db_tx_submit(t->tx, &b, s_round_done, t);
 }
 
@@ -142,6 +149,24 @@ void crm_txn_resume(crm_txn_t *t, int rc)
     crm_db_tx_commit(t->tx, &t->writes, s_committed, t);
 }
 
+static void s_then_done(void *arg, const crm_db_result_t *res)
+{
+    crm_txn_t *t = arg;
+    if (res->err) {
+        crm_txn_resume(t, crm_txn_fail_db(t, res));
+        return;
+    }
+    crm_txn_resume(t, t->then(t, res));
+}
+
+int crm_txn_then(crm_txn_t *t, crm_db_batch_t **b_p,
+                 int (*then)(crm_txn_t *t, const crm_db_result_t *res))
+{
+    t->then = then;
+    crm_db_tx_submit(t->tx, b_p, s_then_done, t);
+    return CRM_TXN_LATER;
+}
+
 crm_db_tx_t *crm_txn_tx(const crm_txn_t *t)
 {
     return t->tx;
@@ -187,6 +212,11 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
     if (t->op->read)
         t->op->read(t);
     s_submit_reads(t);
+}
+
+void crm_txn_prepare(crm_db_t *db)
+{
+    crm_idem_prepare(db);
 }
 
 void crm_txn_run(const crm_txn_env_t *env, crm_rpc_call_t *call, const crm_txn_op_t *op, void *data)

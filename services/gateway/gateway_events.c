@@ -24,7 +24,8 @@
 #include "crm/registry.h"
 #include "crm/util.h"
 #include "crm/zsock.h"
-#include "gateway.h"
+#include "gateway_events.h"
+#include "identity/identity.h"
 
 #define MAX_QUEUE (1 << 20) /* a stream this far behind is dropped */
 
@@ -211,14 +212,13 @@ typedef struct {
     uint64_t serial;
 } s_check_t;
 
-/* The token of stream serial was looked up: end the stream if it no longer
+/* The token of stream serial was checked: end the stream if it no longer
  * signs anybody in (it may have ended meanwhile). */
-static void s_checked(void *arg, const crm_db_result_t *res)
+static void s_checked(void *arg, int live)
 {
     s_check_t *k = arg;
     gw_events_t *ev = k->ev;
-    int valid = res->err || PQntuples(res->results[0]) > 0; /* unknown: keep it */
-    for (s_stream_t *st = ev->streams; st && !valid && !ev->stopped; st = st->next)
+    for (s_stream_t *st = ev->streams; st && !live && !ev->stopped; st = st->next)
         if (st->serial == k->serial) {
             st->ending = 1;
             s_flush(st);
@@ -235,8 +235,7 @@ static void s_ping(uv_timer_t *t)
         s_check_t *k = crm_malloc(sizeof *k);
         k->ev = ev;
         k->serial = st->serial;
-        const char *p[] = {st->c->token_hash};
-        crm_db_exec(ev->gw->db, "gw_token_lookup", 1, p, s_checked, k);
+        gw_identity_check(ev->gw->identity, st->c->token_hash, s_checked, k);
         s_push(st, H2O_STRLIT(": ping\n\n"));
     }
 }

@@ -3,7 +3,7 @@
  * the services and lives with their clients in gateway_proxy.c. */
 #include <string.h>
 
-#include "gateway.h"
+#include "gateway_health.h"
 
 void gw_health_healthz(gw_call_t *c)
 {

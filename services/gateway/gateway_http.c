@@ -1,6 +1,6 @@
 /* gateway_http.c: the HTTP listener (h2o, libuv flavour, on the service's
- * loop): accepting, routing, the limits that need no database (rate,
- * body size) and a graceful stop.
+ * loop): accepting, handing each request to the pipeline
+ * (gateway_pipeline.c), and a graceful stop.
  *
  * Connections are accepted here (not by h2o) so the gateway knows every
  * one of them: at stop it closes the listener, answers new requests 503,
@@ -16,7 +16,10 @@
 
 #include "crm/log.h"
 #include "crm/util.h"
-#include "gateway.h"
+#include "gateway_call.h"
+#include "gateway_http.h"
+#include "gateway_pipeline.h"
+#include "gateway_proxy.h"
 
 #define STOP_POLL_MS 10
 
@@ -49,86 +52,9 @@ struct gw_http {
 
 /* ---- requests ---------------------------------------------------------- */
 
-/* The bearer token of req, or NULL; its length in *len. */
-static const char *s_bearer(h2o_req_t *req, size_t *len)
-{
-    ssize_t i = h2o_find_header(&req->headers, H2O_TOKEN_AUTHORIZATION, -1);
-    if (i < 0)
-        return NULL;
-    h2o_iovec_t v = req->headers.entries[i].value;
-    if (v.len <= 7 || strncasecmp(v.base, "Bearer ", 7) != 0)
-        return NULL;
-    *len = v.len - 7;
-    return v.base + 7;
-}
-
-/* The client's address as "a:<ip>" (the rate-limit key without a token). */
-static void s_peer_key(h2o_req_t *req, char *out, size_t cap)
-{
-    struct sockaddr_storage sa;
-    socklen_t n = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&sa);
-    char host[64] = "?";
-    if (n && sa.ss_family == AF_INET)
-        uv_ip4_name((struct sockaddr_in *)&sa, host, sizeof host);
-    else if (n && sa.ss_family == AF_INET6)
-        uv_ip6_name((struct sockaddr_in6 *)&sa, host, sizeof host);
-    snprintf(out, cap, "a:%s", host);
-}
-
-int gw_rate_ok(gw_t *gw, h2o_req_t *req, const char *key)
-{
-    unsigned retry_after = 0;
-    if (gw_ratelimit_take(gw->limiter, key, crm_mono_ms(), &retry_after))
-        return 1;
-    char ra[16];
-    int n = snprintf(ra, sizeof ra, "%u", retry_after);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
-                   h2o_strdup(&req->pool, ra, (size_t)n).base, (size_t)n);
-    gw_send_error(req, 429, "rate_limited", "too many requests; retry later", NULL);
-    return 0;
-}
-
 static int s_on_req(h2o_handler_t *self, h2o_req_t *req)
 {
-    gw_http_t *h = ((s_handler_t *)self)->h;
-    gw_t *gw = h->gw;
-    if (gw->stopping) {
-        gw_send_error(req, 503, "unavailable", "the gateway is stopping; retry", NULL);
-        return 0;
-    }
-    size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
-    gw_param_t params[GW_MAX_PARAMS];
-    int nparams = 0, path_known = 0;
-    const gw_route_t *route = gw_route_match(req->method.base, req->method.len, req->path.base,
-                                             plen, params, &nparams, &path_known);
-    if (!route) {
-        if (path_known)
-            gw_send_error(req, 405, "method_not_allowed", "method not allowed on this path", NULL);
-        else
-            gw_send_error(req, 404, "not_found", "no such route", NULL);
-        return 0;
-    }
-    char hash[65] = "";
-    size_t tlen = 0;
-    const char *token = s_bearer(req, &tlen);
-    if (token)
-        gw_token_hash(token, tlen, hash);
-    char peer[72], key[80];
-    s_peer_key(req, peer, sizeof peer);
-    snprintf(key, sizeof key, "t:%s", hash);
-    if (strcmp(route->rpc, "Http.Healthz") != 0 && !gw_rate_ok(gw, req, *hash ? key : peer))
-        return 0;
-    if (req->entity.base && req->entity.len > gw->cfg.max_body) {
-        gw_send_error(req, 413, "payload_too_large", "the body is larger than the limit", NULL);
-        return 0;
-    }
-    gw_call_t *c = gw_call_new(gw, req, route, params, nparams);
-    memcpy(c->token_hash, hash, sizeof hash);
-    snprintf(c->peer, sizeof c->peer, "%s", peer);
-    if (route->flags & GW_PUBLIC)
-        gw_call_dispatch(c);
-    else
-        gw_auth_resolve(c);
+    gw_pipeline_request(((s_handler_t *)self)->h->gw, req);
     return 0;
 }
 

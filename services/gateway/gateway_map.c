@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "crm/util.h"
-#include "gateway.h"
+#include "gateway_map.h"
 
 typedef struct s_entry {
     struct s_entry *next;

@@ -6,13 +6,14 @@
  * GET routes try a second instance when the first does not answer within
  * the deadline; every other route is sent once (a create that was slow to
  * answer must not be made twice), and the client may retry on 503. */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crm/log.h"
 #include "crm/registry.h"
 #include "crm/util.h"
-#include "gateway.h"
+#include "gateway_proxy.h"
 
 #define NPEERS (crm_registry_get()->n_domains)
 #define PEER_NAME(i) (crm_registry_get()->domains[i].name)
@@ -44,17 +45,10 @@ static int s_peer_of(const char *method)
 
 static void s_replied(void *arg, const crm_rpc_result_t *res)
 {
-    gw_call_t *c = arg;
-    if (res->status == CRM__STATUS__OK)
-        gw_call_reply(c, res->payload);
-    else if (res->status == CRM__STATUS__INVALID_ARGUMENT && res->field &&
-             !strcmp(res->field, "method")) /* the service is older than this route */
-        gw_call_fail_http(c, 501, "unimplemented", res->message);
-    else
-        gw_call_fail(c, res->status, res->field, "%s", res->message);
+    gw_call_answer(arg, res);
 }
 
-void gw_proxy_call(gw_call_t *c)
+void gw_proxy_call(gw_call_t *c, const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out)
 {
     int i = s_peer_of(c->route->rpc);
     int read = !strcmp(c->route->method, "GET");
@@ -64,7 +58,7 @@ void gw_proxy_call(gw_call_t *c)
                      c->route->rpc);
         return;
     }
-    if (crm_rpc_call(client, c->route->rpc, c->in, c->out_desc, &c->caller, s_replied, c) < 0)
+    if (crm_rpc_call(client, c->route->rpc, in, out, &c->caller, s_replied, c) < 0)
         gw_call_fail(c, CRM__STATUS__INTERNAL, NULL, "cannot encode the request");
 }
 
@@ -146,7 +140,7 @@ static void s_probed(void *arg, const crm_rpc_result_t *res)
         s_ready_finish(r);
 }
 
-void gw_health_readyz(gw_call_t *c)
+void gw_proxy_readyz(gw_call_t *c)
 {
     s_ready_t *r = crm_calloc(1, sizeof *r);
     r->c = c;

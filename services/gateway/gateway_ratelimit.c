@@ -6,7 +6,8 @@
 #include <stdlib.h>
 
 #include "crm/util.h"
-#include "gateway.h"
+#include "gateway_map.h"
+#include "gateway_ratelimit.h"
 
 #define MAX_BUCKETS 100000
 

@@ -1,13 +1,20 @@
 /* main.c: the gateway (HTTP/JSON in front of the services): wiring of the
- * runtime, its own database pool and cache, the RPC clients of the
- * services and the HTTP listener, and the order in which they stop. */
-#include <sodium.h>
+ * runtime, the pool and cache of its HTTP calls, its own services (identity/,
+ * notify/) on an in-process RPC server, the RPC clients of the domain
+ * services, the HTTP listener, and the order in which they stop. */
 #include <stdlib.h>
 
 #include "crm/log.h"
 #include "crm/registry.h"
 #include "crm_suite.h"
 #include "gateway.h"
+#include "gateway_events.h"
+#include "gateway_http.h"
+#include "gateway_pipeline.h"
+#include "gateway_proxy.h"
+#include "gateway_ratelimit.h"
+#include "identity/identity.h"
+#include "notify/notify.h"
 
 extern const crm_migration_t crm_migrations_gateway[];
 extern const char gw_openapi_json[];
@@ -19,13 +26,6 @@ static void s_config(gw_config_t *cfg)
     cfg->max_body = (size_t)crm_env_int("CRM_HTTP_MAX_BODY", 1 << 20, 1024, 64 << 20);
     cfg->rate_rps = (double)crm_env_int("CRM_RATE_LIMIT_RPS", 100, 0, 1000000);
     cfg->rate_burst = (double)crm_env_int("CRM_RATE_LIMIT_BURST", 200, 1, 1000000);
-    cfg->session_ttl_s = crm_env_int("CRM_SESSION_TTL_S", 12 * 3600, 1, 90 * 24 * 3600);
-    cfg->auth_cache_ms = (uint64_t)crm_env_int("CRM_AUTH_CACHE_MS", 1000, 0, 60000);
-    cfg->pw_ops =
-        (unsigned long long)crm_env_int("CRM_PWHASH_OPSLIMIT", 3, crypto_pwhash_OPSLIMIT_MIN, 20);
-    cfg->pw_mem =
-        (size_t)crm_env_int("CRM_PWHASH_MEMLIMIT", 64 << 20, crypto_pwhash_MEMLIMIT_MIN, 1 << 30);
-    cfg->pw_max_jobs = (int)crm_env_int("CRM_PWHASH_MAX_JOBS", 16, 1, 1024);
 }
 
 /* The pool that serves HTTP requests, beside the runtime's. */
@@ -40,6 +40,7 @@ static void s_health(void *arg, crm_health_t *h)
 static void s_http_done(gw_t *gw)
 {
     gw_proxy_destroy(gw);
+    crm_rpc_server_destroy(&gw->local);
     crm_db_destroy(&gw->db);
     crm_cache_destroy(&gw->cache);
 }
@@ -48,6 +49,7 @@ static void s_on_stop(void *arg)
 {
     gw_t *gw = arg;
     gw->stopping = 1;
+    crm_rpc_server_drain(gw->local);
     gw_events_stop(gw->events);
     gw_http_stop(gw->http, s_http_done);
 }
@@ -60,14 +62,15 @@ int main(void)
     gw.loop = crm_service_loop(gw.svc);
     const crm_config_t *cfg = crm_service_config(gw.svc);
     s_config(&gw.cfg);
-    if (gw_call_init() < 0)
-        exit(1);
-    gw_auth_bootstrap(&gw);
     gw.db = crm_db_new(gw.loop, cfg->db_url, cfg->db_pool);
-    gw_store_prepare(gw.db);
-    gw_notify_prepare(gw.db);
-    gw_notify_start(&gw);
     gw.cache = crm_cache_new(gw.loop, cfg->redis_url, 50);
+    gw.identity = gw_identity_new(gw.svc, gw.db, gw.cache);
+    gw.notify = gw_notify_new(gw.svc, gw.db);
+    gw.local = crm_rpc_server_new_local();
+    gw_identity_serve(gw.identity, gw.local);
+    gw_notify_serve(gw.notify, gw.local);
+    if (gw_pipeline_init(&gw) < 0)
+        exit(1);
     gw.limiter = gw_ratelimit_new(gw.cfg.rate_rps, gw.cfg.rate_burst);
     gw.openapi = gw_openapi_json;
     gw.openapi_len = gw_openapi_json_len;
@@ -79,8 +82,9 @@ int main(void)
     int rc = crm_service_run(gw.svc);
     gw_http_destroy(&gw.http);
     gw_events_destroy(&gw.events);
-    gw_map_destroy(&gw.auth_cache);
+    gw_identity_destroy(&gw.identity);
+    gw_notify_destroy(&gw.notify);
     gw_ratelimit_destroy(&gw.limiter);
-    gw_call_fini();
+    gw_pipeline_fini();
     return rc;
 }

@@ -20,7 +20,6 @@
 #include <zmq.h>
 
 #include "crm/change.h"
-#include "idem.h"
 #include "crm/job.h"
 #include "crm/migrate.h"
 #include "crm/outbox.h"
@@ -301,7 +300,7 @@ int main(void)
     crm_rpc_server_handle(srv, d, "Recycle", s_recycle, NULL);
     crm_rpc_server_handle(srv, d, "Delete", s_delete, NULL);
     crm_db_t *db = crm_db_new(&s_loop, conninfo, 2);
-    crm_idem_prepare(db);
+    crm_txn_prepare(db);
     crm_outbox_prepare(db);
     s_env = (crm_txn_env_t){.db = db};
     crm_rpc_client_t *cl = crm_rpc_client_new(&s_loop, zctx, ep, 5000, 1);

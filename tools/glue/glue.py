@@ -5,9 +5,10 @@ compiled descriptors (protoc --include_imports --include_source_info
 (CMakeLists.txt); its outputs live in the build folder:
 
   <proto>.glue.h, <proto>.glue.c  per proto file: a handler table with typed
-                                  slots for each service of a domain file, and
-                                  <svc>_serve, which registers them and fails
-                                  the start when a slot is empty;
+                                  slots for each service of a domain file (and
+                                  each of the gateway's own with HTTP routes),
+                                  and <svc>_serve, which registers them and
+                                  fails the start when a slot is empty;
   crm_suite.h, crm_suite.c        the suite registry handed to lib at start
                                   (crm/registry.h): each domain's process and
                                   proto services, each event type's payload;
@@ -161,6 +162,15 @@ def svc_prefix(s):
     return c_lower(s.name)
 
 
+def served(fp, s):
+    """Does a handler table serve s? Every service of a domain file; and a
+    service of the gateway's own (no domain) with an HTTP route that carries
+    a request message (Auth, Org, Notifications; not the raw Http.*)."""
+    if domain_of(fp):
+        return True
+    return any(not rule.raw_type for m in s.method for rule in http_of(m))
+
+
 def gen_handlers(suite, fp, out_dir):
     base = os.path.splitext(os.path.basename(fp.name))[0]
     guard = 'CRM_GLUE_' + base.upper() + '_H'
@@ -174,7 +184,7 @@ def gen_handlers(suite, fp, out_dir):
          f'#ifndef {guard}\n#define {guard}\n\n#include "crm/rpc.h"\n',
          f'#include "{base}.pb-c.h"\n']
     c = [BANNER.format(src='proto/' + fp.name), f'#include "{base}.glue.h"\n\n#include <stdlib.h>\n']
-    for s in fp.service if domain_of(fp) else []:
+    for s in (s for s in fp.service if served(fp, s)):
         p = svc_prefix(s)
         sdesc = c_desc(fp.package, [s.name])
         h.append(f'\n/* {fp.package}.{s.name}: one slot per RPC. arg is handed to every handler. */\n')

@@ -177,6 +177,36 @@ Crm__Status crm_rpc_call_sync(void *zctx, const char *endpoints, unsigned deadli
                               const ProtobufCMessageDescriptor *reply_desc,
                               const Crm__Caller *caller, ProtobufCMessage **reply, char **err);
 
+/* ---- in-process calls --------------------------------------------------
+ * A server may also serve calls made in its own process (the gateway's own
+ * services, called by its HTTP layer): the same registration (<svc>_serve),
+ * the same call object for the handler (crm_rpc_call_request, _caller,
+ * _key; crm_rpc_reply, crm_rpc_fail), and for the caller the outcome a
+ * client gets. A handler does not know which transport answers it. */
+
+/* A server without a socket: only crm_rpc_server_call reaches it. Register
+ * its handlers as on any server; destroy it with crm_rpc_server_destroy. */
+crm_rpc_server_t *crm_rpc_server_new_local(void);
+
+/* The input and output types of "Service.Method" if srv serves it (in or
+ * out may be NULL). Returns 0, or -1 if it does not. */
+int crm_rpc_server_method(const crm_rpc_server_t *srv, const char *method,
+                          const ProtobufCMessageDescriptor **in,
+                          const ProtobufCMessageDescriptor **out);
+
+/* Calls method on srv in process. *req_p (of the method's input type, freed
+ * with protobuf_c_message_free_unpacked: from crm_pb_from_json or
+ * protobuf_c_message_unpack) is taken and set to NULL. caller (NULL: an
+ * anonymous caller) must stay valid until cb runs; key is the call's
+ * idempotency key (NULL or "": none; copied, at most CRM_RPC_MAX_KEY
+ * bytes). cb runs exactly once with the outcome, payload of the method's
+ * output type, as crm_rpc_call's callback gets it; it may run before this
+ * returns (a handler that answers at once; a draining server: UNAVAILABLE).
+ * Returns 0, or -1 if srv does not serve method or *req_p is not of its
+ * input type (cb not called, *req_p kept). */
+int crm_rpc_server_call(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
+                        const Crm__Caller *caller, const char *key, crm_rpc_reply_cb cb, void *arg);
+
 /* Looks up "Service.Method" among lib's proto services (System, Bus) and
  * those of the suite handed to crm_registry_set (crm/registry.h): its input and
  * output types. Returns 0, or -1 if unknown. */

@@ -76,6 +76,11 @@ Crm__Status crm_db_rpc_status(const crm_db_result_t *res);
  * generic one (with the detail logged) for anything internal. */
 void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res);
 
+/* The same mapping as an error value (crm/err.h), for a caller that is not
+ * an RPC call; field points into res: answer err during the callback.
+ * Returns -1. */
+int crm_err_db(crm_err_t *err, const crm_db_result_t *res);
+
 /* Runs the loop until stopped; returns the exit status (0 on a clean stop).
  * Frees s. */
 int crm_service_run(crm_service_t *s);

@@ -62,6 +62,10 @@ typedef struct {
  * decide runs again with their results (crm_txn_round tells which). */
 #define CRM_TXN_AGAIN 2
 
+/* Registers on db the statements a txn runs (the idempotency lookup and
+ * store): every pool that runs txn ops (the service runtime's is). */
+void crm_txn_prepare(crm_db_t *db);
+
 /* Runs op for call on env. data is the op's own (crm_txn_data). */
 void crm_txn_run(const crm_txn_env_t *env, crm_rpc_call_t *call, const crm_txn_op_t *op,
                  void *data);
@@ -95,6 +99,15 @@ crm_db_tx_t *crm_txn_tx(const crm_txn_t *t);
  * rc 0 after adding the writes (crm_txn_batch, or crm_txn_take_batch) and
  * the reply; -1 after crm_txn_refuse or crm_txn_fail_db. */
 void crm_txn_resume(crm_txn_t *t, int rc);
+
+/* During decide, for a write whose reply is what it returns (an UPDATE
+ * ... RETURNING, or one that finds nothing to change): submits *b_p (taken)
+ * on the transaction; then() runs with its results and answers as decide
+ * would (0 after crm_txn_reply, -1 after crm_txn_refuse); a failed batch
+ * refuses the call with its mapped status and then() is not called.
+ * Returns CRM_TXN_LATER, for decide to return. */
+int crm_txn_then(crm_txn_t *t, crm_db_batch_t **b_p,
+                 int (*then)(crm_txn_t *t, const crm_db_result_t *res));
 
 /* Adds the statements of *b_p (taken) to the writes. */
 void crm_txn_take_batch(crm_txn_t *t, crm_db_batch_t **b_p);

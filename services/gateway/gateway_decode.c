@@ -1,0 +1,249 @@
+/* gateway_decode.c: an HTTP request into its method's request message.
+ * The JSON body (or, for GW_QUERY routes, the query string) and the path
+ * parameters become one JSON object, decoded by the message's descriptor
+ * (crm_pb_from_json), so malformed JSON, wrong types and unknown fields
+ * are all 400 with the field at fault. Query and path values are strings;
+ * they are converted by the field's type first. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/pbjson.h"
+#include "crm/util.h"
+#include "gateway_decode.h"
+
+/* The field a path parameter fills: `name`, or a repeated `names`. */
+static const ProtobufCFieldDescriptor *s_param_field(const ProtobufCMessageDescriptor *d,
+                                                     const char *name)
+{
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    if (f)
+        return f;
+    char plural[72];
+    snprintf(plural, sizeof plural, "%ss", name);
+    f = protobuf_c_message_descriptor_get_field_by_name(d, plural);
+    return f && f->label == PROTOBUF_C_LABEL_REPEATED ? f : NULL;
+}
+
+/* Every {param} of a route must be a field of its request. */
+int gw_decode_params_known(const char *pattern, const ProtobufCMessageDescriptor *in)
+{
+    for (const char *p = strchr(pattern, '{'); p; p = strchr(p + 1, '{')) {
+        char name[64];
+        size_t n = (size_t)(strchr(p, '}') - p - 1);
+        if (n >= sizeof name)
+            return 0;
+        memcpy(name, p + 1, n);
+        name[n] = 0;
+        if (!in || !s_param_field(in, name))
+            return 0;
+    }
+    return 1;
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+/* A query or path value (len bytes, already unescaped) as JSON for field f.
+ * NULL with *why set if it does not convert. */
+static json_t *s_convert(const ProtobufCFieldDescriptor *f, const char *v, size_t len,
+                         const char **why)
+{
+    char *s = crm_strndup(v, len);
+    json_t *j = NULL;
+    int64_t i;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64:
+        if (crm_parse_i64(s, &i) == 0)
+            j = json_integer(i);
+        else
+            *why = "expected an integer";
+        break;
+    case PROTOBUF_C_TYPE_BOOL:
+        if (!strcmp(s, "true") || !strcmp(s, "1"))
+            j = json_true();
+        else if (!strcmp(s, "false") || !strcmp(s, "0"))
+            j = json_false();
+        else
+            *why = "expected true or false";
+        break;
+    case PROTOBUF_C_TYPE_FLOAT:
+    case PROTOBUF_C_TYPE_DOUBLE: {
+        char *end;
+        double d = strtod(s, &end);
+        if (*s && !*end)
+            j = json_real(d);
+        else
+            *why = "expected a number";
+        break;
+    }
+    case PROTOBUF_C_TYPE_STRING:
+    case PROTOBUF_C_TYPE_ENUM:
+    case PROTOBUF_C_TYPE_BYTES:
+        j = json_stringn(v, len);
+        if (!j)
+            *why = "not valid UTF-8";
+        break;
+    default:
+        *why = "cannot be given in the URL";
+    }
+    free(s);
+    return j;
+}
+
+/* Sets field `name` of obj from a URL value, converting it by the field's
+ * type; repeated fields take comma-separated values. 0, or -1 after
+ * failing c. */
+static int s_set_from_url(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj,
+                          const char *name, const char *v, size_t len)
+{
+    const ProtobufCFieldDescriptor *f = s_param_field(d, name);
+    if (!f && crm_pb_time_alias(d, name)) {
+        /* "created_from=2026-11-01T00:00:00+08:00" for created_from_us: the
+         * JSON conversion reads the RFC 3339 text. */
+        json_t *t = json_stringn(v, len);
+        if (!t) {
+            gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "not valid UTF-8");
+            return -1;
+        }
+        json_object_set_new(obj, name, t);
+        return 0;
+    }
+    if (!f) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "unknown parameter");
+        return -1;
+    }
+    const char *why = NULL;
+    json_t *j;
+    if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+        j = json_array();
+        const char *p = v, *end = v + len;
+        while (p < end && !why) {
+            const char *comma = memchr(p, ',', (size_t)(end - p));
+            const char *stop = comma ? comma : end;
+            json_t *e = s_convert(f, p, (size_t)(stop - p), &why);
+            if (e)
+                json_array_append_new(j, e);
+            p = stop + 1;
+        }
+    } else {
+        j = s_convert(f, v, len, &why);
+    }
+    if (why) {
+        json_decref(j);
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "%s", why);
+        return -1;
+    }
+    json_object_set_new(obj, f->name, j);
+    return 0;
+}
+
+/* Percent-decodes (and '+' -> ' ') len bytes of s into a new string. */
+static char *s_unescape(const char *s, size_t len, size_t *out_len)
+{
+    char *out = crm_malloc(len + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '%' && i + 2 < len && isxdigit((unsigned char)s[i + 1]) &&
+            isxdigit((unsigned char)s[i + 2])) {
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            out[n++] = (char)strtol(hex, NULL, 16);
+            i += 2;
+        } else {
+            out[n++] = s[i] == '+' ? ' ' : s[i];
+        }
+    }
+    out[n] = 0;
+    *out_len = n;
+    return out;
+}
+
+/* The request fields from the query string. 0, or -1 after failing c. */
+static int s_from_query(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj)
+{
+    h2o_req_t *req = c->req;
+    if (req->query_at == SIZE_MAX)
+        return 0;
+    const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        if (stop > p) {
+            size_t klen, vlen;
+            char *k = s_unescape(p, (size_t)((eq ? eq : stop) - p), &klen);
+            char *v = eq ? s_unescape(eq + 1, (size_t)(stop - eq - 1), &vlen) : crm_strdup("");
+            vlen = strlen(v);
+            int rc = s_set_from_url(c, d, obj, k, v, vlen);
+            free(k);
+            free(v);
+            if (rc < 0)
+                return -1;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* The body as a JSON object ({} when empty). NULL after failing c. */
+static json_t *s_from_body(gw_call_t *c)
+{
+    h2o_iovec_t body = c->req->entity;
+    if (!body.base || body.len == 0)
+        return json_object();
+    json_error_t jerr;
+    json_t *obj = json_loadb(body.base, body.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!obj) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, NULL,
+                     "malformed JSON at line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, NULL, "the body must be a JSON object");
+        return NULL;
+    }
+    return obj;
+}
+
+ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d)
+{
+    json_t *obj = (c->route->flags & GW_QUERY) ? json_object() : s_from_body(c);
+    if (!obj)
+        return NULL;
+    if ((c->route->flags & GW_QUERY) && s_from_query(c, d, obj) < 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    for (int i = 0; i < c->nparams; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)c->params[i].name_len, c->params[i].name);
+        size_t len;
+        char *v = s_unescape(c->params[i].value, c->params[i].len, &len);
+        int rc = s_set_from_url(c, d, obj, name, v, len);
+        free(v);
+        if (rc < 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    char *err = NULL, *field = NULL;
+    ProtobufCMessage *in = crm_pb_from_json(d, obj, &err, &field);
+    json_decref(obj);
+    if (!in) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, field, "%s", err ? err : "invalid");
+        free(err);
+        free(field);
+        return NULL;
+    }
+    return in;
+}

@@ -1,0 +1,94 @@
+/* notify_events.c: notifications from events. The gateway consumes the
+ * leads and customers services' events (crm/consumer.h: each applied
+ * exactly once) and keeps, per user, the ones that ask them to do
+ * something: a next follow-up time come, a warning before recycling, a
+ * lead given to them, a lead or customer taken back to its pool. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/event_types.h"
+#include "crm/log.h"
+#include "crm/util.h"
+#include "notify_impl.h"
+
+/* What an event type tells whom: the payload member naming the user, and
+ * the title's words before the lead's or customer's name. */
+static const struct {
+    const char *type;
+    const char *user; /* dotted path into the payload */
+    const char *name; /* the record's name, or NULL */
+    const char *title;
+} s_kinds[] = {
+    {"lead.reminder", "owner_id", "name", "今日待跟进线索"},
+    {"lead.recycle_warning", "owner_id", "name", "线索即将被收回线索池"},
+    {"lead.transferred", "to_owner_id", "lead.name", "线索转移给你"},
+    {"lead.assigned", "to_owner_id", "lead.name", "线索池分配给你"},
+    {"lead.recycled", "previous_owner_id", "lead.name", "线索已被收回线索池"},
+    {"customer.recycled", "previous_owner_id", NULL, "客户已被收回公海"},
+};
+
+static json_t *s_at(json_t *j, const char *path)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%s", path);
+    char *save = NULL;
+    for (char *k = strtok_r(buf, ".", &save); j && k; k = strtok_r(NULL, ".", &save))
+        j = json_object_get(j, k);
+    return j;
+}
+
+/* Adds the notification ev makes, if it makes one, to b. */
+static void s_add(crm_db_batch_t *b, const Crm__Event *ev)
+{
+    size_t k = 0;
+    while (k < sizeof s_kinds / sizeof s_kinds[0] && strcmp(s_kinds[k].type, ev->type) != 0)
+        k++;
+    if (k == sizeof s_kinds / sizeof s_kinds[0])
+        return;
+    json_t *j = crm_event_to_json(ev);
+    json_t *payload = json_object_get(j, "payload");
+    json_int_t user = json_integer_value(s_at(payload, s_kinds[k].user));
+    if (user > 0) {
+        const char *name = s_kinds[k].name ? json_string_value(s_at(payload, s_kinds[k].name)) : 0;
+        char *title = name && *name ? crm_sprintf("%s：%s", s_kinds[k].title, name)
+                                    : crm_sprintf("%s：%s", s_kinds[k].title, ev->aggregate_id);
+        char *text = json_dumps(j, JSON_COMPACT);
+        char uid[24];
+        const char *p[] = {
+            crm_i64(uid, (int64_t)user), ev->event_id, ev->type, title, ev->aggregate_id, text};
+        crm_db_batch_add(b, "gw_notification_insert", 6, p);
+        free(title);
+        free(text);
+    }
+    json_decref(j);
+}
+
+static void s_inserted(void *arg, const crm_db_result_t *res)
+{
+    crm_consumer_batch_t *batch = arg;
+    if (res->err)
+        crm_log(CRM_WARN, "notifications not stored; retried", "error", res->message, NULL);
+    crm_consumer_done(batch, NULL, !res->err);
+}
+
+static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_t n,
+                    crm_consumer_batch_t *batch)
+{
+    (void)arg;
+    crm_db_batch_t *b = crm_db_batch_new();
+    for (size_t i = 0; i < n; i++)
+        s_add(b, events[i]);
+    if (crm_db_batch_size(b) == 0) {
+        crm_db_batch_destroy(&b);
+        crm_consumer_done(batch, NULL, 1);
+        return;
+    }
+    crm_db_tx_submit(tx, &b, s_inserted, batch);
+}
+
+void ntf_events_start(gw_notify_t *n)
+{
+    crm_service_consume(n->svc, "leads", s_apply, n, 0);
+    crm_service_consume(n->svc, "customers", s_apply, n, 0);
+}

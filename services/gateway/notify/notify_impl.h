@@ -1,0 +1,28 @@
+/* notify_impl.h: what the notification files share (not a public face;
+ * see notify.h). */
+#ifndef GW_NOTIFY_IMPL_H
+#define GW_NOTIFY_IMPL_H
+
+#include "crm/txn.h"
+#include "gateway.glue.h"
+#include "notify.h"
+
+struct gw_notify {
+    crm_service_t *svc;
+    crm_db_t *db;
+    crm_txn_env_t env; /* where MarkRead writes */
+    notifications_handlers_t handlers;
+};
+
+/* notify_store.c: the statements of the handlers (on db) and of the
+ * consumers (on the service's own pool). */
+void ntf_store_prepare(crm_db_t *db);
+void ntf_store_prepare_consumer(crm_db_t *db);
+
+/* notify_events.c: starts the consumers. */
+void ntf_events_start(gw_notify_t *n);
+
+/* notify_rpc.c: fills the handler table. */
+void ntf_rpc_fill(notifications_handlers_t *h);
+
+#endif
