@@ -9,6 +9,7 @@
 
 #include "crm/change.h"
 #include "crm/job.h"
+#include "crm/pool.h"
 #include "crm/service.h"
 #include "events.pb-c.h"
 #include "leads.glue.h"
@@ -168,6 +169,12 @@ void leads_pool_clear(Crm__Leads__LeadPool *p);
 /* The row of pool id among r's rows (read with POOL_COLUMNS), or -1. */
 int leads_pool_find(const PGresult *r, int64_t id);
 
+/* The kit's view of pool p (crm/pool.h), in buf and pointing into p; NULL
+ * when p is. */
+const crm_pool_t *leads_pool_rules(const Crm__Leads__LeadPool *p, crm_pool_t *buf);
+
+/* crm_pool_is_admin and crm_pool_is_member for a lead pool (NULL: not
+ * known) and a caller. */
 int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
 int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
 
@@ -189,9 +196,9 @@ int leads_can_read(const Crm__Caller *c, const Crm__Leads__Lead *lead,
 int leads_must_mask(const Crm__Caller *c, const Crm__Leads__Lead *lead,
                     const Crm__Leads__LeadPool *pool);
 
-/* Masks the contact fields of lead in place, into buf (which must outlive
- * the lead's use; 5 * 64 bytes). */
-void leads_mask(Crm__Leads__Lead *lead, char buf[5][64]);
+/* Masks the contact fields of lead in place (crm_pool_mask), into buf
+ * (which must outlive the lead's use). */
+void leads_mask(Crm__Leads__Lead *lead, char buf[5][CRM_POOL_MASK_LEN]);
 
 /* ---- leads_kind.c: leads as a record kind of the change engine ---- */
 
@@ -270,6 +277,13 @@ void leads_recycle_handlers(leads_handlers_t *h); /* Leads.Recycle */
 /* The "leads.remind" job's work (a crm_job_fn): lead.reminder for each due
  * next follow-up, lead.recycle_warning before each recycling, once each. */
 void leads_remind(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
+
+/* A held lead's last activity and when it goes back to its pool, in SQL
+ * over leads l and lead_pools p (crm/pool.h: the recycle job takes it
+ * then; the remind job warns warn_days before). */
+#define LEADS_LAST_ACT CRM_POOL_LAST_ACT_SQL("l.last_followup_at", "l.owner_since", "l.created_at")
+#define LEADS_RECYCLE_AT                                                                           \
+    CRM_POOL_RECYCLE_AT_SQL("l.last_followup_at", "l.owner_since", "l.created_at", "p.recycle_days")
 
 /* The cache key of a lead. */
 void leads_cache_key(int64_t id, char out[32]);

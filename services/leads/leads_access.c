@@ -1,14 +1,15 @@
 /* leads_access.c: who may see and act on which lead. Owned leads follow
  * the caller's data scope (crm/scope.h); pooled leads belong to the pool's
  * admins and members; leads imported for a department to its users. In a
- * pool, contact fields stay masked until someone claims the lead. */
+ * pool, contact fields stay masked until someone claims the lead. The pool
+ * rules are the kit's (crm/pool.h); a lead pool is handed to them as a view
+ * (leads_pool_rules). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "crm/db.h"
 #include "crm/rowmap.h"
 #include "crm/scope.h"
-#include "crm/validate.h"
 #include "leads.h"
 
 void leads_pool_row(const PGresult *r, int i, Crm__Leads__LeadPool *p)
@@ -31,28 +32,44 @@ int leads_pool_find(const PGresult *r, int64_t id)
     return -1;
 }
 
-static int s_has(const int64_t *v, size_t n, int64_t x)
+const crm_pool_t *leads_pool_rules(const Crm__Leads__LeadPool *p, crm_pool_t *buf)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
+    if (!p)
+        return NULL;
+    *buf = (crm_pool_t){
+        .id = p->id,
+        .name = p->name,
+        .description = p->description,
+        .admin_ids = p->admin_ids,
+        .n_admin_ids = p->n_admin_ids,
+        .member_user_ids = p->member_user_ids,
+        .n_member_user_ids = p->n_member_user_ids,
+        .member_department_ids = p->member_department_ids,
+        .n_member_department_ids = p->n_member_department_ids,
+        .allow_claim = p->allow_claim,
+        .daily_claim_limit = p->daily_claim_limit,
+        .holding_cap = p->holding_cap,
+        .cooloff_days = p->cooloff_days,
+        .recycle_days = p->recycle_days,
+        .warn_days = p->warn_days,
+        .noun = "lead",
+        .nouns = "leads",
+    };
+    return buf;
 }
 
 int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c)
 {
-    return crm_scope_all(c) || (p && c->user_id && s_has(p->admin_ids, p->n_admin_ids, c->user_id));
+    crm_pool_t pool;
+    crm_pool_person_t who = crm_pool_person(c);
+    return crm_pool_is_admin(leads_pool_rules(p, &pool), &who);
 }
 
 int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c)
 {
-    if (leads_pool_is_admin(p, c))
-        return 1;
-    if (!p || !c->user_id)
-        return 0;
-    return s_has(p->member_user_ids, p->n_member_user_ids, c->user_id) ||
-           (c->department_id &&
-            s_has(p->member_department_ids, p->n_member_department_ids, c->department_id));
+    crm_pool_t pool;
+    crm_pool_person_t who = crm_pool_person(c);
+    return crm_pool_is_member(leads_pool_rules(p, &pool), &who);
 }
 
 int leads_can_see(const Crm__Caller *c, const Crm__Leads__Lead *lead,
@@ -69,7 +86,10 @@ int leads_can_see(const Crm__Caller *c, const Crm__Leads__Lead *lead,
 
 int leads_in_team(const Crm__Caller *c, const Crm__Leads__Lead *lead)
 {
-    return c->user_id && s_has(lead->team_member_ids, lead->n_team_member_ids, c->user_id);
+    for (size_t i = 0; c->user_id && i < lead->n_team_member_ids; i++)
+        if (lead->team_member_ids[i] == c->user_id)
+            return 1;
+    return 0;
 }
 
 int leads_can_read(const Crm__Caller *c, const Crm__Leads__Lead *lead,
@@ -81,20 +101,15 @@ int leads_can_read(const Crm__Caller *c, const Crm__Leads__Lead *lead,
 int leads_must_mask(const Crm__Caller *c, const Crm__Leads__Lead *lead,
                     const Crm__Leads__LeadPool *pool)
 {
-    return lead->owner_id == 0 && lead->pool_id && !leads_pool_is_admin(pool, c);
+    crm_pool_t p;
+    crm_pool_person_t who = crm_pool_person(c);
+    return crm_pool_must_mask(leads_pool_rules(pool, &p), lead->pool_id, lead->owner_id, &who);
 }
 
-void leads_mask(Crm__Leads__Lead *lead, char buf[5][64])
+void leads_mask(Crm__Leads__Lead *lead, char buf[5][CRM_POOL_MASK_LEN])
 {
-    char **fields[] = {&lead->mobile, &lead->telephone, &lead->email, &lead->wechat, &lead->qq};
-    for (size_t i = 0; i < 5; i++) {
-        if (!**fields[i])
-            continue;
-        if (strlen(*fields[i]) >= 64)
-            strcpy(buf[i], "****");
-        else
-            crm_phone_mask(*fields[i], buf[i], 64);
-        *fields[i] = buf[i];
-    }
+    char **const fields[] = {&lead->mobile, &lead->telephone, &lead->email, &lead->wechat,
+                             &lead->qq};
+    crm_pool_mask(fields, 5, buf);
     lead->masked = 1;
 }

@@ -12,31 +12,6 @@
 #include "crm/util.h"
 #include "leads.h"
 
-/* Moves row to the status act leads to, or refuses. */
-int leads_move(crm_change_t *c, lead_row_t *row, lead_act_t act)
-{
-    const char *why;
-    lead_status_t to =
-        leads_next_status(act, row->lead.status, row->lead.last_followup_at_us != 0, &why);
-    if (!to)
-        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL, "%s", why);
-    row->lead.status = to;
-    return 0;
-}
-
-int leads_check_pool_admin(crm_change_t *c, const Crm__Leads__Lead *lead)
-{
-    if (lead->owner_id)
-        return 0;
-    const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
-    const Crm__Caller *caller = crm_change_caller(c);
-    if (pool ? leads_pool_is_admin(pool, caller)
-             : crm_scope_all(caller) || caller->role == CRM__ROLE__ROLE_MANAGER)
-        return 0;
-    return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
-                             "only the admins of the lead's pool may do this");
-}
-
 /* Gives row to owner (department dept, 0: unchanged), from now. */
 static void s_give(crm_change_t *c, lead_row_t *row, int64_t owner, int64_t dept)
 {
@@ -160,49 +135,28 @@ static int64_t s_count_of(const PGresult *r, int64_t pool)
     return 0;
 }
 
-/* Leads of pool already taken by this request (before the current one). */
-static int64_t s_taken_here(crm_change_t *c, int64_t pool, size_t upto)
-{
-    int64_t n = 0;
-    for (size_t i = 0; i < upto; i++)
-        n += leads_row(c, i)->lead.pool_id == pool;
-    return n;
-}
-
+/* The kit's claim rules (crm_pool_may_claim) for lead index of the
+ * request: the caller's claims today and holdings include the leads of the
+ * pool this request took before it. */
 static int s_claim_rules(crm_change_t *c, const Crm__Leads__Lead *before, size_t index)
 {
-    const Crm__Leads__LeadPool *pool = leads_change_pool(c, before->pool_id);
-    const Crm__Caller *caller = crm_change_caller(c);
-    if (!pool)
+    crm_pool_t pool;
+    const crm_pool_t *p = leads_pool_rules(leads_change_pool(c, before->pool_id), &pool);
+    if (!p)
         return 0; /* a department's lead: its users may take it */
-    if (!leads_pool_is_member(pool, caller))
-        return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
-                                 "you are not a member of pool \"%s\"", pool->name);
-    if (!pool->allow_claim && !leads_pool_is_admin(pool, caller))
-        return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
-                                 "pool \"%s\" does not let members claim; its admins assign leads",
-                                 pool->name);
-    int64_t now = crm_change_now(c);
-    int64_t until = before->pooled_at_us + (int64_t)pool->cooloff_days * 86400000000LL;
-    if (pool->cooloff_days && before->previous_owner_id == caller->user_id && now < until)
-        return crm_change_refuse(
-            c, CRM__STATUS__FAILED_PRECONDITION, NULL,
-            "you gave this lead up less than %d days ago; pool \"%s\" lets you "
-            "claim it back from %lld (microseconds since the epoch)",
-            pool->cooloff_days, pool->name, (long long)until);
-    int64_t here = s_taken_here(c, pool->id, index);
-    if (pool->daily_claim_limit &&
-        s_count_of(crm_change_result(c, "claimed_today"), pool->id) + here >=
-            pool->daily_claim_limit)
-        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
-                                 "you reached pool \"%s\"'s limit of %d claims a day", pool->name,
-                                 pool->daily_claim_limit);
-    if (pool->holding_cap &&
-        s_count_of(crm_change_result(c, "holding"), pool->id) + here >= pool->holding_cap)
-        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
-                                 "you hold %d leads of pool \"%s\", its cap; follow up or release "
-                                 "some first",
-                                 pool->holding_cap, pool->name);
+    int64_t here = 0;
+    for (size_t i = 0; i < index; i++)
+        here += leads_row(c, i)->lead.pool_id == p->id;
+    crm_pool_claim_t claim = {
+        .previous_owner_id = before->previous_owner_id,
+        .pooled_at_us = before->pooled_at_us,
+        .claimed_today = s_count_of(crm_change_result(c, "claimed_today"), p->id) + here,
+        .holding = s_count_of(crm_change_result(c, "holding"), p->id) + here,
+    };
+    crm_pool_person_t who = crm_pool_person(crm_change_caller(c));
+    crm_err_t err;
+    if (crm_pool_may_claim(p, &who, &claim, crm_change_now(c), &err) < 0)
+        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
     return 0;
 }
 

@@ -1,8 +1,9 @@
-/* leads_import_store.c: the SQL of an import: its job row, the statements a
- * chunk runs (its stored results, the lists, the mobile locks and
- * duplicates, ids), and the writes of a chunk's created rows in a handful of
- * statements whatever their number: one INSERT of the leads from arrays
- * (unnest), one of their history, one of their lead.created events. */
+/* leads_import_store.c: the leads' own SQL of an import chunk (the import's
+ * row, its stored results and counters are the kit's, crm/import.h): the
+ * configured lists, the mobile locks and duplicates, and the writes of a
+ * chunk's created rows in a handful of statements whatever their number:
+ * one INSERT of the leads from arrays (unnest), one of their history, one
+ * of their lead.created events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,32 +17,8 @@
  * defaults (no follow-up, no previous owner, not converted, not deleted). */
 #define IMPORT_LEAD_TEXTS 15
 
-void leads_import_prepare(crm_db_t *db)
+void leads_import_store_prepare(crm_db_t *db)
 {
-    crm_db_prepare(db, "import_insert",
-                   "INSERT INTO lead_imports (target_pool_id, target_owner_id,"
-                   " target_department_id, allow_duplicates, file_name, expected_rows,"
-                   " created_by) VALUES ($1::bigint, $2::bigint, $3::bigint, $4::boolean, $5,"
-                   " $6::bigint, $7::bigint) RETURNING " IMPORT_COLUMNS);
-    /* Admins ($2) see and cancel every import, others their own ($3). */
-    crm_db_prepare(
-        db, "import_cancel",
-        "UPDATE lead_imports SET done = true, cancelled = true, updated_at = now()"
-        " WHERE id = $1::bigint AND NOT done AND ($2::boolean OR created_by = $3::bigint)"
-        " RETURNING " IMPORT_COLUMNS);
-    crm_db_prepare(db, "import_list",
-                   "SELECT " IMPORT_COLUMNS " FROM lead_imports WHERE ($1::boolean OR"
-                   " created_by = $2::bigint) AND ($3::bigint = 0 OR id < $3::bigint)"
-                   " ORDER BY id DESC LIMIT $4::int");
-    crm_db_prepare(db, "import_get",
-                   "SELECT " IMPORT_COLUMNS " FROM lead_imports WHERE id = $1::bigint");
-    /* Chunks of one import apply one after the other. */
-    crm_db_prepare(db, "import_lock",
-                   "SELECT " IMPORT_COLUMNS " FROM lead_imports WHERE id = $1::bigint"
-                   " FOR UPDATE");
-    crm_db_prepare(db, "import_chunk_get",
-                   "SELECT results FROM lead_import_chunks WHERE import_id = $1::bigint"
-                   " AND seq = $2::int");
     crm_db_prepare(db, "import_options", "SELECT kind, value FROM lead_options");
     /* The same locks as lead_mobile_lock (leads_store.c), taken in the
      * order of their keys so that two chunks never wait for each other in
@@ -56,9 +33,6 @@ void leads_import_prepare(crm_db_t *db)
                    "SELECT mobile, min(id) FROM (SELECT mobile, id, status, deleted_at"
                    " FROM leads WHERE mobile = ANY($1::text[]) AND mobile <> '' OFFSET 0) l"
                    " WHERE status <> 6 AND deleted_at IS NULL GROUP BY mobile");
-    crm_db_prepare(db, "import_ids",
-                   "SELECT crm_us(now()), ARRAY(SELECT nextval('leads_id_seq')"
-                   " FROM generate_series(1, $1::int))");
     crm_db_prepare(db, "import_leads_insert",
                    "INSERT INTO leads (id, name, mobile, telephone, email, wechat, qq, company,"
                    " source, level, industry, remark, province, city, district, address, tags,"
@@ -78,42 +52,6 @@ void leads_import_prepare(crm_db_t *db)
                    "INSERT INTO lead_history (lead_id, action, actor_id, at, to_owner_id,"
                    " pool_id, detail) SELECT id, 'imported', $2::bigint, crm_ts($3::bigint),"
                    " $4::bigint, $5::bigint, $6 FROM unnest($1::bigint[]) id");
-    crm_db_prepare(db, "import_advance",
-                   "UPDATE lead_imports SET rows = rows + $2::bigint,"
-                   " created = created + $3::bigint, duplicates = duplicates + $4::bigint,"
-                   " invalid = invalid + $5::bigint, chunks = $6::int, done = $7::boolean,"
-                   " csv_header = CASE WHEN $8 <> '' THEN $8 ELSE csv_header END,"
-                   " updated_at = now() WHERE id = $1::bigint RETURNING " IMPORT_COLUMNS);
-    crm_db_prepare(db, "import_chunk_insert",
-                   "INSERT INTO lead_import_chunks (import_id, seq, results)"
-                   " VALUES ($1::bigint, $2::int, $3::bytea)");
-}
-
-void leads_import_row(const PGresult *r, int i, Crm__Leads__Import *imp,
-                      Crm__Leads__ImportTarget *target, const char **csv_header)
-{
-    crm__leads__import__init(imp);
-    crm__leads__import_target__init(target);
-    imp->id = crm_db_get_i64(r, i, 0);
-    target->pool_id = crm_db_get_i64(r, i, 1);
-    target->owner_id = crm_db_get_i64(r, i, 2);
-    target->department_id = crm_db_get_i64(r, i, 3);
-    imp->target = target;
-    imp->allow_duplicates = crm_db_get_bool(r, i, 4);
-    imp->file_name = (char *)crm_db_get(r, i, 5);
-    imp->expected_rows = crm_db_get_i64(r, i, 6);
-    imp->rows = crm_db_get_i64(r, i, 7);
-    imp->created = crm_db_get_i64(r, i, 8);
-    imp->duplicates = crm_db_get_i64(r, i, 9);
-    imp->invalid = crm_db_get_i64(r, i, 10);
-    imp->chunks = (int32_t)crm_db_get_i64(r, i, 11);
-    imp->done = crm_db_get_bool(r, i, 12);
-    if (csv_header)
-        *csv_header = crm_db_get(r, i, 13);
-    imp->created_by = crm_db_get_i64(r, i, 14);
-    imp->created_at_us = crm_db_get_i64(r, i, 15);
-    imp->updated_at_us = crm_db_get_i64(r, i, 16);
-    imp->cancelled = crm_db_get_bool(r, i, 17);
 }
 
 /* ---- the created rows --------------------------------------------------- */

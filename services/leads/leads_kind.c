@@ -6,9 +6,11 @@
  * Besides the leads, a change reads the pools they are in (and the pool an
  * op moves them to, read by the op as "target_pool"): the pools' rules
  * decide who may act, and their members see masked contacts. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/scope.h"
 #include "crm/util.h"
 #include "leads.h"
 
@@ -84,6 +86,31 @@ static int s_may_act(crm_change_t *c, const void *rec)
         c, lead, leads_can_see(crm_change_caller(c), lead, leads_change_pool(c, lead->pool_id)));
 }
 
+/* Moves row to the status act leads to, or refuses. */
+int leads_move(crm_change_t *c, lead_row_t *row, lead_act_t act)
+{
+    const char *why;
+    lead_status_t to =
+        leads_next_status(act, row->lead.status, row->lead.last_followup_at_us != 0, &why);
+    if (!to)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL, "%s", why);
+    row->lead.status = to;
+    return 0;
+}
+
+int leads_check_pool_admin(crm_change_t *c, const Crm__Leads__Lead *lead)
+{
+    if (lead->owner_id)
+        return 0;
+    const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
+    const Crm__Caller *caller = crm_change_caller(c);
+    if (pool ? leads_pool_is_admin(pool, caller)
+             : crm_scope_all(caller) || caller->role == CRM__ROLE__ROLE_MANAGER)
+        return 0;
+    return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
+                             "only the admins of the lead's pool may do this");
+}
+
 static void s_decode(const PGresult *r, int row, void *rec)
 {
     leads_store_row(r, row, rec);
@@ -129,7 +156,7 @@ void leads_change_mask(crm_change_t *c, size_t i)
 {
     Crm__Leads__Lead *lead = &leads_row(c, i)->lead;
     if (leads_must_mask(crm_change_caller(c), lead, leads_change_pool(c, lead->pool_id)))
-        leads_mask(lead, crm_change_keep(c, crm_malloc(sizeof(char[5][64]))));
+        leads_mask(lead, crm_change_keep(c, crm_malloc(sizeof(char[5][CRM_POOL_MASK_LEN]))));
 }
 
 /* The default reply: the changed leads, masked for the caller. */
@@ -146,6 +173,11 @@ static void s_reply(crm_change_t *c)
     reply.leads = leads;
     crm_change_reply(c, &reply.base);
     free(leads);
+}
+
+void leads_cache_key(int64_t id, char out[32])
+{
+    snprintf(out, 32, "lead:%lld", (long long)id);
 }
 
 static void s_cache_key(int64_t id, char out[32])

@@ -412,7 +412,7 @@ static void s_list_reply(read_t *rd, const PGresult *r, const Crm__Leads__LeadPo
         crm_rpc_fail_err(rd->call, &err);
         return;
     }
-    char(*masks)[5][64] = crm_calloc(shown + 1, sizeof *masks);
+    char(*masks)[5][CRM_POOL_MASK_LEN] = crm_calloc(shown + 1, sizeof *masks);
     for (size_t i = 0; i < shown; i++)
         if (leads_must_mask(c, list.items[i], pool))
             leads_mask(list.items[i], masks[i]);

@@ -63,28 +63,12 @@ static void s_pool_written(void *arg, const crm_db_result_t *res)
     free(pc);
 }
 
-/* Checks a pool's fields; 1 if fine. */
+/* Checks a pool's fields (crm_pool_check); 1 if fine. */
 static int s_check_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p)
 {
-    if (!crm_check_text(call, "name", p->name, 100, 1) ||
-        !crm_check_text(call, "description", p->description, 1000, 0))
-        return 0;
-    const struct {
-        const char *field;
-        int32_t v, max;
-    } nums[] = {{"daily_claim_limit", p->daily_claim_limit, 10000},
-                {"holding_cap", p->holding_cap, 1000000},
-                {"cooloff_days", p->cooloff_days, 3650},
-                {"recycle_days", p->recycle_days, 3650},
-                {"warn_days", p->warn_days, 365}};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        if (nums[i].v < 0 || nums[i].v > nums[i].max) {
-            crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, nums[i].field,
-                         "must be between 0 and %d", nums[i].max);
-            return 0;
-        }
-    }
-    return 1;
+    crm_pool_t pool;
+    crm_err_t err;
+    return crm_pool_check(leads_pool_rules(p, &pool), &err) == 0 || crm_rpc_fail_err(call, &err);
 }
 
 static int s_admin_only(crm_rpc_call_t *call)

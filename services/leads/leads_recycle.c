@@ -20,13 +20,10 @@
  * the next run takes them), move them, write their history. Returns the
  * leads as now stored, then the rule and the last activity. */
 #define RECYCLE_PAGE_SQL                                                                           \
-    "WITH due AS (SELECT l.id AS due_id, p.recycle_days,"                                          \
-    "   COALESCE(l.last_followup_at, l.owner_since, l.created_at) AS last_act"                     \
+    "WITH due AS (SELECT l.id AS due_id, p.recycle_days, " LEADS_LAST_ACT " AS last_act"           \
     "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                        \
     "  WHERE p.recycle_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"                        \
-    "    AND l.deleted_at IS NULL"                                                                 \
-    "    AND COALESCE(l.last_followup_at, l.owner_since, l.created_at)"                            \
-    "        < now() - p.recycle_days * interval '1 day'"                                          \
+    "    AND l.deleted_at IS NULL AND " LEADS_RECYCLE_AT " < now()"                                \
     "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"                                  \
     " moved AS (UPDATE leads SET previous_owner_id = owner_id, owner_id = 0, status = 1,"          \
     "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                 \

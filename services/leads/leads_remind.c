@@ -20,21 +20,21 @@
     " UPDATE leads SET reminded_at = next_followup_at FROM due WHERE id = due.due_id"              \
     " RETURNING id, name, owner_id, crm_us(next_followup_at)"
 
-/* When a held lead of a pool with a rule goes back (its last follow-up, or
- * when it was taken, plus the pool's days); warned warn_days before. */
-#define RECYCLE_AT                                                                                 \
-    "(COALESCE(l.last_followup_at, l.owner_since, l.created_at)"                                   \
-    " + p.recycle_days * interval '1 day')"
+/* A held lead of a pool with a rule is warned warn_days before it goes
+ * back (LEADS_RECYCLE_AT). */
 #define WARN_SQL                                                                                   \
-    "WITH due AS (SELECT l.id AS due_id, p.id AS due_pool, " RECYCLE_AT " AS recycle_at"           \
+    "WITH due AS (SELECT l.id AS due_id, p.id AS due_pool, " LEADS_RECYCLE_AT " AS recycle_at"     \
     "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                        \
     "  WHERE p.recycle_days > 0 AND p.warn_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"    \
     "    AND l.deleted_at IS NULL"                                                                 \
-    "    AND " RECYCLE_AT " - p.warn_days * interval '1 day' <= now()"                             \
-    "    AND l.warned_for IS DISTINCT FROM " RECYCLE_AT                                            \
-    "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED)"                                   \
-    " UPDATE leads SET warned_for = due.recycle_at FROM due WHERE id = due.due_id"                 \
-    " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at)"
+    "    AND " CRM_POOL_WARN_AT_SQL(                                                               \
+        LEADS_RECYCLE_AT,                                                                          \
+        "p.warn_days") " <= now()"                                                                 \
+                       "    AND l.warned_for IS DISTINCT FROM " LEADS_RECYCLE_AT                   \
+                       "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED)"                \
+                       " UPDATE leads SET warned_for = due.recycle_at FROM due WHERE id = "        \
+                       "due.due_id"                                                                \
+                       " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at)"
 
 typedef struct {
     crm_db_tx_t *tx;

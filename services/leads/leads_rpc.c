@@ -15,11 +15,6 @@
 
 #define CACHE_TTL_S 300
 
-void leads_cache_key(int64_t id, char out[32])
-{
-    snprintf(out, 32, "lead:%lld", (long long)id);
-}
-
 /* Reads, as "options", which of the values are not in the configured
  * lists. */
 static void s_read_options(crm_txn_t *t, const char *level, const char *industry,
@@ -115,7 +110,7 @@ static int s_create_decide(crm_txn_t *t)
     leads_emit_created(b, lead);
     /* The reply: the lead, masked for a pool's member (its admins see the
      * contacts with Get); after the writes, since masking changes it. */
-    char mask[5][64];
+    char mask[5][CRM_POOL_MASK_LEN];
     if (lead->pool_id && !crm_scope_all(crm_txn_caller(t)))
         leads_mask(lead, mask);
     crm_txn_reply(t, &lead->base);
@@ -225,7 +220,7 @@ static void s_get_reply(crm_rpc_call_t *call, Crm__Leads__Lead *lead,
         crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "id", "lead %lld not found", (long long)id);
         return;
     }
-    char mask[5][64];
+    char mask[5][CRM_POOL_MASK_LEN];
     if (leads_must_mask(caller, lead, pool))
         leads_mask(lead, mask);
     crm_rpc_reply(call, &lead->base);

@@ -11,7 +11,7 @@
 typedef struct {
     Crm__Status status; /* CRM__STATUS__OK: no error */
     const char *field;  /* the request field at fault (static text), or NULL */
-    char message[200];
+    char message[512];
 } crm_err_t;
 
 /* Sets *err and returns -1, so a check can end with
