@@ -36,6 +36,8 @@ const char *crm_status_name(Crm__Status st)
         return "unauthenticated";
     case CRM__STATUS__RATE_LIMITED:
         return "rate_limited";
+    case CRM__STATUS__UNIMPLEMENTED:
+        return "unimplemented";
     default:
         return "unknown";
     }

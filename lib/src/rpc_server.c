@@ -223,8 +223,7 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     const method_t *m = s_lookup(srv, req->method);
     if (!m) {
         char *why = crm_sprintf("unknown method %s", req->method);
-        s_send_reply(srv, &to, req->request_id, CRM__STATUS__INVALID_ARGUMENT, "method", why, NULL,
-                     0);
+        s_send_reply(srv, &to, req->request_id, CRM__STATUS__UNIMPLEMENTED, "method", why, NULL, 0);
         free(why);
         crm__request__free_unpacked(req, NULL);
         return;

@@ -32,6 +32,8 @@ int gw_http_status(Crm__Status st)
         return 401;
     case CRM__STATUS__RATE_LIMITED:
         return 429;
+    case CRM__STATUS__UNIMPLEMENTED:
+        return 501;
     default:
         return 500;
     }
@@ -180,8 +182,8 @@ void gw_call_answer(gw_call_t *c, const crm_rpc_result_t *res)
 {
     if (res->status == CRM__STATUS__OK) {
         gw_call_reply(c, res->payload);
-    } else if (res->status == CRM__STATUS__INVALID_ARGUMENT && res->field &&
-               !strcmp(res->field, "method")) { /* the service is older than this route */
+    } else if (res->status == CRM__STATUS__UNIMPLEMENTED) { /* the service is older than this
+                                                                  route */
         gw_call_fail_http(c, 501, "unimplemented", res->message);
     } else {
         if (res->status == CRM__STATUS__RATE_LIMITED && c->req)

@@ -106,6 +106,11 @@ static json_t *s_convert(const ProtobufCFieldDescriptor *f, const char *v, size_
 static int s_set_from_url(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj,
                           const char *name, const char *v, size_t len)
 {
+    /* "97%00x" must not become 97: a value is refused, never cut short. */
+    if (memchr(v, '\0', len)) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "must not contain a NUL byte (%%00)");
+        return -1;
+    }
     const ProtobufCFieldDescriptor *f = s_param_field(d, name);
     if (!f && crm_pb_time_alias(d, name)) {
         /* "created_from=2026-11-01T00:00:00+08:00" for created_from_us: the
@@ -179,11 +184,17 @@ static int s_from_query(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_
         const char *stop = amp ? amp : end;
         const char *eq = memchr(p, '=', (size_t)(stop - p));
         if (stop > p) {
-            size_t klen, vlen;
+            size_t klen, vlen = 0;
             char *k = s_unescape(p, (size_t)((eq ? eq : stop) - p), &klen);
             char *v = eq ? s_unescape(eq + 1, (size_t)(stop - eq - 1), &vlen) : crm_strdup("");
-            vlen = strlen(v);
-            int rc = s_set_from_url(c, d, obj, k, v, vlen);
+            int rc;
+            if (memchr(k, '\0', klen)) {
+                gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, NULL,
+                             "a parameter name must not contain a NUL byte (%%00)");
+                rc = -1;
+            } else {
+                rc = s_set_from_url(c, d, obj, k, v, vlen);
+            }
             free(k);
             free(v);
             if (rc < 0)

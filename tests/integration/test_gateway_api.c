@@ -49,6 +49,15 @@ static void test_bad_input(void)
     s_error(404, "not_found", NULL, "GET", NULL, "/api/v1/leads/1/nothing");
     s_error(405, "method_not_allowed", NULL, "PUT", "{}", "/api/v1/leads");
     s_error(405, "method_not_allowed", NULL, "DELETE", NULL, "/api/v1/auth/login");
+    /* A NUL byte (%00) in a path or query value is refused, never cut short:
+     * "97%00x" is not lead 97, "a%00b" is not the keyword "a". */
+    s_error(400, "invalid_argument", "id", "POST", "{}", "/api/v1/leads/97%00x/convert");
+    s_error(400, "invalid_argument", "id", "GET", NULL, "/api/v1/users/1%00");
+    s_error(400, "invalid_argument", "keyword", "GET", NULL, "/api/v1/leads?keyword=a%00b");
+    /* A follow-up without a method is the caller's mistake (400 naming the
+     * field), not an unimplemented route. */
+    s_error(400, "invalid_argument", "method", "POST", "{\"content\": \"打了电话\"}",
+            "/api/v1/leads/1/follow-ups");
 
     /* A body over CRM_HTTP_MAX_BODY: our JSON error; far over it, h2o's 413. */
     char *big = crm_malloc(MAX_BODY * 30);
