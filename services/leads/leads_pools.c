@@ -107,8 +107,11 @@ static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__Lea
         crm_db_batch_add(
             b, "INSERT INTO lead_pools (" POOL_WRITE_COLUMNS ") VALUES (" POOL_WRITE_VALUES ")", 11,
             v);
-    const char *q[] = {p->name};
-    crm_db_batch_add(b, POOL_READ " WHERE p.name = $1", 1, q);
+    /* Read back by id for an update (an unknown id reads nothing: not
+     * found), by its unique name for a create. */
+    const char *q[] = {p->id ? v[11] : p->name};
+    crm_db_batch_add(
+        b, p->id ? POOL_READ " WHERE p.id = $1::bigint" : POOL_READ " WHERE p.name = $1", 1, q);
     free(admins);
     free(users);
     free(depts);
@@ -136,12 +139,27 @@ static void s_update_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p, v
     s_write_pool(call, l, p);
 }
 
+/* May the caller read this pool (row 0 of r)? Admins, and the pool's own
+ * admins and members: the rest are told it does not exist, as the list does
+ * not show it to them. */
+static int s_may_read(crm_rpc_call_t *call, const PGresult *r)
+{
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    if (crm_scope_all(c))
+        return 1;
+    Crm__Leads__LeadPool pool;
+    leads_pool_row(r, 0, &pool);
+    int ok = leads_pool_is_admin(&pool, c) || leads_pool_is_member(&pool, c);
+    leads_pool_clear(&pool);
+    return ok;
+}
+
 static void s_pools_read(void *arg, const crm_db_result_t *res)
 {
     pool_call_t *pc = arg;
     if (res->err)
         crm_fail_db(pc->call, res);
-    else if (PQntuples(res->results[0]) == 0)
+    else if (PQntuples(res->results[0]) == 0 || !s_may_read(pc->call, res->results[0]))
         crm_rpc_fail(pc->call, CRM__STATUS__NOT_FOUND, "id", "pool not found");
     else
         s_reply_pools(pc->call, res->results[0], 1);

@@ -87,6 +87,18 @@ static void test_pool_management(void)
                       (long long)p);
     H_CHECK(t_int(r, "daily_claim_limit") == 3, "the rule as updated");
     json_decref(r);
+    /* A stranger cannot read the pool's people and rules either; an update
+     * of an unknown id naming an existing pool changes nothing and says so. */
+    REFUSED(NOT_FOUND, "pool not found", t_user(0, 20, 9), "Leads.GetPool", "{\"id\": %lld}",
+            (long long)p);
+    REFUSED(NOT_FOUND, "pool not found", t_admin(0, 1), "Leads.UpdatePool",
+            "{\"id\": 999999, \"name\": \"华东线索池\"}");
+    r = t_json_expect(h, OK, "leads", "Leads.GetPool", t_admin(0, 1), "{\"id\": %lld}",
+                      (long long)p);
+    H_CHECK(t_int(r, "daily_claim_limit") == 3 &&
+                json_array_size(json_object_get(r, "admin_ids")) == 1,
+            "the pool named is untouched");
+    json_decref(r);
     /* Putting a lead into a pool that does not exist. */
     json_t *l =
         t_json_expect(h, OK, "leads", "Leads.Create", t_user(0, 11, 5), "{\"name\": \"无池可放\"}");
