@@ -174,8 +174,9 @@ static void s_where_keyword(crm_sqlbuf_t *q, const crm_filter_t *t, const char *
         for (size_t i = 0; i < sizeof t->prefix / sizeof t->prefix[0] && t->prefix[i]; i++)
             crm_sqlbuf_addf(q,
                             " OR (%1$s <> '' AND %1$s >= $%2$d AND %1$s < $%3$d"
-                            " AND %1$s LIKE $%4$d || '%%')",
-                            t->prefix[i], lo_n, hi_n, like_n);
+                            " AND %1$s LIKE $%4$d || '%%'%5$s%6$s)",
+                            t->prefix[i], lo_n, hi_n, like_n, t->gate ? " AND " : "",
+                            t->gate ? t->gate : "");
         free(hi);
     }
     crm_sqlbuf_add(q, ")");

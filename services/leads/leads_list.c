@@ -214,6 +214,17 @@ static const crm_filter_t s_keyword[] = {
      .prefix = {"mobile", "telephone"},
      .max_len = 100},
 };
+/* The same for callers who see pooled leads' contacts masked (all but
+ * admins): numbers are searched among owned leads only, so a pool's
+ * members cannot confirm a masked number digit by digit. */
+static const crm_filter_t s_keyword_masked[] = {
+    {.field = "keyword",
+     .kind = CRM_FILTER_KEYWORD,
+     .column = "name",
+     .prefix = {"mobile", "telephone"},
+     .gate = "owner_id <> 0",
+     .max_len = 100},
+};
 #define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
 
 /* Fails call on field with msg; returns 0. */
@@ -357,7 +368,7 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
     crm_page_where(q, pg);
     char *base = crm_sqlbuf_cut(q, 0);
-    crm_filter_where(q, s_keyword, 1, &req->base);
+    crm_filter_where(q, crm_scope_all(c) ? s_keyword : s_keyword_masked, 1, &req->base);
     char *kw = crm_sqlbuf_cut(q, 0);
     crm_page_order(q, pg->ks);
     char *order = crm_sqlbuf_cut(q, 0);

@@ -127,6 +127,28 @@ static void test_masking_and_claim(void)
     H_CHECK(strcmp(t_str(r, "mobile"), "13812345678") == 0, "pool admin sees the number");
     json_decref(r);
     REFUSED(NOT_FOUND, NULL, t_user(0, 20, 9), "Leads.Get", "{\"id\": %lld}", (long long)id);
+    /* The mask cannot be read back through the search: a member finds the
+     * lead by its name, not by the digits the mask hides (138****5678 +
+     * "1381234" would confirm them); an admin searches numbers. */
+    r = t_json_expect(h, OK, "leads", "Leads.List", t_user(0, 11, 5),
+                      "{\"view\": \"LEAD_VIEW_POOL\", \"pool_id\": %lld, \"keyword\": \"池中线\"}",
+                      (long long)p);
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 1, "a member finds it by name");
+    json_decref(r);
+    const char *probes[] = {"1381234", "13812345678", "138"};
+    for (size_t i = 0; i < 3; i++) {
+        r = t_json_expect(h, OK, "leads", "Leads.List", t_user(0, 11, 5),
+                          "{\"view\": \"LEAD_VIEW_POOL\", \"pool_id\": %lld, \"keyword\": \"%s\"}",
+                          (long long)p, probes[i]);
+        H_CHECK(json_array_size(json_object_get(r, "items")) == 0,
+                "the number %s confirmed through the pool's search", probes[i]);
+        json_decref(r);
+    }
+    r = t_json_expect(h, OK, "leads", "Leads.List", t_admin(0, 1),
+                      "{\"view\": \"LEAD_VIEW_POOL\", \"pool_id\": %lld, \"keyword\": \"1381234\"}",
+                      (long long)p);
+    H_CHECK(json_array_size(json_object_get(r, "items")) == 1, "an admin searches the number");
+    json_decref(r);
     /* To a stranger the pool's leads do not exist. */
     REFUSED(NOT_FOUND, "not found", t_user(0, 20, 9), "Leads.Claim", "{\"ids\": [%lld]}",
             (long long)id);

@@ -50,8 +50,12 @@ typedef struct {
     const char *column;    /* the SQL column (as the indexes have it) */
     const char *to;        /* RANGE: the upper bound's field */
     const char *prefix[4]; /* KEYWORD: columns matched by prefix (NULL-ended) */
-    int max_len;           /* strings: most characters (0: not a string filter) */
-    int max_items;         /* repeated: most values (0: no limit) */
+    /* KEYWORD: when set, the prefix columns match only rows where this SQL
+     * condition holds: contacts a caller sees masked are not searched, so a
+     * search never confirms what the mask hides. */
+    const char *gate;
+    int max_len;   /* strings: most characters (0: not a string filter) */
+    int max_items; /* repeated: most values (0: no limit) */
 } crm_filter_t;
 
 /* Checks the fields of table[0..n) in req, in table order. Returns 0, or
