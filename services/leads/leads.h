@@ -9,6 +9,7 @@
 
 #include "crm/change.h"
 #include "crm/job.h"
+#include "crm/sqlbuf.h"
 #include "crm/pool.h"
 #include "crm/service.h"
 #include "events.pb-c.h"
@@ -262,7 +263,36 @@ void leads_emit_changed(crm_db_batch_t *b, const char *action, const Crm__Leads_
 
 /* Each fills its slots of the handler table (leads.glue.h); main.c serves
  * the table, and a slot nobody filled fails the start. */
-void leads_rpc_handlers(leads_handlers_t *h);     /* Create, Get, Update, FollowUp, Convert */
+void leads_rpc_handlers(leads_handlers_t *h);   /* Create, Get, Update */
+void leads_stats_handlers(leads_handlers_t *h); /* CheckDuplicates, Stats */
+
+/* ---- leads_scope.c: whose leads a list or count covers ---- */
+
+/* Whose leads a list or count covers. */
+typedef struct {
+    int unscoped;    /* no condition (the pool view has its own) */
+    int everyone;    /* a caller who sees every owner (no owner set) */
+    int64_t *owners; /* otherwise these owners' leads (n may be 0: none) */
+    size_t n;
+    int64_t dept; /* and the unowned leads kept for this department */
+    int64_t me;
+    int others; /* everyone: but not the caller's own */
+} leads_scope_t;
+
+/* The scope of view for caller c: the owned leads it shows (of the owners
+ * in filter when nf), and for ALL the unowned leads of the caller's
+ * department (without an owner filter). Free with leads_scope_clear. */
+void leads_scope(const Crm__Caller *c, Crm__Leads__LeadView view, const int64_t *filter, size_t nf,
+                 leads_scope_t *s);
+void leads_scope_clear(leads_scope_t *s);
+/* Appends the scope's condition to q. Pooled leads show only through the
+ * POOL view; with_pooled adds them for callers who see everyone (Stats). */
+void leads_add_scope(crm_sqlbuf_t *q, const leads_scope_t *s, int with_pooled);
+void leads_progress_handlers(leads_handlers_t *h); /* FollowUp, Convert */
+
+/* Reads, as "options", which of the values are not in the configured
+ * lists (leads_rpc.c; creates, edits and conversions check them). */
+void leads_read_options(crm_txn_t *t, const char *level, const char *industry, const char *source);
 void leads_actions_handlers(leads_handlers_t *h); /* Delete, Transfer, PutInPool, Claim, ... */
 void leads_pools_handlers(leads_handlers_t *h);   /* pools and options */
 void leads_list_handlers(leads_handlers_t *h);    /* List, History, ListFollowUps, ... Stats */

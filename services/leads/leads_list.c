@@ -28,7 +28,6 @@
 #include "leads.h"
 
 #define OWNERS_MAX 500
-#define DUPLICATES_MAX 50
 
 /* A call waiting for its batch, and what its reply needs. */
 typedef struct {
@@ -46,115 +45,6 @@ static read_t *s_read_new(leads_t *l, crm_rpc_call_t *call)
     r->l = l;
     r->call = call;
     return r;
-}
-
-/* ---- the caller's data scope ------------------------------------------- */
-
-static int s_has(const int64_t *v, size_t n, int64_t x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
-/* The owners a caller who does not see everything sees: themselves and
- * scope->user_ids (0 left out, each once), without themselves unless
- * with_self, narrowed to filter[0..nf) when nf. Caller frees; *n may be 0. */
-static int64_t *s_owners(const Crm__Caller *c, int with_self, const int64_t *filter, size_t nf,
-                         size_t *n)
-{
-    size_t ns = c->scope ? c->scope->n_user_ids : 0;
-    int64_t *v = crm_calloc(ns + 1, sizeof *v);
-    *n = 0;
-    for (size_t i = 0; i <= ns; i++) {
-        int64_t id = i == 0 ? c->user_id : c->scope->user_ids[i - 1];
-        if (id > 0 && (with_self || id != c->user_id) && !s_has(v, *n, id) &&
-            (!nf || s_has(filter, nf, id)))
-            v[(*n)++] = id;
-    }
-    return v;
-}
-
-/* Appends the condition "owner_id is one of v[0..n)" ("false" if none). */
-static void s_add_owners(crm_sqlbuf_t *q, const int64_t *v, size_t n)
-{
-    if (n == 0) {
-        crm_sqlbuf_add(q, "false");
-    } else if (n == 1) {
-        crm_sqlbuf_addp_i64(q, "owner_id = $?::bigint", v[0]);
-    } else {
-        char *a = crm_db_i64_array(v, n);
-        crm_sqlbuf_addp(q, "owner_id = ANY($?::bigint[])", a);
-        free(a);
-    }
-}
-
-/* Whose leads a list or count covers. */
-typedef struct {
-    int unscoped;    /* no condition (the pool view has its own) */
-    int everyone;    /* a caller who sees every owner (no owner set) */
-    int64_t *owners; /* otherwise these owners' leads (n may be 0: none) */
-    size_t n;
-    int64_t dept; /* and the unowned leads kept for this department */
-    int64_t me;
-    int others; /* everyone: but not the caller's own */
-} scope_t;
-
-/* The scope of view for caller c: the owned leads it shows (of the owners
- * in filter when nf), and for ALL the unowned leads of the caller's
- * department (without an owner filter). Free with s_scope_clear. */
-static void s_scope(const Crm__Caller *c, Crm__Leads__LeadView view, const int64_t *filter,
-                    size_t nf, scope_t *s)
-{
-    memset(s, 0, sizeof *s);
-    s->me = c->user_id;
-    int with_self = view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL;
-    if (!with_self && view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_SUBORDINATES) {
-        /* MINE, PENDING, TODAY: the caller's own. */
-        s->owners = crm_calloc(1, sizeof *s->owners);
-        s->owners[0] = s->me;
-        s->n = s->me > 0 && (!nf || s_has(filter, nf, s->me));
-    } else if (crm_scope_all(c) && !nf) {
-        s->everyone = 1;
-        s->others = !with_self;
-    } else if (crm_scope_all(c)) {
-        s->owners = crm_calloc(nf, sizeof *s->owners);
-        for (size_t i = 0; i < nf; i++)
-            if ((with_self || filter[i] != s->me) && !s_has(s->owners, s->n, filter[i]))
-                s->owners[s->n++] = filter[i];
-    } else {
-        s->owners = s_owners(c, with_self, filter, nf, &s->n);
-        if (with_self && !nf && s->me)
-            s->dept = c->department_id;
-    }
-}
-
-static void s_scope_clear(scope_t *s)
-{
-    free(s->owners);
-    s->owners = NULL;
-}
-
-/* Appends the scope's condition. Pooled leads show only through the POOL
- * view; with_pooled adds them for callers who see everyone (Stats). */
-static void s_add_scope(crm_sqlbuf_t *q, const scope_t *s, int with_pooled)
-{
-    if (s->unscoped)
-        return;
-    if (s->everyone) {
-        if (s->others)
-            crm_sqlbuf_addp_i64(q, " AND owner_id <> 0 AND owner_id <> $?::bigint", s->me);
-        else if (!with_pooled)
-            crm_sqlbuf_add(q, " AND (owner_id <> 0 OR pool_id = 0)");
-        return;
-    }
-    crm_sqlbuf_add(q, " AND (");
-    s_add_owners(q, s->owners, s->n);
-    if (s->dept)
-        crm_sqlbuf_addp_i64(q, " OR (owner_id = 0 AND pool_id = 0 AND department_id = $?::bigint)",
-                            s->dept);
-    crm_sqlbuf_add(q, ")");
 }
 
 /* ---- Leads.List ---------------------------------------------------------- */
@@ -304,8 +194,8 @@ static int s_keyword_indexed(const char *kw)
  *   the (owner_id, key, id) index, merged: bounded by owners x page size,
  *   however the owners' leads lie in time;
  * - otherwise one scan that the planner fits to the sort's index. */
-static void s_add_list_shape(crm_sqlbuf_t *q, const scope_t *s, const char *cond, const char *order,
-                             int limit)
+static void s_add_list_shape(crm_sqlbuf_t *q, const leads_scope_t *s, const char *cond,
+                             const char *order, int limit)
 {
     if (!s->unscoped && !s->everyone && s->n >= 2) {
         char *a = crm_db_i64_array(s->owners, s->n);
@@ -327,7 +217,7 @@ static void s_add_list_shape(crm_sqlbuf_t *q, const scope_t *s, const char *cond
         return;
     }
     crm_sqlbuf_add(q, "SELECT " LEAD_COLUMNS " FROM leads WHERE deleted_at IS NULL");
-    s_add_scope(q, s, 0);
+    leads_add_scope(q, s, 0);
     crm_sqlbuf_add(q, cond);
     crm_sqlbuf_addf(q, "%s LIMIT %d", order, limit + 1);
 }
@@ -339,16 +229,16 @@ static void s_add_list_shape(crm_sqlbuf_t *q, const scope_t *s, const char *cond
  * keyword stops early, and a rare one has few matches to sort; PostgreSQL
  * runs a branch only when its one-time condition holds. */
 #define KEYWORD_WINDOW 400
-static void s_add_keyword_shape(crm_sqlbuf_t *q, const scope_t *s, const char *base, const char *kw,
-                                const char *order, int limit)
+static void s_add_keyword_shape(crm_sqlbuf_t *q, const leads_scope_t *s, const char *base,
+                                const char *kw, const char *order, int limit)
 {
     crm_sqlbuf_add(q, "WITH recent AS MATERIALIZED (SELECT * FROM leads WHERE deleted_at IS NULL");
-    s_add_scope(q, s, 0);
+    leads_add_scope(q, s, 0);
     crm_sqlbuf_addf(q, "%s%s LIMIT %d),", base, order, KEYWORD_WINDOW);
     crm_sqlbuf_addf(q, " hits AS MATERIALIZED (SELECT * FROM recent WHERE true%s%s LIMIT %d),", kw,
                     order, limit + 1);
     crm_sqlbuf_add(q, " m AS MATERIALIZED (SELECT * FROM leads WHERE deleted_at IS NULL");
-    s_add_scope(q, s, 0);
+    leads_add_scope(q, s, 0);
     crm_sqlbuf_addf(q, "%s%s)", base, kw);
     crm_sqlbuf_addf(q,
                     " SELECT " LEAD_COLUMNS " FROM (SELECT * FROM hits WHERE"
@@ -373,10 +263,10 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
     crm_page_order(q, pg->ks);
     char *order = crm_sqlbuf_cut(q, 0);
     /* The pool and team views: their condition is in cond. */
-    scope_t s = {.unscoped = 1};
+    leads_scope_t s = {.unscoped = 1};
     if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL &&
         req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM)
-        s_scope(c, req->view, req->owner_ids, req->n_owner_ids, &s);
+        leads_scope(c, req->view, req->owner_ids, req->n_owner_ids, &s);
     if (s_keyword_indexed(req->keyword)) {
         s_add_keyword_shape(q, &s, base, kw, order, pg->limit);
     } else {
@@ -384,7 +274,7 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
         s_add_list_shape(q, &s, cond, order, pg->limit);
         free(cond);
     }
-    s_scope_clear(&s);
+    leads_scope_clear(&s);
     free(base);
     free(kw);
     free(order);
@@ -593,187 +483,9 @@ static void s_followups_call(crm_rpc_call_t *call, const Crm__Leads__ListFollowU
     s_records(call, arg, &s_followups, req->lead_id, req->limit, req->cursor);
 }
 
-/* ---- Leads.CheckDuplicates (查重) ----------------------------------------- */
-
-static void s_duplicates_read(void *arg, const crm_db_result_t *res)
-{
-    read_t *rd = arg;
-    if (res->err) {
-        crm_fail_db(rd->call, res);
-        free(rd);
-        return;
-    }
-    const PGresult *r = res->results[0];
-    size_t n = (size_t)PQntuples(r);
-    Crm__Leads__DuplicateMatch *m = crm_calloc(n + 1, sizeof *m);
-    Crm__Leads__DuplicateMatch **items = crm_calloc(n + 1, sizeof *items);
-    for (size_t i = 0; i < n; i++) {
-        int row = (int)i;
-        crm__leads__duplicate_match__init(&m[i]);
-        m[i].lead_id = crm_db_get_i64(r, row, 0);
-        m[i].name = (char *)crm_db_get(r, row, 1);
-        m[i].matched_on = (char *)crm_db_get(r, row, 2);
-        m[i].owner_id = crm_db_get_i64(r, row, 3);
-        m[i].pool_id = m[i].owner_id ? 0 : crm_db_get_i64(r, row, 4);
-        m[i].status = (lead_status_t)crm_db_get_i64(r, row, 5);
-        items[i] = &m[i];
-    }
-    Crm__Leads__DuplicateList list = CRM__LEADS__DUPLICATE_LIST__INIT;
-    list.matches = items;
-    list.n_matches = n;
-    crm_rpc_reply(rd->call, &list.base);
-    free(items);
-    free(m);
-    free(rd);
-}
-
-/* The name without the spaces around it; caller frees. */
-static char *s_trimmed(const char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return crm_strndup(s, n);
-}
-
-static void s_check_duplicates(crm_rpc_call_t *call, const Crm__Leads__CheckDuplicatesRequest *req,
-                               void *arg)
-{
-    leads_t *l = arg;
-    char mobile[12], telephone[32];
-    if (!crm_check_text(call, "name", req->name, 200, 0) ||
-        !crm_check_mobile(call, "mobile", req->mobile, mobile) ||
-        !crm_check_landline(call, "telephone", req->telephone, telephone, sizeof telephone))
-        return;
-    char *name = s_trimmed(req->name);
-    const struct {
-        const char *col, *v;
-    } on[] = {{"name", name}, {"mobile", mobile}, {"telephone", telephone}};
-    crm_sqlbuf_t *q = crm_sqlbuf_new();
-    crm_sqlbuf_add(q, "SELECT * FROM (SELECT NULL::bigint, '', '', 0, 0, 0 WHERE false");
-    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
-        if (!*on[i].v)
-            continue;
-        char text[256];
-        snprintf(text, sizeof text,
-                 " UNION ALL (SELECT id, name, '%s', owner_id, pool_id, status FROM leads"
-                 " WHERE %s = $? AND deleted_at IS NULL ORDER BY id LIMIT %d)",
-                 on[i].col, on[i].col, DUPLICATES_MAX);
-        crm_sqlbuf_addp(q, text, on[i].v);
-    }
-    crm_sqlbuf_addf(q, ") d ORDER BY 1, 3 LIMIT %d", DUPLICATES_MAX);
-    free(name);
-    if (crm_sqlbuf_nparams(q) == 0) {
-        crm_sqlbuf_destroy(&q);
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "name",
-                     "give a name, a mobile or a telephone to look for");
-        return;
-    }
-    crm_db_batch_t *b = crm_db_batch_new();
-    crm_sqlbuf_batch_add(q, b);
-    crm_sqlbuf_destroy(&q);
-    crm_db_submit(l->db, &b, s_duplicates_read, s_read_new(l, call));
-}
-
-/* ---- Leads.Stats ---------------------------------------------------------- */
-
-static void s_stats_read(void *arg, const crm_db_result_t *res)
-{
-    read_t *rd = arg;
-    if (res->err) {
-        crm_fail_db(rd->call, res);
-        free(rd);
-        return;
-    }
-    const PGresult *st = res->results[0], *rows = res->results[1];
-    Crm__Leads__StatusCount counts[6], *cp[6];
-    for (int s = 0; s < 6; s++) {
-        crm__leads__status_count__init(&counts[s]);
-        counts[s].status = (lead_status_t)(s + 1);
-        cp[s] = &counts[s];
-    }
-    for (int i = 0; i < PQntuples(st); i++) {
-        int64_t s = crm_db_get_i64(st, i, 0);
-        if (s >= 1 && s <= 6)
-            counts[s - 1].count = crm_db_get_i64(st, i, 1);
-    }
-    size_t n = (size_t)PQntuples(rows);
-    Crm__Leads__ConversionRow *cr = crm_calloc(n + 1, sizeof *cr);
-    Crm__Leads__ConversionRow **crp = crm_calloc(n + 1, sizeof *crp);
-    Crm__Leads__LeadStats out = CRM__LEADS__LEAD_STATS__INIT;
-    for (size_t i = 0; i < n; i++) {
-        crm__leads__conversion_row__init(&cr[i]);
-        cr[i].key = (char *)crm_db_get(rows, (int)i, 0);
-        cr[i].leads = crm_db_get_i64(rows, (int)i, 1);
-        cr[i].converted = crm_db_get_i64(rows, (int)i, 2);
-        cr[i].rate = cr[i].leads ? (double)cr[i].converted / (double)cr[i].leads : 0;
-        out.leads += cr[i].leads;
-        out.converted += cr[i].converted;
-        crp[i] = &cr[i];
-    }
-    out.rate = out.leads ? (double)out.converted / (double)out.leads : 0;
-    out.by_status = cp;
-    out.n_by_status = 6;
-    out.rows = crp;
-    out.n_rows = n;
-    crm_rpc_reply(rd->call, &out.base);
-    free(cr);
-    free(crp);
-    free(rd);
-}
-
-/* The period of Stats: leads created in it. */
-static const crm_filter_t s_stats_period[] = {
-    {.field = "from_us", .kind = CRM_FILTER_RANGE, .column = "created_at", .to = "to_us"},
-};
-
-static void s_stats(crm_rpc_call_t *call, const Crm__Leads__LeadStatsRequest *req, void *arg)
-{
-    leads_t *l = arg;
-    const Crm__Caller *c = crm_rpc_call_caller(call);
-    crm_err_t err;
-    if (crm_filter_check(s_stats_period, 1, &req->base, &err) < 0) {
-        crm_rpc_fail_err(call, &err);
-        return;
-    }
-    if (req->group_by != CRM__LEADS__STATS_GROUP__STATS_GROUP_SOURCE &&
-        req->group_by != CRM__LEADS__STATS_GROUP__STATS_GROUP_OWNER) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "group_by", "source or owner");
-        return;
-    }
-    crm_db_batch_t *b = crm_db_batch_new();
-    crm_sqlbuf_t *q = crm_sqlbuf_new();
-    scope_t s;
-    s_scope(c, CRM__LEADS__LEAD_VIEW__LEAD_VIEW_ALL, NULL, 0, &s);
-    crm_sqlbuf_add(q, "SELECT status, count(*) FROM leads WHERE deleted_at IS NULL");
-    s_add_scope(q, &s, 1);
-    crm_sqlbuf_add(q, " GROUP BY status");
-    crm_sqlbuf_batch_add(q, b);
-    crm_sqlbuf_destroy(&q);
-    q = crm_sqlbuf_new();
-    crm_sqlbuf_add(q, req->group_by == CRM__LEADS__STATS_GROUP__STATS_GROUP_OWNER
-                          ? "SELECT owner_id::text"
-                          : "SELECT CASE WHEN source = '' THEN '无来源' ELSE source END");
-    crm_sqlbuf_add(q, ", count(*), count(*) FILTER (WHERE status = 5) FROM leads"
-                      " WHERE deleted_at IS NULL");
-    s_add_scope(q, &s, 1);
-    s_scope_clear(&s);
-    crm_filter_where(q, s_stats_period, 1, &req->base);
-    if (!req->to_us)
-        crm_sqlbuf_add(q, " AND created_at < now()");
-    crm_sqlbuf_add(q, " GROUP BY 1 ORDER BY 2 DESC, 1");
-    crm_sqlbuf_batch_add(q, b);
-    crm_sqlbuf_destroy(&q);
-    crm_db_submit(l->db, &b, s_stats_read, s_read_new(l, call));
-}
-
 void leads_list_handlers(leads_handlers_t *h)
 {
     h->list = s_list;
     h->history = s_history_call;
     h->list_follow_ups = s_followups_call;
-    h->check_duplicates = s_check_duplicates;
-    h->stats = s_stats;
 }

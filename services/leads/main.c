@@ -18,6 +18,8 @@ int main(void)
     leads_import_prepare(l.db);
     l.handlers.arg = &l;
     leads_rpc_handlers(&l.handlers);
+    leads_progress_handlers(&l.handlers);
+    leads_stats_handlers(&l.handlers);
     leads_actions_handlers(&l.handlers);
     leads_pools_handlers(&l.handlers);
     leads_list_handlers(&l.handlers);
