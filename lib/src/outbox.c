@@ -12,7 +12,7 @@
 #include "lease.h"
 #include "crm/log.h"
 #include "crm/rpc.h"
-#include "crm/service.h"
+#include "crm/rpc_db.h"
 #include "crm/util.h"
 #include "crm/zsock.h"
 

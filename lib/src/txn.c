@@ -11,7 +11,7 @@
 
 #include "idem.h"
 #include "crm/log.h"
-#include "crm/service.h"
+#include "crm/rpc_db.h"
 #include "crm/util.h"
 
 typedef struct {

@@ -26,6 +26,7 @@
 #include "migrate.h"
 #include "outbox.h"
 #include "rpc.h"
+#include "rpc_db.h"
 
 typedef struct crm_service crm_service_t;
 
@@ -65,16 +66,6 @@ crm_health_t *crm_service_health(crm_service_t *s);
  * and returns NULL. */
 crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
                                     crm_consumer_apply_fn apply, void *arg, int required);
-
-/* The RPC status a batch's outcome maps to (unique: already_exists; data:
- * invalid_argument; a database rule: failed_precondition; retry:
- * unavailable; anything else: internal). */
-Crm__Status crm_db_rpc_status(const crm_db_result_t *res);
-
-/* Answers call with the RPC status a failed batch maps to, and a message fit
- * for a caller: the server's text for constraint and check failures, a
- * generic one (with the detail logged) for anything internal. */
-void crm_fail_db(crm_rpc_call_t *call, const crm_db_result_t *res);
 
 /* The same mapping as an error value (crm/err.h), for a caller that is not
  * an RPC call; field points into res: answer err during the callback.
