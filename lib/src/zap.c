@@ -64,9 +64,16 @@ static int s_allowed(crm_zap_t *z, const uint8_t *key)
 static void s_zap_request(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
 {
     crm_zap_t *z = arg;
-    /* version, request id, domain, address, identity, mechanism, key */
-    if (msg->nparts < 6)
+    /* version, request id, domain, address, identity, mechanism, key. A REP
+     * socket must answer every request, a malformed one too. */
+    if (msg->nparts < 6) {
+        const void *data[] = {"1.0", msg->nparts > 1 ? zmq_msg_data(&msg->parts[1]) : "",
+                              "500", "malformed ZAP request",
+                              "",    ""};
+        size_t lens[] = {3, msg->nparts > 1 ? zmq_msg_size(&msg->parts[1]) : 0, 3, 21, 0, 0};
+        crm_zsock_send(sock, data, lens, 6);
         return;
+    }
     const char *mech = zmq_msg_data(&msg->parts[5]);
     size_t mlen = zmq_msg_size(&msg->parts[5]);
     int curve = mlen == 5 && !memcmp(mech, "CURVE", 5);
