@@ -377,6 +377,14 @@ int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pay
                      const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
                      crm_rpc_reply_cb cb, void *arg)
 {
+    return crm_rpc_call_raw_keyed(c, method, payload, len, reply_desc, caller, NULL, cb, arg);
+}
+
+int crm_rpc_call_raw_keyed(crm_rpc_client_t *c, const char *method, const uint8_t *payload,
+                           size_t len, const ProtobufCMessageDescriptor *reply_desc,
+                           const Crm__Caller *caller, const char *idem_key, crm_rpc_reply_cb cb,
+                           void *arg)
+{
     if (c->destroying || !method) {
         crm_log(CRM_ERROR, "rpc: call on a closing client or without a method", "method",
                 method ? method : "", NULL);
@@ -399,7 +407,7 @@ int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pay
     req.payload.len = len;
     char key[37];
     crm_uuid(key);
-    req.idempotency_key = key;
+    req.idempotency_key = idem_key && *idem_key ? (char *)idem_key : key;
     pcall_t *p = crm_calloc(1, sizeof *p);
     p->body_len = crm__request__get_packed_size(&req);
     p->body = crm_malloc(p->body_len ? p->body_len : 1);
@@ -412,17 +420,24 @@ int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pay
     return 0;
 }
 
-int crm_rpc_call(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
-                 const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
-                 crm_rpc_reply_cb cb, void *arg)
+int crm_rpc_call_keyed(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
+                       const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                       const char *idem_key, crm_rpc_reply_cb cb, void *arg)
 {
     size_t len = req ? protobuf_c_message_get_packed_size(req) : 0;
     uint8_t *buf = crm_malloc(len ? len : 1);
     if (req)
         protobuf_c_message_pack(req, buf);
-    int rc = crm_rpc_call_raw(c, method, buf, len, reply_desc, caller, cb, arg);
+    int rc = crm_rpc_call_raw_keyed(c, method, buf, len, reply_desc, caller, idem_key, cb, arg);
     free(buf);
     return rc;
+}
+
+int crm_rpc_call(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
+                 const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                 crm_rpc_reply_cb cb, void *arg)
+{
+    return crm_rpc_call_keyed(c, method, req, reply_desc, caller, NULL, cb, arg);
 }
 
 size_t crm_rpc_client_pending(const crm_rpc_client_t *c)

@@ -24,6 +24,7 @@ typedef struct gw_call {
     char peer[72];       /* "a:<client address>", its rate-limit key */
     gw_principal_t who;  /* resolved from the token (owned) */
     Crm__Caller caller;  /* built from who for RPCs */
+    char idem_key[64];   /* from the Idempotency-Key header, scoped to the user ("": none) */
     Crm__DataScope scope;
 } gw_call_t;
 

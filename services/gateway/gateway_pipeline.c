@@ -122,6 +122,36 @@ static int s_allowed(gw_call_t *c)
     return 1;
 }
 
+/* The Idempotency-Key header of a change (POST, PATCH, DELETE): 1 to 40
+ * visible ASCII characters, scoped to the user, so a retried request gets
+ * the first answer and changes nothing twice, and one user's key never
+ * finds another's answer. 1, or 0 after failing c. */
+#define IDEM_KEY_MAX 40
+static int s_idempotency_key(gw_call_t *c)
+{
+    c->idem_key[0] = '\0';
+    ssize_t i = h2o_find_header_by_str(&c->req->headers, H2O_STRLIT("idempotency-key"), -1);
+    if (i < 0)
+        return 1;
+    h2o_iovec_t v = c->req->headers.entries[i].value;
+    if (!strcmp(c->route->method, "GET")) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "Idempotency-Key",
+                     "a GET changes nothing: it takes no Idempotency-Key");
+        return 0;
+    }
+    int ok = v.len >= 1 && v.len <= IDEM_KEY_MAX;
+    for (size_t k = 0; ok && k < v.len; k++)
+        ok = v.base[k] > 0x20 && v.base[k] < 0x7f;
+    if (!ok) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, "Idempotency-Key",
+                     "give 1 to %d visible ASCII characters (a UUID does)", IDEM_KEY_MAX);
+        return 0;
+    }
+    snprintf(c->idem_key, sizeof c->idem_key, "u%lld:%.*s", (long long)c->who.user_id, (int)v.len,
+             v.base);
+    return 1;
+}
+
 static void s_dispatch(gw_call_t *c)
 {
     if (!c->req) { /* the client left while we resolved the token */
@@ -135,12 +165,14 @@ static void s_dispatch(gw_call_t *c)
         m->raw(c);
         return;
     }
+    if (!s_idempotency_key(c))
+        return;
     ProtobufCMessage *in = gw_decode(c, m->in);
     if (!in)
         return;
     if (m->local) {
-        /* HTTP carries no idempotency key: each request is a call of its own. */
-        crm_rpc_server_call(c->gw->local, c->route->rpc, &in, &c->caller, NULL, s_answered, c);
+        crm_rpc_server_call(c->gw->local, c->route->rpc, &in, &c->caller, c->idem_key, s_answered,
+                            c);
         return;
     }
     gw_proxy_call(c, in, m->out);

@@ -58,7 +58,8 @@ void gw_proxy_call(gw_call_t *c, const ProtobufCMessage *in, const ProtobufCMess
                      c->route->rpc);
         return;
     }
-    if (crm_rpc_call(client, c->route->rpc, in, out, &c->caller, s_replied, c) < 0)
+    if (crm_rpc_call_keyed(client, c->route->rpc, in, out, &c->caller, c->idem_key, s_replied, c) <
+        0)
         gw_call_fail(c, CRM__STATUS__INTERNAL, NULL, "cannot encode the request");
 }
 

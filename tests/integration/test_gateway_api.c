@@ -265,6 +265,35 @@ static void test_sent_once(void)
     h_note("a create is sent once: ok");
 }
 
+/* Idempotency-Key: the same key answers the same (one lead made), another
+ * key makes another, and a bad key or a key on a GET is refused. */
+static void test_idempotency_key(void)
+{
+    const char *body = "{\"name\": \"重试的创建\"}";
+    t_http_header("Idempotency-Key: 7c1e9a34-create-once");
+    t_resp_t a = s_expect(200, "POST", admin, body, "/api/v1/leads");
+    t_http_header("Idempotency-Key: 7c1e9a34-create-once");
+    t_resp_t b = s_expect(200, "POST", admin, body, "/api/v1/leads");
+    H_CHECK(t_json_int(&a, "id") > 0 && t_json_int(&a, "id") == t_json_int(&b, "id"),
+            "a retry with the key answers the first: %s / %s", a.raw, b.raw);
+    t_resp_free(&a);
+    t_resp_free(&b);
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE name = '重试的创建'") == 1,
+            "made once");
+    t_http_header("Idempotency-Key: another-key");
+    t_resp_t c = s_expect(200, "POST", admin, body, "/api/v1/leads");
+    t_resp_free(&c);
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM leads WHERE name = '重试的创建'") == 2,
+            "another key, another lead");
+    t_http_header("Idempotency-Key: has space");
+    s_error(400, "invalid_argument", "Idempotency-Key", "POST", body, "/api/v1/leads");
+    t_http_header("Idempotency-Key: 0123456789012345678901234567890123456789x");
+    s_error(400, "invalid_argument", "Idempotency-Key", "POST", body, "/api/v1/leads");
+    t_http_header("Idempotency-Key: k1");
+    s_error(400, "invalid_argument", "Idempotency-Key", "GET", NULL, "/api/v1/leads/1");
+    h_note("Idempotency-Key: ok");
+}
+
 static void test_readiness(void)
 {
     t_resp_t r = s_expect(200, "GET", NULL, NULL, "/readyz");
@@ -305,6 +334,7 @@ int main(void)
     test_bad_input();
     test_leads();
     test_times();
+    test_idempotency_key();
     test_openapi();
     test_unimplemented();
     test_sent_once();

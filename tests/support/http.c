@@ -53,6 +53,13 @@ static size_t s_on_header(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
+static const char *s_extra; /* t_http_header: one header for the next request */
+
+void t_http_header(const char *header)
+{
+    s_extra = header;
+}
+
 void t_http(t_resp_t *r, const char *method, const char *url, const char *token, const char *body)
 {
     if (!s_curl) {
@@ -69,6 +76,10 @@ void t_http(t_resp_t *r, const char *method, const char *url, const char *token,
     if (token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
         hdrs = curl_slist_append(hdrs, auth);
+    }
+    if (s_extra) {
+        hdrs = curl_slist_append(hdrs, s_extra);
+        s_extra = NULL;
     }
     if (body) {
         hdrs = curl_slist_append(hdrs, "Content-Type: application/json");

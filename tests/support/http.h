@@ -18,6 +18,9 @@ typedef struct {
  * at all. The response must be freed with t_resp_free. */
 void t_http(t_resp_t *r, const char *method, const char *url, const char *token, const char *body);
 
+/* Adds header ("Name: value"; kept by the caller) to the next request only. */
+void t_http_header(const char *header);
+
 /* Same as t_http with url = base + path (printf-style path). */
 void t_httpf(t_resp_t *r, const char *method, const char *base, const char *token, const char *body,
              const char *path_fmt, ...) __attribute__((format(printf, 6, 7)));

@@ -421,6 +421,12 @@ def gen_openapi(suite, routes, out_dir):
                 '200': {'description': 'OK', 'content': {'application/json': {
                     'schema': {'$ref': '#/components/schemas/' + schema_name(rep)}}}},
                 'default': {'$ref': '#/components/responses/Error'}}
+        if r.method != 'GET' and not r.rule.raw_type:
+            params.append({'name': 'Idempotency-Key', 'in': 'header', 'required': False,
+                           'description': 'Makes a retry safe: a second request with the same '
+                           'key (1 to 40 visible ASCII characters, per user) gets the first '
+                           'answer and changes nothing.',
+                           'schema': {'type': 'string', 'minLength': 1, 'maxLength': 40}})
         if params:
             op['parameters'] = params
         paths.setdefault(r.pattern, {})[r.method.lower()] = op

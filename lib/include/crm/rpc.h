@@ -153,6 +153,18 @@ int crm_rpc_call(crm_rpc_client_t *c, const char *method, const ProtobufCMessage
                  const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
                  crm_rpc_reply_cb cb, void *arg);
 
+/* The same with the call's idempotency key given (idem_key, at most
+ * CRM_RPC_MAX_KEY bytes; NULL or "": a new one): a caller that retries a
+ * call of its own later (an HTTP client with its Idempotency-Key) gets the
+ * first answer and the change is made once. */
+int crm_rpc_call_keyed(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
+                       const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                       const char *idem_key, crm_rpc_reply_cb cb, void *arg);
+int crm_rpc_call_raw_keyed(crm_rpc_client_t *c, const char *method, const uint8_t *payload,
+                           size_t len, const ProtobufCMessageDescriptor *reply_desc,
+                           const Crm__Caller *caller, const char *idem_key, crm_rpc_reply_cb cb,
+                           void *arg);
+
 /* The same with an already encoded request payload. */
 int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *payload, size_t len,
                      const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
