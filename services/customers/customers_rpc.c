@@ -12,11 +12,16 @@
 #include "crm/util.h"
 #include "customers.h"
 
-/* A read of one customer. */
+#define WAIT_MAX_MS 1500 /* under the callers' RPC deadline (CRM_RPC_DEADLINE_MS, 2000) */
+#define WAIT_STEP_MS 50
+
+/* A read of one customer; GetByLead may wait for it to be made. */
 typedef struct {
     customers_t *c;
     crm_rpc_call_t *call;
     int64_t id;
+    uint64_t until_ms; /* GetByLead: look again until then (0: no waiting) */
+    uv_timer_t *timer; /* while waiting; freed in its close callback */
 } req_t;
 
 static req_t *s_req(customers_t *c, crm_rpc_call_t *call, int64_t id)
@@ -28,9 +33,26 @@ static req_t *s_req(customers_t *c, crm_rpc_call_t *call, int64_t id)
     return r;
 }
 
+static void s_timer_closed(uv_handle_t *h)
+{
+    req_t *r = h->data;
+    free(h);
+    free(r);
+}
+
 static void s_req_free(req_t *r)
 {
-    free(r);
+    if (r->timer)
+        uv_close((uv_handle_t *)r->timer, s_timer_closed);
+    else
+        free(r);
+}
+
+static void s_by_lead_query(req_t *r);
+
+static void s_look_again(uv_timer_t *t)
+{
+    s_by_lead_query(t->data);
 }
 
 static void s_not_found(req_t *r, const char *field)
@@ -47,6 +69,15 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
     const Crm__Caller *caller = crm_rpc_call_caller(r->call);
     if (res->err) {
         crm_fail_db(r->call, res);
+    } else if (PQntuples(res->results[0]) == 0 && r->until_ms > crm_mono_ms()) {
+        /* Not made yet: look again in a moment. */
+        if (!r->timer) {
+            r->timer = crm_malloc(sizeof *r->timer);
+            uv_timer_init(crm_service_loop(r->c->svc), r->timer);
+            r->timer->data = r;
+        }
+        uv_timer_start(r->timer, s_look_again, WAIT_STEP_MS, 0);
+        return;
     } else if (PQntuples(res->results[0]) == 0 ||
                !crm_scope_allows(caller, crm_db_get_i64(res->results[0], 0, 10))) {
         s_not_found(r, strcmp(crm_rpc_call_method(r->call), "Customers.GetByLead") == 0 ? "lead_id"
@@ -69,15 +100,25 @@ static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetCustomerRequest
     crm_db_exec(c->db, "customer_get", 1, p, s_loaded, s_req(c, call, req->id));
 }
 
+static void s_by_lead_query(req_t *r)
+{
+    char id[24];
+    const char *p[] = {crm_i64(id, r->id)};
+    crm_db_exec(r->c->db, "customer_by_lead", 1, p, s_loaded, r);
+}
+
 static void s_get_by_lead(crm_rpc_call_t *call, const Crm__Customers__GetCustomerByLeadRequest *req,
                           void *arg)
 {
     if (!crm_check_id(call, "lead_id", req->lead_id))
         return;
-    customers_t *c = arg;
-    char id[24];
-    const char *p[] = {crm_i64(id, req->lead_id)};
-    crm_db_exec(c->db, "customer_by_lead", 1, p, s_loaded, s_req(c, call, req->lead_id));
+    if (req->wait_ms > WAIT_MAX_MS) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "wait_ms", "at most %d ms", WAIT_MAX_MS);
+        return;
+    }
+    req_t *r = s_req(arg, call, req->lead_id);
+    r->until_ms = req->wait_ms ? crm_mono_ms() + req->wait_ms : 0;
+    s_by_lead_query(r);
 }
 
 /* ---- FollowUp --------------------------------------------------------- */

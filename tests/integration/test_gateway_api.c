@@ -145,6 +145,23 @@ static void test_leads(void)
         nanosleep(&ts, NULL);
     }
     H_CHECK(found, "the customer of lead %lld appears", id);
+
+    /* Right after a conversion, wait_ms waits for the customer to be made. */
+    r = s_expect(200, "POST", admin, "{\"name\": \"等客户\"}", "/api/v1/leads");
+    long long id2 = t_json_int(&r, "id");
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/leads/%lld/convert", id2);
+    r = s_expect(200, "POST", admin, "{}", path);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/leads/%lld/customer?wait_ms=1500", id2);
+    r = s_expect(200, "GET", admin, NULL, path);
+    H_CHECK(t_json_int(&r, "lead_id") == id2, "the customer of the lead just converted: %s", r.raw);
+    t_resp_free(&r);
+    s_error(400, "invalid_argument", "wait_ms", "GET", NULL,
+            "/api/v1/leads/1/customer?wait_ms=60000");
+    uint64_t t0 = crm_mono_ms();
+    s_error(404, "not_found", "lead_id", "GET", NULL, "/api/v1/leads/999999/customer?wait_ms=300");
+    H_CHECK(crm_mono_ms() - t0 >= 300, "a lead never converted waits the time asked, then 404");
     h_note("leads create/get/convert: ok");
 }
 
