@@ -62,6 +62,7 @@ static void s_ping(crm_rpc_call_t *call, void *arg)
 typedef struct consume {
     crm_service_t *svc;
     crm_consumer_t *consumer;
+    crm_event_apply_t *typed; /* crm_service_consume_events' dispatch, or NULL */
 } consume_t;
 
 crm_health_t *crm_service_health(crm_service_t *s)
@@ -299,6 +300,19 @@ crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
     return c->consumer;
 }
 
+crm_consumer_t *crm_service_consume_events(crm_service_t *s, const char *producer,
+                                           const crm_event_table_t *table, void *arg, int required)
+{
+    crm_event_apply_t *a = crm_event_apply_new(table, arg);
+    crm_consumer_t *c = crm_service_consume(s, producer, crm_event_apply, a, required);
+    if (!c) {
+        crm_event_apply_destroy(&a);
+        return NULL;
+    }
+    s->consumers[s->nconsumers - 1]->typed = a; /* freed with the service */
+    return c;
+}
+
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg)
 {
     if (s->nhooks == MAX_HOOKS) {
@@ -336,8 +350,10 @@ int crm_service_run(crm_service_t *s)
     }
     zmq_ctx_term(s->zctx);
     crm_log(CRM_INFO, "stopped", NULL);
-    for (int i = 0; i < s->nconsumers; i++)
+    for (int i = 0; i < s->nconsumers; i++) {
+        crm_event_apply_destroy(&s->consumers[i]->typed);
         free(s->consumers[i]);
+    }
     free(s);
     return rc;
 }

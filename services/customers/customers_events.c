@@ -12,15 +12,9 @@
 
 /* ---- leads: lead.converted → a customer, once ------------------------- */
 
-static void s_customers_inserted(void *arg, const crm_db_result_t *res)
+/* The customers the batch's statements made: one customer.created each. */
+static void s_customers_inserted(void *arg, const crm_db_result_t *res, crm_db_batch_t *b)
 {
-    crm_consumer_batch_t *batch = arg;
-    if (res->err) {
-        crm_log(CRM_WARN, "customers from leads not created", "error", res->message, NULL);
-        crm_consumer_done(batch, NULL, 0);
-        return;
-    }
-    crm_db_batch_t *b = crm_db_batch_new();
     for (size_t i = 0; i < res->nresults; i++) {
         if (PQntuples(res->results[i]) == 0)
             continue; /* that lead's customer exists already */
@@ -30,20 +24,15 @@ static void s_customers_inserted(void *arg, const crm_db_result_t *res)
         ev.customer = &cust;
         crm_outbox_add(b, "customer.created", crm_db_get(res->results[i], 0, 0), &ev.base);
     }
-    crm_consumer_done(batch, &b, 1);
 }
 
-/* Adds the insert of the customer a lead.converted event describes; returns
- * 0, or -1 if the event is not one (or cannot be decoded). */
-static int s_add_customer(crm_db_batch_t *b, const Crm__Event *ev)
+/* Adds the insert of the customer a lead.converted event describes. */
+static int s_add_customer(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
+                          crm_db_batch_t *b)
 {
-    if (strcmp(ev->type, "lead.converted") != 0)
-        return -1;
-    Crm__Events__LeadConverted *lc =
-        crm__events__lead_converted__unpack(NULL, ev->payload.len, ev->payload.data);
-    if (!lc || !lc->lead) {
-        crm_log(CRM_ERROR, "undecodable lead.converted skipped", "event_id", ev->event_id, NULL);
-        crm__events__lead_converted__free_unpacked(lc, NULL);
+    const Crm__Events__LeadConverted *lc = (const Crm__Events__LeadConverted *)payload;
+    if (!lc->lead) {
+        crm_log(CRM_ERROR, "lead.converted without its lead", "event_id", ev->event_id, NULL);
         return -1;
     }
     const Crm__Leads__Lead *l = lc->lead;
@@ -81,29 +70,20 @@ static int s_add_customer(crm_db_batch_t *b, const Crm__Event *ev)
     free(fu);
     free(ft);
     free(fa);
-    crm__events__lead_converted__free_unpacked(lc, NULL);
     return 0;
 }
 
-static void s_apply_leads(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_t n,
-                          crm_consumer_batch_t *batch)
-{
-    crm_db_batch_t *b = crm_db_batch_new();
-    for (size_t i = 0; i < n; i++)
-        s_add_customer(b, events[i]);
-    if (crm_db_batch_size(b) == 0) {
-        crm_db_batch_destroy(&b);
-        crm_consumer_done(batch, NULL, 1);
-        return;
-    }
-    crm_db_tx_submit(tx, &b, s_customers_inserted, batch);
-}
+static const crm_event_handler_t s_from_leads[] = {
+    {"lead.converted", &crm__events__lead_converted__descriptor, s_add_customer},
+};
+static const crm_event_table_t s_leads_events = {
+    .handlers = s_from_leads, .n = 1, .applied = s_customers_inserted};
 
 /* ---- wiring ----------------------------------------------------------- */
 
 void customers_events_start(customers_t *c)
 {
-    crm_service_consume(c->svc, "leads", s_apply_leads, c, 1);
+    crm_service_consume_events(c->svc, "leads", &s_leads_events, c, 1);
     /* Recycling of neglected customers hourly: each pool's rule says how
      * many days without a follow-up is too many. */
     crm_job_declare(c->svc, "customers.recycle", CRM_EVERY(3600), customers_recycle_job, NULL);

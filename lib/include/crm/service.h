@@ -22,6 +22,7 @@
 #include "config.h"
 #include "consumer.h"
 #include "db.h"
+#include "event_table.h"
 #include "health.h"
 #include "migrate.h"
 #include "outbox.h"
@@ -47,6 +48,11 @@ crm_relay_t *crm_service_relay(crm_service_t *s);
 /* Runs fn(arg) when a stop begins, before in-flight work drains (stop
  * consumers, timers). Hooks run in reverse order of registration. */
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg);
+
+/* The same with the events applied by type (event_table.h): each payload
+ * decoded, the types the table does not name skipped. */
+crm_consumer_t *crm_service_consume_events(crm_service_t *s, const char *producer,
+                                           const crm_event_table_t *table, void *arg, int required);
 
 /* Adds fn's checks to every health report of this process, after the
  * common ones. */
