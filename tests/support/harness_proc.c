@@ -33,31 +33,44 @@ void hi_sleep_ms(int ms)
 static int s_ports[1024];
 static size_t s_n_ports;
 
+/* Ports come from below the kernel's ephemeral range (32768 and up), where
+ * no outgoing connection of another test takes them between our check and
+ * the service's bind, and from a slice of that range of this process's own
+ * (by its pid), so tests running side by side rarely meet. */
+#define PORT_LOW 10000
+#define PORT_SLICES 100
+#define PORT_SLICE 220 /* 10000 + 100 * 220 = 32000 */
+
+static int s_bindable(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        S_FAIL("socket: %s", strerror(errno));
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((uint16_t)port);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    close(fd);
+    return ok;
+}
+
 int hi_free_port(void)
 {
-    for (int attempt = 0; attempt < 100; attempt++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        if (fd < 0)
-            S_FAIL("socket: %s", strerror(errno));
-        struct sockaddr_in a;
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        socklen_t len = sizeof a;
-        if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-            getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-            S_FAIL("bind 127.0.0.1:0: %s", strerror(errno));
-        close(fd);
-        int port = ntohs(a.sin_port), dup = 0;
+    int base = PORT_LOW + (int)(getpid() % PORT_SLICES) * PORT_SLICE;
+    int start = (int)(crm_mono_ms() % PORT_SLICE);
+    for (int k = 0; k < PORT_SLICE; k++) {
+        int port = base + (start + k) % PORT_SLICE, dup = 0;
         for (size_t i = 0; i < s_n_ports; i++)
             dup |= s_ports[i] == port;
-        if (dup)
+        if (dup || !s_bindable(port))
             continue;
         if (s_n_ports < sizeof s_ports / sizeof s_ports[0])
             s_ports[s_n_ports++] = port;
         return port;
     }
-    S_FAIL("no free port");
+    S_FAIL("no free port in %d..%d", base, base + PORT_SLICE - 1);
 }
 
 char *h_free_endpoint(void)
