@@ -228,6 +228,11 @@ size_t crm_change_count(const crm_change_t *c)
     return c->n;
 }
 
+const int64_t *crm_change_ids(const crm_change_t *c)
+{
+    return c->ids;
+}
+
 int64_t crm_change_id(const crm_change_t *c, size_t i)
 {
     return c->ids[i];

@@ -22,7 +22,9 @@
 
 typedef struct {
     int loaded, on;
+    int server_read; /* server_secret read (once, by the first server socket) */
     char *dir;
+    char server_secret[KEY_Z85 + 1];
     char server_public[KEY_Z85 + 1];
     char public_key[KEY_Z85 + 1], secret_key[KEY_Z85 + 1];
 } s_keys_t;
@@ -105,18 +107,22 @@ int crm_curve_setup(void *raw, int type)
         return 0;
     int rc = 0;
     if (type == ZMQ_ROUTER || type == ZMQ_PUB) {
-        char secret[KEY_Z85 + 1];
-        char *path = crm_sprintf("%s/server.key", s_keys.dir);
-        if (crm_curve_read_key(path, secret) < 0) {
-            crm_log(CRM_ERROR, "this process serves but cannot read the server's secret key",
-                    "path", path, NULL);
+        /* Only a process that serves reads the server's secret (an
+         * integrator's folder need not hold it). */
+        if (!s_keys.server_read) {
+            char *path = crm_sprintf("%s/server.key", s_keys.dir);
+            int bad = crm_curve_read_key(path, s_keys.server_secret) < 0;
+            if (bad)
+                crm_log(CRM_ERROR, "this process serves but cannot read the server's secret key",
+                        "path", path, NULL);
             free(path);
-            return -1;
+            if (bad)
+                return -1;
+            s_keys.server_read = 1;
         }
-        free(path);
         int one = 1;
         rc |= zmq_setsockopt(raw, ZMQ_CURVE_SERVER, &one, sizeof one);
-        rc |= zmq_setsockopt(raw, ZMQ_CURVE_SECRETKEY, secret, KEY_Z85);
+        rc |= zmq_setsockopt(raw, ZMQ_CURVE_SECRETKEY, s_keys.server_secret, KEY_Z85);
         rc |= zmq_setsockopt(raw, ZMQ_ZAP_DOMAIN, "crm", 3);
     } else if (type == ZMQ_DEALER || type == ZMQ_SUB) {
         rc |= zmq_setsockopt(raw, ZMQ_CURVE_SERVERKEY, s_keys.server_public, KEY_Z85);

@@ -154,14 +154,9 @@ static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_
     s_next(r);
 }
 
-void crm_job_declare(crm_service_t *svc, const char *job, crm_job_schedule_t when, crm_job_fn work,
-                     void *arg)
+int crm_job_add(crm_service_t *svc, const char *job, crm_job_schedule_t when, crm_job_fn work,
+                void *arg)
 {
-    crm_err_t err;
-    if (crm_job_check(crm_service_config(svc)->service, job, &when, &err) < 0) {
-        crm_log(CRM_ERROR, "bad job declaration", "job", job, "error", err.message, NULL);
-        abort();
-    }
     for (int i = 0; i < crm_njobs; i++)
         if (strcmp(crm_jobs[i].name, job) == 0) {
             crm_log(CRM_ERROR, "job declared twice", "job", job, NULL);
@@ -173,13 +168,13 @@ void crm_job_declare(crm_service_t *svc, const char *job, crm_job_schedule_t whe
     }
     crm_jobs[crm_njobs++] = (crm_job_t){.name = job, .when = when, .work = work, .arg = arg};
     if (crm_njobs > 1)
-        return;
-    /* The first job: one consumer of the firings, one declarer, for all. */
+        return 0;
+    /* The first job: one consumer of the firings for all. */
     if (crm_service_consume(svc, CRM_JOB_SCHEDULER, s_apply, NULL, 0))
-        crm_job_declarer_start(svc, crm_peer_rpc(CRM_JOB_SCHEDULER, ""));
-    else
-        crm_log(CRM_WARN, "no scheduler configured: the jobs of this process are not declared",
-                "job", job, NULL);
+        return 1;
+    crm_log(CRM_WARN, "no scheduler configured: the jobs of this process are not declared", "job",
+            job, NULL);
+    return -1;
 }
 
 /* ---- now, for a call ------------------------------------------------------ */

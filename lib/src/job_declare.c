@@ -1,4 +1,5 @@
-/* job_declare.c: a process's jobs declared to the scheduler
+/* job_declare.c: crm_job_declare (a job checked, added to the process's
+ * jobs) and the jobs declared to the scheduler
  * (Scheduler.DeclareJobs), and the health check "jobs" (see job.h).
  *
  * One declarer per process sends every job it declared, with its schedule,
@@ -113,7 +114,10 @@ static void s_health(void *arg, crm_health_t *h)
                      s_d.last_error ? s_d.last_error : "");
 }
 
-void crm_job_declarer_start(crm_service_t *svc, const char *rpc_endpoints)
+/* Starts declaring crm_jobs to the scheduler at rpc_endpoints (on the next
+ * loop iteration, so every job declared before the loop runs goes in the
+ * first attempt), and the health check "jobs". Once per process. */
+static void s_declarer_start(crm_service_t *svc, const char *rpc_endpoints)
 {
     const crm_config_t *cfg = crm_service_config(svc);
     char **eps;
@@ -132,4 +136,16 @@ void crm_job_declarer_start(crm_service_t *svc, const char *rpc_endpoints)
     uv_timer_start(&s_d.timer, s_send, 0, 0);
     crm_service_on_stop(svc, s_stop, NULL);
     crm_service_on_health(svc, s_health, NULL);
+}
+
+void crm_job_declare(crm_service_t *svc, const char *job, crm_job_schedule_t when, crm_job_fn work,
+                     void *arg)
+{
+    crm_err_t err;
+    if (crm_job_check(crm_service_config(svc)->service, job, &when, &err) < 0) {
+        crm_log(CRM_ERROR, "bad job declaration", "job", job, "error", err.message, NULL);
+        abort();
+    }
+    if (crm_job_add(svc, job, when, work, arg) == 1)
+        s_declarer_start(svc, crm_peer_rpc(CRM_JOB_SCHEDULER, ""));
 }

@@ -24,9 +24,11 @@ typedef struct {
 extern crm_job_t crm_jobs[CRM_JOB_MAX];
 extern int crm_njobs;
 
-/* Starts declaring crm_jobs to the scheduler at rpc_endpoints (on the next
- * loop iteration, so every job declared before the loop runs goes in the
- * first attempt), and the health check "jobs". Once per process. */
-void crm_job_declarer_start(crm_service_t *svc, const char *rpc_endpoints);
+/* Adds a checked job to crm_jobs (job.c). Returns 1 for the first job, once
+ * the consumer of the scheduler's firings runs (the declarer is then
+ * started), 0 for a later one, -1 for the first when no scheduler is
+ * configured (logged). A job declared twice, or too many, aborts. */
+int crm_job_add(crm_service_t *svc, const char *job, crm_job_schedule_t when, crm_job_fn work,
+                void *arg);
 
 #endif

@@ -263,8 +263,11 @@ static void s_consume_stop(void *arg)
     crm_consumer_destroy(&c->consumer);
 }
 
-crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
-                                    crm_consumer_apply_fn apply, void *arg, int required)
+/* A consumer of producer's events applied by apply(arg, ...); typed (may
+ * be NULL) is the dispatch behind arg, freed with the service. */
+static crm_consumer_t *s_consume(crm_service_t *s, const char *producer,
+                                 crm_consumer_apply_fn apply, void *arg, crm_event_apply_t *typed,
+                                 int required)
 {
     crm_consumer_opts_t o = {0};
     o.name = s->cfg.service;
@@ -285,6 +288,7 @@ crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
                 "producer", producer, NULL);
         if (required)
             exit(2);
+        crm_event_apply_destroy(&typed);
         return NULL;
     }
     if (s->nconsumers == MAX_CONSUMERS) {
@@ -293,6 +297,7 @@ crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
     }
     consume_t *c = crm_calloc(1, sizeof *c);
     c->svc = s;
+    c->typed = typed;
     s->consumers[s->nconsumers++] = c;
     o.after_commit_arg = c;
     c->consumer = crm_consumer_new(&s->loop, s->zctx, &o);
@@ -300,17 +305,17 @@ crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
     return c->consumer;
 }
 
+crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
+                                    crm_consumer_apply_fn apply, void *arg, int required)
+{
+    return s_consume(s, producer, apply, arg, NULL, required);
+}
+
 crm_consumer_t *crm_service_consume_events(crm_service_t *s, const char *producer,
                                            const crm_event_table_t *table, void *arg, int required)
 {
     crm_event_apply_t *a = crm_event_apply_new(table, arg);
-    crm_consumer_t *c = crm_service_consume(s, producer, crm_event_apply, a, required);
-    if (!c) {
-        crm_event_apply_destroy(&a);
-        return NULL;
-    }
-    s->consumers[s->nconsumers - 1]->typed = a; /* freed with the service */
-    return c;
+    return s_consume(s, producer, crm_event_apply, a, a, required);
 }
 
 void crm_service_on_stop(crm_service_t *s, void (*fn)(void *arg), void *arg)

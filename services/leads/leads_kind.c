@@ -31,15 +31,10 @@ static void s_pools_free(void *arg)
 
 static void s_read(crm_change_t *c)
 {
-    size_t n = crm_change_count(c);
-    int64_t *ids = crm_malloc(n * sizeof *ids);
-    for (size_t i = 0; i < n; i++)
-        ids[i] = crm_change_id(c, i);
-    char *arr = crm_db_i64_array(ids, n);
+    char *arr = crm_db_i64_array(crm_change_ids(c), crm_change_count(c));
     const char *p[] = {arr, "0"};
     crm_change_read(c, "pools", "lead_pools_of_many", 2, p);
     free(arr);
-    free(ids);
 }
 
 static void s_add_pools(s_pools_t *p, const PGresult *r)

@@ -32,6 +32,9 @@ typedef struct {
 
 void scheduler_store_prepare(crm_db_t *db);
 void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job);
+/* Every row of r (JOB_COLUMNS) as a job, in *jobs (*n of them); returns
+ * the pointers to them (NULL-ended). The caller frees both. */
+Crm__Scheduler__Job **scheduler_job_rows(const PGresult *r, Crm__Scheduler__Job **jobs, size_t *n);
 
 /* Adds the scheduler.fired event of row i (JOB_COLUMNS) of r to b. */
 void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual);

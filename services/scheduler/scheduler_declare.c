@@ -20,19 +20,16 @@ static void s_declared(void *arg, const crm_db_result_t *res)
         crm_fail_db(call, res);
         return;
     }
-    const PGresult *r = res->results[0];
-    int n = PQntuples(r);
-    Crm__Scheduler__Job *jobs = crm_calloc((size_t)n + 1, sizeof *jobs);
-    Crm__Scheduler__Job **ptrs = crm_calloc((size_t)n + 1, sizeof *ptrs);
-    for (int i = 0; i < n; i++) {
-        scheduler_job_row(r, i, &jobs[i]);
-        ptrs[i] = &jobs[i];
+    Crm__Scheduler__Job *jobs;
+    size_t n;
+    Crm__Scheduler__Job **ptrs = scheduler_job_rows(res->results[0], &jobs, &n);
+    for (size_t i = 0; i < n; i++) {
         char every[24];
         crm_log(CRM_INFO, "job declared", "job", jobs[i].name, "owner", jobs[i].owner, "every_s",
                 crm_i64(every, jobs[i].interval_s), NULL);
     }
     Crm__Scheduler__DeclareJobsReply reply = CRM__SCHEDULER__DECLARE_JOBS_REPLY__INIT;
-    reply.n_changed = (size_t)n;
+    reply.n_changed = n;
     reply.changed = ptrs;
     crm_rpc_reply(call, &reply.base);
     free(ptrs);

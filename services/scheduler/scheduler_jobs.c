@@ -56,6 +56,18 @@ void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job)
     job->owner = (char *)crm_db_get(r, i, 5);
 }
 
+Crm__Scheduler__Job **scheduler_job_rows(const PGresult *r, Crm__Scheduler__Job **jobs, size_t *n)
+{
+    *n = (size_t)PQntuples(r);
+    *jobs = crm_calloc(*n + 1, sizeof **jobs);
+    Crm__Scheduler__Job **ptrs = crm_calloc(*n + 1, sizeof *ptrs);
+    for (size_t i = 0; i < *n; i++) {
+        scheduler_job_row(r, (int)i, &(*jobs)[i]);
+        ptrs[i] = &(*jobs)[i];
+    }
+    return ptrs;
+}
+
 void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual)
 {
     Crm__Scheduler__Job job;

@@ -13,16 +13,11 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         crm_fail_db(call, res);
         return;
     }
-    const PGresult *r = res->results[0];
-    int n = PQntuples(r);
-    Crm__Scheduler__Job *jobs = crm_calloc((size_t)n, sizeof *jobs);
-    Crm__Scheduler__Job **ptrs = crm_calloc((size_t)n, sizeof *ptrs);
-    for (int i = 0; i < n; i++) {
-        scheduler_job_row(r, i, &jobs[i]);
-        ptrs[i] = &jobs[i];
-    }
+    Crm__Scheduler__Job *jobs;
+    size_t n;
+    Crm__Scheduler__Job **ptrs = scheduler_job_rows(res->results[0], &jobs, &n);
     Crm__Scheduler__ListJobsReply reply = CRM__SCHEDULER__LIST_JOBS_REPLY__INIT;
-    reply.n_jobs = (size_t)n;
+    reply.n_jobs = n;
     reply.jobs = ptrs;
     crm_rpc_reply(call, &reply.base);
     free(ptrs);

@@ -97,6 +97,7 @@ const PGresult *crm_change_result(const crm_change_t *c, const char *slot);
 
 /* The records, in request order: how many, the id, as changed, as read. */
 size_t crm_change_count(const crm_change_t *c);
+const int64_t *crm_change_ids(const crm_change_t *c); /* all of them, in request order */
 int64_t crm_change_id(const crm_change_t *c, size_t i);
 void *crm_change_record(const crm_change_t *c, size_t i);
 const void *crm_change_before(const crm_change_t *c, size_t i);
