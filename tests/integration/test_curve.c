@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <zmq.h>
 
 #include "crm/curve.h"
@@ -71,8 +73,22 @@ int main(void)
 {
     h_t *h = h_new("curve");
     char *keys = crm_sprintf("%s/keys", h_dir(h));
-    H_CHECK(mkdir(keys, 0700) == 0, "mkdir keys");
-    const char *names[] = {"server", "leads", "customers", "scheduler", "tester"};
+    /* crmctl keys: bad usage is refused (exit 2); the pairs are made, the
+     * secret readable by its owner only. */
+    char *cmd = crm_sprintf("%s keys >/dev/null 2>&1", h_bin("tools/crmctl"));
+    H_CHECK(WEXITSTATUS(system(cmd)) == 2, "crmctl keys without a folder and names");
+    free(cmd);
+    cmd = crm_sprintf("%s keys /proc/no/such/folder x >/dev/null 2>&1", h_bin("tools/crmctl"));
+    H_CHECK(WEXITSTATUS(system(cmd)) == 2, "crmctl keys into a folder it cannot make");
+    free(cmd);
+    cmd = crm_sprintf("%s keys %s server leads >/dev/null 2>&1", h_bin("tools/crmctl"), keys);
+    H_CHECK(WEXITSTATUS(system(cmd)) == 0, "crmctl keys");
+    free(cmd);
+    struct stat st;
+    char *secret = crm_sprintf("%s/leads.key", keys);
+    H_CHECK(stat(secret, &st) == 0 && (st.st_mode & 0777) == 0600, "leads.key is 0600");
+    free(secret);
+    const char *names[] = {"customers", "scheduler", "tester"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         H_CHECK(crm_curve_keygen(keys, names[i]) == 0, "keygen %s", names[i]);
     /* This process is "tester"; the services are named after themselves. */
