@@ -3,7 +3,17 @@
  * RPC), GET /api/v1/leads/{id} and POST /api/v1/leads through the gateway
  * (token, scope, JSON <-> protobuf, RPC), and beside them the same two
  * calls as direct RPCs with 64 in flight. The HTTP load comes from a small
- * epoll client here (one request at a time per connection, no pipelining). */
+ * epoll client here (one request at a time per connection, no pipelining).
+ *
+ *     bench_gateway [requests]          the figures above
+ *     bench_gateway [requests] write    the write path: POST /api/v1/leads
+ *                                       (a unique mobile each, so the
+ *                                       duplicate check runs) at 1 and 16
+ *                                       connections, beside pgbench's bare
+ *                                       lead-and-outbox transaction at 1
+ *                                       and 16 clients on the same database
+ *
+ * CRM_PG_DURABLE=1 runs PostgreSQL with fsync on, as up.sh does. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +31,7 @@
 #include "harness.h"
 #include "http.h"
 #include "leads.pb-c.h"
+#include "pgbench.h"
 #include "stats.h"
 #include "suite.h"
 
@@ -29,6 +40,7 @@
 
 static int s_requests = 60000;
 static int s_port;
+static int s_conns = CONNS; /* HTTP connections of the next run */
 
 /* ---- the HTTP load ------------------------------------------------------ */
 
@@ -59,6 +71,21 @@ static size_t s_post_lead(char *out, size_t cap, int i, const char *arg)
 {
     char body[128];
     int n = snprintf(body, sizeof body, "{\"name\":\"压测线索 %d\",\"source\":\"广告\"}", i);
+    return (size_t)snprintf(out, cap,
+                            "POST /api/v1/leads HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n"
+                            "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+                            s_token, n, body);
+}
+
+/* A lead with a mobile of its own (the duplicate check runs, finds none). */
+static size_t s_post_lead_mobile(char *out, size_t cap, int i, const char *arg)
+{
+    static int base;
+    if (i == 0)
+        base += 1000000; /* a run's numbers differ from the last run's */
+    char body[160];
+    int n = snprintf(body, sizeof body, "{\"name\":\"压测线索 %d\",\"mobile\":\"139%08d\"}", i,
+                     base + i);
     return (size_t)snprintf(out, cap,
                             "POST /api/v1/leads HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n"
                             "Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
@@ -111,11 +138,11 @@ static void s_send(s_conn_t *c, s_request_fn fn, int i, const char *arg)
 static double s_http_run(const char *label, s_request_fn fn, const char *arg)
 {
     int ep = epoll_create1(0);
-    s_conn_t *conns = calloc(CONNS, sizeof *conns);
+    s_conn_t *conns = calloc((size_t)s_conns, sizeof *conns);
     int total = s_requests + WARMUP, issued = 0, done = 0;
     stats_t st = {0};
     uint64_t t0 = 0;
-    for (int i = 0; i < CONNS; i++) {
+    for (int i = 0; i < s_conns; i++) {
         conns[i].fd = s_connect();
         struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &conns[i]};
         epoll_ctl(ep, EPOLL_CTL_ADD, conns[i].fd, &ev);
@@ -123,7 +150,7 @@ static double s_http_run(const char *label, s_request_fn fn, const char *arg)
     }
     struct epoll_event evs[CONNS];
     while (done < total) {
-        int n = epoll_wait(ep, evs, CONNS, 10000);
+        int n = epoll_wait(ep, evs, s_conns, 10000);
         if (n <= 0) {
             fprintf(stderr, "%s: no response for 10 s\n", label);
             exit(1);
@@ -154,7 +181,7 @@ static double s_http_run(const char *label, s_request_fn fn, const char *arg)
     }
     double rate = s_requests / ((double)(stats_now_ns() - t0) / 1e9);
     stats_report(&st, label, s_requests, t0, "req");
-    for (int i = 0; i < CONNS; i++)
+    for (int i = 0; i < s_conns; i++)
         close(conns[i].fd);
     free(conns);
     close(ep);
@@ -249,6 +276,30 @@ static double s_rpc_run(void *zctx, const char *endpoint, const char *method, in
     return rate;
 }
 
+/* The write path at 1 and 16 callers: POSTs through the gateway around
+ * pgbench's bare transaction (A B A), the POSTs averaged. */
+static void s_bench_write_path(h_t *h)
+{
+    char *bare = pgbench_bare_lead_script(h);
+    double ours[2], raw[2];
+    int depth[2] = {1, 16};
+    for (int k = 0; k < 2; k++) {
+        s_conns = depth[k];
+        char label[64];
+        snprintf(label, sizeof label, "POST /api/v1/leads, %d connection(s)", depth[k]);
+        double a = s_http_run(label, s_post_lead_mobile, NULL);
+        raw[k] = pgbench_run(h, "leads", bare, depth[k]);
+        double b = s_http_run(label, s_post_lead_mobile, NULL);
+        ours[k] = (a + b) / 2;
+    }
+    printf("\n");
+    for (int k = 0; k < 2; k++)
+        printf("%2d callers: POST through the gateway %.0f leads/s; pgbench, the lead and its"
+               " outbox row only, %.0f/s: %.0f%%\n",
+               depth[k], ours[k], raw[k], 100 * ours[k] / raw[k]);
+    free(bare);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -267,6 +318,12 @@ int main(int argc, char **argv)
     t_resp_free(&r);
     char path[64];
     snprintf(path, sizeof path, "/api/v1/leads/%lld", id);
+    if (argc > 2 && !strcmp(argv[2], "write")) {
+        s_bench_write_path(h);
+        free(token);
+        h_destroy(&h);
+        return 0;
+    }
 
     printf("gateway, %d connections, %d requests each (after %d warm-up)\n", CONNS, s_requests,
            WARMUP);

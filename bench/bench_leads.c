@@ -12,7 +12,10 @@
  *    status, source, level and industry; a year of creation times): p50/p99
  *    of typical Leads.List calls, one in flight.
  *
- *     bench_leads [creates-per-run] [list-calls-per-kind]   (0 skips a part)
+ *     bench_leads [creates-per-run] [list-calls-per-kind] [profile-depth]
+ *
+ * 0 skips a part. A profile depth runs only the creates, at that many in
+ * flight, with no pgbench beside them: for a profiler attached to the run.
  *
  * CRM_DB_POOL, when set, is passed to the service (default 4 connections).
  */
@@ -27,9 +30,9 @@
 #include "events.pb-c.h"
 #include "harness.h"
 #include "leads.pb-c.h"
+#include "pgbench.h"
 #include "stats.h"
 
-#define PGBENCH_SECONDS 10
 #define LEADS_SEEDED 1000000
 #define OWNERS 200
 #define TEAM 20
@@ -210,68 +213,33 @@ static char *s_pgbench_script(h_t *h)
     return path;
 }
 
-/* The bare write a create cannot do without, for a second raw limit: the
- * lead and its outbox row in one transaction, nothing else. */
-static char *s_pgbench_bare_script(h_t *h)
+/* Creates only, at one depth, with no pgbench beside them: for a profiler
+ * attached to the run (bench_leads N 0 DEPTH). */
+static void s_profile_create(h_t *h, void *zctx, int inflight)
 {
-    char *path = NULL;
-    if (asprintf(&path, "%s/bare.sql", h_dir(h)) < 0)
-        exit(1);
-    FILE *f = fopen(path, "w");
-    fprintf(f, "\\set m random(0, 99999999)\n"
-               "BEGIN;\n"
-               "INSERT INTO leads (name, mobile, owner_id, department_id, creator_id, status)"
-               " VALUES ('压测线索', '170' || lpad(:m::text, 8, '0'), 1, 1, 1, 2);\n"
-               "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload) VALUES"
-               " (gen_random_uuid(), 'lead.created', :m, '\\x0a0b'::bytea);\n"
-               "END;\n");
-    fclose(f);
-    return path;
-}
-
-/* Runs pgbench with clients on the script; returns its transactions/s. */
-static double s_pgbench(h_t *h, const char *script, int clients)
-{
-    char *cmd = NULL;
-    if (asprintf(&cmd,
-                 "/usr/lib/postgresql/15/bin/pgbench -n -M prepared -T %d -c %d -j %d -f %s"
-                 " '%s' 2>&1",
-                 PGBENCH_SECONDS, clients, clients > 1 ? 2 : 1, script, h_pg(h, "leads")) < 0)
-        exit(1);
-    FILE *p = popen(cmd, "r");
-    char line[512];
-    double tps = 0;
-    while (fgets(line, sizeof line, p)) {
-        if (strncmp(line, "tps = ", 6) == 0)
-            tps = atof(line + 6);
-        if (strstr(line, "error") || strstr(line, "ERROR"))
-            fputs(line, stderr);
-    }
-    int rc = pclose(p);
-    if (rc != 0 || tps == 0) {
-        fprintf(stderr, "pgbench failed (%d): %s\n", rc, cmd);
-        exit(1);
-    }
-    free(cmd);
-    return tps;
+    create_arg_t a = {.base = 1};
+    printf("lead create, profile run: %d in flight, no pgbench\n", inflight);
+    double rate = s_run(zctx, h_rpc(h, "leads"), "Leads.Create", &crm__leads__lead__descriptor,
+                        s_make_create, &a, s_creates, inflight, "Leads.Create");
+    printf("  %.0f leads/s\n", rate);
 }
 
 static void s_bench_create(h_t *h, void *zctx)
 {
-    char *script = s_pgbench_script(h), *bare = s_pgbench_bare_script(h);
+    char *script = s_pgbench_script(h), *bare = pgbench_bare_lead_script(h);
     printf("lead create: %d Leads.Create per run; pgbench %d s per run\n", s_creates,
            PGBENCH_SECONDS);
     create_arg_t a = {0};
     int base = 1;
     for (int inflight = 1; inflight <= 16; inflight *= 16) {
-        double raw = s_pgbench(h, script, inflight);
+        double raw = pgbench_run(h, "leads", script, inflight);
         a.base = base;
         base += s_creates;
         char label[64];
         snprintf(label, sizeof label, "Leads.Create, %d in flight", inflight);
         double ours = s_run(zctx, h_rpc(h, "leads"), "Leads.Create", &crm__leads__lead__descriptor,
                             s_make_create, &a, s_creates, inflight, label);
-        double bare_tps = s_pgbench(h, bare, inflight);
+        double bare_tps = pgbench_run(h, "leads", bare, inflight);
         printf("  %2d: pgbench, a create's statements (raw limit) %8.0f leads/s   Leads.Create"
                " %8.0f leads/s   %.0f%%\n",
                inflight, raw, ours, 100 * ours / raw);
@@ -422,6 +390,7 @@ int main(int argc, char **argv)
         s_creates = atoi(argv[1]);
     if (argc > 2)
         s_list_calls = atoi(argv[2]);
+    int profile_depth = argc > 3 ? atoi(argv[3]) : 0;
     h_t *h = h_new("bench_leads");
     h_suite(h, 1, 0, 0, 0);
     if (getenv("CRM_DB_POOL")) {
@@ -433,7 +402,9 @@ int main(int argc, char **argv)
     void *zctx = zmq_ctx_new();
     if (s_list_calls > 0) /* first: the creates' leads would be the newest */
         s_bench_lists(h, zctx);
-    if (s_creates > 0)
+    if (s_creates > 0 && profile_depth > 0)
+        s_profile_create(h, zctx, profile_depth);
+    else if (s_creates > 0)
         s_bench_create(h, zctx);
     zmq_ctx_term(zctx);
     h_stop(h, "leads", 0);

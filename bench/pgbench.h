@@ -1,0 +1,20 @@
+/* pgbench.h: PostgreSQL's own pgbench run beside a benchmark, on the same
+ * database in the same sitting: the raw limit a figure is read against. */
+#ifndef CRM_BENCH_PGBENCH_H
+#define CRM_BENCH_PGBENCH_H
+
+#include "harness.h"
+
+/* How long each pgbench run lasts, in seconds. */
+#define PGBENCH_SECONDS 10
+
+/* Runs pgbench with clients on script against service's database; returns
+ * its transactions per second. Exits the benchmark if pgbench fails. */
+double pgbench_run(h_t *h, const char *service, const char *script, int clients);
+
+/* Writes the bare write a lead create cannot do without (the lead and its
+ * outbox row in one transaction, nothing else) as a pgbench script in the
+ * harness's folder; returns its path (free it). */
+char *pgbench_bare_lead_script(h_t *h);
+
+#endif
