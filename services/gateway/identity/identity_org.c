@@ -420,6 +420,8 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
     Crm__Gateway__ListUsersReply reply = CRM__GATEWAY__LIST_USERS_REPLY__INIT;
     reply.next_cursor = next ? next : "";
     crm_rowmap_items(&reply.base, "items", r, n, NULL);
+    if (req->total)
+        crm_page_set_total(&reply.base, res->results[1]);
     crm_rpc_reply(call, &reply.base);
     crm_rowmap_items_clear(&reply.base, "items");
     free(next);
@@ -435,7 +437,11 @@ static void s_list_users(crm_rpc_call_t *call, const Crm__Gateway__ListUsersRequ
     char a[24], d[24], l[24];
     const char *p[] = {crm_i64(a, pg.after[0]), crm_i64(d, req->department_id),
                        crm_i64(l, pg.limit + 1)};
-    crm_db_exec(id->db, "gw_user_list", 3, p, s_users_listed, call);
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "gw_user_list", 3, p);
+    if (req->total)
+        crm_db_batch_add(b, "gw_user_count", 1, p + 1);
+    crm_db_submit(id->db, &b, s_users_listed, call);
 }
 
 void id_org_fill(org_handlers_t *h)

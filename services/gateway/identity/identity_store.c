@@ -65,6 +65,9 @@ static const struct {
      " WHERE u.id = $1 RETURNING " USER_OUT},
     {"gw_user_deactivate",
      "UPDATE users SET active = false, updated_at = now() WHERE id = $1 AND active RETURNING id"},
+    /* The total of gw_user_list's filter (a list's total on request). */
+    {"gw_user_count",
+     "SELECT count(*) AS total FROM users u WHERE ($1::bigint = 0 OR u.department_id = $1)"},
     {"gw_user_list", "SELECT " USER_OUT " FROM users u WHERE u.id > $1"
                      " AND ($2::bigint = 0 OR u.department_id = $2) ORDER BY u.id LIMIT $3"},
 
