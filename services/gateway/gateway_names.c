@@ -2,12 +2,11 @@
  * gateway owns the users, so it adds them: in every successful JSON reply
  * (at any depth) a person field "<x>_id" > 0 gets "<x>_name" beside it, and
  * a list "<x>_ids" gets "<x>_names" in the same order (owner, creator,
- * actor, follow-up user, pool admins and members, team members: the table
- * below). The name is the user's display name, else their username; an id
- * of no user gets "" and 0 (the system, a pool) gets none. Names come from
- * an in-process cache (entries kept CRM_NAMES_CACHE_MS, so a renamed
- * user's new name shows within that time), the missing ones from one read
- * of the users table per reply. */
+ * actor, follow-up user, pool admins and members, team members: gw_people,
+ * generated with the OpenAPI schemas from glue.py's PEOPLE). The name is the user's display name,
+ * else their username; an id of no user gets "" and 0 (the system, a pool) gets none. Names come
+ * from an in-process cache (entries kept CRM_NAMES_CACHE_MS, so a renamed user's new name shows
+ * within that time), the missing ones from one read of the users table per reply. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +16,6 @@
 #include "crm/util.h"
 #include "gateway_map.h"
 #include "gateway_names.h"
-
-static const struct {
-    const char *id, *name;
-} s_people[] = {
-    {"owner_id", "owner_name"},
-    {"creator_id", "creator_name"},
-    {"actor_id", "actor_name"},
-    {"user_id", "user_name"},
-    {"from_owner_id", "from_owner_name"},
-    {"to_owner_id", "to_owner_name"},
-    {"previous_owner_id", "previous_owner_name"},
-    {"admin_ids", "admin_names"},
-    {"member_user_ids", "member_user_names"},
-    {"team_member_ids", "team_member_names"},
-};
-#define N_PEOPLE (sizeof s_people / sizeof s_people[0])
 
 struct gw_names {
     gw_t *gw;
@@ -104,9 +87,9 @@ static void s_walk(gw_names_t *n, json_t *v, json_t *missing)
     }
     if (!json_is_object(v))
         return;
-    for (size_t p = 0; p < N_PEOPLE; p++) {
-        json_t *id = json_object_get(v, s_people[p].id);
-        if (!id || json_object_get(v, s_people[p].name))
+    for (size_t p = 0; gw_people[p].id; p++) {
+        json_t *id = json_object_get(v, gw_people[p].id);
+        if (!id || json_object_get(v, gw_people[p].name))
             continue;
         json_t *names = json_is_array(id) ? json_array() : NULL;
         size_t k, count = json_is_array(id) ? json_array_size(id) : 1;
@@ -118,10 +101,10 @@ static void s_walk(gw_names_t *n, json_t *v, json_t *missing)
             else if (!missing && names)
                 json_array_append_new(names, json_string(name ? name : ""));
             else if (!missing && uid > 0)
-                json_object_set_new(v, s_people[p].name, json_string(name ? name : ""));
+                json_object_set_new(v, gw_people[p].name, json_string(name ? name : ""));
         }
         if (names && !missing)
-            json_object_set_new(v, s_people[p].name, names);
+            json_object_set_new(v, gw_people[p].name, names);
         else
             json_decref(names);
     }
@@ -175,8 +158,8 @@ static int s_names_people(const ProtobufCMessageDescriptor *d, int depth)
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         if (f->type == PROTOBUF_C_TYPE_MESSAGE && s_names_people(f->descriptor, depth + 1))
             return 1;
-        for (size_t p = 0; f->type == PROTOBUF_C_TYPE_INT64 && p < N_PEOPLE; p++)
-            if (strcmp(f->name, s_people[p].id) == 0)
+        for (size_t p = 0; f->type == PROTOBUF_C_TYPE_INT64 && gw_people[p].id; p++)
+            if (strcmp(f->name, gw_people[p].id) == 0)
                 return 1;
     }
     return 0;
