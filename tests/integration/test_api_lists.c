@@ -104,7 +104,19 @@ static void test_total(long long lead)
     r = t_expect(200, "GET", base, admin, NULL, path);
     H_CHECK(t_json_int(&r, "total") == 2, "users total in the department: %s", r.raw);
     t_resp_free(&r);
-    h_note("total on request: leads, history, follow-ups, users: ok");
+    /* Imports and notifications (u3 was told of the leads given to them). */
+    t_resp_t imp = s_post(admin, "/api/v1/lead-imports", "{\"target\":{\"owner_id\":1}}");
+    t_resp_free(&imp);
+    r = t_expect(200, "GET", base, admin, NULL, "/api/v1/lead-imports?total=true&limit=1");
+    H_CHECK(t_json_int(&r, "total") == 1, "imports total: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, tok3, NULL, "/api/v1/notifications?total=true&limit=200");
+    H_CHECK(json_is_integer(json_object_get(r.body, "total")) &&
+                (size_t)t_json_int(&r, "total") ==
+                    json_array_size(json_object_get(r.body, "items")),
+            "notifications total: %s", r.raw);
+    t_resp_free(&r);
+    h_note("total on request: leads, history, follow-ups, users, imports, notifications: ok");
 }
 
 /* A follow-up by token on lead; the method in the spelling the gateway
