@@ -1,12 +1,15 @@
 /* gateway_names.c: people's names beside their ids, on the way out. The
  * gateway owns the users, so it adds them: in every successful JSON reply
- * (at any depth) a person field "<x>_id" > 0 gets "<x>_name" beside it, and
- * a list "<x>_ids" gets "<x>_names" in the same order (owner, creator,
- * actor, follow-up user, pool admins and members, team members: gw_people,
- * generated with the OpenAPI schemas from glue.py's PEOPLE). The name is the user's display name,
- * else their username; an id of no user gets "" and 0 (the system, a pool) gets none. Names come
- * from an in-process cache (entries kept CRM_NAMES_CACHE_MS, so a renamed user's new name shows
- * within that time), the missing ones from one read of the users table per reply. */
+ * (at any depth) a person field "<x>_id" > 0 gets "<x>_name" beside it,
+ * and a list "<x>_ids" gets "<x>_names" in the same order (owner, creator,
+ * actor, follow-up user, pool admins and members, team members:
+ * gw_people, generated with the OpenAPI schemas from glue.py's PEOPLE).
+ * The name is the user's display name, else their username; an id of no
+ * user gets "" and 0 (the system, a pool) gets none. Names come from an
+ * in-process cache (entries kept CRM_NAMES_CACHE_MS, so a user renamed on
+ * another instance shows within that time; this instance's own changes of
+ * the organisation drop them at once), the missing ones from one read of
+ * the users table per reply. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +47,11 @@ void gw_names_destroy(gw_names_t **names_p)
     gw_map_destroy(&(*names_p)->cache);
     free(*names_p);
     *names_p = NULL;
+}
+
+void gw_names_forget(void *names)
+{
+    gw_map_clear(((gw_names_t *)names)->cache);
 }
 
 /* A person id of a JSON value (number or decimal string), or 0. */

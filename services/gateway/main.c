@@ -68,6 +68,7 @@ int main(void)
     gw.identity = gw_identity_new(gw.svc, gw.db, gw.cache);
     gw.notify = gw_notify_new(gw.svc, gw.db);
     gw.names = gw_names_new(&gw, (int)crm_env_int("CRM_NAMES_CACHE_MS", 30000, 0, 3600000));
+    gw_identity_on_change(gw.identity, gw_names_forget, gw.names);
     gw.local = crm_rpc_server_new_local();
     gw_identity_serve(gw.identity, gw.local);
     gw_notify_serve(gw.notify, gw.local);

@@ -90,6 +90,8 @@ static void s_changed(crm_txn_t *t)
     gw_identity_t *id = crm_txn_env(t)->ctx;
     id_scope_changed(id);
     id_forget_all(id);
+    if (id->on_change)
+        id->on_change(id->on_change_arg);
 }
 
 /* ---- departments ---------------------------------------------------------------- */
