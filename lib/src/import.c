@@ -66,6 +66,9 @@ void crm_import_prepare(crm_db_t *db, const crm_import_kind_t *k)
               "SELECT " IMPORT_COLUMNS " FROM {imports} WHERE ($1::boolean OR"
               " created_by = $2::bigint) AND ($3::bigint = 0 OR id < $3::bigint)"
               " ORDER BY id DESC LIMIT $4::int");
+    s_prepare(db, k, "count",
+              "SELECT count(*) AS total FROM {imports} WHERE ($1::boolean OR"
+              " created_by = $2::bigint)");
     s_prepare(db, k, "get", "SELECT " IMPORT_COLUMNS " FROM {imports} WHERE id = $1::bigint");
     /* Chunks of one import apply one after the other. */
     s_prepare(db, k, "lock",
@@ -300,14 +303,15 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     crm_import_t *imps = crm_calloc(n + 1, sizeof *imps);
     for (size_t i = 0; i < n; i++)
         import_row(r, (int)i, &imps[i]);
-    s->k->answer_list(s->call, imps, n, next ? next : "");
+    s->k->answer_list(s->call, imps, n, next ? next : "",
+                      res->nresults > 1 ? res->results[1] : NULL);
     free(imps);
     free(next);
     free(s);
 }
 
 void crm_import_list(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *call, int32_t limit,
-                     const char *cursor)
+                     const char *cursor, int total)
 {
     const Crm__Caller *c = crm_rpc_call_caller(call);
     crm_page_t pg;
@@ -316,13 +320,18 @@ void crm_import_list(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *c
         crm_rpc_fail_err(call, &err);
         return;
     }
-    char user[24], after[24], lim[16], stmt[96];
+    char user[24], after[24], lim[16], stmt[96], count[96];
     snprintf(lim, sizeof lim, "%d", pg.limit + 1);
     const char *p[] = {crm_scope_all(c) ? "true" : "false", crm_i64(user, c->user_id),
                        crm_i64(after, pg.after[0]), lim};
     import_stmt(stmt, sizeof stmt, k, "list");
+    import_stmt(count, sizeof count, k, "count");
     s_call_t *s = s_call(k, call, 0);
     s->limit = limit;
     s->cursor = cursor; /* the request's, alive until the reply */
-    crm_db_exec(db, stmt, 4, p, s_listed, s);
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, stmt, 4, p);
+    if (total)
+        crm_db_batch_add(b, count, 2, p);
+    crm_db_submit(db, &b, s_listed, s);
 }

@@ -1,6 +1,7 @@
 /* list.c: the page check and the keyset query builder (see crm/list.h). */
 #include "crm/list.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -129,4 +130,29 @@ int crm_page_advance(crm_page_t *pg, const PGresult *r)
         return -1;
     pg->after_set = 1;
     return 1;
+}
+
+void crm_page_count_add(const crm_sqlbuf_t *q, crm_db_batch_t *b)
+{
+    crm_sqlbuf_t *c = crm_sqlbuf_new();
+    crm_sqlbuf_add(c, "SELECT count(*) AS total FROM (");
+    crm_sqlbuf_add(c, crm_sqlbuf_sql(q));
+    crm_sqlbuf_add(c, ") AS c");
+    const char *const *v = crm_sqlbuf_params(q);
+    for (int i = 0; i < crm_sqlbuf_nparams(q); i++)
+        crm_sqlbuf_param(c, v[i]);
+    crm_sqlbuf_batch_add(c, b);
+    crm_sqlbuf_destroy(&c);
+}
+
+void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, "total");
+    int col = PQfnumber(r, "total");
+    assert(f && f->type == PROTOBUF_C_TYPE_INT64 && (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF));
+    if (col < 0 || PQntuples(r) != 1)
+        return;
+    *(int64_t *)((char *)msg + f->offset) = crm_db_get_i64(r, 0, col);
+    *(uint32_t *)((char *)msg + f->quantifier_offset) = f->id;
 }

@@ -8,6 +8,7 @@
  *                       notify/ on gw->local), to a domain service
  *                       (gateway_proxy.c) or to a raw reply
  *                       (gateway_health.c, gateway_events.c)
+ *   gateway_names.c     people's names added beside their ids in replies
  *   gateway_call.c      one HTTP request in flight and its answers
  *
  * Each step hands the call on; none calls back into the one before. */
@@ -23,6 +24,7 @@ typedef struct gw_events gw_events_t;
 typedef struct gw_ratelimit gw_ratelimit_t;
 typedef struct gw_identity gw_identity_t;
 typedef struct gw_notify gw_notify_t;
+typedef struct gw_names gw_names_t;
 
 /* The HTTP settings (CRM_*; identity reads its own). */
 typedef struct {
@@ -43,6 +45,7 @@ typedef struct {
     gw_events_t *events;        /* the SSE streams and their subscriptions */
     gw_identity_t *identity;    /* Auth, Org, and tokens into principals */
     gw_notify_t *notify;        /* Notifications */
+    gw_names_t *names;          /* people's names beside their ids in replies */
     crm_rpc_server_t *local;    /* the gateway's own services, called in process */
     crm_rpc_client_t **peers;   /* one per domain of the suite registry (NULL: not configured) */
     crm_rpc_client_t **writers; /* the same, one attempt: a change is never sent twice */

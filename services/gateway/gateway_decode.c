@@ -12,6 +12,7 @@
 #include "crm/pbjson.h"
 #include "crm/util.h"
 #include "gateway_decode.h"
+#include "gateway_patch.h"
 
 /* The field a path parameter fills: `name`, or a repeated `names`. */
 static const ProtobufCFieldDescriptor *s_param_field(const ProtobufCMessageDescriptor *d,
@@ -101,10 +102,11 @@ static json_t *s_convert(const ProtobufCFieldDescriptor *f, const char *v, size_
 }
 
 /* Sets field `name` of obj from a URL value, converting it by the field's
- * type; repeated fields take comma-separated values. 0, or -1 after
- * failing c. */
+ * type; repeated fields take comma-separated values, and in the query
+ * string a name given again adds to its list (a single value given twice
+ * is refused). 0, or -1 after failing c. */
 static int s_set_from_url(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj,
-                          const char *name, const char *v, size_t len)
+                          const char *name, const char *v, size_t len, int query)
 {
     /* "97%00x" must not become 97: a value is refused, never cut short. */
     if (memchr(v, '\0', len)) {
@@ -128,9 +130,14 @@ static int s_set_from_url(gw_call_t *c, const ProtobufCMessageDescriptor *d, jso
         return -1;
     }
     const char *why = NULL;
-    json_t *j;
+    json_t *j, *had = query ? json_object_get(obj, f->name) : NULL;
+    if (had && f->label != PROTOBUF_C_LABEL_REPEATED) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "given twice; it takes one value");
+        return -1;
+    }
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-        j = json_array();
+        /* owner_ids=3,4, owner_ids=3&owner_ids=4 and both mixed: one list. */
+        j = had ? json_incref(had) : json_array();
         const char *p = v, *end = v + len;
         while (p < end && !why) {
             const char *comma = memchr(p, ',', (size_t)(end - p));
@@ -193,7 +200,7 @@ static int s_from_query(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_
                              "a parameter name must not contain a NUL byte (%%00)");
                 rc = -1;
             } else {
-                rc = s_set_from_url(c, d, obj, k, v, vlen);
+                rc = s_set_from_url(c, d, obj, k, v, vlen, 1);
             }
             free(k);
             free(v);
@@ -231,7 +238,8 @@ ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d)
     json_t *obj = (c->route->flags & GW_QUERY) ? json_object() : s_from_body(c);
     if (!obj)
         return NULL;
-    if ((c->route->flags & GW_QUERY) && s_from_query(c, d, obj) < 0) {
+    if (((c->route->flags & GW_QUERY) && s_from_query(c, d, obj) < 0) ||
+        (gw_patch_applies(c, d) && gw_patch_mask(c, d, obj) < 0)) {
         json_decref(obj);
         return NULL;
     }
@@ -240,7 +248,7 @@ ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d)
         snprintf(name, sizeof name, "%.*s", (int)c->params[i].name_len, c->params[i].name);
         size_t len;
         char *v = s_unescape(c->params[i].value, c->params[i].len, &len);
-        int rc = s_set_from_url(c, d, obj, name, v, len);
+        int rc = s_set_from_url(c, d, obj, name, v, len, 0);
         free(v);
         if (rc < 0) {
             json_decref(obj);

@@ -28,6 +28,7 @@
 #include "crm/util.h"
 #include "gateway_call.h"
 #include "gateway_decode.h"
+#include "gateway_names.h"
 #include "gateway_events.h"
 #include "gateway_health.h"
 #include "gateway_proxy.h"
@@ -96,7 +97,7 @@ void gw_pipeline_fini(void)
 
 static void s_answered(void *arg, const crm_rpc_result_t *res)
 {
-    gw_call_answer(arg, res);
+    gw_names_answer(arg, res);
 }
 
 /* May this principal use the route at all? 1, or 0 after failing c. */

@@ -13,6 +13,7 @@
 #include "crm/log.h"
 #include "crm/registry.h"
 #include "crm/util.h"
+#include "gateway_names.h"
 #include "gateway_proxy.h"
 
 #define NPEERS (crm_registry_get()->n_domains)
@@ -45,7 +46,7 @@ static int s_peer_of(const char *method)
 
 static void s_replied(void *arg, const crm_rpc_result_t *res)
 {
-    gw_call_answer(arg, res);
+    gw_names_answer(arg, res);
 }
 
 void gw_proxy_call(gw_call_t *c, const ProtobufCMessage *in, const ProtobufCMessageDescriptor *out)

@@ -31,6 +31,16 @@ typedef struct {
 /* The table, ended by a row of NULLs. */
 extern const gw_route_t gw_routes[];
 
+/* A person field of replies ("owner_id", or a list "admin_ids") and the
+ * name written beside it ("owner_name", "admin_names"): gateway_names.c.
+ * Generated too (glue.py's PEOPLE), with the OpenAPI schemas' names. */
+typedef struct {
+    const char *id, *name;
+} gw_person_t;
+
+/* The person fields, ended by a row of NULLs. */
+extern const gw_person_t gw_people[];
+
 #define GW_MAX_PARAMS 4
 
 /* A path parameter: a name from the pattern, a value from the path (not

@@ -10,6 +10,7 @@
 #include "gateway.h"
 #include "gateway_events.h"
 #include "gateway_http.h"
+#include "gateway_names.h"
 #include "gateway_pipeline.h"
 #include "gateway_proxy.h"
 #include "gateway_ratelimit.h"
@@ -66,6 +67,8 @@ int main(void)
     gw.cache = crm_cache_new(gw.loop, cfg->redis_url, 50);
     gw.identity = gw_identity_new(gw.svc, gw.db, gw.cache);
     gw.notify = gw_notify_new(gw.svc, gw.db);
+    gw.names = gw_names_new(&gw, (int)crm_env_int("CRM_NAMES_CACHE_MS", 30000, 0, 3600000));
+    gw_identity_on_change(gw.identity, gw_names_forget, gw.names);
     gw.local = crm_rpc_server_new_local();
     gw_identity_serve(gw.identity, gw.local);
     gw_notify_serve(gw.notify, gw.local);
@@ -84,6 +87,7 @@ int main(void)
     gw_events_destroy(&gw.events);
     gw_identity_destroy(&gw.identity);
     gw_notify_destroy(&gw.notify);
+    gw_names_destroy(&gw.names);
     gw_ratelimit_destroy(&gw.limiter);
     gw_pipeline_fini();
     return rc;

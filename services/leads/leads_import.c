@@ -51,7 +51,7 @@ static void s_answer(crm_rpc_call_t *call, const crm_import_t *imp)
 }
 
 static void s_answer_list(crm_rpc_call_t *call, const crm_import_t *imps, size_t n,
-                          const char *next_cursor)
+                          const char *next_cursor, const PGresult *total)
 {
     Crm__Leads__Import *msgs = crm_calloc(n + 1, sizeof *msgs);
     Crm__Leads__ImportTarget *targets = crm_calloc(n + 1, sizeof *targets);
@@ -64,6 +64,8 @@ static void s_answer_list(crm_rpc_call_t *call, const crm_import_t *imps, size_t
     list.items = ptrs;
     list.n_items = n;
     list.next_cursor = (char *)next_cursor;
+    if (total)
+        crm_page_set_total(&list.base, total);
     crm_rpc_reply(call, &list.base);
     free(msgs);
     free(targets);
@@ -319,7 +321,7 @@ static void s_cancel(crm_rpc_call_t *call, const Crm__Leads__GetImportRequest *r
 
 static void s_list(crm_rpc_call_t *call, const Crm__Leads__ListImportsRequest *req, void *arg)
 {
-    crm_import_list(&s_kind, ((leads_t *)arg)->db, call, req->limit, req->cursor);
+    crm_import_list(&s_kind, ((leads_t *)arg)->db, call, req->limit, req->cursor, req->total);
 }
 
 void leads_import_handlers(leads_handlers_t *h)

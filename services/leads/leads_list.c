@@ -37,6 +37,7 @@ typedef struct {
     crm_keyset_t order; /* List: the request's sort and direction */
     char tag[32];       /* List: the order's cursor tag */
     int pool;           /* List: results[0] is the pool of the POOL view */
+    int total;          /* the count follows the page in the results */
 } read_t;
 
 static read_t *s_read_new(leads_t *l, crm_rpc_call_t *call)
@@ -248,6 +249,17 @@ static void s_add_keyword_shape(crm_sqlbuf_t *q, const leads_scope_t *s, const c
                     limit, KEYWORD_WINDOW, limit, KEYWORD_WINDOW, order, limit + 1);
 }
 
+/* The owners the list reads (the pool and team views: their condition is
+ * the view's own; cleared with leads_scope_clear). */
+static void s_list_scope(const Crm__Leads__ListLeadsRequest *req, const Crm__Caller *c,
+                         leads_scope_t *s)
+{
+    *s = (leads_scope_t){.unscoped = 1};
+    if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL &&
+        req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM)
+        leads_scope(c, req->view, req->owner_ids, req->n_owner_ids, s);
+}
+
 /* The whole statement: scope, view, filters, keyset, order, limit + 1 (to
  * know whether a next page exists). */
 static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const Crm__Caller *c,
@@ -262,11 +274,8 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
     char *kw = crm_sqlbuf_cut(q, 0);
     crm_page_order(q, pg->ks);
     char *order = crm_sqlbuf_cut(q, 0);
-    /* The pool and team views: their condition is in cond. */
-    leads_scope_t s = {.unscoped = 1};
-    if (req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL &&
-        req->view != CRM__LEADS__LEAD_VIEW__LEAD_VIEW_TEAM)
-        leads_scope(c, req->view, req->owner_ids, req->n_owner_ids, &s);
+    leads_scope_t s;
+    s_list_scope(req, c, &s);
     if (s_keyword_indexed(req->keyword)) {
         s_add_keyword_shape(q, &s, base, kw, order, pg->limit);
     } else {
@@ -279,6 +288,25 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
     free(kw);
     free(order);
     return q;
+}
+
+/* The count of the list's leads (a total on request): the same scope,
+ * view, filters and keyword, in one plain statement, whichever shape reads
+ * the page. */
+static void s_add_count(crm_db_batch_t *b, const Crm__Leads__ListLeadsRequest *req,
+                        const Crm__Caller *c, const char *tz)
+{
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    leads_scope_t s;
+    s_list_scope(req, c, &s);
+    crm_sqlbuf_add(q, "SELECT id FROM leads WHERE deleted_at IS NULL");
+    leads_add_scope(q, &s, 0);
+    s_add_view(q, req, tz, c);
+    crm_filter_where(q, s_filters, N_FILTERS, &req->base);
+    crm_filter_where(q, crm_scope_all(c) ? s_keyword : s_keyword_masked, 1, &req->base);
+    crm_page_count_add(q, b);
+    leads_scope_clear(&s);
+    crm_sqlbuf_destroy(&q);
 }
 
 /* The pool of the POOL view must exist and have the caller among its
@@ -301,7 +329,8 @@ static int s_list_pool(crm_rpc_call_t *call, const PGresult *r, Crm__Leads__Lead
 
 /* Replies with the page in r: at most limit leads (masked where the
  * caller must not see contacts) and the cursor after the last. */
-static void s_list_reply(read_t *rd, const PGresult *r, const Crm__Leads__LeadPool *pool)
+static void s_list_reply(read_t *rd, const PGresult *r, const PGresult *total,
+                         const Crm__Leads__LeadPool *pool)
 {
     const Crm__Caller *c = crm_rpc_call_caller(rd->call);
     Crm__Leads__LeadList list = CRM__LEADS__LEAD_LIST__INIT;
@@ -318,6 +347,8 @@ static void s_list_reply(read_t *rd, const PGresult *r, const Crm__Leads__LeadPo
         if (leads_must_mask(c, list.items[i], pool))
             leads_mask(list.items[i], masks[i]);
     list.next_cursor = cursor ? cursor : "";
+    if (total)
+        crm_page_set_total(&list.base, total);
     crm_rpc_reply(rd->call, &list.base);
     free(cursor);
     crm_rowmap_items_clear(&list.base, "items");
@@ -331,7 +362,7 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     if (res->err)
         crm_fail_db(rd->call, res);
     else if (!rd->pool || s_list_pool(rd->call, res->results[0], pp = &pool))
-        s_list_reply(rd, res->results[rd->pool], pp);
+        s_list_reply(rd, res->results[rd->pool], rd->total ? res->results[rd->pool + 1] : NULL, pp);
     else
         pp = NULL;
     if (pp)
@@ -360,6 +391,9 @@ static void s_list(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req
     crm_sqlbuf_t *q = s_list_sql(req, crm_rpc_call_caller(call), l->tz, &rd->page);
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
+    rd->total = req->total;
+    if (req->total)
+        s_add_count(b, req, crm_rpc_call_caller(call), l->tz);
     crm_db_submit(l->db, &b, s_listed, rd);
 }
 
@@ -396,7 +430,7 @@ static const records_t s_followups = {
 };
 
 /* Replies with the page of records in r. */
-static void s_records_reply(records_call_t *rc, const PGresult *r)
+static void s_records_reply(records_call_t *rc, const PGresult *r, const PGresult *total)
 {
     crm_rpc_call_t *call = rc->rd.call;
     const ProtobufCMessageDescriptor *d = rc->kind->list;
@@ -411,6 +445,8 @@ static void s_records_reply(records_call_t *rc, const PGresult *r)
         const ProtobufCFieldDescriptor *next =
             protobuf_c_message_descriptor_get_field_by_name(d, "next_cursor");
         *(const char **)((char *)list + next->offset) = cursor ? cursor : "";
+        if (total)
+            crm_page_set_total(list, total);
         crm_rpc_reply(call, list);
         crm_rowmap_items_clear(list, "items");
     }
@@ -445,19 +481,19 @@ static void s_records_read(void *arg, const crm_db_result_t *res)
         crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "lead_id", "lead %lld not found",
                      (long long)rc->lead_id);
     else
-        s_records_reply(rc, res->results[2]);
+        s_records_reply(rc, res->results[2], rc->rd.total ? res->results[3] : NULL);
     free(rc);
 }
 
 static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, int64_t lead_id,
-                      int32_t limit, const char *cursor)
+                      int32_t limit, const char *cursor, int total)
 {
     crm_page_t pg;
     if (!crm_check_page(call, &pg, &kind->order, limit, 50, cursor) ||
         !crm_check_id(call, "lead_id", lead_id))
         return;
     records_call_t *rc = crm_calloc(1, sizeof *rc);
-    rc->rd = (read_t){.l = l, .call = call, .page = pg};
+    rc->rd = (read_t){.l = l, .call = call, .page = pg, .total = total};
     rc->kind = kind;
     rc->lead_id = lead_id;
     crm_db_batch_t *b = crm_db_batch_new();
@@ -465,8 +501,12 @@ static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, i
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_sqlbuf_add(q, kind->select);
     crm_sqlbuf_param_i64(q, lead_id);
+    crm_db_batch_t *count = crm_db_batch_new();
+    if (total)
+        crm_page_count_add(q, count);
     crm_page_tail(q, &pg);
     crm_sqlbuf_batch_add(q, b);
+    crm_db_batch_append(b, &count);
     crm_sqlbuf_destroy(&q);
     crm_db_submit(l->db, &b, s_records_read, rc);
 }
@@ -474,13 +514,13 @@ static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, i
 static void s_history_call(crm_rpc_call_t *call, const Crm__Leads__GetHistoryRequest *req,
                            void *arg)
 {
-    s_records(call, arg, &s_history, req->lead_id, req->limit, req->cursor);
+    s_records(call, arg, &s_history, req->lead_id, req->limit, req->cursor, req->total);
 }
 
 static void s_followups_call(crm_rpc_call_t *call, const Crm__Leads__ListFollowUpsRequest *req,
                              void *arg)
 {
-    s_records(call, arg, &s_followups, req->lead_id, req->limit, req->cursor);
+    s_records(call, arg, &s_followups, req->lead_id, req->limit, req->cursor, req->total);
 }
 
 void leads_list_handlers(leads_handlers_t *h)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/mask.h"
 #include "crm/util.h"
 #include "crm/scope.h"
 #include "leads.h"
@@ -79,42 +80,69 @@ static int s_admin_only(crm_rpc_call_t *call)
     return 0;
 }
 
-/* Writes a pool (insert when id is 0, else update) and reads it back. */
-static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__LeadPool *p)
+/* A pool's column values ($1..$11 of POOL_WRITE_VALUES) in v; the arrays
+ * in arrays[3] (caller frees them), the numbers in nums. */
+static void s_pool_values(const Crm__Leads__LeadPool *p, const char *v[11], char *arrays[3],
+                          char nums[5][16])
 {
-    char id[24], limit[16], cap[16], cool[16], rec[16], warn[16];
-    char *admins = crm_db_i64_array(p->admin_ids, p->n_admin_ids);
-    char *users = crm_db_i64_array(p->member_user_ids, p->n_member_user_ids);
-    char *depts = crm_db_i64_array(p->member_department_ids, p->n_member_department_ids);
-    snprintf(limit, sizeof limit, "%d", p->daily_claim_limit);
-    snprintf(cap, sizeof cap, "%d", p->holding_cap);
-    snprintf(cool, sizeof cool, "%d", p->cooloff_days);
-    snprintf(rec, sizeof rec, "%d", p->recycle_days);
-    snprintf(warn, sizeof warn, "%d", p->warn_days);
-    const char *v[] = {p->name, p->description,
-                       admins,  users,
-                       depts,   p->allow_claim ? "true" : "false",
-                       limit,   cap,
-                       cool,    rec,
-                       warn,    crm_i64(id, p->id)};
+    arrays[0] = crm_db_i64_array(p->admin_ids, p->n_admin_ids);
+    arrays[1] = crm_db_i64_array(p->member_user_ids, p->n_member_user_ids);
+    arrays[2] = crm_db_i64_array(p->member_department_ids, p->n_member_department_ids);
+    const int32_t n[5] = {p->daily_claim_limit, p->holding_cap, p->cooloff_days, p->recycle_days,
+                          p->warn_days};
+    for (int i = 0; i < 5; i++)
+        snprintf(nums[i], sizeof nums[i], "%d", n[i]);
+    const char *all[11] = {
+        p->name, p->description, arrays[0], arrays[1], arrays[2], p->allow_claim ? "true" : "false",
+        nums[0], nums[1],        nums[2],   nums[3],   nums[4]};
+    memcpy(v, all, sizeof all);
+}
+
+/* A column set from $val when the mask ($12) names it, else kept. */
+#define MASKED(col, val)                                                                           \
+    col " = CASE WHEN '" col "' = ANY($12::text[]) THEN " val " ELSE " col " END"
+#define POOL_PATCH                                                                                                                                                                                                       \
+    "UPDATE lead_pools SET " MASKED("name", "$1") ", " MASKED("description", "$2") ", " MASKED(                                                                                                                          \
+        "admin_ids",                                                                                                                                                                                                     \
+        "$3::bigint[]") ", " MASKED("member_user_ids",                                                                                                                                                                   \
+                                    "$4::bigint[]") ", " MASKED("member_department_ids",                                                                                                                                 \
+                                                                "$5::bigint[]") ", " MASKED("allo"                                                                                                                       \
+                                                                                            "w_"                                                                                                                         \
+                                                                                            "clai"                                                                                                                       \
+                                                                                            "m",                                                                                                                         \
+                                                                                            "$6::"                                                                                                                       \
+                                                                                            "bool"                                                                                                                       \
+                                                                                            "ean") ", " MASKED("daily_claim_limit",                                                                                      \
+                                                                                                               "$7::int") ", " MASKED("holding_cap",                                                                     \
+                                                                                                                                      "$8::int") ", " MASKED("cooloff_days",                                             \
+                                                                                                                                                             "$9::int") ", " MASKED("recycle_days",                      \
+                                                                                                                                                                                    "$10::int") ", " MASKED("warn_days", \
+                                                                                                                                                                                                            "$11::int") ", updated_at = now() WHERE id = $13::bigint"
+
+/* Writes a pool: inserts it (mask NULL), or sets the fields the mask names
+ * (a text[] literal) of pool p->id; then reads it back. */
+static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__LeadPool *p,
+                         const char *mask)
+{
+    char id[24], nums[5][16], *arrays[3];
+    const char *v[13];
+    s_pool_values(p, v, arrays, nums);
+    v[11] = mask;
+    v[12] = crm_i64(id, p->id);
     crm_db_batch_t *b = crm_db_batch_new();
-    if (p->id)
-        crm_db_batch_add(b,
-                         "UPDATE lead_pools SET (" POOL_WRITE_COLUMNS
-                         ", updated_at) = (" POOL_WRITE_VALUES ", now()) WHERE id = $12::bigint",
-                         12, v);
+    if (mask)
+        crm_db_batch_add(b, POOL_PATCH, 13, v);
     else
         crm_db_batch_add(
             b, "INSERT INTO lead_pools (" POOL_WRITE_COLUMNS ") VALUES (" POOL_WRITE_VALUES ")", 11,
             v);
     /* Read back by id for an update (an unknown id reads nothing: not
      * found), by its unique name for a create. */
-    const char *q[] = {p->id ? v[11] : p->name};
+    const char *q[] = {mask ? id : p->name};
     crm_db_batch_add(
-        b, p->id ? POOL_READ " WHERE p.id = $1::bigint" : POOL_READ " WHERE p.name = $1", 1, q);
-    free(admins);
-    free(users);
-    free(depts);
+        b, mask ? POOL_READ " WHERE p.id = $1::bigint" : POOL_READ " WHERE p.name = $1", 1, q);
+    for (int i = 0; i < 3; i++)
+        free(arrays[i]);
     pool_call_t *pc = crm_calloc(1, sizeof *pc);
     pc->l = l;
     pc->call = call;
@@ -129,14 +157,61 @@ static void s_create_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p, v
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "id", "a new pool has no id yet");
         return;
     }
-    s_write_pool(call, l, p);
+    s_write_pool(call, l, p, NULL);
 }
 
-static void s_update_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p, void *l)
+static const char *const s_pool_editable[] = {"name",
+                                              "description",
+                                              "admin_ids",
+                                              "member_user_ids",
+                                              "member_department_ids",
+                                              "allow_claim",
+                                              "daily_claim_limit",
+                                              "holding_cap",
+                                              "cooloff_days",
+                                              "recycle_days",
+                                              "warn_days",
+                                              NULL};
+
+/* The request as a pool (borrowing its arrays and text). A field the mask
+ * does not name is not written, so it is checked as a valid stand-in: the
+ * name as "-", the rest as their defaults. */
+static void s_patch_view(const Crm__Leads__UpdatePoolRequest *r, Crm__Leads__LeadPool *p)
 {
-    if (!s_admin_only(call) || !crm_check_id(call, "id", p->id) || !s_check_pool(call, p))
+    crm__leads__lead_pool__init(p);
+    p->id = r->id;
+    p->name = crm_mask_has(r->update_mask, r->n_update_mask, "name") ? r->name : "-";
+    p->description = r->description;
+    p->admin_ids = r->admin_ids;
+    p->n_admin_ids = r->n_admin_ids;
+    p->member_user_ids = r->member_user_ids;
+    p->n_member_user_ids = r->n_member_user_ids;
+    p->member_department_ids = r->member_department_ids;
+    p->n_member_department_ids = r->n_member_department_ids;
+    p->allow_claim = r->allow_claim;
+    p->daily_claim_limit = r->daily_claim_limit;
+    p->holding_cap = r->holding_cap;
+    p->cooloff_days = r->cooloff_days;
+    p->recycle_days = r->recycle_days;
+    p->warn_days = r->warn_days;
+}
+
+static void s_update_pool(crm_rpc_call_t *call, const Crm__Leads__UpdatePoolRequest *req, void *l)
+{
+    crm_err_t err;
+    if (!s_admin_only(call) || !crm_check_id(call, "id", req->id))
         return;
-    s_write_pool(call, l, p);
+    if (crm_mask_check(req->update_mask, req->n_update_mask, s_pool_editable, &err) < 0) {
+        crm_rpc_fail_err(call, &err);
+        return;
+    }
+    Crm__Leads__LeadPool p;
+    s_patch_view(req, &p);
+    if (!s_check_pool(call, &p))
+        return;
+    char *mask = crm_mask_param(req->update_mask, req->n_update_mask);
+    s_write_pool(call, l, &p, mask);
+    free(mask);
 }
 
 /* May the caller read this pool (row 0 of r)? Admins, and the pool's own

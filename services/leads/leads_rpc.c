@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/mask.h"
 #include "crm/log.h"
 #include "crm/scope.h"
 #include "crm/util.h"
@@ -323,10 +324,7 @@ typedef struct {
 
 static int s_in_mask(const Crm__Leads__UpdateLeadRequest *req, const char *name)
 {
-    for (size_t i = 0; i < req->n_update_mask; i++)
-        if (strcmp(req->update_mask[i], name) == 0)
-            return 1;
-    return 0;
+    return crm_mask_has(req->update_mask, req->n_update_mask, name);
 }
 
 static void s_update_read(crm_change_t *c)
@@ -430,26 +428,33 @@ static const crm_change_op_t s_update_op = {.action = "updated",
                                             .reply = s_single_reply,
                                             .done = free};
 
-/* The mask names only editable fields. */
+/* The fields an edit may name: s_edit_fields, tags, the next follow-up
+ * time, and the option allow_duplicate (naming it changes no field). */
+static const char *const s_editable[] = {"name",
+                                         "mobile",
+                                         "telephone",
+                                         "email",
+                                         "wechat",
+                                         "qq",
+                                         "company",
+                                         "source",
+                                         "level",
+                                         "industry",
+                                         "province",
+                                         "city",
+                                         "district",
+                                         "address",
+                                         "remark",
+                                         "tags",
+                                         "next_followup_at_us",
+                                         "allow_duplicate",
+                                         NULL};
+
 static int s_check_mask(crm_rpc_call_t *call, const Crm__Leads__UpdateLeadRequest *req)
 {
-    if (req->n_update_mask == 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "update_mask",
-                     "name the fields to change");
-        return 0;
-    }
-    for (size_t i = 0; i < req->n_update_mask; i++) {
-        const char *f = req->update_mask[i];
-        int known = strcmp(f, "tags") == 0 || strcmp(f, "next_followup_at_us") == 0;
-        for (size_t j = 0; !known && j < N_EDIT; j++)
-            known = strcmp(f, s_edit_fields[j].name) == 0;
-        if (!known) {
-            crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "update_mask",
-                         "\"%s\" is not an editable field", f);
-            return 0;
-        }
-    }
-    return 1;
+    crm_err_t err;
+    return crm_mask_check(req->update_mask, req->n_update_mask, s_editable, &err) == 0 ||
+           crm_rpc_fail_err(call, &err);
 }
 
 static void s_update(crm_rpc_call_t *call, const Crm__Leads__UpdateLeadRequest *req, void *arg)

@@ -61,9 +61,11 @@ static void test_pool_management(void)
     REFUSED(CRM__STATUS__ALREADY_EXISTS, NULL, t_admin(0, 1), "Leads.CreatePool",
             "{\"name\": \"华东线索池\"}");
     json_t *r = t_json_expect(h, OK, "leads", "Leads.UpdatePool", t_admin(0, 1),
-                              "{\"id\": %lld, \"name\": \"华东线索池\", \"admin_ids\": [2],"
+                              "{\"id\": %lld, \"update_mask\": [\"admin_ids\","
+                              " \"member_user_ids\", \"member_department_ids\","
+                              " \"daily_claim_limit\"], \"admin_ids\": [2],"
                               " \"member_user_ids\": [11, 12], \"member_department_ids\": [8],"
-                              " \"allow_claim\": true, \"daily_claim_limit\": 3}",
+                              " \"daily_claim_limit\": 3}",
                               (long long)p);
     H_CHECK(t_int(r, "daily_claim_limit") == 3, "rule updated");
     json_decref(r);
@@ -78,11 +80,12 @@ static void test_pool_management(void)
     REFUSED(NOT_FOUND, "pool not found", t_admin(0, 1), "Leads.GetPool", "{\"id\": 999999}");
     REFUSED(INVALID, NULL, t_admin(0, 1), "Leads.GetPool", "{\"id\": 0}");
     REFUSED(NOT_FOUND, "pool not found", t_admin(0, 1), "Leads.UpdatePool",
-            "{\"id\": 999999, \"name\": \"无此池\"}");
+            "{\"id\": 999999, \"update_mask\": [\"name\"], \"name\": \"无此池\"}");
     REFUSED(INVALID, NULL, t_admin(0, 1), "Leads.UpdatePool",
-            "{\"id\": %lld, \"name\": \"华东线索池\", \"recycle_days\": 4000}", (long long)p);
+            "{\"id\": %lld, \"update_mask\": [\"recycle_days\"], \"recycle_days\": 4000}",
+            (long long)p);
     REFUSED(DENIED, "admins", t_user(0, 11, 5), "Leads.UpdatePool",
-            "{\"id\": %lld, \"name\": \"改名\"}", (long long)p);
+            "{\"id\": %lld, \"update_mask\": [\"name\"], \"name\": \"改名\"}", (long long)p);
     r = t_json_expect(h, OK, "leads", "Leads.GetPool", t_user(0, 11, 5), "{\"id\": %lld}",
                       (long long)p);
     H_CHECK(t_int(r, "daily_claim_limit") == 3, "the rule as updated");
@@ -92,7 +95,7 @@ static void test_pool_management(void)
     REFUSED(NOT_FOUND, "pool not found", t_user(0, 20, 9), "Leads.GetPool", "{\"id\": %lld}",
             (long long)p);
     REFUSED(NOT_FOUND, "pool not found", t_admin(0, 1), "Leads.UpdatePool",
-            "{\"id\": 999999, \"name\": \"华东线索池\"}");
+            "{\"id\": 999999, \"update_mask\": [\"name\"], \"name\": \"华东线索池\"}");
     r = t_json_expect(h, OK, "leads", "Leads.GetPool", t_admin(0, 1), "{\"id\": %lld}",
                       (long long)p);
     H_CHECK(t_int(r, "daily_claim_limit") == 3 &&

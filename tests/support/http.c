@@ -77,12 +77,14 @@ void t_http(t_resp_t *r, const char *method, const char *url, const char *token,
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
         hdrs = curl_slist_append(hdrs, auth);
     }
+    int own_type = s_extra && strncasecmp(s_extra, "Content-Type:", 13) == 0;
     if (s_extra) {
         hdrs = curl_slist_append(hdrs, s_extra);
         s_extra = NULL;
     }
     if (body) {
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        if (!own_type)
+            hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
     }

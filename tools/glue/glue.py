@@ -302,11 +302,23 @@ def check_routes(routes):
                                 'match the same paths')
 
 
+# People's ids in replies and the name the gateway writes beside each
+# (gateway_names.c; docs/api.md, "Lists"): "<x>_id" -> "<x>_name", a list
+# "<x>_ids" -> "<x>_names" in the same order.
+PEOPLE = [('owner_id', 'owner_name'), ('creator_id', 'creator_name'), ('actor_id', 'actor_name'),
+          ('user_id', 'user_name'), ('from_owner_id', 'from_owner_name'),
+          ('to_owner_id', 'to_owner_name'), ('previous_owner_id', 'previous_owner_name'),
+          ('admin_ids', 'admin_names'), ('member_user_ids', 'member_user_names'),
+          ('team_member_ids', 'team_member_names')]
+
+
 def gen_routes(routes, out_dir):
     c = [BANNER.format(src='the (crm.http) options of proto/'),
          '#include "gateway_routes.h"\n\n#include <stddef.h>\n\nconst gw_route_t gw_routes[] = {\n']
     c += [f'    {{"{r.method}", "{r.pattern}", "{r.rpc}", {r.flags}}},\n' for r in routes]
-    c.append('    {NULL, NULL, NULL, 0},\n};\n')
+    c.append('    {NULL, NULL, NULL, 0},\n};\n\nconst gw_person_t gw_people[] = {\n')
+    c += [f'    {{"{i}", "{n}"}},\n' for i, n in PEOPLE]
+    c.append('    {NULL, NULL},\n};\n')
     write(out_dir, 'gateway_routes_table.c', ''.join(c))
 
 
@@ -376,6 +388,7 @@ def gen_openapi(suite, routes, out_dir):
             if f.type == F.TYPE_MESSAGE:
                 use(suite.message(f.type_name))
 
+    patches = {}  # schema name -> (Message, path parameters): PATCH bodies as merge patches
     paths = {}
     for r in routes:
         twins = sum(1 for o in routes if o.rpc == r.rpc)
@@ -414,6 +427,14 @@ def gen_openapi(suite, routes, out_dir):
                     if rep_:
                         p.update({'style': 'form', 'explode': False})
                     params.append(p)
+            elif r.method == 'PATCH' and 'update_mask' in [f[2] for f in req.fields]:
+                ref = {'schema': {'$ref': '#/components/schemas/' + req.short + 'Patch'}}
+                patches[req.short + 'Patch'] = (req, pnames)
+                op['requestBody'] = {'required': True, 'description': 'a JSON merge patch (RFC '
+                                     '7396): a key present changes its field, null clears it, a '
+                                     'key absent keeps it', 'content': {
+                                         'application/merge-patch+json': ref,
+                                         'application/json': dict(ref)}}
             elif r.method not in ('GET', 'DELETE'):
                 op['requestBody'] = {'required': False, 'content': {'application/json': {
                     'schema': {'$ref': '#/components/schemas/' + schema_name(req)}}}}
@@ -449,7 +470,22 @@ def gen_openapi(suite, routes, out_dir):
                     'type': 'string', 'format': 'date-time', 'readOnly': True,
                     'description': 'the same instant as ' + name + ', RFC 3339 with the business '
                                    'time zone\'s offset (absent while 0)'}
+            person = dict(PEOPLE).get(name)
+            if person and f.type == F.TYPE_INT64 and name not in ('id',):
+                named = {'type': 'string', 'readOnly': True}
+                props[person] = ({'type': 'array', 'items': {'type': 'string'}, 'readOnly': True}
+                                 if rep_ else named)
+                props[person]['description'] = ('the name of the user ' + name + ' names (display '
+                                                'name, else username), added by the gateway')
         schemas[n] = {'type': 'object', 'additionalProperties': False, 'properties': props}
+    for n, (msg, pnames) in sorted(patches.items()):
+        props = {}
+        for name, prop in schemas[msg.short]['properties'].items():
+            if name != 'update_mask' and name not in pnames and not prop.get('readOnly'):
+                props[name] = dict(prop, nullable=True)
+        schemas[n] = {'type': 'object', 'additionalProperties': False, 'properties': props,
+                      'description': 'a JSON merge patch of ' + msg.short + ': null clears a '
+                      'field (400 naming it when it cannot be cleared)'}
     schemas['Error'] = {'type': 'object', 'properties': {'error': {
         'type': 'object', 'required': ['code', 'message'], 'properties': {
             'code': {'type': 'string', 'description': ERROR_CODES},

@@ -112,10 +112,11 @@ typedef struct {
      * crm_import_reply. */
     void (*reply)(crm_import_chunk_t *c, const crm_import_result_t *results, size_t n,
                   const crm_import_t *imp);
-    /* Replies with an import, or a page of them. */
+    /* Replies with an import, or a page of them (total: the count asked
+     * for, for crm_page_set_total; NULL when not asked). */
     void (*answer)(crm_rpc_call_t *call, const crm_import_t *imp);
     void (*answer_list)(crm_rpc_call_t *call, const crm_import_t *imps, size_t n,
-                        const char *next_cursor);
+                        const char *next_cursor, const PGresult *total);
 } crm_import_kind_t;
 
 /* Registers k's statements on db (named after k->imports). */
@@ -141,7 +142,7 @@ void crm_import_start(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *
 void crm_import_get(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *call, int64_t id);
 void crm_import_cancel(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *call, int64_t id);
 void crm_import_list(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *call, int32_t limit,
-                     const char *cursor);
+                     const char *cursor, int total);
 /* Applies a chunk (checked with crm_import_check_chunk). */
 void crm_import_chunk(const crm_import_kind_t *k, const crm_txn_env_t *env, crm_rpc_call_t *call,
                       const crm_import_request_t *req);

@@ -24,12 +24,28 @@
  *     size_t shown = crm_page_rows(&pg, r, &next_cursor);
  *
  * An export walks the same statement page after page with
- * crm_page_advance instead of cursors. */
+ * crm_page_advance instead of cursors.
+ *
+ * A total on request: a list request has `bool total`, its reply
+ * `oneof has_total { int64 total = n; }` (absent unless set; protoc-c has
+ * no proto3 `optional`). The handler keeps the statement before its tail
+ * (scope and filters, no keyset), and when asked sends its count in the
+ * same batch; the reply carries it:
+ *
+ *     if (req->total)
+ *         crm_page_count_add(q, b);         // before crm_page_tail(q, &pg)
+ *     ...
+ *     crm_page_set_total(&list.base, res->results[k]);
+ *
+ * so the total counts the rows of the same scope and filters, every page
+ * alike. */
 #ifndef CRM_LIST_H
 #define CRM_LIST_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <protobuf-c/protobuf-c.h>
 
 #include "cursor.h"
 #include "err.h"
@@ -87,5 +103,14 @@ size_t crm_page_rows(const crm_page_t *pg, const PGresult *r, char **next);
  * next statement. Returns 1 if there is a next page, 0 if r was the last,
  * -1 if a key column is missing from r. */
 int crm_page_advance(crm_page_t *pg, const PGresult *r);
+
+/* Adds to b "SELECT count(*) AS total FROM (<q so far>) AS c" with q's
+ * parameters: the count of the list's rows in its scope and filters (q
+ * without its page tail). */
+void crm_page_count_add(const crm_sqlbuf_t *q, crm_db_batch_t *b);
+
+/* Sets the field "total" (an int64 alone in its oneof) of the list reply msg from the
+ * column total of r (a result of crm_page_count_add). */
+void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r);
 
 #endif

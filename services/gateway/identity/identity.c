@@ -59,6 +59,12 @@ void gw_identity_serve(gw_identity_t *id, crm_rpc_server_t *srv)
     org_serve(srv, &id->org);
 }
 
+void gw_identity_on_change(gw_identity_t *id, void (*cb)(void *arg), void *arg)
+{
+    id->on_change = cb;
+    id->on_change_arg = arg;
+}
+
 void gw_identity_destroy(gw_identity_t **id_p)
 {
     if (!id_p || !*id_p)

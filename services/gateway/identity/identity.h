@@ -37,6 +37,10 @@ typedef struct {
  * Exits the process if it cannot start. Caller owns the result. */
 gw_identity_t *gw_identity_new(crm_service_t *svc, crm_db_t *db, crm_cache_t *cache);
 
+/* Calls cb(arg) after every committed change of the organisation made
+ * here (a user or department created, changed or deleted), for caches of
+ * it elsewhere in the process (people's names). One hook; NULL removes it. */
+void gw_identity_on_change(gw_identity_t *id, void (*cb)(void *arg), void *arg);
 /* Serves Auth.* and Org.* on srv (which must not outlive id). */
 void gw_identity_serve(gw_identity_t *id, crm_rpc_server_t *srv);
 

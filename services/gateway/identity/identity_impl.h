@@ -23,6 +23,8 @@ struct gw_identity {
     int pw_max_jobs;           /* CRM_PWHASH_MAX_JOBS: calls hashing at once, at most */
     int pw_jobs;               /* calls holding a hashing slot */
     gw_map_t *principals;      /* token hash -> resolved principal */
+    void (*on_change)(void *); /* gw_identity_on_change */
+    void *on_change_arg;
     /* A hash of a random password: unknown users are verified against it,
      * so a sign-in takes as long whether the user exists or not. */
     char dummy_hash[crypto_pwhash_STRBYTES];

@@ -10,6 +10,7 @@
 
 #include "crm/check.h"
 #include "crm/list.h"
+#include "crm/mask.h"
 #include "crm/rowmap.h"
 #include "crm/util.h"
 #include "identity_impl.h"
@@ -89,6 +90,8 @@ static void s_changed(crm_txn_t *t)
     gw_identity_t *id = crm_txn_env(t)->ctx;
     id_scope_changed(id);
     id_forget_all(id);
+    if (id->on_change)
+        id->on_change(id->on_change_arg);
 }
 
 /* ---- departments ---------------------------------------------------------------- */
@@ -146,22 +149,35 @@ static int s_update_department_decide(crm_txn_t *t)
 {
     const Crm__Gateway__UpdateDepartmentRequest *req = crm_txn_request(t);
     char id[24], parent[24];
+    char *mask = crm_mask_param(req->update_mask, req->n_update_mask);
     const char *p1[] = {crm_i64(id, req->id)};
-    const char *p2[] = {id, req->name, crm_i64(parent, req->parent_id)};
+    const char *p2[] = {id, req->name, crm_i64(parent, req->parent_id), mask};
     crm_db_batch_t *b = crm_db_batch_new();
     crm_db_batch_add(b, "gw_dept_get", 1, p1);
-    crm_db_batch_add(b, "gw_dept_update", 3, p2);
+    crm_db_batch_add(b, "gw_dept_update", 4, p2);
+    free(mask);
     return crm_txn_then(t, &b, s_dept_updated);
 }
 
 static const crm_txn_op_t s_update_department_op = {.decide = s_update_department_decide,
                                                     .committed = s_changed};
 
+/* A mask of the fields an update may change (crm/mask.h); 1 if fine. */
+static int s_mask_ok(crm_rpc_call_t *call, char *const *mask, size_t n, const char *const *editable)
+{
+    crm_err_t err;
+    return crm_mask_check(mask, n, editable, &err) == 0 || crm_rpc_fail_err(call, &err);
+}
+
 static void s_update_department(crm_rpc_call_t *call,
                                 const Crm__Gateway__UpdateDepartmentRequest *req, void *arg)
 {
+    static const char *const editable[] = {"name", "parent_id", NULL};
     gw_identity_t *id = arg;
-    if (crm_check_id(call, "id", req->id) && crm_check_text(call, "name", req->name, 100, 0) &&
+    int named = crm_mask_has(req->update_mask, req->n_update_mask, "name");
+    if (crm_check_id(call, "id", req->id) &&
+        s_mask_ok(call, req->update_mask, req->n_update_mask, editable) &&
+        crm_check_text(call, "name", req->name, 100, named) &&
         s_opt_id(call, "parent_id", req->parent_id))
         crm_txn_run(&id->env, call, &s_update_department_op, NULL);
 }
@@ -323,10 +339,12 @@ static int s_update_user_decide(crm_txn_t *t)
 {
     const Crm__Gateway__UpdateUserRequest *req = crm_txn_request(t);
     char id[24], dept[24];
+    char *mask = crm_mask_param(req->update_mask, req->n_update_mask);
     const char *p[] = {crm_i64(id, req->id), req->display_name, crm_i64(dept, req->department_id),
-                       req->role};
+                       req->role, mask};
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, "gw_user_update", 4, p);
+    crm_db_batch_add(b, "gw_user_update", 5, p);
+    free(mask);
     return crm_txn_then(t, &b, s_user_written);
 }
 
@@ -336,13 +354,18 @@ static const crm_txn_op_t s_update_user_op = {.decide = s_update_user_decide,
 static void s_update_user(crm_rpc_call_t *call, const Crm__Gateway__UpdateUserRequest *req,
                           void *arg)
 {
+    static const char *const editable[] = {"display_name", "department_id", "role", NULL};
     gw_identity_t *id = arg;
     crm_err_t err;
+    int dept = crm_mask_has(req->update_mask, req->n_update_mask, "department_id");
+    int role = crm_mask_has(req->update_mask, req->n_update_mask, "role");
     if (!crm_check_id(call, "id", req->id) ||
+        !s_mask_ok(call, req->update_mask, req->n_update_mask, editable) ||
         !crm_check_text(call, "display_name", req->display_name, 100, 0) ||
-        !s_opt_id(call, "department_id", req->department_id))
+        !(dept ? crm_check_id(call, "department_id", req->department_id)
+               : s_opt_id(call, "department_id", req->department_id)))
         return;
-    if (s_role_check(&err, req->role, 0) < 0) {
+    if (s_role_check(&err, req->role, role) < 0) {
         crm_rpc_fail_err(call, &err);
         return;
     }
@@ -399,6 +422,8 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
     Crm__Gateway__ListUsersReply reply = CRM__GATEWAY__LIST_USERS_REPLY__INIT;
     reply.next_cursor = next ? next : "";
     crm_rowmap_items(&reply.base, "items", r, n, NULL);
+    if (req->total)
+        crm_page_set_total(&reply.base, res->results[1]);
     crm_rpc_reply(call, &reply.base);
     crm_rowmap_items_clear(&reply.base, "items");
     free(next);
@@ -414,7 +439,11 @@ static void s_list_users(crm_rpc_call_t *call, const Crm__Gateway__ListUsersRequ
     char a[24], d[24], l[24];
     const char *p[] = {crm_i64(a, pg.after[0]), crm_i64(d, req->department_id),
                        crm_i64(l, pg.limit + 1)};
-    crm_db_exec(id->db, "gw_user_list", 3, p, s_users_listed, call);
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "gw_user_list", 3, p);
+    if (req->total)
+        crm_db_batch_add(b, "gw_user_count", 1, p + 1);
+    crm_db_submit(id->db, &b, s_users_listed, call);
 }
 
 void id_org_fill(org_handlers_t *h)

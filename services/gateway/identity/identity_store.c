@@ -56,12 +56,18 @@ static const struct {
      "INSERT INTO users AS u (username, password_hash, display_name, department_id, role,"
      " must_change_password) VALUES ($1, $2, $3, $4, $5, true)"
      " RETURNING " USER_OUT},
-    {"gw_user_update", "UPDATE users u SET display_name = COALESCE(NULLIF($2, ''), display_name),"
-                       " department_id = COALESCE(NULLIF($3::bigint, 0), department_id),"
-                       " role = COALESCE(NULLIF($4, ''), role), updated_at = now()"
-                       " WHERE u.id = $1 RETURNING " USER_OUT},
+    /* $5: the mask (crm/mask.h): a field it names takes the value. */
+    {"gw_user_update",
+     "UPDATE users u SET display_name = CASE WHEN 'display_name' = ANY($5::text[]) THEN $2"
+     " ELSE display_name END, department_id = CASE WHEN 'department_id' = ANY($5::text[])"
+     " THEN $3::bigint ELSE department_id END,"
+     " role = CASE WHEN 'role' = ANY($5::text[]) THEN $4 ELSE role END, updated_at = now()"
+     " WHERE u.id = $1 RETURNING " USER_OUT},
     {"gw_user_deactivate",
      "UPDATE users SET active = false, updated_at = now() WHERE id = $1 AND active RETURNING id"},
+    /* The total of gw_user_list's filter (a list's total on request). */
+    {"gw_user_count",
+     "SELECT count(*) AS total FROM users u WHERE ($1::bigint = 0 OR u.department_id = $1)"},
     {"gw_user_list", "SELECT " USER_OUT " FROM users u WHERE u.id > $1"
                      " AND ($2::bigint = 0 OR u.department_id = $2) ORDER BY u.id LIMIT $3"},
 
@@ -75,9 +81,9 @@ static const struct {
     {"gw_dept_update",
      "WITH RECURSIVE below(id) AS (SELECT $1::bigint"
      " UNION SELECT d.id FROM departments d JOIN below b ON d.parent_id = b.id)"
-     " UPDATE departments SET name = COALESCE(NULLIF($2, ''), name),"
-     " parent_id = CASE WHEN $3::bigint = 0 THEN parent_id ELSE $3::bigint END,"
-     " updated_at = now()"
+     " UPDATE departments SET name = CASE WHEN 'name' = ANY($4::text[]) THEN $2 ELSE name END,"
+     " parent_id = CASE WHEN 'parent_id' = ANY($4::text[]) THEN NULLIF($3::bigint, 0)"
+     " ELSE parent_id END, updated_at = now()"
      " WHERE id = $1 AND ($3::bigint = 0 OR $3::bigint NOT IN (SELECT id FROM below))"
      " RETURNING " DEPT_OUT},
     /* Only an empty department goes: no users (even inactive), no children. */

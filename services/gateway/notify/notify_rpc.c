@@ -35,6 +35,8 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     crm_rowmap_items(&reply.base, "items", r, n, NULL);
     reply.next_cursor = next ? next : "";
     reply.unread = crm_db_get_i64(res->results[1], 0, 0);
+    if (req->total)
+        crm_page_set_total(&reply.base, res->results[2]);
     crm_rpc_reply(call, &reply.base);
     crm_rowmap_items_clear(&reply.base, "items");
     free(next);
@@ -53,6 +55,10 @@ static void s_list(crm_rpc_call_t *call, const Crm__Gateway__ListNotificationsRe
     crm_db_batch_t *b = crm_db_batch_new();
     crm_db_batch_add(b, "gw_notification_list", 4, p);
     crm_db_batch_add(b, "gw_notification_unread", 1, p);
+    if (req->total) {
+        const char *q[] = {p[0], p[3]};
+        crm_db_batch_add(b, "gw_notification_count", 2, q);
+    }
     crm_db_submit(ntf->db, &b, s_listed, call);
 }
 

@@ -12,6 +12,9 @@ void ntf_store_prepare(crm_db_t *db)
                    " FROM gw_notifications WHERE user_id = $1::bigint"
                    " AND ($2::bigint = 0 OR id < $2::bigint)"
                    " AND (NOT $4::boolean OR read_at IS NULL) ORDER BY id DESC LIMIT $3::int");
+    crm_db_prepare(db, "gw_notification_count",
+                   "SELECT count(*) AS total FROM gw_notifications WHERE user_id = $1::bigint"
+                   " AND (NOT $2::boolean OR read_at IS NULL)");
     crm_db_prepare(db, "gw_notification_unread",
                    "SELECT count(*) FROM gw_notifications WHERE user_id = $1::bigint"
                    " AND read_at IS NULL");
