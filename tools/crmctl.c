@@ -214,7 +214,8 @@ static json_t *s_outcome_json(Crm__Status status, const ProtobufCMessage *reply,
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string(crm_status_name(status)));
     if (status == CRM__STATUS__OK) {
-        json_object_set_new(o, "reply", reply ? crm_pb_to_json(reply) : json_object());
+        json_object_set_new(o, "reply",
+                            reply ? crm_pb_to_json_as(reply, CRM_PBJSON_WIRE) : json_object());
         return o;
     }
     char *message, *field;
@@ -255,7 +256,7 @@ static json_t *s_event_json(const void *topic, size_t tlen, const uint8_t *body,
             *bad = 1;
             return NULL;
         }
-        json_t *o = json_object(), *fields = crm_pb_to_json(&hb->base);
+        json_t *o = json_object(), *fields = crm_pb_to_json_as(&hb->base, CRM_PBJSON_WIRE);
         json_object_set_new(o, "type", json_string("_heartbeat"));
         json_object_update(o, fields);
         json_decref(fields);
@@ -405,7 +406,7 @@ static int s_call(int argc, char **argv)
         return EXIT_USAGE;
     }
     char *err = NULL, *field = NULL;
-    ProtobufCMessage *req = crm_pb_from_json(in, j, &err, &field);
+    ProtobufCMessage *req = crm_pb_from_json_as(in, j, CRM_PBJSON_WIRE, &err, &field);
     json_decref(j);
     if (!req) {
         s_print(s_bad_request_json(err, field));

@@ -1,8 +1,7 @@
 /* gateway_call.h: one HTTP request in flight (gw_call_t) and the ways it
- * is answered: a reply message as JSON, raw bytes, an error body
- * {"error": {"code", "message", "field"}} with the HTTP status of an RPC
- * status, or an RPC outcome as it came (gw_call_answer). Every answer
- * frees the call. */
+ * is answered: a reply message as JSON, raw bytes, a problem document
+ * (gateway_problem.h) with the HTTP status of an RPC status, or an RPC outcome as it came
+ * (gw_call_answer). Every answer frees the call. */
 #ifndef GATEWAY_CALL_H
 #define GATEWAY_CALL_H
 
@@ -31,12 +30,16 @@ typedef struct gw_call {
 /* Starts a call for req on route. */
 gw_call_t *gw_call_new(gw_t *gw, h2o_req_t *req, const gw_route_t *route, const gw_param_t *params,
                        int nparams);
-/* Replies 200 with msg as JSON (NULL: {}). */
+/* Replies 200 with msg in the wire form of JSON (NULL: {}); for a create
+ * (route->created) 201 with its Location; for a single-record action
+ * (route->one) the one record. */
 void gw_call_reply(gw_call_t *c, const ProtobufCMessage *msg);
 /* Replies with raw bytes of content_type. */
 void gw_call_reply_raw(gw_call_t *c, int http, const char *content_type, const char *body,
                        size_t len);
-/* Replies with the HTTP status of st and {"error": {...}}. */
+/* Replies with the HTTP status of st and a problem document; field (a
+ * dotted path, "Idempotency-Key" for the header, or NULL) is the field at
+ * fault. */
 void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Replies with an HTTP status and error code of the gateway's own (403
@@ -53,8 +56,8 @@ void gw_call_finish(gw_call_t *c);
 
 /* The HTTP status for an RPC status. */
 int gw_http_status(Crm__Status st);
-/* Sends an error response to a request that has no call (limits, routing). */
-void gw_send_error(h2o_req_t *req, int http, const char *code, const char *message,
-                   const char *field);
+/* Sends a problem document to a request that has no call (limits,
+ * routing). */
+void gw_send_error(h2o_req_t *req, int http, const char *code, const char *message);
 
 #endif

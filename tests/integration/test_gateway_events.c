@@ -65,7 +65,7 @@ static void s_close(s_stream_t *s)
 static long long s_lead(const char *admin, long long owner)
 {
     char *body = crm_sprintf("{\"name\":\"通知\",\"owner_id\":%lld}", owner);
-    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/leads");
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/leads");
     long long id = t_json_int(&r, "id");
     t_resp_free(&r);
     free(body);
