@@ -25,7 +25,25 @@ typedef struct {
     char *err;
     int depth;
     unsigned flags;
+    crm_pb_fault_t *faults; /* collecting every fault (crm_pb_from_json_all), or NULL */
+    size_t nfaults;
 } s_ctx_t;
+
+#define MAX_FAULTS 20
+
+/* After a fault at the current path: when collecting every fault, keeps it
+ * and returns 0 so the conversion goes on with the next key (up to
+ * MAX_FAULTS); otherwise -1. */
+static int s_keep_fault(s_ctx_t *c)
+{
+    if (!c->faults || c->nfaults == MAX_FAULTS)
+        return -1;
+    c->faults[c->nfaults].field = crm_strdup(c->path);
+    c->faults[c->nfaults].message = c->err;
+    c->nfaults++;
+    c->err = NULL;
+    return 0;
+}
 
 static void s_path_push(s_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void s_path_push(s_ctx_t *c, const char *fmt, ...)
@@ -415,6 +433,25 @@ static const ProtobufCFieldDescriptor *s_field_of(s_ctx_t *c, const ProtobufCMes
     return f;
 }
 
+/* Sets the field key names in msg from v. */
+static int s_key_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, ProtobufCMessage *msg,
+                           const char *key, json_t *v)
+{
+    int time, doc;
+    const ProtobufCFieldDescriptor *f = s_field_of(c, d, key, &time, &doc);
+    if (!f)
+        return s_fail(c, "unknown field \"%s\"", key);
+    if (time)
+        return s_time_from_json(c, msg, f, v);
+    if (doc) {
+        s_document_from_json(msg, f, v);
+        return 0;
+    }
+    if (json_is_null(v))
+        return 0; /* null: the default */
+    return s_field_from_json(c, msg, f, v);
+}
+
 static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json_t *obj,
                            ProtobufCMessage **out)
 {
@@ -432,23 +469,7 @@ static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json
     json_object_foreach(obj, key, v)
     {
         s_path_name(c, key);
-        int time, doc;
-        const ProtobufCFieldDescriptor *f = s_field_of(c, d, key, &time, &doc);
-        if (!f)
-            return s_fail(c, "unknown field \"%s\"", key);
-        if (time || doc) {
-            if (time && s_time_from_json(c, msg, f, v) < 0)
-                return -1;
-            if (doc)
-                s_document_from_json(msg, f, v);
-            s_path_pop(c, len);
-            continue;
-        }
-        if (json_is_null(v)) {
-            s_path_pop(c, len);
-            continue; /* null: the default */
-        }
-        if (s_field_from_json(c, msg, f, v) < 0)
+        if (s_key_from_json(c, d, msg, key, v) < 0 && s_keep_fault(c) < 0)
             return -1;
         s_path_pop(c, len);
     }
@@ -462,16 +483,27 @@ ProtobufCMessage *crm_pb_from_json(const ProtobufCMessageDescriptor *desc, json_
     return crm_pb_from_json_as(desc, obj, 0, err, field);
 }
 
+/* Converts obj in c; NULL after a fault (kept in c). */
+static ProtobufCMessage *s_convert(s_ctx_t *c, const ProtobufCMessageDescriptor *desc, json_t *obj)
+{
+    ProtobufCMessage *msg = NULL;
+    int rc = obj ? s_msg_from_json(c, desc, obj, &msg) : s_fail(c, "no JSON value");
+    if (rc < 0 && c->faults && c->err)
+        (void)s_keep_fault(c);
+    if (rc < 0 || c->nfaults) {
+        protobuf_c_message_free_unpacked(msg, NULL);
+        return NULL;
+    }
+    return msg;
+}
+
 ProtobufCMessage *crm_pb_from_json_as(const ProtobufCMessageDescriptor *desc, json_t *obj,
                                       unsigned flags, char **err, char **field)
 {
     s_ctx_t c = {.path = crm_malloc(64), .cap = 64, .flags = flags};
     c.path[0] = '\0';
-    ProtobufCMessage *msg = NULL;
-    int rc = obj ? s_msg_from_json(&c, desc, obj, &msg) : s_fail(&c, "no JSON value");
-    if (rc < 0) {
-        protobuf_c_message_free_unpacked(msg, NULL);
-        msg = NULL;
+    ProtobufCMessage *msg = s_convert(&c, desc, obj);
+    if (!msg) {
         if (err)
             *err = c.err;
         else
@@ -481,4 +513,27 @@ ProtobufCMessage *crm_pb_from_json_as(const ProtobufCMessageDescriptor *desc, js
     }
     free(c.path);
     return msg;
+}
+
+ProtobufCMessage *crm_pb_from_json_all(const ProtobufCMessageDescriptor *desc, json_t *obj,
+                                       unsigned flags, crm_pb_fault_t **faults, size_t *nfaults)
+{
+    s_ctx_t c = {.path = crm_malloc(64), .cap = 64, .flags = flags};
+    c.path[0] = '\0';
+    c.faults = crm_calloc(MAX_FAULTS, sizeof *c.faults);
+    ProtobufCMessage *msg = s_convert(&c, desc, obj);
+    free(c.err); /* past MAX_FAULTS: not said */
+    free(c.path);
+    *faults = c.faults;
+    *nfaults = c.nfaults;
+    return msg;
+}
+
+void crm_pb_faults_free(crm_pb_fault_t *faults, size_t n)
+{
+    for (size_t i = 0; faults && i < n; i++) {
+        free(faults[i].field);
+        free(faults[i].message);
+    }
+    free(faults);
 }

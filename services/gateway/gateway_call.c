@@ -53,7 +53,7 @@ static void s_send(h2o_req_t *req, int http, const char *ctype, const char *body
 
 void gw_send_error(h2o_req_t *req, int http, const char *code, const char *message)
 {
-    gw_problem_send(req, http, code, message, GW_IN_BODY, NULL);
+    gw_problem_send(req, http, code, message, NULL, 0);
 }
 
 /* ---- the call's life ------------------------------------------------- */
@@ -201,13 +201,33 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (c->req) {
-        gw_in_t in = GW_IN_HEADER;
         char name[256] = "";
+        gw_fault_t fault = {GW_IN_HEADER, name, msg};
         if (field && !strcmp(field, "Idempotency-Key"))
             snprintf(name, sizeof name, "%s", field);
         else if (field && *field)
-            in = gw_problem_field(c->route, field, name, sizeof name);
-        gw_problem_send(c->req, gw_http_status(st), crm_status_name(st), msg, in, name);
+            fault.in = gw_problem_field(c->route, field, name, sizeof name);
+        gw_problem_send(c->req, gw_http_status(st), crm_status_name(st), msg, &fault, *name != 0);
+    }
+    s_free(c);
+}
+
+void gw_call_fail_faults(gw_call_t *c, const crm_pb_fault_t *faults, size_t n)
+{
+    if (c->req && n) {
+        gw_fault_t each[n];
+        char names[n][256], detail[512];
+        for (size_t i = 0; i < n; i++) {
+            each[i].in = gw_problem_field(c->route, faults[i].field, names[i], sizeof names[i]);
+            each[i].name = names[i];
+            each[i].detail = faults[i].message;
+        }
+        if (n == 1)
+            snprintf(detail, sizeof detail, "%s", faults[0].message);
+        else
+            snprintf(detail, sizeof detail, "%zu fields are at fault (see errors); the first: %s",
+                     n, faults[0].message);
+        gw_problem_send(c->req, 400, "invalid_argument", detail, each, n);
     }
     s_free(c);
 }

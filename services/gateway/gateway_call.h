@@ -7,6 +7,7 @@
 
 #include <h2o.h>
 
+#include "crm/pbjson.h"
 #include "crm/rpc.h"
 #include "gateway.h"
 #include "gateway_routes.h"
@@ -45,6 +46,9 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
 /* Replies with an HTTP status and error code of the gateway's own (403
  * password_change_required, 413, 429...). */
 void gw_call_fail_http(gw_call_t *c, int http, const char *code, const char *message);
+/* Replies 400 invalid_argument naming every field at fault (faults from
+ * crm_pb_from_json_all, n >= 1, in wire names). */
+void gw_call_fail_faults(gw_call_t *c, const crm_pb_fault_t *faults, size_t n);
 /* The HTTP adapter of an error value (crm/err.h). Returns 0. */
 int gw_call_fail_err(gw_call_t *c, const crm_err_t *err);
 /* Answers with an RPC outcome, the gateway's own or a service's: OK as

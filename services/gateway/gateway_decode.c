@@ -252,14 +252,12 @@ ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d)
             return NULL;
         }
     }
-    char *err = NULL, *field = NULL;
-    ProtobufCMessage *in = crm_pb_from_json_as(d, obj, CRM_PBJSON_WIRE, &err, &field);
+    crm_pb_fault_t *faults = NULL;
+    size_t nfaults = 0;
+    ProtobufCMessage *in = crm_pb_from_json_all(d, obj, CRM_PBJSON_WIRE, &faults, &nfaults);
     json_decref(obj);
-    if (!in) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, field, "%s", err ? err : "invalid");
-        free(err);
-        free(field);
-        return NULL;
-    }
+    if (!in)
+        gw_call_fail_faults(c, faults, nfaults);
+    crm_pb_faults_free(faults, nfaults);
     return in;
 }

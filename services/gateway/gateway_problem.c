@@ -107,8 +107,8 @@ gw_in_t gw_problem_field(const gw_route_t *route, const char *field, char *name,
     return url ? GW_IN_URL : GW_IN_BODY;
 }
 
-void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *detail, gw_in_t in,
-                     const char *name)
+void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *detail,
+                     const gw_fault_t *faults, size_t nfaults)
 {
     char type[96], title[64];
     snprintf(type, sizeof type, "/api/v1/problems/%s", code);
@@ -119,12 +119,15 @@ void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *det
             *t = ' ';
     json_t *body = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", type, "title", title, "status",
                              http, "detail", detail ? detail : "", "code", code);
-    if (name && *name) {
-        static const char *const member[] = {"pointer", "parameter", "header"};
-        json_object_set_new(
-            body, "errors",
-            json_pack("[{s:s, s:s}]", member[in], name, "detail", detail ? detail : ""));
-    }
+    static const char *const member[] = {"pointer", "parameter", "header"};
+    json_t *errors = json_array();
+    for (size_t i = 0; i < nfaults; i++)
+        json_array_append_new(errors, json_pack("{s:s, s:s}", member[faults[i].in], faults[i].name,
+                                                "detail", faults[i].detail));
+    if (nfaults)
+        json_object_set_new(body, "errors", errors);
+    else
+        json_decref(errors);
     char *s = json_dumps(body, JSON_COMPACT);
     req->res.status = http;
     req->res.reason = s_reason(http);

@@ -12,13 +12,20 @@
  * or a header. */
 typedef enum { GW_IN_BODY, GW_IN_URL, GW_IN_HEADER } gw_in_t;
 
+/* A field at fault: where, its name there, and what is wrong with it. */
+typedef struct {
+    gw_in_t in;
+    const char *name;
+    const char *detail;
+} gw_fault_t;
+
 /* Sends http with the problem document of code ("invalid_argument"): type,
- * title, status, detail, code, and, when name is not NULL or empty, one
- * entry of "errors" naming the field at fault: {"pointer": "/items/2/mobile"}
- * for a body field, {"parameter": "limit"} for a URL value, {"header":
- * "Idempotency-Key"} for a header, with the detail. */
-void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *detail, gw_in_t in,
-                     const char *name);
+ * title, status, detail, code, and, when there are faults, "errors" with an
+ * entry for each: {"pointer": "/items/2/mobile"} for a body field,
+ * {"parameter": "limit"} for a URL value, {"header": "Idempotency-Key"} for
+ * a header, with its detail. */
+void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *detail,
+                     const gw_fault_t *faults, size_t nfaults);
 
 /* A dotted path in proto names ("items[2].next_followup_at_us", a
  * service's) in wire names ("items[2].next_followup_at"), into out. */

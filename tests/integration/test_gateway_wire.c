@@ -13,7 +13,8 @@
  *   - objects are JSON, not JSON in a string (a history entry's detail;
  *     a notification's event: test_gateway_notify);
  *   - errors are problem details naming the field at fault by a JSON
- *     pointer, a parameter or a header, in words of routes and fields. */
+ *     pointer, a parameter or a header, every field at fault of a body, in
+ *     words of routes and fields. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,24 @@ static void test_objects(void)
     h_note("objects: a history entry's detail is JSON, not a string: ok");
 }
 
+/* A 400 whose errors name exactly the pointers given, in order. */
+static void s_faults(const char *method, const char *path, const char *body,
+                     const char *const *pointers)
+{
+    t_resp_t r = t_expect(400, method, base, admin, body, path);
+    json_t *errors = json_object_get(r.body, "errors");
+    size_t n = 0;
+    for (; pointers[n]; n++) {
+        json_t *e = json_array_get(errors, n);
+        H_CHECK(!strcmp(json_string_value(json_object_get(e, "pointer")) ?: "", pointers[n]) &&
+                    json_string_value(json_object_get(e, "detail")),
+                "%s %s: errors[%zu] is %s: %s", method, path, n, pointers[n], r.raw);
+    }
+    H_CHECK(json_array_size(errors) == n && strstr(t_json_str(&r, "detail"), "fields are at fault"),
+            "%s %s: %zu faults: %s", method, path, n, r.raw);
+    t_resp_free(&r);
+}
+
 static void test_problems(void)
 {
     /* A body field (nested in an array), a query parameter, a path
@@ -213,6 +232,12 @@ static void test_problems(void)
     t_http_header("Idempotency-Key: not visible ascii");
     t_expect_error(400, "invalid_argument", "Idempotency-Key", "POST", base, admin, "{}",
                    "/api/v1/departments");
+    /* Several fields at fault: each named, on two resources. */
+    s_faults("POST", "/api/v1/leads", "{\"name\": 5, \"colour\": \"red\", \"mobile\": []}",
+             (const char *const[]){"/name", "/colour", "/mobile", NULL});
+    s_faults("POST", "/api/v1/users",
+             "{\"username\": 1, \"department_id\": \"x\", \"password\": \"initial-pw\"}",
+             (const char *const[]){"/username", "/department_id", NULL});
     /* In words of routes and fields: no proto type names. */
     t_resp_t r = t_expect(400, "PUT", base, admin, "{\"colour\": 1}", "/api/v1/lead-options");
     H_CHECK(!strcmp(t_json_str(&r, "type"), "/api/v1/problems/invalid_argument") &&

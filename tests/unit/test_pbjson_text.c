@@ -196,8 +196,40 @@ static void test_wire(void)
     json_decref(j);
 }
 
+/* crm_pb_from_json_all goes on after a fault: every field at fault, nested
+ * ones by their path, one per array. */
+static void test_all_faults(void)
+{
+    json_t *j =
+        json_loads("{\"name\": 1, \"status\": \"LEAD_STATUS_PENDING\", \"colour\": 2,"
+                   " \"tags\": [\"a\", 3, 4], \"created_at\": \"soon\", \"mobile\": \"ok\"}",
+                   0, NULL);
+    crm_pb_fault_t *f = NULL;
+    size_t n = 0;
+    CHECK(crm_pb_from_json_all(&crm__leads__lead__descriptor, j, CRM_PBJSON_WIRE, &f, &n) == NULL);
+    static const char *const want[] = {"name", "status", "colour", "tags[1]", "created_at"};
+    CHECK(n == sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n && i < sizeof want / sizeof want[0]; i++)
+        CHECK(!strcmp(f[i].field, want[i]) && *f[i].message);
+    crm_pb_faults_free(f, n);
+    json_decref(j);
+    j = json_loads("{\"name\": \"ok\"}", 0, NULL);
+    ProtobufCMessage *m =
+        crm_pb_from_json_all(&crm__leads__lead__descriptor, j, CRM_PBJSON_WIRE, &f, &n);
+    CHECK(m && n == 0);
+    crm_pb_faults_free(f, n);
+    protobuf_c_message_free_unpacked(m, NULL);
+    json_decref(j);
+    j = json_loads("[]", 0, NULL);
+    CHECK(!crm_pb_from_json_all(&crm__leads__lead__descriptor, j, CRM_PBJSON_WIRE, &f, &n) &&
+          n == 1 && !strcmp(f[0].field, ""));
+    crm_pb_faults_free(f, n);
+    json_decref(j);
+}
+
 int main(void)
 {
+    test_all_faults();
     test_times();
     test_wire();
     test_lead();

@@ -57,4 +57,18 @@ ProtobufCMessage *crm_pb_from_json(const ProtobufCMessageDescriptor *desc, json_
 ProtobufCMessage *crm_pb_from_json_as(const ProtobufCMessageDescriptor *desc, json_t *obj,
                                       unsigned flags, char **err, char **field);
 
+/* A fault of crm_pb_from_json_all: the dotted path and the message. */
+typedef struct {
+    char *field;
+    char *message;
+} crm_pb_fault_t;
+
+/* The same, going on after a fault to report every field at fault (up to
+ * 20; one per array, the first of its elements): the message, or NULL
+ * with the faults in *faults (*nfaults of them; at least one). Free them
+ * with crm_pb_faults_free, also when there are none. */
+ProtobufCMessage *crm_pb_from_json_all(const ProtobufCMessageDescriptor *desc, json_t *obj,
+                                       unsigned flags, crm_pb_fault_t **faults, size_t *nfaults);
+void crm_pb_faults_free(crm_pb_fault_t *faults, size_t n);
+
 #endif
