@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <zmq.h>
 
+#include "crm/config.h"
 #include "crm/curve.h"
 #include "crm/event_types.h"
 #include "crm/pbjson.h"
@@ -644,6 +645,7 @@ static int s_keys(int argc, char **argv)
 int main(int argc, char **argv)
 {
     crm_registry_set(&crm_suite);
+    crm_tz_apply(); /* instants in RFC 3339 with the business offset, as over HTTP */
     if (argc < 2) {
         s_usage(stderr);
         return EXIT_USAGE;
