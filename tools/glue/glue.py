@@ -517,6 +517,11 @@ def gen_openapi(suite, routes, out_dir):
     schemas['Problem'] = {
         'type': 'object', 'required': ['type', 'title', 'status', 'detail', 'code'],
         'description': 'RFC 9457 problem details',
+        'example': {'type': '/api/v1/problems/invalid_argument', 'title': 'Invalid argument',
+                    'status': 400, 'detail': 'expected a string, got an integer',
+                    'code': 'invalid_argument',
+                    'errors': [{'pointer': '/mobile',
+                                'detail': 'expected a string, got an integer'}]},
         'properties': {
             'type': {'type': 'string', 'description': 'the problem type, /api/v1/problems/<code>'},
             'title': {'type': 'string', 'description': 'the code for people'},
