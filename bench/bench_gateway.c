@@ -108,13 +108,13 @@ static int s_connect(void)
 }
 
 /* Length of the complete response at the start of buf, or 0. Checks the
- * status is 200. */
+ * status is 200 (a read) or 201 (a create). */
 static size_t s_response_len(const char *buf, size_t have)
 {
     const char *end = memmem(buf, have, "\r\n\r\n", 4);
     if (!end)
         return 0;
-    if (strncmp(buf, "HTTP/1.1 200", 12) != 0) {
+    if (strncmp(buf, "HTTP/1.1 200", 12) != 0 && strncmp(buf, "HTTP/1.1 201", 12) != 0) {
         fprintf(stderr, "unexpected response: %.*s\n", (int)have, buf);
         exit(1);
     }
@@ -313,7 +313,7 @@ int main(int argc, char **argv)
     s_port = atoi(strrchr(base, ':') + 1);
     char *token = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
     s_token = token;
-    t_resp_t r = t_expect(200, "POST", base, token, "{\"name\":\"读的线索\"}", "/api/v1/leads");
+    t_resp_t r = t_expect(201, "POST", base, token, "{\"name\":\"读的线索\"}", "/api/v1/leads");
     long long id = t_json_int(&r, "id");
     t_resp_free(&r);
     char path[64];

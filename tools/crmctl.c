@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <zmq.h>
 
+#include "crm/config.h"
 #include "crm/curve.h"
 #include "crm/event_types.h"
 #include "crm/pbjson.h"
@@ -51,8 +52,10 @@ static void s_usage(FILE *out)
           "  separated, e.g. CRM_LEADS_RPC) and prints the outcome as one JSON object:\n"
           "    {\"status\":\"ok\",\"reply\":{...}}\n"
           "    {\"status\":\"not_found\",\"message\":\"...\",\"field\":\"...\"}\n"
-          "  Field names are the proto names; enums by name (or number); int64 as numbers\n"
-          "  or decimal strings; bytes in base64.\n"
+          "  The JSON of the HTTP API (docs/api.md): field names are the proto names;\n"
+          "  enums short words (\"pending\"); an instant <x>_us is <x> in RFC 3339\n"
+          "  (\"2026-12-01T09:00:00+08:00\"); int64 as numbers or decimal strings; bytes\n"
+          "  in base64.\n"
           "  options:\n"
           "    --endpoint EP       endpoint(s), instead of CRM_<SERVICE>_RPC\n"
           "    --deadline-ms N     how long one attempt waits (default 5000)\n"
@@ -214,7 +217,8 @@ static json_t *s_outcome_json(Crm__Status status, const ProtobufCMessage *reply,
     json_t *o = json_object();
     json_object_set_new(o, "status", json_string(crm_status_name(status)));
     if (status == CRM__STATUS__OK) {
-        json_object_set_new(o, "reply", reply ? crm_pb_to_json(reply) : json_object());
+        json_object_set_new(o, "reply",
+                            reply ? crm_pb_to_json_as(reply, CRM_PBJSON_WIRE) : json_object());
         return o;
     }
     char *message, *field;
@@ -255,7 +259,7 @@ static json_t *s_event_json(const void *topic, size_t tlen, const uint8_t *body,
             *bad = 1;
             return NULL;
         }
-        json_t *o = json_object(), *fields = crm_pb_to_json(&hb->base);
+        json_t *o = json_object(), *fields = crm_pb_to_json_as(&hb->base, CRM_PBJSON_WIRE);
         json_object_set_new(o, "type", json_string("_heartbeat"));
         json_object_update(o, fields);
         json_decref(fields);
@@ -405,7 +409,7 @@ static int s_call(int argc, char **argv)
         return EXIT_USAGE;
     }
     char *err = NULL, *field = NULL;
-    ProtobufCMessage *req = crm_pb_from_json(in, j, &err, &field);
+    ProtobufCMessage *req = crm_pb_from_json_as(in, j, CRM_PBJSON_WIRE, &err, &field);
     json_decref(j);
     if (!req) {
         s_print(s_bad_request_json(err, field));
@@ -641,6 +645,7 @@ static int s_keys(int argc, char **argv)
 int main(int argc, char **argv)
 {
     crm_registry_set(&crm_suite);
+    crm_tz_apply(); /* instants in RFC 3339 with the business offset, as over HTTP */
     if (argc < 2) {
         s_usage(stderr);
         return EXIT_USAGE;

@@ -11,7 +11,8 @@
 CRM_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
     libpq-dev libhiredis-dev libuv1-dev libjansson-dev postgresql redis-server
     libh2o-dev libsodium-dev libcurl4-openssl-dev
-    protobuf-compiler libprotobuf-dev python3-protobuf)
+    protobuf-compiler libprotobuf-dev python3-protobuf
+    libjson-validator-perl) # the OpenAPI validator of the test openapi_valid
 
 crm_ensure_packages() {
     local p missing=()

@@ -6,10 +6,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crm/log.h"
 #include "crm/util.h"
+
+#define CRM_TZ_DEFAULT "Asia/Shanghai"
+
+const char *crm_tz_apply(void)
+{
+    const char *tz = crm_env_str("CRM_TZ", CRM_TZ_DEFAULT);
+    setenv("TZ", tz, 1);
+    tzset();
+    return tz;
+}
 
 const char *crm_env_str(const char *name, const char *def)
 {
@@ -71,7 +82,7 @@ void crm_config_load(crm_config_t *cfg, const char *service)
     cfg->rpc_deadline_ms = (int)crm_env_int("CRM_RPC_DEADLINE_MS", 2000, 10, 600000);
     cfg->relay_batch = (int)crm_env_int("CRM_RELAY_BATCH", 1000, 1, 100000);
     cfg->consumer_batch = (int)crm_env_int("CRM_CONSUMER_BATCH", 256, 1, 100000);
-    cfg->tz = crm_env_str("CRM_TZ", "Asia/Shanghai");
+    cfg->tz = crm_env_str("CRM_TZ", CRM_TZ_DEFAULT);
     if (!cfg->rpc_bind || !cfg->db_url) {
         crm_log(CRM_ERROR, "missing configuration", "variable",
                 !cfg->rpc_bind ? "CRM_RPC_BIND" : "CRM_DB_URL", NULL);

@@ -1,6 +1,7 @@
 /* event_types.c: which payload message an event type (the PUB topic)
  * carries, from the suite registry (crm/registry.h, generated from the
- * (crm.event) options of proto/events.proto), and events as JSON. */
+ * (crm.event) options of proto/events.proto), and events as JSON (the wire
+ * form of crm/pbjson.h, as HTTP clients and crmctl read them). */
 #include "crm/event_types.h"
 
 #include <string.h>
@@ -21,7 +22,7 @@ const ProtobufCMessageDescriptor *crm_event_payload_type(const char *type)
 
 json_t *crm_event_to_json(const Crm__Event *ev)
 {
-    json_t *obj = crm_pb_to_json(&ev->base);
+    json_t *obj = crm_pb_to_json_as(&ev->base, CRM_PBJSON_WIRE);
     const ProtobufCMessageDescriptor *desc = crm_event_payload_type(ev->type);
     if (!desc)
         return obj;
@@ -32,7 +33,7 @@ json_t *crm_event_to_json(const Crm__Event *ev)
         json_object_set_new(obj, "payload_error", json_string("not a valid payload of its type"));
         return obj;
     }
-    json_object_set_new(obj, "payload", crm_pb_to_json(p));
+    json_object_set_new(obj, "payload", crm_pb_to_json_as(p, CRM_PBJSON_WIRE));
     protobuf_c_message_free_unpacked(p, NULL);
     return obj;
 }

@@ -24,7 +24,26 @@ typedef struct {
     size_t len, cap;
     char *err;
     int depth;
+    unsigned flags;
+    crm_pb_fault_t *faults; /* collecting every fault (crm_pb_from_json_all), or NULL */
+    size_t nfaults;
 } s_ctx_t;
+
+#define MAX_FAULTS 20
+
+/* After a fault at the current path: when collecting every fault, keeps it
+ * and returns 0 so the conversion goes on with the next key (up to
+ * MAX_FAULTS); otherwise -1. */
+static int s_keep_fault(s_ctx_t *c)
+{
+    if (!c->faults || c->nfaults == MAX_FAULTS)
+        return -1;
+    c->faults[c->nfaults].field = crm_strdup(c->path);
+    c->faults[c->nfaults].message = c->err;
+    c->nfaults++;
+    c->err = NULL;
+    return 0;
+}
 
 static void s_path_push(s_ctx_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void s_path_push(s_ctx_t *c, const char *fmt, ...)
@@ -177,6 +196,41 @@ static int s_get_double(s_ctx_t *c, const json_t *v, const char *tname, double *
 static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json_t *obj,
                            ProtobufCMessage **out);
 
+/* The enum value v says: in the wire form a short word; in the proto form a
+ * value name or number. NULL after failing c. */
+static const ProtobufCEnumValue *s_enum_from_json(s_ctx_t *c, const ProtobufCEnumDescriptor *ed,
+                                                  const json_t *v)
+{
+    const ProtobufCEnumValue *ev = NULL;
+    char words[512];
+    if (c->flags & CRM_PBJSON_WIRE) {
+        if (json_is_string(v))
+            ev = pbj_enum_by_word(ed, json_string_value(v));
+        if (!ev) {
+            pbj_enum_words(ed, words, sizeof words);
+            if (json_is_string(v))
+                s_fail(c, "unknown value \"%s\": one of %s", json_string_value(v), words);
+            else
+                s_fail(c, "expected one of %s, got %s", words, s_json_kind(v));
+        }
+        return ev;
+    }
+    if (json_is_string(v)) {
+        ev = protobuf_c_enum_descriptor_get_value_by_name(ed, json_string_value(v));
+        if (!ev)
+            s_fail(c, "unknown value \"%s\"", json_string_value(v));
+    } else if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        if (i >= INT32_MIN && i <= INT32_MAX)
+            ev = protobuf_c_enum_descriptor_get_value(ed, (int)i);
+        if (!ev)
+            s_fail(c, "unknown value %lld", (long long)i);
+    } else {
+        s_fail(c, "expected a value name, got %s", s_json_kind(v));
+    }
+    return ev;
+}
+
 /* Converts v into the value at p (a field or an array element) of f's type.
  * p holds the type's default (zero, the empty string, NULL) beforehand. */
 static int s_value_from_json(s_ctx_t *c, const ProtobufCFieldDescriptor *f, json_t *v, void *p)
@@ -229,21 +283,9 @@ static int s_value_from_json(s_ctx_t *c, const ProtobufCFieldDescriptor *f, json
         *(protobuf_c_boolean *)p = json_is_true(v);
         return 0;
     case PROTOBUF_C_TYPE_ENUM: {
-        const ProtobufCEnumDescriptor *ed = f->descriptor;
-        const ProtobufCEnumValue *ev = NULL;
-        if (json_is_string(v)) {
-            ev = protobuf_c_enum_descriptor_get_value_by_name(ed, json_string_value(v));
-            if (!ev)
-                return s_fail(c, "unknown %s value \"%s\"", ed->name, json_string_value(v));
-        } else if (json_is_integer(v)) {
-            json_int_t i = json_integer_value(v);
-            if (i >= INT32_MIN && i <= INT32_MAX)
-                ev = protobuf_c_enum_descriptor_get_value(ed, (int)i);
-            if (!ev)
-                return s_fail(c, "unknown %s value %lld", ed->name, (long long)i);
-        } else {
-            return s_fail(c, "expected a %s name, got %s", ed->name, s_json_kind(v));
-        }
+        const ProtobufCEnumValue *ev = s_enum_from_json(c, f->descriptor, v);
+        if (!ev)
+            return -1;
         *(int *)p = ev->value;
         return 0;
     }
@@ -329,8 +371,10 @@ static int s_field_from_json(s_ctx_t *c, ProtobufCMessage *msg, const ProtobufCF
     return 0;
 }
 
-const ProtobufCFieldDescriptor *crm_pb_time_alias(const ProtobufCMessageDescriptor *d,
-                                                  const char *key)
+/* In the proto form, the int64 field "<key>_us" that key names as an RFC
+ * 3339 time, or NULL. */
+static const ProtobufCFieldDescriptor *s_time_alias(const ProtobufCMessageDescriptor *d,
+                                                    const char *key)
 {
     char name[128];
     if (snprintf(name, sizeof name, "%s_us", key) >= (int)sizeof name)
@@ -357,11 +401,62 @@ static int s_time_from_json(s_ctx_t *c, ProtobufCMessage *msg, const ProtobufCFi
     return 0;
 }
 
+/* Sets the document field f ("<x>_json") from any JSON value v. */
+static void s_document_from_json(ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+                                 json_t *v)
+{
+    char **p = (char **)((char *)msg + f->offset);
+    if (json_is_null(v))
+        return;
+    *p = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* The field key names in c's form, and whether it is an instant given in
+ * RFC 3339 (*time) or a document (*doc). */
+static const ProtobufCFieldDescriptor *s_field_of(s_ctx_t *c, const ProtobufCMessageDescriptor *d,
+                                                  const char *key, int *time, int *doc)
+{
+    *time = *doc = 0;
+    if (c->flags & CRM_PBJSON_WIRE) {
+        const ProtobufCFieldDescriptor *f = pbj_wire_field(d, key);
+        if (f) {
+            *time = pbj_wire_kind(f) == PBJ_TIME;
+            *doc = pbj_wire_kind(f) == PBJ_JSON;
+        }
+        return f;
+    }
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
+    if (f)
+        return f;
+    f = s_time_alias(d, key);
+    *time = f != NULL;
+    return f;
+}
+
+/* Sets the field key names in msg from v. */
+static int s_key_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, ProtobufCMessage *msg,
+                           const char *key, json_t *v)
+{
+    int time, doc;
+    const ProtobufCFieldDescriptor *f = s_field_of(c, d, key, &time, &doc);
+    if (!f)
+        return s_fail(c, "unknown field \"%s\"", key);
+    if (time)
+        return s_time_from_json(c, msg, f, v);
+    if (doc) {
+        s_document_from_json(msg, f, v);
+        return 0;
+    }
+    if (json_is_null(v))
+        return 0; /* null: the default */
+    return s_field_from_json(c, msg, f, v);
+}
+
 static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json_t *obj,
                            ProtobufCMessage **out)
 {
     if (!json_is_object(obj))
-        return s_fail(c, "expected an object (%s), got %s", d->name, s_json_kind(obj));
+        return s_fail(c, "expected an object, got %s", s_json_kind(obj));
     if (c->depth >= MAX_DEPTH)
         return s_fail(c, "messages nested too deeply");
     ProtobufCMessage *msg = crm_calloc(1, d->sizeof_message);
@@ -374,21 +469,7 @@ static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json
     json_object_foreach(obj, key, v)
     {
         s_path_name(c, key);
-        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
-        const ProtobufCFieldDescriptor *alias = f ? NULL : crm_pb_time_alias(d, key);
-        if (alias) {
-            if (s_time_from_json(c, msg, alias, v) < 0)
-                return -1;
-            s_path_pop(c, len);
-            continue;
-        }
-        if (!f)
-            return s_fail(c, "unknown field \"%s\" in %s", key, d->name);
-        if (json_is_null(v)) {
-            s_path_pop(c, len);
-            continue; /* null: the default */
-        }
-        if (s_field_from_json(c, msg, f, v) < 0)
+        if (s_key_from_json(c, d, msg, key, v) < 0 && s_keep_fault(c) < 0)
             return -1;
         s_path_pop(c, len);
     }
@@ -399,13 +480,30 @@ static int s_msg_from_json(s_ctx_t *c, const ProtobufCMessageDescriptor *d, json
 ProtobufCMessage *crm_pb_from_json(const ProtobufCMessageDescriptor *desc, json_t *obj, char **err,
                                    char **field)
 {
-    s_ctx_t c = {.path = crm_malloc(64), .cap = 64};
-    c.path[0] = '\0';
+    return crm_pb_from_json_as(desc, obj, 0, err, field);
+}
+
+/* Converts obj in c; NULL after a fault (kept in c). */
+static ProtobufCMessage *s_convert(s_ctx_t *c, const ProtobufCMessageDescriptor *desc, json_t *obj)
+{
     ProtobufCMessage *msg = NULL;
-    int rc = obj ? s_msg_from_json(&c, desc, obj, &msg) : s_fail(&c, "no JSON value");
-    if (rc < 0) {
+    int rc = obj ? s_msg_from_json(c, desc, obj, &msg) : s_fail(c, "no JSON value");
+    if (rc < 0 && c->faults && c->err)
+        (void)s_keep_fault(c);
+    if (rc < 0 || c->nfaults) {
         protobuf_c_message_free_unpacked(msg, NULL);
-        msg = NULL;
+        return NULL;
+    }
+    return msg;
+}
+
+ProtobufCMessage *crm_pb_from_json_as(const ProtobufCMessageDescriptor *desc, json_t *obj,
+                                      unsigned flags, char **err, char **field)
+{
+    s_ctx_t c = {.path = crm_malloc(64), .cap = 64, .flags = flags};
+    c.path[0] = '\0';
+    ProtobufCMessage *msg = s_convert(&c, desc, obj);
+    if (!msg) {
         if (err)
             *err = c.err;
         else
@@ -415,4 +513,27 @@ ProtobufCMessage *crm_pb_from_json(const ProtobufCMessageDescriptor *desc, json_
     }
     free(c.path);
     return msg;
+}
+
+ProtobufCMessage *crm_pb_from_json_all(const ProtobufCMessageDescriptor *desc, json_t *obj,
+                                       unsigned flags, crm_pb_fault_t **faults, size_t *nfaults)
+{
+    s_ctx_t c = {.path = crm_malloc(64), .cap = 64, .flags = flags};
+    c.path[0] = '\0';
+    c.faults = crm_calloc(MAX_FAULTS, sizeof *c.faults);
+    ProtobufCMessage *msg = s_convert(&c, desc, obj);
+    free(c.err); /* past MAX_FAULTS: not said */
+    free(c.path);
+    *faults = c.faults;
+    *nfaults = c.nfaults;
+    return msg;
+}
+
+void crm_pb_faults_free(crm_pb_fault_t *faults, size_t n)
+{
+    for (size_t i = 0; faults && i < n; i++) {
+        free(faults[i].field);
+        free(faults[i].message);
+    }
+    free(faults);
 }

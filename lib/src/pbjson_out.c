@@ -17,7 +17,7 @@
 
 /* ---- message to JSON -------------------------------------------------- */
 
-static json_t *s_msg_to_json(const ProtobufCMessage *msg);
+static json_t *s_msg_to_json(const ProtobufCMessage *msg, unsigned flags);
 
 static json_t *s_double_to_json(double d)
 {
@@ -29,7 +29,7 @@ static json_t *s_double_to_json(double d)
 }
 
 /* The JSON value of one (non-repeated or array element) value at p. */
-static json_t *s_value_to_json(const ProtobufCFieldDescriptor *f, const void *p)
+static json_t *s_value_to_json(const ProtobufCFieldDescriptor *f, const void *p, unsigned flags)
 {
     switch (f->type) {
     case PROTOBUF_C_TYPE_INT32:
@@ -60,8 +60,11 @@ static json_t *s_value_to_json(const ProtobufCFieldDescriptor *f, const void *p)
         return json_boolean(*(const protobuf_c_boolean *)p);
     case PROTOBUF_C_TYPE_ENUM: {
         int v = *(const int *)p;
-        const ProtobufCEnumValue *ev =
-            protobuf_c_enum_descriptor_get_value((const ProtobufCEnumDescriptor *)f->descriptor, v);
+        const ProtobufCEnumDescriptor *ed = f->descriptor;
+        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(ed, v);
+        char word[128];
+        if (ev && (flags & CRM_PBJSON_WIRE))
+            return json_string(pbj_enum_word(ed, ev, word, sizeof word));
         return ev ? json_string(ev->name) : json_integer(v);
     }
     case PROTOBUF_C_TYPE_STRING: {
@@ -78,42 +81,99 @@ static json_t *s_value_to_json(const ProtobufCFieldDescriptor *f, const void *p)
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *m = *(const ProtobufCMessage *const *)p;
-        return m ? s_msg_to_json(m) : json_null();
+        return m ? s_msg_to_json(m, flags) : json_null();
     }
     }
     return json_null();
 }
 
-static json_t *s_msg_to_json(const ProtobufCMessage *msg)
+/* In the wire form, whether a singular field is left out: an instant not
+ * set (0), an empty document, an enum at *_UNSPECIFIED. */
+static int s_wire_omits(const ProtobufCFieldDescriptor *f, const void *p)
+{
+    if (f->label == PROTOBUF_C_LABEL_REPEATED)
+        return 0;
+    switch (pbj_wire_kind(f)) {
+    case PBJ_TIME:
+        return *(const int64_t *)p == 0;
+    case PBJ_JSON: {
+        const char *s = *(char *const *)p;
+        return !s || !*s;
+    }
+    case PBJ_PLAIN:
+        break;
+    }
+    if (f->type != PROTOBUF_C_TYPE_ENUM)
+        return 0;
+    const ProtobufCEnumValue *ev =
+        protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)p);
+    return ev && pbj_enum_unspecified(ev);
+}
+
+/* A "<x>_json" document as a JSON value; a string if it is not JSON, so
+ * nothing is lost. */
+static json_t *s_document(const char *s)
+{
+    json_t *j = json_loads(s, JSON_DECODE_ANY, NULL);
+    return j ? j : json_string(s);
+}
+
+/* A singular wire-form value that is not said by its type (an instant, a
+ * document), or NULL. */
+static json_t *s_wire_value(const ProtobufCFieldDescriptor *f, const void *p)
+{
+    char buf[CRM_RFC3339_MAX];
+    switch (pbj_wire_kind(f)) {
+    case PBJ_TIME:
+        return crm_rfc3339_format(*(const int64_t *)p, buf) < 0 ? json_null() : json_string(buf);
+    case PBJ_JSON:
+        return s_document(*(char *const *)p);
+    case PBJ_PLAIN:
+        break;
+    }
+    return NULL;
+}
+
+static json_t *s_msg_to_json(const ProtobufCMessage *msg, unsigned flags)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     json_t *obj = json_object();
+    int wire = flags & CRM_PBJSON_WIRE;
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         const char *base = (const char *)msg;
-        json_t *v;
+        json_t *v = NULL;
+        char key[160];
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *)(base + f->quantifier_offset);
             const char *arr = *(const char *const *)(base + f->offset);
             size_t sz = pbj_elem_size(f);
             v = json_array();
             for (size_t k = 0; arr && k < n; k++)
-                json_array_append_new(v, s_value_to_json(f, arr + k * sz));
+                json_array_append_new(v, s_value_to_json(f, arr + k * sz, flags));
         } else {
-            if (!pbj_present(msg, f))
+            if (!pbj_present(msg, f) || (wire && s_wire_omits(f, base + f->offset)))
                 continue;
-            v = s_value_to_json(f, base + f->offset);
+            if (wire)
+                v = s_wire_value(f, base + f->offset);
+            if (!v)
+                v = s_value_to_json(f, base + f->offset, flags);
         }
-        json_object_set_new(obj, f->name, v);
+        json_object_set_new(obj, wire ? pbj_wire_key(f, key, sizeof key) : f->name, v);
     }
     return obj;
 }
 
 json_t *crm_pb_to_json(const ProtobufCMessage *msg)
 {
+    return crm_pb_to_json_as(msg, 0);
+}
+
+json_t *crm_pb_to_json_as(const ProtobufCMessage *msg, unsigned flags)
+{
     if (!msg)
         return json_null();
-    return s_msg_to_json(msg);
+    return s_msg_to_json(msg, flags);
 }
 
 /* ---- message to JSON text ---------------------------------------------
@@ -238,10 +298,12 @@ static void s_value_to_text(s_text_t *t, const ProtobufCFieldDescriptor *f, cons
         return;
     case PROTOBUF_C_TYPE_ENUM: {
         int v = *(const int *)p;
-        const ProtobufCEnumValue *ev =
-            protobuf_c_enum_descriptor_get_value((const ProtobufCEnumDescriptor *)f->descriptor, v);
+        const ProtobufCEnumDescriptor *ed = f->descriptor;
+        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(ed, v);
+        char word[128];
         if (ev)
-            s_put_string(t, ev->name);
+            s_put_string(t, (t->flags & CRM_PBJSON_WIRE) ? pbj_enum_word(ed, ev, word, sizeof word)
+                                                         : ev->name);
         else
             s_put_i64(t, v);
         return;
@@ -268,48 +330,18 @@ static void s_value_to_text(s_text_t *t, const ProtobufCFieldDescriptor *f, cons
     s_put(t, "null", 4);
 }
 
-/* An instant in microseconds as RFC 3339 in the local time zone (the
- * process's TZ, the business time zone), with its offset:
- * "2026-01-02T03:04:05.000006+08:00". */
-static void s_put_time(s_text_t *t, int64_t us)
+/* A singular wire-form value that is not said by its type (an instant, a
+ * document). 1 if written. */
+static int s_wire_text(s_text_t *t, const ProtobufCFieldDescriptor *f, const void *p)
 {
-    time_t sec = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-    long frac = (long)(us - (int64_t)sec * 1000000);
-    struct tm tm;
-    char buf[64];
-    if (!localtime_r(&sec, &tm)) {
-        s_put(t, "null", 4);
-        return;
-    }
-    long off = tm.tm_gmtoff / 60;
-    size_t n = strftime(buf, sizeof buf, "\"%Y-%m-%dT%H:%M:%S", &tm);
-    n += (size_t)snprintf(buf + n, sizeof buf - n, ".%06ld%c%02ld:%02ld\"", frac,
-                          off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
-    s_put(t, buf, n);
-}
-
-/* With CRM_PBJSON_TIMES: after a non-zero int64 field "<x>_at_us", the same
- * instant as "<x>_at" in RFC 3339, unless the message has a field of that
- * name. */
-static void s_time_companion(s_text_t *t, const ProtobufCMessage *msg,
-                             const ProtobufCFieldDescriptor *f)
-{
-    size_t n = strlen(f->name);
-    if (!(t->flags & CRM_PBJSON_TIMES) || f->type != PROTOBUF_C_TYPE_INT64 ||
-        f->label == PROTOBUF_C_LABEL_REPEATED || n < 7 || strcmp(f->name + n - 6, "_at_us") != 0)
-        return;
-    int64_t us = *(const int64_t *)((const char *)msg + f->offset);
-    char stem[128];
-    if (!us || n - 3 >= sizeof stem)
-        return;
-    memcpy(stem, f->name, n - 3);
-    stem[n - 3] = '\0';
-    if (protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, stem))
-        return;
-    s_put(t, ",", 1);
-    s_put_string(t, stem);
-    s_put(t, ":", 1);
-    s_put_time(t, us);
+    if (!(t->flags & CRM_PBJSON_WIRE) || pbj_wire_kind(f) == PBJ_PLAIN)
+        return 0;
+    json_t *j = s_wire_value(f, p);
+    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    s_put(t, s, strlen(s));
+    free(s);
+    json_decref(j);
+    return 1;
 }
 
 static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
@@ -321,16 +353,18 @@ static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
-        if (!repeated && !pbj_present(msg, f))
+        int wire = t->flags & CRM_PBJSON_WIRE;
+        char key[160];
+        if (!repeated && (!pbj_present(msg, f) || (wire && s_wire_omits(f, base + f->offset))))
             continue;
         if (!first)
             s_put(t, ",", 1);
         first = 0;
-        s_put_string(t, f->name);
+        s_put_string(t, wire ? pbj_wire_key(f, key, sizeof key) : f->name);
         s_put(t, ":", 1);
         if (!repeated) {
-            s_value_to_text(t, f, base + f->offset);
-            s_time_companion(t, msg, f);
+            if (!s_wire_text(t, f, base + f->offset))
+                s_value_to_text(t, f, base + f->offset);
             continue;
         }
         size_t n = *(const size_t *)(base + f->quantifier_offset);

@@ -1,7 +1,9 @@
-/* rfc3339.c: RFC 3339 instants to microseconds (see rfc3339.h). */
+/* rfc3339.c: RFC 3339 instants to and from microseconds (see rfc3339.h). */
 #include "rfc3339.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -100,4 +102,20 @@ int crm_rfc3339_parse(const char *s, int64_t *us)
     time_t t = timegm(&tm);
     *us = ((int64_t)t - offset) * 1000000 + frac;
     return 0;
+}
+
+int crm_rfc3339_format(int64_t us, char *buf)
+{
+    time_t sec = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+    long frac = (long)(us - (int64_t)sec * 1000000);
+    struct tm tm;
+    if (!localtime_r(&sec, &tm))
+        return -1;
+    long off = tm.tm_gmtoff / 60;
+    size_t n = strftime(buf, CRM_RFC3339_MAX, "%Y-%m-%dT%H:%M:%S", &tm);
+    if (n == 0)
+        return -1;
+    int m = snprintf(buf + n, CRM_RFC3339_MAX - n, ".%06ld%c%02ld:%02ld", frac, off < 0 ? '-' : '+',
+                     labs(off) / 60, labs(off) % 60);
+    return m < 0 || (size_t)m >= CRM_RFC3339_MAX - n ? -1 : (int)n + m;
 }

@@ -174,8 +174,7 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
     signal(SIGPIPE, SIG_IGN);
     crm_service_t *s = crm_calloc(1, sizeof *s);
     crm_config_load(&s->cfg, name);
-    setenv("TZ", s->cfg.tz, 1);
-    tzset();
+    crm_tz_apply();
     s_migrate(s, migrations);
 
     uv_loop_init(&s->loop);

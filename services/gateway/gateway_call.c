@@ -1,7 +1,8 @@
 /* gateway_call.c: one HTTP request in flight (see gateway_call.h): its
- * life, and its answers: the reply message as JSON (crm_pb_to_json), or an
- * error body {"error": {"code", "message", "field"}} with the HTTP status
- * of the RPC status. */
+ * life, and its answers: the reply message in the wire form of JSON
+ * (crm_pb_to_json_text, CRM_PBJSON_WIRE), 201 with a Location for a
+ * create, the one record of a single-record action; or a problem document
+ * (gateway_problem.c) with the HTTP status of the RPC status. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "crm/pbjson.h"
 #include "crm/util.h"
 #include "gateway_call.h"
+#include "gateway_problem.h"
 
 int gw_http_status(Crm__Status st)
 {
@@ -39,57 +41,19 @@ int gw_http_status(Crm__Status st)
     }
 }
 
-static const char *s_reason(int http)
-{
-    switch (http) {
-    case 200:
-        return "OK";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 409:
-        return "Conflict";
-    case 413:
-        return "Payload Too Large";
-    case 429:
-        return "Too Many Requests";
-    case 501:
-        return "Not Implemented";
-    case 503:
-        return "Service Unavailable";
-    default:
-        return "Internal Server Error";
-    }
-}
-
 static void s_send(h2o_req_t *req, int http, const char *ctype, const char *body, size_t len)
 {
     req->res.status = http;
-    req->res.reason = s_reason(http);
+    req->res.reason = http == 201 ? "Created" : "OK";
     req->res.content_length = len; /* not chunked */
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL, ctype,
                    strlen(ctype));
     h2o_send_inline(req, body, len);
 }
 
-void gw_send_error(h2o_req_t *req, int http, const char *code, const char *message,
-                   const char *field)
+void gw_send_error(h2o_req_t *req, int http, const char *code, const char *message)
 {
-    json_t *err = json_pack("{s:s, s:s}", "code", code, "message", message ? message : "");
-    if (field && *field)
-        json_object_set_new(err, "field", json_string(field));
-    json_t *body = json_pack("{s:o}", "error", err);
-    char *s = json_dumps(body, JSON_COMPACT);
-    s_send(req, http, "application/json", s, strlen(s));
-    free(s);
-    json_decref(body);
+    gw_problem_send(req, http, code, message, NULL, 0);
 }
 
 /* ---- the call's life ------------------------------------------------- */
@@ -141,22 +105,97 @@ void gw_call_reply_raw(gw_call_t *c, int http, const char *content_type, const c
     s_free(c);
 }
 
+/* The one record a single-record action answers: field `one` of msg (a
+ * message, or the only element of a list); msg itself otherwise. */
+static const ProtobufCMessage *s_one(const gw_route_t *route, const ProtobufCMessage *msg)
+{
+    const ProtobufCFieldDescriptor *f =
+        route->one ? protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, route->one)
+                   : NULL;
+    if (!f || f->type != PROTOBUF_C_TYPE_MESSAGE)
+        return msg;
+    const char *at = (const char *)msg + f->offset;
+    if (f->label != PROTOBUF_C_LABEL_REPEATED)
+        return *(ProtobufCMessage *const *)at ? *(ProtobufCMessage *const *)at : msg;
+    size_t n = *(const size_t *)((const char *)msg + f->quantifier_offset);
+    return n == 1 ? (*(ProtobufCMessage *const *const *)at)[0] : msg;
+}
+
+/* The int64 at the dotted path (n bytes) of msg ("api_token.id"), or 0. */
+static int64_t s_id_at(const ProtobufCMessage *msg, const char *path, size_t n)
+{
+    while (msg) {
+        size_t k = strcspn(path, ".");
+        if (k > n)
+            k = n;
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)k, path);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
+        if (!f || f->label == PROTOBUF_C_LABEL_REPEATED)
+            return 0;
+        const char *at = (const char *)msg + f->offset;
+        if (k == n)
+            return f->type == PROTOBUF_C_TYPE_INT64 ? *(const int64_t *)at : 0;
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            return 0;
+        msg = *(ProtobufCMessage *const *)at;
+        path += k + 1;
+        n -= k + 1;
+    }
+    return 0;
+}
+
+/* Adds the Location of a create: the route's `created` pattern, each
+ * {path} filled from the reply. */
+static void s_location(h2o_req_t *req, const char *pattern, const ProtobufCMessage *msg)
+{
+    char loc[256] = "";
+    size_t len = 0;
+    for (const char *p = pattern; *p && len < sizeof loc - 1;) {
+        const char *open = strchr(p, '{');
+        size_t lit = open ? (size_t)(open - p) : strlen(p);
+        len += (size_t)snprintf(loc + len, sizeof loc - len, "%.*s", (int)lit, p);
+        if (!open)
+            break;
+        size_t n = strcspn(open + 1, "}");
+        if (len < sizeof loc)
+            len += (size_t)snprintf(loc + len, sizeof loc - len, "%lld",
+                                    (long long)s_id_at(msg, open + 1, n));
+        p = open + n + 2;
+    }
+    len = strlen(loc);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_LOCATION, NULL,
+                   h2o_strdup(&req->pool, loc, len).base, len);
+}
+
 void gw_call_reply(gw_call_t *c, const ProtobufCMessage *msg)
 {
     if (!msg) {
         gw_call_reply_raw(c, 200, "application/json", "{}", 2);
         return;
     }
+    int http;
     size_t len;
-    char *s = crm_pb_to_json_text(msg, CRM_PBJSON_TIMES, &len);
-    gw_call_reply_raw(c, 200, "application/json", s, len);
+    char *s = gw_call_reply_text(c, msg, &http, &len);
+    gw_call_reply_raw(c, http, "application/json", s, len);
     free(s);
+}
+
+char *gw_call_reply_text(gw_call_t *c, const ProtobufCMessage *msg, int *http, size_t *len)
+{
+    *http = 200;
+    if (c->route->created && c->req) {
+        s_location(c->req, c->route->created, msg);
+        *http = 201;
+    }
+    return crm_pb_to_json_text(s_one(c->route, msg), CRM_PBJSON_WIRE, len);
 }
 
 void gw_call_fail_http(gw_call_t *c, int http, const char *code, const char *message)
 {
     if (c->req)
-        gw_send_error(c->req, http, code, message, NULL);
+        gw_send_error(c->req, http, code, message);
     s_free(c);
 }
 
@@ -167,14 +206,43 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (c->req)
-        gw_send_error(c->req, gw_http_status(st), crm_status_name(st), msg, field);
+    if (c->req) {
+        char name[256] = "";
+        gw_fault_t fault = {GW_IN_HEADER, name, msg};
+        if (field && !strcmp(field, "Idempotency-Key"))
+            snprintf(name, sizeof name, "%s", field);
+        else if (field && *field)
+            fault.in = gw_problem_field(c->route, field, name, sizeof name);
+        gw_problem_send(c->req, gw_http_status(st), crm_status_name(st), msg, &fault, *name != 0);
+    }
+    s_free(c);
+}
+
+void gw_call_fail_faults(gw_call_t *c, const crm_pb_fault_t *faults, size_t n)
+{
+    if (c->req && n) {
+        gw_fault_t each[n];
+        char names[n][256], detail[512];
+        for (size_t i = 0; i < n; i++) {
+            each[i].in = gw_problem_field(c->route, faults[i].field, names[i], sizeof names[i]);
+            each[i].name = names[i];
+            each[i].detail = faults[i].message;
+        }
+        if (n == 1)
+            snprintf(detail, sizeof detail, "%s", faults[0].message);
+        else
+            snprintf(detail, sizeof detail, "%zu fields are at fault (see errors); the first: %s",
+                     n, faults[0].message);
+        gw_problem_send(c->req, 400, "invalid_argument", detail, each, n);
+    }
     s_free(c);
 }
 
 int gw_call_fail_err(gw_call_t *c, const crm_err_t *err)
 {
-    gw_call_fail(c, err->status, err->field, "%s", err->message);
+    char field[256];
+    gw_problem_wire_path(err->field, field, sizeof field);
+    gw_call_fail(c, err->status, field, "%s", err->message);
     return 0;
 }
 
@@ -184,11 +252,18 @@ void gw_call_answer(gw_call_t *c, const crm_rpc_result_t *res)
         gw_call_reply(c, res->payload);
     } else if (res->status == CRM__STATUS__UNIMPLEMENTED) { /* the service is older than this
                                                                   route */
-        gw_call_fail_http(c, 501, "unimplemented", res->message);
+        char msg[256]; /* not the service's words: they name the RPC */
+        snprintf(msg, sizeof msg,
+                 "%s %s is not served yet: the service behind it is older than"
+                 " the gateway",
+                 c->route->method, c->route->pattern);
+        gw_call_fail_http(c, 501, "unimplemented", msg);
     } else {
         if (res->status == CRM__STATUS__RATE_LIMITED && c->req)
             h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
                            H2O_STRLIT("1"));
-        gw_call_fail(c, res->status, res->field, "%s", res->message);
+        char field[256];
+        gw_problem_wire_path(res->field, field, sizeof field);
+        gw_call_fail(c, res->status, field, "%s", res->message);
     }
 }

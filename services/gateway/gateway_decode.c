@@ -14,16 +14,20 @@
 #include "gateway_decode.h"
 #include "gateway_patch.h"
 
-/* The field a path parameter fills: `name`, or a repeated `names`. */
+/* The field a URL value fills: the one its wire name `name` names
+ * ("created_from" fills created_from_us), or a repeated `names`; its key
+ * in the request's JSON object goes to key (may be NULL). */
 static const ProtobufCFieldDescriptor *s_param_field(const ProtobufCMessageDescriptor *d,
-                                                     const char *name)
+                                                     const char *name, char *key, size_t cap)
 {
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, name);
+    const ProtobufCFieldDescriptor *f = crm_pb_wire_field(d, name);
+    if (key)
+        snprintf(key, cap, "%s%s", name, f ? "" : "s");
     if (f)
         return f;
     char plural[72];
     snprintf(plural, sizeof plural, "%ss", name);
-    f = protobuf_c_message_descriptor_get_field_by_name(d, plural);
+    f = crm_pb_wire_field(d, plural);
     return f && f->label == PROTOBUF_C_LABEL_REPEATED ? f : NULL;
 }
 
@@ -37,7 +41,7 @@ int gw_decode_params_known(const char *pattern, const ProtobufCMessageDescriptor
             return 0;
         memcpy(name, p + 1, n);
         name[n] = 0;
-        if (!in || !s_param_field(in, name))
+        if (!in || !s_param_field(in, name, NULL, 0))
             return 0;
     }
     return 1;
@@ -113,8 +117,9 @@ static int s_set_from_url(gw_call_t *c, const ProtobufCMessageDescriptor *d, jso
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "must not contain a NUL byte (%%00)");
         return -1;
     }
-    const ProtobufCFieldDescriptor *f = s_param_field(d, name);
-    if (!f && crm_pb_time_alias(d, name)) {
+    char key[80];
+    const ProtobufCFieldDescriptor *f = s_param_field(d, name, key, sizeof key);
+    if (f && f->type == PROTOBUF_C_TYPE_INT64 && strcmp(f->name, key) != 0) {
         /* "created_from=2026-11-01T00:00:00+08:00" for created_from_us: the
          * JSON conversion reads the RFC 3339 text. */
         json_t *t = json_stringn(v, len);
@@ -122,7 +127,7 @@ static int s_set_from_url(gw_call_t *c, const ProtobufCMessageDescriptor *d, jso
             gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "not valid UTF-8");
             return -1;
         }
-        json_object_set_new(obj, name, t);
+        json_object_set_new(obj, key, t);
         return 0;
     }
     if (!f) {
@@ -155,7 +160,7 @@ static int s_set_from_url(gw_call_t *c, const ProtobufCMessageDescriptor *d, jso
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, name, "%s", why);
         return -1;
     }
-    json_object_set_new(obj, f->name, j);
+    json_object_set_new(obj, key, j);
     return 0;
 }
 
@@ -255,14 +260,12 @@ ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d)
             return NULL;
         }
     }
-    char *err = NULL, *field = NULL;
-    ProtobufCMessage *in = crm_pb_from_json(d, obj, &err, &field);
+    crm_pb_fault_t *faults = NULL;
+    size_t nfaults = 0;
+    ProtobufCMessage *in = crm_pb_from_json_all(d, obj, CRM_PBJSON_WIRE, &faults, &nfaults);
     json_decref(obj);
-    if (!in) {
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, field, "%s", err ? err : "invalid");
-        free(err);
-        free(field);
-        return NULL;
-    }
+    if (!in)
+        gw_call_fail_faults(c, faults, nfaults);
+    crm_pb_faults_free(faults, nfaults);
     return in;
 }

@@ -127,13 +127,14 @@ typedef struct {
     gw_call_t *c;
     json_t *body;
     json_t *missing;
+    int http;
 } s_pending_t;
 
-static void s_send(gw_call_t *c, json_t *body)
+static void s_send(gw_call_t *c, int http, json_t *body)
 {
     s_walk(c->gw->names, body, NULL);
     char *s = json_dumps(body, JSON_COMPACT);
-    gw_call_reply_raw(c, 200, "application/json", s, strlen(s));
+    gw_call_reply_raw(c, http, "application/json", s, strlen(s));
     free(s);
     json_decref(body);
 }
@@ -153,7 +154,7 @@ static void s_read(void *arg, const crm_db_result_t *res)
         const PGresult *r = res->results[0];
         for (int row = 0; row < PQntuples(r); row++)
             s_remember(n, crm_db_get_i64(r, row, 0), crm_db_get(r, row, 1));
-        s_send(p->c, p->body);
+        s_send(p->c, p->http, p->body);
     }
     json_decref(p->missing);
     free(p);
@@ -181,7 +182,8 @@ void gw_names_answer(gw_call_t *c, const crm_rpc_result_t *res)
         return;
     }
     size_t len;
-    char *text = crm_pb_to_json_text(res->payload, CRM_PBJSON_TIMES, &len);
+    int http;
+    char *text = gw_call_reply_text(c, res->payload, &http, &len);
     json_t *body = json_loadb(text, len, 0, NULL);
     free(text);
     if (!body) {
@@ -192,7 +194,7 @@ void gw_names_answer(gw_call_t *c, const crm_rpc_result_t *res)
     s_walk(c->gw->names, body, missing);
     if (json_array_size(missing) == 0) {
         json_decref(missing);
-        s_send(c, body);
+        s_send(c, http, body);
         return;
     }
     int64_t *ids = crm_calloc(json_array_size(missing), sizeof *ids);
@@ -201,7 +203,7 @@ void gw_names_answer(gw_call_t *c, const crm_rpc_result_t *res)
     char *arr = crm_db_i64_array(ids, json_array_size(missing));
     free(ids);
     s_pending_t *p = crm_calloc(1, sizeof *p);
-    *p = (s_pending_t){.c = c, .body = body, .missing = missing};
+    *p = (s_pending_t){.c = c, .body = body, .missing = missing, .http = http};
     const char *v[] = {arr};
     crm_db_exec(c->gw->db,
                 "SELECT id, COALESCE(NULLIF(display_name, ''), username) AS name FROM users"

@@ -38,7 +38,7 @@ int gw_patch_mask(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj
     {
         const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
         if (!f)
-            f = crm_pb_time_alias(d, key);
+            f = crm_pb_wire_field(d, key);
         const char *why = !f ? NULL /* the decoder names an unknown key */
                           : !strcmp(f->name, "update_mask")
                               ? "is made from the keys of the merge patch: send the fields"
@@ -46,7 +46,9 @@ int gw_patch_mask(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj
                                                   : NULL;
         if (why) {
             json_decref(mask);
-            gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, key, "%s %s", key, why);
+            char pointer[128]; /* the body's key, not the path's parameter */
+            snprintf(pointer, sizeof pointer, "/%s", key);
+            gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, pointer, "%s %s", key, why);
             return -1;
         }
         if (!f)

@@ -240,14 +240,14 @@ static int s_rate_ok(gw_t *gw, h2o_req_t *req, const char *key)
     int n = snprintf(ra, sizeof ra, "%u", retry_after);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
                    h2o_strdup(&req->pool, ra, (size_t)n).base, (size_t)n);
-    gw_send_error(req, 429, "rate_limited", "too many requests; retry later", NULL);
+    gw_send_error(req, 429, "rate_limited", "too many requests; retry later");
     return 0;
 }
 
 void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
 {
     if (gw->stopping) {
-        gw_send_error(req, 503, "unavailable", "the gateway is stopping; retry", NULL);
+        gw_send_error(req, 503, "unavailable", "the gateway is stopping; retry");
         return;
     }
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
@@ -257,9 +257,9 @@ void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
                                              plen, params, &nparams, &path_known);
     if (!route) {
         if (path_known)
-            gw_send_error(req, 405, "method_not_allowed", "method not allowed on this path", NULL);
+            gw_send_error(req, 405, "method_not_allowed", "method not allowed on this path");
         else
-            gw_send_error(req, 404, "not_found", "no such route", NULL);
+            gw_send_error(req, 404, "not_found", "no such route");
         return;
     }
     char hash[65] = "";
@@ -273,7 +273,7 @@ void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
     if (strcmp(route->rpc, "Http.Healthz") != 0 && !s_rate_ok(gw, req, *hash ? key : peer))
         return;
     if (req->entity.base && req->entity.len > gw->cfg.max_body) {
-        gw_send_error(req, 413, "payload_too_large", "the body is larger than the limit", NULL);
+        gw_send_error(req, 413, "payload_too_large", "the body is larger than the limit");
         return;
     }
     gw_call_t *c = gw_call_new(gw, req, route, params, nparams);

@@ -26,6 +26,10 @@ typedef struct {
     const char *pattern; /* "/api/v1/leads/{id}" */
     const char *rpc;     /* "Leads.Get" */
     unsigned flags;
+    const char *created; /* a create: 201 and this Location ("/api/v1/leads/{id}",
+                            {names} from the reply), or NULL */
+    const char *one;     /* a single-record action: answers this field of the reply
+                            (the only element of a list), or NULL */
 } gw_route_t;
 
 /* The table, ended by a row of NULLs. */

@@ -134,7 +134,7 @@ static void s_check_row(import_row_t *row, const import_options_t *o)
         if (!s_listed(lists[i].value, lists[i].list, lists[i].n)) {
             row->field = lists[i].field;
             snprintf(row->msg, sizeof row->msg,
-                     "%s \"%s\" is not one of the configured values (Leads.GetOptions)",
+                     "%s \"%s\" is not one of the configured values (GET /api/v1/lead-options)",
                      lists[i].field, lists[i].value);
             return;
         }

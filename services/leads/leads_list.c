@@ -418,7 +418,8 @@ static const crm_key_t s_id_key[] = {CRM_KEY_ID};
 
 static const records_t s_history = {
     .select = "SELECT id, lead_id, action, actor_id, crm_us(at) AS at_us, from_owner_id,"
-              " to_owner_id, pool_id, reason, detail FROM lead_history WHERE lead_id = $1::bigint",
+              " to_owner_id, pool_id, reason, detail AS detail_json FROM lead_history WHERE "
+              "lead_id = $1::bigint",
     .order = {.tag = "history", .keys = s_id_key, .n = 1},
     .list = &crm__leads__history_list__descriptor,
 };

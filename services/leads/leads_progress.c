@@ -172,9 +172,10 @@ static int s_convert_apply(crm_change_t *c, void *rec, const void *prev)
     lead_row_t *row = rec;
     const PGresult *opts = crm_change_result(c, "options");
     if (PQntuples(opts) > 0)
-        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
-                                 "%s is not one of the configured values (Leads.GetOptions)",
-                                 crm_db_get(opts, 0, 0));
+        return crm_change_refuse(
+            c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
+            "%s is not one of the configured values (GET /api/v1/lead-options)",
+            crm_db_get(opts, 0, 0));
     if (leads_move(c, row, LEAD_ACT_CONVERT) < 0)
         return -1;
     row->lead.converted_at_us = crm_change_now(c);

@@ -78,9 +78,9 @@ static int s_create_decide(crm_txn_t *t)
         const char *v = !strcmp(kind, "level")      ? lead->level
                         : !strcmp(kind, "industry") ? lead->industry
                                                     : lead->source;
-        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, kind,
-                              "%s \"%s\" is not one of the configured values (Leads.GetOptions)",
-                              kind, v);
+        return crm_txn_refuse(
+            t, CRM__STATUS__INVALID_ARGUMENT, kind,
+            "%s \"%s\" is not one of the configured values (GET /api/v1/lead-options)", kind, v);
     }
     if (lead->pool_id && s_create_pool_ok(t, lead->pool_id) < 0)
         return -1;
@@ -384,9 +384,10 @@ static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
         return -1;
     const PGresult *opts = crm_change_result(c, "options");
     if (PQntuples(opts) > 0)
-        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
-                                 "%s is not one of the configured values (Leads.GetOptions)",
-                                 crm_db_get(opts, 0, 0));
+        return crm_change_refuse(
+            c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
+            "%s is not one of the configured values (GET /api/v1/lead-options)",
+            crm_db_get(opts, 0, 0));
     const PGresult *dup =
         crm_txn_has(crm_change_txn(c), "duplicate") ? crm_change_result(c, "duplicate") : NULL;
     if (dup && PQntuples(dup) > 0)

@@ -65,7 +65,7 @@ static void s_close(s_stream_t *s)
 static long long s_lead(const char *admin, long long owner)
 {
     char *body = crm_sprintf("{\"name\":\"通知\",\"owner_id\":%lld}", owner);
-    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/leads");
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/leads");
     long long id = t_json_int(&r, "id");
     t_resp_free(&r);
     free(body);
@@ -105,6 +105,10 @@ int main(void)
     snprintf(want, sizeof want, "\"id\":%lld,", mine);
     H_CHECK(s_wait_for(&s, want, 10000), "alice hears of her lead");
     H_CHECK(strstr(s.seen, "event: lead.created\ndata: {"), "SSE framing: %s", s.seen);
+    /* The event in the contract's JSON: words, RFC 3339 instants, no _us. */
+    H_CHECK(strstr(s.seen, "\"status\":\"pending\"") && strstr(s.seen, "\"created_at\":\"20") &&
+                !strstr(s.seen, "_us\"") && !strstr(s.seen, "LEAD_STATUS_"),
+            "the wire form: %s", s.seen);
     snprintf(want, sizeof want, "\"id\":%lld,", theirs);
     H_CHECK(!strstr(s.seen, want), "bob's lead is not alice's business");
     h_note("events: alice's own, not bob's: ok");

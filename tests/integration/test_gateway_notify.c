@@ -62,6 +62,16 @@ static void test_notifications(void)
             "newest first, a reminder: %s", r.raw);
     H_CHECK(!strcmp(t_json_str(&r, "items.1.title"), "线索转移给你：转来的线索"),
             "then the transfer: %s", r.raw);
+    /* The event is a JSON object, not JSON in a string; instants are RFC
+     * 3339 in the business time zone, unread has no read_at. */
+    H_CHECK(json_is_object(json_object_get(json_array_get(items, 1), "event")) &&
+                !strcmp(t_json_str(&r, "items.1.event.type"), "lead.transferred") &&
+                t_json_int(&r, "items.1.event.payload.to_owner_id") == 1,
+            "the event as an object: %s", r.raw);
+    H_CHECK(strlen(t_json_str(&r, "items.0.created_at")) == 32 &&
+                !strcmp(t_json_str(&r, "items.0.created_at") + 26, "+08:00") &&
+                !json_object_get(json_array_get(items, 0), "read_at") && !strstr(r.raw, "_us\""),
+            "times in RFC 3339 only: %s", r.raw);
     long long first = t_json_int(&r, "items.1.id");
     t_resp_free(&r);
 
@@ -88,15 +98,19 @@ static void test_notifications(void)
     r = t_expect(200, "POST", base, admin, "{\"all\": true}", "/api/v1/notifications/read");
     H_CHECK(t_json_int(&r, "marked") == 1, "the rest marked: %s", r.raw);
     t_resp_free(&r);
+    r = t_expect(200, "GET", base, admin, NULL, "/api/v1/notifications");
+    H_CHECK(!strcmp(t_json_str(&r, "items.0.read_at") + 26, "+08:00"), "read_at once read: %s",
+            r.raw);
+    t_resp_free(&r);
     /* User 7's notification is not user 1's to mark. */
     H_CHECK(h_sql_int(
                 h, "gateway",
                 "SELECT count(*) FROM gw_notifications WHERE user_id = 7 AND read_at IS NULL") == 1,
             "user 7's still unread");
 
-    t_expect_error(400, "invalid_argument", "ids", "POST", base, admin, "{}",
+    t_expect_error(400, "invalid_argument", "/ids", "POST", base, admin, "{}",
                    "/api/v1/notifications/read");
-    t_expect_error(400, "invalid_argument", "ids", "POST", base, admin,
+    t_expect_error(400, "invalid_argument", "/ids", "POST", base, admin,
                    "{\"ids\": [1], \"all\": true}", "/api/v1/notifications/read");
     t_expect_error(400, "invalid_argument", "cursor", "GET", base, admin, NULL,
                    "/api/v1/notifications?cursor=nonsense");

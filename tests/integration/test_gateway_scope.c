@@ -30,7 +30,7 @@ typedef struct {
 static long long s_dept(const char *name, long long parent)
 {
     char *body = crm_sprintf("{\"name\":\"%s\",\"parent_id\":%lld}", name, parent);
-    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/departments");
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/departments");
     long long id = t_json_int(&r, "id");
     t_resp_free(&r);
     free(body);
@@ -47,7 +47,7 @@ static long long s_lead(const s_user_t *owner)
 {
     char *body = crm_sprintf("{\"name\":\"%s的线索\",\"owner_id\":%lld,\"department_id\":%lld}",
                              owner->name, owner->id, owner->dept);
-    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/leads");
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/leads");
     long long id = t_json_int(&r, "id");
     t_resp_free(&r);
     free(body);
@@ -135,9 +135,9 @@ int main(void)
 
     /* Creating for someone else needs them in scope. */
     char *body = crm_sprintf("{\"name\":\"x\",\"owner_id\":%lld}", empA1.id);
-    t_resp_t r = t_expect(200, "POST", base, mgrA.token, body, "/api/v1/leads");
+    t_resp_t r = t_expect(201, "POST", base, mgrA.token, body, "/api/v1/leads");
     t_resp_free(&r);
-    t_expect_error(403, "permission_denied", "owner_id", "POST", base, empA.token, body,
+    t_expect_error(403, "permission_denied", "/owner_id", "POST", base, empA.token, body,
                    "/api/v1/leads");
     free(body);
 
@@ -146,7 +146,7 @@ int main(void)
     body = crm_sprintf("{\"name\":\"A池\",\"member_department_ids\":[%lld],"
                        "\"allow_claim\":true}",
                        a);
-    r = t_expect(200, "POST", base, admin, body, "/api/v1/lead-pools");
+    r = t_expect(201, "POST", base, admin, body, "/api/v1/lead-pools");
     long long pool = t_json_int(&r, "id");
     t_resp_free(&r);
     free(body);
@@ -184,10 +184,10 @@ int main(void)
         r = t_expect(200, "GET", base, empB.token, NULL, tpath);
         t_resp_free(&r);
         snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld/follow-ups", tl);
-        r = t_expect(200, "POST", base, empB.token,
-                     "{\"content\":\"一起拜访\",\"method\":\"FOLLOW_UP_METHOD_VISIT\"}", tpath);
+        r = t_expect(201, "POST", base, empB.token,
+                     "{\"content\":\"一起拜访\",\"method\":\"visit\"}", tpath);
         t_resp_free(&r);
-        r = t_expect(200, "GET", base, empB.token, NULL, "/api/v1/leads?view=LEAD_VIEW_TEAM");
+        r = t_expect(200, "GET", base, empB.token, NULL, "/api/v1/leads?view=team");
         H_CHECK(t_json_int(&r, "items.0.id") == tl, "the team view lists it: %s", r.raw);
         t_resp_free(&r);
         snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld", tl);
@@ -195,7 +195,7 @@ int main(void)
                        "{\"remark\":\"x\"}", tpath);
         char *xbody = crm_sprintf("{\"to_owner_id\":%lld}", empB.id);
         snprintf(tpath, sizeof tpath, "/api/v1/leads/%lld/transfer", tl);
-        t_expect_error(403, "permission_denied", "ids", "POST", base, empB.token, xbody, tpath);
+        t_expect_error(403, "permission_denied", "id", "POST", base, empB.token, xbody, tpath);
         free(xbody);
         h_note("team member: read, follow up, team view; not edit or transfer: ok");
     }

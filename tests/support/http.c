@@ -39,10 +39,29 @@ static size_t s_on_body(char *p, size_t size, size_t n, void *arg)
     return size * n;
 }
 
+/* Copies the value of header line p (len bytes) named name into out. */
+static void s_header(const char *p, size_t len, const char *name, char *out, size_t cap)
+{
+    size_t k = strlen(name);
+    if (len <= k || strncasecmp(p, name, k) != 0)
+        return;
+    p += k;
+    len -= k;
+    while (len && (*p == ' ' || *p == '\t')) {
+        p++;
+        len--;
+    }
+    while (len && (p[len - 1] == '\r' || p[len - 1] == '\n' || p[len - 1] == ' '))
+        len--;
+    snprintf(out, cap, "%.*s", (int)len, p);
+}
+
 static size_t s_on_header(char *p, size_t size, size_t n, void *arg)
 {
     t_resp_t *r = arg;
     size_t len = size * n;
+    s_header(p, len, "Content-Type:", r->content_type, sizeof r->content_type);
+    s_header(p, len, "Location:", r->location, sizeof r->location);
     if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
         size_t k = 0;
         for (size_t i = 12; i < len && k < sizeof r->retry_after - 1; i++)
@@ -140,12 +159,17 @@ static json_t *s_path(const t_resp_t *r, const char *path)
 
 const char *t_err_code(const t_resp_t *r)
 {
-    return t_json_str(r, "error.code");
+    return t_json_str(r, "code");
 }
 
 const char *t_err_field(const t_resp_t *r)
 {
-    return t_json_str(r, "error.field");
+    static const char *const where[] = {"errors.0.pointer", "errors.0.parameter",
+                                        "errors.0.header"};
+    for (size_t i = 0; i < sizeof where / sizeof where[0]; i++)
+        if (*t_json_str(r, where[i]))
+            return t_json_str(r, where[i]);
+    return "";
 }
 
 long long t_json_int(const t_resp_t *r, const char *path)
@@ -178,7 +202,11 @@ void t_expect_error(int want, const char *code, const char *field, const char *m
     if (field)
         H_CHECK(!strcmp(t_err_field(&r), field), "%s %s: field '%s', want %s", method, path,
                 t_err_field(&r), field);
-    H_CHECK(*t_json_str(&r, "error.message"), "%s %s: a message", method, path);
+    H_CHECK(!strcmp(r.content_type, "application/problem+json"), "%s %s: Content-Type '%s'", method,
+            path, r.content_type);
+    H_CHECK(t_json_int(&r, "status") == want && *t_json_str(&r, "type") &&
+                *t_json_str(&r, "title") && *t_json_str(&r, "detail"),
+            "%s %s: a problem document: %s", method, path, r.raw);
     t_resp_free(&r);
 }
 
@@ -200,7 +228,7 @@ char *t_new_user(const char *base, const char *admin, const char *name, const ch
     char *body = crm_sprintf("{\"username\":\"%s\",\"password\":\"initial-pw\","
                              "\"department_id\":%lld,\"role\":\"%s\"}",
                              name, dept, role);
-    t_resp_t r = t_expect(200, "POST", base, admin, body, "/api/v1/users");
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/users");
     *id = t_json_int(&r, "id");
     t_resp_free(&r);
     free(body);

@@ -10,7 +10,9 @@ typedef struct {
     int status;
     char *raw; /* the body as received, NUL-terminated */
     json_t *body;
-    char retry_after[16]; /* the Retry-After header, "" if none */
+    char retry_after[16];  /* the Retry-After header, "" if none */
+    char content_type[64]; /* the Content-Type header, "" if none */
+    char location[256];    /* the Location header, "" if none */
 } t_resp_t;
 
 /* Sends method url with an optional bearer token and raw body (NULL: none;
@@ -27,7 +29,9 @@ void t_httpf(t_resp_t *r, const char *method, const char *base, const char *toke
 
 void t_resp_free(t_resp_t *r);
 
-/* The error code / field of an error response ("" if absent). */
+/* The code of a problem document ("" if absent), and the field at fault
+ * of its first "errors" entry: its JSON pointer ("/mobile"), URL
+ * parameter ("limit") or header ("Idempotency-Key"); "" if absent. */
 const char *t_err_code(const t_resp_t *r);
 const char *t_err_field(const t_resp_t *r);
 
@@ -41,8 +45,9 @@ const char *t_json_str(const t_resp_t *r, const char *path);
 t_resp_t t_expect(int want, const char *method, const char *base, const char *token,
                   const char *body, const char *path);
 
-/* t_expect of an error: also checks its code and, when field is not NULL,
- * its field, and that it has a message. */
+/* t_expect of an error: also checks that it is a problem document
+ * (application/problem+json with type, title, status, detail), its code
+ * and, when field is not NULL, its field (see t_err_field). */
 void t_expect_error(int want, const char *code, const char *field, const char *method,
                     const char *base, const char *token, const char *body, const char *path);
 

@@ -149,7 +149,17 @@ static void s_events_json(void)
     n = crm__event__pack(&ev, buf);
     t = s_text(s_event_json("customer.followed_up", 20, buf, n, 0, &bad));
     CHECK(!bad && strstr(t, "\"payload\":{\"customer_id\":3,\"user_id\":0,"
-                            "\"content\":\"电话回访\",\"at_us\":0}") != NULL);
+                            "\"content\":\"电话回访\"}") != NULL); /* at: not set */
+    free(t);
+
+    /* Instants in the business time zone (CRM_TZ), whatever the machine's. */
+    setenv("CRM_TZ", "America/St_Johns", 1); /* -03:30 in January */
+    CHECK(!strcmp(crm_tz_apply(), "America/St_Johns"));
+    fu.at_us = 1767323045000006LL; /* 2026-01-02T03:04:05.000006Z */
+    ev.payload.len = crm__events__customer_followed_up__pack(&fu, pl);
+    n = crm__event__pack(&ev, buf);
+    t = s_text(s_event_json("customer.followed_up", 20, buf, n, 0, &bad));
+    CHECK(!bad && strstr(t, "\"at\":\"2026-01-01T23:34:05.000006-03:30\"") != NULL);
     free(t);
 
     /* Garbage is reported, not printed. */

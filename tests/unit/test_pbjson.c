@@ -291,9 +291,9 @@ static void s_errors(void)
 
     /* Enums. */
     s_bad(req, "{\"caller\":{\"role\":\"ROLE_BOSS\"}}", "caller.role",
-          "unknown crm.Role value \"ROLE_BOSS\"");
-    s_bad(req, "{\"caller\":{\"role\":99}}", "caller.role", "unknown crm.Role value 99");
-    s_bad(req, "{\"caller\":{\"role\":1.5}}", "caller.role", "expected a crm.Role name");
+          "unknown value \"ROLE_BOSS\"");
+    s_bad(req, "{\"caller\":{\"role\":99}}", "caller.role", "unknown value 99");
+    s_bad(req, "{\"caller\":{\"role\":1.5}}", "caller.role", "expected a value name");
 
     /* Strings, booleans, bytes, messages. */
     s_bad(lead, "{\"name\":5}", "name", "expected a string");
@@ -302,10 +302,10 @@ static void s_errors(void)
     s_bad(req, "{\"payload\":\"abcde\"}", "payload", "invalid base64");
     s_bad(req, "{\"payload\":\"ab=c\"}", "payload", "invalid base64");
     s_bad(req, "{\"payload\":[1]}", "payload", "expected a base64 string");
-    s_bad(req, "{\"caller\":[]}", "caller", "expected an object (crm.Caller)");
+    s_bad(req, "{\"caller\":[]}", "caller", "expected an object, got an array");
     s_bad(req, "{\"caller\":{\"scope\":\"all\"}}", "caller.scope", "expected an object");
     s_bad(jobs, "{\"jobs\":[{\"runs\":1},7]}", "jobs[1]", "expected an object");
-    s_bad(req, "[]", "", "expected an object (crm.Request)");
+    s_bad(req, "[]", "", "expected an object, got an array");
     s_bad(req, "\"x\"", "", "expected an object");
 
     /* Errors deep in repeated messages, after partial work is done. */

@@ -281,7 +281,35 @@ def collect_routes(suite):
             for rule in http_of(m):
                 routes.append(Route(rule, s, m, fp, comments, (6, si, 2, mi)))
     check_routes(routes)
+    for r in routes:
+        if r.rule.one:
+            one_field(suite, r)
+        if r.rule.created:
+            check_created(suite, r)
     return routes
+
+
+def one_field(suite, r):
+    """The field of r's reply that a single-record action answers."""
+    rep = suite.message(r.rep)
+    for _, f, name, _ in rep.fields:
+        if name == r.rule.one and f.type == F.TYPE_MESSAGE:
+            return f
+    raise GlueError(f'{r.rpc}: one: {r.rule.one!r} is no message field of {rep.full}')
+
+
+def check_created(suite, r):
+    """Each {name} of a create's Location names an int64 field of its reply."""
+    for path in re.findall(r'\{([\w.]+)\}', r.rule.created):
+        msg = suite.message(r.rep)
+        for i, part in enumerate(path.split('.')):
+            f = next((f for _, f, name, _ in msg.fields if name == part), None)
+            last = i == len(path.split('.')) - 1
+            if f is None or (last and f.type != F.TYPE_INT64) or (
+                    not last and f.type != F.TYPE_MESSAGE):
+                raise GlueError(f'{r.rpc}: created: {{{path}}} is no int64 field of the reply')
+            if not last:
+                msg = suite.message(f.type_name)
 
 
 def check_routes(routes):
@@ -315,8 +343,11 @@ PEOPLE = [('owner_id', 'owner_name'), ('creator_id', 'creator_name'), ('actor_id
 def gen_routes(routes, out_dir):
     c = [BANNER.format(src='the (crm.http) options of proto/'),
          '#include "gateway_routes.h"\n\n#include <stddef.h>\n\nconst gw_route_t gw_routes[] = {\n']
-    c += [f'    {{"{r.method}", "{r.pattern}", "{r.rpc}", {r.flags}}},\n' for r in routes]
-    c.append('    {NULL, NULL, NULL, 0},\n};\n\nconst gw_person_t gw_people[] = {\n')
+    def cstr(v):
+        return f'"{v}"' if v else 'NULL'
+    c += [f'    {{"{r.method}", "{r.pattern}", "{r.rpc}", {r.flags}, {cstr(r.rule.created)}, '
+          f'{cstr(r.rule.one)}}},\n' for r in routes]
+    c.append('    {NULL, NULL, NULL, 0, NULL, NULL},\n};\n\nconst gw_person_t gw_people[] = {\n')
     c += [f'    {{"{i}", "{n}"}},\n' for i, n in PEOPLE]
     c.append('    {NULL, NULL},\n};\n')
     write(out_dir, 'gateway_routes_table.c', ''.join(c))
@@ -342,17 +373,42 @@ SCALARS = {
     F.TYPE_FLOAT: {'type': 'number'},
 }
 
-INFO = ('REST/JSON in front of the CRM services. Sign in with POST /api/v1/auth/login and send '
-        '"Authorization: Bearer <token>". Errors: 400 invalid_argument (malformed JSON, wrong type, '
-        'unknown field; see error.field), 401 unauthenticated, 403 permission_denied or '
+INFO = ('REST/JSON in front of the CRM services (the contract: docs/api.md). Sign in with POST '
+        '/api/v1/auth/login and send "Authorization: Bearer <token>". Enums are short lower-case '
+        'words; instants are RFC 3339 strings with the business time zone\'s offset; creates answer '
+        '201 with a Location. Errors are RFC 9457 problem details (application/problem+json) with '
+        'our code and the fields at fault in "errors": 400 invalid_argument (malformed JSON, wrong '
+        'type, unknown field), 401 unauthenticated, 403 permission_denied or '
         'password_change_required, 404 not_found (also records outside your data scope), 405, 409 '
         'already_exists or failed_precondition (the record\'s state forbids the action), 413, 429 '
         '(Retry-After), 500, 501 unimplemented (the service does not serve this yet), 503.')
 
-ERROR_CODES = ('the RPC status (invalid_argument, not_found, already_exists, permission_denied, '
+ERROR_CODES = ('our short status word: the RPC status (invalid_argument, not_found, already_exists, permission_denied, '
                'failed_precondition, unavailable, internal) or unauthenticated, '
                'password_change_required, rate_limited, payload_too_large, method_not_allowed, '
                'unimplemented')
+
+
+def enum_words(values):
+    """The short words of an enum's value names, as lib/src/pbjson_wire.c
+    says them: without the prefix all values share (cut at a '_'),
+    lower-cased; *_UNSPECIFIED left out."""
+    prefix = os.path.commonprefix(values) if len(values) > 1 else ''
+    prefix = prefix[:prefix.rfind('_') + 1]
+    return [v[len(prefix):].lower() for v in values if not v.endswith('UNSPECIFIED')]
+
+
+def wire_field(f, repeated):
+    """A field's key and schema in the wire form: "<x>_us" instants are
+    "<x>" date-time strings, "<x>_json" documents are "<x>" objects; None
+    for other fields."""
+    if not repeated and f.name.endswith('_us') and f.type in (F.TYPE_INT64, F.TYPE_SINT64,
+                                                               F.TYPE_SFIXED64):
+        return f.name[:-3], {'type': 'string', 'format': 'date-time',
+                             'example': '2026-11-23T18:00:00.000000+08:00'}
+    if not repeated and f.name.endswith('_json') and f.type == F.TYPE_STRING:
+        return f.name[:-5], {'type': 'object', 'additionalProperties': True}
+    return None
 
 
 def summary_and_description(text):
@@ -376,7 +432,7 @@ def gen_openapi(suite, routes, out_dir):
         if f.type in SCALARS:
             return dict(SCALARS[f.type])
         if f.type == F.TYPE_ENUM:
-            return {'type': 'string', 'enum': suite.enums[f.type_name.lstrip('.')][1]}
+            return {'type': 'string', 'enum': enum_words(suite.enums[f.type_name.lstrip('.')][1])}
         return {'$ref': '#/components/schemas/' + schema_name(suite.message(f.type_name))}
 
     def use(msg):
@@ -419,6 +475,9 @@ def gen_openapi(suite, routes, out_dir):
                     if name in pnames:
                         continue
                     s = ftype(f)
+                    wire = wire_field(f, rep_)
+                    if wire:
+                        name, s = wire
                     if rep_:
                         s = {'type': 'array', 'items': s}
                     p = {'name': name, 'in': 'query', 'required': False, 'schema': s}
@@ -438,10 +497,17 @@ def gen_openapi(suite, routes, out_dir):
             elif r.method not in ('GET', 'DELETE'):
                 op['requestBody'] = {'required': False, 'content': {'application/json': {
                     'schema': {'$ref': '#/components/schemas/' + schema_name(req)}}}}
-            op['responses'] = {
-                '200': {'description': 'OK', 'content': {'application/json': {
-                    'schema': {'$ref': '#/components/schemas/' + schema_name(rep)}}}},
-                'default': {'$ref': '#/components/responses/Error'}}
+            answer = rep
+            if r.rule.one:
+                answer = suite.message(one_field(suite, r).type_name)
+            ok = {'description': 'OK', 'content': {'application/json': {
+                'schema': {'$ref': '#/components/schemas/' + schema_name(answer)}}}}
+            if r.rule.created:
+                ok['description'] = 'Created: the record; Location is ' + r.rule.created
+                ok['headers'] = {'Location': {'description': 'the new record\'s path',
+                                              'schema': {'type': 'string'}}}
+            op['responses'] = {'201' if r.rule.created else '200': ok,
+                               'default': {'$ref': '#/components/responses/Problem'}}
         if r.method != 'GET' and not r.rule.raw_type:
             params.append({'name': 'Idempotency-Key', 'in': 'header', 'required': False,
                            'description': 'Makes a retry safe: a second request with the same '
@@ -455,21 +521,19 @@ def gen_openapi(suite, routes, out_dir):
     schemas = {}
     for n in sorted(schemas_used):
         msg = schemas_used[n]
-        names = [f[2] for f in msg.fields]
         props = {}
         for rep_, f, name, com in msg.fields:
             s = ftype(f)
             if rep_:
                 s = {'type': 'array', 'items': s}
+            wire = wire_field(f, rep_)
+            if wire:
+                name, s = wire
+                com = (com + '; ' if com else '') + ('left out while not set' if 'format' in s
+                                                     else 'a JSON object; left out while empty')
             if com and '$ref' not in s:
                 s['description'] = com
             props[name] = s
-            if (name.endswith('_at_us') and f.type == F.TYPE_INT64 and not rep_ and
-                    name[:-3] not in names):
-                props[name[:-3]] = {
-                    'type': 'string', 'format': 'date-time', 'readOnly': True,
-                    'description': 'the same instant as ' + name + ', RFC 3339 with the business '
-                                   'time zone\'s offset (absent while 0)'}
             person = dict(PEOPLE).get(name)
             if person and f.type == F.TYPE_INT64 and name not in ('id',):
                 named = {'type': 'string', 'readOnly': True}
@@ -486,11 +550,26 @@ def gen_openapi(suite, routes, out_dir):
         schemas[n] = {'type': 'object', 'additionalProperties': False, 'properties': props,
                       'description': 'a JSON merge patch of ' + msg.short + ': null clears a '
                       'field (400 naming it when it cannot be cleared)'}
-    schemas['Error'] = {'type': 'object', 'properties': {'error': {
-        'type': 'object', 'required': ['code', 'message'], 'properties': {
+    schemas['Problem'] = {
+        'type': 'object', 'required': ['type', 'title', 'status', 'detail', 'code'],
+        'description': 'RFC 9457 problem details',
+        'example': {'type': '/api/v1/problems/invalid_argument', 'title': 'Invalid argument',
+                    'status': 400, 'detail': 'expected a string, got an integer',
+                    'code': 'invalid_argument',
+                    'errors': [{'pointer': '/mobile',
+                                'detail': 'expected a string, got an integer'}]},
+        'properties': {
+            'type': {'type': 'string', 'description': 'the problem type, /api/v1/problems/<code>'},
+            'title': {'type': 'string', 'description': 'the code for people'},
+            'status': {'type': 'integer', 'description': 'the HTTP status'},
+            'detail': {'type': 'string', 'description': 'what went wrong, in routes and JSON fields'},
             'code': {'type': 'string', 'description': ERROR_CODES},
-            'message': {'type': 'string'},
-            'field': {'type': 'string', 'description': 'the request field at fault, when one is'}}}}}
+            'errors': {'type': 'array', 'description': 'the fields at fault', 'items': {
+                'type': 'object', 'required': ['detail'], 'properties': {
+                    'pointer': {'type': 'string', 'description': 'a JSON pointer into the body'},
+                    'parameter': {'type': 'string', 'description': 'a path or query parameter'},
+                    'header': {'type': 'string', 'description': 'a request header'},
+                    'detail': {'type': 'string'}}}}}}
     doc = {'openapi': '3.0.3',
            'info': {'title': 'CRM gateway', 'version': '1', 'description': INFO},
            'servers': [{'url': '/'}],
@@ -498,8 +577,8 @@ def gen_openapi(suite, routes, out_dir):
            'paths': paths,
            'components': {
                'securitySchemes': {'bearer': {'type': 'http', 'scheme': 'bearer'}},
-               'responses': {'Error': {'description': 'an error', 'content': {'application/json': {
-                   'schema': {'$ref': '#/components/schemas/Error'}}}}},
+               'responses': {'Problem': {'description': 'an error', 'content': {
+                   'application/problem+json': {'schema': {'$ref': '#/components/schemas/Problem'}}}}},
                'schemas': schemas}}
     write(out_dir, 'openapi.json', json.dumps(doc, indent=2, ensure_ascii=False) + '\n')
 

@@ -15,6 +15,11 @@ const char *crm_env_str(const char *name, const char *def);
  * process with status 2 and a log line if set to anything else. */
 int64_t crm_env_int(const char *name, int64_t def, int64_t min, int64_t max);
 
+/* Makes the business time zone (CRM_TZ, default Asia/Shanghai) the
+ * process's local time zone (TZ), in which instants are written as RFC 3339
+ * (crm/pbjson.h) and days are counted. Returns its name. */
+const char *crm_tz_apply(void);
+
 /* The settings every service process reads. */
 typedef struct {
     const char *service;   /* "leads", "customers", ... */

@@ -56,7 +56,7 @@ static void s_login_stored(void *arg, const crm_db_result_t *res)
     const PGresult *t = res->results[0];
     Crm__Gateway__LoginReply reply = CRM__GATEWAY__LOGIN_REPLY__INIT;
     reply.token = a->token;
-    reply.expires_at = (char *)crm_db_get(t, 0, PQfnumber(t, "expires_at"));
+    reply.expires_at_us = crm_db_get_i64(t, 0, PQfnumber(t, "expires_at_us"));
     reply.must_change_password = user.must_change_password;
     reply.user = &user;
     crm_rpc_reply(a->call, &reply.base);

@@ -11,11 +11,12 @@
 
 #define USER_OUT                                                                                   \
     "u.id, u.username, u.display_name, u.department_id, u.role, u.must_change_password,"           \
-    " u.active, gw_time(u.created_at) AS created_at"
+    " u.active, crm_us(u.created_at) AS created_at_us"
 #define TOKEN_OUT                                                                                  \
-    "id, kind, name, user_id, scope, gw_time(created_at) AS created_at,"                           \
+    "id, kind, name, user_id, scope, crm_us(created_at) AS created_at_us,"                         \
     " revoked_at IS NOT NULL AS revoked"
-#define DEPT_OUT "id, name, COALESCE(parent_id, 0) AS parent_id, gw_time(created_at) AS created_at"
+#define DEPT_OUT                                                                                   \
+    "id, name, COALESCE(parent_id, 0) AS parent_id, crm_us(created_at) AS created_at_us"
 
 static const struct {
     const char *name, *sql;
@@ -31,7 +32,7 @@ static const struct {
      "INSERT INTO tokens (kind, token_hash, user_id, name, scope, expires_at)"
      " VALUES ($1, $2, $3, $4, $5,"
      " CASE WHEN $6::bigint > 0 THEN now() + make_interval(secs => $6::bigint) END)"
-     " RETURNING " TOKEN_OUT ", COALESCE(gw_time(expires_at), '') AS expires_at"},
+     " RETURNING " TOKEN_OUT ", COALESCE(crm_us(expires_at), 0) AS expires_at_us"},
     /* Revoked once; its hash returned every time, so each instance can drop it. */
     {"gw_token_revoke", "UPDATE tokens SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1"
                         " RETURNING token_hash"},

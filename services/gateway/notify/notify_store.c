@@ -6,7 +6,7 @@
 void ntf_store_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "gw_notification_list",
-                   "SELECT id, type, title, aggregate_id, event,"
+                   "SELECT id, type, title, aggregate_id, event AS event_json,"
                    " crm_us(created_at) AS created_at_us,"
                    " COALESCE(crm_us(read_at), 0) AS read_at_us"
                    " FROM gw_notifications WHERE user_id = $1::bigint"
