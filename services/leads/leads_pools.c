@@ -8,6 +8,7 @@
 #include "crm/check.h"
 #include "crm/util.h"
 #include "crm/scope.h"
+#include "crm/org.h"
 #include "leads.h"
 
 #define POOL_READ                                                                                  \
@@ -98,6 +99,13 @@ static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__Lea
                        cool,    rec,
                        warn,    crm_i64(id, p->id)};
     crm_db_batch_t *b = crm_db_batch_new();
+    /* Every person and department named must exist and be active. */
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_users(refs, "admin_ids", p->admin_ids, p->n_admin_ids);
+    crm_org_users(refs, "member_user_ids", p->member_user_ids, p->n_member_user_ids);
+    crm_org_departments(refs, "member_department_ids", p->member_department_ids,
+                        p->n_member_department_ids);
+    crm_org_require(b, &refs);
     if (p->id)
         crm_db_batch_add(b,
                          "UPDATE lead_pools SET (" POOL_WRITE_COLUMNS

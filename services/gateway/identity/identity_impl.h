@@ -36,6 +36,14 @@ void id_store_prepare(crm_db_t *db);
 /* Creates the first admin and a root department when there are no users. */
 void id_store_bootstrap(gw_identity_t *id);
 
+/* identity_events.c: the organisation's events (proto/org.proto) added to a
+ * change's batch b, from row i of r (the columns of the User or Department
+ * message; a department's active flag given); and, once per database at
+ * start, every existing department and user announced. */
+void id_event_user(crm_db_batch_t *b, const char *type, const PGresult *r, int i);
+void id_event_department(crm_db_batch_t *b, const char *type, const PGresult *r, int i, int active);
+void id_events_backfill(gw_identity_t *id);
+
 /* ---- identity_principal.c: tokens -> principals, the in-process cache ---- */
 
 /* Drops every cached principal (the organisation changed). */

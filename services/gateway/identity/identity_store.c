@@ -61,7 +61,8 @@ static const struct {
                        " role = COALESCE(NULLIF($4, ''), role), updated_at = now()"
                        " WHERE u.id = $1 RETURNING " USER_OUT},
     {"gw_user_deactivate",
-     "UPDATE users SET active = false, updated_at = now() WHERE id = $1 AND active RETURNING id"},
+     "UPDATE users u SET active = false, updated_at = now() WHERE id = $1 AND active"
+     " RETURNING " USER_OUT},
     {"gw_user_list", "SELECT " USER_OUT " FROM users u WHERE u.id > $1"
                      " AND ($2::bigint = 0 OR u.department_id = $2) ORDER BY u.id LIMIT $3"},
 
@@ -81,10 +82,10 @@ static const struct {
      " WHERE id = $1 AND ($3::bigint = 0 OR $3::bigint NOT IN (SELECT id FROM below))"
      " RETURNING " DEPT_OUT},
     /* Only an empty department goes: no users (even inactive), no children. */
-    {"gw_dept_delete",
-     "DELETE FROM departments d WHERE id = $1"
-     " AND NOT EXISTS (SELECT 1 FROM users WHERE department_id = d.id)"
-     " AND NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = d.id) RETURNING id"},
+    {"gw_dept_delete", "DELETE FROM departments d WHERE id = $1"
+                       " AND NOT EXISTS (SELECT 1 FROM users WHERE department_id = d.id)"
+                       " AND NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = d.id)"
+                       " RETURNING " DEPT_OUT},
 
     /* ---- data scope ---- */
     /* Every user of the department and of its sub-departments. */
