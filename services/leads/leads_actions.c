@@ -143,6 +143,19 @@ static const crm_change_op_t s_pool_op = {
 
 /* ---- claim -------------------------------------------------------------- */
 
+/* The claimer as the pool rules see them: their department and its
+ * ancestors from the organisation (crm/org.h), so a pool's member
+ * department takes in its sub-departments. */
+static crm_pool_person_t s_claimer(crm_change_t *c)
+{
+    const Crm__Caller *caller = crm_change_caller(c);
+    crm_pool_person_t who = crm_pool_person(caller);
+    who.departments =
+        crm_change_keep(c, crm_org_path_of(crm_change_result(c, "claimer_path"),
+                                           caller->department_id, &who.n_departments));
+    return who;
+}
+
 /* The caller's claims today ("claimed_today") and holdings ("holding"),
  * per pool; the first read serialises the caller's claims so the counts
  * hold until commit. */
@@ -153,6 +166,7 @@ static void s_claim_read(crm_change_t *c)
     const char *p[] = {crm_i64(user, crm_change_caller(c)->user_id), l->tz};
     crm_change_read(c, "claim_lock", "SELECT pg_advisory_xact_lock(hashtext('lead.claim:' || $1))",
                     1, p);
+    crm_org_read_path(crm_change_txn(c), "claimer_path", crm_change_caller(c)->department_id);
     crm_change_read(c, "claimed_today",
                     "SELECT pool_id, count(*) FROM lead_claims WHERE user_id = $1::bigint"
                     " AND at >= date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2"
@@ -191,7 +205,7 @@ static int s_claim_rules(crm_change_t *c, const Crm__Leads__Lead *before, size_t
         .claimed_today = s_count_of(crm_change_result(c, "claimed_today"), p->id) + here,
         .holding = s_count_of(crm_change_result(c, "holding"), p->id) + here,
     };
-    crm_pool_person_t who = crm_pool_person(crm_change_caller(c));
+    crm_pool_person_t who = s_claimer(c);
     crm_err_t err;
     if (crm_pool_may_claim(p, &who, &claim, crm_change_now(c), &err) < 0)
         return crm_change_refuse(c, err.status, err.field, "%s", err.message);
@@ -232,8 +246,11 @@ static int s_claim_may_act(crm_change_t *c, const void *rec)
     const Crm__Leads__Lead *lead = leads_before(rec);
     const Crm__Caller *caller = crm_change_caller(c);
     const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
-    return leads_may_act_if(
-        c, lead, leads_can_see(caller, lead, pool) || (pool && leads_pool_is_member(pool, caller)));
+    crm_pool_t rules;
+    crm_pool_person_t who = s_claimer(c);
+    return leads_may_act_if(c, lead,
+                            leads_can_see(caller, lead, pool) ||
+                                (pool && crm_pool_is_member(leads_pool_rules(pool, &rules), &who)));
 }
 
 static const crm_change_op_t s_claim_op = {.action = "claimed",

@@ -208,7 +208,8 @@ static void s_list_pools(crm_rpc_call_t *call, const Crm__Leads__ListPoolsReques
     crm_db_exec(pc->l->db,
                 POOL_READ " WHERE NOT $3::boolean OR $1::bigint = ANY(p.admin_ids)"
                           " OR $1::bigint = ANY(p.member_user_ids)"
-                          " OR $2::bigint = ANY(p.member_department_ids) ORDER BY p.id",
+                          " OR $2::bigint = ANY(p.member_department_ids)"
+                          " OR p.member_department_ids && crm_org_path($2::bigint) ORDER BY p.id",
                 3, p, s_pools_listed, pc);
 }
 

@@ -181,6 +181,33 @@ int main(void)
     json_decref(j);
     h_note("org: an assignment's owner must exist; the department follows the owner");
 
+    /* A pool's member department takes in its sub-departments (#8): ann,
+     * of 华东组 below 销售部, claims from a pool of 销售部's and sees it
+     * among her pools; the lead goes into her department. */
+    snprintf(body, sizeof body,
+             "{\"name\": \"销售池\", \"allow_claim\": true, \"member_department_ids\": [%lld]}",
+             sales);
+    j = t_json_expect(h, OK, "leads", "Leads.CreatePool", t_system(), "%s", body);
+    long long sales_pool = t_int(j, "id");
+    json_decref(j);
+    snprintf(body, sizeof body, "{\"name\": \"丁\", \"pool_id\": %lld}", sales_pool);
+    j = t_json_expect(h, OK, "leads", "Leads.Create", t_system(), "%s", body);
+    long long claimable = t_int(j, "id");
+    json_decref(j);
+    j = t_json_expect(h, OK, "leads", "Leads.ListPools", t_user(0, ann, east), "{\"mine\": true}");
+    /* Her pools: 池 (a member by name) and 销售池 (by department). */
+    H_CHECK(json_array_size(json_object_get(j, "items")) == 2 &&
+                t_int(j, "items.1.id") == sales_pool,
+            "ann sees the pool of her parent department");
+    json_decref(j);
+    snprintf(body, sizeof body, "{\"ids\": [%lld]}", claimable);
+    j = t_json_expect(h, OK, "leads", "Leads.Claim", t_user(0, ann, east), "%s", body);
+    H_CHECK(t_int(j, "leads.0.owner_id") == ann && t_int(j, "leads.0.department_id") == east,
+            "ann claims it by her parent department's membership");
+    json_decref(j);
+    t_json_expect(h, CRM__STATUS__NOT_FOUND, "leads", "Leads.Claim", t_user(0, 1, 1), "%s", body);
+    h_note("org: a pool's member department admits its sub-departments' users");
+
     free(admin);
     h_stop(h, "leads", 0);
     h_stop(h, "gateway", 0);
