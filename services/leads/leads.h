@@ -178,6 +178,11 @@ const crm_pool_t *leads_pool_rules(const Crm__Leads__LeadPool *p, crm_pool_t *bu
  * known) and a caller. */
 int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
 int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
+/* The same with the caller's department path as the organisation's read
+ * model gives it (path: a read of CRM_ORG_PATH_SQL for the caller's
+ * department), so a member department takes in its sub-departments. */
+int leads_pool_is_member_at(const Crm__Leads__LeadPool *p, const Crm__Caller *c,
+                            const PGresult *path);
 
 /* May the caller see this lead? Owned leads: by data scope. Pooled leads:
  * pool admins and members (pool may be NULL when unknown: all-scope only).

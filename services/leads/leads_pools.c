@@ -150,14 +150,14 @@ static void s_update_pool(crm_rpc_call_t *call, const Crm__Leads__LeadPool *p, v
 /* May the caller read this pool (row 0 of r)? Admins, and the pool's own
  * admins and members: the rest are told it does not exist, as the list does
  * not show it to them. */
-static int s_may_read(crm_rpc_call_t *call, const PGresult *r)
+static int s_may_read(crm_rpc_call_t *call, const PGresult *r, const PGresult *path)
 {
     const Crm__Caller *c = crm_rpc_call_caller(call);
     if (crm_scope_all(c))
         return 1;
     Crm__Leads__LeadPool pool;
     leads_pool_row(r, 0, &pool);
-    int ok = leads_pool_is_admin(&pool, c) || leads_pool_is_member(&pool, c);
+    int ok = leads_pool_is_admin(&pool, c) || leads_pool_is_member_at(&pool, c, path);
     leads_pool_clear(&pool);
     return ok;
 }
@@ -167,7 +167,8 @@ static void s_pools_read(void *arg, const crm_db_result_t *res)
     pool_call_t *pc = arg;
     if (res->err)
         crm_fail_db(pc->call, res);
-    else if (PQntuples(res->results[0]) == 0 || !s_may_read(pc->call, res->results[0]))
+    else if (PQntuples(res->results[0]) == 0 ||
+             !s_may_read(pc->call, res->results[0], res->results[1]))
         crm_rpc_fail(pc->call, CRM__STATUS__NOT_FOUND, "id", "pool not found");
     else
         s_reply_pools(pc->call, res->results[0], 1);
@@ -181,9 +182,15 @@ static void s_get_pool(crm_rpc_call_t *call, const Crm__Leads__GetPoolRequest *r
     pool_call_t *pc = crm_calloc(1, sizeof *pc);
     pc->l = l;
     pc->call = call;
-    char id[24];
+    /* The pool, and the caller's department path (a member department
+     * takes in its sub-departments, as for claims and ListPools). */
+    char id[24], dept[24];
     const char *p[] = {crm_i64(id, req->id)};
-    crm_db_exec(pc->l->db, POOL_READ " WHERE p.id = $1::bigint", 1, p, s_pools_read, pc);
+    const char *d[] = {crm_i64(dept, crm_rpc_call_caller(call)->department_id)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, POOL_READ " WHERE p.id = $1::bigint", 1, p);
+    crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
+    crm_db_submit(pc->l->db, &b, s_pools_read, pc);
 }
 
 static void s_pools_listed(void *arg, const crm_db_result_t *res)

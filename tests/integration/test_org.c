@@ -54,6 +54,47 @@ static void s_refused(const char *field, const char *part, const char *method, c
     t_json_says(method, field, part);
 }
 
+/* An import's target owner and department must exist and be active, when
+ * it starts and again with each chunk (bob and the department gone are
+ * deactivated). */
+static void s_imports(long long bob, long long gone)
+{
+    char body[256];
+    const char *start = "{\"target\": {\"%s\": %lld}}";
+    snprintf(body, sizeof body, start, "owner_id", 999999LL);
+    s_refused("target.owner_id", "does not exist", "Leads.StartImport", body);
+    snprintf(body, sizeof body, start, "owner_id", bob);
+    s_refused("target.owner_id", "deactivated", "Leads.StartImport", body);
+    snprintf(body, sizeof body, start, "department_id", 999999LL);
+    s_refused("target.department_id", "does not exist", "Leads.StartImport", body);
+    snprintf(body, sizeof body, start, "department_id", gone);
+    s_refused("target.department_id", "deactivated", "Leads.StartImport", body);
+
+    /* carl's import starts; he leaves; its next chunk is refused. */
+    long long carl = 0;
+    free(t_new_user(base, admin, "carl", "employee", 1, &carl));
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM crm_org_users WHERE id = %lld AND active",
+             carl);
+    s_known("carl", sql);
+    snprintf(body, sizeof body, start, "owner_id", carl);
+    json_t *j = t_json_expect(h, OK, "leads", "Leads.StartImport", t_system(), "%s", body);
+    long long imp = t_int(j, "id");
+    json_decref(j);
+    s_delete("users", carl);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM crm_org_users WHERE id = %lld AND NOT active",
+             carl);
+    s_known("carl's leaving", sql);
+    snprintf(body, sizeof body,
+             "{\"import_id\": %lld, \"seq\": 1, \"last\": true,"
+             " \"rows\": [{\"name\": \"戊\", \"mobile\": \"13900000001\"}]}",
+             imp);
+    s_refused("target.owner_id", "deactivated", "Leads.ImportChunk", body);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM leads WHERE owner_id = %lld", carl);
+    H_CHECK(h_sql_int(h, "leads", sql) == 0, "no lead is imported for carl");
+    h_note("org: an import's target owner and department must exist, at start and per chunk");
+}
+
 int main(void)
 {
     h = h_new("org");
@@ -207,6 +248,20 @@ int main(void)
     json_decref(j);
     t_json_expect(h, CRM__STATUS__NOT_FOUND, "leads", "Leads.Claim", t_user(0, 1, 1), "%s", body);
     h_note("org: a pool's member department admits its sub-departments' users");
+
+    /* GetPool and the pool view of Leads.List count the same membership. */
+    snprintf(body, sizeof body, "{\"id\": %lld}", sales_pool);
+    j = t_json_expect(h, OK, "leads", "Leads.GetPool", t_user(0, ann, east), "%s", body);
+    H_CHECK(t_int(j, "id") == sales_pool, "ann reads the pool of her parent department");
+    json_decref(j);
+    t_json_expect(h, CRM__STATUS__NOT_FOUND, "leads", "Leads.GetPool", t_user(0, 1, 1), "%s", body);
+    snprintf(body, sizeof body, "{\"view\": \"LEAD_VIEW_POOL\", \"pool_id\": %lld}", sales_pool);
+    json_decref(t_json_expect(h, OK, "leads", "Leads.List", t_user(0, ann, east), "%s", body));
+    t_json_expect(h, CRM__STATUS__PERMISSION_DENIED, "leads", "Leads.List", t_user(0, 1, 1), "%s",
+                  body);
+    h_note("org: GetPool and the pool view admit a member department's sub-departments");
+
+    s_imports(bob, gone);
 
     free(admin);
     h_stop(h, "leads", 0);
