@@ -1,6 +1,7 @@
-/* org.c: the organisation as a read model (see org.h): the consumer that
- * keeps it from the gateway's user.* and department.* events, and the
- * checks of a request's references, read in the change's transaction. */
+/* org.c: the organisation as a read model (see org.h): the statements that
+ * keep it from the gateway's user.* and department.* events (their consumer
+ * is org_handover.c), and the checks of a request's references, read in the
+ * change's transaction. */
 #include "crm/org.h"
 
 #include <stdio.h>
@@ -9,8 +10,10 @@
 
 #include "crm/db.h"
 #include "crm/event_table.h"
+#include "crm/log.h"
 #include "crm/util.h"
 #include "org.pb-c.h"
+#include "org_impl.h"
 
 /* ---- the read model, kept from events ------------------------------------ */
 
@@ -55,12 +58,25 @@ static const crm_event_handler_t s_handlers[] = {
     {"department.updated", &crm__org_department__descriptor, s_add_department},
     {"department.deactivated", &crm__org_department__descriptor, s_add_department},
 };
-static const crm_event_table_t s_table = {.handlers = s_handlers,
-                                          .n = sizeof s_handlers / sizeof s_handlers[0]};
 
-void crm_org_consume(crm_service_t *svc, const char *producer)
+int org_upsert(crm_db_batch_t *b, const Crm__Event *ev)
 {
-    crm_service_consume_events(svc, producer, &s_table, NULL, 0);
+    for (size_t i = 0; i < sizeof s_handlers / sizeof s_handlers[0]; i++) {
+        const crm_event_handler_t *h = &s_handlers[i];
+        if (strcmp(h->type, ev->type) != 0)
+            continue;
+        ProtobufCMessage *payload =
+            protobuf_c_message_unpack(h->payload, NULL, ev->payload.len, ev->payload.data);
+        if (!payload) {
+            crm_log(CRM_ERROR, "an event's payload does not decode; the stream waits", "type",
+                    ev->type, "event_id", ev->event_id, NULL);
+            return -1;
+        }
+        h->add(NULL, ev, payload, b);
+        protobuf_c_message_free_unpacked(payload, NULL);
+        return 0;
+    }
+    return 0;
 }
 
 /* ---- references ------------------------------------------------------------ */

@@ -86,7 +86,7 @@ void customers_events_start(customers_t *c)
 {
     crm_service_consume_events(c->svc, "leads", &s_leads_events, c, 1);
     /* Who exists: the gateway's users and departments (crm/org.h). */
-    crm_org_consume(c->svc, "gateway");
+    crm_org_consume(c->svc, "gateway", customers_handover());
     /* Recycling of neglected customers hourly: each pool's rule says how
      * many days without a follow-up is too many. */
     crm_job_declare(c->svc, "customers.recycle", CRM_EVERY(3600), customers_recycle_job, NULL);

@@ -26,13 +26,39 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "job.h"
 #include "service.h"
 #include "txn.h"
 
+/* Handover when someone leaves (离职交接): how a domain service moves a
+ * leaver's records to their successor. The consumer of the organisation
+ * runs it for each user.deactivated that names a successor for this
+ * service (OrgUser.successors by the service's name, else successor_id),
+ * inside the consumer's transaction: so the moves, their history and
+ * events, and the offset commit together, exactly once, whoever is killed
+ * when. It counts the records (count_sql), moves them page by page
+ * (page_sql, as crm_tx_pages: until a page comes back short), runs
+ * after_sql, and emits "handover.progressed" (proto/org.proto: state
+ * "done", moved, total) for the gateway's view. */
+typedef struct {
+    const char *count_sql; /* $1 the leaver: one row, one count */
+    /* $1 the leaver, $2 the successor, $3 the page size: moves one page of
+     * the leaver's records (locking them) with their history, returning
+     * them for emit. */
+    const char *page_sql;
+    crm_page_fn emit;      /* adds the events of a page's rows to b */
+    const char *after_sql; /* optional; $1 the leaver, $2 the successor: the rest
+                              (memberships, roles), one statement */
+    int page;              /* page size (0: 500) */
+    void *arg;             /* emit's */
+} crm_org_handover_t;
+
 /* Keeps svc's read model from producer's (the gateway's) user.* and
- * department.* events. A suite without that producer configured logs that
- * they are not consumed (the read model then holds what was put in it). */
-void crm_org_consume(crm_service_t *svc, const char *producer);
+ * department.* events, and hands a leaver's records over with handover
+ * (NULL: this service holds none; it must outlive the service). A suite
+ * without that producer configured logs that they are not consumed (the
+ * read model then holds what was put in it). */
+void crm_org_consume(crm_service_t *svc, const char *producer, const crm_org_handover_t *handover);
 
 /* The references one request makes, each under the request field that
  * names it (a literal: it must outlive the read). Ids 0 are "none" and

@@ -52,6 +52,7 @@ gw_identity_t *gw_identity_new(crm_service_t *svc, crm_db_t *db, crm_cache_t *ca
     id->org.arg = id;
     id_org_fill(&id->org);
     id_tokens_fill(&id->org);
+    id_handover_fill(&id->org);
     return id;
 }
 

@@ -54,6 +54,17 @@ void id_event_user(crm_db_batch_t *b, const char *type, const PGresult *r, int i
     crm_outbox_add(b, type, s_col(r, i, "id"), &u.base);
 }
 
+void id_event_user_left(crm_db_batch_t *b, const PGresult *r, int i, int64_t successor_id,
+                        Crm__OrgSuccessor **successors, size_t n)
+{
+    Crm__OrgUser u;
+    s_user(r, i, &u);
+    u.successor_id = successor_id;
+    u.successors = successors;
+    u.n_successors = n;
+    crm_outbox_add(b, "user.deactivated", s_col(r, i, "id"), &u.base);
+}
+
 void id_event_department(crm_db_batch_t *b, const char *type, const PGresult *r, int i, int active)
 {
     Crm__OrgDepartment d;

@@ -84,7 +84,7 @@ static void s_exec_id(gw_identity_t *id, crm_rpc_call_t *call, const char *stmt,
 
 /* Every write here changes the organisation: cached scopes and principals
  * become stale. */
-static void s_changed(crm_txn_t *t)
+void id_org_changed(crm_txn_t *t)
 {
     gw_identity_t *id = crm_txn_env(t)->ctx;
     id_scope_changed(id);
@@ -119,7 +119,7 @@ static int s_create_department_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_create_department_op = {.decide = s_create_department_decide,
-                                                    .committed = s_changed};
+                                                    .committed = id_org_changed};
 
 static void s_create_department(crm_rpc_call_t *call,
                                 const Crm__Gateway__CreateDepartmentRequest *req, void *arg)
@@ -164,7 +164,7 @@ static int s_update_department_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_update_department_op = {.decide = s_update_department_decide,
-                                                    .committed = s_changed};
+                                                    .committed = id_org_changed};
 
 static void s_update_department(crm_rpc_call_t *call,
                                 const Crm__Gateway__UpdateDepartmentRequest *req, void *arg)
@@ -199,7 +199,7 @@ static int s_delete_department_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_delete_department_op = {.decide = s_delete_department_decide,
-                                                    .committed = s_changed};
+                                                    .committed = id_org_changed};
 
 static void s_delete_department(crm_rpc_call_t *call, const Crm__Gateway__GetDepartmentRequest *req,
                                 void *arg)
@@ -278,7 +278,7 @@ static void s_newuser_done(void *data)
 }
 
 static const crm_txn_op_t s_create_user_op = {
-    .decide = s_create_user_decide, .committed = s_changed, .done = s_newuser_done};
+    .decide = s_create_user_decide, .committed = id_org_changed, .done = s_newuser_done};
 
 typedef struct {
     gw_identity_t *id;
@@ -354,7 +354,7 @@ static int s_update_user_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_update_user_op = {.decide = s_update_user_decide,
-                                              .committed = s_changed};
+                                              .committed = id_org_changed};
 
 static void s_update_user(crm_rpc_call_t *call, const Crm__Gateway__UpdateUserRequest *req,
                           void *arg)
@@ -393,7 +393,7 @@ static int s_delete_user_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_delete_user_op = {.decide = s_delete_user_decide,
-                                              .committed = s_changed};
+                                              .committed = id_org_changed};
 
 static void s_delete_user(crm_rpc_call_t *call, const Crm__Gateway__GetUserRequest *req, void *arg)
 {
