@@ -10,6 +10,7 @@
 
 #include "crm/check.h"
 #include "crm/list.h"
+#include "crm/org.h"
 #include "crm/service.h"
 #include "crm/scope.h"
 #include "crm/util.h"
@@ -198,7 +199,7 @@ static void s_started(void *arg, const crm_db_result_t *res)
         crm_fail_db(s->call, res);
     } else {
         crm_import_t imp;
-        import_row(res->results[0], 0, &imp);
+        import_row(res->results[res->nresults - 1], 0, &imp);
         s->k->answer(s->call, &imp);
     }
     free(s);
@@ -216,7 +217,18 @@ void crm_import_start(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *
                        crm_i64(n[3], imp->expected_rows),
                        crm_i64(n[4], crm_rpc_call_caller(call)->user_id)};
     import_stmt(stmt, sizeof stmt, k, "insert");
-    crm_db_exec(db, stmt, 7, p, s_started, s_call(k, call, 0));
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_import_require_target(b, imp);
+    crm_db_batch_add(b, stmt, 7, p);
+    crm_db_submit(db, &b, s_started, s_call(k, call, 0));
+}
+
+void crm_import_require_target(crm_db_batch_t *b, const crm_import_t *imp)
+{
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_user(refs, "target.owner_id", imp->owner_id);
+    crm_org_department(refs, "target.department_id", imp->department_id);
+    crm_org_require(b, &refs);
 }
 
 static void s_got(void *arg, const crm_db_result_t *res)

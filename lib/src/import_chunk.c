@@ -236,6 +236,8 @@ static int s_decided(crm_import_chunk_t *c)
 static int s_write(crm_import_chunk_t *c)
 {
     crm_db_batch_t *b = crm_txn_batch(c->t);
+    /* The target may have been deactivated since the import started. */
+    crm_import_require_target(b, crm_import_current(c));
     c->k->insert(c, b);
     s_store(c, b, c->results);
     crm_import_t now;

@@ -38,9 +38,7 @@
 
 void crm_outbox_prepare(crm_db_t *db)
 {
-    crm_db_prepare(db, "crm_outbox_insert",
-                   "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
-                   " VALUES ($1, $2, $3, $4::bytea)");
+    crm_db_prepare(db, "crm_outbox_insert", CRM_OUTBOX_INSERT_SQL);
     crm_db_prepare(db, "crm_outbox_insert_many",
                    "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
                    " SELECT u::uuid, $1, a, p::bytea"

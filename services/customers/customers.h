@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include "crm/job.h"
+#include "crm/org.h"
 #include "crm/txn.h"
 #include "crm/service.h"
 #include "customers.glue.h"
@@ -42,6 +43,11 @@ void customers_store_row(const PGresult *r, int i, Crm__Customers__Customer *c);
 void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg);
 /* The "customers.recycle" job's work (a crm_job_fn): each pool's rule. */
 void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
+
+/* ---- customers_handover.c ---- */
+
+/* How the customers of someone who leaves go to their successor (crm/org.h). */
+const crm_org_handover_t *customers_handover(void);
 
 /* ---- customers_events.c ---- */
 

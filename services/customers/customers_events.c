@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "crm/log.h"
+#include "crm/org.h"
 #include "crm/outbox.h"
 #include "crm/util.h"
 #include "customers.h"
@@ -84,6 +85,8 @@ static const crm_event_table_t s_leads_events = {
 void customers_events_start(customers_t *c)
 {
     crm_service_consume_events(c->svc, "leads", &s_leads_events, c, 1);
+    /* Who exists: the gateway's users and departments (crm/org.h). */
+    crm_org_consume(c->svc, "gateway", customers_handover());
     /* Recycling of neglected customers hourly: each pool's rule says how
      * many days without a follow-up is too many. */
     crm_job_declare(c->svc, "customers.recycle", CRM_EVERY(3600), customers_recycle_job, NULL);

@@ -9,6 +9,7 @@
 
 #include "crm/change.h"
 #include "crm/job.h"
+#include "crm/org.h"
 #include "crm/sqlbuf.h"
 #include "crm/pool.h"
 #include "crm/service.h"
@@ -178,6 +179,11 @@ const crm_pool_t *leads_pool_rules(const Crm__Leads__LeadPool *p, crm_pool_t *bu
  * known) and a caller. */
 int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
 int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c);
+/* The same with the caller's department path as the organisation's read
+ * model gives it (path: a read of CRM_ORG_PATH_SQL for the caller's
+ * department), so a member department takes in its sub-departments. */
+int leads_pool_is_member_at(const Crm__Leads__LeadPool *p, const Crm__Caller *c,
+                            const PGresult *path);
 
 /* May the caller see this lead? Owned leads: by data scope. Pooled leads:
  * pool admins and members (pool may be NULL when unknown: all-scope only).
@@ -314,6 +320,10 @@ void leads_remind(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done
 #define LEADS_LAST_ACT CRM_POOL_LAST_ACT_SQL("l.last_followup_at", "l.owner_since", "l.created_at")
 #define LEADS_RECYCLE_AT                                                                           \
     CRM_POOL_RECYCLE_AT_SQL("l.last_followup_at", "l.owner_since", "l.created_at", "p.recycle_days")
+
+/* How the leads of someone who leaves go to their successor (crm/org.h;
+ * leads_handover.c). */
+const crm_org_handover_t *leads_handover(void);
 
 /* The cache key of a lead. */
 void leads_cache_key(int64_t id, char out[32]);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crm/db.h"
+#include "crm/org.h"
 #include "crm/rowmap.h"
 #include "crm/scope.h"
 #include "leads.h"
@@ -70,6 +71,18 @@ int leads_pool_is_member(const Crm__Leads__LeadPool *p, const Crm__Caller *c)
     crm_pool_t pool;
     crm_pool_person_t who = crm_pool_person(c);
     return crm_pool_is_member(leads_pool_rules(p, &pool), &who);
+}
+
+int leads_pool_is_member_at(const Crm__Leads__LeadPool *p, const Crm__Caller *c,
+                            const PGresult *path)
+{
+    crm_pool_t pool;
+    crm_pool_person_t who = crm_pool_person(c);
+    int64_t *depts = crm_org_path_of(path, c->department_id, &who.n_departments);
+    who.departments = depts;
+    int yes = crm_pool_is_member(leads_pool_rules(p, &pool), &who);
+    free(depts);
+    return yes;
 }
 
 int leads_can_see(const Crm__Caller *c, const Crm__Leads__Lead *lead,

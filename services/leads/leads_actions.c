@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/org.h"
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "leads.h"
@@ -51,6 +52,32 @@ static int s_delete_apply(crm_change_t *c, void *rec, const void *prev)
 static const crm_change_op_t s_delete_op = {
     .action = "deleted", .ids_field = "ids", .apply = s_delete_apply};
 
+/* ---- the new owner, from the organisation --------------------------------- */
+
+/* The new owner and department a transfer or an assignment names, read
+ * from the organisation's read model (crm/org.h) in round 1. */
+static void s_new_owner_read(crm_change_t *c, int64_t owner, int64_t dept)
+{
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_user(refs, "to_owner_id", owner);
+    crm_org_department(refs, "to_department_id", dept);
+    crm_org_read(crm_change_txn(c), "org", &refs);
+}
+
+/* Both must be known and active; the lead's department follows its new
+ * owner's unless the caller named one (0: the owner's, or unchanged when
+ * the owner has none). Sets *dept; 0, or -1 after refusing. */
+static int s_new_owner_check(crm_change_t *c, int64_t *dept)
+{
+    crm_err_t err;
+    const PGresult *org = crm_change_result(c, "org");
+    if (crm_org_check(org, &err) < 0)
+        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
+    if (!*dept)
+        *dept = crm_org_department_of(org, "to_owner_id");
+    return 0;
+}
+
 /* ---- transfer ----------------------------------------------------------- */
 
 static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
@@ -63,12 +90,23 @@ static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
     if (before->owner_id == req->to_owner_id)
         return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
                                  "user %lld holds it already", (long long)req->to_owner_id);
-    s_give(c, row, req->to_owner_id, req->to_department_id);
+    int64_t dept = req->to_department_id;
+    if (s_new_owner_check(c, &dept) < 0)
+        return -1;
+    s_give(c, row, req->to_owner_id, dept);
     return 0;
 }
 
-static const crm_change_op_t s_transfer_op = {
-    .action = "transferred", .ids_field = "ids", .apply = s_transfer_apply};
+static void s_transfer_read(crm_change_t *c)
+{
+    const Crm__Leads__TransferLeadsRequest *req = crm_change_request(c);
+    s_new_owner_read(c, req->to_owner_id, req->to_department_id);
+}
+
+static const crm_change_op_t s_transfer_op = {.action = "transferred",
+                                              .ids_field = "ids",
+                                              .read = s_transfer_read,
+                                              .apply = s_transfer_apply};
 
 /* ---- put in pool -------------------------------------------------------- */
 
@@ -105,6 +143,19 @@ static const crm_change_op_t s_pool_op = {
 
 /* ---- claim -------------------------------------------------------------- */
 
+/* The claimer as the pool rules see them: their department and its
+ * ancestors from the organisation (crm/org.h), so a pool's member
+ * department takes in its sub-departments. */
+static crm_pool_person_t s_claimer(crm_change_t *c)
+{
+    const Crm__Caller *caller = crm_change_caller(c);
+    crm_pool_person_t who = crm_pool_person(caller);
+    who.departments =
+        crm_change_keep(c, crm_org_path_of(crm_change_result(c, "claimer_path"),
+                                           caller->department_id, &who.n_departments));
+    return who;
+}
+
 /* The caller's claims today ("claimed_today") and holdings ("holding"),
  * per pool; the first read serialises the caller's claims so the counts
  * hold until commit. */
@@ -115,6 +166,7 @@ static void s_claim_read(crm_change_t *c)
     const char *p[] = {crm_i64(user, crm_change_caller(c)->user_id), l->tz};
     crm_change_read(c, "claim_lock", "SELECT pg_advisory_xact_lock(hashtext('lead.claim:' || $1))",
                     1, p);
+    crm_org_read_path(crm_change_txn(c), "claimer_path", crm_change_caller(c)->department_id);
     crm_change_read(c, "claimed_today",
                     "SELECT pool_id, count(*) FROM lead_claims WHERE user_id = $1::bigint"
                     " AND at >= date_trunc('day', now() AT TIME ZONE $2) AT TIME ZONE $2"
@@ -153,7 +205,7 @@ static int s_claim_rules(crm_change_t *c, const Crm__Leads__Lead *before, size_t
         .claimed_today = s_count_of(crm_change_result(c, "claimed_today"), p->id) + here,
         .holding = s_count_of(crm_change_result(c, "holding"), p->id) + here,
     };
-    crm_pool_person_t who = crm_pool_person(crm_change_caller(c));
+    crm_pool_person_t who = s_claimer(c);
     crm_err_t err;
     if (crm_pool_may_claim(p, &who, &claim, crm_change_now(c), &err) < 0)
         return crm_change_refuse(c, err.status, err.field, "%s", err.message);
@@ -194,8 +246,11 @@ static int s_claim_may_act(crm_change_t *c, const void *rec)
     const Crm__Leads__Lead *lead = leads_before(rec);
     const Crm__Caller *caller = crm_change_caller(c);
     const Crm__Leads__LeadPool *pool = leads_change_pool(c, lead->pool_id);
-    return leads_may_act_if(
-        c, lead, leads_can_see(caller, lead, pool) || (pool && leads_pool_is_member(pool, caller)));
+    crm_pool_t rules;
+    crm_pool_person_t who = s_claimer(c);
+    return leads_may_act_if(c, lead,
+                            leads_can_see(caller, lead, pool) ||
+                                (pool && crm_pool_is_member(leads_pool_rules(pool, &rules), &who)));
 }
 
 static const crm_change_op_t s_claim_op = {.action = "claimed",
@@ -214,14 +269,22 @@ static int s_assign_apply(crm_change_t *c, void *rec, const void *prev)
     const Crm__Leads__AssignLeadsRequest *req = crm_change_request(c);
     if (before->status != LS(UNASSIGNED))
         return leads_move(c, row, LEAD_ACT_CLAIM);
-    if (leads_check_pool_admin(c, before) < 0 || leads_move(c, row, LEAD_ACT_CLAIM) < 0)
+    int64_t dept = req->to_department_id;
+    if (leads_check_pool_admin(c, before) < 0 || leads_move(c, row, LEAD_ACT_CLAIM) < 0 ||
+        s_new_owner_check(c, &dept) < 0)
         return -1;
-    s_give(c, row, req->to_owner_id, req->to_department_id);
+    s_give(c, row, req->to_owner_id, dept);
     return 0;
 }
 
+static void s_assign_read(crm_change_t *c)
+{
+    const Crm__Leads__AssignLeadsRequest *req = crm_change_request(c);
+    s_new_owner_read(c, req->to_owner_id, req->to_department_id);
+}
+
 static const crm_change_op_t s_assign_op = {
-    .action = "assigned", .ids_field = "ids", .apply = s_assign_apply};
+    .action = "assigned", .ids_field = "ids", .read = s_assign_read, .apply = s_assign_apply};
 
 /* ---- invalidate, resume, void, restore ---------------------------------- */
 
@@ -289,6 +352,9 @@ static int s_team_apply(crm_change_t *c, lead_row_t *row, const Crm__Leads__Lead
     for (size_t i = 0; i < before->n_team_member_ids; i++)
         if (add || !s_in(req->user_ids, req->n_user_ids, before->team_member_ids[i]))
             team[n++] = before->team_member_ids[i];
+    crm_err_t err;
+    if (add && crm_org_check(crm_change_result(c, "org"), &err) < 0)
+        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
     for (size_t i = 0; add && i < req->n_user_ids; i++) {
         if (req->user_ids[i] == before->owner_id)
             return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "user_ids",
@@ -321,9 +387,22 @@ static void s_team_emit(crm_change_t *c, const void *prev, void *rec, crm_db_bat
                        crm_change_reason(c), changed, 1);
 }
 
+/* The users joining a team must be known and active (crm/org.h); those
+ * leaving it need not be. */
+static void s_team_add_read(crm_change_t *c)
+{
+    const Crm__Leads__TeamMembersRequest *req = crm_change_request(c);
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_users(refs, "user_ids", req->user_ids, req->n_user_ids);
+    crm_org_read(crm_change_txn(c), "org", &refs);
+}
+
 /* The team is a column of the lead: the engine's save writes it. */
-static const crm_change_op_t s_team_add_op = {
-    .action = "team_changed", .ids_field = "ids", .apply = s_team_add_apply, .emit = s_team_emit};
+static const crm_change_op_t s_team_add_op = {.action = "team_changed",
+                                              .ids_field = "ids",
+                                              .read = s_team_add_read,
+                                              .apply = s_team_add_apply,
+                                              .emit = s_team_emit};
 static const crm_change_op_t s_team_remove_op = {.action = "team_changed",
                                                  .ids_field = "ids",
                                                  .apply = s_team_remove_apply,
@@ -411,8 +490,9 @@ static void s_restore(crm_rpc_call_t *call, const Crm__Leads__LeadIdsRequest *re
     s_ids_action(call, req, l, &s_restore_op);
 }
 
-/* The new owner of a transfer or an assignment: any user (the gateway
- * knows the users; leads may go across departments, as in the seeds). */
+/* The new owner of a transfer or an assignment: given (whether the user
+ * exists and is active is read in the change: s_new_owner_read; leads may
+ * go across departments, as in the seeds). */
 static int s_check_new_owner(crm_rpc_call_t *call, int64_t owner, int64_t dept)
 {
     if (owner < 1) {

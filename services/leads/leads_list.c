@@ -21,6 +21,7 @@
 #include "crm/check.h"
 #include "crm/filter.h"
 #include "crm/list.h"
+#include "crm/org.h"
 #include "crm/rowmap.h"
 #include "crm/scope.h"
 #include "crm/sqlbuf.h"
@@ -311,7 +312,8 @@ static void s_add_count(crm_db_batch_t *b, const Crm__Leads__ListLeadsRequest *r
 
 /* The pool of the POOL view must exist and have the caller among its
  * people; fills *pool (cleared by the caller) or fails call. */
-static int s_list_pool(crm_rpc_call_t *call, const PGresult *r, Crm__Leads__LeadPool *pool)
+static int s_list_pool(crm_rpc_call_t *call, const PGresult *r, const PGresult *path,
+                       Crm__Leads__LeadPool *pool)
 {
     const Crm__Caller *c = crm_rpc_call_caller(call);
     if (PQntuples(r) == 0) {
@@ -319,7 +321,7 @@ static int s_list_pool(crm_rpc_call_t *call, const PGresult *r, Crm__Leads__Lead
         return 0;
     }
     leads_pool_row(r, 0, pool);
-    if (leads_pool_is_member(pool, c))
+    if (leads_pool_is_member_at(pool, c, path))
         return 1;
     leads_pool_clear(pool);
     crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, "pool_id",
@@ -361,9 +363,10 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     Crm__Leads__LeadPool pool, *pp = NULL;
     if (res->err)
         crm_fail_db(rd->call, res);
-    else if (!rd->pool || s_list_pool(rd->call, res->results[0], pp = &pool))
-        s_list_reply(rd, res->results[rd->pool], rd->total ? res->results[rd->pool + 1] : NULL, pp);
-    else
+    else if (!rd->pool || s_list_pool(rd->call, res->results[0], res->results[1], pp = &pool)) {
+        int page = rd->pool ? 2 : 0; /* after the pool and the caller's path */
+        s_list_reply(rd, res->results[page], rd->total ? res->results[page + 1] : NULL, pp);
+    } else
         pp = NULL;
     if (pp)
         leads_pool_clear(pp);
@@ -384,9 +387,13 @@ static void s_list(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req
     rd->pool = req->view == CRM__LEADS__LEAD_VIEW__LEAD_VIEW_POOL;
     crm_db_batch_t *b = crm_db_batch_new();
     if (rd->pool) {
-        char id[24];
+        /* The pool, and the caller's department path (a member department
+         * takes in its sub-departments). */
+        char id[24], dept[24];
         const char *p[] = {crm_i64(id, req->pool_id)};
+        const char *d[] = {crm_i64(dept, crm_rpc_call_caller(call)->department_id)};
         crm_db_batch_add(b, "SELECT " POOL_COLUMNS " FROM lead_pools WHERE id = $1::bigint", 1, p);
+        crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
     }
     crm_sqlbuf_t *q = s_list_sql(req, crm_rpc_call_caller(call), l->tz, &rd->page);
     crm_sqlbuf_batch_add(q, b);

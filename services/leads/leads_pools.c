@@ -9,6 +9,7 @@
 #include "crm/mask.h"
 #include "crm/util.h"
 #include "crm/scope.h"
+#include "crm/org.h"
 #include "leads.h"
 
 #define POOL_READ                                                                                  \
@@ -101,23 +102,20 @@ static void s_pool_values(const Crm__Leads__LeadPool *p, const char *v[11], char
 /* A column set from $val when the mask ($12) names it, else kept. */
 #define MASKED(col, val)                                                                           \
     col " = CASE WHEN '" col "' = ANY($12::text[]) THEN " val " ELSE " col " END"
-#define POOL_PATCH                                                                                                                                                                                                       \
-    "UPDATE lead_pools SET " MASKED("name", "$1") ", " MASKED("description", "$2") ", " MASKED(                                                                                                                          \
-        "admin_ids",                                                                                                                                                                                                     \
-        "$3::bigint[]") ", " MASKED("member_user_ids",                                                                                                                                                                   \
-                                    "$4::bigint[]") ", " MASKED("member_department_ids",                                                                                                                                 \
-                                                                "$5::bigint[]") ", " MASKED("allo"                                                                                                                       \
-                                                                                            "w_"                                                                                                                         \
-                                                                                            "clai"                                                                                                                       \
-                                                                                            "m",                                                                                                                         \
-                                                                                            "$6::"                                                                                                                       \
-                                                                                            "bool"                                                                                                                       \
-                                                                                            "ean") ", " MASKED("daily_claim_limit",                                                                                      \
-                                                                                                               "$7::int") ", " MASKED("holding_cap",                                                                     \
-                                                                                                                                      "$8::int") ", " MASKED("cooloff_days",                                             \
-                                                                                                                                                             "$9::int") ", " MASKED("recycle_days",                      \
-                                                                                                                                                                                    "$10::int") ", " MASKED("warn_days", \
-                                                                                                                                                                                                            "$11::int") ", updated_at = now() WHERE id = $13::bigint"
+/* clang-format off */
+#define POOL_PATCH                                                            \
+    "UPDATE lead_pools SET " MASKED("name", "$1") ", "                        \
+    MASKED("description", "$2") ", "                                         \
+    MASKED("admin_ids", "$3::bigint[]") ", "                                  \
+    MASKED("member_user_ids", "$4::bigint[]") ", "                            \
+    MASKED("member_department_ids", "$5::bigint[]") ", "                      \
+    MASKED("allow_claim", "$6::boolean") ", "                                 \
+    MASKED("daily_claim_limit", "$7::int") ", "                               \
+    MASKED("holding_cap", "$8::int") ", "                                     \
+    MASKED("cooloff_days", "$9::int") ", "                                    \
+    MASKED("recycle_days", "$10::int") ", "                                   \
+    MASKED("warn_days", "$11::int") ", updated_at = now() WHERE id = $13::bigint"
+/* clang-format on */
 
 /* Writes a pool: inserts it (mask NULL), or sets the fields the mask names
  * (a text[] literal) of pool p->id; then reads it back. */
@@ -130,6 +128,13 @@ static void s_write_pool(crm_rpc_call_t *call, leads_t *l, const Crm__Leads__Lea
     v[11] = mask;
     v[12] = crm_i64(id, p->id);
     crm_db_batch_t *b = crm_db_batch_new();
+    /* Every person and department named must exist and be active. */
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_users(refs, "admin_ids", p->admin_ids, p->n_admin_ids);
+    crm_org_users(refs, "member_user_ids", p->member_user_ids, p->n_member_user_ids);
+    crm_org_departments(refs, "member_department_ids", p->member_department_ids,
+                        p->n_member_department_ids);
+    crm_org_require(b, &refs);
     if (mask)
         crm_db_batch_add(b, POOL_PATCH, 13, v);
     else
@@ -217,14 +222,14 @@ static void s_update_pool(crm_rpc_call_t *call, const Crm__Leads__UpdatePoolRequ
 /* May the caller read this pool (row 0 of r)? Admins, and the pool's own
  * admins and members: the rest are told it does not exist, as the list does
  * not show it to them. */
-static int s_may_read(crm_rpc_call_t *call, const PGresult *r)
+static int s_may_read(crm_rpc_call_t *call, const PGresult *r, const PGresult *path)
 {
     const Crm__Caller *c = crm_rpc_call_caller(call);
     if (crm_scope_all(c))
         return 1;
     Crm__Leads__LeadPool pool;
     leads_pool_row(r, 0, &pool);
-    int ok = leads_pool_is_admin(&pool, c) || leads_pool_is_member(&pool, c);
+    int ok = leads_pool_is_admin(&pool, c) || leads_pool_is_member_at(&pool, c, path);
     leads_pool_clear(&pool);
     return ok;
 }
@@ -234,7 +239,8 @@ static void s_pools_read(void *arg, const crm_db_result_t *res)
     pool_call_t *pc = arg;
     if (res->err)
         crm_fail_db(pc->call, res);
-    else if (PQntuples(res->results[0]) == 0 || !s_may_read(pc->call, res->results[0]))
+    else if (PQntuples(res->results[0]) == 0 ||
+             !s_may_read(pc->call, res->results[0], res->results[1]))
         crm_rpc_fail(pc->call, CRM__STATUS__NOT_FOUND, "id", "pool not found");
     else
         s_reply_pools(pc->call, res->results[0], 1);
@@ -248,9 +254,15 @@ static void s_get_pool(crm_rpc_call_t *call, const Crm__Leads__GetPoolRequest *r
     pool_call_t *pc = crm_calloc(1, sizeof *pc);
     pc->l = l;
     pc->call = call;
-    char id[24];
+    /* The pool, and the caller's department path (a member department
+     * takes in its sub-departments, as for claims and ListPools). */
+    char id[24], dept[24];
     const char *p[] = {crm_i64(id, req->id)};
-    crm_db_exec(pc->l->db, POOL_READ " WHERE p.id = $1::bigint", 1, p, s_pools_read, pc);
+    const char *d[] = {crm_i64(dept, crm_rpc_call_caller(call)->department_id)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, POOL_READ " WHERE p.id = $1::bigint", 1, p);
+    crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
+    crm_db_submit(pc->l->db, &b, s_pools_read, pc);
 }
 
 static void s_pools_listed(void *arg, const crm_db_result_t *res)
@@ -275,7 +287,8 @@ static void s_list_pools(crm_rpc_call_t *call, const Crm__Leads__ListPoolsReques
     crm_db_exec(pc->l->db,
                 POOL_READ " WHERE NOT $3::boolean OR $1::bigint = ANY(p.admin_ids)"
                           " OR $1::bigint = ANY(p.member_user_ids)"
-                          " OR $2::bigint = ANY(p.member_department_ids) ORDER BY p.id",
+                          " OR $2::bigint = ANY(p.member_department_ids)"
+                          " OR p.member_department_ids && crm_org_path($2::bigint) ORDER BY p.id",
                 3, p, s_pools_listed, pc);
 }
 

@@ -10,6 +10,7 @@
 #include "crm/check.h"
 #include "crm/mask.h"
 #include "crm/log.h"
+#include "crm/org.h"
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "leads.h"
@@ -28,6 +29,7 @@ typedef struct {
     Crm__Leads__Lead lead;
     lead_norm_t norm;
     int check_duplicate;
+    int64_t named_department; /* the request's department_id (0: none) */
 } create_t;
 
 /* Round 1: the new id, the lists, the pool the lead goes to, the leads
@@ -37,6 +39,10 @@ static void s_create_read(crm_txn_t *t)
     create_t *c = crm_txn_data(t);
     crm_txn_read(t, "next_id", "lead_next_id", 0, NULL);
     leads_read_options(t, c->lead.level, c->lead.industry, c->lead.source);
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_user(refs, "owner_id", c->lead.owner_id);
+    crm_org_department(refs, "department_id", c->named_department);
+    crm_org_read(t, "org", &refs);
     if (c->lead.pool_id) {
         char id[24];
         const char *p[] = {crm_i64(id, c->lead.pool_id)};
@@ -68,6 +74,21 @@ static int s_create_pool_ok(crm_txn_t *t, int64_t pool_id)
     return 0;
 }
 
+/* The owner and the department named must be known and active (crm/org.h);
+ * a lead given to someone else without a department takes its owner's: 0,
+ * or -1 after refusing. */
+static int s_create_org_ok(crm_txn_t *t, create_t *c)
+{
+    crm_err_t err;
+    const PGresult *org = crm_txn_result(t, "org");
+    if (crm_org_check(org, &err) < 0)
+        return crm_txn_refuse(t, err.status, err.field, "%s", err.message);
+    int64_t dept = crm_org_department_of(org, "owner_id");
+    if (!c->named_department && c->lead.owner_id != crm_txn_caller(t)->user_id && dept)
+        c->lead.department_id = dept;
+    return 0;
+}
+
 static int s_create_decide(crm_txn_t *t)
 {
     create_t *c = crm_txn_data(t);
@@ -82,7 +103,7 @@ static int s_create_decide(crm_txn_t *t)
             t, CRM__STATUS__INVALID_ARGUMENT, kind,
             "%s \"%s\" is not one of the configured values (GET /api/v1/lead-options)", kind, v);
     }
-    if (lead->pool_id && s_create_pool_ok(t, lead->pool_id) < 0)
+    if (s_create_org_ok(t, c) < 0 || (lead->pool_id && s_create_pool_ok(t, lead->pool_id) < 0))
         return -1;
     if (c->check_duplicate && PQntuples(crm_txn_result(t, "duplicate")) > 0)
         return crm_txn_refuse(
@@ -195,6 +216,7 @@ static void s_create(crm_rpc_call_t *call, const Crm__Leads__CreateLeadRequest *
     lead->owner_id = owner;
     lead->pool_id = req->pool_id;
     lead->department_id = req->department_id ? req->department_id : caller->department_id;
+    c->named_department = req->department_id;
     lead->creator_id = caller->user_id;
     lead->status = owner ? LS(PENDING) : LS(UNASSIGNED);
     c->check_duplicate = c->norm.mobile[0] && !req->allow_duplicate;

@@ -1,5 +1,6 @@
-/* main.c: the leads service (线索): wiring of the runtime, store, RPC and
- * the scheduler's recycle job. */
+/* main.c: the leads service (线索): wiring of the runtime, store, RPC, the
+ * organisation's read model and the scheduler's jobs. */
+#include "crm/org.h"
 #include "leads.h"
 #include "leads_import.h"
 
@@ -26,6 +27,9 @@ int main(void)
     leads_import_handlers(&l.handlers);
     leads_recycle_handlers(&l.handlers);
     leads_serve(crm_service_rpc(l.svc), &l.handlers);
+    /* Who exists: the gateway's users and departments (crm/org.h); the
+     * leads of someone who leaves go to their successor. */
+    crm_org_consume(l.svc, "gateway", leads_handover());
     /* Recycling of neglected leads hourly (each lead pool's rule says how
      * many days without a follow-up is too many); reminders of due
      * follow-ups and warnings before recycling every minute. */

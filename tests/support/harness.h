@@ -127,6 +127,18 @@ const char *h_gateway(h_t *h);
 /* The base URL once h_gateway was called, else NULL. */
 const char *h_gateway_url(const h_t *h);
 
+/* The organisation the domain services know (crm/org.h). The gateway owns
+ * users and departments and announces them as events; most tests run no
+ * gateway and name people by number (owner 11, department 5), so each
+ * domain service started gets a fixture organisation in its read model:
+ * departments 1-99 (roots) and users 1-999 (no department), all active,
+ * the rows those events would leave (added if missing). A test of the
+ * organisation itself turns it off before starting anything and makes
+ * users and departments through the gateway. */
+#define H_ORG_USERS 999
+#define H_ORG_DEPARTMENTS 99
+void h_org_fixture(h_t *h, int on);
+
 /* The process of a started instance, or NULL. The same object is reused
  * when the instance is started again; it lives until h_destroy. */
 h_proc_t *h_proc(h_t *h, const char *service, int instance);

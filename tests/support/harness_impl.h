@@ -61,6 +61,7 @@ struct h {
     h_db_t *dbs;
     size_t n_dbs;
     int suite;     /* h_suite_counts was called */
+    int no_org;    /* h_org_fixture(h, 0): no fixture organisation */
     h_svc_t *svcs; /* the registry's domains, then the gateway */
     int nsvc;
     int *order; /* h_start_all's order: the services as h_suite_counts named them */

@@ -253,6 +253,25 @@ static int s_jobs_taken(h_t *h, const char *endpoint)
     return taken;
 }
 
+void h_org_fixture(h_t *h, int on)
+{
+    h->no_org = !on;
+}
+
+/* The fixture organisation in service's read model (see harness.h). */
+static void s_org_seed(h_t *h, const char *service)
+{
+    if (h->no_org || !strcmp(service, H_GATEWAY_NAME))
+        return;
+    char *sql = crm_sprintf("INSERT INTO crm_org_departments (id) SELECT generate_series(1, %d)"
+                            " ON CONFLICT DO NOTHING;"
+                            " INSERT INTO crm_org_users (id) SELECT generate_series(1, %d)"
+                            " ON CONFLICT DO NOTHING",
+                            H_ORG_DEPARTMENTS, H_ORG_USERS);
+    PQclear(h_sql(h, service, sql));
+    free(sql);
+}
+
 h_proc_t *h_start(h_t *h, const char *service, int instance)
 {
     int s = s_svc_index(h, service);
@@ -313,6 +332,7 @@ h_proc_t *h_start(h_t *h, const char *service, int instance)
                    instance, v->rpc_of[instance], H_START_MS / 1000, p->log);
         hi_sleep_ms(20);
     }
+    s_org_seed(h, service);
     return p;
 }
 

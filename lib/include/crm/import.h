@@ -129,6 +129,14 @@ void crm_import_prepare(crm_db_t *db, const crm_import_kind_t *k);
 int crm_import_check_start(const crm_import_kind_t *k, const crm_import_t *imp,
                            const Crm__Caller *c, crm_err_t *err);
 
+/* Adds to b a guard (crm/org.h) that the import's target owner and
+ * department are known and active in the organisation's read model: the
+ * first that is not fails the batch as invalid_argument naming
+ * "target.owner_id" or "target.department_id". crm_import_start runs it
+ * before storing the import, and the chunk pipeline again before a chunk's
+ * writes, so no record is created for a target deactivated since. */
+void crm_import_require_target(crm_db_batch_t *b, const crm_import_t *imp);
+
 /* Checks a chunk's shape: import_id, seq, rows or CSV within bounds. 0, or
  * -1 with err (INVALID_ARGUMENT). */
 int crm_import_check_chunk(const crm_import_request_t *req, crm_err_t *err);

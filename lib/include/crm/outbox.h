@@ -40,6 +40,13 @@
  * whose batches call crm_outbox_add or serve Bus.Replay). */
 void crm_outbox_prepare(crm_db_t *db);
 
+/* The INSERT of one event ($1 event id, $2 type, $3 aggregate id, $4 the
+ * payload as bytea hex), for work that writes events on a connection of
+ * its own (a start-up backfill); everything else uses crm_outbox_add. */
+#define CRM_OUTBOX_INSERT_SQL                                                                      \
+    "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"                               \
+    " VALUES ($1, $2, $3, $4::bytea)"
+
 /* The largest encoded payload of one event (1 MiB). A domain bounds what
  * its events carry (lists travel with a cap); an event over the bound makes
  * the batch it is added to fail (failed_precondition, saying which event and

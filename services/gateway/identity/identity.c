@@ -26,7 +26,7 @@ gw_identity_t *gw_identity_new(crm_service_t *svc, crm_db_t *db, crm_cache_t *ca
     id->loop = crm_service_loop(svc);
     id->db = db;
     id->cache = cache;
-    id->env = (crm_txn_env_t){.db = db, .cache = cache, .ctx = id};
+    id->env = (crm_txn_env_t){.db = db, .cache = cache, .relay = crm_service_relay(svc), .ctx = id};
     id->session_ttl_s = crm_env_int("CRM_SESSION_TTL_S", 12 * 3600, 1, 90 * 24 * 3600);
     id->auth_cache_ms = (uint64_t)crm_env_int("CRM_AUTH_CACHE_MS", 1000, 0, 60000);
     id->pw_ops =
@@ -43,13 +43,16 @@ gw_identity_t *gw_identity_new(crm_service_t *svc, crm_db_t *db, crm_cache_t *ca
         exit(1);
     }
     id_store_bootstrap(id);
+    id_events_backfill(id);
     id_store_prepare(db);
     crm_txn_prepare(db);
+    crm_outbox_prepare(db);
     id->auth.arg = id;
     id_auth_fill(&id->auth);
     id->org.arg = id;
     id_org_fill(&id->org);
     id_tokens_fill(&id->org);
+    id_handover_fill(&id->org);
     return id;
 }
 

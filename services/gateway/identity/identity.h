@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+#include "bus.pb-c.h"
+#include "crm/db.h"
 #include "crm/err.h"
 #include "crm/service.h"
 
@@ -72,5 +74,11 @@ void gw_principal_caller(const gw_principal_t *who, Crm__Caller *caller, Crm__Da
 
 /* Frees what who owns and zeroes it. */
 void gw_principal_clear(gw_principal_t *who);
+
+/* Adds to b what a domain's event means for identity: a handover.progressed
+ * report is kept for Org.GetHandover (other types add nothing). Called by
+ * the gateway's consumer of the domains' streams (notify_events.c), so it
+ * commits with the consumer's offset. */
+void id_handover_event(crm_db_batch_t *b, const Crm__Event *ev);
 
 #endif

@@ -9,6 +9,7 @@
 #include "gateway.glue.h"
 #include "gateway_map.h"
 #include "identity.h"
+#include "org.pb-c.h"
 
 struct gw_identity {
     crm_service_t *svc;
@@ -37,6 +38,28 @@ struct gw_identity {
 void id_store_prepare(crm_db_t *db);
 /* Creates the first admin and a root department when there are no users. */
 void id_store_bootstrap(gw_identity_t *id);
+
+/* identity_events.c: the organisation's events (proto/org.proto) added to a
+ * change's batch b, from row i of r (the columns of the User or Department
+ * message; a department's active flag given); and, once per database at
+ * start, every existing department and user announced. */
+void id_event_user(crm_db_batch_t *b, const char *type, const PGresult *r, int i);
+void id_event_department(crm_db_batch_t *b, const char *type, const PGresult *r, int i, int active);
+void id_events_backfill(gw_identity_t *id);
+/* user.deactivated of row i of r, naming who takes over (org.proto). */
+void id_event_user_left(crm_db_batch_t *b, const PGresult *r, int i, int64_t successor_id,
+                        Crm__OrgSuccessor **successors, size_t n);
+
+/* ---- identity_org.c ---- */
+
+/* A committed change of the organisation: cached scopes and principals
+ * become stale (a crm_txn_op_t's committed). */
+void id_org_changed(crm_txn_t *t);
+
+/* ---- identity_handover.c: a leaver's handover (Org.DeactivateUser,
+ * Org.GetHandover) ---- */
+
+void id_handover_fill(org_handlers_t *h);
 
 /* ---- identity_principal.c: tokens -> principals, the in-process cache ---- */
 

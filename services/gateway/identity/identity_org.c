@@ -85,7 +85,7 @@ static void s_exec_id(gw_identity_t *id, crm_rpc_call_t *call, const char *stmt,
 
 /* Every write here changes the organisation: cached scopes and principals
  * become stale. */
-static void s_changed(crm_txn_t *t)
+void id_org_changed(crm_txn_t *t)
 {
     gw_identity_t *id = crm_txn_env(t)->ctx;
     id_scope_changed(id);
@@ -96,10 +96,19 @@ static void s_changed(crm_txn_t *t)
 
 /* ---- departments ---------------------------------------------------------------- */
 
+/* The department the batch's last statement wrote, announced as type. */
+static int s_dept_announced(crm_txn_t *t, const crm_db_result_t *res, const char *type)
+{
+    const PGresult *r = res->results[res->nresults - 1];
+    if (PQntuples(r) == 1)
+        id_event_department(crm_txn_batch(t), type, r, 0, 1);
+    Crm__Gateway__Department d = CRM__GATEWAY__DEPARTMENT__INIT;
+    return s_wrote_one(t, r, &d.base, "department");
+}
+
 static int s_dept_written(crm_txn_t *t, const crm_db_result_t *res)
 {
-    Crm__Gateway__Department d = CRM__GATEWAY__DEPARTMENT__INIT;
-    return s_wrote_one(t, res->results[res->nresults - 1], &d.base, "department");
+    return s_dept_announced(t, res, "department.created");
 }
 
 static int s_create_department_decide(crm_txn_t *t)
@@ -113,7 +122,7 @@ static int s_create_department_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_create_department_op = {.decide = s_create_department_decide,
-                                                    .committed = s_changed};
+                                                    .committed = id_org_changed};
 
 static void s_create_department(crm_rpc_call_t *call,
                                 const Crm__Gateway__CreateDepartmentRequest *req, void *arg)
@@ -142,7 +151,7 @@ static int s_dept_updated(crm_txn_t *t, const crm_db_result_t *res)
     if (PQntuples(res->results[0]) == 1 && PQntuples(res->results[1]) == 0)
         return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "parent_id",
                               "a department cannot move below itself");
-    return s_dept_written(t, res);
+    return s_dept_announced(t, res, "department.updated");
 }
 
 static int s_update_department_decide(crm_txn_t *t)
@@ -160,7 +169,7 @@ static int s_update_department_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_update_department_op = {.decide = s_update_department_decide,
-                                                    .committed = s_changed};
+                                                    .committed = id_org_changed};
 
 /* A mask of the fields an update may change (crm/mask.h); 1 if fine. */
 static int s_mask_ok(crm_rpc_call_t *call, char *const *mask, size_t n, const char *const *editable)
@@ -189,6 +198,7 @@ static int s_dept_deleted(crm_txn_t *t, const crm_db_result_t *res)
     if (PQntuples(res->results[1]) == 0)
         return crm_txn_refuse(t, CRM__STATUS__FAILED_PRECONDITION, "id",
                               "the department still has users or sub-departments");
+    id_event_department(crm_txn_batch(t), "department.deactivated", res->results[1], 0, 0);
     crm_txn_reply(t, &s_empty.base);
     return 0;
 }
@@ -205,7 +215,7 @@ static int s_delete_department_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_delete_department_op = {.decide = s_delete_department_decide,
-                                                    .committed = s_changed};
+                                                    .committed = id_org_changed};
 
 static void s_delete_department(crm_rpc_call_t *call, const Crm__Gateway__GetDepartmentRequest *req,
                                 void *arg)
@@ -239,10 +249,23 @@ static void s_list_departments(crm_rpc_call_t *call,
 
 /* ---- users ---------------------------------------------------------------------- */
 
-static int s_user_written(crm_txn_t *t, const crm_db_result_t *res)
+/* The user the batch wrote, announced as type. */
+static int s_user_announced(crm_txn_t *t, const crm_db_result_t *res, const char *type)
 {
+    if (PQntuples(res->results[0]) == 1)
+        id_event_user(crm_txn_batch(t), type, res->results[0], 0);
     Crm__Gateway__User u = CRM__GATEWAY__USER__INIT;
     return s_wrote_one(t, res->results[0], &u.base, "user");
+}
+
+static int s_user_written(crm_txn_t *t, const crm_db_result_t *res)
+{
+    return s_user_announced(t, res, "user.created");
+}
+
+static int s_user_updated(crm_txn_t *t, const crm_db_result_t *res)
+{
+    return s_user_announced(t, res, "user.updated");
 }
 
 typedef struct {
@@ -271,7 +294,7 @@ static void s_newuser_done(void *data)
 }
 
 static const crm_txn_op_t s_create_user_op = {
-    .decide = s_create_user_decide, .committed = s_changed, .done = s_newuser_done};
+    .decide = s_create_user_decide, .committed = id_org_changed, .done = s_newuser_done};
 
 typedef struct {
     gw_identity_t *id;
@@ -345,11 +368,11 @@ static int s_update_user_decide(crm_txn_t *t)
     crm_db_batch_t *b = crm_db_batch_new();
     crm_db_batch_add(b, "gw_user_update", 5, p);
     free(mask);
-    return crm_txn_then(t, &b, s_user_written);
+    return crm_txn_then(t, &b, s_user_updated);
 }
 
 static const crm_txn_op_t s_update_user_op = {.decide = s_update_user_decide,
-                                              .committed = s_changed};
+                                              .committed = id_org_changed};
 
 static void s_update_user(crm_rpc_call_t *call, const Crm__Gateway__UpdateUserRequest *req,
                           void *arg)
@@ -376,6 +399,7 @@ static int s_user_deleted(crm_txn_t *t, const crm_db_result_t *res)
 {
     if (PQntuples(res->results[0]) == 0)
         return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "id", "no such active user");
+    id_event_user(crm_txn_batch(t), "user.deactivated", res->results[0], 0);
     crm_txn_reply(t, &s_empty.base);
     return 0;
 }
@@ -392,7 +416,7 @@ static int s_delete_user_decide(crm_txn_t *t)
 }
 
 static const crm_txn_op_t s_delete_user_op = {.decide = s_delete_user_decide,
-                                              .committed = s_changed};
+                                              .committed = id_org_changed};
 
 static void s_delete_user(crm_rpc_call_t *call, const Crm__Gateway__GetUserRequest *req, void *arg)
 {

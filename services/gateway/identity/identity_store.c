@@ -65,7 +65,8 @@ static const struct {
      " role = CASE WHEN 'role' = ANY($5::text[]) THEN $4 ELSE role END, updated_at = now()"
      " WHERE u.id = $1 RETURNING " USER_OUT},
     {"gw_user_deactivate",
-     "UPDATE users SET active = false, updated_at = now() WHERE id = $1 AND active RETURNING id"},
+     "UPDATE users u SET active = false, updated_at = now() WHERE id = $1 AND active"
+     " RETURNING " USER_OUT},
     /* The total of gw_user_list's filter (a list's total on request). */
     {"gw_user_count",
      "SELECT count(*) AS total FROM users u WHERE ($1::bigint = 0 OR u.department_id = $1)"},
@@ -88,10 +89,10 @@ static const struct {
      " WHERE id = $1 AND ($3::bigint = 0 OR $3::bigint NOT IN (SELECT id FROM below))"
      " RETURNING " DEPT_OUT},
     /* Only an empty department goes: no users (even inactive), no children. */
-    {"gw_dept_delete",
-     "DELETE FROM departments d WHERE id = $1"
-     " AND NOT EXISTS (SELECT 1 FROM users WHERE department_id = d.id)"
-     " AND NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = d.id) RETURNING id"},
+    {"gw_dept_delete", "DELETE FROM departments d WHERE id = $1"
+                       " AND NOT EXISTS (SELECT 1 FROM users WHERE department_id = d.id)"
+                       " AND NOT EXISTS (SELECT 1 FROM departments c WHERE c.parent_id = d.id)"
+                       " RETURNING " DEPT_OUT},
 
     /* ---- data scope ---- */
     /* Every user of the department and of its sub-departments. */

@@ -2,7 +2,9 @@
  * leads and customers services' events (crm/consumer.h: each applied
  * exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
- * lead given to them, a lead or customer taken back to its pool. */
+ * lead given to them, a lead or customer taken back to its pool. The same
+ * consumer hands identity the domains' handover reports
+ * (id_handover_event). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +12,7 @@
 #include "crm/event_types.h"
 #include "crm/log.h"
 #include "crm/util.h"
+#include "identity/identity.h"
 #include "notify_impl.h"
 
 /* What an event type tells whom: the payload member naming the user, and
@@ -77,8 +80,10 @@ static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_
 {
     (void)arg;
     crm_db_batch_t *b = crm_db_batch_new();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         s_add(b, events[i]);
+        id_handover_event(b, events[i]); /* the domains' handover reports */
+    }
     if (crm_db_batch_size(b) == 0) {
         crm_db_batch_destroy(&b);
         crm_consumer_done(batch, NULL, 1);

@@ -1,0 +1,206 @@
+/* test_handover.c: handover when someone leaves (离职交接, #17). An admin
+ * deactivates ann over HTTP naming bob to take over (customers per domain
+ * to dan); the leads service moves each of her leads to bob with a
+ * "handed_over" history entry and a lead.transferred event, puts bob in her
+ * team place and pool admin role, ends her pool membership; the customers
+ * service moves her customers to dan; the admin reads each domain's
+ * progress. A successor unknown, deactivated, the leaver or in an unknown
+ * domain is refused naming the field. The organisation comes by the real
+ * event path (no fixture). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "jcall.h"
+
+#define OK CRM__STATUS__OK
+enum { LEADS = 7 };
+
+static h_t *h;
+static const char *base;
+static char *admin;
+
+static void s_wait(const char *db, const char *what, const char *sql, int64_t want)
+{
+    int64_t got = h_wait_sql(h, db, sql, want, 20000);
+    H_CHECK(got == want, "%s: %lld, want %lld", what, (long long)got, (long long)want);
+}
+
+static void s_user_known(const char *db, long long id, int active)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM crm_org_users WHERE id = %lld AND %sactive", id,
+             active ? "" : "NOT ");
+    s_wait(db, "a user reaches the service", sql, 1);
+}
+
+/* Deactivating ann with body is refused (status want, code, field). */
+static void s_refused(int want, const char *code, const char *field, long long ann,
+                      const char *body)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/users/%lld/deactivate", ann);
+    t_expect_error(want, code, field, "POST", base, admin, body, path);
+}
+
+/* The leaver's leads, team place and pool role, made directly. */
+static long long s_seed_leads(long long ann)
+{
+    char body[256];
+    for (int i = 0; i < LEADS; i++) {
+        snprintf(body, sizeof body, "{\"name\": \"交接%d\", \"owner_id\": %lld}", i, ann);
+        json_decref(t_json_expect(h, OK, "leads", "Leads.Create", t_system(), "%s", body));
+    }
+    json_t *j = t_json_expect(h, OK, "leads", "Leads.Create", t_system(),
+                              "{\"name\": \"团队\", \"owner_id\": 1}");
+    long long team_lead = t_int(j, "id");
+    json_decref(j);
+    snprintf(body, sizeof body, "{\"ids\": [%lld], \"user_ids\": [%lld]}", team_lead, ann);
+    json_decref(t_json_expect(h, OK, "leads", "Leads.AddTeamMembers", t_system(), "%s", body));
+    snprintf(body, sizeof body,
+             "{\"name\": \"交接池\", \"admin_ids\": [%lld], \"member_user_ids\": [%lld, 1]}", ann,
+             ann);
+    json_decref(t_json_expect(h, OK, "leads", "Leads.CreatePool", t_system(), "%s", body));
+    return team_lead;
+}
+
+static void s_check_leads(long long ann, long long bob, long long team_lead)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM leads WHERE owner_id = %lld", ann);
+    s_wait("leads", "none of ann's leads left", sql, 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM leads WHERE owner_id = %lld AND name LIKE '交接%%'", bob);
+    H_CHECK(h_sql_int(h, "leads", sql) == LEADS, "bob holds ann's leads");
+    snprintf(sql, sizeof sql,
+             "SELECT count(DISTINCT lead_id) FROM lead_history WHERE action = 'handed_over'"
+             " AND from_owner_id = %lld AND to_owner_id = %lld",
+             ann, bob);
+    H_CHECK(h_sql_int(h, "leads", sql) == LEADS, "one history entry per lead");
+    H_CHECK(h_sql_int(h, "leads",
+                      "SELECT count(*) FROM lead_history WHERE action = 'handed_over'") == LEADS,
+            "and no more");
+    H_CHECK(h_sql_int(h, "leads",
+                      "SELECT count(*) FROM crm_outbox WHERE type = 'lead.transferred'") == LEADS,
+            "one lead.transferred per lead");
+    snprintf(
+        sql, sizeof sql,
+        "SELECT count(*) FROM leads WHERE id = %lld AND team_member_ids = ARRAY[%lld]::bigint[]",
+        team_lead, bob);
+    H_CHECK(h_sql_int(h, "leads", sql) == 1, "bob takes ann's team place");
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM lead_pools WHERE admin_ids = ARRAY[%lld]::bigint[]"
+             " AND member_user_ids = ARRAY[1]::bigint[]",
+             bob);
+    H_CHECK(h_sql_int(h, "leads", sql) == 1,
+            "bob takes ann's pool admin role; her membership ends");
+}
+
+/* The admin's view: each domain done with its counts. */
+static void s_check_view(long long ann, long long bob, long long dan)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/users/%lld/handover", ann);
+    char sql[160];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM gw_handover_domains WHERE user_id = %lld AND state = 'done'",
+             ann);
+    s_wait("gateway", "both domains report", sql, 2);
+    t_resp_t r = t_expect(200, "GET", base, admin, NULL, path);
+    H_CHECK(t_json_int(&r, "successor_id") == bob, "the successor is shown");
+    H_CHECK(!strcmp(t_json_str(&r, "domains.0.domain"), "customers") &&
+                t_json_int(&r, "domains.0.successor_id") == dan &&
+                t_json_int(&r, "domains.0.moved") == 2 && t_json_int(&r, "domains.0.total") == 2,
+            "customers: 2 of 2 to dan (%s)", r.raw);
+    H_CHECK(!strcmp(t_json_str(&r, "domains.1.domain"), "leads") &&
+                t_json_int(&r, "domains.1.successor_id") == bob &&
+                t_json_int(&r, "domains.1.moved") == LEADS &&
+                t_json_int(&r, "domains.1.total") == LEADS &&
+                !strcmp(t_json_str(&r, "domains.1.state"), "done"),
+            "leads: all to bob (%s)", r.raw);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/users/%lld/handover", bob);
+    t_expect_error(404, "not_found", "id", "GET", base, admin, NULL, path);
+}
+
+int main(void)
+{
+    h = h_new("handover");
+    h_org_fixture(h, 0);
+    h_suite_counts(h, "leads=1,customers=1");
+    base = h_gateway(h);
+    h_start_all(h);
+    admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+
+    long long ann = 0, bob = 0, carl = 0, dan = 0;
+    free(t_new_user(base, admin, "ann", "employee", 1, &ann));
+    free(t_new_user(base, admin, "bob", "employee", 1, &bob));
+    free(t_new_user(base, admin, "carl", "employee", 1, &carl));
+    free(t_new_user(base, admin, "dan", "employee", 1, &dan));
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/users/%lld", carl);
+    t_resp_t r;
+    t_httpf(&r, "DELETE", base, admin, NULL, "%s", path);
+    H_CHECK(r.status == 200 || r.status == 204, "carl deactivated: %d", r.status);
+    t_resp_free(&r);
+    s_user_known("leads", ann, 1);
+    s_user_known("leads", bob, 1);
+    long long team_lead = s_seed_leads(ann);
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO customers (name, owner_id) VALUES ('客一', %lld), ('客二', %lld)", ann,
+             ann);
+    PQclear(h_sql(h, "customers", sql));
+
+    /* Refused, naming the field; nothing changes. */
+    char body[256];
+    s_refused(400, "invalid_argument", "/successor_id", ann, "{}");
+    s_refused(400, "invalid_argument", "/successor_id", ann, "{\"successor_id\": 999999}");
+    snprintf(body, sizeof body, "{\"successor_id\": %lld}", carl);
+    s_refused(400, "invalid_argument", "/successor_id", ann, body);
+    snprintf(body, sizeof body, "{\"successor_id\": %lld}", ann);
+    s_refused(400, "invalid_argument", "/successor_id", ann, body);
+    snprintf(body, sizeof body,
+             "{\"successor_id\": %lld, \"successors\": [{\"domain\": \"nope\", \"successor_id\":"
+             " %lld}]}",
+             bob, dan);
+    s_refused(400, "invalid_argument", "/successors/0/domain", ann, body);
+    snprintf(body, sizeof body,
+             "{\"successor_id\": %lld, \"successors\": [{\"domain\": \"customers\","
+             " \"successor_id\": %lld}]}",
+             bob, carl);
+    s_refused(400, "invalid_argument", "/successors/0/successor_id", ann, body);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM users WHERE id = %lld AND active", ann);
+    H_CHECK(h_sql_int(h, "gateway", sql) == 1, "a refused deactivation leaves ann active");
+    h_note("handover: an unknown, deactivated or self successor, or an unknown domain, is refused");
+
+    /* ann leaves: bob takes over, dan her customers. */
+    snprintf(body, sizeof body,
+             "{\"successor_id\": %lld, \"successors\": [{\"domain\": \"customers\","
+             " \"successor_id\": %lld}]}",
+             bob, dan);
+    snprintf(path, sizeof path, "/api/v1/users/%lld/deactivate", ann);
+    r = t_expect(200, "POST", base, admin, body, path);
+    H_CHECK(t_json_int(&r, "id") == ann, "the deactivated user is answered");
+    t_resp_free(&r);
+    s_check_leads(ann, bob, team_lead);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE owner_id = %lld", dan);
+    s_wait("customers", "dan holds ann's customers", sql, 2);
+    H_CHECK(h_sql_int(h, "customers",
+                      "SELECT count(*) FROM crm_outbox WHERE type = 'customer.transferred'") == 2,
+            "one customer.transferred per customer");
+    h_note("handover: leads (with history and events, team place, pool role) and customers move");
+    s_check_view(ann, bob, dan);
+    h_note("handover: the admin sees each domain's state and counts");
+
+    s_refused(404, "not_found", "id", ann, body);
+    h_note("handover: a user leaves once");
+
+    free(admin);
+    h_stop(h, "customers", 0);
+    h_stop(h, "leads", 0);
+    h_stop(h, "gateway", 0);
+    h_destroy(&h);
+    return 0;
+}
