@@ -149,10 +149,22 @@ static size_t s_children(pid_t pid, pid_t *out, size_t max)
     return n;
 }
 
+/* Closes the harness's own sessions: after a crash they are gone, though
+ * libpq will not know until a query fails. */
+static void s_drop_conns(h_t *h)
+{
+    for (size_t i = 0; i < h->n_dbs; i++)
+        if (h->dbs[i].conn) {
+            PQfinish(h->dbs[i].conn);
+            h->dbs[i].conn = NULL;
+        }
+}
+
 void h_pg_kill(h_t *h)
 {
     if (!h->pg_pid)
         S_FAIL("PostgreSQL is not running");
+    s_drop_conns(h);
     pid_t kids[256];
     size_t n = s_children(h->pg_pid, kids, 256);
     kill(h->pg_pid, SIGKILL);
