@@ -173,7 +173,8 @@ wh_sender_t *wh_sender_new(webhooks_t *w)
     wh_sender_t *s = crm_calloc(1, sizeof *s);
     s->w = w;
     s->timeout_ms = (int)crm_env_int("CRM_WEBHOOK_TIMEOUT_MS", 10000, 100, 120000);
-    s->lease_ms = s->timeout_ms + 5000;
+    s->lease_ms = (int)crm_env_int("CRM_WEBHOOK_LEASE_MS", s->timeout_ms + 5000,
+                                   s->timeout_ms + 100, 3600000);
     s->poll_ms = (int)crm_env_int("CRM_WEBHOOK_POLL_MS", 500, 10, 60000);
     s->max_failures = (int)crm_env_int("CRM_WEBHOOK_MAX_FAILURES", 10, 1, 1000);
     s->backoff_ms = (int)crm_env_int("CRM_WEBHOOK_BACKOFF_MS", 1000, 1, 3600000);
