@@ -23,6 +23,7 @@ int main(void)
     webhooks_rpc_register(&w);
     webhooks_events_start(&w);
     w.sender = wh_sender_new(&w);
+    wh_prune_start(&w);
     int rc = crm_service_run(w.svc);
     wh_sender_destroy(&w.sender);
     free(w.event_handlers);

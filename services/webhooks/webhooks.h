@@ -100,6 +100,12 @@ char *wh_cloudevent(const Crm__Event *ev, const ProtobufCMessage *payload, size_
 wh_sender_t *wh_sender_new(webhooks_t *w);
 void wh_sender_destroy(wh_sender_t **s_p);
 
+/* ---- webhooks_prune.c ---- */
+
+/* Prunes old delivered deliveries and unreferenced events on a timer
+ * (stopped when the service stops). */
+void wh_prune_start(webhooks_t *w);
+
 /* ---- webhooks_http.c: HTTP POSTs with libcurl's multi interface on a
  * libuv loop ---- */
 

@@ -115,8 +115,23 @@ static void s_prepare_sender(crm_db_t *db)
                    " WHERE id = $1::bigint AND lease_token = $3::bigint RETURNING paused");
 }
 
+/* Pruning ($1 hours kept, $2 rows at most). */
+static void s_prepare_prune(crm_db_t *db)
+{
+    crm_db_prepare(db, "wh_prune_deliveries",
+                   "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+                   " WHERE delivered AND delivered_at < now() - make_interval(hours => $1::int)"
+                   " LIMIT $2::int)");
+    crm_db_prepare(db, "wh_prune_events",
+                   "DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e"
+                   " WHERE e.created_at < now() - make_interval(hours => $1::int)"
+                   " AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_ref = e.id)"
+                   " ORDER BY e.id LIMIT $2::int)");
+}
+
 void webhooks_store_prepare(crm_db_t *db)
 {
+    s_prepare_prune(db);
     s_prepare_webhooks(db);
     s_prepare_deliveries(db);
     s_prepare_consumer(db);

@@ -332,6 +332,7 @@ static void test_pause_resume(void)
     /* Retry a delivered one: sent again. Replay from the start: every
      * lead.created again, in order. */
     l = s_deliveries(c->id);
+    size_t sent = t_rcv_count(rcv);
     Crm__Webhooks__RetryDeliveryRequest rt = CRM__WEBHOOKS__RETRY_DELIVERY_REQUEST__INIT;
     rt.webhook_id = c->id;
     rt.id = l->items[0]->id;
@@ -344,7 +345,6 @@ static void test_pause_resume(void)
             "a delivered one is sent again as a new delivery");
     protobuf_c_message_free_unpacked(out, NULL);
     protobuf_c_message_free_unpacked(&l->base, NULL);
-    size_t sent = t_rcv_count(rcv);
     Crm__Webhooks__ReplayRequest rp = CRM__WEBHOOKS__REPLAY_REQUEST__INIT;
     rp.webhook_id = c->id;
     rp.producer = "leads";
@@ -372,6 +372,33 @@ static void test_pause_resume(void)
     free(uc);
 }
 
+/* Delivered deliveries and the events nobody waits for go after
+ * CRM_WEBHOOK_KEEP_HOURS (0 here); a waiting delivery and its event stay. */
+static void test_prune(void)
+{
+    char *ud = t_rcv_url(rcv, "/d");
+    Crm__Webhooks__Webhook *d = t_wh_create(h, ud, "lead.created", NULL);
+    s_update(d->id, "paused", 1);
+    s_leads(1, &made);
+    char *q = crm_sprintf("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = %lld",
+                          (long long)d->id);
+    H_CHECK(h_wait_sql(h, "webhooks", q, 1, 10000) == 1, "a delivery waits");
+    h_stop(h, "webhooks", 0);
+    h_setenv(h, "CRM_WEBHOOK_KEEP_HOURS=0");
+    h_setenv(h, "CRM_WEBHOOK_PRUNE_MS=100");
+    h_start(h, "webhooks", 0);
+    H_CHECK(h_wait_sql(h, "webhooks", "SELECT count(*) FROM webhook_deliveries WHERE delivered", 0,
+                       10000) == 0,
+            "delivered deliveries pruned");
+    H_CHECK(h_wait_sql(h, "webhooks", "SELECT count(*) FROM webhook_events", 1, 10000) == 1,
+            "only the waiting delivery's event is kept");
+    H_CHECK(h_sql_int(h, "webhooks", q) == 1, "the waiting delivery is kept");
+    h_note("pruning: ok");
+    free(q);
+    protobuf_c_message_free_unpacked(&d->base, NULL);
+    free(ud);
+}
+
 int main(void)
 {
     h = h_new("webhooks");
@@ -387,6 +414,7 @@ int main(void)
     test_http();
     test_delivery();
     test_pause_resume();
+    test_prune();
     h_stop(h, "webhooks", 0);
     t_rcv_destroy(&rcv);
     h_destroy(&h);

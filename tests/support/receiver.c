@@ -288,6 +288,14 @@ void t_rcv_start(t_rcv_t *r)
     s_want(r, 1);
 }
 
+int t_rcv_mode_left(t_rcv_t *r)
+{
+    pthread_mutex_lock(&r->mu);
+    int n = r->mode_n;
+    pthread_mutex_unlock(&r->mu);
+    return n;
+}
+
 size_t t_rcv_count(t_rcv_t *r)
 {
     pthread_mutex_lock(&r->mu);

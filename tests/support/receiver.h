@@ -41,6 +41,9 @@ void t_rcv_mode(t_rcv_t *r, t_rcv_mode_t mode, int n);
  * it again on the same port. */
 void t_rcv_stop(t_rcv_t *r);
 void t_rcv_start(t_rcv_t *r);
+/* How many of the requests t_rcv_mode asked for are still to come (0 once
+ * all were met; negative: every one from now on). */
+int t_rcv_mode_left(t_rcv_t *r);
 /* How many requests were received (any answer). */
 size_t t_rcv_count(t_rcv_t *r);
 /* A copy of the requests received so far (free with t_rcv_free_reqs). */

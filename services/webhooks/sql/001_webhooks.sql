@@ -45,6 +45,7 @@ CREATE TABLE webhook_deliveries (
 -- A subscription's queue: its oldest waiting delivery goes next.
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (webhook_id, id) WHERE NOT delivered;
 CREATE INDEX webhook_deliveries_list ON webhook_deliveries (webhook_id, id);
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries (event_ref);
 
 -- New deliveries wake the senders of every instance.
 CREATE FUNCTION webhook_deliveries_notify() RETURNS trigger LANGUAGE plpgsql AS $$
