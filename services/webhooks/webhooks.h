@@ -110,16 +110,17 @@ void wh_prune_start(webhooks_t *w);
  * libuv loop ---- */
 
 typedef struct wh_http wh_http_t;
-/* An outcome: status the HTTP status (0 when no answer came), error why
- * it failed ("" for an answer). */
+/* An outcome: status the HTTP status (0 when no answer came, -1 when the
+ * client was destroyed first), error why it failed ("" for an answer). */
 typedef void (*wh_http_cb)(void *arg, long status, const char *error);
 wh_http_t *wh_http_new(uv_loop_t *loop, long timeout_ms);
 /* POSTs body (copied) to url with headers ("Name: value", copied); cb runs
- * once from the loop, unless the client is destroyed first. */
+ * once, from the loop or from wh_http_destroy. */
 void wh_http_post(wh_http_t *h, const char *url, const char *const *headers, size_t nheaders,
                   const char *body, size_t len, wh_http_cb cb, void *arg);
-/* Drops the requests in flight (their callbacks never run) and closes the
- * handles; the memory goes with the last close callback. Safe on NULL. */
+/* Drops the requests in flight (their callbacks run with status -1) and
+ * closes the handles; the memory goes with the last close callback. Safe
+ * on NULL; not from inside a callback. */
 void wh_http_destroy(wh_http_t **h_p);
 
 #endif

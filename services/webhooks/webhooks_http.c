@@ -235,8 +235,12 @@ void wh_http_destroy(wh_http_t **h_p)
     if (!h)
         return;
     *h_p = NULL;
-    while (h->reqs)
+    while (h->reqs) {
+        wh_http_cb cb = h->reqs->cb;
+        void *arg = h->reqs->arg;
         s_req_free(h, h->reqs);
+        cb(arg, -1, "stopped");
+    }
     h->closing = 1;
     curl_multi_cleanup(h->multi);
     while (h->socks)

@@ -23,49 +23,35 @@ struct wh_sender {
     uv_timer_t *poll; /* freed in its close callback */
     int timeout_ms, lease_ms, poll_ms, max_failures, backoff_ms, backoff_max_ms, max_inflight;
     int inflight; /* deliveries being sent or recorded */
-    int claiming, again, stopping;
+    int in_round, again, stopping;
+    struct wh_send *done; /* outcomes waiting for the next round (a stack) */
 };
 
-/* One delivery being sent. */
-typedef struct {
+/* One delivery being sent, then its outcome. */
+typedef struct wh_send {
     wh_sender_t *s;
+    struct wh_send *next;
     char webhook_id[24], delivery_id[24], token[24];
     char event_id[64];
+    long status;     /* the answer's status, 0 if none */
+    char error[300]; /* why it failed, "" for an answer */
 } wh_send_t;
 
-static void s_claim(wh_sender_t *s);
+static void s_round(wh_sender_t *s);
 
-static void s_recorded(void *arg, const crm_db_result_t *res)
+/* The outcome's statement: delivered, or a failure with its back-off. */
+static void s_add_outcome(wh_sender_t *s, const wh_send_t *d, crm_db_batch_t *b)
 {
-    wh_send_t *d = arg;
-    wh_sender_t *s = d->s;
-    if (res->err)
-        crm_log(CRM_WARN, "webhook outcome not recorded; sent again when its lease ends",
-                "delivery", d->delivery_id, "error", res->message, NULL);
-    else if (res->nresults && PQntuples(res->results[0]) == 1 &&
-             crm_db_get_bool(res->results[0], 0, 0))
-        crm_log(CRM_WARN, "webhook paused after failures in a row", "webhook", d->webhook_id, NULL);
-    free(d);
-    s->inflight--;
-    s_claim(s);
-}
-
-static void s_sent(void *arg, long status, const char *error)
-{
-    wh_send_t *d = arg;
-    wh_sender_t *s = d->s;
-    char code[24];
-    crm_i64(code, status);
-    if (status >= 200 && status < 300) {
+    char code[24], maxf[24], base[24], cap[24], why[320];
+    crm_i64(code, d->status);
+    if (d->status >= 200 && d->status < 300) {
         const char *p[] = {d->webhook_id, d->delivery_id, d->token, code};
-        crm_db_exec(s->w->db, "wh_sent", 4, p, s_recorded, d);
+        crm_db_batch_add(b, "wh_sent", 4, p);
         return;
     }
-    char why[300], maxf[24], base[24], cap[24];
-    if (*error)
-        snprintf(why, sizeof why, "%s", error);
-    else
-        snprintf(why, sizeof why, "HTTP %ld", status);
+    snprintf(why, sizeof why, "%s", *d->error ? d->error : "");
+    if (!*why)
+        snprintf(why, sizeof why, "HTTP %ld", d->status);
     const char *p[] = {d->webhook_id,
                        d->delivery_id,
                        d->token,
@@ -74,7 +60,22 @@ static void s_sent(void *arg, long status, const char *error)
                        crm_i64(base, s->backoff_ms),
                        crm_i64(cap, s->backoff_max_ms),
                        why};
-    crm_db_exec(s->w->db, "wh_failed", 8, p, s_recorded, d);
+    crm_db_batch_add(b, "wh_failed", 8, p);
+}
+
+static void s_sent(void *arg, long status, const char *error)
+{
+    wh_send_t *d = arg;
+    if (status < 0) { /* stopping: no outcome; the lease runs out */
+        d->s->inflight--;
+        free(d);
+        return;
+    }
+    d->status = status;
+    snprintf(d->error, sizeof d->error, "%s", error);
+    d->next = d->s->done;
+    d->s->done = d;
+    s_round(d->s);
 }
 
 /* POSTs row i of a claim. */
@@ -100,57 +101,85 @@ static void s_send(wh_sender_t *s, const PGresult *r, int i, const char *token)
     free(h_sig);
 }
 
+/* One round trip: the outcomes recorded, then (room permitting) the next
+ * claim, in one transaction. */
 typedef struct {
     wh_sender_t *s;
+    wh_send_t *outcomes;
+    size_t n;
+    int claim;
     char token[24];
-} wh_claim_t;
+} wh_round_t;
 
-static void s_claimed(void *arg, const crm_db_result_t *res)
+static void s_round_done(void *arg, const crm_db_result_t *res)
 {
-    wh_claim_t *c = arg;
-    wh_sender_t *s = c->s;
-    s->claiming = 0;
+    wh_round_t *rd = arg;
+    wh_sender_t *s = rd->s;
     if (res->err)
-        crm_log(CRM_WARN, "webhook claim failed", "error", res->message, NULL);
-    else if (!s->stopping)
-        for (int i = 0; i < PQntuples(res->results[0]); i++)
-            s_send(s, res->results[0], i, c->token);
-    free(c);
-    if (s->again) {
+        crm_log(CRM_WARN, "webhook round failed: its outcomes are sent again when their leases end",
+                "error", res->message, NULL);
+    size_t i = 0;
+    for (wh_send_t *d = rd->outcomes, *next; d; d = next, i++) {
+        next = d->next;
+        if (!res->err && PQntuples(res->results[i]) == 1 && crm_db_get_bool(res->results[i], 0, 0))
+            crm_log(CRM_WARN, "webhook paused after failures in a row", "webhook", d->webhook_id,
+                    NULL);
+        free(d);
+    }
+    s->inflight -= (int)rd->n;
+    if (!res->err && rd->claim && !s->stopping)
+        for (int k = 0; k < PQntuples(res->results[rd->n]); k++)
+            s_send(s, res->results[rd->n], k, rd->token);
+    s->in_round = 0;
+    free(rd);
+    if (s->again || s->done) {
         s->again = 0;
-        s_claim(s);
+        s_round(s);
     }
 }
 
-/* Claims the subscriptions whose turn it is, up to the room left. */
-static void s_claim(wh_sender_t *s)
+/* Records the outcomes waiting and claims the subscriptions whose turn it
+ * is, up to the room left; one round at a time (asked again meanwhile, it
+ * runs again after). */
+static void s_round(wh_sender_t *s)
 {
-    if (s->stopping)
-        return;
-    if (s->claiming) {
+    if (s->in_round) {
         s->again = 1;
         return;
     }
-    int room = s->max_inflight - s->inflight;
-    if (room <= 0)
+    wh_round_t *rd = crm_calloc(1, sizeof *rd);
+    rd->s = s;
+    rd->outcomes = s->done;
+    s->done = NULL;
+    crm_db_batch_t *b = crm_db_batch_new();
+    for (wh_send_t *d = rd->outcomes; d; d = d->next, rd->n++)
+        s_add_outcome(s, d, b);
+    int room = s->max_inflight - (s->inflight - (int)rd->n);
+    rd->claim = !s->stopping && room > 0;
+    if (rd->claim) {
+        uint64_t t = ((uint64_t)randombytes_random() << 31) ^ randombytes_random();
+        char lease[24], limit[24];
+        const char *p[] = {crm_i64(lease, s->lease_ms), crm_i64(limit, room),
+                           crm_i64(rd->token, (int64_t)t)};
+        crm_db_batch_add(b, "wh_claim", 3, p);
+    }
+    if (crm_db_batch_size(b) == 0) {
+        crm_db_batch_destroy(&b);
+        free(rd);
         return;
-    s->claiming = 1;
-    wh_claim_t *c = crm_calloc(1, sizeof *c);
-    c->s = s;
-    crm_i64(c->token, (int64_t)(((uint64_t)randombytes_random() << 31) ^ randombytes_random()));
-    char lease[24], limit[24];
-    const char *p[] = {crm_i64(lease, s->lease_ms), crm_i64(limit, room), c->token};
-    crm_db_exec(s->w->db, "wh_claim", 3, p, s_claimed, c);
+    }
+    s->in_round = 1;
+    crm_db_submit(s->w->db, &b, s_round_done, rd);
 }
 
 static void s_on_poll(uv_timer_t *t)
 {
-    s_claim(t->data);
+    s_round(t->data);
 }
 
 static void s_on_notify(void *arg, const char *channel, const char *payload)
 {
-    s_claim(arg);
+    s_round(arg);
 }
 
 static void s_timer_closed(uv_handle_t *h)

@@ -372,18 +372,25 @@ static void test_pause_resume(void)
     free(uc);
 }
 
-/* Delivered deliveries and the events nobody waits for go after
+/* A stop while a request is in flight is clean (exit 0, no leak).
+ * Delivered deliveries and the events nobody waits for go after
  * CRM_WEBHOOK_KEEP_HOURS (0 here); a waiting delivery and its event stay. */
 static void test_prune(void)
 {
-    char *ud = t_rcv_url(rcv, "/d");
+    char *ud = t_rcv_url(rcv, "/d"), *ue = t_rcv_url(rcv, "/e");
     Crm__Webhooks__Webhook *d = t_wh_create(h, ud, "lead.created", NULL);
+    Crm__Webhooks__Webhook *e = t_wh_create(h, ue, "lead.created", NULL);
     s_update(d->id, "paused", 1);
+    t_rcv_mode(rcv, T_RCV_HANG, 1);
     s_leads(1, &made);
     char *q = crm_sprintf("SELECT count(*) FROM webhook_deliveries WHERE webhook_id = %lld",
                           (long long)d->id);
     H_CHECK(h_wait_sql(h, "webhooks", q, 1, 10000) == 1, "a delivery waits");
+    for (int i = 0; i < 500 && t_rcv_mode_left(rcv) != 0; i++)
+        usleep(10000);
+    H_CHECK(t_rcv_mode_left(rcv) == 0, "a request is in flight");
     h_stop(h, "webhooks", 0);
+    h_note("stopped with a request in flight: ok");
     h_setenv(h, "CRM_WEBHOOK_KEEP_HOURS=0");
     h_setenv(h, "CRM_WEBHOOK_PRUNE_MS=100");
     h_start(h, "webhooks", 0);
@@ -396,7 +403,9 @@ static void test_prune(void)
     h_note("pruning: ok");
     free(q);
     protobuf_c_message_free_unpacked(&d->base, NULL);
+    protobuf_c_message_free_unpacked(&e->base, NULL);
     free(ud);
+    free(ue);
 }
 
 int main(void)
