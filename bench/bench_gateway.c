@@ -13,7 +13,8 @@
  *                                       lead-and-outbox transaction at 1
  *                                       and 16 clients on the same database
  *
- * CRM_PG_DURABLE=1 runs PostgreSQL with fsync on, as up.sh does. */
+ * CRM_PG_DURABLE=1 runs PostgreSQL with fsync on, as up.sh does;
+ * CRM_DB_POOL, when set, is passed to the services. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -307,6 +308,11 @@ int main(int argc, char **argv)
     h_t *h = h_new("bench_gateway");
     h_suite(h, 1, 1, 0, 1);
     h_setenv(h, "CRM_LOG_LEVEL=warn");
+    if (getenv("CRM_DB_POOL")) {
+        char kv[64];
+        snprintf(kv, sizeof kv, "CRM_DB_POOL=%s", getenv("CRM_DB_POOL"));
+        h_setenv(h, kv);
+    }
     h_start_all(h);
     h_setenv(h, "CRM_RATE_LIMIT_RPS=0");
     const char *base = h_gateway(h);

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "crm/pbjson.h"
-#include "rfc3339.h"
+#include "crm/rfc3339.h"
 #include "crm/util.h"
 #include "crm/validate.h"
 #include "pbjson_impl.h"

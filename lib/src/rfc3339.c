@@ -1,5 +1,5 @@
 /* rfc3339.c: RFC 3339 instants to and from microseconds (see rfc3339.h). */
-#include "rfc3339.h"
+#include "crm/rfc3339.h"
 
 #include <ctype.h>
 #include <stdio.h>

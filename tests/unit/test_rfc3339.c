@@ -2,7 +2,7 @@
  * real dates only. */
 #include <stdint.h>
 
-#include "rfc3339.h"
+#include "crm/rfc3339.h"
 #include "unit.h"
 
 static int64_t s_us(const char *s)
