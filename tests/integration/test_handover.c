@@ -124,6 +124,52 @@ static void s_check_view(long long ann, long long bob, long long dan)
     t_expect_error(404, "not_found", "id", "GET", base, admin, NULL, path);
 }
 
+/* A change that checked eve "active" before her deactivation committed
+ * holds her row (crm_org_refs locks what it reads) until it commits: the
+ * leads service's consumer waits for it before handing her records over, so
+ * the lead that change writes is handed over too, not left with a leaver.
+ * The change is played here on a session of its own: the reference check,
+ * then, once the consumer waits, the lead's INSERT and COMMIT. */
+static void s_race(long long bob)
+{
+    long long eve = 0;
+    free(t_new_user(base, admin, "eve", "employee", 1, &eve));
+    s_user_known("leads", eve, 1);
+    PGconn *c = PQconnectdb(h_pg(h, "leads"));
+    H_CHECK(PQstatus(c) == CONNECTION_OK, "a session of its own: %s", PQerrorMessage(c));
+    char sql[320];
+    snprintf(sql, sizeof sql,
+             "BEGIN; SELECT active FROM crm_org_refs('{owner_id}', '{user}', '{%lld}')", eve);
+    PGresult *res = PQexec(c, sql);
+    H_CHECK(PQresultStatus(res) == PGRES_TUPLES_OK && !strcmp(PQgetvalue(res, 0, 0), "t"),
+            "eve is active to the change: %s", PQerrorMessage(c));
+    PQclear(res);
+
+    char body[96], path[96];
+    snprintf(body, sizeof body, "{\"successor_id\": %lld}", bob);
+    snprintf(path, sizeof path, "/api/v1/users/%lld/deactivate", eve);
+    t_resp_t r = t_expect(200, "POST", base, admin, body, path);
+    t_resp_free(&r);
+    s_wait("leads", "the consumer waits for the change",
+           "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+           " AND datname = current_database()",
+           1);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO leads (name, owner_id, department_id, creator_id, status)"
+             " VALUES ('竞速', %lld, 1, 1, 2); COMMIT",
+             eve);
+    res = PQexec(c, sql);
+    H_CHECK(PQresultStatus(res) == PGRES_COMMAND_OK, "the change commits: %s", PQerrorMessage(c));
+    PQclear(res);
+    PQfinish(c);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM leads WHERE name = '竞速' AND owner_id = %lld",
+             bob);
+    s_wait("leads", "the lead written during the deactivation is handed over", sql, 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM leads WHERE owner_id = %lld", eve);
+    H_CHECK(h_sql_int(h, "leads", sql) == 0, "nothing is left with eve");
+    h_note("handover: a change that read the leaver active commits first, and is handed over");
+}
+
 int main(void)
 {
     h = h_new("handover");
@@ -196,6 +242,7 @@ int main(void)
 
     s_refused(404, "not_found", "id", ann, body);
     h_note("handover: a user leaves once");
+    s_race(bob);
 
     free(admin);
     h_stop(h, "customers", 0);
