@@ -1,22 +1,16 @@
-/* test_crmctl.c: the pure parts of crmctl (tools/crmctl.c, included so its
- * static helpers are reachable): environment names, roles and callers,
- * error splitting, the printed outcome of a call, events as JSON lines. */
-#define CRMCTL_NO_MAIN
-#include "../../tools/crmctl.c"
+/* test_crmctl.c: the pure parts of crmctl (tools/crmctl/crmctl_helpers.c,
+ * linked as crmctl_core): environment names, roles and callers, error
+ * splitting, the printed outcome of a call, events as JSON lines. `crmctl
+ * call` and `crmctl events` themselves are tested end to end by the
+ * integration suite. */
+#include <stdlib.h>
+#include <string.h>
 
+#include "crm/event_types.h"
+#include "crmctl.h"
 #include "events.pb-c.h"
 #include "leads.pb-c.h"
 #include "unit.h"
-
-/* main() is left out; these are what it runs (tested end to end by the
- * integration suite). */
-static void s_entry_points(void) __attribute__((unused));
-static void s_entry_points(void)
-{
-    (void)s_call;
-    (void)s_events;
-    (void)s_usage;
-}
 
 static char *s_text(json_t *j)
 {
@@ -27,22 +21,23 @@ static char *s_text(json_t *j)
 
 static void s_names(void)
 {
-    char *e = s_env_name("leads", "RPC");
+    char *e = ctl_env_name("leads", "RPC");
     CHECK(strcmp(e, "CRM_LEADS_RPC") == 0);
     free(e);
-    e = s_env_name("scheduler", "PUB");
+    e = ctl_env_name("scheduler", "PUB");
     CHECK(strcmp(e, "CRM_SCHEDULER_PUB") == 0);
     free(e);
-    CHECK(s_known_service("leads") && s_known_service("customers") && s_known_service("sales") &&
-          s_known_service("scheduler") && s_known_service("gateway"));
-    CHECK(!s_known_service("billing") && !s_known_service("") && !s_known_service("Leads"));
+    CHECK(ctl_known_service("leads") && ctl_known_service("customers") &&
+          ctl_known_service("sales") && ctl_known_service("scheduler") &&
+          ctl_known_service("gateway"));
+    CHECK(!ctl_known_service("billing") && !ctl_known_service("") && !ctl_known_service("Leads"));
 
     Crm__Role r = CRM__ROLE__ROLE_UNSPECIFIED;
-    CHECK(s_parse_role("admin", &r) == 0 && r == CRM__ROLE__ROLE_ADMIN);
-    CHECK(s_parse_role("Manager", &r) == 0 && r == CRM__ROLE__ROLE_MANAGER);
-    CHECK(s_parse_role("employee", &r) == 0 && r == CRM__ROLE__ROLE_EMPLOYEE);
-    CHECK(s_parse_role("system", &r) == 0 && r == CRM__ROLE__ROLE_SYSTEM);
-    CHECK(s_parse_role("boss", &r) == -1 && s_parse_role("", &r) == -1);
+    CHECK(ctl_parse_role("admin", &r) == 0 && r == CRM__ROLE__ROLE_ADMIN);
+    CHECK(ctl_parse_role("Manager", &r) == 0 && r == CRM__ROLE__ROLE_MANAGER);
+    CHECK(ctl_parse_role("employee", &r) == 0 && r == CRM__ROLE__ROLE_EMPLOYEE);
+    CHECK(ctl_parse_role("system", &r) == 0 && r == CRM__ROLE__ROLE_SYSTEM);
+    CHECK(ctl_parse_role("boss", &r) == -1 && ctl_parse_role("", &r) == -1);
 }
 
 static void s_callers(void)
@@ -52,30 +47,30 @@ static void s_callers(void)
     int64_t *ids;
 
     /* The default: the system, seeing everything. */
-    CHECK(s_make_caller(0, 0, CRM__ROLE__ROLE_SYSTEM, NULL, &c, &s, &ids) == 0);
+    CHECK(ctl_make_caller(0, 0, CRM__ROLE__ROLE_SYSTEM, NULL, &c, &s, &ids) == 0);
     CHECK(c.user_id == 0 && c.role == CRM__ROLE__ROLE_SYSTEM && c.scope == &s && s.all &&
           s.n_user_ids == 0 && ids == NULL);
 
-    CHECK(s_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, NULL, &c, &s, &ids) == 0);
+    CHECK(ctl_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, NULL, &c, &s, &ids) == 0);
     CHECK(c.user_id == 7 && c.department_id == 3 && !s.all && s.n_user_ids == 1 &&
           s.user_ids[0] == 7);
     free(ids);
 
-    CHECK(s_make_caller(7, 3, CRM__ROLE__ROLE_MANAGER, "7,8,,9", &c, &s, &ids) == 0);
+    CHECK(ctl_make_caller(7, 3, CRM__ROLE__ROLE_MANAGER, "7,8,,9", &c, &s, &ids) == 0);
     CHECK(!s.all && s.n_user_ids == 3 && s.user_ids[0] == 7 && s.user_ids[2] == 9);
     free(ids);
 
-    CHECK(s_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, "all", &c, &s, &ids) == 0);
+    CHECK(ctl_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, "all", &c, &s, &ids) == 0);
     CHECK(s.all && ids == NULL);
 
-    CHECK(s_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, "7,x", &c, &s, &ids) == -1);
-    CHECK(s_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, ",", &c, &s, &ids) == -1);
+    CHECK(ctl_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, "7,x", &c, &s, &ids) == -1);
+    CHECK(ctl_make_caller(7, 3, CRM__ROLE__ROLE_EMPLOYEE, ",", &c, &s, &ids) == -1);
 }
 
 static void s_split(const char *err, const char *msg, const char *field)
 {
     char *m, *f;
-    s_split_error(err, &m, &f);
+    ctl_split_error(err, &m, &f);
     if (strcmp(m, msg) != 0 || strcmp(f, field) != 0) {
         fprintf(stderr, "  split \"%s\" -> \"%s\" [%s], want \"%s\" [%s]\n", err ? err : "(null)",
                 m, f, msg, field);
@@ -98,19 +93,19 @@ static void s_outcomes(void)
     Crm__Leads__Lead lead = CRM__LEADS__LEAD__INIT;
     lead.id = 9;
     lead.name = "线索";
-    char *t = s_text(s_outcome_json(CRM__STATUS__OK, &lead.base, NULL));
+    char *t = s_text(ctl_outcome_json(CRM__STATUS__OK, &lead.base, NULL));
     CHECK(strstr(t, "{\"status\":\"ok\",\"reply\":{\"id\":9,\"name\":\"线索\",") == t);
     free(t);
-    t = s_text(s_outcome_json(CRM__STATUS__OK, NULL, NULL));
+    t = s_text(ctl_outcome_json(CRM__STATUS__OK, NULL, NULL));
     CHECK(strcmp(t, "{\"status\":\"ok\",\"reply\":{}}") == 0);
     free(t);
-    t = s_text(s_outcome_json(CRM__STATUS__NOT_FOUND, NULL, "no lead 9 [id]"));
+    t = s_text(ctl_outcome_json(CRM__STATUS__NOT_FOUND, NULL, "no lead 9 [id]"));
     CHECK(strcmp(t, "{\"status\":\"not_found\",\"message\":\"no lead 9\",\"field\":\"id\"}") == 0);
     free(t);
-    t = s_text(s_outcome_json(CRM__STATUS__UNAVAILABLE, NULL, NULL));
+    t = s_text(ctl_outcome_json(CRM__STATUS__UNAVAILABLE, NULL, NULL));
     CHECK(strcmp(t, "{\"status\":\"unavailable\",\"message\":\"\",\"field\":\"\"}") == 0);
     free(t);
-    t = s_text(s_bad_request_json("expected an integer", "id"));
+    t = s_text(ctl_bad_request_json("expected an integer", "id"));
     CHECK(strcmp(t, "{\"status\":\"invalid_argument\",\"message\":\"expected an integer\","
                     "\"field\":\"id\"}") == 0);
     free(t);
@@ -125,14 +120,14 @@ static void s_events_json(void)
     hb.producer = "leads";
     hb.last_sequence = 12;
     size_t n = crm__heartbeat__pack(&hb, buf);
-    CHECK(s_event_json("_heartbeat", 10, buf, n, 0, &bad) == NULL && !bad);
-    char *t = s_text(s_event_json("_heartbeat", 10, buf, n, 1, &bad));
+    CHECK(ctl_event_json("_heartbeat", 10, buf, n, 0, &bad) == NULL && !bad);
+    char *t = s_text(ctl_event_json("_heartbeat", 10, buf, n, 1, &bad));
     CHECK(!bad && strcmp(t, "{\"type\":\"_heartbeat\",\"producer\":\"leads\","
                             "\"last_sequence\":12,\"stalled\":false}") == 0);
     free(t);
     hb.stalled = 1; /* a relay that cannot publish says so */
     n = crm__heartbeat__pack(&hb, buf);
-    t = s_text(s_event_json("_heartbeat", 10, buf, n, 1, &bad));
+    t = s_text(ctl_event_json("_heartbeat", 10, buf, n, 1, &bad));
     CHECK(!bad && strcmp(t, "{\"type\":\"_heartbeat\",\"producer\":\"leads\","
                             "\"last_sequence\":12,\"stalled\":true}") == 0);
     free(t);
@@ -147,7 +142,7 @@ static void s_events_json(void)
     ev.payload.data = pl;
     ev.payload.len = crm__events__customer_followed_up__pack(&fu, pl);
     n = crm__event__pack(&ev, buf);
-    t = s_text(s_event_json("customer.followed_up", 20, buf, n, 0, &bad));
+    t = s_text(ctl_event_json("customer.followed_up", 20, buf, n, 0, &bad));
     CHECK(!bad && strstr(t, "\"payload\":{\"customer_id\":3,\"user_id\":0,"
                             "\"content\":\"电话回访\"}") != NULL); /* at: not set */
     free(t);
@@ -158,15 +153,16 @@ static void s_events_json(void)
     fu.at_us = 1767323045000006LL; /* 2026-01-02T03:04:05.000006Z */
     ev.payload.len = crm__events__customer_followed_up__pack(&fu, pl);
     n = crm__event__pack(&ev, buf);
-    t = s_text(s_event_json("customer.followed_up", 20, buf, n, 0, &bad));
+    t = s_text(ctl_event_json("customer.followed_up", 20, buf, n, 0, &bad));
     CHECK(!bad && strstr(t, "\"at\":\"2026-01-01T23:34:05.000006-03:30\"") != NULL);
     free(t);
 
     /* Garbage is reported, not printed. */
-    CHECK(s_event_json("lead.created", 12, (const uint8_t *)"\xff\xff", 2, 0, &bad) == NULL && bad);
-    CHECK(s_event_json("_heartbeat", 10, (const uint8_t *)"\x0a\x10", 2, 1, &bad) == NULL && bad);
+    CHECK(ctl_event_json("lead.created", 12, (const uint8_t *)"\xff\xff", 2, 0, &bad) == NULL &&
+          bad);
+    CHECK(ctl_event_json("_heartbeat", 10, (const uint8_t *)"\x0a\x10", 2, 1, &bad) == NULL && bad);
     /* An empty body is an empty event. */
-    json_t *j = s_event_json("x", 1, NULL, 0, 0, &bad);
+    json_t *j = ctl_event_json("x", 1, NULL, 0, 0, &bad);
     CHECK(j && !bad);
     json_decref(j);
 }
