@@ -31,3 +31,14 @@ int crm_err_invalid(crm_err_t *err, const char *field, const char *fmt, ...)
     va_end(ap);
     return -1;
 }
+
+int crm_errs_invalid(crm_errs_t *errs, const char *field, const char *fmt, ...)
+{
+    if (errs->n >= CRM_ERRS_MAX)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    s_set(&errs->e[errs->n++], CRM__STATUS__INVALID_ARGUMENT, field, fmt, ap);
+    va_end(ap);
+    return -1;
+}

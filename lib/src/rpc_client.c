@@ -296,6 +296,8 @@ static void s_on_reply(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
         .field = reply->field[0] ? reply->field : NULL,
         .raw = reply->payload.data,
         .raw_len = reply->payload.len,
+        .more = reply->more,
+        .n_more = reply->n_more,
     };
     char *why = NULL;
     if (res.status == CRM__STATUS__OK && p->reply_desc) {

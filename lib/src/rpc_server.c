@@ -60,6 +60,9 @@ struct crm_rpc_call {
     char *key;
     crm_rpc_reply_cb cb; /* where its outcome goes */
     void *cb_arg;
+    /* The further fields at fault of a failure (crm_rpc_fail_errs). */
+    Crm__FieldError **more;
+    size_t n_more;
 };
 
 /* Where a reply goes: the peer's identity and the request's layout. */
@@ -128,9 +131,10 @@ static uint64_t s_peek_request_id(const uint8_t *p, size_t len)
 
 /* Sends one Reply along route. A peer that has gone away, or one whose
  * queue is full, loses the reply: ROUTER drops it. */
-static void s_send_reply(crm_rpc_server_t *srv, const route_t *to, uint64_t request_id,
-                         Crm__Status status, const char *field, const char *message,
-                         const uint8_t *payload, size_t payload_len)
+static void s_send_reply_more(crm_rpc_server_t *srv, const route_t *to, uint64_t request_id,
+                              Crm__Status status, const char *field, const char *message,
+                              const uint8_t *payload, size_t payload_len, Crm__FieldError **more,
+                              size_t n_more)
 {
     if (!srv->sock)
         return;
@@ -141,6 +145,8 @@ static void s_send_reply(crm_rpc_server_t *srv, const route_t *to, uint64_t requ
     r.field = (char *)(field ? field : "");
     r.payload.data = (uint8_t *)payload;
     r.payload.len = payload_len;
+    r.more = more;
+    r.n_more = n_more;
     size_t len = crm__reply__get_packed_size(&r);
     uint8_t *buf = crm_malloc(len ? len : 1);
     crm__reply__pack(&r, buf);
@@ -159,6 +165,13 @@ static void s_send_reply(crm_rpc_server_t *srv, const route_t *to, uint64_t requ
         crm_logf(CRM_DEBUG, "rpc: reply %llu dropped: %s", (unsigned long long)request_id,
                  zmq_strerror(errno));
     free(buf);
+}
+
+static void s_send_reply(crm_rpc_server_t *srv, const route_t *to, uint64_t request_id,
+                         Crm__Status status, const char *field, const char *message,
+                         const uint8_t *payload, size_t payload_len)
+{
+    s_send_reply_more(srv, to, request_id, status, field, message, payload, payload_len, NULL, 0);
 }
 
 /* ---- requests --------------------------------------------------------- */
@@ -272,7 +285,9 @@ static void s_answer_local(crm_rpc_call_t *call, Crm__Status status, const char 
                             field && *field ? field : NULL,
                             (ProtobufCMessage *)msg,
                             payload,
-                            payload_len};
+                            payload_len,
+                            call->more,
+                            call->n_more};
     ProtobufCMessage *decoded = NULL;
     if (status == CRM__STATUS__OK && !msg) {
         decoded = protobuf_c_message_unpack(call->out, NULL, payload_len, payload);
@@ -298,7 +313,8 @@ static void s_finish(crm_rpc_call_t *call, Crm__Status status, const char *field
         s_answer_local(call, status, field, message, payload, payload_len, msg);
     } else {
         route_t to = {call->peer, call->peer_len, call->delimited};
-        s_send_reply(srv, &to, call->req->request_id, status, field, message, payload, payload_len);
+        s_send_reply_more(srv, &to, call->req->request_id, status, field, message, payload,
+                          payload_len, call->more, call->n_more);
     }
     protobuf_c_message_free_unpacked(call->payload, NULL);
     if (call->req)
@@ -379,7 +395,7 @@ int crm_rpc_server_call(crm_rpc_server_t *srv, const char *method, ProtobufCMess
     if (!m || !req_p || !*req_p || (*req_p)->descriptor != m->md->input)
         return -1;
     if (srv->draining) {
-        crm_rpc_result_t res = {CRM__STATUS__UNAVAILABLE, "stopping", NULL, NULL, NULL, 0};
+        crm_rpc_result_t res = {.status = CRM__STATUS__UNAVAILABLE, .message = "stopping"};
         cb(arg, &res);
         return 0;
     }
@@ -542,5 +558,24 @@ void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, c
 int crm_rpc_fail_err(crm_rpc_call_t *call, const crm_err_t *err)
 {
     crm_rpc_fail(call, err->status, err->field, "%s", err->message);
+    return 0;
+}
+
+int crm_rpc_fail_errs(crm_rpc_call_t *call, const crm_errs_t *errs)
+{
+    size_t n = errs->n > 1 ? errs->n - 1 : 0;
+    Crm__FieldError *items = n ? crm_calloc(n, sizeof *items) : NULL;
+    Crm__FieldError **more = n ? crm_calloc(n, sizeof *more) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        crm__field_error__init(&items[i]);
+        items[i].field = (char *)(errs->e[i + 1].field ? errs->e[i + 1].field : "");
+        items[i].message = (char *)errs->e[i + 1].message;
+        more[i] = &items[i];
+    }
+    call->more = more;
+    call->n_more = n;
+    crm_rpc_fail_err(call, &errs->e[0]); /* frees call: items and more are ours */
+    free(more);
+    free(items);
     return 0;
 }

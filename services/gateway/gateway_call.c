@@ -246,6 +246,23 @@ int gw_call_fail_err(gw_call_t *c, const crm_err_t *err)
     return 0;
 }
 
+/* A service's refusal naming several fields: each in its wire name. */
+static void s_fail_several(gw_call_t *c, const crm_rpc_result_t *res)
+{
+    size_t n = 1 + res->n_more;
+    crm_pb_fault_t *faults = crm_calloc(n, sizeof *faults);
+    char(*names)[256] = crm_calloc(n, sizeof *names);
+    for (size_t i = 0; i < n; i++) {
+        const char *field = i ? res->more[i - 1]->field : res->field;
+        gw_problem_wire_path(field ? field : "", names[i], sizeof names[i]);
+        faults[i].field = names[i];
+        faults[i].message = (char *)(i ? res->more[i - 1]->message : res->message);
+    }
+    gw_call_fail_faults(c, faults, n);
+    free(names);
+    free(faults);
+}
+
 void gw_call_answer(gw_call_t *c, const crm_rpc_result_t *res)
 {
     if (res->status == CRM__STATUS__OK) {
@@ -258,6 +275,8 @@ void gw_call_answer(gw_call_t *c, const crm_rpc_result_t *res)
                  " the gateway",
                  c->route->method, c->route->pattern);
         gw_call_fail_http(c, 501, "unimplemented", msg);
+    } else if (res->n_more > 0) {
+        s_fail_several(c, res);
     } else {
         if (res->status == CRM__STATUS__RATE_LIMITED && c->req)
             h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,

@@ -120,8 +120,13 @@ typedef struct {
  * (that is the database's LEADS_CHECK_OPTIONS). */
 int leads_validate(const lead_input_t *in, int name_optional, lead_norm_t *out, const char **field,
                    char *msg, size_t cap);
+/* The same, adding every field at fault to errs (one per array): 0, or -1
+ * if any was added. */
+int leads_validate_all(const lead_input_t *in, int name_optional, lead_norm_t *out,
+                       crm_errs_t *errs);
 
-/* The same, failing call with INVALID_ARGUMENT on a bad field: 1 if fine. */
+/* The same, failing call with INVALID_ARGUMENT naming every bad field: 1
+ * if fine. */
 int leads_check_input(crm_rpc_call_t *call, const lead_input_t *in, int name_optional,
                       lead_norm_t *out);
 

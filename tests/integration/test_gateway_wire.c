@@ -237,6 +237,10 @@ static void test_problems(void)
     s_faults("POST", "/api/v1/users",
              "{\"username\": 1, \"department_id\": \"x\", \"password\": \"initial-pw\"}",
              (const char *const[]){"/username", "/department_id", NULL});
+    /* Well-typed values a service refuses: every field of the form, too. */
+    s_faults("POST", "/api/v1/leads",
+             "{\"name\": \"\", \"mobile\": \"12\", \"email\": \"x\", \"qq\": \"q1\"}",
+             (const char *const[]){"/name", "/mobile", "/email", "/qq", NULL});
     /* In words of routes and fields: no proto type names. */
     t_resp_t r = t_expect(400, "PUT", base, admin, "{\"colour\": 1}", "/api/v1/lead-options");
     H_CHECK(!strcmp(t_json_str(&r, "type"), "/api/v1/problems/invalid_argument") &&

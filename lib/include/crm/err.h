@@ -23,4 +23,17 @@ int crm_err_set(crm_err_t *err, Crm__Status status, const char *field, const cha
 int crm_err_invalid(crm_err_t *err, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Several errors of one request (a form with more than one bad field), at
+ * most CRM_ERRS_MAX; the first decides the status. Zero it to start. */
+#define CRM_ERRS_MAX 16
+typedef struct {
+    crm_err_t e[CRM_ERRS_MAX];
+    size_t n;
+} crm_errs_t;
+
+/* Adds an INVALID_ARGUMENT error on field (static text) to errs (dropped
+ * past CRM_ERRS_MAX); returns -1. */
+int crm_errs_invalid(crm_errs_t *errs, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -116,6 +116,10 @@ void crm_rpc_fail(crm_rpc_call_t *call, Crm__Status status, const char *field, c
  * and frees the call. Returns 0, so a handler can end with
  * `return crm_rpc_fail_err(call, &err);` where it returns "fine or not". */
 int crm_rpc_fail_err(crm_rpc_call_t *call, const crm_err_t *err);
+/* Fails call with every error of errs (the first gives the status, field
+ * and message; the others travel as the reply's further fields at fault);
+ * returns 0. errs must hold at least one. */
+int crm_rpc_fail_errs(crm_rpc_call_t *call, const crm_errs_t *errs);
 
 /* ---- client ---------------------------------------------------------- */
 
@@ -124,7 +128,8 @@ typedef struct crm_rpc_client crm_rpc_client_t;
 /* The outcome of a call, valid during the callback only. payload is decoded
  * with the reply descriptor given to crm_rpc_call, or NULL unless status is OK
  * (a reply payload that does not decode turns into INTERNAL). message is never
- * NULL ("" on OK); field is NULL when no field is at fault. */
+ * NULL ("" on OK); field is NULL when no field is at fault; more are the
+ * further fields at fault of a request with several. */
 typedef struct {
     Crm__Status status;
     const char *message;
@@ -132,6 +137,8 @@ typedef struct {
     ProtobufCMessage *payload;
     const uint8_t *raw; /* the encoded payload */
     size_t raw_len;
+    Crm__FieldError *const *more;
+    size_t n_more;
 } crm_rpc_result_t;
 
 typedef void (*crm_rpc_reply_cb)(void *arg, const crm_rpc_result_t *res);
