@@ -411,6 +411,37 @@ def wire_field(f, repeated):
     return None
 
 
+# Example values of the OpenAPI document's properties, by field name (the
+# first key the name contains wins), then by type.
+EXAMPLES = [('mobile', '13800138000'), ('telephone', '010-62345678'), ('email', 'li@example.com'),
+            ('url', 'https://erp.example.com/hooks/crm'), ('wechat', 'li_wechat'),
+            ('qq', '10001'), ('company', '北京示例科技有限公司'), ('username', 'li.lei'),
+            ('password', 'a-long-passphrase'), ('cursor', 'eyJrIjoxfQ'), ('province', '北京市'),
+            ('city', '北京市'), ('district', '海淀区'), ('address', '中关村大街1号'),
+            ('name', '李雷'), ('remark', '客户想下周看演示'), ('content', '电话沟通了报价'),
+            ('reason', '负责区域调整'), ('source', '广告'), ('level', 'A'),
+            ('industry', '制造业'), ('tags', '重点')]
+
+
+def example_of(name, schema):
+    """An example value for a property, or None (references and objects)."""
+    t = schema.get('type')
+    if 'enum' in schema:
+        return schema['enum'][0]
+    if t == 'string':
+        for key, value in EXAMPLES:
+            if key in name:
+                return value
+        return 'text'
+    if t == 'integer':
+        return 42 if name.endswith('id') or name.endswith('ids') else 20
+    if t == 'boolean':
+        return False
+    if t == 'number':
+        return 1.5
+    return None
+
+
 def summary_and_description(text):
     """The comment's first sentence is the summary, the rest the description."""
     m = re.match(r'(.+?[.!?。])(\s+|$)(.*)', text)
@@ -533,6 +564,11 @@ def gen_openapi(suite, routes, out_dir):
                                                      else 'a JSON object; left out while empty')
             if com and '$ref' not in s:
                 s['description'] = com
+            inner = s['items'] if s.get('type') == 'array' else s
+            if '$ref' not in inner and 'example' not in inner:
+                ex = example_of(name, inner)
+                if ex is not None:
+                    inner['example'] = ex
             props[name] = s
             person = dict(PEOPLE).get(name)
             if person and f.type == F.TYPE_INT64 and name not in ('id',):
