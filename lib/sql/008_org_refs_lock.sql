@@ -1,40 +1,50 @@
 -- A change's references hold the users and departments they name until the
--- change commits (FOR SHARE), and read them as they are once any change to
--- them has committed. Without the lock a lead could be given to a user in
--- the moment the user is deactivated and handed over: the change read
--- "active" before the deactivation committed, and committed after the
--- handover had moved the user's records. With it, the consumer applying
--- user.deactivated (an UPDATE of the row) waits for such a change, and its
--- handover, a later statement, sees the record; a change that starts after
--- waits for the deactivation and is refused.
+-- change commits, and read them as they are once any change to them has
+-- committed. Without this a lead could be given to a user in the moment the
+-- user is deactivated and handed over: the change read "active" before the
+-- deactivation committed, and committed after the handover had moved the
+-- user's records. Now a change holds a shared advisory lock per reference
+-- (crm_org_refs), and the consumer applying a user.* or department.* event
+-- takes the exclusive one first (crm_org_hold): it waits for such a change,
+-- and its handover, a later statement, sees the record; a change that
+-- starts after waits for the deactivation, reads it, and is refused.
 --
--- The values come from the locked rows themselves: after waiting for a lock
--- PostgreSQL returns the row's newest version, where a second scan in the
--- same statement would still read the statement's older snapshot.
+-- Advisory locks, not FOR SHARE on the rows: a row lock writes the row (and
+-- a multixact when many changes name one user at once, as a busy owner's
+-- creates do); an advisory lock stays in memory. The two-key form keeps
+-- these apart from the single-key locks of the rest of the suite. A user
+-- and a department whose ids agree in their low 31 bits share a lock: a
+-- wait, never a wrong answer.
+CREATE FUNCTION crm_org_lock_key(kind text) RETURNS int
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN CASE kind WHEN 'user' THEN 1330795861 ELSE 1330791524 END;
+
+CREATE FUNCTION crm_org_hold(kind text, ref bigint) RETURNS void
+    LANGUAGE sql VOLATILE
+    RETURN pg_advisory_xact_lock(crm_org_lock_key(kind), (ref & 2147483647)::int);
+
 CREATE OR REPLACE FUNCTION crm_org_refs(fields text[], kinds text[], ids bigint[])
     RETURNS TABLE (field text, kind text, id bigint, known boolean, active boolean,
                    department_id bigint)
-    LANGUAGE sql VOLATILE AS $$
-    WITH r AS MATERIALIZED (
-        SELECT f AS field, k AS kind, i AS id, n
-          FROM unnest(fields, kinds, ids) WITH ORDINALITY AS x(f, k, i, n)),
-    u AS MATERIALIZED (
-        SELECT cu.id, cu.department_id, cu.active FROM crm_org_users cu
-         WHERE cu.id IN (SELECT r.id FROM r WHERE r.kind = 'user')
-         ORDER BY cu.id FOR SHARE),
-    d AS MATERIALIZED (
-        SELECT cd.id, cd.active FROM crm_org_departments cd
-         WHERE cd.id IN (SELECT r.id FROM r WHERE r.kind = 'department')
-         ORDER BY cd.id FOR SHARE)
+    LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    ref record;
+BEGIN
+    -- In a fixed order, so two changes never wait for each other.
+    FOR ref IN SELECT DISTINCT x.k, x.i FROM unnest(kinds, ids) AS x(k, i) ORDER BY x.k, x.i LOOP
+        PERFORM pg_advisory_xact_lock_shared(crm_org_lock_key(ref.k), (ref.i & 2147483647)::int);
+    END LOOP;
+    -- A statement after the locks: it sees what committed while waiting.
+    RETURN QUERY
     SELECT r.field, r.kind, r.id,
            CASE r.kind WHEN 'user' THEN u.id IS NOT NULL ELSE d.id IS NOT NULL END,
            coalesce(CASE r.kind WHEN 'user' THEN u.active ELSE d.active END, false),
-           coalesce(u.department_id, 0)
-      FROM r
-      LEFT JOIN u ON r.kind = 'user' AND u.id = r.id
-      LEFT JOIN d ON r.kind = 'department' AND d.id = r.id
-     ORDER BY r.n
-$$;
+           coalesce(u.department_id, 0::bigint)
+      FROM unnest(fields, kinds, ids) WITH ORDINALITY AS r(field, kind, id, n)
+      LEFT JOIN crm_org_users u ON r.kind = 'user' AND u.id = r.id
+      LEFT JOIN crm_org_departments d ON r.kind = 'department' AND d.id = r.id
+     ORDER BY r.n;
+END $$;
 
 -- The guard calls it, so it locks too.
 ALTER FUNCTION crm_org_require(text[], text[], bigint[]) VOLATILE;

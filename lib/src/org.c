@@ -18,11 +18,16 @@
 /* ---- the read model, kept from events ------------------------------------ */
 
 /* Each event carries the whole state: applying it is an upsert, so the
- * stream's order (the gateway's commit order) leaves the latest state. */
-static void s_upsert(crm_db_batch_t *b, const char *stmt, int64_t id, int64_t ref, int active)
+ * stream's order (the gateway's commit order) leaves the latest state. The
+ * record's exclusive lock first: the changes that read it before commit
+ * first (lib/sql/008_org_refs_lock.sql). */
+static void s_upsert(crm_db_batch_t *b, const char *kind, const char *stmt, int64_t id, int64_t ref,
+                     int active)
 {
     char i[24], r[24];
-    const char *p[] = {crm_i64(i, id), crm_i64(r, ref), active ? "t" : "f"};
+    const char *hold[] = {kind, crm_i64(i, id)};
+    crm_db_batch_add(b, "SELECT crm_org_hold($1, $2::bigint)", 2, hold);
+    const char *p[] = {i, crm_i64(r, ref), active ? "t" : "f"};
     crm_db_batch_add(b, stmt, 3, p);
 }
 
@@ -30,7 +35,7 @@ static int s_add_user(void *arg, const Crm__Event *ev, const ProtobufCMessage *p
                       crm_db_batch_t *b)
 {
     const Crm__OrgUser *u = (const Crm__OrgUser *)payload;
-    s_upsert(b,
+    s_upsert(b, "user",
              "INSERT INTO crm_org_users (id, department_id, active)"
              " VALUES ($1::bigint, $2::bigint, $3::boolean) ON CONFLICT (id) DO UPDATE"
              " SET department_id = EXCLUDED.department_id, active = EXCLUDED.active",
@@ -42,7 +47,7 @@ static int s_add_department(void *arg, const Crm__Event *ev, const ProtobufCMess
                             crm_db_batch_t *b)
 {
     const Crm__OrgDepartment *d = (const Crm__OrgDepartment *)payload;
-    s_upsert(b,
+    s_upsert(b, "department",
              "INSERT INTO crm_org_departments (id, parent_id, active)"
              " VALUES ($1::bigint, $2::bigint, $3::boolean) ON CONFLICT (id) DO UPDATE"
              " SET parent_id = EXCLUDED.parent_id, active = EXCLUDED.active",
