@@ -161,20 +161,7 @@ static const ProtobufCMessage *s_make_create(void *arg, int i, const Crm__Caller
 /* The pgbench script: one create's statements in one transaction. */
 static char *s_pgbench_script(h_t *h)
 {
-    Crm__Leads__Lead lead = CRM__LEADS__LEAD__INIT;
-    lead.id = 12345678;
-    lead.name = "压测线索";
-    lead.mobile = "13912345678";
-    lead.owner_id = lead.department_id = lead.creator_id = 1;
-    lead.status = CRM__LEADS__LEAD_STATUS__LEAD_STATUS_PENDING;
-    lead.created_at_us = lead.updated_at_us = lead.owner_since_us = 1763000000000000;
-    Crm__Events__LeadCreated ev = CRM__EVENTS__LEAD_CREATED__INIT;
-    ev.lead = &lead;
-    size_t len = crm__events__lead_created__get_packed_size(&ev);
-    uint8_t *buf = malloc(len);
-    crm__events__lead_created__pack(&ev, buf);
-    char *hex = crm_db_bytea_hex(buf, len);
-    free(buf);
+    char *hex = pgbench_lead_created_hex();
     char *path = NULL;
     if (asprintf(&path, "%s/create.sql", h_dir(h)) < 0)
         exit(1);

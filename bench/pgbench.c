@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/db.h"
+#include "events.pb-c.h"
+
 double pgbench_run(h_t *h, const char *service, const char *script, int clients)
 {
     char *cmd = NULL;
@@ -28,7 +31,33 @@ double pgbench_run(h_t *h, const char *service, const char *script, int clients)
         exit(1);
     }
     free(cmd);
+    /* The events pgbench wrote are the relay's work now: let it finish
+     * before the next figure is taken, or it would be taken beside it. */
+    if (h_wait_sql(h, service, "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 300000) !=
+        0) {
+        fprintf(stderr, "the relay did not publish pgbench's events in 300 s\n");
+        exit(1);
+    }
     return tps;
+}
+
+char *pgbench_lead_created_hex(void)
+{
+    Crm__Leads__Lead lead = CRM__LEADS__LEAD__INIT;
+    lead.id = 12345678;
+    lead.name = "压测线索";
+    lead.mobile = "13912345678";
+    lead.owner_id = lead.department_id = lead.creator_id = 1;
+    lead.status = CRM__LEADS__LEAD_STATUS__LEAD_STATUS_PENDING;
+    lead.created_at_us = lead.updated_at_us = lead.owner_since_us = 1763000000000000;
+    Crm__Events__LeadCreated ev = CRM__EVENTS__LEAD_CREATED__INIT;
+    ev.lead = &lead;
+    size_t len = crm__events__lead_created__get_packed_size(&ev);
+    uint8_t *buf = malloc(len);
+    crm__events__lead_created__pack(&ev, buf);
+    char *hex = crm_db_bytea_hex(buf, len);
+    free(buf);
+    return hex;
 }
 
 char *pgbench_bare_lead_script(h_t *h)
@@ -41,13 +70,17 @@ char *pgbench_bare_lead_script(h_t *h)
         perror(path);
         exit(1);
     }
-    fprintf(f, "\\set m random(0, 99999999)\n"
-               "BEGIN;\n"
-               "INSERT INTO leads (name, mobile, owner_id, department_id, creator_id, status)"
-               " VALUES ('压测线索', '170' || lpad(:m::text, 8, '0'), 1, 1, 1, 2);\n"
-               "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload) VALUES"
-               " (gen_random_uuid(), 'lead.created', :m, '\\x0a0b'::bytea);\n"
-               "END;\n");
+    char *hex = pgbench_lead_created_hex();
+    fprintf(f,
+            "\\set m random(0, 99999999)\n"
+            "BEGIN;\n"
+            "INSERT INTO leads (name, mobile, owner_id, department_id, creator_id, status)"
+            " VALUES ('压测线索', '170' || lpad(:m::text, 8, '0'), 1, 1, 1, 2);\n"
+            "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload) VALUES"
+            " (gen_random_uuid(), 'lead.created', :m, '%s'::bytea);\n"
+            "END;\n",
+            hex);
+    free(hex);
     fclose(f);
     return path;
 }

@@ -9,12 +9,19 @@
 #define PGBENCH_SECONDS 10
 
 /* Runs pgbench with clients on script against service's database; returns
- * its transactions per second. Exits the benchmark if pgbench fails. */
+ * its transactions per second, once the relay has published the events the
+ * run wrote (so the next figure is not taken beside that work). Exits the
+ * benchmark if pgbench fails. */
 double pgbench_run(h_t *h, const char *service, const char *script, int clients);
 
 /* Writes the bare write a lead create cannot do without (the lead and its
- * outbox row in one transaction, nothing else) as a pgbench script in the
- * harness's folder; returns its path (free it). */
+ * outbox row, a lead.created as the service writes one, in one
+ * transaction, nothing else) as a pgbench script in the harness's folder;
+ * returns its path (free it). */
 char *pgbench_bare_lead_script(h_t *h);
+
+/* A lead.created payload as the service writes one, as a bytea literal in
+ * hex (caller frees). */
+char *pgbench_lead_created_hex(void);
 
 #endif
