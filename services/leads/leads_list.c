@@ -99,22 +99,28 @@ static const crm_filter_t s_filters[] = {
      .to = "next_followup_to_us"},
     {.field = "tags", .kind = CRM_FILTER_TAGS, .column = "tags", .max_len = 30, .max_items = 20},
 };
+/* What the keyword searches: the name, the company and the e-mail, joined
+ * by a character nobody types, exactly as the trigram index of
+ * sql/009_keyword.sql has it. */
+#define LEADS_KEYWORD_TEXT "(name || E'\\x1f' || company || E'\\x1f' || email)"
 static const crm_filter_t s_keyword[] = {
     {.field = "keyword",
      .kind = CRM_FILTER_KEYWORD,
-     .column = "name",
+     .column = LEADS_KEYWORD_TEXT,
      .prefix = {"mobile", "telephone"},
      .max_len = 100},
 };
 /* The same for callers who see pooled leads' contacts masked (all but
- * admins): numbers are searched among owned leads only, so a pool's
- * members cannot confirm a masked number digit by digit. */
+ * admins): numbers are searched among owned leads only, and the e-mail
+ * too, so a pool's members cannot confirm a masked contact by searching
+ * it; other leads match on their name and company. */
 static const crm_filter_t s_keyword_masked[] = {
     {.field = "keyword",
      .kind = CRM_FILTER_KEYWORD,
-     .column = "name",
+     .column = LEADS_KEYWORD_TEXT,
      .prefix = {"mobile", "telephone"},
      .gate = "owner_id <> 0",
+     .open = "(name || E'\\x1f' || company)",
      .max_len = 100},
 };
 #define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
