@@ -355,6 +355,18 @@ int leads_probe_charge(crm_txn_t *t, crm_err_t *err);
 int leads_probe_duplicate(crm_txn_t *t, const PGresult *dup, const char *mobile, const char *verb,
                           crm_err_t *err);
 
+/* ---- leads_history.c: what a history entry says changed ---- */
+
+/* The detail of a change's history entry: op_detail (a JSON object, or
+ * NULL) with "changes", each followed field that differs between before
+ * and after as {field, old, new} in the wire form. NULL when both are
+ * empty; caller frees. */
+char *leads_history_detail(const char *op_detail, const Crm__Leads__Lead *before,
+                           const Crm__Leads__Lead *after);
+/* detail with the contacts' old and new values masked (138****5678), or
+ * NULL when it names no contact; caller frees. */
+char *leads_history_mask(const char *detail);
+
 /* The cache key of a lead. */
 void leads_cache_key(int64_t id, char out[32]);
 

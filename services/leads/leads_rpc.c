@@ -2,7 +2,6 @@
  * and Convert are in leads_progress.c). Create is a write transaction of
  * its own (crm/txn.h); Update is an op of the change engine
  * (crm/change.h) on the lead kind (leads_kind.c), like the batch actions. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -416,14 +415,7 @@ static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
         leads_probe_duplicate(crm_change_txn(c), crm_change_result(c, "duplicate"), u->norm.mobile,
                               "save", &err) < 0)
         return crm_change_refuse(c, err.status, err.field, "%s", err.message);
-    s_update_fields(req, u, &row->lead);
-    json_t *d = json_array();
-    for (size_t i = 0; i < u->nchanged; i++)
-        json_array_append_new(d, json_string(u->changed[i]));
-    char *s = json_dumps(d, JSON_COMPACT);
-    crm_change_detail(c, s);
-    free(s);
-    json_decref(d);
+    s_update_fields(req, u, &row->lead); /* the history's detail: leads_history.c */
     return 0;
 }
 

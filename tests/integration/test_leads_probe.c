@@ -139,10 +139,7 @@ static void test_attack(void)
 int main(void)
 {
     h_t *h = h_new("leads_probe");
-    h_suite(h, 1, 0, 0, 0);
-    h_start_all(h);
-    base = h_gateway(h);
-    admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    base = t_leads_gateway(h, &admin);
     long long emp_id;
     emp = t_new_user(base, admin, "prober", "employee", 1, &emp_id);
     s_setup(emp_id);
