@@ -3,8 +3,9 @@
  * candidates through the dedup check (GET /api/v1/leads/duplicates) and a
  * create's duplicate refusal: every answer within the day's masked probes
  * is the same for the right number and the wrong ones, the budget
- * (CRM_DEDUP_MASKED_DAILY, 20) then stops the check and the create alike,
- * and an admin still sees the exact match. */
+ * (CRM_DEDUP_MASKED_DAILY, here 8) then stops the check, the create and
+ * the edit alike, an admin still sees the exact match, and the next day
+ * the budget is whole again. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,9 @@
 #include "http.h"
 #include "suite.h"
 
-#define BUDGET 20
+#define BUDGET 8
 
+static h_t *h;
 static const char *base;
 static char *admin, *emp;
 static long long pool, lead;
@@ -71,14 +73,14 @@ static void test_telephone(void)
     t_resp_free(&r);
 }
 
-/* The attack: the candidates in order, from 1225 so the right one (1234)
+/* The attack: the candidates in order, from 1230 so the right one (1234)
  * comes within the budget. Returns how many were answered. */
 static int s_probe_all(void)
 {
     char *first = NULL;
     int answered = 0;
     for (int k = 0; k < 10000; k++) {
-        int cand = (1225 + k) % 10000;
+        int cand = (1230 + k) % 10000;
         t_resp_t r;
         t_httpf(&r, "GET", base, emp, NULL, "/api/v1/leads/duplicates?mobile=137%04d0004", cand);
         if (r.status == 429) {
@@ -136,9 +138,25 @@ static void test_attack(void)
     h_note("create: refused past the budget; admins match exactly");
 }
 
+/* The budget is per day: yesterday's probes do not count, and are dropped
+ * with the next one. */
+static void test_next_day(void)
+{
+    PQclear(h_sql(h, "leads", "UPDATE lead_probes SET day = day - 1"));
+    t_resp_t r =
+        t_expect(200, "GET", base, emp, NULL, "/api/v1/leads/duplicates?mobile=13700000004");
+    H_CHECK(strcmp(t_json_str(&r, "matches.0.masked_number"), "137****0004") == 0, "%s", r.raw);
+    t_resp_free(&r);
+    H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM lead_probes") == 1 &&
+                h_sql_int(h, "leads", "SELECT sum(used) FROM lead_probes") == 1,
+            "one day's row left, one probe used");
+    h_note("the next day: the budget is whole again");
+}
+
 int main(void)
 {
-    h_t *h = h_new("leads_probe");
+    h = h_new("leads_probe");
+    h_setenv(h, "CRM_DEDUP_MASKED_DAILY=8");
     base = t_leads_gateway(h, &admin);
     long long emp_id;
     emp = t_new_user(base, admin, "prober", "employee", 1, &emp_id);
@@ -146,6 +164,7 @@ int main(void)
     test_create_refusal();
     test_telephone();
     test_attack();
+    test_next_day();
     free(emp);
     free(admin);
     h_stop(h, "gateway", 0);
