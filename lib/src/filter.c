@@ -160,7 +160,12 @@ static void s_where_keyword(crm_sqlbuf_t *q, const crm_filter_t *t, const char *
     }
     *p++ = '%';
     *p = '\0';
-    crm_sqlbuf_addf(q, " AND (%s ILIKE $%d", t->column, crm_sqlbuf_param(q, like));
+    int contains = crm_sqlbuf_param(q, like);
+    if (t->gate && t->open)
+        crm_sqlbuf_addf(q, " AND ((%1$s ILIKE $%2$d AND (%3$s OR %4$s ILIKE $%2$d))", t->column,
+                        contains, t->gate, t->open);
+    else
+        crm_sqlbuf_addf(q, " AND (%s ILIKE $%d", t->column, contains);
     char *kw = crm_strndup(keyword, n);
     if (t->prefix[0] && s_number_like(kw)) {
         /* [kw, kw with its last character raised) is every text starting

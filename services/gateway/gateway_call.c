@@ -278,7 +278,9 @@ void gw_call_answer(gw_call_t *c, const crm_rpc_result_t *res)
     } else if (res->n_more > 0) {
         s_fail_several(c, res);
     } else {
-        if (res->status == CRM__STATUS__RATE_LIMITED && c->req)
+        /* Busy: retry in a second. A refusal naming a field is a budget
+         * of that field (a day's masked probes): its detail says when. */
+        if (res->status == CRM__STATUS__RATE_LIMITED && c->req && !(res->field && *res->field))
             h2o_add_header(&c->req->pool, &c->req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
                            H2O_STRLIT("1"));
         char field[256];

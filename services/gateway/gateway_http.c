@@ -20,6 +20,7 @@
 #include "gateway_http.h"
 #include "gateway_pipeline.h"
 #include "gateway_proxy.h"
+#include "gateway_toolarge.h"
 
 #define STOP_POLL_MS 10
 
@@ -129,9 +130,10 @@ gw_http_t *gw_http_new(gw_t *gw)
     gw_http_t *h = crm_calloc(1, sizeof *h);
     h->gw = gw;
     h2o_config_init(&h->config);
-    /* h2o answers bodies far over the limit itself (413, before buffering
-     * them); up to 4x the limit the gateway answers with its JSON error. */
-    h->config.max_request_entity_size = gw->cfg.max_body * 4 + 65536;
+    /* h2o buffers a body up to the limit and refuses a longer one itself,
+     * before any handler runs; gateway_toolarge.c makes that answer our
+     * problem document. */
+    h->config.max_request_entity_size = gw->cfg.max_body;
     h->config.http1.upgrade_to_http2 = 0;
     h2o_hostconf_t *host =
         h2o_config_register_host(&h->config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
@@ -139,6 +141,7 @@ gw_http_t *gw_http_new(gw_t *gw)
     s_handler_t *handler = (s_handler_t *)h2o_create_handler(path, sizeof *handler);
     handler->super.on_req = s_on_req;
     handler->h = h;
+    gw_toolarge_register(host, path);
     h2o_context_init(&h->ctx, gw->loop, &h->config);
     h->ctx_live = 1;
     h->accept.ctx = &h->ctx;

@@ -2,7 +2,8 @@
  *
  *   route     the route table (gateway_routes.c), 404 / 405
  *   limits    the rate (per token, or per client address without one;
- *             Http.Healthz is never limited), the body size (413)
+ *             Http.Healthz is never limited); a body over the size limit
+ *             never gets here (h2o refuses it: gateway_toolarge.c)
  *   identify  unless the route is public: the bearer token into a
  *             principal and its RPC caller (identity/), else 401
  *   allow     403 while the password must be changed, for non-admins on
@@ -272,10 +273,6 @@ void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
     snprintf(key, sizeof key, "t:%s", hash);
     if (strcmp(route->rpc, "Http.Healthz") != 0 && !s_rate_ok(gw, req, *hash ? key : peer))
         return;
-    if (req->entity.base && req->entity.len > gw->cfg.max_body) {
-        gw_send_error(req, 413, "payload_too_large", "the body is larger than the limit");
-        return;
-    }
     gw_call_t *c = gw_call_new(gw, req, route, params, nparams);
     memcpy(c->token_hash, hash, sizeof hash);
     snprintf(c->peer, sizeof c->peer, "%s", peer);

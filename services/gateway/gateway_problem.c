@@ -111,8 +111,8 @@ gw_in_t gw_problem_field(const gw_route_t *route, const char *field, char *name,
     return url ? GW_IN_URL : GW_IN_BODY;
 }
 
-void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *detail,
-                     const gw_fault_t *faults, size_t nfaults)
+h2o_iovec_t gw_problem_text(h2o_mem_pool_t *pool, int http, const char *code, const char *detail,
+                            const gw_fault_t *faults, size_t nfaults)
 {
     char type[96], title[64];
     snprintf(type, sizeof type, "/api/v1/problems/%s", code);
@@ -133,12 +133,25 @@ void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *det
     else
         json_decref(errors);
     char *s = json_dumps(body, JSON_COMPACT);
-    req->res.status = http;
-    req->res.reason = s_reason(http);
-    req->res.content_length = strlen(s);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("application/problem+json"));
-    h2o_send_inline(req, s, strlen(s));
+    h2o_iovec_t text = h2o_strdup(pool, s, strlen(s));
     free(s);
     json_decref(body);
+    return text;
+}
+
+void gw_problem_head(h2o_req_t *req, int http, size_t len)
+{
+    req->res.status = http;
+    req->res.reason = s_reason(http);
+    req->res.content_length = len;
+    h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+                   H2O_STRLIT("application/problem+json"), 1);
+}
+
+void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *detail,
+                     const gw_fault_t *faults, size_t nfaults)
+{
+    h2o_iovec_t text = gw_problem_text(&req->pool, http, code, detail, faults, nfaults);
+    gw_problem_head(req, http, text.len);
+    h2o_send_inline(req, text.base, text.len);
 }

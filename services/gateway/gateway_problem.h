@@ -27,6 +27,13 @@ typedef struct {
 void gw_problem_send(h2o_req_t *req, int http, const char *code, const char *detail,
                      const gw_fault_t *faults, size_t nfaults);
 
+/* The problem document gw_problem_send sends, in pool. */
+h2o_iovec_t gw_problem_text(h2o_mem_pool_t *pool, int http, const char *code, const char *detail,
+                            const gw_fault_t *faults, size_t nfaults);
+/* Sets req's status, reason, Content-Length (len) and Content-Type
+ * (application/problem+json, replacing any) for a problem document. */
+void gw_problem_head(h2o_req_t *req, int http, size_t len);
+
 /* A dotted path in proto names ("items[2].next_followup_at_us", a
  * service's) in wire names ("items[2].next_followup_at"), into out. */
 void gw_problem_wire_path(const char *field, char *out, size_t cap);

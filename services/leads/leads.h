@@ -28,6 +28,7 @@ typedef struct {
     const char *tz;            /* the business time zone */
     crm_txn_env_t env;         /* where changes go (db, cache, relay; ctx: this) */
     leads_handlers_t handlers; /* what serves Leads.* (leads.glue.h) */
+    int probe_budget;          /* CRM_DEDUP_MASKED_DAILY: masked probes per user per day */
 } leads_t;
 
 typedef Crm__Leads__LeadStatus lead_status_t;
@@ -275,7 +276,9 @@ void leads_emit_changed(crm_db_batch_t *b, const char *action, const Crm__Leads_
 /* Each fills its slots of the handler table (leads.glue.h); main.c serves
  * the table, and a slot nobody filled fails the start. */
 void leads_rpc_handlers(leads_handlers_t *h);   /* Create, Get, Update */
-void leads_stats_handlers(leads_handlers_t *h); /* CheckDuplicates, Stats */
+void leads_stats_handlers(leads_handlers_t *h); /* Stats */
+void leads_dedup_handlers(leads_handlers_t *h); /* CheckDuplicates */
+void leads_dedup_prepare(crm_db_t *db);
 
 /* ---- leads_scope.c: whose leads a list or count covers ---- */
 
@@ -329,6 +332,45 @@ void leads_remind(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done
 /* How the leads of someone who leaves go to their successor (crm/org.h;
  * leads_handover.c). */
 const crm_org_handover_t *leads_handover(void);
+
+/* ---- leads_probe.c: what the mask hides, kept from dedup (issue #17) ---- */
+
+void leads_probe_prepare(crm_db_t *db);
+/* Adds to t's round 1 the reads that tell whether a normalised mobile and
+ * telephone ("" or NULL: none) are masked probes for the caller: its probes
+ * serialised until commit, today's count, and the pooled leads masked to it
+ * whose number has the same masked form. Nothing for callers who see every
+ * contact (admins). */
+void leads_probe_read(crm_txn_t *t, const char *mobile, const char *telephone);
+/* During decide: the masked leads (id, pool_id, status) whose number field
+ * ("mobile" or "telephone") has the masked form of the one given, or NULL
+ * when there is none. */
+const PGresult *leads_probe_hits(const crm_txn_t *t, const char *field);
+/* During decide: 0 after adding the cost of the probes that hit (one per
+ * number) to the writes (none: nothing), or -1 with *err rate_limited
+ * naming the first number that hit when the caller's probes of the day
+ * would pass l->probe_budget. */
+int leads_probe_charge(crm_txn_t *t, crm_err_t *err);
+/* During decide of a create or edit that read its mobile's duplicates
+ * (dup, lead_by_mobile) and leads_probe_read: 0 after leads_probe_charge
+ * when no other lead has the number, else -1 with *err: rate_limited past
+ * the budget, or already_exists naming the other lead (a lead masked to
+ * the caller only by its pool and the masked number). verb: what
+ * allow_duplicate lets the caller do anyway ("create", "save"). */
+int leads_probe_duplicate(crm_txn_t *t, const PGresult *dup, const char *mobile, const char *verb,
+                          crm_err_t *err);
+
+/* ---- leads_history.c: what a history entry says changed ---- */
+
+/* The detail of a change's history entry: op_detail (a JSON object, or
+ * NULL) with "changes", each followed field that differs between before
+ * and after as {field, old, new} in the wire form. NULL when both are
+ * empty; caller frees. */
+char *leads_history_detail(const char *op_detail, const Crm__Leads__Lead *before,
+                           const Crm__Leads__Lead *after);
+/* detail with the contacts' old and new values masked (138****5678), or
+ * NULL when it names no contact; caller frees. */
+char *leads_history_mask(const char *detail);
 
 /* The cache key of a lead. */
 void leads_cache_key(int64_t id, char out[32]);

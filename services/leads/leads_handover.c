@@ -13,16 +13,22 @@
 
 /* One page: lock the leaver's leads, give them to the successor (their
  * department follows the successor's, as a transfer's does), write their
- * history. */
+ * history (its detail as the change engine's, leads_history.c). */
 #define HANDOVER_PAGE_SQL                                                                          \
-    "WITH mine AS (SELECT id AS mine_id FROM leads WHERE owner_id = $1::bigint"                    \
+    "WITH mine AS (SELECT id AS mine_id, department_id AS old_department FROM leads"               \
+    "   WHERE owner_id = $1::bigint"                                                               \
     "   AND deleted_at IS NULL ORDER BY id LIMIT $3::int FOR UPDATE),"                             \
     " moved AS (UPDATE leads SET owner_id = $2::bigint, owner_since = now(), updated_at = now(),"  \
     "   department_id = coalesce((SELECT nullif(department_id, 0) FROM crm_org_users"              \
     "                              WHERE id = $2::bigint), department_id)"                         \
     "   FROM mine WHERE leads.id = mine.mine_id RETURNING " LEAD_COLUMNS "),"                      \
-    " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, to_owner_id, reason)"     \
-    "   SELECT id, 'handed_over', $1::bigint, $2::bigint, 'the owner left' FROM moved)"            \
+    " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, to_owner_id, reason,"     \
+    "   detail) SELECT id, 'handed_over', $1::bigint, $2::bigint, 'the owner left',"               \
+    "   jsonb_build_object('changes', jsonb_build_array(jsonb_build_object('field', 'owner_id',"   \
+    "   'old', $1::bigint, 'new', $2::bigint)) || CASE WHEN old_department <> department_id"       \
+    "   THEN jsonb_build_array(jsonb_build_object('field', 'department_id', 'old',"                \
+    "   old_department, 'new', department_id)) ELSE '[]' END)::text"                               \
+    "   FROM moved JOIN mine ON mine_id = id)"                                                     \
     " SELECT *, $1::bigint AS from_owner_id FROM moved"
 
 /* The leaver's team places go to the successor (dropped where the

@@ -126,6 +126,8 @@ static void s_save(crm_change_t *c, const void *prev, const void *rec, crm_db_ba
     const Crm__Leads__Lead *before = &((const lead_row_t *)prev)->lead;
     const lead_row_t *row = rec;
     leads_store_save(b, row);
+    char *detail =
+        leads_history_detail(crm_change_detail_of(c, crm_change_current(c)), before, &row->lead);
     lead_history_t h = {
         .lead_id = row->lead.id,
         .action = crm_change_op(c)->action,
@@ -135,9 +137,10 @@ static void s_save(crm_change_t *c, const void *prev, const void *rec, crm_db_ba
         .to_owner_id = row->lead.owner_id,
         .pool_id = row->lead.pool_id ? row->lead.pool_id : before->pool_id,
         .reason = crm_change_reason(c),
-        .detail = crm_change_detail_of(c, crm_change_current(c)),
+        .detail = detail,
     };
     leads_store_history(b, &h);
+    free(detail);
 }
 
 static void s_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)

@@ -99,22 +99,28 @@ static const crm_filter_t s_filters[] = {
      .to = "next_followup_to_us"},
     {.field = "tags", .kind = CRM_FILTER_TAGS, .column = "tags", .max_len = 30, .max_items = 20},
 };
+/* What the keyword searches: the name, the company and the e-mail, joined
+ * by a character nobody types, exactly as the trigram index of
+ * sql/009_keyword.sql has it. */
+#define LEADS_KEYWORD_TEXT "(name || E'\\x1f' || company || E'\\x1f' || email)"
 static const crm_filter_t s_keyword[] = {
     {.field = "keyword",
      .kind = CRM_FILTER_KEYWORD,
-     .column = "name",
+     .column = LEADS_KEYWORD_TEXT,
      .prefix = {"mobile", "telephone"},
      .max_len = 100},
 };
 /* The same for callers who see pooled leads' contacts masked (all but
- * admins): numbers are searched among owned leads only, so a pool's
- * members cannot confirm a masked number digit by digit. */
+ * admins): numbers are searched among owned leads only, and the e-mail
+ * too, so a pool's members cannot confirm a masked contact by searching
+ * it; other leads match on their name and company. */
 static const crm_filter_t s_keyword_masked[] = {
     {.field = "keyword",
      .kind = CRM_FILTER_KEYWORD,
-     .column = "name",
+     .column = LEADS_KEYWORD_TEXT,
      .prefix = {"mobile", "telephone"},
      .gate = "owner_id <> 0",
+     .open = "(name || E'\\x1f' || company)",
      .max_len = 100},
 };
 #define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
@@ -437,8 +443,34 @@ static const records_t s_followups = {
     .list = &crm__leads__follow_up_list__descriptor,
 };
 
-/* Replies with the page of records in r. */
-static void s_records_reply(records_call_t *rc, const PGresult *r, const PGresult *total)
+/* For a caller who sees the lead masked: the history entries' details with
+ * their contacts masked; the originals in orig[] (to restore before the
+ * items are cleared), the masked texts freed by s_unmask. */
+static void s_mask_history(Crm__Leads__HistoryList *list, char **orig)
+{
+    for (size_t i = 0; i < list->n_items; i++) {
+        orig[i] = NULL;
+        char *masked = leads_history_mask(list->items[i]->detail_json);
+        if (masked) {
+            orig[i] = list->items[i]->detail_json;
+            list->items[i]->detail_json = masked;
+        }
+    }
+}
+
+static void s_unmask_history(Crm__Leads__HistoryList *list, char **orig)
+{
+    for (size_t i = 0; i < list->n_items; i++)
+        if (orig[i]) {
+            free(list->items[i]->detail_json);
+            list->items[i]->detail_json = orig[i];
+        }
+}
+
+/* Replies with the page of records in r (masked: the lead's contacts are
+ * masked to the caller). */
+static void s_records_reply(records_call_t *rc, const PGresult *r, const PGresult *total,
+                            int masked)
 {
     crm_rpc_call_t *call = rc->rd.call;
     const ProtobufCMessageDescriptor *d = rc->kind->list;
@@ -455,7 +487,14 @@ static void s_records_reply(records_call_t *rc, const PGresult *r, const PGresul
         *(const char **)((char *)list + next->offset) = cursor ? cursor : "";
         if (total)
             crm_page_set_total(list, total);
+        Crm__Leads__HistoryList *hl = rc->kind == &s_history && masked ? (void *)list : NULL;
+        char **orig = hl ? crm_calloc(hl->n_items + 1, sizeof *orig) : NULL;
+        if (hl)
+            s_mask_history(hl, orig);
         crm_rpc_reply(call, list);
+        if (hl)
+            s_unmask_history(hl, orig);
+        free(orig);
         crm_rowmap_items_clear(list, "items");
     }
     free(cursor);
@@ -473,7 +512,7 @@ static void s_records_read(void *arg, const crm_db_result_t *res)
         free(rc);
         return;
     }
-    int seen = 0;
+    int seen = 0, masked = 0;
     if (PQntuples(res->results[0]) > 0) {
         lead_row_t row;
         leads_store_row(res->results[0], 0, &row);
@@ -481,6 +520,7 @@ static void s_records_read(void *arg, const crm_db_result_t *res)
         if (PQntuples(res->results[1]) > 0)
             leads_pool_row(res->results[1], 0, pp = &pool);
         seen = leads_can_read(crm_rpc_call_caller(call), &row.lead, pp);
+        masked = leads_must_mask(crm_rpc_call_caller(call), &row.lead, pp);
         if (pp)
             leads_pool_clear(pp);
         leads_row_clear(&row);
@@ -489,7 +529,7 @@ static void s_records_read(void *arg, const crm_db_result_t *res)
         crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "lead_id", "lead %lld not found",
                      (long long)rc->lead_id);
     else
-        s_records_reply(rc, res->results[2], rc->rd.total ? res->results[3] : NULL);
+        s_records_reply(rc, res->results[2], rc->rd.total ? res->results[3] : NULL, masked);
     free(rc);
 }
 

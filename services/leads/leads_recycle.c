@@ -20,7 +20,8 @@
  * the next run takes them), move them, write their history. Returns the
  * leads as now stored, then the rule and the last activity. */
 #define RECYCLE_PAGE_SQL                                                                           \
-    "WITH due AS (SELECT l.id AS due_id, p.recycle_days, " LEADS_LAST_ACT " AS last_act"           \
+    "WITH due AS (SELECT l.id AS due_id, l.owner_id AS old_owner, l.status AS old_status,"         \
+    "   p.recycle_days, " LEADS_LAST_ACT " AS last_act"                                            \
     "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                        \
     "  WHERE p.recycle_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"                        \
     "    AND l.deleted_at IS NULL AND " LEADS_RECYCLE_AT " < now()"                                \
@@ -29,10 +30,14 @@
     "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                 \
     "   FROM due WHERE leads.id = due.due_id"                                                      \
     "   RETURNING " LEAD_COLUMNS                                                                   \
-    ", due.recycle_days, crm_us(due.last_act) AS last_activity_at_us),"                            \
-    " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, pool_id, reason)"         \
+    ", due.recycle_days, crm_us(due.last_act) AS last_activity_at_us, due.old_status),"            \
+    " hist AS (INSERT INTO lead_history (lead_id, action, from_owner_id, pool_id, reason, detail)" \
     "   SELECT id, 'recycled', previous_owner_id, pool_id,"                                        \
-    "          'no follow-up for ' || recycle_days || ' days' FROM moved)"                         \
+    "          'no follow-up for ' || recycle_days || ' days',"                                    \
+    "          jsonb_build_object('changes', jsonb_build_array(jsonb_build_object('field',"        \
+    "          'owner_id', 'old', previous_owner_id, 'new', 0), jsonb_build_object('field',"       \
+    "          'status', 'old', CASE old_status WHEN 2 THEN 'pending' ELSE 'following' END,"       \
+    "          'new', 'unassigned')))::text FROM moved)"                                           \
     " SELECT * FROM moved"
 
 /* One lead.recycled per lead of the page. */

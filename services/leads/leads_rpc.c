@@ -2,7 +2,6 @@
  * and Convert are in leads_progress.c). Create is a write transaction of
  * its own (crm/txn.h); Update is an op of the change engine
  * (crm/change.h) on the lead kind (leads_kind.c), like the batch actions. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +52,7 @@ static void s_create_read(crm_txn_t *t)
         const char *p[] = {c->norm.mobile, "0"};
         crm_txn_read(t, "mobile_lock", "lead_mobile_lock", 1, p);
         crm_txn_read(t, "duplicate", "lead_by_mobile", 2, p);
+        leads_probe_read(t, c->norm.mobile, NULL);
     }
 }
 
@@ -105,11 +105,10 @@ static int s_create_decide(crm_txn_t *t)
     }
     if (s_create_org_ok(t, c) < 0 || (lead->pool_id && s_create_pool_ok(t, lead->pool_id) < 0))
         return -1;
-    if (c->check_duplicate && PQntuples(crm_txn_result(t, "duplicate")) > 0)
-        return crm_txn_refuse(
-            t, CRM__STATUS__ALREADY_EXISTS, "mobile",
-            "lead %lld already has mobile %s (set allow_duplicate to create anyway)",
-            (long long)crm_db_get_i64(crm_txn_result(t, "duplicate"), 0, 0), c->norm.mobile);
+    crm_err_t err;
+    if (c->check_duplicate && leads_probe_duplicate(t, crm_txn_result(t, "duplicate"),
+                                                    c->norm.mobile, "create", &err) < 0)
+        return crm_txn_refuse(t, err.status, err.field, "%s", err.message);
     const PGresult *next = crm_txn_result(t, "next_id");
     lead->id = crm_db_get_i64(next, 0, 0);
     lead->created_at_us = lead->updated_at_us = crm_db_get_i64(next, 0, 1);
@@ -361,6 +360,7 @@ static void s_update_read(crm_change_t *c)
         const char *p[] = {u->norm.mobile, crm_i64(id, req->id)};
         crm_change_read(c, "mobile_lock", "lead_mobile_lock", 1, p);
         crm_change_read(c, "duplicate", "lead_by_mobile", 2, p);
+        leads_probe_read(crm_change_txn(c), u->norm.mobile, NULL);
     }
 }
 
@@ -410,21 +410,12 @@ static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
             c, CRM__STATUS__INVALID_ARGUMENT, crm_db_get(opts, 0, 0),
             "%s is not one of the configured values (GET /api/v1/lead-options)",
             crm_db_get(opts, 0, 0));
-    const PGresult *dup =
-        crm_txn_has(crm_change_txn(c), "duplicate") ? crm_change_result(c, "duplicate") : NULL;
-    if (dup && PQntuples(dup) > 0)
-        return crm_change_refuse(c, CRM__STATUS__ALREADY_EXISTS, "mobile",
-                                 "lead %lld already has mobile %s (set allow_duplicate to save "
-                                 "anyway)",
-                                 (long long)crm_db_get_i64(dup, 0, 0), u->norm.mobile);
-    s_update_fields(req, u, &row->lead);
-    json_t *d = json_array();
-    for (size_t i = 0; i < u->nchanged; i++)
-        json_array_append_new(d, json_string(u->changed[i]));
-    char *s = json_dumps(d, JSON_COMPACT);
-    crm_change_detail(c, s);
-    free(s);
-    json_decref(d);
+    crm_err_t err;
+    if (crm_txn_has(crm_change_txn(c), "duplicate") &&
+        leads_probe_duplicate(crm_change_txn(c), crm_change_result(c, "duplicate"), u->norm.mobile,
+                              "save", &err) < 0)
+        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
+    s_update_fields(req, u, &row->lead); /* the history's detail: leads_history.c */
     return 0;
 }
 

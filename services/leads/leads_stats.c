@@ -1,6 +1,5 @@
-/* leads_stats.c: Leads.CheckDuplicates (查重: the leads that already have
- * a name, mobile or telephone) and Leads.Stats (counts by status and
- * conversion by source, within the caller's scope). */
+/* leads_stats.c: Leads.Stats (counts by status and conversion by source
+ * or owner, within the caller's scope). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +10,6 @@
 #include "crm/sqlbuf.h"
 #include "crm/util.h"
 #include "leads.h"
-
-#define DUPLICATES_MAX 50
 
 /* A call waiting for its batch. */
 typedef struct {
@@ -26,90 +23,6 @@ static read_t *s_read_new(leads_t *l, crm_rpc_call_t *call)
     r->l = l;
     r->call = call;
     return r;
-}
-
-/* ---- Leads.CheckDuplicates (查重) ----------------------------------------- */
-
-static void s_duplicates_read(void *arg, const crm_db_result_t *res)
-{
-    read_t *rd = arg;
-    if (res->err) {
-        crm_fail_db(rd->call, res);
-        free(rd);
-        return;
-    }
-    const PGresult *r = res->results[0];
-    size_t n = (size_t)PQntuples(r);
-    Crm__Leads__DuplicateMatch *m = crm_calloc(n + 1, sizeof *m);
-    Crm__Leads__DuplicateMatch **items = crm_calloc(n + 1, sizeof *items);
-    for (size_t i = 0; i < n; i++) {
-        int row = (int)i;
-        crm__leads__duplicate_match__init(&m[i]);
-        m[i].lead_id = crm_db_get_i64(r, row, 0);
-        m[i].name = (char *)crm_db_get(r, row, 1);
-        m[i].matched_on = (char *)crm_db_get(r, row, 2);
-        m[i].owner_id = crm_db_get_i64(r, row, 3);
-        m[i].pool_id = m[i].owner_id ? 0 : crm_db_get_i64(r, row, 4);
-        m[i].status = (lead_status_t)crm_db_get_i64(r, row, 5);
-        items[i] = &m[i];
-    }
-    Crm__Leads__DuplicateList list = CRM__LEADS__DUPLICATE_LIST__INIT;
-    list.matches = items;
-    list.n_matches = n;
-    crm_rpc_reply(rd->call, &list.base);
-    free(items);
-    free(m);
-    free(rd);
-}
-
-/* The name without the spaces around it; caller frees. */
-static char *s_trimmed(const char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return crm_strndup(s, n);
-}
-
-static void s_check_duplicates(crm_rpc_call_t *call, const Crm__Leads__CheckDuplicatesRequest *req,
-                               void *arg)
-{
-    leads_t *l = arg;
-    char mobile[12], telephone[32];
-    if (!crm_check_text(call, "name", req->name, 200, 0) ||
-        !crm_check_mobile(call, "mobile", req->mobile, mobile) ||
-        !crm_check_landline(call, "telephone", req->telephone, telephone, sizeof telephone))
-        return;
-    char *name = s_trimmed(req->name);
-    const struct {
-        const char *col, *v;
-    } on[] = {{"name", name}, {"mobile", mobile}, {"telephone", telephone}};
-    crm_sqlbuf_t *q = crm_sqlbuf_new();
-    crm_sqlbuf_add(q, "SELECT * FROM (SELECT NULL::bigint, '', '', 0, 0, 0 WHERE false");
-    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++) {
-        if (!*on[i].v)
-            continue;
-        char text[256];
-        snprintf(text, sizeof text,
-                 " UNION ALL (SELECT id, name, '%s', owner_id, pool_id, status FROM leads"
-                 " WHERE %s = $? AND deleted_at IS NULL ORDER BY id LIMIT %d)",
-                 on[i].col, on[i].col, DUPLICATES_MAX);
-        crm_sqlbuf_addp(q, text, on[i].v);
-    }
-    crm_sqlbuf_addf(q, ") d ORDER BY 1, 3 LIMIT %d", DUPLICATES_MAX);
-    free(name);
-    if (crm_sqlbuf_nparams(q) == 0) {
-        crm_sqlbuf_destroy(&q);
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "name",
-                     "give a name, a mobile or a telephone to look for");
-        return;
-    }
-    crm_db_batch_t *b = crm_db_batch_new();
-    crm_sqlbuf_batch_add(q, b);
-    crm_sqlbuf_destroy(&q);
-    crm_db_submit(l->db, &b, s_duplicates_read, s_read_new(l, call));
 }
 
 /* ---- Leads.Stats ---------------------------------------------------------- */
@@ -206,6 +119,5 @@ static void s_stats(crm_rpc_call_t *call, const Crm__Leads__LeadStatsRequest *re
 
 void leads_stats_handlers(leads_handlers_t *h)
 {
-    h->check_duplicates = s_check_duplicates;
     h->stats = s_stats;
 }

@@ -1,5 +1,6 @@
 /* main.c: the leads service (线索): wiring of the runtime, store, RPC, the
  * organisation's read model and the scheduler's jobs. */
+#include "crm/config.h"
 #include "crm/org.h"
 #include "leads.h"
 #include "leads_import.h"
@@ -17,10 +18,16 @@ int main(void)
     l.env = (crm_txn_env_t){.db = l.db, .cache = l.cache, .relay = l.relay, .ctx = &l};
     leads_store_prepare(l.db);
     leads_import_prepare(l.db);
+    leads_probe_prepare(l.db);
+    leads_dedup_prepare(l.db);
+    /* Checks of numbers masked to their caller, per user per day
+     * (leads_probe.c). */
+    l.probe_budget = (int)crm_env_int("CRM_DEDUP_MASKED_DAILY", 20, 0, 1000000);
     l.handlers.arg = &l;
     leads_rpc_handlers(&l.handlers);
     leads_progress_handlers(&l.handlers);
     leads_stats_handlers(&l.handlers);
+    leads_dedup_handlers(&l.handlers);
     leads_actions_handlers(&l.handlers);
     leads_pools_handlers(&l.handlers);
     leads_list_handlers(&l.handlers);

@@ -191,9 +191,11 @@ static void test_objects(void)
     {
         json_t *detail = json_object_get(e, "detail");
         H_CHECK(!json_is_string(detail), "a detail is JSON, not a string: %s", r.raw);
+        json_t *changes = json_object_get(detail, "changes");
         seen += detail && !strcmp(json_string_value(json_object_get(e, "action")), "updated") &&
-                json_array_size(detail) == 1 &&
-                !strcmp(json_string_value(json_array_get(detail, 0)), "remark");
+                json_array_size(changes) == 1 &&
+                !strcmp(json_string_value(json_object_get(json_array_get(changes, 0), "field")),
+                        "remark");
     }
     H_CHECK(seen == 1, "the update's detail, the changed fields as JSON: %s", r.raw);
     t_resp_free(&r);

@@ -78,6 +78,13 @@ static void s_check_leads(long long ann, long long bob, long long team_lead)
              " AND from_owner_id = %lld AND to_owner_id = %lld",
              ann, bob);
     H_CHECK(h_sql_int(h, "leads", sql) == LEADS, "one history entry per lead");
+    /* Its detail says what changed, as a transfer's does. */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM lead_history WHERE action = 'handed_over' AND"
+             " detail::jsonb->'changes' @> '[{\"field\": \"owner_id\", \"old\": %lld,"
+             " \"new\": %lld}]'",
+             ann, bob);
+    H_CHECK(h_sql_int(h, "leads", sql) == LEADS, "each entry's detail: the owner, old and new");
     H_CHECK(h_sql_int(h, "leads",
                       "SELECT count(*) FROM lead_history WHERE action = 'handed_over'") == LEADS,
             "and no more");

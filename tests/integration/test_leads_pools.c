@@ -310,6 +310,12 @@ static void test_recycle(void)
     H_CHECK(h_sql_int(h, "leads", "SELECT count(*) FROM lead_history WHERE action = 'recycled'") ==
                 1,
             "history says recycled");
+    H_CHECK(h_sql_int(h, "leads",
+                      "SELECT count(*) FROM lead_history WHERE action = 'recycled' AND"
+                      " detail::jsonb->'changes' @> '[{\"field\": \"owner_id\", \"old\": 11,"
+                      " \"new\": 0}, {\"field\": \"status\", \"old\": \"pending\","
+                      " \"new\": \"unassigned\"}]'") == 1,
+            "its detail: the owner and the status, old and new");
     /* Running the rule again finds nothing more. */
     r = t_json_expect(h, OK, "leads", "Leads.Recycle", t_admin(0, 1), "{}");
     H_CHECK(t_int(r, "recycled") == 0, "nothing twice");

@@ -64,7 +64,7 @@ int main(void)
         mid += h_wait_sql(h, "leads",
                           "SELECT count(*) FROM pg_stat_activity WHERE datname = 'leads'"
                           " AND xact_start IS NOT NULL AND query LIKE 'WITH mine AS (SELECT id AS "
-                          "mine_id FROM leads%'"
+                          "mine_id, department_id AS old_department FROM leads%'"
                           " AND pid <> pg_backend_pid()",
                           1, 10000) == 1;
         s_sleep_ms(rand() % 60);

@@ -272,3 +272,12 @@ int t_raw_status(int fd, int timeout_ms)
     }
     return atoi(buf + 9); /* "HTTP/1.1 200 ..." */
 }
+
+const char *t_leads_gateway(h_t *h, char **admin)
+{
+    h_suite(h, 1, 0, 0, 0);
+    h_start_all(h);
+    const char *base = h_gateway(h);
+    *admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    return base;
+}

@@ -5,6 +5,8 @@
 
 #include <jansson.h>
 
+#include "harness.h"
+
 /* A response. body is the parsed JSON (NULL if the body was not JSON). */
 typedef struct {
     int status;
@@ -68,5 +70,10 @@ int t_raw_status(int fd, int timeout_ms);
  * their role allows. Returns their token (caller frees); *id gets theirs. */
 char *t_new_user(const char *base, const char *admin, const char *name, const char *role,
                  long long dept, long long *id);
+
+/* Declares and starts one leads instance and the gateway on h, and signs
+ * in as the first admin: returns the gateway's base URL; *admin gets the
+ * token (caller frees). */
+const char *t_leads_gateway(h_t *h, char **admin);
 
 #endif

@@ -86,6 +86,26 @@ static void s_where(void)
     CHECK(!strcmp(p[0], "%010-6%") && !strcmp(p[1], "010-6") && !strcmp(p[2], "010-7") &&
           !strcmp(p[3], "010-6"));
     crm_sqlbuf_destroy(&q);
+
+    /* With a gate and an open part: rows the gate refuses match only on
+     * the open part (what no mask hides), and not on the prefix columns. */
+    static const crm_filter_t gated = {.field = "keyword",
+                                       .kind = CRM_FILTER_KEYWORD,
+                                       .column = "(name || email)",
+                                       .prefix = {"mobile"},
+                                       .gate = "owner_id <> 0",
+                                       .open = "name",
+                                       .max_len = 10};
+    q = crm_sqlbuf_new();
+    crm_filter_where(q, &gated, 1, &kw.base);
+    got = crm_sqlbuf_sql(q);
+    want = " AND (((name || email) ILIKE $1 AND (owner_id <> 0 OR name ILIKE $1))"
+           " OR (mobile <> '' AND mobile >= $2 AND mobile < $3 AND mobile LIKE $4 || '%'"
+           " AND owner_id <> 0))";
+    if (strcmp(got, want) != 0)
+        fprintf(stderr, "got: %s\n", got);
+    CHECK(strcmp(got, want) == 0);
+    crm_sqlbuf_destroy(&q);
 }
 
 /* Refusals name the field at fault. */

@@ -54,6 +54,10 @@ typedef struct {
      * condition holds: contacts a caller sees masked are not searched, so a
      * search never confirms what the mask hides. */
     const char *gate;
+    /* KEYWORD with a gate: rows where the gate does not hold match only
+     * when this part of column (the text no mask hides) contains the
+     * keyword too; column keeps serving the index. NULL: column whole. */
+    const char *open;
     int max_len;   /* strings: most characters (0: not a string filter) */
     int max_items; /* repeated: most values (0: no limit) */
 } crm_filter_t;
