@@ -23,6 +23,7 @@
 #define RETRY_MS 500
 #define REPLAY_LIMIT 1000
 #define STALL_MS 10000 /* CRM_CONSUMER_STALL_MS overrides */
+#define ACK_MS 5000    /* CRM_CONSUMER_ACK_MS overrides */
 
 struct crm_consumer {
     uv_loop_t *loop;
@@ -52,6 +53,9 @@ struct crm_consumer {
     int64_t stall_ms;     /* CRM_CONSUMER_STALL_MS */
     int stalled;          /* the stall has been logged */
     char *last_error;     /* why the last batch or replay failed; NULL after a success */
+    int64_t ack_ms;       /* CRM_CONSUMER_ACK_MS: how often Bus.Ack reports applied */
+    uint64_t acked_ms;    /* when the last report was sent (0: report now) */
+    int acking;           /* a Bus.Ack is in flight */
     int closing, open_handles;
 };
 
@@ -104,7 +108,7 @@ static int s_offer(crm_consumer_t *c, Crm__Event *ev)
 
 static void s_maybe_free(crm_consumer_t *c)
 {
-    if (!c->closing || c->loading || c->replaying || c->applying || c->open_handles)
+    if (!c->closing || c->loading || c->replaying || c->applying || c->acking || c->open_handles)
         return;
     s_queue_drop(c, c->nqueue);
     free(c->queue);
@@ -187,6 +191,37 @@ static void s_replay(crm_consumer_t *c)
     req.limit = REPLAY_LIMIT;
     crm_rpc_call(c->rpc, "Bus.Replay", &req.base, &crm__replay_reply__descriptor, NULL, s_replayed,
                  c);
+}
+
+/* ---- registration ----------------------------------------------------- */
+
+static void s_acked(void *arg, const crm_rpc_result_t *res)
+{
+    crm_consumer_t *c = arg;
+    c->acking = 0;
+    if (c->closing) {
+        s_maybe_free(c);
+        return;
+    }
+    if (res->status != CRM__STATUS__OK) {
+        crm_log(CRM_WARN, "applied position not reported; the producer keeps its events meanwhile",
+                "consumer", c->name, "producer", c->producer, "message", res->message, NULL);
+        c->acked_ms = crm_mono_ms() - (uint64_t)c->ack_ms + RETRY_MS; /* again soon */
+    }
+}
+
+/* Tells the producer how far this consumer has applied (Bus.Ack): it keeps
+ * its events until every registered consumer has them (outbox.h). */
+static void s_ack(crm_consumer_t *c)
+{
+    if (c->acking || c->closing || !c->loaded || crm_mono_ms() - c->acked_ms < (uint64_t)c->ack_ms)
+        return;
+    c->acking = 1;
+    c->acked_ms = crm_mono_ms();
+    Crm__AckRequest req = CRM__ACK_REQUEST__INIT;
+    req.consumer = c->name;
+    req.applied_sequence = c->applied;
+    crm_rpc_call(c->rpc, "Bus.Ack", &req.base, &crm__ack_reply__descriptor, NULL, s_acked, c);
 }
 
 /* ---- apply ----------------------------------------------------------- */
@@ -339,6 +374,7 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
     c->moved_ms = crm_mono_ms();
     s_queue_reset(c);
     c->loaded = 1;
+    c->acked_ms = 0; /* register at once */
     crm_log(CRM_INFO, "consuming", "consumer", c->name, "producer", c->producer, NULL);
     c->want_replay = 1;
     s_pump(c);
@@ -374,6 +410,7 @@ static void s_pump(crm_consumer_t *c)
     s_apply(c);
     if (c->want_replay)
         s_replay(c);
+    s_ack(c);
 }
 
 /* ---- the bus ---------------------------------------------------------- */
@@ -506,6 +543,7 @@ crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer
     free(lease);
     c->heard_ms = c->moved_ms = crm_mono_ms();
     c->stall_ms = crm_env_int("CRM_CONSUMER_STALL_MS", STALL_MS, 100, 3600000);
+    c->ack_ms = crm_env_int("CRM_CONSUMER_ACK_MS", ACK_MS, 50, 3600000);
     uv_timer_init(loop, &c->tick);
     c->tick.data = c;
     c->open_handles = 1;
