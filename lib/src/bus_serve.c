@@ -34,7 +34,8 @@ static void s_replay_done(void *arg, const crm_db_result_t *res)
     } else if (first > rp->from) {
         crm_rpc_fail(rp->call, CRM__STATUS__FAILED_PRECONDITION, "from_sequence",
                      "events before %llu are no longer kept: this consumer is further behind"
-                     " than the producer's retention ceiling; it rebuilds from Bus.Snapshot",
+                     " than the producer's retention ceiling (a read model rebuilds from"
+                     " Bus.Snapshot; anything else needs an operator)",
                      (unsigned long long)first);
     } else {
         const PGresult *rows = res->results[0];

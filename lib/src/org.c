@@ -57,6 +57,9 @@ static const crm_event_handler_t s_handlers[] = {
     {"department.created", &crm__org_department__descriptor, s_add_department},
     {"department.updated", &crm__org_department__descriptor, s_add_department},
     {"department.deactivated", &crm__org_department__descriptor, s_add_department},
+    /* The Clone pattern: the gateway's snapshot "org" (org_handover.c). */
+    {"user.snapshot", &crm__org_user__descriptor, s_add_user},
+    {"department.snapshot", &crm__org_department__descriptor, s_add_department},
 };
 
 int org_upsert(crm_db_batch_t *b, const Crm__Event *ev)
