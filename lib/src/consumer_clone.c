@@ -33,7 +33,7 @@ static void s_acked(void *arg, const crm_rpc_result_t *res)
     if (res->status != CRM__STATUS__OK) {
         crm_log(CRM_WARN, "applied position not reported; the producer keeps its events meanwhile",
                 "consumer", c->name, "producer", c->producer, "message", res->message, NULL);
-        c->acked_ms = crm_mono_ms() - (uint64_t)c->ack_ms + RETRY_MS; /* again soon */
+        c->acked_ms = crm_mono_ms(); /* again after a period */
     }
 }
 

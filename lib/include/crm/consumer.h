@@ -9,6 +9,12 @@
  * replay over RPC (Bus.Replay). Queued events are applied in batches, one
  * transaction per batch.
  *
+ * The active instance registers with the producer and reports how far it
+ * has applied (Bus.Ack, every CRM_CONSUMER_ACK_MS): the producer keeps its
+ * events until every registered consumer has them, up to a ceiling
+ * (outbox.h). A consumer whose next event is gone anyway can rebuild its
+ * read model from the producer's snapshot (crm_consumer_rebuild_from).
+ *
  * One instance per consumer and producer is active at a time (a lease: a
  * PostgreSQL advisory lock, see lease.h); the others stand by. An event the
  * handler's statements fail on is retried, with back-off, until it applies:
