@@ -226,7 +226,7 @@ int main(void)
             "rebuilt once, with one event to skip");
     H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_consumer_skips", 0, 10000) == 0,
             "skipped, once: the skip is gone with its batch");
-    h_note("clone: a change in the snapshot and after its horizon is skipped once (%d)", starts);
+    h_note("clone: a change in the snapshot and after its horizon is skipped once");
 
     /* Bus.Snapshot itself: a first page, and bad requests named. */
     json_t *r = t_json_expect(h, CRM__STATUS__OK, "gateway", "Bus.Snapshot", t_system(),
