@@ -3,8 +3,8 @@
  * it is stopped the leads relay keeps every event it has not applied (the
  * keep time is 0 here), names it in a degraded "retention" health check and
  * the log, and once it is back and caught up the events go. Past the
- * ceiling (2 s here) events go anyway, the check says the consumer was
- * passed, and its replay is refused as before. Bad Bus.Ack requests are
+ * ceiling (2 s here, or 2 events behind the newest) events go anyway, the
+ * check says the consumer was passed, and its replay is refused as before. Bad Bus.Ack requests are
  * refused naming the field. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +122,18 @@ int main(void)
             "customers reports again");
     H_CHECK(h_sql_int(h, "customers", APPLIED) == 8, "and has not skipped the pruned events");
     h_note("the ceiling prunes anyway and says whom it passed: ok");
+
+    /* The ceiling by count: 2 events behind the newest at most. */
+    h_stop(h, "leads", 0);
+    h_setenv(h, "CRM_OUTBOX_CEILING_S=3600");
+    h_setenv(h, "CRM_OUTBOX_CEILING_EVENTS=2");
+    h_start(h, "leads", 0);
+    s_leads(h, 4);
+    H_CHECK(h_wait_sql(h, "leads", LAST_SEQ, 15, 10000) == 15, "15 published");
+    H_CHECK(h_wait_sql(h, "leads", KEPT, 2, 10000) == 2 &&
+                h_sql_int(h, "leads", "SELECT min(seq) FROM crm_outbox") == 14,
+            "only the 2 newest are kept, though customers has not applied them");
+    h_note("the ceiling by count: ok");
 
     /* Bad reports. */
     t_json_expect(h, CRM__STATUS__INVALID_ARGUMENT, "leads", "Bus.Ack", t_system(),
