@@ -7,6 +7,8 @@
  * (a hole, a heartbeat ahead of us, the start) is filled from Bus.Replay. */
 #include "crm/consumer.h"
 
+#include "consumer_impl.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,42 +22,10 @@
 
 #define TICK_MS 250
 #define SILENCE_MS 3000 /* ask for a replay after this long without news */
-#define RETRY_MS 500
 #define REPLAY_LIMIT 1000
 #define STALL_MS 10000 /* CRM_CONSUMER_STALL_MS overrides */
-
-struct crm_consumer {
-    uv_loop_t *loop;
-    char *name, *producer;
-    crm_db_t *db;
-    crm_lease_t *lease;
-    crm_zsock_t *sub;
-    crm_rpc_client_t *rpc;
-    crm_consumer_apply_fn apply;
-    void (*after_commit)(void *arg);
-    void *after_commit_arg;
-    void *arg;
-    int batch;
-    uv_timer_t tick;
-
-    int loaded; /* applied/queued come from the database */
-    uint64_t applied, queued;
-    Crm__Event **queue; /* events applied+1 .. queued, in order */
-    size_t nqueue, capqueue;
-
-    int loading, replaying, applying, want_replay;
-    uint64_t heard_ms; /* last event, heartbeat or replay */
-    uint64_t retry_at_ms;
-    uint64_t announced;   /* the highest sequence the producer said it has */
-    int producer_stalled; /* its last heartbeat said its relay is stalled */
-    uint64_t moved_ms;    /* the last time applied moved, or nothing was behind */
-    int64_t stall_ms;     /* CRM_CONSUMER_STALL_MS */
-    int stalled;          /* the stall has been logged */
-    char *last_error;     /* why the last batch or replay failed; NULL after a success */
-    int closing, open_handles;
-};
-
-static void s_pump(crm_consumer_t *c);
+#define ACK_MS 5000    /* CRM_CONSUMER_ACK_MS overrides */
+#define CLONE_PAGE 500 /* CRM_CLONE_PAGE overrides */
 
 /* ---- the queue -------------------------------------------------------- */
 
@@ -80,7 +50,7 @@ static void s_queue_drop(crm_consumer_t *c, size_t n)
 }
 
 /* Forgets everything not applied; the replay fetches it again. */
-static void s_queue_reset(crm_consumer_t *c)
+void consumer_queue_reset(crm_consumer_t *c)
 {
     s_queue_drop(c, c->nqueue);
     c->queued = c->applied;
@@ -102,10 +72,13 @@ static int s_offer(crm_consumer_t *c, Crm__Event *ev)
     return 1;
 }
 
-static void s_maybe_free(crm_consumer_t *c)
+void consumer_maybe_free(crm_consumer_t *c)
 {
-    if (!c->closing || c->loading || c->replaying || c->applying || c->open_handles)
+    if (!c->closing || c->loading || c->replaying || c->applying || c->acking || c->cloning ||
+        c->open_handles)
         return;
+    crm_strv_free(c->skips, c->nskips);
+    crm_strv_free(c->clone_skip, c->clone_nskip);
     s_queue_drop(c, c->nqueue);
     free(c->queue);
     free(c->last_error);
@@ -121,33 +94,47 @@ static void s_announced(crm_consumer_t *c, uint64_t seq)
         c->announced = seq;
 }
 
-static void s_set_error(crm_consumer_t *c, const char *why)
+void consumer_set_error(crm_consumer_t *c, const char *why)
 {
     free(c->last_error);
     c->last_error = why ? crm_strdup(why) : NULL;
 }
 
-static void s_backoff(crm_consumer_t *c)
+void consumer_backoff(crm_consumer_t *c)
 {
-    s_queue_reset(c);
+    consumer_queue_reset(c);
     c->retry_at_ms = crm_mono_ms() + RETRY_MS;
 }
 
 /* ---- replay ----------------------------------------------------------- */
+
+Crm__Event *consumer_event_copy(const Crm__Event *ev)
+{
+    uint8_t *buf = crm_malloc(crm__event__get_packed_size(ev) + 1);
+    size_t len = crm__event__pack(ev, buf);
+    Crm__Event *copy = crm__event__unpack(NULL, len, buf);
+    free(buf);
+    return copy;
+}
 
 static void s_replayed(void *arg, const crm_rpc_result_t *res)
 {
     crm_consumer_t *c = arg;
     c->replaying = 0;
     if (c->closing) {
-        s_maybe_free(c);
+        consumer_maybe_free(c);
+        return;
+    }
+    if (res->status == CRM__STATUS__FAILED_PRECONDITION && res->field &&
+        !strcmp(res->field, "from_sequence") && c->snapshot) {
+        consumer_clone_start(c); /* its next event is gone: rebuild */
         return;
     }
     if (res->status != CRM__STATUS__OK) {
         crm_log(CRM_WARN, "replay failed", "producer", c->producer, "status",
                 crm_status_name(res->status), "message", res->message, NULL);
         char *why = crm_sprintf("replay failed: %s", res->message);
-        s_set_error(c, why);
+        consumer_set_error(c, why);
         free(why);
         c->retry_at_ms = crm_mono_ms() + RETRY_MS;
         c->want_replay = 1;
@@ -158,17 +145,14 @@ static void s_replayed(void *arg, const crm_rpc_result_t *res)
     s_announced(c, r->last_sequence);
     size_t taken = 0;
     for (size_t i = 0; i < r->n_events; i++) {
-        uint8_t *buf = crm_malloc(crm__event__get_packed_size(r->events[i]));
-        size_t len = crm__event__pack(r->events[i], buf);
-        Crm__Event *copy = crm__event__unpack(NULL, len, buf);
-        free(buf);
+        Crm__Event *copy = consumer_event_copy(r->events[i]);
         if (copy && s_offer(c, copy) == 1)
             taken++;
     }
     /* More to fetch while the producer is ahead and the last page was full
      * of what we needed. */
     c->want_replay = c->want_replay || (r->last_sequence > c->queued && taken > 0);
-    s_pump(c);
+    consumer_pump(c);
 }
 
 static void s_replay(crm_consumer_t *c)
@@ -191,16 +175,9 @@ static void s_replay(crm_consumer_t *c)
 
 /* ---- apply ----------------------------------------------------------- */
 
-struct crm_consumer_batch {
-    crm_consumer_t *c;
-    crm_db_tx_t *tx;
-    Crm__Event **events; /* taken out of the queue; owned here */
-    size_t n;
-    uint64_t to;
-};
-
-static void s_batch_free(crm_consumer_batch_t *a)
+void consumer_batch_free(crm_consumer_batch_t *a)
 {
+    crm_strv_free(a->skipped, a->nskipped);
     for (size_t i = 0; i < a->n; i++)
         crm__event__free_unpacked(a->events[i], NULL);
     free(a->events);
@@ -225,8 +202,8 @@ static void s_applied(void *arg, const crm_db_result_t *res)
     crm_consumer_t *c = a->c;
     c->applying = 0;
     if (c->closing) {
-        s_batch_free(a);
-        s_maybe_free(c);
+        consumer_batch_free(a);
+        consumer_maybe_free(c);
         return;
     }
     if (res->err) {
@@ -234,36 +211,41 @@ static void s_applied(void *arg, const crm_db_result_t *res)
          * events first. Anything else: try the same events again later. */
         crm_log(CRM_WARN, "events not applied; will retry", "consumer", c->name, "producer",
                 c->producer, "sqlstate", res->sqlstate, "error", res->message, NULL);
-        s_set_error(c, res->message);
+        consumer_set_error(c, res->message);
         c->loaded = 0;
-        s_backoff(c);
+        consumer_backoff(c);
     } else {
         c->applied = a->to;
         c->moved_ms = crm_mono_ms();
-        s_set_error(c, NULL);
+        consumer_set_error(c, NULL);
         s_queue_trim(c);
+        consumer_skip_forget(c, a);
         if (c->after_commit)
             c->after_commit(c->after_commit_arg);
     }
-    s_batch_free(a);
-    s_pump(c);
+    consumer_batch_free(a);
+    consumer_pump(c);
 }
 
 void crm_consumer_done(crm_consumer_batch_t *a, crm_db_batch_t **last, int ok)
 {
     crm_consumer_t *c = a->c;
+    if (a->clone) {
+        consumer_clone_done(a, last, ok);
+        return;
+    }
     if (!ok || c->closing) {
         crm_db_batch_destroy(last);
         crm_db_tx_rollback(a->tx);
         c->applying = 0;
-        s_batch_free(a);
+        consumer_batch_free(a);
         if (c->closing) {
-            s_maybe_free(c);
+            consumer_maybe_free(c);
             return;
         }
         crm_log(CRM_WARN, "event handler failed; will retry", "consumer", c->name, NULL);
-        s_set_error(c, "the event handler failed");
-        s_backoff(c);
+        consumer_set_error(c, "the event handler failed");
+        consumer_backoff(c);
         return;
     }
     crm_db_batch_t *b = last && *last ? *last : crm_db_batch_new();
@@ -274,6 +256,15 @@ void crm_consumer_done(crm_consumer_batch_t *a, crm_db_batch_t **last, int ok)
     snprintf(to, sizeof to, "%llu", (unsigned long long)a->to);
     const char *params[] = {c->name, c->producer, from, to};
     crm_db_batch_add(b, "SELECT crm_advance_offset($1, $2, $3::bigint, $4::bigint)", 4, params);
+    if (a->nskipped) { /* skipped once: the ids are done with */
+        char *ids = crm_db_text_array(a->skipped, a->nskipped);
+        const char *p[] = {c->name, c->producer, ids};
+        crm_db_batch_add(b,
+                         "DELETE FROM crm_consumer_skips WHERE consumer = $1 AND producer = $2"
+                         " AND event_id = ANY($3::uuid[])",
+                         3, p);
+        free(ids);
+    }
     crm_db_tx_commit(a->tx, &b, s_applied, a);
 }
 
@@ -285,15 +276,19 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
         if (tx)
             crm_db_tx_rollback(tx);
         c->applying = 0;
-        s_batch_free(a);
+        consumer_batch_free(a);
         if (c->closing)
-            s_maybe_free(c);
+            consumer_maybe_free(c);
         else
-            s_backoff(c);
+            consumer_backoff(c);
         return;
     }
     a->tx = tx;
-    c->apply(c->arg, tx, a->events, a->n, a);
+    consumer_skip_filter(c, a);
+    if (a->n == 0) /* every event was in the snapshot it was rebuilt from */
+        crm_consumer_done(a, NULL, 1);
+    else
+        c->apply(c->arg, tx, a->events, a->n, a);
 }
 
 static void s_apply(crm_consumer_t *c)
@@ -304,7 +299,7 @@ static void s_apply(crm_consumer_t *c)
     if (c->nqueue == 0)
         return;
     if (c->queue[0]->sequence != c->applied + 1) {
-        s_queue_reset(c);
+        consumer_queue_reset(c);
         c->want_replay = 1;
         return;
     }
@@ -327,21 +322,23 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
     crm_consumer_t *c = arg;
     c->loading = 0;
     if (c->closing) {
-        s_maybe_free(c);
+        consumer_maybe_free(c);
         return;
     }
     if (res->err) {
-        s_set_error(c, res->message);
+        consumer_set_error(c, res->message);
         c->retry_at_ms = crm_mono_ms() + RETRY_MS;
         return;
     }
     c->applied = (uint64_t)crm_db_get_i64(res->results[0], 0, 0);
+    consumer_skips_load(c, res->results[1]);
     c->moved_ms = crm_mono_ms();
-    s_queue_reset(c);
+    consumer_queue_reset(c);
     c->loaded = 1;
+    c->acked_ms = 0; /* register at once */
     crm_log(CRM_INFO, "consuming", "consumer", c->name, "producer", c->producer, NULL);
     c->want_replay = 1;
-    s_pump(c);
+    consumer_pump(c);
 }
 
 static void s_load(crm_consumer_t *c)
@@ -350,14 +347,20 @@ static void s_load(crm_consumer_t *c)
         return;
     c->loading = 1;
     const char *params[] = {c->name, c->producer};
-    crm_db_exec(c->db,
-                "SELECT COALESCE((SELECT last_seq FROM crm_consumer_offsets"
-                " WHERE consumer = $1 AND producer = $2), 0)",
-                2, params, s_loaded, c);
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b,
+                     "SELECT COALESCE((SELECT last_seq FROM crm_consumer_offsets"
+                     " WHERE consumer = $1 AND producer = $2), 0)",
+                     2, params);
+    crm_db_batch_add(b,
+                     "SELECT array_agg(event_id::text) FROM crm_consumer_skips"
+                     " WHERE consumer = $1 AND producer = $2",
+                     2, params);
+    crm_db_submit(c->db, &b, s_loaded, c);
 }
 
 /* Does whatever is due: load the offset, apply, fetch what is missing. */
-static void s_pump(crm_consumer_t *c)
+void consumer_pump(crm_consumer_t *c)
 {
     if (c->closing)
         return;
@@ -365,7 +368,7 @@ static void s_pump(crm_consumer_t *c)
         c->loaded = 0;
         return;
     }
-    if (crm_mono_ms() < c->retry_at_ms)
+    if (crm_mono_ms() < c->retry_at_ms || c->cloning)
         return;
     if (!c->loaded) {
         s_load(c);
@@ -374,6 +377,7 @@ static void s_pump(crm_consumer_t *c)
     s_apply(c);
     if (c->want_replay)
         s_replay(c);
+    consumer_ack(c);
 }
 
 /* ---- the bus ---------------------------------------------------------- */
@@ -409,7 +413,7 @@ static void s_received(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
             c->want_replay = 1;
         }
     }
-    s_pump(c);
+    consumer_pump(c);
 }
 
 /* Why this consumer, active, is not catching up (a static or last_error
@@ -448,11 +452,12 @@ static void s_tick(uv_timer_t *t)
 {
     crm_consumer_t *c = t->data;
     s_watch_stall(c);
+    consumer_clone_tick(c);
     if (c->loaded && crm_mono_ms() - c->heard_ms > SILENCE_MS) {
         c->heard_ms = crm_mono_ms();
         c->want_replay = 1;
     }
-    s_pump(c);
+    consumer_pump(c);
 }
 
 static void s_lease_changed(void *arg, int held)
@@ -460,16 +465,16 @@ static void s_lease_changed(void *arg, int held)
     crm_consumer_t *c = arg;
     if (!held) {
         c->loaded = 0;
-        s_queue_reset(c);
+        consumer_queue_reset(c);
     }
-    s_pump(c);
+    consumer_pump(c);
 }
 
 static void s_handle_closed(uv_handle_t *h)
 {
     crm_consumer_t *c = h->data;
     c->open_handles--;
-    s_maybe_free(c);
+    consumer_maybe_free(c);
 }
 
 crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer_opts_t *o)
@@ -506,12 +511,21 @@ crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer
     free(lease);
     c->heard_ms = c->moved_ms = crm_mono_ms();
     c->stall_ms = crm_env_int("CRM_CONSUMER_STALL_MS", STALL_MS, 100, 3600000);
+    c->ack_ms = crm_env_int("CRM_CONSUMER_ACK_MS", ACK_MS, 50, 3600000);
+    c->clone_page = crm_env_int("CRM_CLONE_PAGE", CLONE_PAGE, 1, 1000);
+    c->clone_delay_ms = crm_env_int("CRM_FAULT_CLONE_PAGE_MS", 0, 0, 60000);
     uv_timer_init(loop, &c->tick);
     c->tick.data = c;
     c->open_handles = 1;
     uv_timer_start(&c->tick, s_tick, TICK_MS, TICK_MS);
     crm_zsock_start(sub, s_received, c);
     return c;
+}
+
+void crm_consumer_rebuild_from(crm_consumer_t *c, const char *snapshot, const char *reset_sql)
+{
+    c->snapshot = snapshot;
+    c->clone_reset = reset_sql;
 }
 
 uint64_t crm_consumer_applied(const crm_consumer_t *c)
@@ -541,6 +555,7 @@ void crm_consumer_destroy(crm_consumer_t **c_p)
     crm_zsock_destroy(&c->sub);
     crm_rpc_client_destroy(&c->rpc); /* a pending replay calls back: closing */
     crm_lease_destroy(&c->lease);
+    consumer_clone_stop(c);
     uv_timer_stop(&c->tick);
     uv_close((uv_handle_t *)&c->tick, s_handle_closed);
 }

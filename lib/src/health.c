@@ -33,7 +33,8 @@ void crm_health_destroy(crm_health_t **h_p)
     free(h);
 }
 
-void crm_health_check(crm_health_t *h, const char *name, int ok, const char *fmt, ...)
+static Crm__HealthCheck *s_add(crm_health_t *h, const char *name, int ok, const char *fmt,
+                               va_list ap)
 {
     if (h->n == h->cap) {
         h->cap = h->cap ? h->cap * 2 : 8;
@@ -44,9 +45,23 @@ void crm_health_check(crm_health_t *h, const char *name, int ok, const char *fmt
     crm__health_check__init(c);
     c->name = crm_strdup(name);
     c->ok = ok != 0;
+    c->detail = crm_vsprintf(fmt, ap);
+    return c;
+}
+
+void crm_health_check(crm_health_t *h, const char *name, int ok, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    c->detail = crm_vsprintf(fmt, ap);
+    s_add(h, name, ok, fmt, ap);
+    va_end(ap);
+}
+
+void crm_health_degraded(crm_health_t *h, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_add(h, name, 1, fmt, ap)->degraded = 1;
     va_end(ap);
 }
 
@@ -104,6 +119,7 @@ void crm_health_relay(crm_health_t *h, const crm_relay_t *r)
                          (unsigned long long)rh.published);
     else
         crm_health_check(h, "relay", 1, "standing by (another instance relays)");
+    crm_relay_health_retention(r, h);
 }
 
 void crm_health_consumer(crm_health_t *h, const crm_consumer_t *c)

@@ -21,12 +21,16 @@
  * stream's order (the gateway's commit order) leaves the latest state. The
  * record's exclusive lock first: the changes that read it before commit
  * first (lib/sql/008_org_refs_lock.sql). */
-static void s_upsert(crm_db_batch_t *b, const char *kind, const char *stmt, int64_t id, int64_t ref,
-                     int active)
+static void s_upsert(crm_db_batch_t *b, const Crm__Event *ev, const char *kind, const char *stmt,
+                     int64_t id, int64_t ref, int active)
 {
     char i[24], r[24];
     const char *hold[] = {kind, crm_i64(i, id)};
-    crm_db_batch_add(b, "SELECT crm_org_hold($1, $2::bigint)", 2, hold);
+    /* Not for a snapshot's records: a rebuild runs no handover, and its
+     * thousands of locks would fill the server's lock table. */
+    size_t n = strlen(ev->type), k = strlen(".snapshot");
+    if (n < k || strcmp(ev->type + n - k, ".snapshot") != 0)
+        crm_db_batch_add(b, "SELECT crm_org_hold($1, $2::bigint)", 2, hold);
     const char *p[] = {i, crm_i64(r, ref), active ? "t" : "f"};
     crm_db_batch_add(b, stmt, 3, p);
 }
@@ -35,7 +39,7 @@ static int s_add_user(void *arg, const Crm__Event *ev, const ProtobufCMessage *p
                       crm_db_batch_t *b)
 {
     const Crm__OrgUser *u = (const Crm__OrgUser *)payload;
-    s_upsert(b, "user",
+    s_upsert(b, ev, "user",
              "INSERT INTO crm_org_users (id, department_id, active)"
              " VALUES ($1::bigint, $2::bigint, $3::boolean) ON CONFLICT (id) DO UPDATE"
              " SET department_id = EXCLUDED.department_id, active = EXCLUDED.active",
@@ -47,7 +51,7 @@ static int s_add_department(void *arg, const Crm__Event *ev, const ProtobufCMess
                             crm_db_batch_t *b)
 {
     const Crm__OrgDepartment *d = (const Crm__OrgDepartment *)payload;
-    s_upsert(b, "department",
+    s_upsert(b, ev, "department",
              "INSERT INTO crm_org_departments (id, parent_id, active)"
              " VALUES ($1::bigint, $2::bigint, $3::boolean) ON CONFLICT (id) DO UPDATE"
              " SET parent_id = EXCLUDED.parent_id, active = EXCLUDED.active",
@@ -62,6 +66,9 @@ static const crm_event_handler_t s_handlers[] = {
     {"department.created", &crm__org_department__descriptor, s_add_department},
     {"department.updated", &crm__org_department__descriptor, s_add_department},
     {"department.deactivated", &crm__org_department__descriptor, s_add_department},
+    /* The Clone pattern: the gateway's snapshot "org" (org_handover.c). */
+    {"user.snapshot", &crm__org_user__descriptor, s_add_user},
+    {"department.snapshot", &crm__org_department__descriptor, s_add_department},
 };
 
 int org_upsert(crm_db_batch_t *b, const Crm__Event *ev)

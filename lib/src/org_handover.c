@@ -184,8 +184,15 @@ void crm_org_consume(crm_service_t *svc, const char *producer, const crm_org_han
     org_t *o = crm_calloc(1, sizeof *o);
     o->domain = crm_service_config(svc)->service;
     o->h = handover;
-    if (crm_service_consume(svc, producer, s_apply, o, 0))
-        crm_service_on_stop(svc, free, o);
-    else
+    crm_consumer_t *c = crm_service_consume(svc, producer, s_apply, o, 0);
+    if (!c) {
         free(o);
+        return;
+    }
+    crm_service_on_stop(svc, free, o);
+    /* Too far behind the gateway to replay: rebuild from its snapshot. What
+     * the snapshot no longer holds (a department deleted) ends inactive. */
+    crm_consumer_rebuild_from(c, CRM_ORG_SNAPSHOT,
+                              "WITH d AS (UPDATE crm_org_departments SET active = false)"
+                              " UPDATE crm_org_users SET active = false");
 }

@@ -1,5 +1,6 @@
 /* service.c: the runtime every service process shares (see service.h). */
 #include "crm/service.h"
+#include "crm/snapshot.h"
 #include "crm/curve.h"
 #include "crm/health.h"
 #include "crm/txn.h"
@@ -28,7 +29,8 @@ struct crm_service {
     crm_relay_t *relay;
     crm_cache_t *cache;
     crm_replay_ctx_t replay;
-    crm_zap_t *zap; /* who may connect (CurveZMQ), NULL when off */
+    crm_snapshots_t *snapshots; /* Bus.Snapshot: the Clone pattern's pages */
+    crm_zap_t *zap;             /* who may connect (CurveZMQ), NULL when off */
     uv_signal_t sigterm, sigint;
     uv_timer_t drain;
     struct {
@@ -132,6 +134,7 @@ static void s_teardown(crm_service_t *s)
     crm_relay_destroy(&s->relay);
     crm_cache_destroy(&s->cache);
     crm_rpc_server_destroy(&s->rpc);
+    crm_snapshots_destroy(&s->snapshots);
     crm_db_destroy(&s->db);
     crm_zap_destroy(&s->zap);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
@@ -196,6 +199,8 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
     s->replay.db = s->db;
     s->replay.producer = s->cfg.service;
     crm_replay_serve(s->rpc, &s->replay);
+    s->snapshots = crm_snapshots_new(&s->loop, s->db, s->cfg.service);
+    crm_snapshots_serve(s->snapshots, s->rpc);
     if (s->cfg.pub_bind) {
         s->relay = crm_relay_new(&s->loop, s->zctx, s->cfg.db_url, name, s->cfg.pub_bind,
                                  s->cfg.relay_batch);
@@ -243,6 +248,11 @@ crm_rpc_server_t *crm_service_rpc(crm_service_t *s)
 crm_cache_t *crm_service_cache(crm_service_t *s)
 {
     return s->cache;
+}
+
+void crm_service_snapshot(crm_service_t *s, const crm_snapshot_reader_t *reader)
+{
+    crm_snapshots_add(s->snapshots, reader);
 }
 
 crm_relay_t *crm_service_relay(crm_service_t *s)

@@ -209,7 +209,7 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
     if (c->req) {
         char name[256] = "";
         gw_fault_t fault = {GW_IN_HEADER, name, msg};
-        if (field && !strcmp(field, "Idempotency-Key"))
+        if (field && (!strcmp(field, "Idempotency-Key") || !strcmp(field, "Last-Event-ID")))
             snprintf(name, sizeof name, "%s", field);
         else if (field && *field)
             fault.in = gw_problem_field(c->route, field, name, sizeof name);

@@ -43,7 +43,7 @@ char *gw_call_reply_text(gw_call_t *c, const ProtobufCMessage *msg, int *http, s
 void gw_call_reply_raw(gw_call_t *c, int http, const char *content_type, const char *body,
                        size_t len);
 /* Replies with the HTTP status of st and a problem document; field (a
- * dotted path, "Idempotency-Key" for the header, or NULL) is the field at
+ * dotted path, "Idempotency-Key" or "Last-Event-ID" for the header, or NULL) is the field at
  * fault. */
 void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

@@ -97,10 +97,13 @@ typedef struct {
 static json_t *s_health_json(const Crm__HealthReply *hr)
 {
     json_t *checks = json_array();
-    for (size_t i = 0; i < hr->n_checks; i++)
-        json_array_append_new(checks,
-                              json_pack("{s:s, s:b, s:s}", "name", hr->checks[i]->name, "ok",
-                                        hr->checks[i]->ok, "detail", hr->checks[i]->detail));
+    for (size_t i = 0; i < hr->n_checks; i++) {
+        json_t *c = json_pack("{s:s, s:b, s:s}", "name", hr->checks[i]->name, "ok",
+                              hr->checks[i]->ok, "detail", hr->checks[i]->detail);
+        if (hr->checks[i]->degraded) /* works; an operator should look */
+            json_object_set_new(c, "degraded", json_true());
+        json_array_append_new(checks, c);
+    }
     return json_pack("{s:s, s:s, s:o}", "status", hr->ready ? "ok" : "unavailable", "instance",
                      hr->instance, "checks", checks);
 }

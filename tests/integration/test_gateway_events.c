@@ -1,7 +1,9 @@
 /* test_gateway_events.c: the notification stream (server-sent events) on
  * real processes. A user's stream gets the events about records they own,
  * gain or lose, and not the others'; a stream needs a token and ends when
- * the token is revoked; a gateway
+ * the token is revoked; a client coming back with Last-Event-ID gets what
+ * it missed, exactly once and in order, then the live events, and a bad
+ * Last-Event-ID is a 400 naming the header; a gateway
  * stopping with a stream open ends it and exits cleanly. */
 #include <poll.h>
 #include <stdio.h>
@@ -23,14 +25,17 @@ typedef struct {
     size_t len;
 } s_stream_t;
 
-static void s_open(s_stream_t *s, const char *token)
+/* Opens a stream; last (or NULL) is sent as Last-Event-ID. */
+static void s_open_after(s_stream_t *s, const char *token, const char *last)
 {
     memset(s, 0, sizeof *s);
     s->seen = crm_strdup("");
     s->fd = t_raw_connect(base);
+    char *extra = last ? crm_sprintf("Last-Event-ID: %s\r\n", last) : crm_strdup("");
     char *req = crm_sprintf("GET /api/v1/events/stream HTTP/1.1\r\nHost: t\r\n"
-                            "Authorization: Bearer %s\r\n\r\n",
-                            token);
+                            "Authorization: Bearer %s\r\n%s\r\n",
+                            token, extra);
+    free(extra);
     t_raw_write(s->fd, req);
     free(req);
 }
@@ -56,10 +61,40 @@ static int s_wait_for(s_stream_t *s, const char *text, int timeout_ms)
     return 1;
 }
 
+static void s_open(s_stream_t *s, const char *token)
+{
+    s_open_after(s, token, NULL);
+}
+
 static void s_close(s_stream_t *s)
 {
     close(s->fd);
     free(s->seen);
+}
+
+/* How many times text occurs in s. */
+static int s_count(const char *s, const char *text)
+{
+    int n = 0;
+    for (const char *p = strstr(s, text); p; p = strstr(p + 1, text))
+        n++;
+    return n;
+}
+
+/* The id: of the last event in seen ("" if none), into out. */
+static void s_last_id(const char *seen, char *out, size_t cap)
+{
+    const char *last = NULL;
+    for (const char *p = strstr(seen, "\nid: "); p; p = strstr(p + 1, "\nid: "))
+        last = p + 5;
+    snprintf(out, cap, "%.*s", last ? (int)strcspn(last, "\n") : 0, last ? last : "");
+}
+
+/* The text "\"id\":<lead>," of a lead's record in an event, into out. */
+static const char *s_rec(char *out, size_t cap, long long lead)
+{
+    snprintf(out, cap, "\"id\":%lld,", lead);
+    return out;
 }
 
 static long long s_lead(const char *admin, long long owner)
@@ -122,6 +157,55 @@ int main(void)
     free(body);
     H_CHECK(s_wait_for(&s, "event: lead.transferred", 10000), "alice hears of the transfer");
     h_note("events: transfer away: ok");
+
+    /* Resuming: events made while alice is away come first, exactly once
+     * and in order, then the live ones; the ids are resumable. */
+    s_stream_t s1;
+    s_open(&s1, alice);
+    long long a1 = s_lead(admin, alice_id);
+    char w1[64], w2[64], w3[64], w4[64];
+    H_CHECK(s_wait_for(&s1, s_rec(w1, sizeof w1, a1), 10000), "alice's second stream hears a1");
+    char last[32];
+    s_last_id(s1.seen, last, sizeof last);
+    H_CHECK(*last, "each event carries an id: line: %s", s1.seen);
+    s_close(&s1);
+    long long a2 = s_lead(admin, alice_id);
+    long long b1 = s_lead(admin, bob_id);
+    long long a3 = s_lead(admin, alice_id);
+    /* Wait until the gateway has the last of them (the first stream hears it). */
+    H_CHECK(s_wait_for(&s, s_rec(w3, sizeof w3, a3), 10000), "a3 reached the feed");
+    s_open_after(&s1, alice, last);
+    H_CHECK(s_wait_for(&s1, s_rec(w3, sizeof w3, a3), 10000), "the missed a3 is replayed: %s",
+            s1.seen);
+    char *p2 = strstr(s1.seen, s_rec(w2, sizeof w2, a2)), *p3 = strstr(s1.seen, w3);
+    H_CHECK(p2 && p2 < p3, "a2 then a3, in order: %s", s1.seen);
+    H_CHECK(!strstr(s1.seen, s_rec(w1, sizeof w1, a1)), "a1 was received: not again");
+    H_CHECK(!strstr(s1.seen, s_rec(w4, sizeof w4, b1)), "bob's lead is not replayed to alice");
+    H_CHECK(s_count(s1.seen, "\nevent: ") == 2 && s_count(s1.seen, w2) == 1 &&
+                s_count(s1.seen, w3) == 1,
+            "exactly the two missed events: %s", s1.seen);
+    long long a4 = s_lead(admin, alice_id);
+    H_CHECK(s_wait_for(&s1, s_rec(w4, sizeof w4, a4), 10000), "then live: a4");
+    H_CHECK(s_count(s1.seen, "\nevent: ") == 3, "nothing else: %s", s1.seen);
+    s_close(&s1);
+    h_note("Last-Event-ID: the missed events exactly once, in order, then live: ok");
+
+    /* Resuming from 0 replays everything kept; a bad id is a 400. */
+    s_open_after(&s1, alice, "0");
+    H_CHECK(s_wait_for(&s1, s_rec(w4, sizeof w4, a4), 10000), "from 0: all of alice's");
+    H_CHECK(s_count(s1.seen, s_rec(w1, sizeof w1, a1)) == 1 &&
+                strstr(s1.seen, "event: lead.transferred"),
+            "from 0: a1 and the transfer: %s", s1.seen);
+    s_close(&s1);
+    static const char *const bad[] = {"abc", "-1", "12a", "99999999999999999999"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_open_after(&s1, alice, bad[i]);
+        H_CHECK(s_wait_for(&s1, "\"header\":\"Last-Event-ID\"", 5000) &&
+                    strstr(s1.seen, "HTTP/1.1 400") && strstr(s1.seen, "application/problem+json"),
+                "Last-Event-ID %s: a 400 problem naming the header: %s", bad[i], s1.seen);
+        s_close(&s1);
+    }
+    h_note("a bad Last-Event-ID is a 400 naming the header: ok");
 
     /* A stream ends once its token no longer signs anybody in. */
     s_stream_t sb;

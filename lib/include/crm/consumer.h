@@ -9,6 +9,12 @@
  * replay over RPC (Bus.Replay). Queued events are applied in batches, one
  * transaction per batch.
  *
+ * The active instance registers with the producer and reports how far it
+ * has applied (Bus.Ack, every CRM_CONSUMER_ACK_MS): the producer keeps its
+ * events until every registered consumer has them, up to a ceiling
+ * (outbox.h). A consumer whose next event is gone anyway can rebuild its
+ * read model from the producer's snapshot (crm_consumer_rebuild_from).
+ *
  * One instance per consumer and producer is active at a time (a lease: a
  * PostgreSQL advisory lock, see lease.h); the others stand by. An event the
  * handler's statements fail on is retried, with back-off, until it applies:
@@ -56,6 +62,18 @@ typedef struct {
 } crm_consumer_opts_t;
 
 crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer_opts_t *opts);
+
+/* Rebuilds c's read model from the producer's snapshot named snapshot
+ * (crm/snapshot.h) when c is too far behind to replay (its next event was
+ * pruned): the Clone pattern. In one transaction: reset_sql (optional, one
+ * statement without parameters: e.g. marking every record gone, so those
+ * the snapshot no longer holds end that way), then every page of the
+ * snapshot's records, events of a snapshot type ("user.snapshot"), through
+ * the consumer's apply like any event, then the offset moved to the
+ * snapshot's horizon; the events after it whose effects the snapshot
+ * already held are then skipped once. Without this, such a consumer waits
+ * for an operator, as Replay's refusal says. The strings must outlive c. */
+void crm_consumer_rebuild_from(crm_consumer_t *c, const char *snapshot, const char *reset_sql);
 
 /* Last sequence applied and committed. */
 uint64_t crm_consumer_applied(const crm_consumer_t *c);

@@ -24,6 +24,11 @@ void crm_health_destroy(crm_health_t **h_p);
 void crm_health_check(crm_health_t *h, const char *name, int ok, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Adds a check that is ok but degraded: the part works, and something
+ * needs an operator (readiness does not depend on it). */
+void crm_health_degraded(crm_health_t *h, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Every check so far is ok. */
 int crm_health_ready(const crm_health_t *h);
 

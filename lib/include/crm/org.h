@@ -53,8 +53,14 @@ typedef struct {
     void *arg;             /* emit's */
 } crm_org_handover_t;
 
+/* The gateway's snapshot of the organisation (crm/snapshot.h): every
+ * department, then every user, as department.snapshot and user.snapshot.
+ * A consumer too far behind to replay rebuilds its read model from it. */
+#define CRM_ORG_SNAPSHOT "org"
+
 /* Keeps svc's read model from producer's (the gateway's) user.* and
- * department.* events, and hands a leaver's records over with handover
+ * department.* events (and, when too far behind to replay them, from its
+ * snapshot CRM_ORG_SNAPSHOT: the Clone pattern), and hands a leaver's records over with handover
  * (NULL: this service holds none; it must outlive the service). A suite
  * without that producer configured logs that they are not consumed (the
  * read model then holds what was put in it). */

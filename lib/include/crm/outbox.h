@@ -23,11 +23,22 @@
  * wait and take over within a second when it dies. Every instance serves
  * Bus.Replay from the outbox.
  *
- * The active relay also prunes published events older than
- * CRM_OUTBOX_KEEP_HOURS (default 168, a week), checking every
- * CRM_OUTBOX_PRUNE_MS (default an hour). A consumer asking to replay from
- * before the oldest kept event gets FAILED_PRECONDITION (field
- * from_sequence): it is further behind than the producer keeps. */
+ * Retention follows the consumers. Each consumer registers with the
+ * producer and reports how far it has applied (Bus.Ack, every
+ * CRM_CONSUMER_ACK_MS). The active relay, every CRM_OUTBOX_PRUNE_MS
+ * (default an hour), deletes the published events that every registered
+ * consumer has applied and that are older than CRM_OUTBOX_KEEP_HOURS
+ * (default 168; with no consumer registered, age alone decides). The
+ * ceiling: an event published longer than CRM_OUTBOX_CEILING_S ago
+ * (default 30 days), or more than CRM_OUTBOX_CEILING_EVENTS behind the
+ * newest (0, the default: no bound by count), goes anyway; a consumer
+ * silent longer than CRM_OUTBOX_FORGET_S (default 90 days) is forgotten
+ * until it reports again. A consumer holding retention (its next event
+ * kept past the keep time and older than CRM_OUTBOX_ALERT_S, default 600),
+ * or passed by the ceiling, is logged
+ * and named by the degraded "retention" health check. A consumer asking to
+ * replay from before the oldest kept event gets FAILED_PRECONDITION (field
+ * from_sequence): it rebuilds from a snapshot. */
 #ifndef CRM_OUTBOX_H
 #define CRM_OUTBOX_H
 
@@ -94,6 +105,12 @@ typedef struct {
     crm_db_health_t session;    /* its database session (the lease's) */
 } crm_relay_health_t;
 void crm_relay_health(const crm_relay_t *r, crm_relay_health_t *out);
+
+/* Adds the "retention" check to h (only on the active relay, once it has
+ * looked): degraded, naming the consumer, while one holds retention or was
+ * passed by the ceiling. */
+struct crm_health;
+void crm_relay_health_retention(const crm_relay_t *r, struct crm_health *h);
 
 /* Stops after the round in flight; frees after the loop closes its handles. */
 void crm_relay_destroy(crm_relay_t **r_p);

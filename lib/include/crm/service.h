@@ -28,6 +28,7 @@
 #include "outbox.h"
 #include "rpc.h"
 #include "rpc_db.h"
+#include "snapshot.h"
 
 typedef struct crm_service crm_service_t;
 
@@ -77,6 +78,10 @@ crm_consumer_t *crm_service_consume(crm_service_t *s, const char *producer,
  * an RPC call; field points into res: answer err during the callback.
  * Returns -1. */
 int crm_err_db(crm_err_t *err, const crm_db_result_t *res);
+
+/* Serves reader's snapshot (Bus.Snapshot, crm/snapshot.h: the producer's
+ * side of the Clone pattern); reader must outlive s. */
+void crm_service_snapshot(crm_service_t *s, const crm_snapshot_reader_t *reader);
 
 /* Runs the loop until stopped; returns the exit status (0 on a clean stop).
  * Frees s. */

@@ -44,6 +44,7 @@ gw_identity_t *gw_identity_new(crm_service_t *svc, crm_db_t *db, crm_cache_t *ca
     }
     id_store_bootstrap(id);
     id_events_backfill(id);
+    id_events_snapshot(id);
     id_store_prepare(db);
     crm_txn_prepare(db);
     crm_outbox_prepare(db);

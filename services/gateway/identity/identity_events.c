@@ -1,15 +1,19 @@
 /* identity_events.c: the organisation's events (proto/org.proto) the
  * gateway writes with each change of a user or department, in the change's
  * own transaction (the outbox), so every domain service's read model of the
- * organisation (crm/org.h) follows; and, once per database, the backfill
- * that announces the users and departments made before these events
- * existed (or by the start-up bootstrap). */
+ * organisation (crm/org.h) follows; the organisation's snapshot
+ * (CRM_ORG_SNAPSHOT, crm/snapshot.h) a service too far behind rebuilds its
+ * read model from; and, once per database, the backfill that announces the
+ * users and departments made before these events existed (or by the
+ * start-up bootstrap). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "crm/db.h"
 #include "crm/log.h"
+#include "crm/org.h"
 #include "crm/outbox.h"
+#include "crm/snapshot.h"
 #include "crm/util.h"
 #include "identity_impl.h"
 #include "org.pb-c.h"
@@ -70,6 +74,38 @@ void id_event_department(crm_db_batch_t *b, const char *type, const PGresult *r,
     Crm__OrgDepartment d;
     s_department(r, i, active, &d);
     crm_outbox_add(b, type, s_col(r, i, "id"), &d.base);
+}
+
+/* ---- the snapshot ------------------------------------------------------------ */
+
+/* Every department ("d<id>"), then every user ("u<id>"), in cursor order;
+ * the columns named as the events' fields. */
+static const char s_snapshot_sql[] =
+    "SELECT * FROM (SELECT 'd' || lpad(id::text, 19, '0') AS cursor, 'department' AS kind, id,"
+    " name, COALESCE(parent_id, 0) AS parent_id, 0::bigint AS department_id, true AS active,"
+    " '' AS display_name, '' AS role FROM departments"
+    " UNION ALL SELECT 'u' || lpad(id::text, 19, '0'), 'user', id, '', 0, department_id,"
+    " active, display_name, role FROM users) r WHERE cursor > $1 ORDER BY cursor LIMIT $2::int";
+
+static void s_snapshot_add(void *arg, const PGresult *r, int i, crm_snapshot_page_t *page)
+{
+    if (!strcmp(s_col(r, i, "kind"), "user")) {
+        Crm__OrgUser u;
+        s_user(r, i, &u);
+        crm_snapshot_record(page, "user.snapshot", s_col(r, i, "id"), &u.base);
+    } else {
+        Crm__OrgDepartment d;
+        s_department(r, i, 1, &d);
+        crm_snapshot_record(page, "department.snapshot", s_col(r, i, "id"), &d.base);
+    }
+}
+
+static const crm_snapshot_reader_t s_snapshot = {CRM_ORG_SNAPSHOT, s_snapshot_sql, s_snapshot_add,
+                                                 NULL};
+
+void id_events_snapshot(gw_identity_t *id)
+{
+    crm_service_snapshot(id->svc, &s_snapshot);
 }
 
 /* ---- the backfill ------------------------------------------------------------ */

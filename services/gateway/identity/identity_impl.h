@@ -46,6 +46,8 @@ void id_store_bootstrap(gw_identity_t *id);
 void id_event_user(crm_db_batch_t *b, const char *type, const PGresult *r, int i);
 void id_event_department(crm_db_batch_t *b, const char *type, const PGresult *r, int i, int active);
 void id_events_backfill(gw_identity_t *id);
+/* Serves the organisation's snapshot (CRM_ORG_SNAPSHOT) on Bus.Snapshot. */
+void id_events_snapshot(gw_identity_t *id);
 /* user.deactivated of row i of r, naming who takes over (org.proto). */
 void id_event_user_left(crm_db_batch_t *b, const PGresult *r, int i, int64_t successor_id,
                         Crm__OrgSuccessor **successors, size_t n);

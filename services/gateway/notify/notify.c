@@ -12,6 +12,7 @@ gw_notify_t *gw_notify_new(crm_service_t *svc, crm_db_t *db)
     n->env = (crm_txn_env_t){.db = db, .ctx = n};
     ntf_store_prepare(db);
     ntf_store_prepare_consumer(crm_service_db(svc));
+    ntf_feed_prepare(crm_service_db(svc));
     ntf_events_start(n);
     n->handlers.arg = n;
     ntf_rpc_fill(&n->handlers);

@@ -2,7 +2,9 @@
  * leads and customers services' events (crm/consumer.h: each applied
  * exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
- * lead given to them, a lead or customer taken back to its pool. The same
+ * lead given to them, a lead or customer taken back to its pool; and, for
+ * the event stream, every event naming a user as an owner
+ * (notify_feed.c). The same
  * consumer hands identity the domains' handover reports
  * (id_handover_event). */
 #include <stdio.h>
@@ -41,15 +43,14 @@ static json_t *s_at(json_t *j, const char *path)
     return j;
 }
 
-/* Adds the notification ev makes, if it makes one, to b. */
-static void s_add(crm_db_batch_t *b, const Crm__Event *ev)
+/* Adds the notification ev (as JSON j) makes, if it makes one, to b. */
+static void s_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j)
 {
     size_t k = 0;
     while (k < sizeof s_kinds / sizeof s_kinds[0] && strcmp(s_kinds[k].type, ev->type) != 0)
         k++;
     if (k == sizeof s_kinds / sizeof s_kinds[0])
         return;
-    json_t *j = crm_event_to_json(ev);
     json_t *payload = json_object_get(j, "payload");
     json_int_t user = json_integer_value(s_at(payload, s_kinds[k].user));
     if (user > 0) {
@@ -64,7 +65,6 @@ static void s_add(crm_db_batch_t *b, const Crm__Event *ev)
         free(title);
         free(text);
     }
-    json_decref(j);
 }
 
 static void s_inserted(void *arg, const crm_db_result_t *res)
@@ -80,8 +80,12 @@ static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_
 {
     (void)arg;
     crm_db_batch_t *b = crm_db_batch_new();
+    int locked = 0;
     for (size_t i = 0; i < n; i++) {
-        s_add(b, events[i]);
+        json_t *j = crm_event_to_json(events[i]);
+        s_add(b, events[i], j);
+        ntf_feed_add(b, events[i], j, &locked); /* the event stream's */
+        json_decref(j);
         id_handover_event(b, events[i]); /* the domains' handover reports */
     }
     if (crm_db_batch_size(b) == 0) {

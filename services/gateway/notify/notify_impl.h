@@ -3,6 +3,9 @@
 #ifndef GW_NOTIFY_IMPL_H
 #define GW_NOTIFY_IMPL_H
 
+#include <jansson.h>
+
+#include "crm/event_types.h"
 #include "crm/txn.h"
 #include "gateway.glue.h"
 #include "notify.h"
@@ -18,6 +21,11 @@ struct gw_notify {
  * consumers (on the service's own pool). */
 void ntf_store_prepare(crm_db_t *db);
 void ntf_store_prepare_consumer(crm_db_t *db);
+
+/* notify_feed.c: the stream's feed rows ev (as JSON j) makes, added to b
+ * after the feed's lock (taken once per transaction: *locked). */
+void ntf_feed_prepare(crm_db_t *db);
+void ntf_feed_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locked);
 
 /* notify_events.c: starts the consumers. */
 void ntf_events_start(gw_notify_t *n);
