@@ -153,10 +153,20 @@ void crm_org_departments(crm_org_refs_t *refs, const char *field, const int64_t 
         s_ref(refs, "department", field, ids[i]);
 }
 
-/* One row per reference, in order: its field, kind and id, whether the
- * read model knows it and it is active, and a user's department. */
-static const char s_refs_sql[] = "SELECT * FROM crm_org_refs($1::text[], $2::text[], $3::bigint[])";
-static const char s_require_sql[] = "SELECT crm_org_require($1::text[], $2::text[], $3::bigint[])";
+/* The statements of a check, prepared once per session (crm_org_prepare):
+ * one row per reference, in order: its field, kind and id, whether the
+ * read model knows it and it is active, and a user's department, each
+ * reference held first by a shared lock until the change commits
+ * (lib/sql/008_org_refs_lock.sql says why); or the same as a guard. */
+#define ORG_REFS "crm_org_refs"
+#define ORG_REQUIRE "crm_org_require"
+
+void crm_org_prepare(crm_db_t *db)
+{
+    crm_db_prepare(db, ORG_REFS,
+                   "SELECT * FROM crm_org_refs($1::text[], $2::text[], $3::bigint[])");
+    crm_db_prepare(db, ORG_REQUIRE, "SELECT crm_org_require($1::text[], $2::text[], $3::bigint[])");
+}
 
 /* Adds stmt with *refs_p's three arrays to a read (t) or a batch (b). */
 static void s_with_refs(crm_txn_t *t, const char *slot, crm_db_batch_t *b, const char *stmt,
@@ -178,12 +188,12 @@ static void s_with_refs(crm_txn_t *t, const char *slot, crm_db_batch_t *b, const
 
 void crm_org_read(crm_txn_t *t, const char *slot, crm_org_refs_t **refs_p)
 {
-    s_with_refs(t, slot, NULL, s_refs_sql, refs_p);
+    s_with_refs(t, slot, NULL, ORG_REFS, refs_p);
 }
 
 void crm_org_require(crm_db_batch_t *b, crm_org_refs_t **refs_p)
 {
-    s_with_refs(NULL, NULL, b, s_require_sql, refs_p);
+    s_with_refs(NULL, NULL, b, ORG_REQUIRE, refs_p);
 }
 
 int crm_org_check(const PGresult *res, crm_err_t *err)

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "crm/log.h"
+#include "crm/org.h"
 #include "crm/util.h"
 
 #define MAX_HOOKS 16
@@ -191,6 +192,7 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
     s->db = crm_db_new(&s->loop, s->cfg.db_url, s->cfg.db_pool);
     crm_outbox_prepare(s->db);
     crm_txn_prepare(s->db);
+    crm_org_prepare(s->db);
     s->rpc = crm_rpc_server_new(&s->loop, s->zctx, s->cfg.rpc_bind, (size_t)s->cfg.max_payload);
     if (!s->rpc)
         exit(1);

@@ -144,7 +144,7 @@ static void s_race(long long bob)
     s_user_known("leads", eve, 1);
     PGconn *c = PQconnectdb(h_pg(h, "leads"));
     H_CHECK(PQstatus(c) == CONNECTION_OK, "a session of its own: %s", PQerrorMessage(c));
-    char sql[320];
+    char sql[400];
     snprintf(sql, sizeof sql,
              "BEGIN; SELECT active FROM crm_org_refs('{owner_id}', '{user}', '{%lld}')", eve);
     PGresult *res = PQexec(c, sql);

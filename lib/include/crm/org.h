@@ -81,6 +81,9 @@ void crm_org_departments(crm_org_refs_t *refs, const char *field, const int64_t 
 /* Adds the read of *refs_p (taken and destroyed) to t's round under slot:
  * one row per reference, in the order they were named. */
 void crm_org_read(crm_txn_t *t, const char *slot, crm_org_refs_t **refs_p);
+/* Registers on db the statements of the checks (the service runtime's pool
+ * has them). */
+void crm_org_prepare(crm_db_t *db);
 
 /* Adds to b a guard of *refs_p (taken and destroyed): the first unknown or
  * deactivated reference fails the batch as invalid_argument naming its
