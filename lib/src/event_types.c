@@ -4,10 +4,12 @@
  * form of crm/pbjson.h, as HTTP clients and crmctl read them). */
 #include "crm/event_types.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "crm/pbjson.h"
 #include "crm/registry.h"
+#include "crm/rfc3339.h"
 
 const ProtobufCMessageDescriptor *crm_event_payload_type(const char *type)
 {
@@ -36,4 +38,17 @@ json_t *crm_event_to_json(const Crm__Event *ev)
     json_object_set_new(obj, "payload", crm_pb_to_json_as(p, CRM_PBJSON_WIRE));
     protobuf_c_message_free_unpacked(p, NULL);
     return obj;
+}
+
+json_t *crm_cloudevent(const Crm__Event *ev, json_t *data)
+{
+    char at[CRM_RFC3339_MAX];
+    if (crm_rfc3339_format(ev->occurred_at_us, at) < 0)
+        snprintf(at, sizeof at, "1970-01-01T00:00:00Z");
+    char source[160];
+    snprintf(source, sizeof source, "crm/%s", ev->producer ? ev->producer : "");
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O}", "specversion", "1.0", "id",
+                     ev->event_id ? ev->event_id : "", "source", source, "type",
+                     ev->type ? ev->type : "", "time", at, "datacontenttype", "application/json",
+                     "data", data ? data : json_null());
 }

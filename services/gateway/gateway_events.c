@@ -5,7 +5,7 @@
  *
  *     id: 1234
  *     event: lead.transferred
- *     data: {"event_id": ..., "type": ..., "payload": {...}}
+ *     data: {"specversion": "1.0", "id": ..., "type": ..., "data": {...}}
  *
  * A client that comes back with Last-Event-ID: 1234 first gets every row
  * after 1234, in order, then the live ones; without it the stream starts

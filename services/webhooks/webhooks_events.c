@@ -6,51 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crm/config.h"
+#include "crm/event_types.h"
 #include "crm/log.h"
 #include "crm/pbjson.h"
-#include "crm/rfc3339.h"
 #include "crm/registry.h"
 #include "crm/util.h"
 #include "webhooks.h"
 
-/* RFC 3339 in UTC with microseconds. */
-/* The event's time as the API writes every instant: RFC 3339 with the
- * business time zone's offset. */
-static void s_time(char out[CRM_RFC3339_MAX], int64_t us)
-{
-    if (crm_rfc3339_format(us, out) < 0)
-        snprintf(out, CRM_RFC3339_MAX, "1970-01-01T00:00:00Z");
-}
-
-/* s as a JSON string literal; caller frees. */
-static char *s_quote(const char *s)
-{
-    json_t *j = json_string(s);
-    char *q = json_dumps(j ? j : json_string(""), JSON_ENCODE_ANY | JSON_COMPACT);
-    json_decref(j);
-    return q;
-}
-
 char *wh_cloudevent(const Crm__Event *ev, const ProtobufCMessage *payload, size_t *len)
 {
-    char at[CRM_RFC3339_MAX];
-    s_time(at, ev->occurred_at_us);
-    char *data = crm_pb_to_json_text(payload, CRM_PBJSON_WIRE, NULL);
-    char *id = s_quote(ev->event_id), *type = s_quote(ev->type),
-         *source = crm_sprintf("crm/%s", ev->producer);
-    char *src = s_quote(source);
-    char *body = crm_sprintf("{\"specversion\":\"1.0\",\"id\":%s,\"source\":%s,\"type\":%s,"
-                             "\"time\":\"%s\",\"datacontenttype\":\"application/json\","
-                             "\"data\":%s}",
-                             id, src, type, at, data);
-    free(data);
-    free(id);
-    free(type);
-    free(source);
-    free(src);
+    json_t *data = crm_pb_to_json_as(payload, CRM_PBJSON_WIRE);
+    json_t *ce = crm_cloudevent(ev, data);
+    json_decref(data);
+    char *body = json_dumps(ce, JSON_COMPACT);
+    json_decref(ce);
     if (len)
         *len = strlen(body);
     return body;

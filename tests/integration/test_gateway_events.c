@@ -140,6 +140,13 @@ int main(void)
     snprintf(want, sizeof want, "\"id\":%lld,", mine);
     H_CHECK(s_wait_for(&s, want, 10000), "alice hears of her lead");
     H_CHECK(strstr(s.seen, "event: lead.created\ndata: {"), "SSE framing: %s", s.seen);
+    /* A CloudEvents 1.0 object, as webhooks deliver it: the lead in data. */
+    H_CHECK(strstr(s.seen, "data: {\"specversion\":\"1.0\"") &&
+                strstr(s.seen, "\"source\":\"crm/leads\"") &&
+                strstr(s.seen, "\"type\":\"lead.created\"") &&
+                strstr(s.seen, "\"datacontenttype\":\"application/json\"") &&
+                strstr(s.seen, "\"data\":{\"lead\":{"),
+            "a CloudEvent: %s", s.seen);
     /* The event in the contract's JSON: words, RFC 3339 instants, no _us. */
     H_CHECK(strstr(s.seen, "\"status\":\"pending\"") && strstr(s.seen, "\"created_at\":\"20") &&
                 !strstr(s.seen, "_us\"") && !strstr(s.seen, "LEAD_STATUS_"),

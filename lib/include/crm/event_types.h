@@ -20,4 +20,12 @@ const ProtobufCMessageDescriptor *crm_event_payload_type(const char *type);
  * type that does not decode, "payload_error" says so). */
 json_t *crm_event_to_json(const Crm__Event *ev);
 
+/* ev as a CloudEvents 1.0 JSON object, the shape integrators receive it in
+ * (webhooks, the SSE stream): specversion, id (the event's id), source
+ * ("crm/<producer>"), type, time (RFC 3339 in the business time zone),
+ * datacontenttype and data (borrowed: the payload in the API's wire form,
+ * e.g. crm_pb_to_json_as(payload, CRM_PBJSON_WIRE); NULL: null). A new
+ * reference for the caller. */
+json_t *crm_cloudevent(const Crm__Event *ev, json_t *data);
+
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "crm/util.h"
+#include "crm/event_types.h"
 #include "notify_impl.h"
 
 #define MAX_USERS 8
@@ -60,7 +61,9 @@ void ntf_feed_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locke
         crm_db_batch_add(b, "gw_feed_lock", 0, NULL);
         *locked = 1;
     }
-    char *text = json_dumps(j, JSON_COMPACT);
+    json_t *ce = crm_cloudevent(ev, payload); /* the shape webhooks deliver */
+    char *text = json_dumps(ce, JSON_COMPACT);
+    json_decref(ce);
     for (size_t i = 0; i < n; i++) {
         char uid[24];
         const char *p[] = {crm_i64(uid, users[i]), ev->type, text};
