@@ -178,6 +178,7 @@ static void s_replay(crm_consumer_t *c)
 void consumer_batch_free(crm_consumer_batch_t *a)
 {
     crm_strv_free(a->skipped, a->nskipped);
+    crm_strv_free(a->uncache, a->nuncache);
     for (size_t i = 0; i < a->n; i++)
         crm__event__free_unpacked(a->events[i], NULL);
     free(a->events);
@@ -194,6 +195,12 @@ static void s_queue_trim(crm_consumer_t *c)
     s_queue_drop(c, old);
     if (c->queued < c->applied)
         c->queued = c->applied;
+}
+
+void crm_consumer_batch_uncache(crm_consumer_batch_t *batch, const char *key)
+{
+    batch->uncache = crm_realloc(batch->uncache, (batch->nuncache + 1) * sizeof *batch->uncache);
+    batch->uncache[batch->nuncache++] = crm_strdup(key);
 }
 
 static void s_applied(void *arg, const crm_db_result_t *res)
@@ -220,6 +227,8 @@ static void s_applied(void *arg, const crm_db_result_t *res)
         consumer_set_error(c, NULL);
         s_queue_trim(c);
         consumer_skip_forget(c, a);
+        for (size_t i = 0; c->cache && i < a->nuncache; i++)
+            crm_cache_del(c->cache, a->uncache[i]);
         if (c->after_commit)
             c->after_commit(c->after_commit_arg);
     }
@@ -503,6 +512,7 @@ crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer
     c->arg = o->arg;
     c->after_commit = o->after_commit;
     c->after_commit_arg = o->after_commit_arg ? o->after_commit_arg : o->arg;
+    c->cache = o->cache;
     c->batch = o->batch > 0 ? o->batch : 256;
     c->rpc = crm_rpc_client_new(loop, zctx, o->rpc_endpoints,
                                 o->rpc_deadline_ms ? o->rpc_deadline_ms : 2000, 2);

@@ -21,6 +21,7 @@ struct crm_consumer {
     crm_consumer_apply_fn apply;
     void (*after_commit)(void *arg);
     void *after_commit_arg;
+    crm_cache_t *cache; /* for the batches' keys to drop after commit */
     void *arg;
     int batch;
     uv_timer_t tick;
@@ -71,6 +72,8 @@ struct crm_consumer_batch {
     int clone;      /* a snapshot page: 1, or 2 for the last (consumer_clone.c) */
     char **skipped; /* ids of the events left out as already applied (c->skips) */
     size_t nskipped;
+    char **uncache; /* cache keys to drop once the batch commits */
+    size_t nuncache;
 };
 
 /* consumer.c */

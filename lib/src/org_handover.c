@@ -75,7 +75,14 @@ static int64_t s_leaver(const Crm__Event *ev)
 static void s_page_rows(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     run_t *r = arg;
-    r->o->h->emit(r->o->h->arg, rows, b);
+    const crm_org_handover_t *h = r->o->h;
+    h->emit(h->arg, rows, b);
+    int id = PQfnumber(rows, "id");
+    for (int i = 0; h->cache_key && id >= 0 && i < PQntuples(rows); i++) {
+        char key[32];
+        h->cache_key(crm_db_get_i64(rows, i, id), key);
+        crm_consumer_batch_uncache(r->batch, key);
+    }
 }
 
 static void s_written(void *arg, const crm_db_result_t *res)

@@ -292,6 +292,7 @@ static crm_consumer_t *s_consume(crm_service_t *s, const char *producer,
     o.apply = apply;
     o.arg = arg;
     o.after_commit = s_consumed;
+    o.cache = s->cache;
     if (!*o.pub_endpoints || !*o.rpc_endpoints) {
         crm_log(required ? CRM_ERROR : CRM_WARN,
                 required ? "missing configuration: the producer's endpoints"

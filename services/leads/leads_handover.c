@@ -73,6 +73,7 @@ static const crm_org_handover_t s_handover = {
     .page_sql = HANDOVER_PAGE_SQL,
     .emit = s_emit,
     .after_sql = HANDOVER_AFTER_SQL,
+    .cache_key = leads_cache_key,
     .page = HANDOVER_PAGE,
 };
 

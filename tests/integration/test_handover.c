@@ -228,6 +228,15 @@ int main(void)
     H_CHECK(h_sql_int(h, "gateway", sql) == 1, "a refused deactivation leaves ann active");
     h_note("handover: an unknown, deactivated or self successor, or an unknown domain, is refused");
 
+    /* One of her leads read, so the leads service has it cached. */
+    snprintf(sql, sizeof sql, "SELECT min(id) FROM leads WHERE owner_id = %lld", ann);
+    long long cached = h_sql_int(h, "leads", sql);
+    json_t *j = t_json_expect(h, OK, "leads", "Leads.Get", t_system(), "{\"id\": %lld}", cached);
+    H_CHECK(t_int(j, "owner_id") == ann, "the lead is ann's before");
+    json_decref(j);
+    j = t_json_expect(h, OK, "leads", "Leads.Get", t_system(), "{\"id\": %lld}", cached);
+    json_decref(j); /* read again: from the cache now */
+
     /* ann leaves: bob takes over, dan her customers. */
     snprintf(body, sizeof body,
              "{\"successor_id\": %lld, \"successors\": [{\"domain\": \"customers\","
@@ -238,6 +247,11 @@ int main(void)
     H_CHECK(t_json_int(&r, "id") == ann, "the deactivated user is answered");
     t_resp_free(&r);
     s_check_leads(ann, bob, team_lead);
+    /* The lead read (and so cached) before the handover reads as bob's at
+     * once: the handover drops the moved leads' cached copies. */
+    j = t_json_expect(h, OK, "leads", "Leads.Get", t_system(), "{\"id\": %lld}", cached);
+    H_CHECK(t_int(j, "owner_id") == bob, "the cached lead reads as bob's");
+    json_decref(j);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM customers WHERE owner_id = %lld", dan);
     s_wait("customers", "dan holds ann's customers", sql, 2);
     H_CHECK(h_sql_int(h, "customers",

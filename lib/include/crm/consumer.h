@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "bus.pb-c.h"
+#include "cache.h"
 #include "db.h"
 
 typedef struct crm_consumer crm_consumer_t;
@@ -59,6 +60,7 @@ typedef struct {
     void *arg;
     void (*after_commit)(void *arg); /* optional: after each applied batch */
     void *after_commit_arg;          /* its argument (NULL: arg) */
+    crm_cache_t *cache;              /* optional: where crm_consumer_batch_uncache drops keys */
 } crm_consumer_opts_t;
 
 crm_consumer_t *crm_consumer_new(uv_loop_t *loop, void *zctx, const crm_consumer_opts_t *opts);
@@ -96,5 +98,10 @@ void crm_consumer_health(const crm_consumer_t *c, crm_consumer_health_t *out);
 
 /* Stops; a batch in flight completes or fails in the database as one unit. */
 void crm_consumer_destroy(crm_consumer_t **c_p);
+
+/* Drops key from the consumer's cache once batch has committed: the cached
+ * copy of a record the batch's work changed (a handover's moved records).
+ * A batch that does not commit drops nothing. */
+void crm_consumer_batch_uncache(crm_consumer_batch_t *batch, const char *key);
 
 #endif

@@ -51,6 +51,9 @@ typedef struct {
                               (memberships, roles), one statement */
     int page;              /* page size (0: 500) */
     void *arg;             /* emit's */
+    /* Optional: the cache key of a moved record (by its row's "id"), its
+     * cached copy dropped once the handover commits. */
+    void (*cache_key)(int64_t id, char out[32]);
 } crm_org_handover_t;
 
 /* The gateway's snapshot of the organisation (crm/snapshot.h): every
