@@ -96,12 +96,17 @@ static void s_replay_read(crm_txn_t *t)
     char id[24];
     const char *p[] = {crm_i64(id, req->webhook_id)};
     crm_txn_read(t, "webhook", "wh_get", 1, p);
+    const char *q[] = {req->producer};
+    crm_txn_read(t, "kept", "wh_kept_from", 1, q);
 }
 
 static int s_replayed(crm_txn_t *t, const crm_db_result_t *res)
 {
+    const Crm__Webhooks__ReplayRequest *req = crm_txn_request(t);
     Crm__Webhooks__ReplayReply reply = CRM__WEBHOOKS__REPLAY_REPLY__INIT;
     reply.queued = crm_db_get_i64(res->results[0], 0, 0);
+    reply.kept_from = *(const uint64_t *)crm_txn_data(t); /* read in round 1 */
+    reply.truncated = req->from_sequence < reply.kept_from;
     crm_txn_reply(t, &reply.base);
     return 0;
 }
@@ -111,6 +116,7 @@ static int s_replay_decide(crm_txn_t *t)
     const Crm__Webhooks__ReplayRequest *req = crm_txn_request(t);
     if (PQntuples(crm_txn_result(t, "webhook")) == 0)
         return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "webhook_id", "webhook not found");
+    *(uint64_t *)crm_txn_data(t) = (uint64_t)crm_db_get_i64(crm_txn_result(t, "kept"), 0, 0);
     char id[24], from[24];
     const char *p[] = {crm_i64(id, req->webhook_id), req->producer,
                        crm_i64(from, (int64_t)req->from_sequence)};
@@ -119,7 +125,8 @@ static int s_replay_decide(crm_txn_t *t)
     return crm_txn_then(t, &b, s_replayed);
 }
 
-static const crm_txn_op_t s_replay_op = {.read = s_replay_read, .decide = s_replay_decide};
+static const crm_txn_op_t s_replay_op = {
+    .read = s_replay_read, .decide = s_replay_decide, .done = free};
 
 /* Is name a domain of the suite registry? */
 static int s_is_domain(const char *name)
@@ -146,5 +153,5 @@ void webhooks_replay(crm_rpc_call_t *call, const Crm__Webhooks__ReplayRequest *r
         return;
     }
     webhooks_t *w = arg;
-    crm_txn_run(&w->env, call, &s_replay_op, NULL);
+    crm_txn_run(&w->env, call, &s_replay_op, crm_calloc(1, sizeof(uint64_t))); /* kept_from */
 }

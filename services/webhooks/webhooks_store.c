@@ -55,6 +55,11 @@ static void s_prepare_deliveries(crm_db_t *db)
                    " AND d.event_ref = (SELECT event_ref FROM webhook_deliveries"
                    "  WHERE id = $2::bigint AND webhook_id = $1::bigint)"
                    " ORDER BY d.id DESC LIMIT 1");
+    crm_db_prepare(db, "wh_kept_from",
+                   /* The oldest event kept, or, with none kept, the next to come. */
+                   "SELECT coalesce((SELECT min(seq) FROM webhook_events WHERE producer = $1),"
+                   " (SELECT coalesce(max(last_seq), 0) + 1 FROM crm_consumer_offsets"
+                   " WHERE producer = $1))");
     crm_db_prepare(
         db, "wh_replay",
         "WITH i AS (INSERT INTO webhook_deliveries (webhook_id, event_ref)"

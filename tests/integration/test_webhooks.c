@@ -352,6 +352,9 @@ static void test_pause_resume(void)
                    NULL) == CRM__STATUS__OK,
             "Replay");
     int64_t queued = ((Crm__Webhooks__ReplayReply *)out)->queued;
+    H_CHECK(!((Crm__Webhooks__ReplayReply *)out)->truncated &&
+                ((Crm__Webhooks__ReplayReply *)out)->kept_from == 1,
+            "every event since the first is kept: the replay is whole");
     protobuf_c_message_free_unpacked(out, NULL);
     H_CHECK(queued == (int64_t)n, "replay queued every lead.created: %lld of %zu",
             (long long)queued, n);
@@ -399,6 +402,23 @@ static void test_prune(void)
     H_CHECK(h_wait_sql(h, "webhooks", "SELECT count(*) FROM webhook_events", 1, 10000) == 1,
             "only the waiting delivery's event is kept");
     H_CHECK(h_sql_int(h, "webhooks", q) == 1, "the waiting delivery is kept");
+    /* A replay from before what is kept says so. */
+    Crm__Webhooks__ReplayRequest rp = CRM__WEBHOOKS__REPLAY_REQUEST__INIT;
+    rp.webhook_id = e->id;
+    rp.producer = "leads";
+    rp.from_sequence = 1;
+    ProtobufCMessage *out = NULL;
+    H_CHECK(s_call("Webhooks.Replay", &rp.base, &crm__webhooks__replay_reply__descriptor, &out,
+                   NULL) == CRM__STATUS__OK,
+            "Replay after pruning");
+    const Crm__Webhooks__ReplayReply *rr = (const Crm__Webhooks__ReplayReply *)out;
+    H_CHECK(rr->truncated &&
+                (int64_t)rr->kept_from ==
+                    h_sql_int(h, "webhooks", "SELECT min(seq) FROM webhook_events") &&
+                rr->kept_from > 1,
+            "a replay from before what is kept is told where it began: kept_from %llu",
+            (unsigned long long)rr->kept_from);
+    protobuf_c_message_free_unpacked(out, NULL);
     h_note("pruning: ok");
     free(q);
     protobuf_c_message_free_unpacked(&d->base, NULL);
