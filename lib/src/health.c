@@ -102,6 +102,33 @@ void crm_health_db(crm_health_t *h, const char *name, const crm_db_t *db)
                      s_last_loss(&d, loss, sizeof loss));
 }
 
+/* The "retention" check: degraded, naming the consumer, while one holds
+ * retention or was passed by the ceiling. */
+static void s_retention(crm_health_t *h, const crm_retention_report_t *rt)
+{
+    if (!rt->looked)
+        return;
+    if (rt->state == CRM_RETENTION_PASSED)
+        crm_health_degraded(
+            h, "retention",
+            "consumer %s (applied %lld) is behind the oldest kept event %lld: the"
+            " ceiling pruned events it had not applied; it rebuilds from a snapshot",
+            rt->laggard, (long long)rt->applied, (long long)rt->oldest);
+    else if (rt->state == CRM_RETENTION_HOLDING)
+        crm_health_degraded(h, "retention",
+                            "consumer %s holds retention: applied %lld, last report %lld s ago;"
+                            " its events are kept up to the ceiling (%lld s)",
+                            rt->laggard, (long long)rt->applied, (long long)rt->silent_s,
+                            (long long)rt->ceiling_s);
+    else if (rt->consumers == 0)
+        crm_health_check(h, "retention", 1, "no consumer registered; keeping events %lld h",
+                         (long long)rt->keep_hours);
+    else
+        crm_health_check(h, "retention", 1,
+                         "%lld registered consumers; the furthest behind, %s, has applied %lld",
+                         (long long)rt->consumers, rt->laggard, (long long)rt->applied);
+}
+
 void crm_health_relay(crm_health_t *h, const crm_relay_t *r)
 {
     crm_relay_health_t rh;
@@ -119,7 +146,7 @@ void crm_health_relay(crm_health_t *h, const crm_relay_t *r)
                          (unsigned long long)rh.published);
     else
         crm_health_check(h, "relay", 1, "standing by (another instance relays)");
-    crm_relay_health_retention(r, h);
+    s_retention(h, &rh.retention);
 }
 
 void crm_health_consumer(crm_health_t *h, const crm_consumer_t *c)

@@ -8,7 +8,7 @@
 
 #include "bus.pb-c.h"
 #include "crm/db.h"
-#include "crm/health.h"
+#include "crm/outbox.h"
 
 /* The columns both the relay and Replay read, in this order. */
 #define EVENT_COLUMNS                                                                              \
@@ -29,7 +29,7 @@ crm_retention_t *crm_retention_new(crm_db_t *db, const char *producer);
 void crm_retention_tick(crm_retention_t *rt);
 /* The "retention" check: degraded while a registered consumer holds events
  * past CRM_OUTBOX_KEEP_HOURS, or was passed by the ceiling. */
-void crm_retention_health(const crm_retention_t *rt, crm_health_t *h);
+void crm_retention_report(const crm_retention_t *rt, crm_retention_report_t *out);
 /* Frees once no prune is in flight (its callback runs when db is
  * destroyed). Safe on NULL. */
 void crm_retention_destroy(crm_retention_t **rt_p);

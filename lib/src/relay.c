@@ -327,12 +327,8 @@ void crm_relay_health(const crm_relay_t *r, crm_relay_health_t *out)
     out->published = r->published;
     out->stalled_reason = s_stall_reason(r, &out->stalled_ms);
     crm_db_health(crm_lease_db(r->lease), &out->session);
-}
-
-void crm_relay_health_retention(const crm_relay_t *r, crm_health_t *h)
-{
-    if (r && crm_lease_held(r->lease))
-        crm_retention_health(r->retention, h);
+    if (out->active)
+        crm_retention_report(r->retention, &out->retention);
 }
 
 void crm_relay_destroy(crm_relay_t **r_p)

@@ -199,29 +199,22 @@ void crm_retention_tick(crm_retention_t *rt)
     crm_db_submit(rt->db, &b, s_pruned, rt);
 }
 
-void crm_retention_health(const crm_retention_t *rt, crm_health_t *h)
+void crm_retention_report(const crm_retention_t *rt, crm_retention_report_t *out)
 {
+    *out = (crm_retention_report_t){0};
     if (!rt || !rt->looked)
         return;
-    if (rt->state == S_PASSED)
-        crm_health_degraded(
-            h, "retention",
-            "consumer %s (applied %lld) is behind the oldest kept event %lld: the"
-            " ceiling pruned events it had not applied; it rebuilds from a snapshot",
-            rt->laggard, (long long)rt->applied, (long long)rt->oldest);
-    else if (rt->state == S_HOLDING)
-        crm_health_degraded(h, "retention",
-                            "consumer %s holds retention: applied %lld, last report %lld s ago;"
-                            " its events are kept up to the ceiling (%lld s)",
-                            rt->laggard, (long long)rt->applied, (long long)rt->silent_s,
-                            (long long)rt->ceiling_s);
-    else if (rt->consumers == 0)
-        crm_health_check(h, "retention", 1, "no consumer registered; keeping events %lld h",
-                         (long long)rt->keep_hours);
-    else
-        crm_health_check(h, "retention", 1,
-                         "%lld registered consumers; the furthest behind, %s, has applied %lld",
-                         (long long)rt->consumers, rt->laggard, (long long)rt->applied);
+    out->looked = 1;
+    out->state = rt->state == S_PASSED    ? CRM_RETENTION_PASSED
+                 : rt->state == S_HOLDING ? CRM_RETENTION_HOLDING
+                                          : CRM_RETENTION_FINE;
+    snprintf(out->laggard, sizeof out->laggard, "%s", rt->laggard);
+    out->applied = rt->applied;
+    out->oldest = rt->oldest;
+    out->silent_s = rt->silent_s;
+    out->consumers = rt->consumers;
+    out->keep_hours = rt->keep_hours;
+    out->ceiling_s = rt->ceiling_s;
 }
 
 void crm_retention_destroy(crm_retention_t **rt_p)

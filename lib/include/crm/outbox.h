@@ -97,20 +97,30 @@ uint64_t crm_relay_published(const crm_relay_t *r);
  * no answer, or every round fails), or rows have waited that long for an
  * older transaction. A stall is logged when it starts and ends, and carried
  * in the heartbeat (Heartbeat.stalled). */
+/* What retention last found (the active relay's, once it has looked):
+ * the registered consumer furthest behind, and whether it holds events
+ * (HOLDING) or the ceiling pruned events it had not applied (PASSED). */
+typedef enum {
+    CRM_RETENTION_FINE,
+    CRM_RETENTION_HOLDING,
+    CRM_RETENTION_PASSED
+} crm_retention_state_t;
+typedef struct {
+    int looked; /* 0: nothing to say (standing by, or not looked yet) */
+    crm_retention_state_t state;
+    char laggard[101];
+    int64_t applied, oldest, silent_s, consumers, keep_hours, ceiling_s;
+} crm_retention_report_t;
+
 typedef struct {
     int active;                 /* holds the lease */
     uint64_t published;         /* highest sequence published */
     const char *stalled_reason; /* NULL when moving (or standing by) */
     uint64_t stalled_ms;        /* for how long */
     crm_db_health_t session;    /* its database session (the lease's) */
+    crm_retention_report_t retention;
 } crm_relay_health_t;
 void crm_relay_health(const crm_relay_t *r, crm_relay_health_t *out);
-
-/* Adds the "retention" check to h (only on the active relay, once it has
- * looked): degraded, naming the consumer, while one holds retention or was
- * passed by the ceiling. */
-struct crm_health;
-void crm_relay_health_retention(const crm_relay_t *r, struct crm_health *h);
 
 /* Stops after the round in flight; frees after the loop closes its handles. */
 void crm_relay_destroy(crm_relay_t **r_p);
