@@ -308,11 +308,7 @@ int main(int argc, char **argv)
     h_t *h = h_new("bench_gateway");
     h_suite(h, 1, 1, 0, 1);
     h_setenv(h, "CRM_LOG_LEVEL=warn");
-    if (getenv("CRM_DB_POOL")) {
-        char kv[64];
-        snprintf(kv, sizeof kv, "CRM_DB_POOL=%s", getenv("CRM_DB_POOL"));
-        h_setenv(h, kv);
-    }
+    pgbench_pass_pool(h);
     h_start_all(h);
     h_setenv(h, "CRM_RATE_LIMIT_RPS=0");
     const char *base = h_gateway(h);

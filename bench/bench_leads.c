@@ -380,11 +380,7 @@ int main(int argc, char **argv)
     int profile_depth = argc > 3 ? atoi(argv[3]) : 0;
     h_t *h = h_new("bench_leads");
     h_suite(h, 1, 0, 0, 0);
-    if (getenv("CRM_DB_POOL")) {
-        char kv[64];
-        snprintf(kv, sizeof kv, "CRM_DB_POOL=%s", getenv("CRM_DB_POOL"));
-        h_setenv(h, kv);
-    }
+    pgbench_pass_pool(h);
     h_start_all(h);
     void *zctx = zmq_ctx_new();
     if (s_list_calls > 0) /* first: the creates' leads would be the newest */

@@ -84,3 +84,13 @@ char *pgbench_bare_lead_script(h_t *h)
     fclose(f);
     return path;
 }
+
+void pgbench_pass_pool(h_t *h)
+{
+    const char *pool = getenv("CRM_DB_POOL");
+    if (!pool)
+        return;
+    char kv[64];
+    snprintf(kv, sizeof kv, "CRM_DB_POOL=%s", pool);
+    h_setenv(h, kv);
+}

@@ -1,9 +1,14 @@
 /* pgbench.h: PostgreSQL's own pgbench run beside a benchmark, on the same
- * database in the same sitting: the raw limit a figure is read against. */
+ * database in the same sitting: the raw limit a figure is read against;
+ * and the services' database pool of a run. */
 #ifndef CRM_BENCH_PGBENCH_H
 #define CRM_BENCH_PGBENCH_H
 
 #include "harness.h"
+
+/* Passes CRM_DB_POOL, when the benchmark's environment sets it, to the
+ * services h starts (their pool of database connections). */
+void pgbench_pass_pool(h_t *h);
 
 /* How long each pgbench run lasts, in seconds. */
 #define PGBENCH_SECONDS 10
