@@ -185,6 +185,7 @@ typedef struct {
     char *p;
     size_t len, cap;
     unsigned flags;
+    const crm_pb_extra_t *extra;
 } s_text_t;
 
 static void s_put(s_text_t *t, const char *s, size_t n)
@@ -344,6 +345,38 @@ static int s_wire_text(s_text_t *t, const ProtobufCFieldDescriptor *f, const voi
     return 1;
 }
 
+/* The extra member after int64 field f (value at p), if any. */
+static void s_extra(s_text_t *t, const ProtobufCMessageDescriptor *d,
+                    const ProtobufCFieldDescriptor *f, const char *p)
+{
+    const crm_pb_extra_t *x = t->extra;
+    const char *key = x && f->type == PROTOBUF_C_TYPE_INT64 ? x->key(x->arg, d, f) : NULL;
+    if (!key)
+        return;
+    if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+        const char *v = x->value(x->arg, *(const int64_t *)p);
+        if (!v)
+            return;
+        s_put(t, ",", 1);
+        s_put_string(t, key);
+        s_put(t, ":", 1);
+        s_put_string(t, v);
+        return;
+    }
+    size_t n = *(const size_t *)((const char *)p - f->offset + f->quantifier_offset);
+    const int64_t *ids = *(const int64_t *const *)p;
+    s_put(t, ",", 1);
+    s_put_string(t, key);
+    s_put(t, ":[", 2);
+    for (size_t k = 0; ids && k < n; k++) {
+        const char *v = x->value(x->arg, ids[k]);
+        if (k)
+            s_put(t, ",", 1);
+        s_put_string(t, v ? v : "");
+    }
+    s_put(t, "]", 1);
+}
+
 static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
 {
     const ProtobufCMessageDescriptor *d = msg->descriptor;
@@ -365,6 +398,7 @@ static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
         if (!repeated) {
             if (!s_wire_text(t, f, base + f->offset))
                 s_value_to_text(t, f, base + f->offset);
+            s_extra(t, d, f, base + f->offset);
             continue;
         }
         size_t n = *(const size_t *)(base + f->quantifier_offset);
@@ -377,13 +411,20 @@ static void s_msg_to_text(s_text_t *t, const ProtobufCMessage *msg)
             s_value_to_text(t, f, arr + k * sz);
         }
         s_put(t, "]", 1);
+        s_extra(t, d, f, base + f->offset);
     }
     s_put(t, "}", 1);
 }
 
 char *crm_pb_to_json_text(const ProtobufCMessage *msg, unsigned flags, size_t *len)
 {
-    s_text_t t = {.p = crm_malloc(256), .cap = 256, .flags = flags};
+    return crm_pb_to_json_text_extra(msg, flags, NULL, len);
+}
+
+char *crm_pb_to_json_text_extra(const ProtobufCMessage *msg, unsigned flags,
+                                const crm_pb_extra_t *extra, size_t *len)
+{
+    s_text_t t = {.p = crm_malloc(256), .cap = 256, .flags = flags, .extra = extra};
     if (msg)
         s_msg_to_text(&t, msg);
     else

@@ -177,19 +177,20 @@ void gw_call_reply(gw_call_t *c, const ProtobufCMessage *msg)
     }
     int http;
     size_t len;
-    char *s = gw_call_reply_text(c, msg, &http, &len);
+    char *s = gw_call_reply_text(c, msg, NULL, &http, &len);
     gw_call_reply_raw(c, http, "application/json", s, len);
     free(s);
 }
 
-char *gw_call_reply_text(gw_call_t *c, const ProtobufCMessage *msg, int *http, size_t *len)
+char *gw_call_reply_text(gw_call_t *c, const ProtobufCMessage *msg, const crm_pb_extra_t *extra,
+                         int *http, size_t *len)
 {
     *http = 200;
     if (c->route->created && c->req) {
         s_location(c->req, c->route->created, msg);
         *http = 201;
     }
-    return crm_pb_to_json_text(s_one(c->route, msg), CRM_PBJSON_WIRE, len);
+    return crm_pb_to_json_text_extra(s_one(c->route, msg), CRM_PBJSON_WIRE, extra, len);
 }
 
 void gw_call_fail_http(gw_call_t *c, int http, const char *code, const char *message)

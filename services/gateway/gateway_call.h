@@ -35,10 +35,12 @@ gw_call_t *gw_call_new(gw_t *gw, h2o_req_t *req, const gw_route_t *route, const 
  * (route->created) 201 with its Location; for a single-record action
  * (route->one) the one record. */
 void gw_call_reply(gw_call_t *c, const ProtobufCMessage *msg);
-/* What gw_call_reply would send for msg, without sending it: the JSON text
- * (caller frees; *len its length) and the status in *http (201 for a
- * create, whose Location header is set on the request now). */
-char *gw_call_reply_text(gw_call_t *c, const ProtobufCMessage *msg, int *http, size_t *len);
+/* What gw_call_reply would send for msg, without sending it, with extra's
+ * members (crm/pbjson.h; NULL: none): the JSON text (caller frees; *len its
+ * length) and the status in *http (201 for a create, whose Location header
+ * is set on the request now). */
+char *gw_call_reply_text(gw_call_t *c, const ProtobufCMessage *msg, const crm_pb_extra_t *extra,
+                         int *http, size_t *len);
 /* Replies with raw bytes of content_type. */
 void gw_call_reply_raw(gw_call_t *c, int http, const char *content_type, const char *body,
                        size_t len);

@@ -54,15 +54,6 @@ void gw_names_forget(void *names)
     gw_map_clear(((gw_names_t *)names)->cache);
 }
 
-/* A person id of a JSON value (number or decimal string), or 0. */
-static int64_t s_id(const json_t *v)
-{
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    int64_t id;
-    return json_is_string(v) && crm_parse_i64(json_string_value(v), &id) == 0 ? id : 0;
-}
-
 /* The cached name of id, or NULL when missing (or, with fresh, stale). */
 static const char *s_cached(gw_names_t *n, int64_t id, int fresh)
 {
@@ -81,82 +72,101 @@ static void s_remember(gw_names_t *n, int64_t id, const char *name)
     gw_map_put(n->cache, crm_i64(key, id), e);
 }
 
-/* Walks v: with missing != NULL, appends the ids not cached (or stale) to
- * it, a JSON array; else sets the names beside the ids, as cached (the
- * read just refreshed the missing ones). */
-static void s_walk(gw_names_t *n, json_t *v, json_t *missing)
+/* The name member written after field f of a message of type d (the
+ * writer's hook, crm_pb_extra_t), unless d has a field of that name. */
+static const char *s_key(void *arg, const ProtobufCMessageDescriptor *d,
+                         const ProtobufCFieldDescriptor *f)
 {
-    const char *key;
-    json_t *e;
-    size_t i;
-    if (json_is_array(v)) {
-        json_array_foreach(v, i, e) s_walk(n, e, missing);
-        return;
-    }
-    if (!json_is_object(v))
-        return;
-    for (size_t p = 0; gw_people[p].id; p++) {
-        json_t *id = json_object_get(v, gw_people[p].id);
-        if (!id || json_object_get(v, gw_people[p].name))
-            continue;
-        json_t *names = json_is_array(id) ? json_array() : NULL;
-        size_t k, count = json_is_array(id) ? json_array_size(id) : 1;
-        for (k = 0; k < count; k++) {
-            int64_t uid = s_id(names ? json_array_get(id, k) : id);
-            const char *name = uid > 0 ? s_cached(n, uid, missing != NULL) : NULL;
-            if (missing && uid > 0 && !name)
-                json_array_append_new(missing, json_integer(uid));
-            else if (!missing && names)
-                json_array_append_new(names, json_string(name ? name : ""));
-            else if (!missing && uid > 0)
-                json_object_set_new(v, gw_people[p].name, json_string(name ? name : ""));
+    (void)arg;
+    for (size_t p = 0; gw_people[p].id; p++)
+        if (strcmp(f->name, gw_people[p].id) == 0)
+            return protobuf_c_message_descriptor_get_field_by_name(d, gw_people[p].name)
+                       ? NULL
+                       : gw_people[p].name;
+    return NULL;
+}
+
+/* The name of user id as cached ("" for an id of no user); NULL for 0 (the
+ * system, a pool), which gets no name. */
+static const char *s_value(void *arg, int64_t id)
+{
+    if (id <= 0)
+        return NULL;
+    const char *name = s_cached(arg, id, 0);
+    return name ? name : "";
+}
+
+/* Adds to *ids the person ids of msg (at any depth) not cached, or stale. */
+static void s_missing(gw_names_t *n, const ProtobufCMessage *msg, int64_t **ids, size_t *count,
+                      int depth)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    const char *base = (const char *)msg;
+    for (unsigned i = 0; depth < 6 && i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
+        size_t k = repeated ? *(const size_t *)(base + f->quantifier_offset) : 1;
+        const void *at = repeated ? *(const void *const *)(base + f->offset) : base + f->offset;
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            for (size_t j = 0; at && j < k; j++) {
+                const ProtobufCMessage *m =
+                    repeated ? ((ProtobufCMessage *const *)at)[j] : *(ProtobufCMessage *const *)at;
+                if (m)
+                    s_missing(n, m, ids, count, depth + 1);
+            }
+        } else if (f->type == PROTOBUF_C_TYPE_INT64 && s_key(NULL, d, f)) {
+            for (size_t j = 0; at && j < k; j++) {
+                int64_t id = ((const int64_t *)at)[j];
+                if (id > 0 && !s_cached(n, id, 1)) {
+                    *ids = crm_realloc(*ids, (*count + 1) * sizeof **ids);
+                    (*ids)[(*count)++] = id;
+                }
+            }
         }
-        if (names && !missing)
-            json_object_set_new(v, gw_people[p].name, names);
-        else
-            json_decref(names);
-    }
-    json_object_foreach(v, key, e)
-    {
-        if (json_is_object(e) || json_is_array(e))
-            s_walk(n, e, missing);
     }
 }
 
+/* Replies msg with the names beside the ids, as cached. */
+static void s_send(gw_call_t *c, const ProtobufCMessage *msg)
+{
+    crm_pb_extra_t names = {s_key, s_value, c->gw->names};
+    int http;
+    size_t len;
+    char *s = gw_call_reply_text(c, msg, &names, &http, &len);
+    gw_call_reply_raw(c, http, "application/json", s, len);
+    free(s);
+}
+
+/* A reply waiting for the names its cache lacks: its payload, encoded. */
 typedef struct {
     gw_call_t *c;
-    json_t *body;
-    json_t *missing;
-    int http;
+    const ProtobufCMessageDescriptor *desc;
+    uint8_t *raw;
+    size_t raw_len;
+    int64_t *ids;
+    size_t n;
 } s_pending_t;
-
-static void s_send(gw_call_t *c, int http, json_t *body)
-{
-    s_walk(c->gw->names, body, NULL);
-    char *s = json_dumps(body, JSON_COMPACT);
-    gw_call_reply_raw(c, http, "application/json", s, strlen(s));
-    free(s);
-    json_decref(body);
-}
 
 static void s_read(void *arg, const crm_db_result_t *res)
 {
     s_pending_t *p = arg;
     gw_names_t *n = p->c->gw->names;
-    if (res->err) {
+    ProtobufCMessage *msg =
+        res->err ? NULL : protobuf_c_message_unpack(p->desc, NULL, p->raw_len, p->raw);
+    if (!msg) {
         gw_call_fail(p->c, CRM__STATUS__UNAVAILABLE, NULL, "cannot read the users' names");
-        json_decref(p->body);
     } else {
         /* Ids of no user are remembered as "" too: asked once per TTL. */
-        size_t i;
-        json_t *id;
-        json_array_foreach(p->missing, i, id) s_remember(n, json_integer_value(id), "");
+        for (size_t i = 0; i < p->n; i++)
+            s_remember(n, p->ids[i], "");
         const PGresult *r = res->results[0];
         for (int row = 0; row < PQntuples(r); row++)
             s_remember(n, crm_db_get_i64(r, row, 0), crm_db_get(r, row, 1));
-        s_send(p->c, p->http, p->body);
+        s_send(p->c, msg);
+        protobuf_c_message_free_unpacked(msg, NULL);
     }
-    json_decref(p->missing);
+    free(p->raw);
+    free(p->ids);
     free(p);
 }
 
@@ -181,29 +191,21 @@ void gw_names_answer(gw_call_t *c, const crm_rpc_result_t *res)
         gw_call_answer(c, res);
         return;
     }
-    size_t len;
-    int http;
-    char *text = gw_call_reply_text(c, res->payload, &http, &len);
-    json_t *body = json_loadb(text, len, 0, NULL);
-    free(text);
-    if (!body) {
-        gw_call_fail(c, CRM__STATUS__INTERNAL, NULL, "cannot write the reply");
+    int64_t *ids = NULL;
+    size_t n = 0;
+    s_missing(c->gw->names, res->payload, &ids, &n, 0);
+    if (n == 0) {
+        s_send(c, res->payload);
         return;
     }
-    json_t *missing = json_array();
-    s_walk(c->gw->names, body, missing);
-    if (json_array_size(missing) == 0) {
-        json_decref(missing);
-        s_send(c, http, body);
-        return;
-    }
-    int64_t *ids = crm_calloc(json_array_size(missing), sizeof *ids);
-    for (size_t i = 0; i < json_array_size(missing); i++)
-        ids[i] = json_integer_value(json_array_get(missing, i));
-    char *arr = crm_db_i64_array(ids, json_array_size(missing));
-    free(ids);
+    /* A miss (once per user per TTL): the payload outlives this callback
+     * as its bytes, decoded again once the names are read. */
     s_pending_t *p = crm_calloc(1, sizeof *p);
-    *p = (s_pending_t){.c = c, .body = body, .missing = missing, .http = http};
+    *p = (s_pending_t){.c = c, .desc = res->payload->descriptor, .ids = ids, .n = n};
+    p->raw_len = protobuf_c_message_get_packed_size(res->payload);
+    p->raw = crm_malloc(p->raw_len ? p->raw_len : 1);
+    protobuf_c_message_pack(res->payload, p->raw);
+    char *arr = crm_db_i64_array(ids, n);
     const char *v[] = {arr};
     crm_db_exec(c->gw->db,
                 "SELECT id, COALESCE(NULLIF(display_name, ''), username) AS name FROM users"

@@ -40,6 +40,22 @@ json_t *crm_pb_to_json_as(const ProtobufCMessage *msg, unsigned flags);
  * its length in *len (may be NULL). */
 char *crm_pb_to_json_text(const ProtobufCMessage *msg, unsigned flags, size_t *len);
 
+/* Members a writer adds after int64 fields (the gateway's names beside
+ * people's ids). key gives, for field f of a message of type d, the key of
+ * the member to add after it, or NULL for none; value the string for one
+ * id: NULL leaves a single field's member out, and stands as "" in a
+ * repeated field's list. */
+typedef struct {
+    const char *(*key)(void *arg, const ProtobufCMessageDescriptor *d,
+                       const ProtobufCFieldDescriptor *f);
+    const char *(*value)(void *arg, int64_t id);
+    void *arg;
+} crm_pb_extra_t;
+
+/* crm_pb_to_json_text with extra's members (extra may be NULL). */
+char *crm_pb_to_json_text_extra(const ProtobufCMessage *msg, unsigned flags,
+                                const crm_pb_extra_t *extra, size_t *len);
+
 /* The field of desc that key names in the wire form ("created_at" names
  * created_at_us), or NULL. */
 const ProtobufCFieldDescriptor *crm_pb_wire_field(const ProtobufCMessageDescriptor *desc,
