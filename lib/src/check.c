@@ -1,8 +1,10 @@
 /* check.c: request checks that answer the call themselves (see check.h). */
 #include "crm/check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "crm/rowmap.h"
 #include "crm/validate.h"
 
 int crm_check_text(crm_rpc_call_t *call, const char *field, const char *value, long max,
@@ -79,4 +81,27 @@ int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us)
     crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field,
                  us < 0 ? "must not be negative" : "must be before the year 10000");
     return 0;
+}
+
+void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCMessageDescriptor *d,
+                    const PGresult *r, const PGresult *total)
+{
+    ProtobufCMessage *list = calloc(1, d->sizeof_message);
+    d->message_init(list);
+    char *cursor;
+    size_t shown = crm_page_rows(pg, r, &cursor);
+    crm_err_t err;
+    if (crm_rowmap_items(list, "items", r, shown, &err) < 0) {
+        crm_rpc_fail_err(call, &err);
+    } else {
+        const ProtobufCFieldDescriptor *next =
+            protobuf_c_message_descriptor_get_field_by_name(d, "next_cursor");
+        *(const char **)((char *)list + next->offset) = cursor ? cursor : "";
+        if (total)
+            crm_page_set_total(list, total);
+        crm_rpc_reply(call, list);
+        crm_rowmap_items_clear(list, "items");
+    }
+    free(cursor);
+    free(list);
 }

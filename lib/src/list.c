@@ -145,6 +145,17 @@ void crm_page_count_add(const crm_sqlbuf_t *q, crm_db_batch_t *b)
     crm_sqlbuf_destroy(&c);
 }
 
+void crm_page_batch_add(crm_sqlbuf_t **q_p, const crm_page_t *pg, int total, crm_db_batch_t *b)
+{
+    crm_db_batch_t *count = crm_db_batch_new();
+    if (total)
+        crm_page_count_add(*q_p, count);
+    crm_page_tail(*q_p, pg);
+    crm_sqlbuf_batch_add(*q_p, b);
+    crm_db_batch_append(b, &count);
+    crm_sqlbuf_destroy(q_p);
+}
+
 void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r)
 {
     const ProtobufCFieldDescriptor *f =

@@ -1,62 +1,254 @@
 /* customers.h: what the customers service's files share: the service
- * context, the store (SQL), recycling and the events it emits. */
+ * context, the customer record in memory, the store (SQL), who may do
+ * what, the change engine every action on existing customers goes through,
+ * and the events it emits. Contacts (customers_contacts.c) and enterprises
+ * (customers_enterprises.c) are records of this service too. */
 #ifndef CUSTOMERS_H
 #define CUSTOMERS_H
 
 #include <libpq-fe.h>
 
+#include "crm/change.h"
+#include "crm/form.h"
 #include "crm/job.h"
 #include "crm/org.h"
-#include "crm/txn.h"
 #include "crm/service.h"
+#include "crm/sqlbuf.h"
+#include "crm/txn.h"
 #include "customers.glue.h"
 #include "customers.pb-c.h"
 #include "events.pb-c.h"
+
+/* Largest batch of ids one action takes. */
+#define CUSTOMERS_MAX_IDS 500
+/* Most members of one customer's team. */
+#define CUSTOMERS_TEAM_MAX 50
 
 typedef struct {
     crm_service_t *svc;
     crm_db_t *db;
     crm_relay_t *relay;
-    crm_txn_env_t env;             /* where changes go */
+    const char *tz;                /* the business time zone */
+    crm_txn_env_t env;             /* where changes go (ctx: this) */
     customers_handlers_t handlers; /* what serves Customers.* (customers.glue.h) */
 } customers_t;
 
-/* ---- customers_store.c ---- */
+typedef Crm__Customers__Customer customer_t;
 
+/* ---- customers_store.c: rows and statements ---- */
+
+/* A customer read from the database. Strings point into the result it was
+ * read from; tags and the team are owned here. */
+typedef struct {
+    customer_t c;
+    int deleted; /* set by a delete: the save marks the row deleted */
+} customer_row_t;
+
+/* The columns every customer read selects, each named after its field of
+ * customer_t (crm/rowmap.h), and the team as JSON (team_json). */
+#define CUSTOMER_COLUMNS                                                                           \
+    "c.id, c.name, c.mobile, c.telephone, c.email, c.company, c.source, c.level, c.industry,"      \
+    " c.owner_id, c.department_id, c.pool_id, COALESCE(c.lead_id, 0) AS lead_id,"                  \
+    " crm_us(c.last_followup_at) AS last_followup_at_us, crm_us(c.created_at) AS created_at_us,"   \
+    " crm_us(c.updated_at) AS updated_at_us, c.wechat, c.qq,"                                      \
+    " COALESCE(c.enterprise_id, 0) AS enterprise_id, c.type, c.tags, c.province, c.city,"          \
+    " c.district, c.address, c.remark, c.legal_representative, c.credit_code, c.bank,"             \
+    " c.bank_account, crm_us(c.next_contact_at) AS next_contact_at_us, c.creator_id,"              \
+    " c.deal_status, crm_us(c.dealt_at) AS dealt_at_us, c.locked, c.claim_count,"                  \
+    " c.last_followup_content, c.completeness, crm_us(c.owner_since) AS owner_since_us,"           \
+    " c.previous_owner_id,"                                                                        \
+    " (SELECT json_agg(json_build_array(t.user_id, t.access, crm_us(t.expires_at))"                \
+    " ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"                         \
+    " AND (t.expires_at IS NULL OR t.expires_at > now())) AS team_json"
+
+/* Registers the service's statements on db. */
 void customers_store_prepare(crm_db_t *db);
 
-/* The columns every customer read selects, in the order customers_store_row reads. */
-#define CUSTOMER_COLUMNS                                                                           \
-    "id, name, contact_name, mobile, telephone, email, company, source, level, industry,"          \
-    " owner_id, department_id, pool_id, COALESCE(lead_id, 0), crm_us(last_followup_at),"           \
-    " crm_us(created_at), crm_us(updated_at)"
+/* Fills row from row i of r (read with CUSTOMER_COLUMNS). Free with
+ * customers_row_clear. */
+void customers_store_row(const PGresult *r, int i, customer_row_t *row);
+void customers_row_clear(customer_row_t *row);
 
-/* Fills c from row i of r (strings point into r). */
-void customers_store_row(const PGresult *r, int i, Crm__Customers__Customer *c);
+/* Fills msg (initialised) from row i of r by column names; repeated fields
+ * are allocated (crm_rowmap_clear). A column that cannot fill its field is
+ * a bug (assert). */
+void customers_row_to(const PGresult *r, int i, ProtobufCMessage *msg);
+
+/* Adds the INSERT of a new customer (id and times set) to b. */
+void customers_store_insert(crm_db_batch_t *b, const customer_t *c);
+/* Adds the UPDATE writing every mutable column of row (and its deletion). */
+void customers_store_save(crm_db_batch_t *b, const customer_row_t *row);
+
+/* A history entry of a customer or an enterprise. */
+typedef struct {
+    const char *kind; /* "customer" or "enterprise" */
+    int64_t record_id;
+    const char *action;
+    int64_t actor_id;
+    int64_t at_us;
+    int64_t from_owner_id, to_owner_id;
+    const char *reason;
+    const char *detail; /* a JSON object, or NULL */
+} customers_history_t;
+void customers_store_history(crm_db_batch_t *b, const customers_history_t *h);
+
+/* The statement reporting which of level, industry, source (params 1..3)
+ * are not in the configured lists: one row per bad field, its name. */
+#define CUSTOMERS_CHECK_OPTIONS "customer_check_options"
+/* Reads, as "options", which of the values are not configured. */
+void customers_read_options(crm_txn_t *t, const char *level, const char *industry,
+                            const char *source);
+/* During decide: 0, or -1 after refusing the first value not configured. */
+int customers_options_ok(crm_txn_t *t);
+
+/* ---- customers_validate.c: the fields people type (pure) ---- */
+
+/* A customer's typed fields as a create, an edit or an import row gives
+ * them: NULL strings were not given (an edit's fields outside its mask). */
+typedef struct {
+    const char *name, *mobile, *telephone, *email, *wechat, *qq, *company, *source, *level,
+        *industry, *province, *city, *district, *address, *remark, *legal_representative,
+        *credit_code, *bank, *bank_account;
+    char *const *tags;
+    size_t n_tags;
+    int has_tags;
+} customer_input_t;
+
+/* The normal forms validation produces. */
+typedef struct {
+    char mobile[12];
+    char telephone[32];
+} customer_norm_t;
+
+/* Checks in, adding every field at fault to errs, and normalises its
+ * phones into out: 0, or -1. The name is required when given. */
+int customers_validate(const customer_input_t *in, customer_norm_t *out, crm_errs_t *errs);
+
+/* The share of a customer's editable fields that are filled, in percent
+ * (资料完善度). */
+int customers_completeness(const customer_t *c);
+
+/* ---- customers_access.c: who may do what ---- */
+
+/* Is user a team member of c now (not expired)? Its access, or 0. */
+Crm__Customers__TeamAccess customers_team_access(const customer_t *c, int64_t user);
+/* May the caller read c (and follow it up)? Its data scope, or its team. */
+int customers_can_read(const Crm__Caller *caller, const customer_t *c);
+/* May the caller read the customer of r's first row (read with
+ * CUSTOMER_COLUMNS; none: no)? */
+int customers_readable(const Crm__Caller *caller, const PGresult *r);
+/* May the caller edit c? Its data scope, or its team with write access. */
+int customers_can_edit(const Crm__Caller *caller, const customer_t *c);
+/* May the caller act for c's owner (transfer, team, delete)? Its scope. */
+int customers_can_manage(const Crm__Caller *caller, const customer_t *c);
+
+/* ---- customers_list.c: whose customers a list covers ---- */
+
+typedef struct {
+    int team;        /* the team view: customers the caller is a team member of */
+    int everyone;    /* a caller who sees every owner (no owner filter) */
+    int others;      /* everyone but the caller (the subordinates' view) */
+    int64_t *owners; /* otherwise these owners' customers (n may be 0: none) */
+    size_t n;
+    int64_t me;
+} customers_scope_t;
+
+/* The scope of a view (a CustomerView) for caller c, narrowed to the
+ * owners filter[0..nf) when nf. Free with customers_scope_clear. */
+void customers_scope(const Crm__Caller *c, int view, const int64_t *filter, size_t nf,
+                     customers_scope_t *s);
+void customers_scope_clear(customers_scope_t *s);
+/* Appends " AND <the scope's condition>" on the customers aliased alias. */
+void customers_add_scope(crm_sqlbuf_t *q, const customers_scope_t *s, const char *alias);
+
+/* ---- customers_contacts.c: contacts (联系人) ---- */
+
+/* Checks a contact's typed fields (create: the name is required), their
+ * fields named with prefix ("" or "contact."), and normalises its phones
+ * into mobile and telephone, pointing k's at them: 0, or -1. */
+int customers_contact_check(Crm__Customers__Contact *k, int create, const char *prefix,
+                            char mobile[12], char telephone[32], crm_errs_t *errs);
+/* Adds the INSERT of a new contact (id and times set) to b. */
+void customers_contact_insert(crm_db_batch_t *b, const Crm__Customers__Contact *k);
+/* contact.created, contact.updated, contact.deleted. */
+void customers_emit_contact(crm_db_batch_t *b, const char *type, Crm__Customers__Contact *k,
+                            int64_t by, char **changed, size_t nchanged);
+
+/* ---- customers_kind.c: customers as a record kind of the change engine ---- */
+
+/* The customer kind (crm/change.h): locked with customer_lock_many, acted on
+ * by those who may manage it (an op may ask less: customers_may_edit),
+ * saved with a history entry, replied with the changed customers. */
+extern const crm_change_kind_t customers_kind;
+
+/* Runs op on the customers ids[0..n) for call. */
+void customers_change_run(customers_t *cs, crm_rpc_call_t *call, const crm_change_op_t *op,
+                          const int64_t *ids, size_t n, const char *reason, void *data);
+
+static inline customer_row_t *customers_row(const crm_change_t *c, size_t i)
+{
+    return crm_change_record(c, i);
+}
+
+static inline const customer_t *customers_before(const void *prev)
+{
+    return &((const customer_row_t *)prev)->c;
+}
+
+/* An op's may_act for edits: those who may edit (team members with write
+ * access included); read-only team members are told so. */
+int customers_may_edit(crm_change_t *c, const void *rec);
+
+/* The changes of a history entry: each followed field that differs between
+ * before and after as {field, old, new} in the wire form, inside op_detail
+ * (a JSON object, or NULL). NULL when both are empty; caller frees. */
+char *customers_history_detail(const char *op_detail, const customer_t *before,
+                               const customer_t *after);
+/* The wire names of the followed fields that differ, at most max, into
+ * out (allocated: free each). Returns how many. */
+size_t customers_changed_fields(const customer_t *before, const customer_t *after, char **out,
+                                size_t max);
+
+/* ---- customers_events.c ---- */
+
+/* Registers the conversion's statement. */
+void customers_events_prepare(crm_db_t *db);
+/* Starts consuming the leads and scheduler streams. */
+void customers_events_start(customers_t *c);
+void customers_emit_created(crm_db_batch_t *b, customer_t *c);
+/* customer.updated, customer.team_changed, customer.deleted. */
+void customers_emit_changed(crm_db_batch_t *b, const char *type, customer_t *c, int64_t by,
+                            const char *reason, char **changed, size_t nchanged);
+void customers_emit_transferred(crm_db_batch_t *b, customer_t *c, int64_t from, int64_t by,
+                                const char *reason);
+
+/* ---- handlers: each fills its slots of the table ---- */
+
+void customers_rpc_handlers(customers_t *cs);         /* Create, Get, GetByLead, Update */
+void customers_actions_handlers(customers_t *cs);     /* Delete, Transfer, team members */
+void customers_followup_handlers(customers_t *cs);    /* FollowUp, ListFollowUps */
+void customers_list_handlers(customers_t *cs);        /* List, History, EnterpriseHistory */
+void customers_options_handlers(customers_t *cs);     /* GetOptions, SetOptions */
+void customers_recycle_handlers(customers_t *cs);     /* Recycle */
+void customers_contacts_handlers(customers_t *cs);    /* contacts */
+void customers_enterprises_handlers(customers_t *cs); /* enterprises */
+void customers_contacts_prepare(crm_db_t *db);
+void customers_enterprises_prepare(crm_db_t *db);
+
+/* Serves every Customers.* RPC (fails the start if one has no handler). */
+void customers_rpc_register(customers_t *cs);
 
 /* ---- customers_recycle.c ---- */
 
-/* Returns neglected customers to their pools inside tx, a page at a time:
- * days > 0 overrides every pool's rule. When done, cb gets the statements
- * that must commit with the change (the customer.recycled events) and the
- * count, or err set (the transaction is then dead: roll it back). */
-void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg);
+void customers_recycle_prepare(crm_db_t *db);
 /* The "customers.recycle" job's work (a crm_job_fn): each pool's rule. */
 void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
+/* The same with days > 0 overriding every pool's rule. */
+void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg);
 
 /* ---- customers_handover.c ---- */
 
 /* How the customers of someone who leaves go to their successor (crm/org.h). */
 const crm_org_handover_t *customers_handover(void);
-
-/* ---- customers_events.c ---- */
-
-/* Starts consuming the leads and scheduler streams. */
-void customers_events_start(customers_t *c);
-
-/* ---- customers_rpc.c ---- */
-
-/* Serves every Customers.* RPC (fails the start if one has no handler). */
-void customers_rpc_register(customers_t *c);
 
 #endif

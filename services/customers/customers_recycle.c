@@ -1,16 +1,44 @@
 /* customers_recycle.c: returns neglected customers to their pools (公海),
- * one customer.recycled event per customer, in pages inside one
- * transaction. Fired by the scheduler's "customers.recycle" job, or by
- * Customers.Recycle. */
+ * in pages inside one transaction: each with a history entry and a
+ * customer.recycled event. A customer is neglected when its last activity
+ * (its last follow-up, else the time its owner got it, else its creation)
+ * is older than its pool's rule; locked customers are never recycled.
+ * Fired by the scheduler's "customers.recycle" job, or by
+ * Customers.Recycle (an admin's). The pools issue brings the pools' own
+ * rules (deal status, warnings); this is the rule by days. */
+#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 
-#include "crm/job.h"
+#include "crm/check.h"
 #include "crm/outbox.h"
 #include "crm/util.h"
 #include "customers.h"
 
 #define RECYCLE_PAGE 500
+#define LAST_ACT "COALESCE(c.last_followup_at, c.owner_since, c.created_at)"
+#define RULE_DAYS "(CASE WHEN $1::int > 0 THEN $1::int ELSE p.recycle_days END)"
+
+/* One page of neglected customers, taken out of their owners' hands, with
+ * their history; returns what the events need. */
+#define RECYCLE_PAGE_SQL                                                                           \
+    "WITH due AS ("                                                                                \
+    "  SELECT c.id, c.owner_id, c.pool_id, " LAST_ACT " AS last_act, " RULE_DAYS " AS days"        \
+    "  FROM customers c JOIN customer_pools p ON p.id = c.pool_id"                                 \
+    "  WHERE c.owner_id <> 0 AND c.deleted_at IS NULL AND NOT c.locked AND " RULE_DAYS " > 0"      \
+    "    AND " LAST_ACT " < now() - make_interval(days => " RULE_DAYS ")"                          \
+    "  ORDER BY c.id LIMIT $2::int FOR UPDATE OF c SKIP LOCKED),"                                  \
+    " h AS (INSERT INTO customer_history (kind, record_id, action, from_owner_id, detail)"         \
+    "  SELECT 'customer', id, 'recycled', owner_id, json_build_object('pool_id', pool_id,"         \
+    "  'recycle_days', days)::text FROM due),"                                                     \
+    " upd AS (UPDATE customers c SET owner_id = 0, previous_owner_id = due.owner_id,"              \
+    "  owner_since = NULL, updated_at = now() FROM due WHERE c.id = due.id RETURNING c.id)"        \
+    " SELECT due.id, due.owner_id, due.pool_id, due.days, crm_us(due.last_act)"                    \
+    " FROM due JOIN upd USING (id) ORDER BY due.id"
+
+void customers_recycle_prepare(crm_db_t *db)
+{
+    crm_db_prepare(db, "customer_recycle_page", RECYCLE_PAGE_SQL);
+}
 
 /* One customer.recycled per customer of the page. */
 static void s_page(void *arg, const PGresult *rows, crm_db_batch_t *b)
@@ -39,4 +67,41 @@ void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, v
 {
     (void)arg;
     customers_recycle(tx, 0, done, done_arg);
+}
+
+/* ---- Customers.Recycle -------------------------------------------------- */
+
+/* The work of Customers.Recycle: arg is the days asked for (0: each
+ * pool's rule). */
+static void s_recycle_work(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+{
+    customers_recycle(tx, (int)(intptr_t)arg, done, done_arg);
+}
+
+static void s_recycle_reply(crm_txn_t *t, int64_t count)
+{
+    Crm__Customers__RecycleReply reply = CRM__CUSTOMERS__RECYCLE_REPLY__INIT;
+    reply.recycled = count;
+    crm_txn_reply(t, &reply.base);
+}
+
+static void s_recycle(crm_rpc_call_t *call, const Crm__Customers__RecycleRequest *req, void *arg)
+{
+    const Crm__Caller *caller = crm_rpc_call_caller(call);
+    if (req->days < 0 || req->days > 3650) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "days", "days must be 0..3650");
+        return;
+    }
+    if (caller->role != CRM__ROLE__ROLE_ADMIN && caller->role != CRM__ROLE__ROLE_SYSTEM) {
+        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL,
+                     "only an admin may run recycling by hand");
+        return;
+    }
+    customers_t *c = arg;
+    crm_job_run_now(&c->env, call, s_recycle_work, (void *)(intptr_t)req->days, s_recycle_reply);
+}
+
+void customers_recycle_handlers(customers_t *cs)
+{
+    cs->handlers.recycle = s_recycle;
 }

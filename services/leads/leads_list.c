@@ -549,13 +549,7 @@ static void s_records(crm_rpc_call_t *call, leads_t *l, const records_t *kind, i
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_sqlbuf_add(q, kind->select);
     crm_sqlbuf_param_i64(q, lead_id);
-    crm_db_batch_t *count = crm_db_batch_new();
-    if (total)
-        crm_page_count_add(q, count);
-    crm_page_tail(q, &pg);
-    crm_sqlbuf_batch_add(q, b);
-    crm_db_batch_append(b, &count);
-    crm_sqlbuf_destroy(&q);
+    crm_page_batch_add(&q, &pg, total, b);
     crm_db_submit(l->db, &b, s_records_read, rc);
 }
 

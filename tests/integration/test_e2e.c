@@ -100,9 +100,15 @@ static void test_overrides(void)
                             &crm__leads__convert_lead_reply__descriptor, t_system(), NULL, NULL);
     H_CHECK(st == CRM__STATUS__OK, "convert with overrides");
     Crm__Customers__Customer *c = s_customer_of(id, 10000);
-    H_CHECK(c && strcmp(c->name, "李四科技有限公司") == 0 && strcmp(c->contact_name, "李四") == 0 &&
-                strcmp(c->level, "优质客户") == 0 && strcmp(c->industry, "化工") == 0,
+    H_CHECK(c && strcmp(c->name, "李四科技有限公司") == 0 && strcmp(c->level, "优质客户") == 0 &&
+                strcmp(c->industry, "化工") == 0,
             "overrides applied, the rest copied");
+    char sql[200];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM contacts WHERE customer_id = %lld AND name = '李四' AND"
+             " is_primary AND mobile = '13900139000'",
+             c ? (long long)c->id : 0LL);
+    H_CHECK(h_sql_int(h, "customers", sql) == 1, "the first contact, primary, from the lead");
     protobuf_c_message_free_unpacked(&c->base, NULL);
     h_note("convert: overrides of customer fields");
 }
@@ -269,14 +275,15 @@ static void test_recycle(void)
     Crm__Customers__FollowUpRequest fu = CRM__CUSTOMERS__FOLLOW_UP_REQUEST__INIT;
     fu.customer_id = c2->id;
     fu.content = "电话沟通";
+    fu.method = CRM__CUSTOMERS__CUSTOMER_FOLLOW_UP_METHOD__CUSTOMER_FOLLOW_UP_METHOD_PHONE;
     char *err = NULL;
     st = t_call(h, "customers", "Customers.FollowUp", &fu.base,
-                &crm__customers__customer__descriptor, t_system(), NULL, &err);
+                &crm__customers__follow_up_reply__descriptor, t_system(), NULL, &err);
     s_expect(st, CRM__STATUS__FAILED_PRECONDITION, err, "customer_id", "follow up a pooled one");
     free(err);
     fu.customer_id = c1->id;
     st = t_call(h, "customers", "Customers.FollowUp", &fu.base,
-                &crm__customers__customer__descriptor, t_system(), NULL, &err);
+                &crm__customers__follow_up_reply__descriptor, t_system(), NULL, &err);
     H_CHECK(st == CRM__STATUS__OK, "follow up: %s", err ? err : "");
     free(err);
     protobuf_c_message_free_unpacked(&c1->base, NULL);

@@ -35,4 +35,13 @@ int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us);
 int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks, int32_t limit,
                    int def_limit, const char *cursor);
 
+/* Replies to call with a page read by keyset (crm/list.h): a list message
+ * of type d (its repeated message field "items", string "next_cursor" and
+ * oneof "total") with the rows of r shown (crm_page_rows), each mapped by
+ * column name (crm/rowmap.h), and the count of total (a result of
+ * crm_page_count_add; NULL: none). A row that cannot fill its item fails
+ * the call. */
+void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCMessageDescriptor *d,
+                    const PGresult *r, const PGresult *total);
+
 #endif

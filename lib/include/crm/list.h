@@ -109,6 +109,11 @@ int crm_page_advance(crm_page_t *pg, const PGresult *r);
  * without its page tail). */
 void crm_page_count_add(const crm_sqlbuf_t *q, crm_db_batch_t *b);
 
+/* The end of a list statement q (scope and filters written): adds to b
+ * the page (q with its tail: crm_page_tail) and, when total, after it the
+ * count of q's rows (crm_page_count_add). Destroys *q_p. */
+void crm_page_batch_add(crm_sqlbuf_t **q_p, const crm_page_t *pg, int total, crm_db_batch_t *b);
+
 /* Sets the field "total" (an int64 alone in its oneof) of the list reply msg from the
  * column total of r (a result of crm_page_count_add). */
 void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r);

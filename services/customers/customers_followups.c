@@ -1,0 +1,247 @@
+/* customers_followups.c: follow-ups (跟进记录) of a customer:
+ * Customers.FollowUp (an op of the change engine on the customer kind: the
+ * record, the customer's last follow-up and next contact moved, history
+ * and customer.followed_up in one transaction) and ListFollowUps (those
+ * made here and those copied from its lead, newest first). Team members
+ * follow a customer up as its owner does. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/check.h"
+#include "crm/list.h"
+#include "crm/outbox.h"
+#include "crm/rowmap.h"
+#include "crm/util.h"
+#include "crm/validate.h"
+#include "customers.h"
+
+#define FOLLOWUP_COLUMNS                                                                           \
+    "id, customer_id, user_id, crm_us(at) AS at_us, content, method,"                              \
+    " COALESCE(contact_id, 0) AS contact_id, crm_us(next_contact_at) AS next_contact_at_us,"       \
+    " attachments, COALESCE(lead_id, 0) AS lead_id, crm_us(created_at) AS created_at_us"
+
+/* ---- Customers.FollowUp --------------------------------------------------- */
+
+static void s_followup_read(crm_change_t *c)
+{
+    const Crm__Customers__FollowUpRequest *req = crm_change_request(c);
+    crm_change_read(c, "followup_id", "SELECT nextval('customer_followups_id_seq')", 0, NULL);
+    if (req->contact_id) {
+        char id[24], cust[24];
+        const char *p[] = {crm_i64(id, req->contact_id), crm_i64(cust, req->customer_id)};
+        crm_change_read(c, "contact",
+                        "SELECT 1 FROM contacts WHERE id = $1::bigint AND customer_id = $2::bigint"
+                        " AND deleted_at IS NULL",
+                        2, p);
+    }
+}
+
+/* The follow-up the request describes (its id from round 1). */
+static void s_followup_of(crm_change_t *c, Crm__Customers__CustomerFollowUp *f)
+{
+    const Crm__Customers__FollowUpRequest *req = crm_change_request(c);
+    crm__customers__customer_follow_up__init(f);
+    f->id = crm_db_get_i64(crm_change_result(c, "followup_id"), 0, 0);
+    f->customer_id = req->customer_id;
+    f->user_id = crm_change_caller(c)->user_id;
+    f->at_us = req->at_us ? req->at_us : crm_change_now(c);
+    f->content = req->content;
+    f->method = req->method;
+    f->contact_id = req->contact_id;
+    f->next_contact_at_us = req->next_contact_at_us;
+    f->attachments = req->attachments;
+    f->n_attachments = req->n_attachments;
+    f->created_at_us = crm_change_now(c);
+}
+
+static int s_followup_apply(crm_change_t *c, void *rec, const void *prev)
+{
+    (void)prev;
+    customer_row_t *row = rec;
+    const Crm__Customers__FollowUpRequest *req = crm_change_request(c);
+    if (!row->c.owner_id)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "the customer is in a pool; claim it first");
+    if (req->contact_id && PQntuples(crm_change_result(c, "contact")) == 0)
+        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "contact_id",
+                                 "contact %lld is not one of this customer's",
+                                 (long long)req->contact_id);
+    int64_t at = req->at_us ? req->at_us : crm_change_now(c);
+    if (at > crm_change_now(c) + 60000000)
+        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "at_us",
+                                 "a follow-up cannot happen in the future");
+    if (at >= row->c.last_followup_at_us) {
+        row->c.last_followup_at_us = at;
+        row->c.last_followup_content = req->content;
+    }
+    /* The next contact time stays unless the follow-up sets or clears it. */
+    if (req->next_contact_at_us || req->clear_next_contact)
+        row->c.next_contact_at_us = req->next_contact_at_us;
+    return 0;
+}
+
+static void s_followup_write(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
+{
+    (void)prev;
+    (void)rec;
+    Crm__Customers__CustomerFollowUp f;
+    s_followup_of(c, &f);
+    char id[24], cust[24], user[24], at[24], method[8], contact[24], next[24];
+    char *att = crm_db_text_array(f.attachments, f.n_attachments);
+    const char *p[] = {crm_i64(id, f.id),
+                       crm_i64(cust, f.customer_id),
+                       crm_i64(user, f.user_id),
+                       crm_i64(at, f.at_us),
+                       f.content,
+                       crm_i64(method, f.method),
+                       crm_i64(contact, f.contact_id),
+                       crm_i64(next, f.next_contact_at_us),
+                       att};
+    crm_db_batch_add(b,
+                     "INSERT INTO customer_followups (id, customer_id, user_id, at, content,"
+                     " method, contact_id, next_contact_at, attachments) VALUES ($1::bigint,"
+                     " $2::bigint, $3::bigint, crm_ts($4::bigint), $5, $6::smallint,"
+                     " NULLIF($7::bigint, 0), crm_ts($8::bigint), $9::text[])",
+                     9, p);
+    free(att);
+}
+
+static void s_followup_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
+{
+    (void)prev;
+    customer_t *cust = &((customer_row_t *)rec)->c;
+    cust->completeness = customers_completeness(cust);
+    Crm__Customers__CustomerFollowUp f;
+    s_followup_of(c, &f);
+    Crm__Events__CustomerFollowedUp ev = CRM__EVENTS__CUSTOMER_FOLLOWED_UP__INIT;
+    ev.customer_id = cust->id;
+    ev.user_id = f.user_id;
+    ev.content = f.content;
+    ev.at_us = f.at_us;
+    ev.follow_up = &f;
+    ev.customer = cust;
+    char id[24];
+    crm_outbox_add(b, "customer.followed_up", crm_i64(id, cust->id), &ev.base);
+}
+
+static void s_followup_reply(crm_change_t *c)
+{
+    Crm__Customers__CustomerFollowUp f;
+    s_followup_of(c, &f);
+    customer_t *cust = &customers_row(c, 0)->c;
+    cust->completeness = customers_completeness(cust);
+    Crm__Customers__FollowUpReply reply = CRM__CUSTOMERS__FOLLOW_UP_REPLY__INIT;
+    reply.follow_up = &f;
+    reply.customer = cust;
+    crm_change_reply(c, &reply.base);
+}
+
+/* Team members follow a customer up as its owner does. */
+static int s_followup_may_act(crm_change_t *c, const void *rec)
+{
+    const customer_t *cust = customers_before(rec);
+    if (customers_can_read(crm_change_caller(c), cust))
+        return 0;
+    return crm_change_refuse(c, CRM__STATUS__NOT_FOUND, NULL, "not found");
+}
+
+static const crm_change_op_t s_followup_op = {.action = "followed_up",
+                                              .ids_field = "customer_id",
+                                              .read = s_followup_read,
+                                              .may_act = s_followup_may_act,
+                                              .apply = s_followup_apply,
+                                              .write = s_followup_write,
+                                              .emit = s_followup_emit,
+                                              .reply = s_followup_reply};
+
+/* The request's own checks: every field at fault at once. */
+static int s_followup_check(crm_rpc_call_t *call, const Crm__Customers__FollowUpRequest *req)
+{
+    crm_errs_t errs = {.n = 0};
+    crm_err_t err;
+    if (req->customer_id < 1)
+        crm_errs_invalid(&errs, "customer_id", "customer_id is required");
+    if (crm_text_check(&err, "content", req->content, 5000, 1) < 0)
+        crm_errs_invalid(&errs, "content", "%s", err.message);
+    if (req->method < CRM__CUSTOMERS__CUSTOMER_FOLLOW_UP_METHOD__CUSTOMER_FOLLOW_UP_METHOD_PHONE ||
+        req->method > CRM__CUSTOMERS__CUSTOMER_FOLLOW_UP_METHOD__CUSTOMER_FOLLOW_UP_METHOD_EVENT)
+        crm_errs_invalid(&errs, "method",
+                         "say how it was followed up (phone, visit, wechat, email, sms, other,"
+                         " event)");
+    if (req->contact_id < 0)
+        crm_errs_invalid(&errs, "contact_id", "contact_id must not be negative");
+    if (req->clear_next_contact && req->next_contact_at_us)
+        crm_errs_invalid(&errs, "clear_next_contact",
+                         "set a next contact time or clear it, not both");
+    crm_form_tags(&errs, "attachments", req->attachments, req->n_attachments, 20, 500);
+    if (errs.n)
+        return crm_rpc_fail_errs(call, &errs);
+    return crm_check_time(call, "at_us", req->at_us) &&
+           crm_check_time(call, "next_contact_at_us", req->next_contact_at_us);
+}
+
+static void s_followup(crm_rpc_call_t *call, const Crm__Customers__FollowUpRequest *req, void *arg)
+{
+    if (s_followup_check(call, req))
+        customers_change_run(arg, call, &s_followup_op, &req->customer_id, 1, "", NULL);
+}
+
+/* ---- Customers.ListFollowUps ---------------------------------------------- */
+
+static const crm_key_t s_keys[] = {{.sql = "at", .column = "at_us", .type = CRM_KEY_TIME},
+                                   CRM_KEY_ID};
+static const crm_keyset_t s_order = {.tag = "customer:followups", .keys = s_keys, .n = 2};
+
+typedef struct {
+    crm_rpc_call_t *call;
+    crm_page_t page;
+    int total;
+    int64_t id;
+} list_t;
+
+static void s_listed(void *arg, const crm_db_result_t *res)
+{
+    list_t *ls = arg;
+    if (res->err) {
+        crm_fail_db(ls->call, res);
+        free(ls);
+        return;
+    }
+    if (!customers_readable(crm_rpc_call_caller(ls->call), res->results[0])) {
+        crm_rpc_fail(ls->call, CRM__STATUS__NOT_FOUND, "customer_id", "customer %lld not found",
+                     (long long)ls->id);
+        free(ls);
+        return;
+    }
+    crm_reply_page(ls->call, &ls->page, &crm__customers__customer_follow_up_list__descriptor,
+                   res->results[1], ls->total ? res->results[2] : NULL);
+    free(ls);
+}
+
+static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListCustomerFollowUpsRequest *req,
+                   void *arg)
+{
+    customers_t *cs = arg;
+    crm_page_t pg;
+    if (!crm_check_id(call, "customer_id", req->customer_id) ||
+        !crm_check_page(call, &pg, &s_order, req->limit, 50, req->cursor))
+        return;
+    list_t *ls = crm_calloc(1, sizeof *ls);
+    *ls = (list_t){.call = call, .page = pg, .total = req->total, .id = req->customer_id};
+    char id[24];
+    const char *p[] = {crm_i64(id, req->customer_id)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "customer_get", 1, p);
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT " FOLLOWUP_COLUMNS " FROM customer_followups WHERE customer_id =");
+    crm_sqlbuf_addp(q, " $?::bigint", id);
+    crm_page_batch_add(&q, &pg, req->total, b);
+    crm_db_submit(cs->db, &b, s_listed, ls);
+}
+
+void customers_followup_handlers(customers_t *cs)
+{
+    cs->handlers.follow_up = s_followup;
+    cs->handlers.list_follow_ups = s_list;
+}

@@ -1,0 +1,148 @@
+/* customers_kind.c: the customer as a record kind of the change engine
+ * (crm/change.h): how customers are locked, read, checked, saved with
+ * their history, announced and replied with. Every action on existing
+ * customers is an op run on this kind (customers_rpc.c, customers_actions.c,
+ * customers_followups.c). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/history.h"
+#include "crm/util.h"
+#include "customers.h"
+
+/* The fields a history entry leaves out: bookkeeping that moves with every
+ * change or that the entry itself says. */
+static crm_history_skip_t s_unfollowed = {
+    "id",
+    "creator_id",
+    "created_at",
+    "updated_at",
+    "owner_since",
+    "completeness",
+    "previous_owner_id",
+    "last_followup_at",
+    "last_followup_content",
+    "claim_count",
+    NULL,
+};
+
+char *customers_history_detail(const char *op_detail, const customer_t *before,
+                               const customer_t *after)
+{
+    return crm_history_detail(op_detail, &before->base, &after->base, s_unfollowed);
+}
+
+size_t customers_changed_fields(const customer_t *before, const customer_t *after, char **out,
+                                size_t max)
+{
+    return crm_history_changed(&before->base, &after->base, s_unfollowed, out, max);
+}
+
+/* For a caller who may not see the customer: not found, as if it did not
+ * exist; read-only team members are told what they may do. */
+static int s_refuse_unseen(crm_change_t *c, const customer_t *cust)
+{
+    if (customers_can_read(crm_change_caller(c), cust))
+        return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
+                                 "team members with read access read the customer and follow"
+                                 " it up; this is for its owner's side");
+    return crm_change_refuse(c, CRM__STATUS__NOT_FOUND, NULL, "not found");
+}
+
+static int s_may_act(crm_change_t *c, const void *rec)
+{
+    const customer_t *cust = &((const customer_row_t *)rec)->c;
+    return customers_can_manage(crm_change_caller(c), cust) ? 0 : s_refuse_unseen(c, cust);
+}
+
+int customers_may_edit(crm_change_t *c, const void *rec)
+{
+    const customer_t *cust = &((const customer_row_t *)rec)->c;
+    return customers_can_edit(crm_change_caller(c), cust) ? 0 : s_refuse_unseen(c, cust);
+}
+
+static void s_decode(const PGresult *r, int row, void *rec)
+{
+    customers_store_row(r, row, rec);
+}
+
+static void s_clear(void *rec)
+{
+    customers_row_clear(rec);
+}
+
+static void s_stamp(crm_change_t *c, void *rec)
+{
+    ((customer_row_t *)rec)->c.updated_at_us = crm_change_now(c);
+}
+
+static void s_save(crm_change_t *c, const void *prev, const void *rec, crm_db_batch_t *b)
+{
+    const customer_t *before = customers_before(prev);
+    const customer_row_t *row = rec;
+    customers_store_save(b, row);
+    char *detail =
+        customers_history_detail(crm_change_detail_of(c, crm_change_current(c)), before, &row->c);
+    customers_history_t h = {
+        .kind = "customer",
+        .record_id = row->c.id,
+        .action = crm_change_op(c)->action,
+        .actor_id = crm_change_caller(c)->user_id,
+        .at_us = crm_change_now(c),
+        .from_owner_id = before->owner_id,
+        .to_owner_id = row->c.owner_id,
+        .reason = crm_change_reason(c),
+        .detail = detail,
+    };
+    customers_store_history(b, &h);
+    free(detail);
+}
+
+/* The default event: customer.<action> (updated, team_changed, deleted). */
+static void s_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
+{
+    customer_t *cust = &((customer_row_t *)rec)->c;
+    cust->completeness = customers_completeness(cust);
+    char *changed[64], type[48];
+    size_t n = customers_changed_fields(customers_before(prev), cust, changed, 64);
+    snprintf(type, sizeof type, "customer.%s", crm_change_op(c)->action);
+    customers_emit_changed(b, type, cust, crm_change_caller(c)->user_id, crm_change_reason(c),
+                           changed, n);
+    for (size_t i = 0; i < n; i++)
+        free(changed[i]);
+}
+
+/* The default reply: the changed customers. */
+static void s_reply(crm_change_t *c)
+{
+    size_t n = crm_change_count(c);
+    Crm__Customers__CustomersReply reply = CRM__CUSTOMERS__CUSTOMERS_REPLY__INIT;
+    customer_t **cs = crm_calloc(n, sizeof *cs);
+    for (size_t i = 0; i < n; i++) {
+        cs[i] = &customers_row(c, i)->c;
+        cs[i]->completeness = customers_completeness(cs[i]);
+    }
+    reply.n_customers = n;
+    reply.customers = cs;
+    crm_change_reply(c, &reply.base);
+    free(cs);
+}
+
+const crm_change_kind_t customers_kind = {
+    .noun = "customer",
+    .lock = "customer_lock_many",
+    .size = sizeof(customer_row_t),
+    .decode = s_decode,
+    .clear = s_clear,
+    .may_act = s_may_act,
+    .stamp = s_stamp,
+    .save = s_save,
+    .emit = s_emit,
+    .reply = s_reply,
+};
+
+void customers_change_run(customers_t *cs, crm_rpc_call_t *call, const crm_change_op_t *op,
+                          const int64_t *ids, size_t n, const char *reason, void *data)
+{
+    crm_change_run(&cs->env, call, &customers_kind, op, ids, n, reason, data);
+}

@@ -1,0 +1,410 @@
+/* customers_list.c: reading many customers: Customers.List (preset views,
+ * filters, sorts, keyset paging, a total on request), and the history of a
+ * customer or an enterprise (History, EnterpriseHistory).
+ *
+ * Every list is one statement with the caller's data scope written into
+ * its SQL (owner_id = ANY(...)), read by keyset (crm/list.h) through the
+ * (owner_id, key, id) indexes of sql/002: for a handful of owners (a
+ * manager, an owner filter) each owner's first rows are read from the
+ * index and merged, so a page costs owners x page size however the rows
+ * lie in time; otherwise one scan in the sort's order. A keyword of three
+ * characters or more goes through the trigram index of name and company.
+ * A time that may be unset sorts as if at +infinity (next contact) or
+ * -infinity (last follow-up), as the indexes have it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm/check.h"
+#include "crm/filter.h"
+#include "crm/list.h"
+#include "crm/rowmap.h"
+#include "crm/scope.h"
+#include "crm/util.h"
+#include "customers.h"
+
+#define OWNERS_MAX 500
+/* The few owners whose rows are merged one index scan each. */
+#define OWNERS_MERGED 64
+
+#define V(x) CRM__CUSTOMERS__CUSTOMER_VIEW__CUSTOMER_VIEW_##x
+
+/* ---- scope ----------------------------------------------------------------- */
+
+static int s_has(const int64_t *v, size_t n, int64_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+void customers_scope(const Crm__Caller *c, int view, const int64_t *filter, size_t nf,
+                     customers_scope_t *s)
+{
+    memset(s, 0, sizeof *s);
+    s->me = c->user_id;
+    if (view == V(TEAM)) {
+        s->team = 1;
+        return;
+    }
+    int with_self = view == V(ALL), mine = view != V(ALL) && view != V(SUBORDINATES);
+    size_t ns = c->scope ? c->scope->n_user_ids : 0;
+    s->owners = crm_calloc(ns + nf + 2, sizeof *s->owners);
+    if (mine) {
+        if (s->me > 0 && (!nf || s_has(filter, nf, s->me)))
+            s->owners[s->n++] = s->me;
+        return;
+    }
+    if (crm_scope_all(c) && !nf) {
+        s->everyone = 1;
+        s->others = !with_self;
+        return;
+    }
+    for (size_t i = 0; i <= ns + nf; i++) {
+        int64_t id = crm_scope_all(c) ? (i < nf ? filter[i] : 0)
+                     : i == 0         ? c->user_id
+                     : i <= ns        ? c->scope->user_ids[i - 1]
+                                      : 0;
+        if (id > 0 && (with_self || id != s->me) && !s_has(s->owners, s->n, id) &&
+            (crm_scope_all(c) || !nf || s_has(filter, nf, id)))
+            s->owners[s->n++] = id;
+    }
+}
+
+void customers_scope_clear(customers_scope_t *s)
+{
+    free(s->owners);
+    s->owners = NULL;
+}
+
+void customers_add_scope(crm_sqlbuf_t *q, const customers_scope_t *s, const char *alias)
+{
+    if (s->team) {
+        crm_sqlbuf_addf(q, " AND %s.id IN (SELECT customer_id FROM customer_team", alias);
+        crm_sqlbuf_addp_i64(q,
+                            " WHERE user_id = $?::bigint AND (expires_at IS NULL OR"
+                            " expires_at > now()))",
+                            s->me);
+    } else if (s->everyone) {
+        crm_sqlbuf_addf(q, " AND %s.owner_id <> 0", alias);
+        if (s->others)
+            crm_sqlbuf_addp_i64(q, " AND owner_id <> $?::bigint", s->me);
+    } else if (s->n == 0) {
+        crm_sqlbuf_add(q, " AND false");
+    } else {
+        char *a = crm_db_i64_array(s->owners, s->n);
+        crm_sqlbuf_addf(q, " AND %s.owner_id = ANY(", alias);
+        crm_sqlbuf_addp(q, "$?::bigint[])", a);
+        free(a);
+    }
+}
+
+/* ---- Customers.List -------------------------------------------------------- */
+
+#define SORT_KEYS(col, nul)                                                                        \
+    {                                                                                              \
+        {.sql = col, .column = col "_us", .type = CRM_KEY_TIME, .nulls = nul}, CRM_KEY_ID          \
+    }
+static const struct {
+    crm_key_t keys[2];
+    const char *tag;
+} s_sorts[] = {
+    [CRM__CUSTOMERS__CUSTOMER_SORT__CUSTOMER_SORT_CREATED_AT] = {SORT_KEYS("created_at", 0),
+                                                                 "customer:created"},
+    [CRM__CUSTOMERS__CUSTOMER_SORT__CUSTOMER_SORT_UPDATED_AT] = {SORT_KEYS("updated_at", 0),
+                                                                 "customer:updated"},
+    [CRM__CUSTOMERS__CUSTOMER_SORT__CUSTOMER_SORT_NEXT_CONTACT_AT] = {SORT_KEYS("next_contact_at",
+                                                                                1),
+                                                                      "customer:next"},
+    [CRM__CUSTOMERS__CUSTOMER_SORT__CUSTOMER_SORT_LAST_FOLLOWUP_AT] = {SORT_KEYS("last_followup_at",
+                                                                                 -1),
+                                                                       "customer:last"},
+};
+#define N_SORTS (int)(sizeof s_sorts / sizeof s_sorts[0])
+
+static const crm_filter_t s_filters[] = {
+    {.field = "source", .kind = CRM_FILTER_EQ, .column = "source", .max_len = 50},
+    {.field = "level", .kind = CRM_FILTER_EQ, .column = "level", .max_len = 50},
+    {.field = "industry", .kind = CRM_FILTER_EQ, .column = "industry", .max_len = 50},
+    {.field = "province", .kind = CRM_FILTER_EQ, .column = "province", .max_len = 50},
+    {.field = "city", .kind = CRM_FILTER_EQ, .column = "city", .max_len = 50},
+    {.field = "department_id", .kind = CRM_FILTER_EQ, .column = "department_id"},
+    {.field = "enterprise_id", .kind = CRM_FILTER_EQ, .column = "enterprise_id"},
+    {.field = "deal_status", .kind = CRM_FILTER_EQ, .column = "deal_status"},
+    {.field = "type", .kind = CRM_FILTER_EQ, .column = "type"},
+    {.field = "created_from_us",
+     .kind = CRM_FILTER_RANGE,
+     .column = "created_at",
+     .to = "created_to_us"},
+    {.field = "last_followup_from_us",
+     .kind = CRM_FILTER_RANGE,
+     .column = "last_followup_at",
+     .to = "last_followup_to_us"},
+    {.field = "next_contact_from_us",
+     .kind = CRM_FILTER_RANGE,
+     .column = "next_contact_at",
+     .to = "next_contact_to_us"},
+    {.field = "tags", .kind = CRM_FILTER_TAGS, .column = "tags", .max_len = 30, .max_items = 20},
+};
+#define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
+/* The keyword: name and company as the trigram index of sql/002 has them,
+ * or the start of a phone number. */
+static const crm_filter_t s_keyword[] = {
+    {.field = "keyword",
+     .kind = CRM_FILTER_KEYWORD,
+     .column = "(name || E'\\x1f' || company)",
+     .prefix = {"mobile", "telephone"},
+     .max_len = 100},
+};
+
+typedef struct {
+    customers_t *cs;
+    crm_rpc_call_t *call;
+    crm_page_t page;
+    crm_keyset_t order;
+    char tag[40];
+    int total;
+} list_t;
+
+static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
+{
+    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s", msg);
+    return 0;
+}
+
+static int s_list_check(crm_rpc_call_t *call, const Crm__Customers__ListCustomersRequest *req)
+{
+    if (req->view < V(ALL) || req->view > V(TEAM))
+        return s_bad(call, "view", "not a known view");
+    if (req->sort < 0 || req->sort >= N_SORTS)
+        return s_bad(call, "sort", "not a known sort");
+    if (req->n_owner_ids > OWNERS_MAX)
+        return s_bad(call, "owner_ids", "at most 500 owners");
+    for (size_t i = 0; i < req->n_owner_ids; i++)
+        if (req->owner_ids[i] < 1)
+            return s_bad(call, "owner_ids", "an owner id is at least 1");
+    crm_err_t err;
+    if (crm_filter_check(s_filters, N_FILTERS, &req->base, &err) < 0 ||
+        crm_filter_check(s_keyword, 1, &req->base, &err) < 0)
+        return crm_rpc_fail_err(call, &err);
+    return 1;
+}
+
+/* What the view asks beyond its scope. */
+static void s_add_view(crm_sqlbuf_t *q, const Crm__Customers__ListCustomersRequest *req,
+                       const char *tz)
+{
+    if (req->view == V(TODAY))
+        crm_sqlbuf_addp(q,
+                        " AND next_contact_at >= date_trunc('day', now() AT TIME ZONE $?)"
+                        " AT TIME ZONE $? AND next_contact_at < (date_trunc('day', now()"
+                        " AT TIME ZONE $?) + interval '1 day') AT TIME ZONE $?",
+                        tz);
+    else if (req->view == V(PENDING))
+        crm_sqlbuf_add(q, " AND (last_followup_at IS NULL OR last_followup_at < owner_since)");
+    if (req->has_locked_case == CRM__CUSTOMERS__LIST_CUSTOMERS_REQUEST__HAS_LOCKED_LOCKED)
+        crm_sqlbuf_add(q, req->locked ? " AND locked" : " AND NOT locked");
+}
+
+/* Is the keyword long enough for the trigram index (3 characters)? */
+static int s_keyword_indexed(const char *kw)
+{
+    size_t chars = 0;
+    for (const unsigned char *p = (const unsigned char *)kw; *p; p++)
+        chars += (*p & 0xC0) != 0x80 && *p != ' ';
+    return chars >= 3;
+}
+
+/* The statement: scope, view, filters, keyset, order, limit + 1. */
+static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
+                                const customers_scope_t *s, const char *tz, const crm_page_t *pg)
+{
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    s_add_view(q, req, tz);
+    crm_filter_where(q, s_filters, N_FILTERS, &req->base);
+    crm_filter_where(q, s_keyword, 1, &req->base);
+    crm_page_where(q, pg);
+    char *cond = crm_sqlbuf_cut(q, 0);
+    crm_page_order(q, pg->ks);
+    char *order = crm_sqlbuf_cut(q, 0);
+    if (!s->team && !s->everyone && s->n >= 2 && s->n <= OWNERS_MERGED &&
+        !s_keyword_indexed(req->keyword)) {
+        /* Each owner's first rows from its index, merged. */
+        char *a = crm_db_i64_array(s->owners, s->n);
+        crm_sqlbuf_addp(q,
+                        "SELECT " CUSTOMER_COLUMNS " FROM (SELECT x.* FROM unnest($?::bigint[])"
+                        " o(id) CROSS JOIN LATERAL (SELECT * FROM customers WHERE owner_id = o.id"
+                        " AND deleted_at IS NULL",
+                        a);
+        free(a);
+        crm_sqlbuf_addf(q, "%s%s LIMIT %d) x) c%s LIMIT %d", cond, order, pg->limit + 1, order,
+                        pg->limit + 1);
+    } else {
+        crm_sqlbuf_add(q, "SELECT " CUSTOMER_COLUMNS " FROM customers c WHERE deleted_at IS NULL");
+        customers_add_scope(q, s, "c");
+        crm_sqlbuf_addf(q, "%s%s LIMIT %d", cond, order, pg->limit + 1);
+    }
+    free(cond);
+    free(order);
+    return q;
+}
+
+/* The count of the list's customers: the same scope, view and filters. */
+static void s_add_count(crm_db_batch_t *b, const Crm__Customers__ListCustomersRequest *req,
+                        const customers_scope_t *s, const char *tz)
+{
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT id FROM customers c WHERE deleted_at IS NULL");
+    customers_add_scope(q, s, "c");
+    s_add_view(q, req, tz);
+    crm_filter_where(q, s_filters, N_FILTERS, &req->base);
+    crm_filter_where(q, s_keyword, 1, &req->base);
+    crm_page_count_add(q, b);
+    crm_sqlbuf_destroy(&q);
+}
+
+/* The page as a reply: the customers with their teams. */
+static void s_list_reply(list_t *ls, const PGresult *r, const PGresult *total)
+{
+    Crm__Customers__CustomerList list = CRM__CUSTOMERS__CUSTOMER_LIST__INIT;
+    char *cursor;
+    size_t shown = crm_page_rows(&ls->page, r, &cursor);
+    customer_row_t *rows = crm_calloc(shown + 1, sizeof *rows);
+    customer_t **items = crm_calloc(shown + 1, sizeof *items);
+    for (size_t i = 0; i < shown; i++) {
+        customers_store_row(r, (int)i, &rows[i]);
+        items[i] = &rows[i].c;
+    }
+    list.items = items;
+    list.n_items = shown;
+    list.next_cursor = cursor ? cursor : "";
+    if (total)
+        crm_page_set_total(&list.base, total);
+    crm_rpc_reply(ls->call, &list.base);
+    for (size_t i = 0; i < shown; i++)
+        customers_row_clear(&rows[i]);
+    free(rows);
+    free(items);
+    free(cursor);
+}
+
+static void s_listed(void *arg, const crm_db_result_t *res)
+{
+    list_t *ls = arg;
+    if (res->err)
+        crm_fail_db(ls->call, res);
+    else
+        s_list_reply(ls, res->results[0], ls->total ? res->results[1] : NULL);
+    free(ls);
+}
+
+static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListCustomersRequest *req, void *arg)
+{
+    customers_t *cs = arg;
+    if (!s_list_check(call, req))
+        return;
+    list_t *ls = crm_calloc(1, sizeof *ls);
+    ls->cs = cs;
+    ls->call = call;
+    snprintf(ls->tag, sizeof ls->tag, "%s:%s", s_sorts[req->sort].tag,
+             req->ascending ? "asc" : "desc");
+    ls->order = (crm_keyset_t){
+        .tag = ls->tag, .keys = s_sorts[req->sort].keys, .n = 2, .ascending = req->ascending};
+    if (!crm_check_page(call, &ls->page, &ls->order, req->limit, 20, req->cursor)) {
+        free(ls);
+        return;
+    }
+    customers_scope_t s;
+    customers_scope(crm_rpc_call_caller(call), req->view, req->owner_ids, req->n_owner_ids, &s);
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_sqlbuf_t *q = s_list_sql(req, &s, cs->tz, &ls->page);
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
+    ls->total = req->total;
+    if (req->total)
+        s_add_count(b, req, &s, cs->tz);
+    customers_scope_clear(&s);
+    crm_db_submit(cs->db, &b, s_listed, ls);
+}
+
+/* ---- History, EnterpriseHistory: one record's entries, newest first ------- */
+
+static const crm_key_t s_id_key[] = {CRM_KEY_ID};
+static const crm_keyset_t s_history_order = {.tag = "history", .keys = s_id_key, .n = 1};
+
+#define HISTORY_SELECT                                                                             \
+    "SELECT id, record_id, action, actor_id, crm_us(at) AS at_us, from_owner_id, to_owner_id,"     \
+    " reason, detail AS detail_json FROM customer_history WHERE kind = $1 AND record_id = "        \
+    "$2::bigint"
+
+typedef struct {
+    crm_rpc_call_t *call;
+    crm_page_t page;
+    int total;
+    int64_t id;
+    int enterprise;
+} history_t;
+
+static void s_history_read(void *arg, const crm_db_result_t *res)
+{
+    history_t *h = arg;
+    if (res->err) {
+        crm_fail_db(h->call, res);
+        free(h);
+        return;
+    }
+    const PGresult *rec = res->results[0];
+    int seen =
+        h->enterprise ? PQntuples(rec) > 0 : customers_readable(crm_rpc_call_caller(h->call), rec);
+    if (!seen) {
+        crm_rpc_fail(h->call, CRM__STATUS__NOT_FOUND, "id", "%s %lld not found",
+                     h->enterprise ? "enterprise" : "customer", (long long)h->id);
+        free(h);
+        return;
+    }
+    crm_reply_page(h->call, &h->page, &crm__customers__customer_history_list__descriptor,
+                   res->results[1], h->total ? res->results[2] : NULL);
+    free(h);
+}
+
+static void s_history(crm_rpc_call_t *call, const Crm__Customers__CustomerHistoryRequest *req,
+                      customers_t *cs, int enterprise)
+{
+    crm_page_t pg;
+    if (!crm_check_id(call, "id", req->id) ||
+        !crm_check_page(call, &pg, &s_history_order, req->limit, 50, req->cursor))
+        return;
+    history_t *h = crm_calloc(1, sizeof *h);
+    *h = (history_t){
+        .call = call, .page = pg, .total = req->total, .id = req->id, .enterprise = enterprise};
+    char id[24];
+    const char *p[] = {crm_i64(id, req->id)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, enterprise ? "enterprise_get" : "customer_get", 1, p);
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, HISTORY_SELECT);
+    crm_sqlbuf_param(q, enterprise ? "enterprise" : "customer");
+    crm_sqlbuf_param_i64(q, req->id);
+    crm_page_batch_add(&q, &pg, req->total, b);
+    crm_db_submit(cs->db, &b, s_history_read, h);
+}
+
+static void s_customer_history(crm_rpc_call_t *call,
+                               const Crm__Customers__CustomerHistoryRequest *req, void *arg)
+{
+    s_history(call, req, arg, 0);
+}
+
+static void s_enterprise_history(crm_rpc_call_t *call,
+                                 const Crm__Customers__CustomerHistoryRequest *req, void *arg)
+{
+    s_history(call, req, arg, 1);
+}
+
+void customers_list_handlers(customers_t *cs)
+{
+    cs->handlers.list = s_list;
+    cs->handlers.history = s_customer_history;
+    cs->handlers.enterprise_history = s_enterprise_history;
+}
