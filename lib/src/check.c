@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crm/rowmap.h"
+#include "crm/util.h"
 #include "crm/validate.h"
 
 int crm_check_text(crm_rpc_call_t *call, const char *field, const char *value, long max,
@@ -104,4 +105,22 @@ void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCM
     }
     free(cursor);
     free(list);
+}
+
+int crm_check_dedup(crm_rpc_call_t *call, const char *name_in, const char *mobile_in,
+                    const char *telephone_in, char **name, char mobile[12], char telephone[32])
+{
+    *name = NULL;
+    if (!crm_check_text(call, "name", name_in, 200, 0) ||
+        !crm_check_mobile(call, "mobile", mobile_in, mobile) ||
+        !crm_check_landline(call, "telephone", telephone_in, telephone, 32))
+        return 0;
+    *name = crm_strtrim(name_in ? name_in : "");
+    if (**name || *mobile || *telephone)
+        return 1;
+    free(*name);
+    *name = NULL;
+    crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "name",
+                 "give a name, a mobile or a telephone to look for");
+    return 0;
 }

@@ -442,6 +442,15 @@ int crm_rpc_call(crm_rpc_client_t *c, const char *method, const ProtobufCMessage
     return crm_rpc_call_keyed(c, method, req, reply_desc, caller, NULL, cb, arg);
 }
 
+uint8_t *crm_rpc_result_keep(const crm_rpc_result_t *res, size_t *len)
+{
+    uint8_t *copy = crm_malloc(res->raw_len + 1);
+    if (res->raw_len)
+        memcpy(copy, res->raw, res->raw_len);
+    *len = res->raw_len;
+    return copy;
+}
+
 size_t crm_rpc_client_pending(const crm_rpc_client_t *c)
 {
     return c->npending;

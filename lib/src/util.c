@@ -145,3 +145,13 @@ void crm_strv_free(char **v, size_t n)
         free(v[i]);
     free(v);
 }
+
+char *crm_strtrim(const char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    return crm_strndup(s, n);
+}

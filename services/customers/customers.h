@@ -31,6 +31,7 @@ typedef struct {
     const char *tz;                /* the business time zone */
     crm_txn_env_t env;             /* where changes go (ctx: this) */
     customers_handlers_t handlers; /* what serves Customers.* (customers.glue.h) */
+    crm_rpc_client_t *leads;       /* the leads service (duplicates), NULL if not deployed */
 } customers_t;
 
 typedef Crm__Customers__Customer customer_t;
@@ -234,6 +235,8 @@ void customers_contacts_handlers(customers_t *cs);    /* contacts */
 void customers_enterprises_handlers(customers_t *cs); /* enterprises */
 void customers_contacts_prepare(crm_db_t *db);
 void customers_enterprises_prepare(crm_db_t *db);
+void customers_dedup_handlers(customers_t *cs); /* CheckDuplicates */
+void customers_dedup_prepare(crm_db_t *db);
 
 /* Serves every Customers.* RPC (fails the start if one has no handler). */
 void customers_rpc_register(customers_t *cs);

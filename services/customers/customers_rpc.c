@@ -599,5 +599,6 @@ void customers_rpc_register(customers_t *cs)
     customers_recycle_handlers(cs);
     customers_contacts_handlers(cs);
     customers_enterprises_handlers(cs);
+    customers_dedup_handlers(cs);
     customers_serve(crm_service_rpc(cs->svc), &cs->handlers);
 }

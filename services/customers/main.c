@@ -1,6 +1,7 @@
 /* main.c: the customers service (客户, 联系人, 企业, 公海): wiring of the
  * runtime, the RPC handlers and the event consumers. */
 #include "crm/config.h"
+#include "crm/peer.h"
 #include "customers.h"
 
 extern const crm_migration_t crm_migrations_customers[];
@@ -18,6 +19,8 @@ int main(void)
     customers_recycle_prepare(c.db);
     customers_contacts_prepare(c.db);
     customers_enterprises_prepare(c.db);
+    customers_dedup_prepare(c.db);
+    c.leads = crm_service_peer(c.svc, "leads");
     customers_rpc_register(&c);
     customers_events_start(&c);
     return crm_service_run(c.svc);

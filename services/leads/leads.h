@@ -25,10 +25,11 @@ typedef struct {
     crm_db_t *db;
     crm_cache_t *cache;
     crm_relay_t *relay;
-    const char *tz;            /* the business time zone */
-    crm_txn_env_t env;         /* where changes go (db, cache, relay; ctx: this) */
-    leads_handlers_t handlers; /* what serves Leads.* (leads.glue.h) */
-    int probe_budget;          /* CRM_DEDUP_MASKED_DAILY: masked probes per user per day */
+    const char *tz;              /* the business time zone */
+    crm_txn_env_t env;           /* where changes go (db, cache, relay; ctx: this) */
+    leads_handlers_t handlers;   /* what serves Leads.* (leads.glue.h) */
+    int probe_budget;            /* CRM_DEDUP_MASKED_DAILY: masked probes per user per day */
+    crm_rpc_client_t *customers; /* the customers service (duplicates), NULL if not deployed */
 } leads_t;
 
 typedef Crm__Leads__LeadStatus lead_status_t;

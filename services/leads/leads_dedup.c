@@ -1,6 +1,9 @@
 /* leads_dedup.c: Leads.CheckDuplicates (查重): the leads that already have
- * a name, a mobile or a telephone. A transaction of its own, since a
- * number masked to the caller costs one of its masked probes
+ * a name, a mobile or a telephone, and (unless local_only) the customers
+ * and contacts the customers service finds for the same caller, asked
+ * first (Customers.CheckDuplicates, local_only; not answering in time
+ * leaves them out and says so: unavailable). A transaction of its own,
+ * since a number masked to the caller costs one of its masked probes
  * (leads_probe.c): such a lead is answered by its pool and the number's
  * masked form only, whether or not the number is the same. */
 #include <stdlib.h>
@@ -10,6 +13,7 @@
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "crm/validate.h"
+#include "customers.pb-c.h"
 #include "leads.h"
 
 #define DUPLICATES_MAX 50
@@ -32,15 +36,42 @@ void leads_dedup_prepare(crm_db_t *db)
 }
 
 typedef struct {
+    leads_t *l;
+    crm_rpc_call_t *call;
     char *name;
     char mobile[12], telephone[32];
+    uint8_t *customers; /* the customers' answer as received (NULL: none) */
+    size_t customers_len;
+    int asked; /* the customers service was asked (and did not answer: unavailable) */
 } dedup_t;
 
 static void s_dedup_free(void *data)
 {
     dedup_t *d = data;
+    free(d->customers);
     free(d->name);
     free(d);
+}
+
+/* Appends the customers' and contacts' matches the customers service
+ * found to m (customer_id, and contact_id for a contact). */
+static void s_customers(const Crm__Customers__CustomerDuplicateList *cl,
+                        Crm__Leads__DuplicateMatch *m, size_t *n, size_t cap)
+{
+    for (size_t i = 0; cl && i < cl->n_matches && *n < cap; i++) {
+        const Crm__Customers__CustomerDuplicate *x = cl->matches[i];
+        if (!strcmp(x->kind, "lead"))
+            continue;
+        Crm__Leads__DuplicateMatch *y = &m[(*n)++];
+        crm__leads__duplicate_match__init(y);
+        y->name = x->name;
+        y->matched_on = x->matched_on;
+        y->owner_id = x->owner_id;
+        y->pool_id = x->pool_id;
+        int contact = !strcmp(x->kind, "contact");
+        y->customer_id = contact ? x->customer_id : x->id;
+        y->contact_id = contact ? x->id : 0;
+    }
 }
 
 static void s_dedup_read(crm_txn_t *t)
@@ -77,7 +108,7 @@ static int s_dedup_decide(crm_txn_t *t)
     if (leads_probe_charge(t, &err) < 0)
         return crm_txn_refuse(t, err.status, err.field, "%s", err.message);
     const PGresult *r = crm_txn_result(t, "exact");
-    Crm__Leads__DuplicateMatch m[DUPLICATES_MAX], *items[DUPLICATES_MAX];
+    Crm__Leads__DuplicateMatch m[2 * DUPLICATES_MAX], *items[2 * DUPLICATES_MAX];
     size_t n = 0;
     for (int i = 0; i < PQntuples(r); i++, n++) {
         crm__leads__duplicate_match__init(&m[n]);
@@ -91,27 +122,43 @@ static int s_dedup_decide(crm_txn_t *t)
     char masked[2][CRM_POOL_MASK_LEN];
     s_masked(t, "mobile", d->mobile, masked[0], m, &n);
     s_masked(t, "telephone", d->telephone, masked[1], m, &n);
+    Crm__Customers__CustomerDuplicateList *cl =
+        d->customers
+            ? crm__customers__customer_duplicate_list__unpack(NULL, d->customers_len, d->customers)
+            : NULL;
+    s_customers(cl, m, &n, 2 * DUPLICATES_MAX);
     for (size_t i = 0; i < n; i++)
         items[i] = &m[i];
     Crm__Leads__DuplicateList list = CRM__LEADS__DUPLICATE_LIST__INIT;
     list.matches = items;
     list.n_matches = n;
+    char *unavailable[] = {"customers"};
+    if (d->asked && !cl) {
+        list.unavailable = unavailable;
+        list.n_unavailable = 1;
+    }
     crm_txn_reply(t, &list.base);
+    if (cl)
+        crm__customers__customer_duplicate_list__free_unpacked(cl, NULL);
     return 0;
 }
 
 static const crm_txn_op_t s_dedup_op = {
     .read = s_dedup_read, .decide = s_dedup_decide, .done = s_dedup_free};
 
-/* The name without the spaces around it; caller frees. */
-static char *s_trimmed(const char *s)
+/* The customers' answer, kept for the decision (a refusal is the
+ * caller's own, answered as is). */
+static void s_from_customers(void *arg, const crm_rpc_result_t *res)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
-        n--;
-    return crm_strndup(s, n);
+    dedup_t *d = arg;
+    if (res->status != CRM__STATUS__OK && res->status != CRM__STATUS__UNAVAILABLE) {
+        crm_rpc_fail(d->call, res->status, res->field, "%s", res->message);
+        s_dedup_free(d);
+        return;
+    }
+    if (res->status == CRM__STATUS__OK)
+        d->customers = crm_rpc_result_keep(res, &d->customers_len);
+    crm_txn_run(&d->l->env, d->call, &s_dedup_op, d);
 }
 
 static void s_check_duplicates(crm_rpc_call_t *call, const Crm__Leads__CheckDuplicatesRequest *req,
@@ -119,18 +166,24 @@ static void s_check_duplicates(crm_rpc_call_t *call, const Crm__Leads__CheckDupl
 {
     leads_t *l = arg;
     dedup_t *d = crm_calloc(1, sizeof *d);
-    if (!crm_check_text(call, "name", req->name, 200, 0) ||
-        !crm_check_mobile(call, "mobile", req->mobile, d->mobile) ||
-        !crm_check_landline(call, "telephone", req->telephone, d->telephone, sizeof d->telephone)) {
+    if (!crm_check_dedup(call, req->name, req->mobile, req->telephone, &d->name, d->mobile,
+                         d->telephone)) {
         free(d);
         return;
     }
-    d->name = s_trimmed(req->name);
-    if (!*d->name && !*d->mobile && !*d->telephone) {
-        s_dedup_free(d);
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "name",
-                     "give a name, a mobile or a telephone to look for");
-        return;
+    d->l = l;
+    d->call = call;
+    if (!req->local_only && l->customers) {
+        Crm__Customers__CustomerDuplicatesRequest q =
+            CRM__CUSTOMERS__CUSTOMER_DUPLICATES_REQUEST__INIT;
+        q.name = d->name;
+        q.mobile = d->mobile;
+        q.telephone = d->telephone;
+        q.local_only = 1;
+        d->asked = 1;
+        if (crm_rpc_call(l->customers, "Customers.CheckDuplicates", &q.base, NULL,
+                         crm_rpc_call_caller(call), s_from_customers, d) == 0)
+            return;
     }
     crm_txn_run(&l->env, call, &s_dedup_op, d);
 }

@@ -2,6 +2,7 @@
  * organisation's read model and the scheduler's jobs. */
 #include "crm/config.h"
 #include "crm/org.h"
+#include "crm/peer.h"
 #include "leads.h"
 #include "leads_import.h"
 
@@ -23,6 +24,8 @@ int main(void)
     /* Checks of numbers masked to their caller, per user per day
      * (leads_probe.c). */
     l.probe_budget = (int)crm_env_int("CRM_DEDUP_MASKED_DAILY", 20, 0, 1000000);
+    /* The duplicate check looks at customers too (leads_dedup.c). */
+    l.customers = crm_service_peer(l.svc, "customers");
     l.handlers.arg = &l;
     leads_rpc_handlers(&l.handlers);
     leads_progress_handlers(&l.handlers);

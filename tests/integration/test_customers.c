@@ -437,6 +437,55 @@ static void test_options_and_retry(void)
     h_note("options, retries: ok");
 }
 
+/* 查重 across both domains: a customer's check finds leads, a lead's
+ * check finds customers and contacts; with the other domain down, the
+ * check answers its own and says which is missing. */
+static void test_duplicates(void)
+{
+    t_resp_t r = t_expect(201, "POST", base, emp.token,
+                          "{\"name\":\"查重线索\",\"mobile\":\"13600136001\"}", "/api/v1/leads");
+    long long lead = t_json_int(&r, "id");
+    t_resp_free(&r);
+    long long cust = s_customer(&emp, "查重客户",
+                                "\"mobile\":\"13600136002\","
+                                "\"contact\":{\"name\":\"查重联系人\","
+                                "\"mobile\":\"13600136003\"}");
+    r = t_expect(200, "GET", base, emp.token, NULL,
+                 "/api/v1/customers/duplicates?mobile=13600136001");
+    H_CHECK(!strcmp(t_json_str(&r, "matches.0.kind"), "lead") &&
+                t_json_int(&r, "matches.0.id") == lead &&
+                t_json_int(&r, "matches.0.owner_id") == emp.id,
+            "a customer's check finds the lead: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp.token, NULL, "/api/v1/leads/duplicates?mobile=13600136002");
+    H_CHECK(t_json_int(&r, "matches.0.customer_id") == cust &&
+                t_json_int(&r, "matches.0.lead_id") == 0,
+            "a lead's check finds the customer: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp.token, NULL, "/api/v1/leads/duplicates?mobile=13600136003");
+    H_CHECK(t_json_int(&r, "matches.0.customer_id") == cust &&
+                t_json_int(&r, "matches.0.contact_id") > 0,
+            "and its contact: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp.token, NULL,
+                 "/api/v1/customers/duplicates?name=%E6%9F%A5%E9%87%8D%E5%AE%A2%E6%88%B7");
+    H_CHECK(!strcmp(t_json_str(&r, "matches.0.kind"), "customer") &&
+                t_json_int(&r, "matches.0.id") == cust && t_json_int(&r, "matches.1.id") == 0,
+            "by name: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(400, "invalid_argument", "mobile", "GET", base, emp.token, NULL,
+                   "/api/v1/customers/duplicates?mobile=123");
+    /* The leads service down: customers answer theirs, and say so. */
+    h_stop(h, "leads", 0);
+    r = t_expect(200, "GET", base, emp.token, NULL,
+                 "/api/v1/customers/duplicates?mobile=13600136002");
+    H_CHECK(t_json_int(&r, "matches.0.id") == cust &&
+                !strcmp(t_json_str(&r, "unavailable.0"), "leads"),
+            "partial, and said: %s", r.raw);
+    t_resp_free(&r);
+    h_note("duplicates across leads and customers: ok");
+}
+
 int main(void)
 {
     h = h_new("customers");
@@ -459,6 +508,7 @@ int main(void)
     test_contacts();
     test_enterprises();
     test_options_and_retry();
+    test_duplicates();
     free(mgr.token);
     free(emp.token);
     free(emp2.token);

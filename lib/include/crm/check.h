@@ -35,6 +35,12 @@ int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us);
 int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks, int32_t limit,
                    int def_limit, const char *cursor);
 
+/* A duplicate check's question (查重, every domain's): an optional name
+ * (trimmed into *name, caller frees), mobile and landline (normalised into
+ * mobile and telephone, cap 32), at least one of the three. 1 if fine. */
+int crm_check_dedup(crm_rpc_call_t *call, const char *name_in, const char *mobile_in,
+                    const char *telephone_in, char **name, char mobile[12], char telephone[32]);
+
 /* Replies to call with a page read by keyset (crm/list.h): a list message
  * of type d (its repeated message field "items", string "next_cursor" and
  * oneof "total") with the rows of r shown (crm_page_rows), each mapped by

@@ -177,6 +177,11 @@ int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pay
                      const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
                      crm_rpc_reply_cb cb, void *arg);
 
+/* A copy of an OK result's encoded payload, kept past the callback (to
+ * decode later): never NULL, even for an empty payload; *len its size.
+ * Caller frees. */
+uint8_t *crm_rpc_result_keep(const crm_rpc_result_t *res, size_t *len);
+
 /* Calls not yet answered. */
 size_t crm_rpc_client_pending(const crm_rpc_client_t *c);
 

@@ -22,6 +22,8 @@ void *crm_calloc(size_t n, size_t size);
 void *crm_realloc(void *p, size_t n);
 char *crm_strdup(const char *s);
 char *crm_strndup(const char *s, size_t n);
+/* A copy of s without the spaces and tabs around it; caller frees. */
+char *crm_strtrim(const char *s);
 char *crm_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *crm_vsprintf(const char *fmt, va_list ap);
 
