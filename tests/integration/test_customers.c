@@ -32,16 +32,6 @@ typedef struct {
 static s_user_t mgr = {"mgr", 0, 0, NULL}, emp = {"emp", 0, 0, NULL}, emp2 = {"emp2", 0, 0, NULL},
                 other = {"other", 0, 0, NULL};
 
-static long long s_dept(const char *name, long long parent)
-{
-    char *body = crm_sprintf("{\"name\":\"%s\",\"parent_id\":%lld}", name, parent);
-    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/departments");
-    long long id = t_json_int(&r, "id");
-    t_resp_free(&r);
-    free(body);
-    return id;
-}
-
 /* POSTs body as token to path wanting status want; returns the id. */
 static long long s_post_id(const char *token, const char *path, const char *body, int want)
 {
@@ -493,7 +483,8 @@ int main(void)
     h_start_all(h);
     base = h_gateway(h);
     admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
-    long long sales = s_dept("销售部", 1), far = s_dept("市场部", 1);
+    long long sales = t_new_dept(base, admin, "销售部", 1),
+              far = t_new_dept(base, admin, "市场部", 1);
     mgr.dept = emp.dept = emp2.dept = sales;
     other.dept = far;
     mgr.token = t_new_user(base, admin, mgr.name, "manager", mgr.dept, &mgr.id);

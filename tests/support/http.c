@@ -222,6 +222,16 @@ char *t_login(const char *base, const char *user, const char *password)
     return token;
 }
 
+long long t_new_dept(const char *base, const char *admin, const char *name, long long parent)
+{
+    char *body = crm_sprintf("{\"name\":\"%s\",\"parent_id\":%lld}", name, parent);
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/departments");
+    long long id = t_json_int(&r, "id");
+    t_resp_free(&r);
+    free(body);
+    return id;
+}
+
 char *t_new_user(const char *base, const char *admin, const char *name, const char *role,
                  long long dept, long long *id)
 {

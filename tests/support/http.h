@@ -65,6 +65,10 @@ void t_raw_write(int fd, const char *text);
  * code; fails the test on a timeout or a closed connection. */
 int t_raw_status(int fd, int timeout_ms);
 
+/* As admin, creates department name under parent; returns its id (fails
+ * the test unless 201). */
+long long t_new_dept(const char *base, const char *admin, const char *name, long long parent);
+
 /* As admin, creates user name (role, department dept) with an initial
  * password, signs in as them and replaces it, so the user can do anything
  * their role allows. Returns their token (caller frees); *id gets theirs. */
