@@ -36,13 +36,13 @@ void customers_store_row(const PGresult *r, int i, Crm__Customers__Customer *c);
 
 /* ---- customers_recycle.c ---- */
 
-/* Returns neglected customers to their pools inside tx, a page at a time:
- * days > 0 overrides every pool's rule. When done, cb gets the statements
- * that must commit with the change (the customer.recycled events) and the
- * count, or err set (the transaction is then dead: roll it back). */
-void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg);
+/* Returns neglected customers to their pools inside the run's transaction,
+ * a page at a time: days > 0 overrides every pool's rule. Ends the run
+ * (crm_job_end) with the statements that must commit with the change (the
+ * customer.recycled events) and the count, or the failure. */
+void customers_recycle(crm_job_run_t *run, int days);
 /* The "customers.recycle" job's work (a crm_job_fn): each pool's rule. */
-void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
+void customers_recycle_job(void *arg, crm_job_run_t *run);
 
 /* ---- customers_handover.c ---- */
 

@@ -177,9 +177,9 @@ static void s_followup(crm_rpc_call_t *call, const Crm__Customers__FollowUpReque
 
 /* The work of Customers.Recycle: arg is the days asked for (0: each
  * pool's rule). */
-static void s_recycle_work(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+static void s_recycle_work(void *arg, crm_job_run_t *run)
 {
-    customers_recycle(tx, (int)(intptr_t)arg, done, done_arg);
+    customers_recycle(run, (int)(intptr_t)arg);
 }
 
 static void s_recycle_reply(crm_txn_t *t, int64_t count)
