@@ -156,6 +156,30 @@ void crm_page_batch_add(crm_sqlbuf_t **q_p, const crm_page_t *pg, int total, crm
     crm_sqlbuf_destroy(q_p);
 }
 
+void crm_list_keyword_shape(crm_sqlbuf_t *q, const char *table, const char *alias,
+                            const char *columns, crm_list_scope_fn scope, const void *arg,
+                            const char *base, const char *kw, const char *order, int limit,
+                            int window)
+{
+    crm_sqlbuf_addf(
+        q, "WITH recent AS MATERIALIZED (SELECT %s.* FROM %s %s WHERE %s.deleted_at IS NULL", alias,
+        table, alias, alias);
+    scope(q, arg);
+    crm_sqlbuf_addf(q, "%s%s LIMIT %d),", base, order, window);
+    crm_sqlbuf_addf(q, " hits AS MATERIALIZED (SELECT * FROM recent WHERE true%s%s LIMIT %d),", kw,
+                    order, limit + 1);
+    crm_sqlbuf_addf(q, " m AS MATERIALIZED (SELECT %s.* FROM %s %s WHERE %s.deleted_at IS NULL",
+                    alias, table, alias, alias);
+    scope(q, arg);
+    crm_sqlbuf_addf(q, "%s%s)", base, kw);
+    crm_sqlbuf_addf(q,
+                    " SELECT %s FROM (SELECT * FROM hits WHERE"
+                    " (SELECT count(*) FROM hits) > %d OR (SELECT count(*) FROM recent) < %d"
+                    " UNION ALL SELECT * FROM m WHERE (SELECT count(*) FROM hits) <= %d AND"
+                    " (SELECT count(*) FROM recent) = %d) %s%s LIMIT %d",
+                    columns, limit, window, limit, window, alias, order, limit + 1);
+}
+
 void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r)
 {
     const ProtobufCFieldDescriptor *f =

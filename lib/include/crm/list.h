@@ -114,6 +114,24 @@ void crm_page_count_add(const crm_sqlbuf_t *q, crm_db_batch_t *b);
  * count of q's rows (crm_page_count_add). Destroys *q_p. */
 void crm_page_batch_add(crm_sqlbuf_t **q_p, const crm_page_t *pg, int total, crm_db_batch_t *b);
 
+/* A list's rows with a keyword of 3 characters or more (a trigram
+ * index's): first the `window` most recent rows of the list without it, in
+ * its order; if they hold a page of matches, those are the page (any later
+ * match sorts after them); else every match through the index, then the
+ * order. A common keyword stops early, a rare one has few matches to sort;
+ * PostgreSQL runs a branch only when its one-time condition holds.
+ *
+ * Appends to q the statement selecting columns from table (aliased alias,
+ * its live rows `<alias>.deleted_at IS NULL`), scope(q, arg) appending the
+ * caller's scope (" AND ..."), base the view's and filters' conditions and
+ * the keyset's, kw the keyword's, order (crm_page_order's text), limit the
+ * page size. */
+typedef void (*crm_list_scope_fn)(crm_sqlbuf_t *q, const void *arg);
+void crm_list_keyword_shape(crm_sqlbuf_t *q, const char *table, const char *alias,
+                            const char *columns, crm_list_scope_fn scope, const void *arg,
+                            const char *base, const char *kw, const char *order, int limit,
+                            int window);
+
 /* Sets the field "total" (an int64 alone in its oneof) of the list reply msg from the
  * column total of r (a result of crm_page_count_add). */
 void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r);
