@@ -2,10 +2,11 @@
  * beside the raw limit in the same run: the same page read straight from
  * PostgreSQL by its index (one SELECT of 21 ids, no service, no RPC).
  *
- * 200 owners in 10 departments of 20; 5 levels, 6 sources, 7 industries,
- * 10% tagged; a year of creation times; a third with a next contact time
- * around today. Typical Customers.List calls, one in flight, 20 a page,
- * callers rotating over the owners and the 10 managers.
+ * 200 owners in 10 departments of 20; 5 levels, 6 sources, 7 industries
+ * and the names' parts spread over every owner alike (1% of each owner's
+ * names contain 恒通科技); 10% tagged; a year of creation times; a third
+ * with a next contact time in the month around today. Typical Customers.List calls, one in flight,
+ * 20 a page, callers rotating over the owners and the 10 managers.
  *
  *     bench_customers [list-calls-per-kind]
  */
@@ -48,21 +49,21 @@ static void s_seed(h_t *h)
         " department_id, creator_id, created_at, updated_at, next_contact_at, last_followup_at,"
         " owner_since, province, city)"
         " SELECT n, n, '13' || lpad(g::text, 9, '0'),"
-        " (ARRAY['', '广告', '转介绍', '官网', '展会', '电话咨询'])[1 + g %% 6],"
-        " (ARRAY['', 'A', 'B', 'C', 'D'])[1 + g %% 5],"
-        " (ARRAY['花木', '冶金', '化工', '纺织', '金融', '物流', '教育'])[1 + g %% 7],"
+        " (ARRAY['', '广告', '转介绍', '官网', '展会', '电话咨询'])[1 + (g / 200) %% 6],"
+        " (ARRAY['', 'A', 'B', 'C', 'D'])[1 + (g / 200) %% 5],"
+        " (ARRAY['花木', '冶金', '化工', '纺织', '金融', '物流', '教育'])[1 + (g / 200) %% 7],"
         " CASE WHEN g %% 10 = 0 THEN ARRAY['vip'] ELSE '{}' END,"
         " 1 + g %% %d, 1 + (g %% %d) / %d, 1,"
         " now() - g * interval '31 seconds', now() - g * interval '29 seconds',"
-        " CASE WHEN g %% 3 = 0 THEN date_trunc('day', now()) + (g %% 30 - 10) *"
-        " interval '1 day' END,"
+        " CASE WHEN g %% 3 = 0 THEN date_trunc('day', now()) + ((g / 200) %% 30 - 10) *"
+        " interval '1 day' + (g %% 86400) * interval '1 second' END,"
         " CASE WHEN (g / 7) %% 5 <> 0 THEN now() - g * interval '17 seconds' END,"
         " now() - g * interval '31 seconds', '浙江', '杭州'"
         " FROM (SELECT g, (ARRAY['上海','北京','广州','深圳','杭州','南京','成都','武汉','西安',"
-        "'苏州'])[1 + g %% 10] || (ARRAY['华信','恒通','金盛','宏达','新元','天成','博远','瑞丰',"
-        "'嘉禾','正泰','永安','汇丰','中联','鼎盛','东方','远航','华美','长城','光明',"
-        "'海洋'])[1 + (g / 10) %% 20] || (ARRAY['科技','贸易','物流','制造','咨询'])"
-        "[1 + (g / 200) %% 5] || '有限公司' || g AS n FROM generate_series(1, %d) g) s",
+        "'苏州'])[1 + (g / 200) %% 10] || (ARRAY['华信','恒通','金盛','宏达','新元','天成',"
+        "'博远','瑞丰','嘉禾','正泰','永安','汇丰','中联','鼎盛','东方','远航','华美','长城',"
+        "'光明','海洋'])[1 + (g / 2000) %% 20] || (ARRAY['科技','贸易','物流','制造','咨询'])"
+        "[1 + (g / 40000) %% 5] || '有限公司' || g AS n FROM generate_series(1, %d) g) s",
         OWNERS, OWNERS, TEAM, SEEDED);
     PQclear(h_sql(h, "customers", sql));
     PQclear(h_sql(h, "customers", "SET maintenance_work_mem = '256MB'"));
@@ -146,9 +147,9 @@ int main(int argc, char **argv)
     kinds[1].label = "today's contacts (employee)";
     kinds[1].req.view = CRM__CUSTOMERS__CUSTOMER_VIEW__CUSTOMER_VIEW_TODAY;
     kinds[1].raw = "SELECT id FROM customers WHERE owner_id = $1::bigint AND deleted_at IS NULL"
-                   " AND next_contact_at >= date_trunc('day', now()) AND next_contact_at <"
-                   " date_trunc('day', now()) + interval '1 day'"
-                   " ORDER BY created_at DESC, id DESC LIMIT 21";
+                   " AND COALESCE(next_contact_at, 'infinity') >= date_trunc('day', now()) AND"
+                   " COALESCE(next_contact_at, 'infinity') < date_trunc('day', now()) +"
+                   " interval '1 day' ORDER BY created_at DESC, id DESC LIMIT 21";
     kinds[2].label = "all, manager of 20";
     kinds[2].role = 1;
     kinds[2].raw = "SELECT id FROM customers WHERE owner_id = $1::bigint AND deleted_at IS NULL"

@@ -147,6 +147,12 @@ static void test_edit_transfer_team(void)
             !strcmp(t_json_str(&r, "team.0.access"), "read") && t_json_int(&r, "claim_count") == 1,
         "transferred, emp kept in the team: %s", r.raw);
     t_resp_free(&r);
+    /* The new owner is told (通知): one notification, with the name. */
+    char *nsql = crm_sprintf("SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND"
+                             " title = '客户转移给你：上海云帆贸易'",
+                             emp2.id);
+    H_CHECK(h_wait_sql(h, "gateway", nsql, 1, 15000) == 1, "emp2 notified");
+    free(nsql);
     /* emp reads it still but may not edit it. */
     r = t_expect(200, "GET", base, emp.token, NULL, path);
     t_resp_free(&r);
@@ -372,6 +378,18 @@ static void test_enterprises(void)
     snprintf(path, sizeof path, "/api/v1/customers?enterprise_id=%lld", e);
     r = t_expect(200, "GET", base, emp.token, NULL, path);
     H_CHECK(t_json_int(&r, "items.0.id") == c, "its customers: %s", r.raw);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/follow-ups", c);
+    r = t_expect(201, "POST", base, emp.token, "{\"content\":\"企业拜访\",\"method\":\"visit\"}",
+                 path);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/enterprises/%lld/follow-ups?total=true", e);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    H_CHECK(t_json_int(&r, "total") == 1 && !strcmp(t_json_str(&r, "items.0.content"), "企业拜访"),
+            "its customers' follow-ups: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, other.token, NULL, path);
+    H_CHECK(t_json_int(&r, "total") == 0, "none the outsider may not see: %s", r.raw);
     t_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/enterprises/%lld", e);
     r = t_expect(200, "GET", base, other.token, NULL, path);

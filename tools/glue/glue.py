@@ -478,8 +478,13 @@ def gen_openapi(suite, routes, out_dir):
     patches = {}  # schema name -> (Message, path parameters): PATCH bodies as merge patches
     paths = {}
     for r in routes:
-        twins = sum(1 for o in routes if o.rpc == r.rpc)
-        opid = r.rpc if twins == 1 else r.rpc + ('.one' if '{' in r.pattern else '.batch')
+        twins = [o for o in routes if o.rpc == r.rpc]
+        kind = lambda o: '.one' if '{' in o.pattern else '.batch'
+        opid = r.rpc if len(twins) == 1 else r.rpc + kind(r)
+        if sum(1 for o in twins if kind(o) == kind(r)) > 1:
+            # Two bindings with parameters (one customer's follow-ups, an
+            # enterprise's): named by the first parameter.
+            opid = r.rpc + '.by_' + re.search(r'\{([a-z_.]+)\}', r.pattern).group(1)
         summary, description = summary_and_description(r.doc or r.rpc)
         op = {'operationId': opid, 'summary': summary, 'x-rpc': r.rpc}
         if r.rule.admin:
