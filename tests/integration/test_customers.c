@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "crm/util.h"
 #include "http.h"
@@ -186,15 +188,42 @@ static void test_edit_transfer_team(void)
     t_resp_free(&r);
     free(body);
     t_expect_error(404, "not_found", NULL, "GET", base, emp.token, NULL, path);
+    /* A membership that expires: read access until then, none after. */
+    char *until = crm_sprintf("{\"user_ids\":[%lld],\"access\":\"read\","
+                              "\"expires_at\":\"%s\"}",
+                              emp.id, "2000-01-01T00:00:00+08:00");
+    snprintf(tpath, sizeof tpath, "/api/v1/customers/%lld/team-members", id);
+    t_expect_error(400, "invalid_argument", "/expires_at", "POST", base, emp2.token, until, tpath);
+    free(until);
+    {
+        time_t soon = time(NULL) + 2;
+        struct tm tm;
+        char at[40];
+        gmtime_r(&soon, &tm);
+        strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        until = crm_sprintf("{\"user_ids\":[%lld],\"access\":\"read\",\"expires_at\":\"%s\"}",
+                            emp.id, at);
+    }
+    r = t_expect(200, "POST", base, emp2.token, until, tpath);
+    t_resp_free(&r);
+    free(until);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    t_resp_free(&r);
+    sleep(3);
+    t_expect_error(404, "not_found", NULL, "GET", base, emp.token, NULL, path);
+    /* A second removal (of nobody left) changes nothing. */
+    snprintf(tpath, sizeof tpath, "/api/v1/customers/%lld/team-members/remove", id);
+    body = crm_sprintf("{\"user_ids\":[%lld]}", emp.id);
+    r = t_expect(200, "POST", base, emp2.token, body, tpath);
+    t_resp_free(&r);
+    free(body);
 
     /* History: newest first, with old and new values. */
     char hpath[128];
     snprintf(hpath, sizeof hpath, "/api/v1/customers/%lld/history?total=true", id);
     r = t_expect(200, "GET", base, emp2.token, NULL, hpath);
-    H_CHECK(t_json_int(&r, "total") == 6,
-            "6 entries (created, updated x2, transferred, team x2):"
-            " %s",
-            r.raw);
+    H_CHECK(t_json_int(&r, "total") == 8,
+            "8 entries (created, updated x2, transferred, team x4): %s", r.raw);
     H_CHECK(strstr(r.raw, "\"action\":\"transferred\"") && strstr(r.raw, "\"reason\":\"调岗\"") &&
                 strstr(r.raw, "{\"field\":\"remark\",\"old\":\"老\",\"new\":\"新\"}"),
             "history says what changed: %s", r.raw);
@@ -271,6 +300,14 @@ static void test_lists(void)
     t_resp_free(&r);
     r = t_expect(200, "GET", base, other.token, NULL, "/api/v1/customers?level=B&total=true");
     H_CHECK(t_json_int(&r, "total") == 0, "outsider sees none: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp2.token, NULL,
+                 "/api/v1/customers?view=mine&locked=false&deal_status=open&total=true");
+    H_CHECK(t_json_int(&r, "total") >= 3, "unlocked, open: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp2.token, NULL,
+                 "/api/v1/customers?view=mine&locked=true&total=true");
+    H_CHECK(t_json_int(&r, "total") == 0, "none locked: %s", r.raw);
     t_resp_free(&r);
     t_expect_error(400, "invalid_argument", "view", "GET", base, emp2.token, NULL,
                    "/api/v1/customers?view=nope");
