@@ -22,14 +22,16 @@
     " expected_rows, rows, created, duplicates, invalid, chunks, done, csv_header, created_by,"    \
     " crm_us(created_at) AS created_at_us, crm_us(updated_at) AS updated_at_us, cancelled"
 
-/* sql with each {imports}, {chunks} and {seq} replaced by k's table of
- * imports, of chunks, and its id sequence. Caller frees. */
+/* sql with each {imports}, {chunks}, {seq} and {more_seq} replaced by k's
+ * table of imports, of chunks, its id sequence and that of the records made
+ * beside (its id sequence when none: none are asked for). Caller frees. */
 static char *s_subst(const crm_import_kind_t *k, const char *sql)
 {
-    const char *names[] = {"{imports}", "{chunks}", "{seq}"};
-    const char *values[] = {k->imports, k->chunks, k->id_seq};
+    const char *names[] = {"{imports}", "{chunks}", "{seq}", "{more_seq}"};
+    const char *values[] = {k->imports, k->chunks, k->id_seq,
+                            k->more_seq ? k->more_seq : k->id_seq};
     char *out = crm_strdup(sql);
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         char *at;
         while ((at = strstr(out, names[i])) != NULL) {
             char *next =
@@ -78,7 +80,7 @@ void crm_import_prepare(crm_db_t *db, const crm_import_kind_t *k)
               "SELECT results FROM {chunks} WHERE import_id = $1::bigint AND seq = $2::int");
     s_prepare(db, k, "ids",
               "SELECT crm_us(now()), ARRAY(SELECT nextval('{seq}') FROM generate_series(1,"
-              " $1::int))");
+              " $1::int)), ARRAY(SELECT nextval('{more_seq}') FROM generate_series(1, $2::int))");
     s_prepare(db, k, "advance",
               "UPDATE {imports} SET rows = rows + $2::bigint, created = created + $3::bigint,"
               " duplicates = duplicates + $4::bigint, invalid = invalid + $5::bigint,"
@@ -174,6 +176,14 @@ int crm_import_check_chunk(const crm_import_request_t *req, crm_err_t *err)
 
 /* ---- start, get, cancel ----------------------------------------------- */
 
+/* Replies to call with imp as the kind's import message. */
+static void s_answer(const crm_import_kind_t *k, crm_rpc_call_t *call, const crm_import_t *imp)
+{
+    import_msg_t m = {.n = 0};
+    crm_rpc_reply(call, import_msg_import(&m, k, imp));
+    import_msg_clear(&m);
+}
+
 /* A call on an import and what answers it. */
 typedef struct {
     const crm_import_kind_t *k;
@@ -200,7 +210,7 @@ static void s_started(void *arg, const crm_db_result_t *res)
     } else {
         crm_import_t imp;
         import_row(res->results[res->nresults - 1], 0, &imp);
-        s->k->answer(s->call, &imp);
+        s_answer(s->k, s->call, &imp);
     }
     free(s);
 }
@@ -239,7 +249,7 @@ static void s_got(void *arg, const crm_db_result_t *res)
         crm_fail_db(s->call, res);
     else if (PQntuples(res->results[0]) == 1 && (import_row(res->results[0], 0, &imp),
                                                  import_owned(crm_rpc_call_caller(s->call), &imp)))
-        s->k->answer(s->call, &imp);
+        s_answer(s->k, s->call, &imp);
     else
         crm_rpc_fail(s->call, CRM__STATUS__NOT_FOUND, "id", "import %lld not found",
                      (long long)s->id);
@@ -272,7 +282,7 @@ static void s_cancelled(void *arg, const crm_db_result_t *res)
                      "import %lld is already complete", (long long)s->id);
     } else {
         import_row(res->results[0], 0, &imp);
-        s->k->answer(s->call, &imp);
+        s_answer(s->k, s->call, &imp);
     }
     free(s);
 }
@@ -315,8 +325,10 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     crm_import_t *imps = crm_calloc(n + 1, sizeof *imps);
     for (size_t i = 0; i < n; i++)
         import_row(r, (int)i, &imps[i]);
-    s->k->answer_list(s->call, imps, n, next ? next : "",
-                      res->nresults > 1 ? res->results[1] : NULL);
+    import_msg_t m = {.n = 0};
+    crm_rpc_reply(s->call, import_msg_list(&m, s->k, imps, n, next ? next : "",
+                                           res->nresults > 1 ? res->results[1] : NULL));
+    import_msg_clear(&m);
     free(imps);
     free(next);
     free(s);

@@ -23,7 +23,9 @@ struct crm_import_chunk {
     size_t n;
     const char **keys; /* distinct, sorted; the domain's strings */
     size_t n_keys;
-    size_t n_new;                 /* rows to create */
+    size_t n_new;      /* rows to create */
+    int64_t *more_ids; /* kind->more's */
+    size_t n_more;
     char *header;                 /* the column mapping to store, or NULL */
     crm_import_result_t *results; /* once decided */
     int64_t counts[3];            /* created, duplicates, invalid */
@@ -39,6 +41,7 @@ static void s_free(void *arg)
     free(c->state);
     free(c->rows);
     free(c->keys);
+    free(c->more_ids);
     free(c->header);
     free(c->results);
     free(c);
@@ -53,6 +56,21 @@ static void s_read(crm_txn_t *t, crm_import_chunk_t *c, const char *slot, const 
 }
 
 /* ---- the results -------------------------------------------------------- */
+
+/* Replies with the chunk's results and the import as it is now (imp): the
+ * stored reply of the call when the chunk is applied now, a plain answer
+ * when it was applied before. */
+static void s_reply(crm_import_chunk_t *c, const crm_import_result_t *res, size_t n,
+                    const crm_import_t *imp)
+{
+    import_msg_t m = {.n = 0};
+    ProtobufCMessage *msg = import_msg_reply(&m, c->k, res, n, imp);
+    if (c->replay)
+        crm_txn_answer(c->t, msg);
+    else
+        crm_txn_reply(c->t, msg);
+    import_msg_clear(&m);
+}
 
 /* The chunk was applied before: its stored results and the import now. */
 static int s_replay(crm_import_chunk_t *c, const PGresult *stored)
@@ -71,7 +89,7 @@ static int s_replay(crm_import_chunk_t *c, const PGresult *stored)
             x->row, (crm_import_outcome_t)x->outcome, x->id, x->duplicate_of, x->field, x->message};
     }
     c->replay = 1;
-    c->k->reply(c, res, r->n_results, &c->cur);
+    s_reply(c, res, r->n_results, &c->cur);
     free(res);
     crm__import_results__free_unpacked(r, NULL);
     return -1; /* nothing to write: answered */
@@ -178,9 +196,10 @@ static int s_loaded(crm_import_chunk_t *c)
         c->n_new += !c->rows[i].field && !c->rows[i].dup_row;
     if (c->n_keys)
         c->k->dedup(c, c->keys, c->n_keys);
-    char n[24];
-    const char *p[] = {crm_i64(n, (int64_t)c->n_new)};
-    s_read(t, c, "ids", "ids", 1, p);
+    char n[2][24];
+    const char *p[] = {crm_i64(n[0], (int64_t)c->n_new),
+                       crm_i64(n[1], c->k->more ? (int64_t)c->k->more(c) : 0)};
+    s_read(t, c, "ids", "ids", 2, p);
     return CRM_TXN_AGAIN;
 }
 
@@ -222,6 +241,7 @@ static int s_decided(crm_import_chunk_t *c)
         return crm_txn_refuse(t, CRM__STATUS__INTERNAL, NULL, "record ids not allocated");
     }
     c->now_us = crm_db_get_i64(idr, 0, 0);
+    c->more_ids = crm_db_get_i64_array(idr, 0, 2, &c->n_more);
     for (size_t i = 0; i < c->n; i++) {
         crm_import_row_t *row = &c->rows[i];
         if (!row->field && !row->dup_row)
@@ -265,7 +285,7 @@ static int s_write(crm_import_chunk_t *c)
     s_store(c, b, c->results);
     crm_import_t now;
     import_row(crm_txn_result(c->t, "advanced"), 0, &now);
-    c->k->reply(c, c->results, c->n, &now);
+    s_reply(c, c->results, c->n, &now);
     return 0;
 }
 
@@ -333,17 +353,15 @@ void crm_import_set_header(crm_import_chunk_t *c, const char *header)
     c->header = header ? crm_strdup(header) : NULL;
 }
 
+const int64_t *crm_import_more_ids(const crm_import_chunk_t *c, size_t *n)
+{
+    *n = c->n_more;
+    return c->more_ids;
+}
+
 int64_t crm_import_now(const crm_import_chunk_t *c)
 {
     return c->now_us;
-}
-
-void crm_import_reply(crm_import_chunk_t *c, const ProtobufCMessage *msg)
-{
-    if (c->replay)
-        crm_txn_answer(c->t, msg);
-    else
-        crm_txn_reply(c->t, msg);
 }
 
 /* ---- dedup inside a chunk ------------------------------------------------- */

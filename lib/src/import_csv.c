@@ -132,6 +132,25 @@ static int s_header(const crm_import_format_t *f, crm_csv_t *r, const char *stor
     return rc;
 }
 
+/* Is record v[0..n), the first of a later chunk, the import's header again
+ * (map, ncols columns)? A chunk cut from a spreadsheet (an XLSX chunk, a
+ * file split in parts) repeats it. 1: it is, skip it; 0: it is a record;
+ * -1 with msg: it is a header, of other columns or in another order. */
+static int s_header_again(const crm_import_format_t *f, char **v, size_t n, const int *map,
+                          size_t ncols, char *msg, size_t cap)
+{
+    int again[MAX_COLUMNS];
+    char why[256];
+    if (s_map_header(f, v, n, again, why, sizeof why) < 0)
+        return 0;
+    if (n == ncols && memcmp(again, map, n * sizeof *map) == 0)
+        return 1;
+    snprintf(msg, cap,
+             "the chunk starts with a header that differs from the import's first: the same "
+             "columns in the same order, or none");
+    return -1;
+}
+
 /* ---- a record --------------------------------------------------------- */
 
 /* Is s one of the list separators (; ； ，)? Returns its length, or 0. */
@@ -224,10 +243,19 @@ int crm_import_csv(const crm_import_format_t *f, const char *csv, size_t len, co
     int rc = s_header(f, r, stored, header, map, &ncols, msg, cap);
     char **v;
     size_t n;
+    int first = *stored != '\0'; /* a later chunk: its first record may be the header */
     while (rc == 0 && (rc = crm_csv_next(r, &v, &n)) == 1) {
         rc = 0;
         if (s_all_empty(v, n))
             continue;
+        if (first) {
+            first = 0;
+            int again = s_header_again(f, v, n, map, ncols, msg, cap);
+            if (again < 0)
+                rc = -1;
+            if (again)
+                continue; /* skipped, or refused (the loop ends) */
+        }
         if (n != ncols) {
             char bad[160];
             snprintf(bad, sizeof bad, "the record on line %zu has %zu columns; the header has %zu",

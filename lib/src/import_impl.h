@@ -1,5 +1,6 @@
-/* import_impl.h: what import.c and import_chunk.c share (crm/import.h):
- * the statements' names, an import read from its row, who owns it. */
+/* import_impl.h: what import.c, import_chunk.c and import_msg.c share
+ * (crm/import.h): the statements' names, an import read from its row, who
+ * owns it, and the domain's messages built from them. */
 #ifndef CRM_IMPORT_IMPL_H
 #define CRM_IMPORT_IMPL_H
 
@@ -13,5 +14,25 @@ void import_row(const PGresult *r, int i, crm_import_t *imp);
 
 /* May the caller see and continue imp? (its creator, or an admin) */
 int import_owned(const Crm__Caller *c, const crm_import_t *imp);
+
+/* A domain's message under construction: the blocks it is built of. */
+#define IMPORT_MSG_BLOCKS 8
+typedef struct {
+    void *blocks[IMPORT_MSG_BLOCKS];
+    size_t n;
+} import_msg_t;
+
+/* The kind's messages (import_msg.c), built in m (zeroed; free with
+ * import_msg_clear) and pointing into their arguments: an import, a page
+ * of imports (total: the count asked for, or NULL), a chunk's reply. */
+ProtobufCMessage *import_msg_import(import_msg_t *m, const crm_import_kind_t *k,
+                                    const crm_import_t *imp);
+ProtobufCMessage *import_msg_list(import_msg_t *m, const crm_import_kind_t *k,
+                                  const crm_import_t *imps, size_t n, const char *next_cursor,
+                                  const PGresult *total);
+ProtobufCMessage *import_msg_reply(import_msg_t *m, const crm_import_kind_t *k,
+                                   const crm_import_result_t *res, size_t n,
+                                   const crm_import_t *imp);
+void import_msg_clear(import_msg_t *m);
 
 #endif

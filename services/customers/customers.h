@@ -115,6 +115,17 @@ typedef struct {
     int has_tags;
 } customer_input_t;
 
+/* A customer_input_t initializer of the typed fields of r, any message
+ * with the create's field names (CreateCustomerRequest, an import's
+ * CustomerImportRow): every field given, tags included. */
+#define CUSTOMER_INPUT_OF(r)                                                                       \
+    {                                                                                              \
+        (r)->name, (r)->mobile, (r)->telephone, (r)->email, (r)->wechat, (r)->qq, (r)->company,    \
+            (r)->source, (r)->level, (r)->industry, (r)->province, (r)->city, (r)->district,       \
+            (r)->address, (r)->remark, (r)->legal_representative, (r)->credit_code, (r)->bank,     \
+            (r)->bank_account, (r)->tags, (r)->n_tags, 1                                           \
+    }
+
 /* The normal forms validation produces. */
 typedef struct {
     char mobile[12];
@@ -237,6 +248,8 @@ void customers_contacts_prepare(crm_db_t *db);
 void customers_enterprises_prepare(crm_db_t *db);
 void customers_dedup_handlers(customers_t *cs); /* CheckDuplicates */
 void customers_dedup_prepare(crm_db_t *db);
+void customers_import_handlers(customers_t *cs); /* StartImport, ImportChunk, ... */
+void customers_import_prepare(crm_db_t *db);
 
 /* Serves every Customers.* RPC (fails the start if one has no handler). */
 void customers_rpc_register(customers_t *cs);

@@ -194,17 +194,7 @@ static int s_create_owner(crm_rpc_call_t *call, const Crm__Customers__CreateCust
 static int s_create_input(crm_rpc_call_t *call, const Crm__Customers__CreateCustomerRequest *req,
                           create_t *k)
 {
-    customer_input_t in = {req->name,         req->mobile,
-                           req->telephone,    req->email,
-                           req->wechat,       req->qq,
-                           req->company,      req->source,
-                           req->level,        req->industry,
-                           req->province,     req->city,
-                           req->district,     req->address,
-                           req->remark,       req->legal_representative,
-                           req->credit_code,  req->bank,
-                           req->bank_account, req->tags,
-                           req->n_tags,       1};
+    customer_input_t in = CUSTOMER_INPUT_OF(req);
     crm_errs_t errs = {.n = 0};
     customers_validate(&in, &k->norm, &errs);
     if (req->contact) {
@@ -600,5 +590,6 @@ void customers_rpc_register(customers_t *cs)
     customers_contacts_handlers(cs);
     customers_enterprises_handlers(cs);
     customers_dedup_handlers(cs);
+    customers_import_handlers(cs);
     customers_serve(crm_service_rpc(cs->svc), &cs->handlers);
 }

@@ -213,8 +213,9 @@ void gw_call_fail(gw_call_t *c, Crm__Status st, const char *field, const char *f
         if (field && (!strcmp(field, "Idempotency-Key") || !strcmp(field, "Last-Event-ID")))
             snprintf(name, sizeof name, "%s", field);
         else if (field && *field)
-            fault.in = gw_problem_field(c->route, field, name, sizeof name);
-        gw_problem_send(c->req, gw_http_status(st), crm_status_name(st), msg, &fault, *name != 0);
+            fault.in = gw_problem_field(c->route, c->sheet, field, name, sizeof name);
+        int named = *name != 0 || (c->sheet && field && !strcmp(field, c->route->sheet));
+        gw_problem_send(c->req, gw_http_status(st), crm_status_name(st), msg, &fault, named);
     }
     s_free(c);
 }
@@ -225,7 +226,8 @@ void gw_call_fail_faults(gw_call_t *c, const crm_pb_fault_t *faults, size_t n)
         gw_fault_t each[n];
         char names[n][256], detail[512];
         for (size_t i = 0; i < n; i++) {
-            each[i].in = gw_problem_field(c->route, faults[i].field, names[i], sizeof names[i]);
+            each[i].in =
+                gw_problem_field(c->route, c->sheet, faults[i].field, names[i], sizeof names[i]);
             each[i].name = names[i];
             each[i].detail = faults[i].message;
         }

@@ -13,6 +13,7 @@
 #include "crm/util.h"
 #include "gateway_decode.h"
 #include "gateway_patch.h"
+#include "gateway_sheet.h"
 
 /* The field a URL value fills: the one its wire name `name` names
  * ("created_from" fills created_from_us), or a repeated `names`; its key
@@ -238,12 +239,43 @@ static json_t *s_from_body(gw_call_t *c)
     return obj;
 }
 
+/* A spreadsheet body (gateway_sheet.c): its CSV text as the route's sheet
+ * field, the other fields from the query string. NULL after failing c. */
+static json_t *s_from_sheet(gw_call_t *c, const ProtobufCMessageDescriptor *d)
+{
+    c->sheet = 1;
+    json_t *obj = json_object();
+    if (s_from_query(c, d, obj) < 0) {
+        json_decref(obj);
+        return NULL;
+    }
+    if (json_object_get(obj, c->route->sheet)) {
+        json_decref(obj);
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, NULL,
+                     "%s is the XLSX body: the query may not give it", c->route->sheet);
+        return NULL;
+    }
+    size_t len;
+    char *csv = gw_sheet_csv(c, &len);
+    json_t *text = csv ? json_stringn(csv, len) : NULL;
+    free(csv);
+    if (csv && !text) /* cannot be: libxml2 gives UTF-8 */
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, NULL, "the XLSX body: text not UTF-8");
+    if (!text) {
+        json_decref(obj);
+        return NULL;
+    }
+    json_object_set_new(obj, c->route->sheet, text);
+    return obj;
+}
+
 ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d)
 {
-    json_t *obj = (c->route->flags & GW_QUERY) ? json_object() : s_from_body(c);
+    int query = (c->route->flags & GW_QUERY) != 0;
+    json_t *obj = query ? json_object() : gw_sheet_sent(c) ? s_from_sheet(c, d) : s_from_body(c);
     if (!obj)
         return NULL;
-    if (((c->route->flags & GW_QUERY) && s_from_query(c, d, obj) < 0) ||
+    if ((query && s_from_query(c, d, obj) < 0) ||
         (gw_patch_applies(c, d) && gw_patch_mask(c, d, obj) < 0)) {
         json_decref(obj);
         return NULL;

@@ -92,8 +92,13 @@ static void s_field_name(char *out, size_t cap, const char *field, int pointer)
     }
 }
 
-gw_in_t gw_problem_field(const gw_route_t *route, const char *field, char *name, size_t cap)
+gw_in_t gw_problem_field(const gw_route_t *route, int sheet, const char *field, char *name,
+                         size_t cap)
 {
+    if (sheet && !strcmp(field, route->sheet)) {
+        snprintf(name, cap, "%s", "");
+        return GW_IN_BODY;
+    }
     if (field[0] == '/') {
         snprintf(name, cap, "%s", field);
         return GW_IN_BODY;
@@ -106,7 +111,7 @@ gw_in_t gw_problem_field(const gw_route_t *route, const char *field, char *name,
             return GW_IN_URL;
         }
     }
-    int url = (route->flags & GW_QUERY) != 0;
+    int url = (route->flags & GW_QUERY) || sheet;
     s_field_name(name, cap, field, !url);
     return url ? GW_IN_URL : GW_IN_BODY;
 }

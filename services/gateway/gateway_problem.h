@@ -43,7 +43,10 @@ void gw_problem_wire_path(const char *field, char *out, size_t cap);
  * written to name: the URL parameter for a query route or a path parameter
  * ("id", also for "ids" of a batch request), else the body's JSON pointer
  * ("/items/2/next_followup_at"). A field that is already a JSON pointer
- * ("/id": a body key the gateway itself refuses) is the body's. */
-gw_in_t gw_problem_field(const gw_route_t *route, const char *field, char *name, size_t cap);
+ * ("/id": a body key the gateway itself refuses) is the body's. When the
+ * body was a spreadsheet (sheet: 1), the route's sheet field is the body as
+ * a whole (the pointer "") and the other fields are URL parameters. */
+gw_in_t gw_problem_field(const gw_route_t *route, int sheet, const char *field, char *name,
+                         size_t cap);
 
 #endif

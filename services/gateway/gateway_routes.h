@@ -30,6 +30,8 @@ typedef struct {
                             {names} from the reply), or NULL */
     const char *one;     /* a single-record action: answers this field of the reply
                             (the only element of a list), or NULL */
+    const char *sheet;   /* the string field an XLSX body fills as CSV text
+                            (gateway_sheet.c), or NULL: JSON bodies only */
 } gw_route_t;
 
 /* The table, ended by a row of NULLs. */

@@ -12,66 +12,9 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/options.h"
 #include "crm/util.h"
 #include "leads_import.h"
-
-/* ---- the messages ------------------------------------------------------- */
-
-/* imp as the Import message, in *out and *target (strings are imp's). */
-static void s_import_msg(const crm_import_t *imp, Crm__Leads__Import *out,
-                         Crm__Leads__ImportTarget *target)
-{
-    crm__leads__import__init(out);
-    crm__leads__import_target__init(target);
-    target->pool_id = imp->pool_id;
-    target->owner_id = imp->owner_id;
-    target->department_id = imp->department_id;
-    out->id = imp->id;
-    out->target = target;
-    out->allow_duplicates = imp->allow_duplicates;
-    out->file_name = (char *)imp->file_name;
-    out->expected_rows = imp->expected_rows;
-    out->rows = imp->rows;
-    out->created = imp->created;
-    out->duplicates = imp->duplicates;
-    out->invalid = imp->invalid;
-    out->chunks = imp->chunks;
-    out->done = imp->done;
-    out->created_by = imp->created_by;
-    out->created_at_us = imp->created_at_us;
-    out->updated_at_us = imp->updated_at_us;
-    out->cancelled = imp->cancelled;
-}
-
-static void s_answer(crm_rpc_call_t *call, const crm_import_t *imp)
-{
-    Crm__Leads__Import msg;
-    Crm__Leads__ImportTarget target;
-    s_import_msg(imp, &msg, &target);
-    crm_rpc_reply(call, &msg.base);
-}
-
-static void s_answer_list(crm_rpc_call_t *call, const crm_import_t *imps, size_t n,
-                          const char *next_cursor, const PGresult *total)
-{
-    Crm__Leads__Import *msgs = crm_calloc(n + 1, sizeof *msgs);
-    Crm__Leads__ImportTarget *targets = crm_calloc(n + 1, sizeof *targets);
-    Crm__Leads__Import **ptrs = crm_calloc(n + 1, sizeof *ptrs);
-    for (size_t i = 0; i < n; i++) {
-        s_import_msg(&imps[i], &msgs[i], &targets[i]);
-        ptrs[i] = &msgs[i];
-    }
-    Crm__Leads__ImportList list = CRM__LEADS__IMPORT_LIST__INIT;
-    list.items = ptrs;
-    list.n_items = n;
-    list.next_cursor = (char *)next_cursor;
-    if (total)
-        crm_page_set_total(&list.base, total);
-    crm_rpc_reply(call, &list.base);
-    free(msgs);
-    free(targets);
-    free(ptrs);
-}
 
 /* ---- the lead kind of import ------------------------------------------ */
 
@@ -90,20 +33,6 @@ static void s_read(crm_import_chunk_t *c)
     crm_txn_read(crm_import_txn(c), "options", "import_options", 0, NULL);
 }
 
-/* The configured lists from r (kind, value), pointing into r. */
-static void s_options(const PGresult *r, import_options_t *o, const char **buf)
-{
-    int n = PQntuples(r);
-    const char **lists[3] = {buf, buf + n, buf + 2 * n};
-    size_t counts[3] = {0, 0, 0};
-    for (int i = 0; i < n; i++) {
-        const char *kind = crm_db_get(r, i, 0);
-        int k = strcmp(kind, "level") == 0 ? 0 : strcmp(kind, "industry") == 0 ? 1 : 2;
-        lists[k][counts[k]++] = crm_db_get(r, i, 1);
-    }
-    *o = (import_options_t){lists[0], lists[1], lists[2], counts[0], counts[1], counts[2]};
-}
-
 /* The chunk's rows (from the request, or CSV under the import's header),
  * checked; their verdicts for the pipeline. */
 static int s_rows(crm_import_chunk_t *c, const char *csv_header, const char ***keys, size_t *n_keys)
@@ -120,12 +49,10 @@ static int s_rows(crm_import_chunk_t *c, const char *csv_header, const char ***k
     else if (rows->n > CRM_IMPORT_MAX_ROWS)
         return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "csv",
                               "%zu rows; at most %d per chunk", rows->n, CRM_IMPORT_MAX_ROWS);
-    const PGresult *options = crm_txn_result(t, "options");
-    const char **buf = crm_malloc((size_t)(3 * PQntuples(options) + 1) * sizeof *buf);
-    import_options_t o;
-    s_options(options, &o, buf);
+    crm_options_t o;
+    crm_options_read(crm_txn_result(t, "options"), &o);
     *keys = leads_import_check(rows, &o, crm_import_current(c)->allow_duplicates, n_keys);
-    free(buf);
+    crm_options_clear(&o);
     size_t n = rows->n;
     crm_import_row_t *v = crm_import_rows(c, &n);
     for (size_t i = 0; i < n; i++) {
@@ -190,34 +117,6 @@ static void s_insert(crm_import_chunk_t *c, crm_db_batch_t *b)
     leads_import_store_created(b, rows, &common);
 }
 
-static void s_reply(crm_import_chunk_t *c, const crm_import_result_t *res, size_t n,
-                    const crm_import_t *imp)
-{
-    Crm__Leads__ImportRowResult *results = crm_calloc(n + 1, sizeof *results);
-    Crm__Leads__ImportRowResult **ptrs = crm_calloc(n + 1, sizeof *ptrs);
-    for (size_t i = 0; i < n; i++) {
-        Crm__Leads__ImportRowResult *r = &results[i];
-        crm__leads__import_row_result__init(r);
-        r->row = res[i].row;
-        r->outcome = (Crm__Leads__ImportOutcome)res[i].outcome;
-        r->lead_id = res[i].id;
-        r->duplicate_of = res[i].duplicate_of;
-        r->field = (char *)(res[i].field ? res[i].field : "");
-        r->message = (char *)(res[i].message ? res[i].message : "");
-        ptrs[i] = r;
-    }
-    Crm__Leads__Import msg;
-    Crm__Leads__ImportTarget target;
-    s_import_msg(imp, &msg, &target);
-    Crm__Leads__ImportChunkReply reply = CRM__LEADS__IMPORT_CHUNK_REPLY__INIT;
-    reply.results = ptrs;
-    reply.n_results = n;
-    reply.import = &msg;
-    crm_import_reply(c, &reply.base);
-    free(ptrs);
-    free(results);
-}
-
 static const crm_import_kind_t s_kind = {
     .imports = "lead_imports",
     .chunks = "lead_import_chunks",
@@ -230,9 +129,10 @@ static const crm_import_kind_t s_kind = {
     .dedup = s_dedup,
     .screen = s_screen,
     .insert = s_insert,
-    .reply = s_reply,
-    .answer = s_answer,
-    .answer_list = s_answer_list,
+    .import_msg = &crm__leads__import__descriptor,
+    .list_msg = &crm__leads__import_list__descriptor,
+    .reply_msg = &crm__leads__import_chunk_reply__descriptor,
+    .record_id = "lead_id",
 };
 
 void leads_import_prepare(crm_db_t *db)

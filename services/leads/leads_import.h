@@ -8,6 +8,7 @@
 
 #include "crm/import.h"
 #include "crm/import_csv.h"
+#include "crm/options.h"
 #include "leads.h"
 
 /* ---- leads_import_rows.c: a chunk's rows (pure) ---- */
@@ -49,19 +50,12 @@ int leads_import_from_csv(const char *csv, size_t len, const char *header, impor
 /* Frees what out holds (not out itself); safe on a zeroed one. */
 void leads_import_rows_clear(import_rows_t *out);
 
-/* The configured lists (数据字典) a row's level, industry and source must be
- * in; the strings are the caller's. */
-typedef struct {
-    const char **levels, **industries, **sources;
-    size_t n_levels, n_industries, n_sources;
-} import_options_t;
-
-/* Checks every row (leads_validate, the lists) and, unless
+/* Checks every row (leads_validate, the configured lists) and, unless
  * allow_duplicates, marks the rows whose mobile an earlier valid row of the
  * chunk has (dup_row) and returns the distinct mobiles of the valid rows,
  * sorted (crm_import_dedup: *n of them; caller frees the array, not the
  * strings, which are the rows'). */
-const char **leads_import_check(import_rows_t *rows, const import_options_t *opts,
+const char **leads_import_check(import_rows_t *rows, const crm_options_t *opts,
                                 int allow_duplicates, size_t *n);
 
 /* ---- leads_import_store.c: the SQL of an import ---- */

@@ -102,46 +102,26 @@ int leads_import_from_csv(const char *csv, size_t len, const char *header, impor
 
 /* ---- checks ----------------------------------------------------------- */
 
-static int s_listed(const char *v, const char **list, size_t n)
-{
-    if (!v || !*v)
-        return 1;
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(v, list[i]) == 0)
-            return 1;
-    return 0;
-}
-
 /* The typed fields and the lists: marks row invalid if one is wrong. */
-static void s_check_row(import_row_t *row, const import_options_t *o)
+static void s_check_row(import_row_t *row, const crm_options_t *o)
 {
-    const char *field;
+    const char *field, *value;
     char m[160];
     if (leads_validate(&row->in, 0, &row->norm, &field, m, sizeof m) < 0) {
         row->field = field;
         snprintf(row->msg, sizeof row->msg, "%s %s", field, m);
         return;
     }
-    const struct {
-        const char *field, *value, **list;
-        size_t n;
-    } lists[] = {
-        {"level", row->in.level, o->levels, o->n_levels},
-        {"industry", row->in.industry, o->industries, o->n_industries},
-        {"source", row->in.source, o->sources, o->n_sources},
-    };
-    for (size_t i = 0; i < 3; i++) {
-        if (!s_listed(lists[i].value, lists[i].list, lists[i].n)) {
-            row->field = lists[i].field;
-            snprintf(row->msg, sizeof row->msg,
-                     "%s \"%s\" is not one of the configured values (GET /api/v1/lead-options)",
-                     lists[i].field, lists[i].value);
-            return;
-        }
+    field = crm_options_unlisted(o, row->in.level, row->in.industry, row->in.source, &value);
+    if (field) {
+        row->field = field;
+        snprintf(row->msg, sizeof row->msg,
+                 "%s \"%s\" is not one of the configured values (GET /api/v1/lead-options)", field,
+                 value);
     }
 }
 
-const char **leads_import_check(import_rows_t *rows, const import_options_t *opts,
+const char **leads_import_check(import_rows_t *rows, const crm_options_t *opts,
                                 int allow_duplicates, size_t *n)
 {
     const char **keys = crm_malloc((rows->n ? rows->n : 1) * sizeof *keys);

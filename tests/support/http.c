@@ -79,7 +79,10 @@ void t_http_header(const char *header)
     s_extra = header;
 }
 
-void t_http(t_resp_t *r, const char *method, const char *url, const char *token, const char *body)
+/* Sends method url with body[0..len) of content type ctype (NULL body:
+ * none; NULL ctype: JSON unless t_http_header named one). */
+static void s_http(t_resp_t *r, const char *method, const char *url, const char *token,
+                   const void *body, size_t len, const char *ctype)
 {
     if (!s_curl) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -101,11 +104,13 @@ void t_http(t_resp_t *r, const char *method, const char *url, const char *token,
         hdrs = curl_slist_append(hdrs, s_extra);
         s_extra = NULL;
     }
+    char type[160];
     if (body) {
+        snprintf(type, sizeof type, "Content-Type: %s", ctype ? ctype : "application/json");
         if (!own_type)
-            hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+            hdrs = curl_slist_append(hdrs, type);
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
     }
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
@@ -125,6 +130,17 @@ void t_http(t_resp_t *r, const char *method, const char *url, const char *token,
     r->status = (int)status;
     r->raw = b.data;
     r->body = json_loads(b.data, 0, NULL);
+}
+
+void t_http(t_resp_t *r, const char *method, const char *url, const char *token, const char *body)
+{
+    s_http(r, method, url, token, body, body ? strlen(body) : 0, NULL);
+}
+
+void t_http_bytes(t_resp_t *r, const char *method, const char *url, const char *token,
+                  const void *body, size_t len, const char *content_type)
+{
+    s_http(r, method, url, token, body, len, content_type);
 }
 
 void t_httpf(t_resp_t *r, const char *method, const char *base, const char *token, const char *body,

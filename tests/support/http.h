@@ -22,6 +22,10 @@ typedef struct {
  * at all. The response must be freed with t_resp_free. */
 void t_http(t_resp_t *r, const char *method, const char *url, const char *token, const char *body);
 
+/* The same with body[0..len) of content_type (a workbook, binary). */
+void t_http_bytes(t_resp_t *r, const char *method, const char *url, const char *token,
+                  const void *body, size_t len, const char *content_type);
+
 /* Adds header ("Name: value"; kept by the caller) to the next request only. */
 void t_http_header(const char *header);
 

@@ -129,6 +129,33 @@ const char *t_str(json_t *j, const char *path)
     return json_is_string(v) ? json_string_value(v) : "";
 }
 
+/* The path fmt, ap make (for the printf-style getters). */
+static const char *s_vpath(char path[256], const char *fmt, va_list ap)
+{
+    vsnprintf(path, 256, fmt, ap);
+    return path;
+}
+
+int64_t t_intf(json_t *j, const char *fmt, ...)
+{
+    char path[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int64_t v = t_int(j, s_vpath(path, fmt, ap));
+    va_end(ap);
+    return v;
+}
+
+const char *t_strf(json_t *j, const char *fmt, ...)
+{
+    char path[256];
+    va_list ap;
+    va_start(ap, fmt);
+    const char *v = t_str(j, s_vpath(path, fmt, ap));
+    va_end(ap);
+    return v;
+}
+
 #define SLOTS 8
 
 typedef struct {

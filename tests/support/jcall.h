@@ -38,6 +38,9 @@ void t_json_says(const char *method, const char *field, const char *part);
  * of a reply; 0 / "" if absent. */
 int64_t t_int(json_t *j, const char *path);
 const char *t_str(json_t *j, const char *path);
+/* The same at a path written printf-style ("results.%d.outcome"). */
+int64_t t_intf(json_t *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *t_strf(json_t *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Callers that stay valid until the next call of the same function with
  * the same slot (0..7): an admin, a manager who sees users[0..n), an

@@ -75,7 +75,7 @@ static void test_checks(void)
                 "八,,,\n",
                 "", &rows, msg) == 0);
     const char *levels[] = {"重点客户"}, *sources[] = {"广告"};
-    import_options_t o = {levels, NULL, sources, 1, 0, 1};
+    crm_options_t o = {{levels, NULL, sources}, {1, 0, 1}};
     size_t n = 0;
     const char **mobiles = leads_import_check(&rows, &o, 0, &n);
     CHECK(n == 1 && strcmp(mobiles[0], "13800000001") == 0);
@@ -105,7 +105,7 @@ static void test_request_rows(void)
     Crm__Leads__ImportRow *v[] = {&a, &b};
     import_rows_t rows;
     leads_import_from_rows(v, 2, &rows);
-    import_options_t o = {0};
+    crm_options_t o = {{NULL}, {0}};
     size_t n = 0;
     const char **mobiles = leads_import_check(&rows, &o, 0, &n);
     CHECK(n == 1 && rows.rows[1].dup_row == 1 && rows.header == NULL);

@@ -286,6 +286,8 @@ def collect_routes(suite):
             one_field(suite, r)
         if r.rule.created:
             check_created(suite, r)
+        if r.rule.sheet:
+            sheet_field(suite, r)
     return routes
 
 
@@ -296,6 +298,18 @@ def one_field(suite, r):
         if name == r.rule.one and f.type == F.TYPE_MESSAGE:
             return f
     raise GlueError(f'{r.rpc}: one: {r.rule.one!r} is no message field of {rep.full}')
+
+
+def sheet_field(suite, r):
+    """The string field of r's request a spreadsheet body fills (a route that
+    takes a JSON body: not a GET list)."""
+    req = suite.message(r.req)
+    if r.rule.query or r.method in ('GET', 'DELETE'):
+        raise GlueError(f'{r.rpc}: sheet: a {r.method} route with no body')
+    for rep, f, name, _ in req.fields:
+        if name == r.rule.sheet and f.type == F.TYPE_STRING and not rep:
+            return f
+    raise GlueError(f'{r.rpc}: sheet: {r.rule.sheet!r} is no string field of {req.full}')
 
 
 def check_created(suite, r):
@@ -346,8 +360,8 @@ def gen_routes(routes, out_dir):
     def cstr(v):
         return f'"{v}"' if v else 'NULL'
     c += [f'    {{"{r.method}", "{r.pattern}", "{r.rpc}", {r.flags}, {cstr(r.rule.created)}, '
-          f'{cstr(r.rule.one)}}},\n' for r in routes]
-    c.append('    {NULL, NULL, NULL, 0, NULL, NULL},\n};\n\nconst gw_person_t gw_people[] = {\n')
+          f'{cstr(r.rule.one)}, {cstr(r.rule.sheet)}}},\n' for r in routes]
+    c.append('    {NULL, NULL, NULL, 0, NULL, NULL, NULL},\n};\n\nconst gw_person_t gw_people[] = {\n')
     c += [f'    {{"{i}", "{n}"}},\n' for i, n in PEOPLE]
     c.append('    {NULL, NULL},\n};\n')
     write(out_dir, 'gateway_routes_table.c', ''.join(c))
@@ -450,6 +464,25 @@ def summary_and_description(text):
     return m.group(1), m.group(3).strip()
 
 
+XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'
+
+
+def sheet_body(op, req, r, pnames, params, ftype):
+    """A route that also takes a spreadsheet: the XLSX media type of its
+    body, and the request's other single values as query parameters."""
+    op['requestBody']['description'] = (
+        'JSON, or an XLSX workbook whose first sheet (header row first) becomes ' +
+        r.rule.sheet + ' as CSV text; then the other fields are query parameters '
+        '(docs/api.md, "Spreadsheets")')
+    op['requestBody']['content'][XLSX] = {'schema': {'type': 'string', 'format': 'binary'}}
+    for rep_, f, name, com in req.fields:
+        if rep_ or name in pnames or name == r.rule.sheet or f.type == F.TYPE_MESSAGE:
+            continue
+        p = {'name': name, 'in': 'query', 'required': False, 'schema': ftype(f),
+             'description': 'with an XLSX body' + ('; ' + com if com else '')}
+        params.append(p)
+
+
 def gen_openapi(suite, routes, out_dir):
     schemas_used = {}  # short name -> Message
 
@@ -533,6 +566,8 @@ def gen_openapi(suite, routes, out_dir):
             elif r.method not in ('GET', 'DELETE'):
                 op['requestBody'] = {'required': False, 'content': {'application/json': {
                     'schema': {'$ref': '#/components/schemas/' + schema_name(req)}}}}
+                if r.rule.sheet:
+                    sheet_body(op, req, r, pnames, params, ftype)
             answer = rep
             if r.rule.one:
                 answer = suite.message(one_field(suite, r).type_name)

@@ -2,7 +2,8 @@
  * commas, records by CRLF or LF; a field in double quotes may hold commas,
  * line breaks and doubled quotes (""). A UTF-8 byte order mark at the very
  * start is skipped, and the last record may end with or without a line
- * break. Empty lines are skipped. Pure: no I/O, no global state.
+ * break. Empty lines are skipped. And its writer (crm_csv_append), which
+ * the reader reads back. Pure: no I/O, no global state.
  *
  *   crm_csv_t *r = crm_csv_new(text, len);
  *   char **f; size_t n;
@@ -39,5 +40,17 @@ size_t crm_csv_line(const crm_csv_t *r);
 
 /* What the syntax error is, or NULL if none. */
 const char *crm_csv_error(const crm_csv_t *r);
+
+/* CSV text being written: text[0..len), NUL-terminated once written to
+ * (caller frees text). Zero it to start. */
+typedef struct {
+    char *text;
+    size_t len, cap;
+} crm_csv_out_t;
+
+/* Appends the record fields[0..n) and a line break ("\n"): a field holding
+ * a comma, a double quote or a line break is enclosed in double quotes,
+ * its quotes doubled. n 0 appends an empty line. */
+void crm_csv_append(crm_csv_out_t *o, const char *const *fields, size_t n);
 
 #endif

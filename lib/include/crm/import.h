@@ -9,9 +9,10 @@
  *      nothing; otherwise the order is checked and the domain reads and
  *      checks the rows (kind->rows);
  *   2. the domain's dedup read (kind->dedup, all of the chunk's keys at
- *      once) and the ids of the new records; back, each row's record, then
- *      the domain's screen (kind->screen: a row it may not answer as it
- *      stands is held back, or its record left unnamed);
+ *      once) and the ids of the new records (and of those made beside
+ *      them: kind->more); back, each row's record, then the domain's
+ *      screen (kind->screen: a row it may not answer as it stands is held
+ *      back, or its record left unnamed);
  *   3. the import's counters moved on;
  * then the domain's insert of the created rows (kind->insert, a handful of
  * statements whatever their number) and the chunk's results, stored under
@@ -121,19 +122,28 @@ typedef struct {
      * row: held back as it is, else a duplicate of its record. Returns 0,
      * or -1 after refusing. */
     int (*screen)(crm_import_chunk_t *c);
+    /* Optional: the sequence of records made beside the created ones (a
+     * customer's first contact: "contacts_id_seq"), and how many of them
+     * the rows that may be created (crm_import_rows: no field, no dup_row)
+     * make at most: their ids are taken in round 2 with the created
+     * records' (crm_import_more_ids). */
+    const char *more_seq;
+    size_t (*more)(crm_import_chunk_t *c);
     /* Last: adds the writes of the created rows (crm_import_rows: those
      * with an id) to b: the records, their history, their events. */
     void (*insert)(crm_import_chunk_t *c, crm_db_batch_t *b);
-    /* Replies with the chunk's results and the import as it is now (also
-     * for a chunk sent again): builds the domain's message and hands it to
-     * crm_import_reply. */
-    void (*reply)(crm_import_chunk_t *c, const crm_import_result_t *results, size_t n,
-                  const crm_import_t *imp);
-    /* Replies with an import, or a page of them (total: the count asked
-     * for, for crm_page_set_total; NULL when not asked). */
-    void (*answer)(crm_rpc_call_t *call, const crm_import_t *imp);
-    void (*answer_list)(crm_rpc_call_t *call, const crm_import_t *imps, size_t n,
-                        const char *next_cursor, const PGresult *total);
+    /* The domain's messages (its proto), which the kit fills by field name
+     * (import_msg.c), leaving out a field the message does not have:
+     *   import_msg  id, target {pool_id, owner_id, department_id},
+     *               allow_duplicates, file_name, expected_rows, rows,
+     *               created, duplicates, invalid, chunks, done, cancelled,
+     *               created_by, created_at_us, updated_at_us;
+     *   list_msg    items (imports), next_cursor, the oneof total;
+     *   reply_msg   results {row, outcome, <record_id>, duplicate_of, field,
+     *               message} (outcome an enum numbered as
+     *               crm_import_outcome_t), import. */
+    const ProtobufCMessageDescriptor *import_msg, *list_msg, *reply_msg;
+    const char *record_id; /* a result's field naming the created record: "lead_id" */
 } crm_import_kind_t;
 
 /* Registers k's statements on db (named after k->imports). */
@@ -158,10 +168,9 @@ void crm_import_require_target(crm_db_batch_t *b, const crm_import_t *imp);
  * -1 with err (INVALID_ARGUMENT). */
 int crm_import_check_chunk(const crm_import_request_t *req, crm_err_t *err);
 
-/* The RPCs. Each answers call: with k->answer, k->answer_list, k->reply,
- * or an error. Only the import's creator (or an admin) sees and continues
- * an import; for others it does not exist. start stores imp (checked) as
- * made by the caller. */
+/* The RPCs. Each answers call with the kind's messages, or an error. Only the import's creator (or
+ * an admin) sees and continues an import; for others it does not exist. start stores imp (checked)
+ * as made by the caller. */
 void crm_import_start(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *call,
                       const crm_import_t *imp);
 void crm_import_get(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *call, int64_t id);
@@ -185,10 +194,11 @@ crm_import_row_t *crm_import_rows(crm_import_chunk_t *c, size_t *n);
 /* The column mapping to store when the chunk's CSV carried the header
  * (copied). */
 void crm_import_set_header(crm_import_chunk_t *c, const char *header);
+/* The ids taken for the records made beside the created ones (kind->more),
+ * in order, *n of them (from round 2 on; unused ones are skipped). */
+const int64_t *crm_import_more_ids(const crm_import_chunk_t *c, size_t *n);
 /* The transaction's time, as the created records' (from round 2 on). */
 int64_t crm_import_now(const crm_import_chunk_t *c);
-/* Sends the domain's reply (kind->reply). */
-void crm_import_reply(crm_import_chunk_t *c, const ProtobufCMessage *msg);
 
 /* Within one chunk: dup[i] = 1 + the first row with the same key as row i
  * (0 for that first row and for rows without a key: NULL or ""). Returns

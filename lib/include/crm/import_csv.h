@@ -48,10 +48,13 @@ typedef void *(*crm_import_record_fn)(void *arg, const char *bad);
 
 /* Reads csv[0..len) (NUL-terminated; UTF-8 or refused) under the stored
  * mapping `stored` ("" when none yet: then the text starts with the header,
- * and *header gets its mapping to store; caller frees). Values (trimmed)
- * live in *text. Returns 0, or -1 with msg saying what is wrong with the
- * text as a whole (not UTF-8, a syntax error and its line, an unknown or
- * repeated column, no required column, no header). */
+ * and *header gets its mapping to store; caller frees). A later chunk may
+ * start with the header again (a spreadsheet cut in parts, an XLSX chunk):
+ * a first record that maps as a header to the same columns in the same
+ * order is skipped. Values (trimmed) live in *text. Returns 0, or -1 with
+ * msg saying what is wrong with the text as a whole (not UTF-8, a syntax
+ * error and its line, an unknown or repeated column, no required column,
+ * no header, a later header of other columns). */
 int crm_import_csv(const crm_import_format_t *f, const char *csv, size_t len, const char *stored,
                    crm_import_text_t *text, char **header, crm_import_record_fn record, void *arg,
                    char *msg, size_t cap);
