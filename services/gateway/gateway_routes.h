@@ -20,6 +20,7 @@
 #define GW_ADMIN 0x02    /* admins only (403 for others) */
 #define GW_QUERY 0x04    /* request fields from the query string (GET lists) */
 #define GW_PWCHANGE 0x08 /* allowed while the password must be changed */
+#define GW_EXPORT 0x10   /* <list>/export: walks the list, answers a file (gateway_export.c) */
 
 typedef struct {
     const char *method;  /* "GET", "POST", "PATCH", "PUT", "DELETE" */
@@ -30,6 +31,8 @@ typedef struct {
                             {names} from the reply), or NULL */
     const char *one;     /* a single-record action: answers this field of the reply
                             (the only element of a list), or NULL */
+    const char *export;  /* GW_EXPORT: the reply's repeated field whose elements are
+                            the rows ("items"), or NULL */
 } gw_route_t;
 
 /* The table, ended by a row of NULLs. */
