@@ -12,9 +12,15 @@
 int crm_page_check(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
                    const char *cursor, crm_err_t *err)
 {
+    return crm_page_check_max(pg, ks, limit, def_limit, CRM_PAGE_MAX, cursor, err);
+}
+
+int crm_page_check_max(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
+                       int max, const char *cursor, crm_err_t *err)
+{
     crm_page_first(pg, ks, limit ? limit : def_limit);
-    if (limit < 0 || limit > CRM_PAGE_MAX)
-        return crm_err_invalid(err, "limit", "must be between 1 and %d", CRM_PAGE_MAX);
+    if (limit < 0 || limit > max)
+        return crm_err_invalid(err, "limit", "must be between 1 and %d", max);
     if (!cursor || !*cursor)
         return 0;
     if (ks->n > CRM_KEYS_MAX || crm_cursor_decode(cursor, ks->tag, pg->after, ks->n) < 0) {

@@ -83,12 +83,12 @@ char *gw_sheet_csv(gw_call_t *c, size_t *len)
     s_csv(&s, &o);
     crm_xlsx_clear(&s);
     if (o.len > CRM_IMPORT_MAX_CSV) {
-        free(o.text);
+        free(o.p);
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, c->route->sheet,
                      "the XLSX body: its sheet is over 1 MiB as CSV; split it into chunks, each "
                      "starting with the header row");
         return NULL;
     }
     *len = o.len;
-    return o.text;
+    return o.p;
 }

@@ -10,11 +10,14 @@
 /* A response. body is the parsed JSON (NULL if the body was not JSON). */
 typedef struct {
     int status;
-    char *raw; /* the body as received, NUL-terminated */
+    char *raw;  /* the body as received, NUL-terminated */
+    size_t len; /* its length (a binary body may hold NULs) */
     json_t *body;
     char retry_after[16];  /* the Retry-After header, "" if none */
-    char content_type[64]; /* the Content-Type header, "" if none */
+    char content_type[96]; /* the Content-Type header, "" if none */
     char location[256];    /* the Location header, "" if none */
+    char disposition[256]; /* the Content-Disposition header, "" if none */
+    char encoding[32];     /* the Transfer-Encoding header, "" if none */
 } t_resp_t;
 
 /* Sends method url with an optional bearer token and raw body (NULL: none;

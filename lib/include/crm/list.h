@@ -26,6 +26,13 @@
  * An export walks the same statement page after page with
  * crm_page_advance instead of cursors.
  *
+ * A caller that reads a whole list page by page (the gateway's exports,
+ * `walk` in the RPC envelope) may ask pages of up to CRM_PAGE_WALK_MAX
+ * rows: each page costs a statement and a round trip, so a walk of a
+ * million rows in pages of 200 spends most of its time on them. The
+ * adapter crm_check_page allows it for such a call; a public list's limit
+ * stays 1 to CRM_PAGE_MAX.
+ *
  * A total on request: a list request has `bool total`, its reply
  * `oneof has_total { int64 total = n; }` (absent unless set; protoc-c has
  * no proto3 `optional`). The handler keeps the statement before its tail
@@ -53,6 +60,8 @@
 
 /* The largest page a caller may ask for. */
 #define CRM_PAGE_MAX 200
+/* The largest page of a call that walks the whole list (see above). */
+#define CRM_PAGE_WALK_MAX 5000
 /* The most keys an order has (the id included). */
 #define CRM_KEYS_MAX 4
 
@@ -68,7 +77,7 @@ typedef struct {
 /* A request's page: its order, size, and where it starts. */
 typedef struct {
     const crm_keyset_t *ks;
-    int limit;                   /* rows to show, 1..CRM_PAGE_MAX */
+    int limit;                   /* rows to show, 1..CRM_PAGE_MAX (CRM_PAGE_WALK_MAX) */
     int after_set;               /* 0: the first page */
     int64_t after[CRM_KEYS_MAX]; /* the keys of the last row seen (0s on the first page) */
 } crm_page_t;
@@ -79,6 +88,10 @@ typedef struct {
  * (limit, cursor). The RPC adapter is crm_check_page (crm/check.h). */
 int crm_page_check(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
                    const char *cursor, crm_err_t *err);
+/* The same with another largest page (CRM_PAGE_MAX or CRM_PAGE_WALK_MAX:
+ * crm_page_max of a call, crm/check.h). */
+int crm_page_check_max(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
+                       int max, const char *cursor, crm_err_t *err);
 
 /* The first page of ks, limit rows (exports, internal walks). */
 void crm_page_first(crm_page_t *pg, const crm_keyset_t *ks, int limit);
