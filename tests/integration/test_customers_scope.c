@@ -3,8 +3,8 @@
  * (admin: all; manager: their department and every sub-department;
  * employee: themselves) and the customers service enforces it: each role x
  * a customer of their own, of their department, of a sub-department, of
- * another department, for read, list, edit, transfer, follow-up, its
- * contacts and its history. What is out of scope does not exist for the
+ * another department, for read, list, export, edit, transfer, follow-up,
+ * its contacts and its history. What is out of scope does not exist for the
  * caller (404), whatever the action. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +53,19 @@ static int s_listed(const s_user_t *viewer, long long id)
     return found;
 }
 
+/* Is customer id a row of the viewer's export (CSV, its first column the
+ * id)? */
+static int s_exported(const s_user_t *viewer, long long id)
+{
+    t_resp_t r =
+        t_expect(200, "GET", base, viewer->token, NULL, "/api/v1/customers/export?format=csv");
+    char row[40];
+    snprintf(row, sizeof row, "\r\n%lld,", id);
+    int found = strstr(r.raw, row) != NULL;
+    t_resp_free(&r);
+    return found;
+}
+
 /* GET path as viewer: 200 when visible, else 404. */
 static void s_expect(const s_user_t *viewer, int visible, const char *method, const char *path,
                      const char *body, int ok)
@@ -70,6 +83,8 @@ static void s_cell(const s_user_t *viewer, const s_user_t *target, int visible, 
     snprintf(path, sizeof path, "/api/v1/customers/%lld", id);
     s_expect(viewer, visible, "GET", path, NULL, 200);
     H_CHECK(s_listed(viewer, id) == visible, "%s lists %s's customer: want %d", viewer->name,
+            target->name, visible);
+    H_CHECK(s_exported(viewer, id) == visible, "%s exports %s's customer: want %d", viewer->name,
             target->name, visible);
     s_expect(viewer, visible, "PATCH", path, "{\"remark\":\"checked\"}", 200);
     snprintf(path, sizeof path, "/api/v1/customers/%lld/follow-ups", id);
@@ -90,7 +105,7 @@ static void s_cell(const s_user_t *viewer, const s_user_t *target, int visible, 
     t_resp_free(&r);
     free(body);
     h_note("%-6s x %-11s (%s): %s", viewer->name, what, target->name,
-           visible ? "read, list, edit, follow up, contacts, history, transfer"
+           visible ? "read, list, export, edit, follow up, contacts, history, transfer"
                    : "hidden from all of them");
 }
 
