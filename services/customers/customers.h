@@ -247,6 +247,7 @@ void customers_enterprises_handlers(customers_t *cs); /* enterprises */
 void customers_contacts_prepare(crm_db_t *db);
 void customers_enterprises_prepare(crm_db_t *db);
 void customers_dedup_handlers(customers_t *cs); /* CheckDuplicates */
+void customers_lock_handlers(customers_t *cs);  /* Lock, Unlock, SetDeal */
 void customers_dedup_prepare(crm_db_t *db);
 void customers_import_handlers(customers_t *cs); /* StartImport, ImportChunk, ... */
 void customers_import_prepare(crm_db_t *db);

@@ -591,5 +591,6 @@ void customers_rpc_register(customers_t *cs)
     customers_enterprises_handlers(cs);
     customers_dedup_handlers(cs);
     customers_import_handlers(cs);
+    customers_lock_handlers(cs);
     customers_serve(crm_service_rpc(cs->svc), &cs->handlers);
 }

@@ -483,6 +483,81 @@ static void test_options_and_retry(void)
     h_note("options, retries: ok");
 }
 
+/* Lock (never recycled, within the owner's cap), unlock, deal by hand. */
+static void test_lock_deal(void)
+{
+    long long a = s_customer(&emp, "锁定甲", NULL), b = s_customer(&emp, "锁定乙", NULL),
+              c = s_customer(&emp, "未锁定", NULL);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/lock", a);
+    t_resp_t r = t_expect(200, "POST", base, emp.token, "{\"reason\":\"重点跟进\"}", path);
+    H_CHECK(strstr(r.raw, "\"locked\":true"), "locked: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(409, "failed_precondition", "id", "POST", base, emp.token, "{}", path);
+    t_expect_error(404, "not_found", "id", "POST", base, other.token, "{}", path);
+    /* The cap: one locked customer per owner; locking a second is refused,
+     * naming the cap; nothing of the batch is locked. */
+    r = t_expect(200, "PUT", base, admin,
+                 "{\"levels\":[\"A\",\"B\",\"C\"],\"industries\":[\"制造\",\"互联网\"],"
+                 "\"sources\":[\"展会\",\"官网\"],\"lock_cap\":1}",
+                 "/api/v1/customer-options");
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp.token, NULL, "/api/v1/customer-options");
+    H_CHECK(t_json_int(&r, "lock_cap") == 1, "the cap is read back: %s", r.raw);
+    t_resp_free(&r);
+    char *body = crm_sprintf("{\"ids\":[%lld,%lld]}", c, b);
+    t_resp_t x;
+    t_httpf(&x, "POST", base, emp.token, body, "/api/v1/customers/lock");
+    H_CHECK(x.status == 409 && strstr(x.raw, "lock_cap"), "over the cap: %d %s", x.status, x.raw);
+    t_resp_free(&x);
+    free(body);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", c);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    H_CHECK(!strstr(r.raw, "\"locked\":true"), "all or nothing: %s", r.raw);
+    t_resp_free(&r);
+    /* Recycling takes the neglected unlocked customer, never the locked. */
+    char *sql = crm_sprintf("UPDATE customers SET owner_since = now() - interval '100 days',"
+                            " created_at = now() - interval '100 days' WHERE id IN (%lld, %lld)",
+                            a, c);
+    PQclear(h_sql(h, "customers", sql));
+    free(sql);
+    r = t_expect(200, "POST", base, admin, "{\"days\":30}", "/api/v1/customers/recycle");
+    H_CHECK(t_json_int(&r, "recycled") == 1, "one recycled: %s", r.raw);
+    t_resp_free(&r);
+    sql = crm_sprintf("SELECT count(*) FROM customers WHERE id = %lld AND owner_id = 0 AND"
+                      " previous_owner_id = %lld",
+                      c, emp.id);
+    H_CHECK(h_sql_int(h, "customers", sql) == 1, "the unlocked one went to the pool");
+    free(sql);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", a);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    H_CHECK(t_json_int(&r, "owner_id") == emp.id, "the locked one stays: %s", r.raw);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/unlock", a);
+    r = t_expect(200, "POST", base, emp.token, "{}", path);
+    t_resp_free(&r);
+    t_expect_error(409, "failed_precondition", "id", "POST", base, emp.token, "{}", path);
+    /* Deal by hand: dealt with its time, then open again. */
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/deal", a);
+    r = t_expect(200, "POST", base, emp.token, "{\"deal_status\":\"dealt\"}", path);
+    H_CHECK(!strcmp(t_json_str(&r, "deal_status"), "dealt") && *t_json_str(&r, "dealt_at"),
+            "dealt: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(409, "failed_precondition", "/deal_status", "POST", base, emp.token,
+                   "{\"deal_status\":\"dealt\"}", path);
+    t_expect_error(400, "invalid_argument", "/deal_status", "POST", base, emp.token, "{}", path);
+    r = t_expect(200, "POST", base, emp.token, "{\"deal_status\":\"open\"}", path);
+    H_CHECK(!strcmp(t_json_str(&r, "deal_status"), "open") && !*t_json_str(&r, "dealt_at"),
+            "open again: %s", r.raw);
+    t_resp_free(&r);
+    sql = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE aggregate_id = '%lld' AND type IN"
+                      " ('customer.locked', 'customer.unlocked', 'customer.dealt')",
+                      a);
+    H_CHECK(h_sql_int(h, "customers", sql) == 4, "four events: locked, unlocked, dealt x2");
+    free(sql);
+    h_note("lock with its cap, recycling skips the locked, unlock, deal by hand: ok");
+}
+
 /* Exports (docs/api.md, "Exports"): a filtered list's export is the list,
  * as CSV and XLSX, for customers, contacts and enterprises; the outsider's
  * holds nothing of theirs. */
@@ -586,6 +661,7 @@ int main(void)
     test_enterprises();
     test_options_and_retry();
     test_exports();
+    test_lock_deal();
     test_duplicates();
     free(mgr.token);
     free(emp.token);
