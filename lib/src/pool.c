@@ -132,3 +132,67 @@ void crm_pool_mask(char **const *fields, size_t n, char (*buf)[CRM_POOL_MASK_LEN
         *fields[i] = buf[i];
     }
 }
+
+/* The address of msg's field name, or NULL when it has none. */
+static const void *s_field(const ProtobufCMessage *msg, const char *name,
+                           const ProtobufCFieldDescriptor **f)
+{
+    *f = protobuf_c_message_descriptor_get_field_by_name(msg->descriptor, name);
+    return *f ? (const char *)msg + (*f)->offset : NULL;
+}
+
+static int64_t s_int(const ProtobufCMessage *msg, const char *name)
+{
+    const ProtobufCFieldDescriptor *f;
+    const void *p = s_field(msg, name, &f);
+    if (!p)
+        return 0;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT64:
+        return *(const int64_t *)p;
+    case PROTOBUF_C_TYPE_INT32:
+        return *(const int32_t *)p;
+    case PROTOBUF_C_TYPE_BOOL:
+        return *(const protobuf_c_boolean *)p;
+    default:
+        return 0;
+    }
+}
+
+static const char *s_text(const ProtobufCMessage *msg, const char *name)
+{
+    const ProtobufCFieldDescriptor *f;
+    const void *p = s_field(msg, name, &f);
+    return p && f->type == PROTOBUF_C_TYPE_STRING ? *(char *const *)p : "";
+}
+
+static const int64_t *s_ids(const ProtobufCMessage *msg, const char *name, size_t *n)
+{
+    const ProtobufCFieldDescriptor *f;
+    const void *p = s_field(msg, name, &f);
+    *n = p ? *(const size_t *)((const char *)msg + f->quantifier_offset) : 0;
+    return p ? *(int64_t *const *)p : NULL;
+}
+
+const crm_pool_t *crm_pool_view(const ProtobufCMessage *msg, const char *noun, const char *nouns,
+                                crm_pool_t *v)
+{
+    if (!msg)
+        return NULL;
+    memset(v, 0, sizeof *v);
+    v->id = s_int(msg, "id");
+    v->name = s_text(msg, "name");
+    v->description = s_text(msg, "description");
+    v->admin_ids = s_ids(msg, "admin_ids", &v->n_admin_ids);
+    v->member_user_ids = s_ids(msg, "member_user_ids", &v->n_member_user_ids);
+    v->member_department_ids = s_ids(msg, "member_department_ids", &v->n_member_department_ids);
+    v->allow_claim = (int)s_int(msg, "allow_claim");
+    v->daily_claim_limit = (int32_t)s_int(msg, "daily_claim_limit");
+    v->holding_cap = (int32_t)s_int(msg, "holding_cap");
+    v->cooloff_days = (int32_t)s_int(msg, "cooloff_days");
+    v->recycle_days = (int32_t)s_int(msg, "recycle_days");
+    v->warn_days = (int32_t)s_int(msg, "warn_days");
+    v->noun = noun;
+    v->nouns = nouns;
+    return v;
+}

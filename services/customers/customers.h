@@ -12,6 +12,7 @@
 #include "crm/form.h"
 #include "crm/job.h"
 #include "crm/org.h"
+#include "crm/pool.h"
 #include "crm/service.h"
 #include "crm/sqlbuf.h"
 #include "crm/txn.h"
@@ -57,7 +58,7 @@ typedef struct {
     " c.bank_account, crm_us(c.next_contact_at) AS next_contact_at_us, c.creator_id,"              \
     " c.deal_status, crm_us(c.dealt_at) AS dealt_at_us, c.locked, c.claim_count,"                  \
     " c.last_followup_content, c.completeness, crm_us(c.owner_since) AS owner_since_us,"           \
-    " c.previous_owner_id,"                                                                        \
+    " c.previous_owner_id, crm_us(c.pooled_at) AS pooled_at_us,"                                   \
     " (SELECT json_agg(json_build_array(t.user_id, t.access, crm_us(t.expires_at))"                \
     " ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"                         \
     " AND (t.expires_at IS NULL OR t.expires_at > now())) AS team_json"
@@ -140,12 +141,37 @@ int customers_validate(const customer_input_t *in, customer_norm_t *out, crm_err
  * (资料完善度). */
 int customers_completeness(const customer_t *c);
 
+/* ---- customers_pools.c: the pools (公海) ---- */
+
+void customers_pools_prepare(crm_db_t *db);
+void customers_pools_handlers(customers_t *cs);    /* CreatePool, UpdatePool, GetPool, ... */
+void customers_pool_ops_handlers(customers_t *cs); /* PutInPool, Claim, Assign, MovePool */
+/* A pool's row (read with customers_pools.c's columns) into p; free with
+ * customers_pool_clear. */
+void customers_pool_row(const PGresult *r, int i, Crm__Customers__CustomerPool *p);
+void customers_pool_clear(Crm__Customers__CustomerPool *p);
+/* The kit's view of p (crm/pool.h) in v, pointing into p; NULL for NULL. */
+const crm_pool_t *customers_pool_rules(const Crm__Customers__CustomerPool *p, crm_pool_t *v);
+int customers_pool_is_admin(const Crm__Customers__CustomerPool *p, const crm_pool_person_t *who);
+int customers_pool_is_member(const Crm__Customers__CustomerPool *p, const crm_pool_person_t *who);
+/* May caller see a pooled customer of pool (a read of it: no row when not
+ * known), given the caller's department path (a read of CRM_ORG_PATH_SQL)?
+ * Its members and admins may; *masked says whether its contacts are
+ * masked for them (all but the pool's admins). */
+int customers_pooled_visible(const Crm__Caller *caller, const PGresult *pool, const PGresult *path,
+                             int *masked);
+
 /* ---- customers_access.c: who may do what ---- */
 
 /* Is user a team member of c now (not expired)? Its access, or 0. */
 Crm__Customers__TeamAccess customers_team_access(const customer_t *c, int64_t user);
 /* May the caller read c (and follow it up)? Its data scope, or its team. */
 int customers_can_read(const Crm__Caller *caller, const customer_t *c);
+/* Masks c's contact fields (crm_pool_mask, into buf) and blanks the
+ * fields pool hides from members; sets masked. */
+void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,
+                    char buf[5][CRM_POOL_MASK_LEN]);
+
 /* May the caller read the customer of r's first row (read with
  * CUSTOMER_COLUMNS; none: no)? */
 int customers_readable(const Crm__Caller *caller, const PGresult *r);
@@ -158,6 +184,7 @@ int customers_can_manage(const Crm__Caller *caller, const customer_t *c);
 
 typedef struct {
     int team;        /* the team view: customers the caller is a team member of */
+    int64_t pool;    /* the pool view: the pooled customers of this pool */
     int everyone;    /* a caller who sees every owner (no owner filter) */
     int others;      /* everyone but the caller (the subordinates' view) */
     int64_t *owners; /* otherwise these owners' customers (n may be 0: none) */
@@ -206,6 +233,25 @@ static inline const customer_t *customers_before(const void *prev)
 {
     return &((const customer_row_t *)prev)->c;
 }
+
+/* The pool id among those the change read (0: the default pool), or NULL;
+ * the caller as a pool person (their department path included). */
+const Crm__Customers__CustomerPool *customers_change_pool(const crm_change_t *c, int64_t id);
+const crm_pool_person_t *customers_change_person(const crm_change_t *c);
+/* For a pooled customer: 0 for its pool's admins; its members are told to
+ * claim it (failed_precondition), to others it is not found. */
+int customers_may_act_pooled(crm_change_t *c, const customer_t *cust);
+/* Masks customer i's contacts (and its pool's hidden fields) when the
+ * caller must not see them (reply time). */
+void customers_change_mask(crm_change_t *c, size_t i);
+
+/* Adds to the op's round 1 the read "org" of a new owner and department
+ * (the request's to_owner_id, to_department_id). */
+void customers_read_new_owner(crm_change_t *c, int64_t owner, int64_t dept);
+/* Gives row to owner (checked against the read "org"), its department the
+ * named one or the owner's, the owner's time now, one more claim count:
+ * 0, or -1 after refusing (customers_actions.c). */
+int customers_give(crm_change_t *c, customer_row_t *row, int64_t owner, int64_t named_dept);
 
 /* An op's may_act for edits: those who may edit (team members with write
  * access included); read-only team members are told so. */

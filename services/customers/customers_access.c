@@ -1,6 +1,10 @@
 /* customers_access.c: who may do what with a customer: its owner's side
  * by data scope (crm/scope.h), and its team members (相关团队) by their
- * access, until their membership expires. Pure. */
+ * access, until their membership expires; a pooled customer's contacts
+ * masked for its pool's members. */
+#include <stddef.h>
+#include <string.h>
+
 #include "crm/scope.h"
 #include "customers.h"
 
@@ -39,4 +43,29 @@ int customers_readable(const Crm__Caller *caller, const PGresult *r)
     int ok = customers_can_read(caller, &row.c);
     customers_row_clear(&row);
     return ok;
+}
+
+void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,
+                    char buf[5][CRM_POOL_MASK_LEN])
+{
+    char **fields[] = {&c->mobile, &c->telephone, &c->email, &c->wechat, &c->qq};
+    crm_pool_mask(fields, 5, buf);
+    /* The fields the pool hides from its members: blanked. */
+    static const struct {
+        const char *name;
+        size_t at;
+    } hideable[] = {
+        {"remark", offsetof(customer_t, remark)},
+        {"address", offsetof(customer_t, address)},
+        {"legal_representative", offsetof(customer_t, legal_representative)},
+        {"credit_code", offsetof(customer_t, credit_code)},
+        {"bank", offsetof(customer_t, bank)},
+        {"bank_account", offsetof(customer_t, bank_account)},
+        {"company", offsetof(customer_t, company)},
+    };
+    for (size_t i = 0; pool && i < pool->n_hidden_fields; i++)
+        for (size_t k = 0; k < sizeof hideable / sizeof hideable[0]; k++)
+            if (!strcmp(pool->hidden_fields[i], hideable[k].name))
+                *(char **)((char *)c + hideable[k].at) = "";
+    c->masked = 1;
 }

@@ -98,13 +98,33 @@ static void s_delete(crm_rpc_call_t *call, const Crm__Customers__CustomerIdsRequ
 
 /* ---- Transfer ----------------------------------------------------------------- */
 
+int customers_give(crm_change_t *c, customer_row_t *row, int64_t owner, int64_t named_dept)
+{
+    crm_errs_t errs = {.n = 0};
+    const PGresult *org = crm_change_result(c, "org");
+    if (crm_org_check(org, &errs) < 0)
+        return crm_change_refuse_errs(c, &errs);
+    int64_t dept = named_dept ? named_dept : crm_org_department_of(org, "to_owner_id");
+    row->c.owner_id = owner;
+    if (dept)
+        row->c.department_id = dept;
+    row->c.owner_since_us = crm_change_now(c);
+    row->c.claim_count++;
+    return 0;
+}
+
+void customers_read_new_owner(crm_change_t *c, int64_t owner, int64_t dept)
+{
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_user(refs, "to_owner_id", owner);
+    crm_org_department(refs, "to_department_id", dept);
+    crm_org_read(crm_change_txn(c), "org", &refs);
+}
+
 static void s_transfer_read(crm_change_t *c)
 {
     const Crm__Customers__TransferCustomersRequest *req = crm_change_request(c);
-    crm_org_refs_t *refs = crm_org_refs_new();
-    crm_org_user(refs, "to_owner_id", req->to_owner_id);
-    crm_org_department(refs, "to_department_id", req->to_department_id);
-    crm_org_read(crm_change_txn(c), "org", &refs);
+    customers_read_new_owner(c, req->to_owner_id, req->to_department_id);
 }
 
 static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
@@ -118,18 +138,9 @@ static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
     if (before->owner_id == req->to_owner_id)
         return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
                                  "user %lld holds it already", (long long)req->to_owner_id);
-    crm_errs_t errs = {.n = 0};
-    const PGresult *org = crm_change_result(c, "org");
-    if (crm_org_check(org, &errs) < 0)
-        return crm_change_refuse_errs(c, &errs);
-    int64_t dept =
-        req->to_department_id ? req->to_department_id : crm_org_department_of(org, "to_owner_id");
+    if (customers_give(c, row, req->to_owner_id, req->to_department_id) < 0)
+        return -1;
     row->c.previous_owner_id = before->owner_id;
-    row->c.owner_id = req->to_owner_id;
-    if (dept)
-        row->c.department_id = dept;
-    row->c.owner_since_us = crm_change_now(c);
-    row->c.claim_count = before->claim_count + 1;
     /* The new owner leaves the team; the previous one joins it if asked. */
     size_t n = 0;
     Crm__Customers__TeamMember **t = s_team_copy(c, before, 1);

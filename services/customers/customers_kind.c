@@ -38,6 +38,72 @@ size_t customers_changed_fields(const customer_t *before, const customer_t *afte
     return crm_history_changed(&before->base, &after->base, s_unfollowed, out, max);
 }
 
+/* ---- the pools of a change ---------------------------------------------------- */
+
+/* The pools a change read (those of its customers, and the default), and
+ * the caller as a pool person (with their department path). */
+typedef struct {
+    Crm__Customers__CustomerPool *pools;
+    size_t n;
+    int64_t *depts;
+    crm_pool_person_t who;
+} s_pools_t;
+
+static void s_pools_free(void *arg)
+{
+    s_pools_t *p = arg;
+    for (size_t i = 0; i < p->n; i++)
+        customers_pool_clear(&p->pools[i]);
+    free(p->pools);
+    free(p->depts);
+    free(p);
+}
+
+static void s_read(crm_change_t *c)
+{
+    char *ids = crm_db_i64_array(crm_change_ids(c), crm_change_count(c));
+    const char *p[] = {ids, "0"};
+    crm_change_read(c, "pools", "customer_pools_of_many", 2, p);
+    crm_org_read_path(crm_change_txn(c), "path", crm_change_caller(c)->department_id);
+    free(ids);
+}
+
+static void s_add_pools(s_pools_t *p, const PGresult *r)
+{
+    int n = PQntuples(r);
+    p->pools = crm_realloc(p->pools, (p->n + (size_t)n + 1) * sizeof *p->pools);
+    for (int i = 0; i < n; i++)
+        customers_pool_row(r, i, &p->pools[p->n++]);
+}
+
+static void s_loaded(crm_change_t *c)
+{
+    s_pools_t *p = crm_calloc(1, sizeof *p);
+    s_add_pools(p, crm_change_result(c, "pools"));
+    if (crm_txn_has(crm_change_txn(c), "target_pool"))
+        s_add_pools(p, crm_change_result(c, "target_pool"));
+    p->who = crm_pool_person(crm_change_caller(c));
+    p->depts = crm_org_path_of(crm_change_result(c, "path"), crm_change_caller(c)->department_id,
+                               &p->who.n_departments);
+    p->who.departments = p->depts;
+    crm_change_set_state(c, p, s_pools_free);
+}
+
+const Crm__Customers__CustomerPool *customers_change_pool(const crm_change_t *c, int64_t id)
+{
+    const s_pools_t *p = crm_change_state(c);
+    for (size_t i = 0; p && i < p->n; i++)
+        if (id ? p->pools[i].id == id : p->pools[i].is_default)
+            return &p->pools[i];
+    return NULL;
+}
+
+const crm_pool_person_t *customers_change_person(const crm_change_t *c)
+{
+    const s_pools_t *p = crm_change_state(c);
+    return &p->who;
+}
+
 /* For a caller who may not see the customer: not found, as if it did not
  * exist; read-only team members are told what they may do. */
 static int s_refuse_unseen(crm_change_t *c, const customer_t *cust)
@@ -49,15 +115,34 @@ static int s_refuse_unseen(crm_change_t *c, const customer_t *cust)
     return crm_change_refuse(c, CRM__STATUS__NOT_FOUND, NULL, "not found");
 }
 
+/* A pooled customer is acted on by its pool's admins; its members are
+ * told to claim it; to others it does not exist. */
+int customers_may_act_pooled(crm_change_t *c, const customer_t *cust)
+{
+    const Crm__Customers__CustomerPool *pool = customers_change_pool(c, cust->pool_id);
+    const crm_pool_person_t *who = customers_change_person(c);
+    if (customers_pool_is_admin(pool, who))
+        return 0;
+    if (pool && customers_pool_is_member(pool, who))
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "the customer is in pool %lld; claim it first",
+                                 (long long)cust->pool_id);
+    return crm_change_refuse(c, CRM__STATUS__NOT_FOUND, NULL, "not found");
+}
+
 static int s_may_act(crm_change_t *c, const void *rec)
 {
     const customer_t *cust = &((const customer_row_t *)rec)->c;
+    if (!cust->owner_id)
+        return customers_may_act_pooled(c, cust);
     return customers_can_manage(crm_change_caller(c), cust) ? 0 : s_refuse_unseen(c, cust);
 }
 
 int customers_may_edit(crm_change_t *c, const void *rec)
 {
     const customer_t *cust = &((const customer_row_t *)rec)->c;
+    if (!cust->owner_id)
+        return customers_may_act_pooled(c, cust);
     return customers_can_edit(crm_change_caller(c), cust) ? 0 : s_refuse_unseen(c, cust);
 }
 
@@ -121,11 +206,21 @@ static void s_reply(crm_change_t *c)
     for (size_t i = 0; i < n; i++) {
         cs[i] = &customers_row(c, i)->c;
         cs[i]->completeness = customers_completeness(cs[i]);
+        customers_change_mask(c, i);
     }
     reply.n_customers = n;
     reply.customers = cs;
     crm_change_reply(c, &reply.base);
     free(cs);
+}
+
+void customers_change_mask(crm_change_t *c, size_t i)
+{
+    customer_t *cust = &customers_row(c, i)->c;
+    const Crm__Customers__CustomerPool *pool = customers_change_pool(c, cust->pool_id);
+    if (!cust->owner_id && !customers_pool_is_admin(pool, customers_change_person(c)))
+        customers_mask(cust, pool,
+                       crm_change_keep(c, crm_malloc(sizeof(char[5][CRM_POOL_MASK_LEN]))));
 }
 
 const crm_change_kind_t customers_kind = {
@@ -134,6 +229,8 @@ const crm_change_kind_t customers_kind = {
     .size = sizeof(customer_row_t),
     .decode = s_decode,
     .clear = s_clear,
+    .read = s_read,
+    .loaded = s_loaded,
     .may_act = s_may_act,
     .stamp = s_stamp,
     .save = s_save,

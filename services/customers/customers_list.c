@@ -50,6 +50,8 @@ void customers_scope(const Crm__Caller *c, int view, const int64_t *filter, size
         s->team = 1;
         return;
     }
+    if (view == V(POOL))
+        return; /* the caller sets pool: its members' */
     int with_self = view == V(ALL), mine = view != V(ALL) && view != V(SUBORDINATES);
     size_t ns = c->scope ? c->scope->n_user_ids : 0;
     s->owners = crm_calloc(ns + nf + 2, sizeof *s->owners);
@@ -82,7 +84,10 @@ void customers_scope_clear(customers_scope_t *s)
 
 void customers_add_scope(crm_sqlbuf_t *q, const customers_scope_t *s, const char *alias)
 {
-    if (s->team) {
+    if (s->pool) {
+        crm_sqlbuf_addf(q, " AND %s.owner_id = 0 AND %s.pool_id = ", alias, alias);
+        crm_sqlbuf_addp_i64(q, "$?::bigint", s->pool);
+    } else if (s->team) {
         crm_sqlbuf_addf(q, " AND %s.id IN (SELECT customer_id FROM customer_team", alias);
         crm_sqlbuf_addp_i64(q,
                             " WHERE user_id = $?::bigint AND (expires_at IS NULL OR"
@@ -160,6 +165,18 @@ static const crm_filter_t s_keyword[] = {
      .max_len = 100},
 };
 
+/* The same for the pool view's members: a number is searched among owned
+ * customers only, so searching cannot confirm a masked contact; pooled ones
+ * match on their name and company. */
+static const crm_filter_t s_keyword_masked[] = {
+    {.field = "keyword",
+     .kind = CRM_FILTER_KEYWORD,
+     .column = "(name || E'\\x1f' || company)",
+     .prefix = {"mobile", "telephone"},
+     .gate = "owner_id <> 0",
+     .max_len = 100},
+};
+
 typedef struct {
     customers_t *cs;
     crm_rpc_call_t *call;
@@ -167,6 +184,7 @@ typedef struct {
     crm_keyset_t order;
     char tag[40];
     int total;
+    int pool; /* the pool view: results[0] its pool, [1] the caller's path */
 } list_t;
 
 static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
@@ -177,8 +195,12 @@ static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
 
 static int s_list_check(crm_rpc_call_t *call, const Crm__Customers__ListCustomersRequest *req)
 {
-    if (req->view < V(ALL) || req->view > V(TEAM))
+    if (req->view < V(ALL) || req->view > V(POOL))
         return s_bad(call, "view", "not a known view");
+    if (req->view == V(POOL) ? req->pool_id < 1 : req->pool_id != 0)
+        return s_bad(call, "pool_id", "the pool view, and only it, takes the id of a pool");
+    if (req->view == V(POOL) && req->n_owner_ids)
+        return s_bad(call, "owner_ids", "pooled customers have no owner");
     if (req->sort < 0 || req->sort >= N_SORTS)
         return s_bad(call, "sort", "not a known sort");
     if (req->n_owner_ids > OWNERS_MAX)
@@ -231,15 +253,26 @@ static void s_scope_of(crm_sqlbuf_t *q, const void *s)
 }
 
 /* The statement: scope, view, filters, keyset, order, limit + 1. */
+/* The keyword of a list: a pool's members (not its admins, nor admins of
+ * everything) do not search its customers' numbers. The pool's admins are
+ * searched as members too (which admin reads the pool is known only after
+ * the read): they lose nothing but the numbers' prefix in the pool view. */
+static const crm_filter_t *s_keyword_of(const Crm__Customers__ListCustomersRequest *req,
+                                        const Crm__Caller *c)
+{
+    return req->view == V(POOL) && !crm_scope_all(c) ? s_keyword_masked : s_keyword;
+}
+
 static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
-                                const customers_scope_t *s, const char *tz, const crm_page_t *pg)
+                                const customers_scope_t *s, const char *tz, const crm_page_t *pg,
+                                const Crm__Caller *c)
 {
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     s_add_view(q, req, tz);
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
     crm_page_where(q, pg);
     char *base = crm_sqlbuf_cut(q, 0);
-    crm_filter_where(q, s_keyword, 1, &req->base);
+    crm_filter_where(q, s_keyword_of(req, c), 1, &req->base);
     char *kw = crm_sqlbuf_cut(q, 0);
     crm_page_order(q, pg->ks);
     char *order = crm_sqlbuf_cut(q, 0);
@@ -270,29 +303,34 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
 
 /* The count of the list's customers: the same scope, view and filters. */
 static void s_add_count(crm_db_batch_t *b, const Crm__Customers__ListCustomersRequest *req,
-                        const customers_scope_t *s, const char *tz)
+                        const customers_scope_t *s, const char *tz, const Crm__Caller *c)
 {
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_sqlbuf_add(q, "SELECT id FROM customers c WHERE deleted_at IS NULL");
     customers_add_scope(q, s, "c");
     s_add_view(q, req, tz);
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
-    crm_filter_where(q, s_keyword, 1, &req->base);
+    crm_filter_where(q, s_keyword_of(req, c), 1, &req->base);
     crm_page_count_add(q, b);
     crm_sqlbuf_destroy(&q);
 }
 
-/* The page as a reply: the customers with their teams. */
-static void s_list_reply(list_t *ls, const PGresult *r, const PGresult *total)
+/* The page as a reply: the customers with their teams, masked for a
+ * pool's members (pool: the pool view's, NULL otherwise). */
+static void s_list_reply(list_t *ls, const PGresult *r, const PGresult *total,
+                         const Crm__Customers__CustomerPool *pool)
 {
     Crm__Customers__CustomerList list = CRM__CUSTOMERS__CUSTOMER_LIST__INIT;
     char *cursor;
     size_t shown = crm_page_rows(&ls->page, r, &cursor);
     customer_row_t *rows = crm_calloc(shown + 1, sizeof *rows);
     customer_t **items = crm_calloc(shown + 1, sizeof *items);
+    char(*masks)[5][CRM_POOL_MASK_LEN] = crm_calloc(shown + 1, sizeof *masks);
     for (size_t i = 0; i < shown; i++) {
         customers_store_row(r, (int)i, &rows[i]);
         items[i] = &rows[i].c;
+        if (pool)
+            customers_mask(items[i], pool, masks[i]);
     }
     list.items = items;
     list.n_items = shown;
@@ -304,16 +342,28 @@ static void s_list_reply(list_t *ls, const PGresult *r, const PGresult *total)
         customers_row_clear(&rows[i]);
     free(rows);
     free(items);
+    free(masks);
     free(cursor);
 }
 
 static void s_listed(void *arg, const crm_db_result_t *res)
 {
     list_t *ls = arg;
-    if (res->err)
+    int masked = 0, at = ls->pool ? 2 : 0;
+    const Crm__Caller *caller = crm_rpc_call_caller(ls->call);
+    if (res->err) {
         crm_fail_db(ls->call, res);
-    else
-        s_list_reply(ls, res->results[0], ls->total ? res->results[1] : NULL);
+    } else if (ls->pool &&
+               !customers_pooled_visible(caller, res->results[0], res->results[1], &masked)) {
+        crm_rpc_fail(ls->call, CRM__STATUS__NOT_FOUND, "pool_id", "pool not found");
+    } else if (masked) {
+        Crm__Customers__CustomerPool pool;
+        customers_pool_row(res->results[0], 0, &pool);
+        s_list_reply(ls, res->results[at], ls->total ? res->results[at + 1] : NULL, &pool);
+        customers_pool_clear(&pool);
+    } else {
+        s_list_reply(ls, res->results[at], ls->total ? res->results[at + 1] : NULL, NULL);
+    }
     free(ls);
 }
 
@@ -333,15 +383,27 @@ static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListCustomersRequ
         free(ls);
         return;
     }
+    const Crm__Caller *caller = crm_rpc_call_caller(call);
     customers_scope_t s;
-    customers_scope(crm_rpc_call_caller(call), req->view, req->owner_ids, req->n_owner_ids, &s);
+    customers_scope(caller, req->view, req->owner_ids, req->n_owner_ids, &s);
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_sqlbuf_t *q = s_list_sql(req, &s, cs->tz, &ls->page);
+    if (req->view == V(POOL)) {
+        /* The pool, and the caller's department path (a member department
+         * takes in its sub-departments). */
+        char id[24], dept[24];
+        const char *p[] = {crm_i64(id, req->pool_id)};
+        const char *d[] = {crm_i64(dept, caller->department_id)};
+        crm_db_batch_add(b, "customer_pool_get", 1, p);
+        crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
+        ls->pool = 1;
+        s.pool = req->pool_id;
+    }
+    crm_sqlbuf_t *q = s_list_sql(req, &s, cs->tz, &ls->page, caller);
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
     ls->total = req->total;
     if (req->total)
-        s_add_count(b, req, &s, cs->tz);
+        s_add_count(b, req, &s, cs->tz, caller);
     customers_scope_clear(&s);
     crm_db_submit(cs->db, &b, s_listed, ls);
 }

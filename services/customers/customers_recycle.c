@@ -31,7 +31,8 @@
     "  SELECT 'customer', id, 'recycled', owner_id, json_build_object('pool_id', pool_id,"         \
     "  'recycle_days', days)::text FROM due),"                                                     \
     " upd AS (UPDATE customers c SET owner_id = 0, previous_owner_id = due.owner_id,"              \
-    "  owner_since = NULL, updated_at = now() FROM due WHERE c.id = due.id RETURNING c.id)"        \
+    "  owner_since = NULL, pooled_at = now(), updated_at = now() FROM due WHERE c.id = due.id"     \
+    "  RETURNING c.id)"                                                                            \
     " SELECT due.id, due.owner_id, due.pool_id, due.days, crm_us(due.last_act)"                    \
     " FROM due JOIN upd USING (id) ORDER BY due.id"
 

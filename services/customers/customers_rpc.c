@@ -315,26 +315,46 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
         return;
     } else {
         customer_row_t row;
-        int found = PQntuples(res->results[0]) > 0;
-        if (found)
+        int found = PQntuples(res->results[0]) > 0, masked = 0, seen = 0;
+        if (found) {
             customers_store_row(res->results[0], 0, &row);
-        if (found && customers_can_read(crm_rpc_call_caller(g->call), &row.c))
+            const Crm__Caller *caller = crm_rpc_call_caller(g->call);
+            seen = row.c.owner_id ? customers_can_read(caller, &row.c)
+                                  : customers_pooled_visible(caller, res->results[1],
+                                                             res->results[2], &masked);
+        }
+        char mask[5][CRM_POOL_MASK_LEN];
+        if (seen && masked) {
+            Crm__Customers__CustomerPool pool;
+            customers_pool_row(res->results[1], 0, &pool);
+            customers_mask(&row.c, &pool, mask);
             crm_rpc_reply(g->call, &row.c.base);
-        else
+            customers_pool_clear(&pool);
+        } else if (seen) {
+            crm_rpc_reply(g->call, &row.c.base);
+        } else {
             crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, g->field, "customer not found (%s %lld)",
                          g->field, (long long)g->id);
+        }
         if (found)
             customers_row_clear(&row);
     }
     s_get_free(g);
 }
 
+/* The customer, its pool and the caller's department path (a pooled
+ * customer is seen by its pool's people). */
 static void s_get_query(get_t *g)
 {
-    char id[24];
+    char id[24], dept[24];
     const char *p[] = {crm_i64(id, g->id)};
-    crm_db_exec(g->cs->db, !strcmp(g->field, "id") ? "customer_get" : "customer_by_lead", 1, p,
-                s_loaded, g);
+    const char *d[] = {crm_i64(dept, crm_rpc_call_caller(g->call)->department_id)};
+    int by_id = !strcmp(g->field, "id");
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, by_id ? "customer_get" : "customer_by_lead", 1, p);
+    crm_db_batch_add(b, by_id ? "customer_pool_of" : "customer_pool_of_lead", 1, p);
+    crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
+    crm_db_submit(g->cs->db, &b, s_loaded, g);
 }
 
 static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetCustomerRequest *req, void *arg)
@@ -500,6 +520,7 @@ static void s_single_reply(crm_change_t *c)
 {
     customer_t *cust = &customers_row(c, 0)->c;
     cust->completeness = customers_completeness(cust);
+    customers_change_mask(c, 0);
     crm_change_reply(c, &cust->base);
 }
 
@@ -592,5 +613,7 @@ void customers_rpc_register(customers_t *cs)
     customers_dedup_handlers(cs);
     customers_import_handlers(cs);
     customers_lock_handlers(cs);
+    customers_pools_handlers(cs);
+    customers_pool_ops_handlers(cs);
     customers_serve(crm_service_rpc(cs->svc), &cs->handlers);
 }

@@ -11,20 +11,20 @@
 #include "crm/util.h"
 #include "customers.h"
 
-/* The parameters every write of a customer carries, $1..$36 (s_params). */
-#define WRITE_PARAMS 36
+/* The parameters every write of a customer carries, $2..$38 (s_params). */
+#define WRITE_PARAMS 37
 #define WRITE_COLUMNS                                                                              \
     "name, mobile, telephone, email, company, source, level, industry, owner_id, department_id,"   \
     " pool_id, last_followup_at, updated_at, wechat, qq, enterprise_id, type, tags, province,"     \
     " city, district, address, remark, legal_representative, credit_code, bank, bank_account,"     \
     " next_contact_at, deal_status, dealt_at, locked, claim_count, last_followup_content,"         \
-    " completeness, owner_since, previous_owner_id"
+    " completeness, owner_since, previous_owner_id, pooled_at"
 #define WRITE_VALUES                                                                               \
     "$2, $3, $4, $5, $6, $7, $8, $9, $10::bigint, $11::bigint, $12::bigint, crm_ts($13::bigint),"  \
     " crm_ts($14::bigint), $15, $16, NULLIF($17::bigint, 0), $18::smallint, $19::text[], $20,"     \
     " $21, $22, $23, $24, $25, $26, $27, $28, crm_ts($29::bigint), $30::smallint,"                 \
     " crm_ts($31::bigint), $32::boolean, $33::integer, $34, $35::smallint, crm_ts($36::bigint),"   \
-    " $37::bigint"
+    " $37::bigint, crm_ts($38::bigint)"
 
 void customers_store_prepare(crm_db_t *db)
 {
@@ -41,10 +41,10 @@ void customers_store_prepare(crm_db_t *db)
     crm_db_prepare(db, "customer_insert",
                    "INSERT INTO customers (id, " WRITE_COLUMNS ", creator_id, lead_id, created_at)"
                    " VALUES ($1::bigint, " WRITE_VALUES
-                   ", $38::bigint, NULLIF($39::bigint, 0), crm_ts($40::bigint))");
+                   ", $39::bigint, NULLIF($40::bigint, 0), crm_ts($41::bigint))");
     crm_db_prepare(db, "customer_save",
                    "UPDATE customers SET (" WRITE_COLUMNS ", deleted_at) = (" WRITE_VALUES
-                   ", CASE WHEN $38::boolean THEN now() END) WHERE id = $1::bigint");
+                   ", CASE WHEN $39::boolean THEN now() END) WHERE id = $1::bigint");
     crm_db_prepare(db, "customer_history_insert",
                    "INSERT INTO customer_history (kind, record_id, action, actor_id, at,"
                    " from_owner_id, to_owner_id, reason, detail) VALUES ($1, $2::bigint, $3,"
@@ -166,6 +166,7 @@ static void s_params(const customer_t *c, params_t *buf, const char **p)
         crm_i64(buf->n[12], customers_completeness(c)),
         crm_i64(buf->n[13], c->owner_since_us),
         crm_i64(buf->n[14], c->previous_owner_id),
+        crm_i64(buf->n[15], c->pooled_at_us),
     };
     memcpy(p, v, sizeof v);
 }

@@ -20,6 +20,7 @@ int main(void)
     customers_contacts_prepare(c.db);
     customers_enterprises_prepare(c.db);
     customers_dedup_prepare(c.db);
+    customers_pools_prepare(c.db);
     customers_import_prepare(c.db);
     c.leads = crm_service_peer(c.svc, "leads");
     customers_rpc_register(&c);

@@ -35,28 +35,7 @@ int leads_pool_find(const PGresult *r, int64_t id)
 
 const crm_pool_t *leads_pool_rules(const Crm__Leads__LeadPool *p, crm_pool_t *buf)
 {
-    if (!p)
-        return NULL;
-    *buf = (crm_pool_t){
-        .id = p->id,
-        .name = p->name,
-        .description = p->description,
-        .admin_ids = p->admin_ids,
-        .n_admin_ids = p->n_admin_ids,
-        .member_user_ids = p->member_user_ids,
-        .n_member_user_ids = p->n_member_user_ids,
-        .member_department_ids = p->member_department_ids,
-        .n_member_department_ids = p->n_member_department_ids,
-        .allow_claim = p->allow_claim,
-        .daily_claim_limit = p->daily_claim_limit,
-        .holding_cap = p->holding_cap,
-        .cooloff_days = p->cooloff_days,
-        .recycle_days = p->recycle_days,
-        .warn_days = p->warn_days,
-        .noun = "lead",
-        .nouns = "leads",
-    };
-    return buf;
+    return crm_pool_view(p ? &p->base : NULL, "lead", "leads", buf);
 }
 
 int leads_pool_is_admin(const Crm__Leads__LeadPool *p, const Crm__Caller *c)

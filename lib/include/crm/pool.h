@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 #include "err.h"
 #include "rpc.pb-c.h"
 
@@ -37,6 +39,14 @@ typedef struct {
     int32_t warn_days;         /* its holder is warned this long before; 0: never */
     const char *noun, *nouns;  /* the records in refusals: "lead", "leads" */
 } crm_pool_t;
+
+/* The view of a domain's pool message msg (its fields named as crm_pool_t's:
+ * id, name, description, admin_ids, member_user_ids, member_department_ids,
+ * allow_claim, daily_claim_limit, holding_cap, cooloff_days, recycle_days,
+ * warn_days; read by the message's descriptor) in v, pointing into msg;
+ * NULL when msg is. A field the message lacks keeps its zero. */
+const crm_pool_t *crm_pool_view(const ProtobufCMessage *msg, const char *noun, const char *nouns,
+                                crm_pool_t *v);
 
 /* Who asks. departments: the person's department first, then its
  * ancestors, so a member department takes in its whole subtree. */

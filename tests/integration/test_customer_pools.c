@@ -1,0 +1,298 @@
+/* test_customer_pools.c: customer pools (公海) through the HTTP API: a
+ * pool's people and rules, giving up into it (its members see the customer
+ * masked, the fields it hides blanked; others do not see it), the pool
+ * view and its keyword (a number of a masked customer is not searched),
+ * claims under the rules (cool-off for the previous owner, the daily limit,
+ * the batch), two claims of one customer at once (exactly one wins), a
+ * pool admin's assign and move, a member told to claim, and the refusals
+ * about the pools themselves (a pool holding customers is neither disabled
+ * nor deleted, the default stays, nothing moves into a disabled pool). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crm/util.h"
+#include "http.h"
+#include "suite.h"
+
+static h_t *h;
+static const char *base;
+static char *admin;
+
+typedef struct {
+    const char *name;
+    long long id;
+    long long dept;
+    char *token;
+} s_user_t;
+
+static s_user_t mgr = {"pmgr", 0, 0, NULL}, emp = {"pemp", 0, 0, NULL},
+                emp2 = {"pemp2", 0, 0, NULL}, other = {"pother", 0, 0, NULL};
+
+static long long s_post_id(const char *token, const char *path, const char *body, int want)
+{
+    t_resp_t r = t_expect(want, "POST", base, token, body, path);
+    long long id = t_json_int(&r, "id");
+    t_resp_free(&r);
+    return id;
+}
+
+static long long s_customer(const s_user_t *owner, const char *name, const char *mobile)
+{
+    char *body = crm_sprintf("{\"name\":\"%s\",\"mobile\":\"%s\",\"remark\":\"内部备注\","
+                             "\"allow_duplicate\":true}",
+                             name, mobile);
+    long long id = s_post_id(owner->token, "/api/v1/customers", body, 201);
+    free(body);
+    return id;
+}
+
+static void s_give_up(const s_user_t *who, long long id, long long pool)
+{
+    char path[96], *body = crm_sprintf("{\"pool_id\":%lld,\"reason\":\"暂无需求\"}", pool);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/pool", id);
+    t_resp_t r = t_expect(200, "POST", base, who->token, body, path);
+    H_CHECK(t_json_int(&r, "owner_id") == 0 && t_json_int(&r, "pool_id") == pool &&
+                t_json_int(&r, "previous_owner_id") == who->id && *t_json_str(&r, "pooled_at"),
+            "given up: %s", r.raw);
+    t_resp_free(&r);
+    free(body);
+}
+
+static int s_claim_status(const s_user_t *who, long long id)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/claim", id);
+    t_resp_t r;
+    t_httpf(&r, "POST", base, who->token, "{}", "%s", path);
+    int st = r.status;
+    t_resp_free(&r);
+    return st;
+}
+
+int main(void)
+{
+    h = h_new("customer_pools");
+    /* The organisation for real, through the gateway's events: a member
+     * department takes in its sub-departments by the tree they carry. */
+    h_org_fixture(h, 0);
+    h_suite(h, 1, 1, 0, 1);
+    base = h_gateway(h);
+    h_start_all(h);
+    admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    long long sales = t_new_dept(base, admin, "销售部", 1),
+              east = t_new_dept(base, admin, "华东", sales),
+              far = t_new_dept(base, admin, "市场部", 1);
+    mgr.dept = sales;
+    emp.dept = emp2.dept = east; /* members through the parent department */
+    other.dept = far;
+    s_user_t *users[] = {&mgr, &emp, &emp2, &other};
+    for (size_t i = 0; i < 4; i++)
+        users[i]->token = t_new_user(base, admin, users[i]->name, i ? "employee" : "manager",
+                                     users[i]->dept, &users[i]->id);
+
+    /* The customers service knows the departments' tree from the gateway's
+     * events, a moment later. */
+    char *tree = crm_sprintf("SELECT count(*) FROM crm_org_departments WHERE id = %lld AND"
+                             " parent_id = %lld",
+                             east, sales);
+    H_CHECK(h_wait_sql(h, "customers", tree, 1, 15000) == 1, "the tree reached customers");
+    free(tree);
+
+    /* The pool: its admin, its member department (with its subtree), rules. */
+    char *body = crm_sprintf("{\"name\":\"华东公海\",\"admin_ids\":[%lld],"
+                             "\"member_department_ids\":[%lld],\"allow_claim\":true,"
+                             "\"daily_claim_limit\":2,\"cooloff_days\":1,\"claim_batch_max\":1,"
+                             "\"hidden_fields\":[\"remark\"]}",
+                             mgr.id, sales);
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/customer-pools");
+    long long pool = t_json_int(&r, "id");
+    H_CHECK(strstr(r.raw, "\"enabled\":true"), "a new pool is enabled: %s", r.raw);
+    t_resp_free(&r);
+    free(body);
+    t_expect_error(403, "permission_denied", NULL, "POST", base, emp.token, "{\"name\":\"x\"}",
+                   "/api/v1/customer-pools");
+    t_expect_error(400, "invalid_argument", "/member_user_ids", "POST", base, admin,
+                   "{\"name\":\"y\",\"member_user_ids\":[987654]}", "/api/v1/customer-pools");
+    t_expect_error(400, "invalid_argument", "/hidden_fields", "POST", base, admin,
+                   "{\"name\":\"z\",\"hidden_fields\":[\"mobile2\"]}", "/api/v1/customer-pools");
+    t_expect_error(409, "already_exists", "/name", "POST", base, admin, "{\"name\":\"华东公海\"}",
+                   "/api/v1/customer-pools");
+    char ppath[64];
+    snprintf(ppath, sizeof ppath, "/api/v1/customer-pools/%lld", pool);
+    r = t_expect(200, "GET", base, emp.token, NULL, ppath);
+    t_resp_free(&r);
+    t_expect_error(404, "not_found", "id", "GET", base, other.token, NULL, ppath);
+    /* A rename keeps its people and rules. */
+    r = t_expect(200, "PATCH", base, admin, "{\"description\":\"华东区\"}", ppath);
+    H_CHECK(t_json_int(&r, "admin_ids.0") == mgr.id && t_json_int(&r, "daily_claim_limit") == 2,
+            "people and rules kept: %s", r.raw);
+    t_resp_free(&r);
+    h_note("pools: people, rules, refusals: ok");
+
+    /* Given up: members see it masked, its hidden field blanked. */
+    long long c1 = s_customer(&emp, "公海甲", "13500135001"),
+              c2 = s_customer(&emp, "公海乙", "13500135002"),
+              c3 = s_customer(&emp, "公海丙", "13500135003");
+    s_give_up(&emp, c1, pool);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", c1);
+    r = t_expect(200, "GET", base, emp2.token, NULL, path);
+    H_CHECK(!strcmp(t_json_str(&r, "mobile"), "135****5001") && !*t_json_str(&r, "remark") &&
+                strstr(r.raw, "\"masked\":true"),
+            "masked for a member: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, mgr.token, NULL, path);
+    H_CHECK(!strcmp(t_json_str(&r, "mobile"), "13500135001") &&
+                !strcmp(t_json_str(&r, "remark"), "内部备注"),
+            "whole for its admin: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(404, "not_found", NULL, "GET", base, other.token, NULL, path);
+    t_expect_error(409, "failed_precondition", "id", "PATCH", base, emp2.token,
+                   "{\"remark\":\"x\"}", path);
+
+    /* The pool view: members list it masked; a number is not searched. */
+    char vpath[160];
+    snprintf(vpath, sizeof vpath, "/api/v1/customers?view=pool&pool_id=%lld&total=true", pool);
+    r = t_expect(200, "GET", base, emp2.token, NULL, vpath);
+    H_CHECK(t_json_int(&r, "total") == 1 && t_json_int(&r, "items.0.id") == c1 &&
+                !strcmp(t_json_str(&r, "items.0.mobile"), "135****5001"),
+            "the pool view: %s", r.raw);
+    t_resp_free(&r);
+    snprintf(vpath, sizeof vpath, "/api/v1/customers?view=pool&pool_id=%lld&keyword=1350013500",
+             pool);
+    r = t_expect(200, "GET", base, emp2.token, NULL, vpath);
+    H_CHECK(t_json_int(&r, "items.0.id") == 0, "a masked number is not searched: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, mgr.token, NULL, vpath);
+    H_CHECK(t_json_int(&r, "items.0.id") == 0 || t_json_int(&r, "items.0.id") == c1,
+            "the admin's search: %s", r.raw);
+    t_resp_free(&r);
+    snprintf(vpath, sizeof vpath, "/api/v1/customers?view=pool&pool_id=%lld", pool);
+    t_expect_error(404, "not_found", "pool_id", "GET", base, other.token, NULL, vpath);
+    r = t_expect(200, "GET", base, emp2.token, NULL, "/api/v1/customers?view=all&total=true");
+    json_t *items = json_object_get(r.body, "items");
+    for (size_t i = 0; i < json_array_size(items); i++)
+        H_CHECK(json_integer_value(json_object_get(json_array_get(items, i), "id")) != c1,
+                "a pooled customer is only in the pool view");
+    t_resp_free(&r);
+    h_note("give up, masking, hidden fields, the pool view and its search: ok");
+
+    /* Claims: the previous owner waits the cool-off; a member claims. */
+    H_CHECK(s_claim_status(&emp, c1) == 409, "the previous owner's cool-off");
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/claim", c1);
+    r = t_expect(200, "POST", base, emp2.token, "{}", path);
+    H_CHECK(t_json_int(&r, "owner_id") == emp2.id && t_json_int(&r, "claim_count") == 1 &&
+                !strcmp(t_json_str(&r, "mobile"), "13500135001"),
+            "claimed, whole again: %s", r.raw);
+    t_resp_free(&r);
+    H_CHECK(s_claim_status(&other, c1) == 409, "no longer in the pool");
+    /* The batch: at most one a claim. */
+    s_give_up(&emp, c2, pool);
+    s_give_up(&emp, c3, pool);
+    char *two = crm_sprintf("{\"ids\":[%lld,%lld]}", c2, c3);
+    t_resp_t x;
+    t_httpf(&x, "POST", base, emp2.token, two, "/api/v1/customers/claim");
+    H_CHECK(x.status == 409 && strstr(x.raw, "at most 1"), "the batch: %d %s", x.status, x.raw);
+    t_resp_free(&x);
+    free(two);
+    /* Two claims of one customer at once: exactly one wins. */
+    {
+        char req1[256], req2[256];
+        snprintf(req1, sizeof req1,
+                 "POST /api/v1/customers/%lld/claim HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer"
+                 " %s\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+                 c2, emp2.token);
+        snprintf(req2, sizeof req2,
+                 "POST /api/v1/customers/%lld/claim HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer"
+                 " %s\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+                 c2, mgr.token);
+        int a = t_raw_connect(base), b = t_raw_connect(base);
+        t_raw_write(a, req1);
+        t_raw_write(b, req2);
+        int sa = t_raw_status(a, 10000), sb = t_raw_status(b, 10000);
+        H_CHECK((sa == 200 && sb == 409) || (sa == 409 && sb == 200),
+                "one claim wins, the other is told: %d %d", sa, sb);
+        close(a);
+        close(b);
+    }
+    /* emp2 has claimed two today (if it won the race): the daily limit. */
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", c2);
+    r = t_expect(200, "GET", base, mgr.token, NULL, path);
+    int emp2_won = t_json_int(&r, "owner_id") == emp2.id;
+    t_resp_free(&r);
+    if (emp2_won) {
+        H_CHECK(s_claim_status(&emp2, c3) == 409, "the daily limit");
+        h_note("claims: cool-off, batch, race, daily limit: ok");
+    } else {
+        h_note("claims: cool-off, batch, race: ok (the manager won the race)");
+    }
+
+    /* A member may not assign; the pool's admin assigns and moves. */
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/assign", c3);
+    body = crm_sprintf("{\"to_owner_id\":%lld}", emp.id);
+    t_expect_error(409, "failed_precondition", "id", "POST", base, emp2.token, body, path);
+    r = t_expect(201, "POST", base, admin, "{\"name\":\"备用公海\"}", "/api/v1/customer-pools");
+    long long pool2 = t_json_int(&r, "id");
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/move", c3);
+    char *move = crm_sprintf("{\"pool_id\":%lld}", pool2);
+    r = t_expect(200, "POST", base, mgr.token, move, path);
+    H_CHECK(t_json_int(&r, "pool_id") == pool2, "moved: %s", r.raw);
+    t_resp_free(&r);
+    free(move);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/assign", c3);
+    r = t_expect(200, "POST", base, admin, body, path);
+    H_CHECK(t_json_int(&r, "owner_id") == emp.id && t_json_int(&r, "department_id") == emp.dept,
+            "assigned, the department follows: %s", r.raw);
+    t_resp_free(&r);
+    free(body);
+    h_note("assign and move by a pool's admin: ok");
+
+    /* The pools themselves: one holding customers is neither disabled nor
+     * deleted; the default stays; nothing moves into a disabled pool. */
+    s_give_up(&emp, c3, pool);
+    t_expect_error(409, "failed_precondition", "/enabled", "PATCH", base, admin,
+                   "{\"enabled\":false}", ppath);
+    t_expect_error(409, "failed_precondition", "id", "DELETE", base, admin, NULL, ppath);
+    char p2path[64];
+    snprintf(p2path, sizeof p2path, "/api/v1/customer-pools/%lld", pool2);
+    r = t_expect(200, "PATCH", base, admin, "{\"enabled\":false}", p2path);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/move", c3);
+    move = crm_sprintf("{\"pool_id\":%lld}", pool2);
+    t_expect_error(409, "failed_precondition", "/pool_id", "POST", base, admin, move, path);
+    free(move);
+    r = t_expect(200, "GET", base, admin, NULL, "/api/v1/customer-pools");
+    long long def = 0;
+    json_t *pools = json_object_get(r.body, "items");
+    for (size_t i = 0; i < json_array_size(pools); i++)
+        if (json_is_true(json_object_get(json_array_get(pools, i), "is_default")))
+            def = json_integer_value(json_object_get(json_array_get(pools, i), "id"));
+    t_resp_free(&r);
+    H_CHECK(def > 0, "a default pool");
+    char dpath[64];
+    snprintf(dpath, sizeof dpath, "/api/v1/customer-pools/%lld", def);
+    t_expect_error(409, "failed_precondition", "id", "DELETE", base, admin, NULL, dpath);
+    t_expect_error(400, "invalid_argument", "/is_default", "PATCH", base, admin,
+                   "{\"is_default\":false}", dpath);
+    r = t_expect(200, "PATCH", base, admin, "{\"is_default\":true}", ppath);
+    H_CHECK(strstr(r.raw, "\"is_default\":true"), "a new default: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "DELETE", base, admin, NULL, dpath);
+    t_resp_free(&r);
+    t_expect_error(404, "not_found", "id", "GET", base, admin, NULL, dpath);
+    H_CHECK(h_sql_int(h, "customers",
+                      "SELECT count(*) FROM crm_outbox WHERE type IN ('customer.pooled',"
+                      " 'customer.claimed', 'customer.assigned', 'customer.moved')") >= 7,
+            "the pool events");
+    h_note("pools' own refusals, the default, delete: ok");
+
+    for (size_t i = 0; i < 4; i++)
+        free(users[i]->token);
+    free(admin);
+    h_stop(h, "gateway", 0);
+    h_destroy(&h);
+    return 0;
+}
