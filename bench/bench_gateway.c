@@ -31,6 +31,7 @@
 #include "crm/util.h"
 #include "harness.h"
 #include "http.h"
+#include "jcall.h"
 #include "leads.pb-c.h"
 #include "pgbench.h"
 #include "stats.h"
@@ -225,18 +226,6 @@ static void s_rpc_replied(void *arg, const crm_rpc_result_t *res)
         s_rpc_issue(b);
 }
 
-static Crm__Caller *s_admin_caller(void)
-{
-    static Crm__DataScope scope = CRM__DATA_SCOPE__INIT;
-    static Crm__Caller caller = CRM__CALLER__INIT;
-    scope.all = 1;
-    caller.user_id = 1;
-    caller.department_id = 1;
-    caller.role = CRM__ROLE__ROLE_ADMIN;
-    caller.scope = &scope;
-    return &caller;
-}
-
 static void s_rpc_issue(s_rpc_t *b)
 {
     s_rpc_call_t *c = calloc(1, sizeof *c);
@@ -254,7 +243,7 @@ static void s_rpc_issue(s_rpc_t *b)
     }
     b->issued++;
     c->sent_ns = stats_now_ns();
-    crm_rpc_call(b->client, b->method, req, b->out, s_admin_caller(), s_rpc_replied, c);
+    crm_rpc_call(b->client, b->method, req, b->out, t_admin(0, 1), s_rpc_replied, c);
 }
 
 static double s_rpc_run(void *zctx, const char *endpoint, const char *method, int64_t lead_id,

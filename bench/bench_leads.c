@@ -30,6 +30,7 @@
 #include "events.pb-c.h"
 #include "harness.h"
 #include "leads.pb-c.h"
+#include "calls.h"
 #include "pgbench.h"
 #include "stats.h"
 
@@ -39,101 +40,6 @@
 
 static int s_creates = 10000;
 static int s_list_calls = 500;
-
-static const Crm__Caller *s_caller(Crm__Role role, int64_t user, int64_t dept, int all,
-                                   const int64_t *users, size_t n)
-{
-    static Crm__Caller c;
-    static Crm__DataScope scope;
-    crm__caller__init(&c);
-    crm__data_scope__init(&scope);
-    c.user_id = user;
-    c.department_id = dept;
-    c.role = role;
-    c.scope = &scope;
-    scope.all = all;
-    scope.user_ids = (int64_t *)users;
-    scope.n_user_ids = n;
-    return &c;
-}
-
-/* ---- calls kept in flight on one loop ----------------------------------- */
-
-/* Makes the request of call i into *req (a message the caller keeps). */
-typedef const ProtobufCMessage *(*make_fn)(void *arg, int i, const Crm__Caller **caller);
-
-typedef struct {
-    uv_loop_t loop;
-    crm_rpc_client_t *client;
-    const char *method;
-    const ProtobufCMessageDescriptor *out;
-    make_fn make;
-    void *arg;
-    int inflight, issued, done, total;
-    stats_t st;
-} runner_t;
-
-typedef struct {
-    runner_t *r;
-    uint64_t sent;
-} pending_t;
-
-static void s_issue(runner_t *r);
-
-static void s_replied(void *arg, const crm_rpc_result_t *res)
-{
-    pending_t *p = arg;
-    runner_t *r = p->r;
-    if (res->status != CRM__STATUS__OK) {
-        fprintf(stderr, "%s failed: %s [%s]\n", r->method, res->message,
-                res->field ? res->field : "");
-        exit(1);
-    }
-    stats_add(&r->st, stats_now_ns() - p->sent);
-    r->done++;
-    free(p);
-    s_issue(r);
-}
-
-static void s_issue(runner_t *r)
-{
-    while (r->issued < r->total && r->issued - r->done < r->inflight) {
-        pending_t *p = malloc(sizeof *p);
-        p->r = r;
-        const Crm__Caller *caller = NULL;
-        const ProtobufCMessage *req = r->make(r->arg, r->issued, &caller);
-        r->issued++;
-        p->sent = stats_now_ns();
-        crm_rpc_call(r->client, r->method, req, r->out, caller, s_replied, p);
-    }
-}
-
-/* Runs total calls, inflight at a time; prints the latencies under label
- * and returns calls per second. */
-static double s_run(void *zctx, const char *endpoint, const char *method,
-                    const ProtobufCMessageDescriptor *out, make_fn make, void *arg, int total,
-                    int inflight, const char *label)
-{
-    runner_t r = {.method = method,
-                  .out = out,
-                  .make = make,
-                  .arg = arg,
-                  .inflight = inflight,
-                  .total = total};
-    uv_loop_init(&r.loop);
-    r.client = crm_rpc_client_new(&r.loop, zctx, endpoint, 10000, 1);
-    uint64_t t0 = stats_now_ns();
-    s_issue(&r);
-    while (r.done < r.total)
-        uv_run(&r.loop, UV_RUN_ONCE);
-    double rate = (double)total / ((double)(stats_now_ns() - t0) / 1e9);
-    stats_print(&r.st, label);
-    stats_free(&r.st);
-    crm_rpc_client_destroy(&r.client);
-    uv_run(&r.loop, UV_RUN_DEFAULT);
-    uv_loop_close(&r.loop);
-    return rate;
-}
 
 /* ---- 1. create throughput ------------------------------------------------ */
 
@@ -154,7 +60,7 @@ static const ProtobufCMessage *s_make_create(void *arg, int i, const Crm__Caller
     a->req.mobile = a->mobile;
     a->req.owner_id = 1;
     a->req.department_id = 1;
-    *caller = s_caller(CRM__ROLE__ROLE_SYSTEM, 0, 0, 1, NULL, 0);
+    *caller = calls_caller(CRM__ROLE__ROLE_SYSTEM, 0, 0, 1, NULL, 0);
     return &a->req.base;
 }
 
@@ -206,8 +112,8 @@ static void s_profile_create(h_t *h, void *zctx, int inflight)
 {
     create_arg_t a = {.base = 1};
     printf("lead create, profile run: %d in flight, no pgbench\n", inflight);
-    double rate = s_run(zctx, h_rpc(h, "leads"), "Leads.Create", &crm__leads__lead__descriptor,
-                        s_make_create, &a, s_creates, inflight, "Leads.Create");
+    double rate = calls_run(zctx, h_rpc(h, "leads"), "Leads.Create", &crm__leads__lead__descriptor,
+                            s_make_create, &a, s_creates, inflight, "Leads.Create");
     printf("  %.0f leads/s\n", rate);
 }
 
@@ -224,8 +130,9 @@ static void s_bench_create(h_t *h, void *zctx)
         base += s_creates;
         char label[64];
         snprintf(label, sizeof label, "Leads.Create, %d in flight", inflight);
-        double ours = s_run(zctx, h_rpc(h, "leads"), "Leads.Create", &crm__leads__lead__descriptor,
-                            s_make_create, &a, s_creates, inflight, label);
+        double ours =
+            calls_run(zctx, h_rpc(h, "leads"), "Leads.Create", &crm__leads__lead__descriptor,
+                      s_make_create, &a, s_creates, inflight, label);
         double bare_tps = pgbench_run(h, "leads", bare, inflight);
         printf("  %2d: pgbench, a create's statements (raw limit) %8.0f leads/s   Leads.Create"
                " %8.0f leads/s   %.0f%%\n",
@@ -305,10 +212,10 @@ static const ProtobufCMessage *s_make_list(void *arg, int i, const Crm__Caller *
     int64_t user = 1 + (i * 37) % OWNERS, dept = 1 + (user - 1) / TEAM;
     for (int k = 0; k < TEAM; k++)
         a->team[k] = (dept - 1) * TEAM + 1 + k;
-    *caller = a->role == 0 ? s_caller(CRM__ROLE__ROLE_EMPLOYEE, user, dept, 0, &user, 1)
+    *caller = a->role == 0 ? calls_caller(CRM__ROLE__ROLE_EMPLOYEE, user, dept, 0, &user, 1)
               : a->role == 1
-                  ? s_caller(CRM__ROLE__ROLE_MANAGER, 1000 + dept, dept, 0, a->team, TEAM)
-                  : s_caller(CRM__ROLE__ROLE_ADMIN, 1, 1, 1, NULL, 0);
+                  ? calls_caller(CRM__ROLE__ROLE_MANAGER, 1000 + dept, dept, 0, a->team, TEAM)
+                  : calls_caller(CRM__ROLE__ROLE_ADMIN, 1, 1, 1, NULL, 0);
     a->req.statuses = &a->status;
     a->req.n_statuses = a->status ? 1 : 0;
     a->req.cursor = a->page2 ? a->cursor : "";
@@ -366,8 +273,8 @@ static void s_bench_lists(h_t *h, void *zctx)
             s_first_cursor(h, zctx, &kinds[k], 0);
             kinds[k].role = 1;
         }
-        s_run(zctx, h_rpc(h, "leads"), "Leads.List", &crm__leads__lead_list__descriptor,
-              s_make_list, &kinds[k], s_list_calls, 1, kinds[k].label);
+        calls_run(zctx, h_rpc(h, "leads"), "Leads.List", &crm__leads__lead_list__descriptor,
+                  s_make_list, &kinds[k], s_list_calls, 1, kinds[k].label);
     }
 }
 

@@ -11,6 +11,7 @@
 CRM_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler
     libpq-dev libhiredis-dev libuv1-dev libjansson-dev postgresql redis-server
     libh2o-dev libsodium-dev libcurl4-openssl-dev libssl-dev
+    libxlsxwriter-dev # the gateway's spreadsheet exports
     protobuf-compiler libprotobuf-dev python3-protobuf
     libzip-dev libxml2-dev # lib/src/xlsx.c: XLSX workbooks (imports)
     libxlsxwriter-dev      # the tests' XLSX fixtures (test_xlsx, test_customer_import)

@@ -212,6 +212,16 @@ int crm_change_refuse(crm_change_t *c, Crm__Status status, const char *field, co
                           c->kind->noun, (long long)c->ids[c->cur], msg);
 }
 
+int crm_change_refuse_errs(crm_change_t *c, const crm_errs_t *errs)
+{
+    crm_errs_t named = {.n = errs->n};
+    for (size_t i = 0; i < errs->n; i++)
+        crm_err_set(&named.e[i], errs->e[i].status,
+                    errs->e[i].field ? errs->e[i].field : c->op->ids_field, "%s %lld: %s",
+                    c->kind->noun, (long long)c->ids[c->cur], errs->e[i].message);
+    return crm_txn_refuse_errs(c->txn, &named);
+}
+
 void crm_change_read(crm_change_t *c, const char *slot, const char *stmt, int nparams,
                      const char *const *values)
 {

@@ -67,9 +67,14 @@ int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks,
                    int def_limit, const char *cursor)
 {
     crm_err_t err;
-    if (crm_page_check(pg, ks, limit, def_limit, cursor, &err) < 0)
+    if (crm_page_check_max(pg, ks, limit, def_limit, crm_page_max(call), cursor, &err) < 0)
         return crm_rpc_fail_err(call, &err);
     return 1;
+}
+
+int crm_page_max(const crm_rpc_call_t *call)
+{
+    return crm_rpc_call_walks(call) ? CRM_PAGE_WALK_MAX : CRM_PAGE_MAX;
 }
 
 /* 9999-12-31T23:59:59.999999Z: the last instant RFC 3339 can write. */

@@ -174,38 +174,3 @@ const char *crm_csv_error(const crm_csv_t *r)
 {
     return r->error;
 }
-
-/* ---- writing ----------------------------------------------------------- */
-
-/* Room for n more bytes and the NUL. */
-static void s_room(crm_csv_out_t *o, size_t n)
-{
-    if (o->len + n + 1 <= o->cap)
-        return;
-    o->cap = (o->len + n + 1) * 2;
-    o->text = crm_realloc(o->text, o->cap);
-}
-
-void crm_csv_append(crm_csv_out_t *o, const char *const *fields, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        const char *f = fields[i] ? fields[i] : "";
-        size_t len = strlen(f);
-        int quote = strpbrk(f, ",\"\r\n") != NULL;
-        s_room(o, 2 * len + 3);
-        if (i)
-            o->text[o->len++] = ',';
-        if (quote)
-            o->text[o->len++] = '"';
-        for (const char *p = f; *p; p++) {
-            if (*p == '"')
-                o->text[o->len++] = '"';
-            o->text[o->len++] = *p;
-        }
-        if (quote)
-            o->text[o->len++] = '"';
-    }
-    s_room(o, 1);
-    o->text[o->len++] = '\n';
-    o->text[o->len] = '\0';
-}

@@ -149,7 +149,7 @@ void db_tail(crm_db_t *db)
 
 /* Records tx's first error; everything after fails with it. */
 void db_tx_kill(crm_db_tx_t *tx, crm_db_error_t kind, const char *sqlstate, const char *message,
-                const char *constraint)
+                const char *constraint, const char *detail)
 {
     if (tx->dead)
         return;
@@ -158,6 +158,7 @@ void db_tx_kill(crm_db_tx_t *tx, crm_db_error_t kind, const char *sqlstate, cons
     tx->sqlstate = crm_strdup(sqlstate ? sqlstate : "");
     tx->message = crm_strdup(message ? message : "");
     tx->constraint = crm_strdup(constraint ? constraint : "");
+    tx->detail = crm_strdup(detail ? detail : "");
 }
 
 /* The transaction is over: gives its connection back (rolled back from the
@@ -180,12 +181,13 @@ void db_tx_end(crm_db_tx_t *tx)
             continue;
         }
         b->tx = NULL;
-        db_fail(b, CRM_DB_BUG, "", "transaction already ended", "");
+        db_fail(b, CRM_DB_BUG, "", "transaction already ended", "", "");
         db_complete_later(db, b);
     }
     free(tx->sqlstate);
     free(tx->message);
     free(tx->constraint);
+    free(tx->detail);
     free(tx);
     db->ntx--;
     db_kick(db);
@@ -249,9 +251,9 @@ void db_tx_pump(crm_db_tx_t *tx)
         int commit = b->commit;
         if (tx->dead || !tx->conn) {
             if (!tx->dead)
-                db_tx_kill(tx, CRM_DB_RETRY, "", "connection lost", "");
+                db_tx_kill(tx, CRM_DB_RETRY, "", "connection lost", "", "");
             b->tx = NULL;
-            db_fail(b, tx->kind, tx->sqlstate, tx->message, tx->constraint);
+            db_fail(b, tx->kind, tx->sqlstate, tx->message, tx->constraint, tx->detail);
             db_complete_later(db, b);
             if (commit) {
                 db_tx_end(tx);
@@ -407,7 +409,7 @@ void crm_db_submit(crm_db_t *db, crm_db_batch_t **b_p, crm_db_cb cb, void *arg)
     crm_db_batch_t *b = s_take(b_p, B_BATCH, cb, arg);
     db->pending++;
     if (db->closing) {
-        db_fail(b, CRM_DB_RETRY, "", "database pool closed", "");
+        db_fail(b, CRM_DB_RETRY, "", "database pool closed", "", "");
         db_complete_later(db, b);
         db_tail(db);
         return;
@@ -430,7 +432,7 @@ void crm_db_begin(crm_db_t *db, crm_db_begin_cb cb, void *arg)
     b->begin_cb = cb;
     db->pending++;
     if (db->closing) {
-        db_fail(b, CRM_DB_RETRY, "", "database pool closed", "");
+        db_fail(b, CRM_DB_RETRY, "", "database pool closed", "", "");
         db_complete_later(db, b);
         db_tail(db);
         return;
@@ -489,12 +491,12 @@ void crm_db_destroy(crm_db_t **db_p)
     }
     crm_db_batch_t *b;
     while ((b = db_fifo_pop(&db->queue))) {
-        db_fail(b, CRM_DB_RETRY, "", "database pool closed", "");
+        db_fail(b, CRM_DB_RETRY, "", "database pool closed", "", "");
         db_fifo_push(&db->done, b);
     }
     /* Transactions handed out stay valid until given back; all are dead. */
     for (crm_db_tx_t *tx = db->txs; tx; tx = tx->next)
-        db_tx_kill(tx, CRM_DB_RETRY, "", "database pool closed", "");
+        db_tx_kill(tx, CRM_DB_RETRY, "", "database pool closed", "", "");
     for (crm_db_tx_t *tx = db->txs; tx;) {
         crm_db_tx_t *next = tx->next;
         db_tx_pump(tx); /* no callbacks run here, so next stays valid */

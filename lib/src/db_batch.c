@@ -64,12 +64,13 @@ void db_batch_free(crm_db_batch_t *b)
     free(b->sqlstate);
     free(b->message);
     free(b->constraint);
+    free(b->detail);
     free(b);
 }
 
 /* Marks b failed with the given error (copied); its results are dropped. */
 void db_fail(crm_db_batch_t *b, crm_db_error_t kind, const char *sqlstate, const char *message,
-             const char *constraint)
+             const char *constraint, const char *detail)
 {
     db_clear_results(b->res, b->nres);
     b->res = NULL;
@@ -77,14 +78,17 @@ void db_fail(crm_db_batch_t *b, crm_db_error_t kind, const char *sqlstate, const
     free(b->sqlstate);
     free(b->message);
     free(b->constraint);
+    free(b->detail);
     b->sqlstate = crm_strdup(sqlstate ? sqlstate : "");
     b->message = crm_strdup(message ? message : "");
     b->constraint = crm_strdup(constraint ? constraint : "");
+    b->detail = crm_strdup(detail ? detail : "");
     b->out = (crm_db_result_t){.err = 1,
                                .kind = kind,
                                .sqlstate = b->sqlstate,
                                .message = b->message,
                                .constraint = b->constraint,
+                               .detail = b->detail,
                                .failed = -1};
 }
 
@@ -98,6 +102,7 @@ void db_outcome(crm_db_batch_t *b, PGresult **res, int nres)
                            .sqlstate = "",
                            .message = "",
                            .constraint = "",
+                           .detail = "",
                            .failed = -1,
                            .results = res + b->off,
                            .nresults = b->n};
@@ -119,6 +124,8 @@ void db_outcome(crm_db_batch_t *b, PGresult **res, int nres)
             o->message = f ? f : PQresultErrorMessage(res[i]);
             f = PQresultErrorField(res[i], PG_DIAG_CONSTRAINT_NAME);
             o->constraint = f ? f : "";
+            f = PQresultErrorField(res[i], PG_DIAG_MESSAGE_DETAIL);
+            o->detail = f ? f : "";
             o->kind = s_kind(o->sqlstate);
             if (o->kind == CRM_DB_RETRY && !*o->sqlstate)
                 o->kind = CRM_DB_BUG; /* an error without a code */

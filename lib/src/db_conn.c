@@ -266,7 +266,8 @@ static void s_round_done(s_conn_t *c)
         if (tx) {
             tx->running = NULL;
             if (b->out.err)
-                db_tx_kill(tx, b->out.kind, b->out.sqlstate, b->out.message, b->out.constraint);
+                db_tx_kill(tx, b->out.kind, b->out.sqlstate, b->out.message, b->out.constraint,
+                           b->out.detail);
             if (b->commit)
                 db_tx_end(tx);
             b->tx = NULL;
@@ -312,10 +313,10 @@ void db_conn_drop(s_conn_t *c, const char *why)
     c->tx = NULL;
     if (tx) {
         tx->conn = NULL;
-        db_tx_kill(tx, CRM_DB_RETRY, "", why, "");
+        db_tx_kill(tx, CRM_DB_RETRY, "", why, "", "");
     }
     if (b) {
-        db_fail(b, CRM_DB_RETRY, "", why, "");
+        db_fail(b, CRM_DB_RETRY, "", why, "", "");
         if (b->tx) {
             crm_db_tx_t *btx = b->tx;
             btx->running = NULL;
@@ -383,7 +384,7 @@ static void s_conn_failed(s_conn_t *c, const char *msg)
         char *m = crm_sprintf("database unreachable: %s", why);
         crm_db_batch_t *b;
         while ((b = db_fifo_pop(&db->queue))) {
-            db_fail(b, CRM_DB_RETRY, "", m, "");
+            db_fail(b, CRM_DB_RETRY, "", m, "", "");
             db_complete_later(db, b);
         }
         free(m);

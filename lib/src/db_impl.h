@@ -40,8 +40,8 @@ struct crm_db_batch {
     crm_db_tx_t *tx;
     PGresult **res; /* every result of the round, owned */
     int nres;
-    int off;                               /* index of the first statement of ours in res */
-    char *sqlstate, *message, *constraint; /* owned error text, when not in res */
+    int off; /* index of the first statement of ours in res */
+    char *sqlstate, *message, *constraint, *detail; /* owned error text, when not in res */
     crm_db_result_t out;
     crm_db_batch_t *next;
 };
@@ -56,7 +56,7 @@ struct crm_db_tx {
     int begun;           /* BEGIN has been sent */
     int dead;            /* something failed: later work fails at once */
     crm_db_error_t kind; /* the first error */
-    char *sqlstate, *message, *constraint;
+    char *sqlstate, *message, *constraint, *detail;
     s_fifo_t queue;          /* submitted, waiting for the running batch */
     crm_db_batch_t *running; /* in flight on conn */
     crm_db_tx_t *prev, *next;
@@ -131,7 +131,7 @@ char *db_msg(const char *m);
 void db_clear_results(PGresult **res, int n);
 void db_batch_free(crm_db_batch_t *b);
 void db_fail(crm_db_batch_t *b, crm_db_error_t kind, const char *sqlstate, const char *message,
-             const char *constraint);
+             const char *constraint, const char *detail);
 void db_outcome(crm_db_batch_t *b, PGresult **res, int nres);
 void db_finish(crm_db_t *db, crm_db_batch_t *b);
 void db_maybe_free(crm_db_t *db);
@@ -140,7 +140,7 @@ void db_kick(crm_db_t *db);
 void db_complete_later(crm_db_t *db, crm_db_batch_t *b);
 void db_tail(crm_db_t *db);
 void db_tx_kill(crm_db_tx_t *tx, crm_db_error_t kind, const char *sqlstate, const char *message,
-                const char *constraint);
+                const char *constraint, const char *detail);
 void db_tx_end(crm_db_tx_t *tx);
 void db_handle_closed(uv_handle_t *h);
 void db_send_batch(s_conn_t *c, crm_db_batch_t *b);

@@ -319,7 +319,7 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     }
     const PGresult *r = res->results[0];
     crm_page_t pg;
-    crm_page_check(&pg, &s_imports, s->limit, 20, s->cursor, NULL);
+    crm_page_check_max(&pg, &s_imports, s->limit, 20, crm_page_max(s->call), s->cursor, NULL);
     char *next;
     size_t n = crm_page_rows(&pg, r, &next);
     crm_import_t *imps = crm_calloc(n + 1, sizeof *imps);
@@ -339,11 +339,8 @@ void crm_import_list(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *c
 {
     const Crm__Caller *c = crm_rpc_call_caller(call);
     crm_page_t pg;
-    crm_err_t err;
-    if (crm_page_check(&pg, &s_imports, limit, 20, cursor, &err) < 0) {
-        crm_rpc_fail_err(call, &err);
+    if (!crm_check_page(call, &pg, &s_imports, limit, 20, cursor))
         return;
-    }
     char user[24], after[24], lim[16], stmt[96], count[96];
     snprintf(lim, sizeof lim, "%d", pg.limit + 1);
     const char *p[] = {crm_scope_all(c) ? "true" : "false", crm_i64(user, c->user_id),

@@ -1,8 +1,9 @@
 /* import_chunk.c: one chunk of an import, one write transaction of three
  * rounds (see crm/import.h): the import locked and the chunk's stored
- * results; the domain's dedup read and the new ids; the counters moved on;
- * then the created rows and the chunk's results stored under (import,
- * seq), so a chunk sent again gets them and changes nothing. */
+ * results; the domain's dedup read and the new ids, then its screen of the
+ * rows; the counters moved on; then the created rows and the chunk's
+ * results stored under (import, seq), so a chunk sent again gets them and
+ * changes nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,8 @@ static void s_results(crm_import_chunk_t *c)
             r->message = row->message;
         } else if (row->duplicate_of) {
             r->outcome = CRM_IMPORT_DUPLICATE;
-            r->duplicate_of = row->duplicate_of;
+            r->duplicate_of = row->unnamed ? 0 : row->duplicate_of;
+            r->message = row->unnamed ? row->message : NULL;
         } else {
             r->outcome = CRM_IMPORT_CREATED;
             r->id = row->id;
@@ -210,9 +212,23 @@ static int64_t s_existing(const PGresult *r, const char *key)
     return 0;
 }
 
+/* A row repeating the key of an earlier one (first, decided): held back
+ * as it is, else a duplicate of its record. */
+static void s_repeat(crm_import_row_t *row, const crm_import_row_t *first)
+{
+    if (first->field) {
+        row->field = first->field;
+        row->message = first->message;
+        return;
+    }
+    row->duplicate_of = first->id ? first->id : first->duplicate_of;
+    row->unnamed = !first->id && first->unnamed;
+    row->message = row->unnamed ? first->message : NULL;
+}
+
 /* Round 2 back: each valid row a duplicate (of an existing record or an
- * earlier row of the chunk) or created with the next id. Asks for round 3:
- * the counters moved on. */
+ * earlier row of the chunk) or created with the next id, after the
+ * domain's screen. Asks for round 3: the counters moved on. */
 static int s_decided(crm_import_chunk_t *c)
 {
     crm_txn_t *t = c->t;
@@ -228,16 +244,23 @@ static int s_decided(crm_import_chunk_t *c)
     c->more_ids = crm_db_get_i64_array(idr, 0, 2, &c->n_more);
     for (size_t i = 0; i < c->n; i++) {
         crm_import_row_t *row = &c->rows[i];
+        if (!row->field && !row->dup_row)
+            row->duplicate_of =
+                row->key && *row->key && !c->cur.allow_duplicates ? s_existing(dups, row->key) : 0;
+    }
+    if (c->n_keys && c->k->screen && c->k->screen(c) < 0) {
+        free(ids);
+        return -1;
+    }
+    /* Rows the screen held back leave their ids unused (gaps in the
+     * sequence, as a rolled back create leaves). */
+    for (size_t i = 0; i < c->n; i++) {
+        crm_import_row_t *row = &c->rows[i];
         if (row->field)
             continue;
-        if (row->dup_row) {
-            const crm_import_row_t *first = &c->rows[row->dup_row - 1];
-            row->duplicate_of = first->id ? first->id : first->duplicate_of;
-            continue;
-        }
-        row->duplicate_of =
-            row->key && *row->key && !c->cur.allow_duplicates ? s_existing(dups, row->key) : 0;
-        if (!row->duplicate_of)
+        if (row->dup_row)
+            s_repeat(row, &c->rows[row->dup_row - 1]);
+        else if (!row->duplicate_of)
             row->id = ids[k++];
     }
     free(ids);

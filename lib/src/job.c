@@ -1,11 +1,13 @@
 /* job.c: a service's jobs: their rule, their declaration here, and their
- * work done once by the consumer of the scheduler's firings; the paged loop
- * inside a transaction (see job.h). Declaring them to the scheduler is
- * job_declare.c. */
+ * work done once by the consumer of the scheduler's firings, or now for a
+ * call, through one run handle (its transaction, the cached copies to drop
+ * after the commit); the paged loop inside a transaction (see job.h).
+ * Declaring them to the scheduler is job_declare.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/consumer.h"
 #include "crm/log.h"
 #include "crm/util.h"
 #include "events.pb-c.h"
@@ -61,6 +63,38 @@ int crm_job_schedule_from_pb(const Crm__Scheduler__Schedule *pb, crm_job_schedul
     }
 }
 
+/* ---- a run of a job's work ---------------------------------------------- */
+
+struct crm_job_run {
+    crm_db_tx_t *tx;
+    crm_consumer_batch_t *batch; /* a firing's: the keys go to the consumer */
+    char **keys;                 /* a call's: dropped by crm_job_run_now */
+    size_t nkeys;
+    crm_pages_done_fn end; /* how the runner goes on */
+    void *end_arg;
+};
+
+crm_db_tx_t *crm_job_tx(const crm_job_run_t *run)
+{
+    return run->tx;
+}
+
+void crm_job_uncache(crm_job_run_t *run, const char *key)
+{
+    if (run->batch) {
+        crm_consumer_batch_uncache(run->batch, key);
+        return;
+    }
+    run->keys = crm_realloc(run->keys, (run->nkeys + 1) * sizeof *run->keys);
+    run->keys[run->nkeys++] = crm_strdup(key);
+}
+
+void crm_job_end(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
+{
+    crm_job_run_t *run = arg;
+    run->end(run->end_arg, last, count, err);
+}
+
 /* ---- jobs --------------------------------------------------------------- */
 
 /* The jobs of this process, all served by one consumer of the scheduler
@@ -73,6 +107,7 @@ int crm_njobs;
 typedef struct {
     crm_db_tx_t *tx;
     crm_consumer_batch_t *batch;
+    crm_job_run_t run; /* each job's, one after the other */
     int fired[CRM_JOB_MAX];
     int next;
     int64_t count;
@@ -138,7 +173,8 @@ static void s_next(run_t *r)
         return;
     }
     crm_job_t *j = &crm_jobs[r->next++];
-    j->work(j->arg, r->tx, s_done, r);
+    r->run = (crm_job_run_t){.tx = r->tx, .batch = r->batch, .end = s_done, .end_arg = r};
+    j->work(j->arg, &r->run);
 }
 
 /* Several firings of one job in a batch run it once. */
@@ -184,7 +220,15 @@ typedef struct {
     crm_job_fn work;
     void *arg;
     void (*reply)(crm_txn_t *t, int64_t count);
+    crm_job_run_t run;
 } now_t;
+
+static void s_now_free(void *arg)
+{
+    now_t *n = arg;
+    crm_strv_free(n->run.keys, n->run.nkeys);
+    free(n);
+}
 
 static void s_now_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
 {
@@ -201,12 +245,22 @@ static void s_now_done(void *arg, crm_db_batch_t *last, int64_t count, const crm
 
 static int s_now_decide(crm_txn_t *t)
 {
-    const now_t *n = crm_txn_data(t);
-    n->work(n->arg, crm_txn_tx(t), s_now_done, t);
+    now_t *n = crm_txn_data(t);
+    n->run = (crm_job_run_t){.tx = crm_txn_tx(t), .end = s_now_done, .end_arg = t};
+    n->work(n->arg, &n->run);
     return CRM_TXN_LATER;
 }
 
-static const crm_txn_op_t s_now_op = {.decide = s_now_decide, .done = free};
+/* The cached copies of what the work changed, dropped once it committed. */
+static void s_now_committed(crm_txn_t *t)
+{
+    const now_t *n = crm_txn_data(t);
+    for (size_t i = 0; i < n->run.nkeys; i++)
+        crm_cache_del(crm_txn_env(t)->cache, n->run.keys[i]);
+}
+
+static const crm_txn_op_t s_now_op = {
+    .decide = s_now_decide, .committed = s_now_committed, .done = s_now_free};
 
 void crm_job_run_now(const crm_txn_env_t *env, crm_rpc_call_t *call, crm_job_fn work, void *arg,
                      void (*reply)(crm_txn_t *t, int64_t count))

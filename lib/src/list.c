@@ -12,9 +12,15 @@
 int crm_page_check(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
                    const char *cursor, crm_err_t *err)
 {
+    return crm_page_check_max(pg, ks, limit, def_limit, CRM_PAGE_MAX, cursor, err);
+}
+
+int crm_page_check_max(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
+                       int max, const char *cursor, crm_err_t *err)
+{
     crm_page_first(pg, ks, limit ? limit : def_limit);
-    if (limit < 0 || limit > CRM_PAGE_MAX)
-        return crm_err_invalid(err, "limit", "must be between 1 and %d", CRM_PAGE_MAX);
+    if (limit < 0 || limit > max)
+        return crm_err_invalid(err, "limit", "must be between 1 and %d", max);
     if (!cursor || !*cursor)
         return 0;
     if (ks->n > CRM_KEYS_MAX || crm_cursor_decode(cursor, ks->tag, pg->after, ks->n) < 0) {
@@ -154,6 +160,30 @@ void crm_page_batch_add(crm_sqlbuf_t **q_p, const crm_page_t *pg, int total, crm
     crm_sqlbuf_batch_add(*q_p, b);
     crm_db_batch_append(b, &count);
     crm_sqlbuf_destroy(q_p);
+}
+
+void crm_list_keyword_shape(crm_sqlbuf_t *q, const char *table, const char *alias,
+                            const char *columns, crm_list_scope_fn scope, const void *arg,
+                            const char *base, const char *kw, const char *order, int limit,
+                            int window)
+{
+    crm_sqlbuf_addf(
+        q, "WITH recent AS MATERIALIZED (SELECT %s.* FROM %s %s WHERE %s.deleted_at IS NULL", alias,
+        table, alias, alias);
+    scope(q, arg);
+    crm_sqlbuf_addf(q, "%s%s LIMIT %d),", base, order, window);
+    crm_sqlbuf_addf(q, " hits AS MATERIALIZED (SELECT * FROM recent WHERE true%s%s LIMIT %d),", kw,
+                    order, limit + 1);
+    crm_sqlbuf_addf(q, " m AS MATERIALIZED (SELECT %s.* FROM %s %s WHERE %s.deleted_at IS NULL",
+                    alias, table, alias, alias);
+    scope(q, arg);
+    crm_sqlbuf_addf(q, "%s%s)", base, kw);
+    crm_sqlbuf_addf(q,
+                    " SELECT %s FROM (SELECT * FROM hits WHERE"
+                    " (SELECT count(*) FROM hits) > %d OR (SELECT count(*) FROM recent) < %d"
+                    " UNION ALL SELECT * FROM m WHERE (SELECT count(*) FROM hits) <= %d AND"
+                    " (SELECT count(*) FROM recent) = %d) %s%s LIMIT %d",
+                    columns, limit, window, limit, window, alias, order, limit + 1);
 }
 
 void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r)

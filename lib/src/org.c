@@ -196,19 +196,28 @@ void crm_org_require(crm_db_batch_t *b, crm_org_refs_t **refs_p)
     s_with_refs(NULL, NULL, b, ORG_REQUIRE, refs_p);
 }
 
-int crm_org_check(const PGresult *res, crm_err_t *err)
+/* Has errs an error on field already? */
+static int s_named(const crm_errs_t *errs, const char *field)
+{
+    for (size_t i = 0; i < errs->n; i++)
+        if (!strcmp(errs->e[i].field, field))
+            return 1;
+    return 0;
+}
+
+int crm_org_check(const PGresult *res, crm_errs_t *errs)
 {
     int field = PQfnumber(res, "field"), kind = PQfnumber(res, "kind"), id = PQfnumber(res, "id"),
         known = PQfnumber(res, "known"), active = PQfnumber(res, "active");
+    size_t before = errs->n;
     for (int i = 0; i < PQntuples(res); i++) {
-        if (crm_db_get_bool(res, i, active))
+        const char *f = crm_db_get(res, i, field);
+        if (crm_db_get_bool(res, i, active) || s_named(errs, f))
             continue;
-        return crm_err_invalid(err, crm_db_get(res, i, field), "%s %s %s", crm_db_get(res, i, kind),
-                               crm_db_get(res, i, id),
-                               crm_db_get_bool(res, i, known) ? "is deactivated"
-                                                              : "does not exist");
+        crm_errs_invalid(errs, f, "%s %s %s", crm_db_get(res, i, kind), crm_db_get(res, i, id),
+                         crm_db_get_bool(res, i, known) ? "is deactivated" : "does not exist");
     }
-    return 0;
+    return errs->n > before ? -1 : 0;
 }
 
 int64_t crm_org_department_of(const PGresult *res, const char *field)

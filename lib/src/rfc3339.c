@@ -104,10 +104,129 @@ int crm_rfc3339_parse(const char *s, int64_t *us)
     return 0;
 }
 
-int crm_rfc3339_format(int64_t us, char *buf)
+/* ---- formatting --------------------------------------------------------
+ * localtime_r and strftime cost about a microsecond an instant (glibc's
+ * strftime calls tzset each time), and an export writes millions. So the
+ * local time zone's offset is looked up once per UTC day and kept, and the
+ * text is written digit by digit. A day whose two ends have different
+ * offsets (a change of summer time) is not kept: its instants go through
+ * localtime_r one by one, as do years outside 1000-9999. The kept days
+ * follow TZ: when it changes they are dropped (and tzset is called, as
+ * strftime would). Per thread, so any thread may format. */
+
+#define DAY_S 86400
+#define KEPT_DAYS 256
+
+typedef struct {
+    int64_t day; /* UTC days since the epoch; INT64_MIN: none */
+    long off;    /* seconds east of UTC all that day */
+} s_day_t;
+
+static _Thread_local s_day_t s_days[KEPT_DAYS];
+static _Thread_local char s_tz[128];
+static _Thread_local int s_tz_state; /* NEW, then what TZ was at the last look */
+
+enum { NEW, KEPT, UNSET, LONG };
+
+static int64_t s_floor_div(int64_t a, int64_t b)
 {
-    time_t sec = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
-    long frac = (long)(us - (int64_t)sec * 1000000);
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+/* Whether days may be kept under the current TZ (not when it is longer
+ * than s_tz). When TZ changed since the last look, drops the kept days and
+ * calls tzset, as strftime would. */
+static int s_follow_tz(void)
+{
+    const char *tz = getenv("TZ");
+    int now = !tz ? UNSET : strlen(tz) < sizeof s_tz ? KEPT : LONG;
+    if (now == s_tz_state && (now != KEPT || strcmp(tz, s_tz) == 0))
+        return now != LONG;
+    tzset();
+    for (size_t i = 0; i < KEPT_DAYS; i++)
+        s_days[i].day = INT64_MIN;
+    s_tz_state = now;
+    if (now == KEPT)
+        memcpy(s_tz, tz, strlen(tz) + 1);
+    return now != LONG;
+}
+
+/* The offset (seconds east of UTC) at sec, when it is the same all its UTC
+ * day: 0 with *off, else -1. */
+static int s_day_offset(int64_t sec, long *off)
+{
+    if (!s_follow_tz())
+        return -1;
+    int64_t day = s_floor_div(sec, DAY_S);
+    s_day_t *d = &s_days[(uint64_t)day % KEPT_DAYS];
+    if (d->day == day) {
+        *off = d->off;
+        return 0;
+    }
+    time_t first = (time_t)(day * DAY_S), last = first + DAY_S - 1;
+    struct tm a, b;
+    if (!localtime_r(&first, &a) || !localtime_r(&last, &b) || a.tm_gmtoff != b.tm_gmtoff)
+        return -1;
+    *d = (s_day_t){day, a.tm_gmtoff};
+    *off = a.tm_gmtoff;
+    return 0;
+}
+
+/* The civil date of days since 1970-01-01 (H. Hinnant's days_from_civil,
+ * the other way). */
+static void s_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+static char *s_put_digits(char *p, long v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v /= 10)
+        p[i] = (char)('0' + v % 10);
+    return p + n;
+}
+
+/* The text of an instant whose local time and offset are known. */
+static int s_write(char *buf, int64_t local, long frac, long gmtoff)
+{
+    int64_t days = s_floor_div(local, DAY_S), y;
+    long sod = (long)(local - days * DAY_S), off = gmtoff / 60;
+    unsigned m, d;
+    s_civil(days, &y, &m, &d);
+    if (y < 1000 || y > 9999) /* as strftime writes them (never by the API's rules) */
+        return -1;
+    char *p = s_put_digits(buf, (long)y, 4);
+    *p++ = '-';
+    p = s_put_digits(p, (long)m, 2);
+    *p++ = '-';
+    p = s_put_digits(p, (long)d, 2);
+    *p++ = 'T';
+    p = s_put_digits(p, sod / 3600, 2);
+    *p++ = ':';
+    p = s_put_digits(p, sod / 60 % 60, 2);
+    *p++ = ':';
+    p = s_put_digits(p, sod % 60, 2);
+    *p++ = '.';
+    p = s_put_digits(p, frac, 6);
+    *p++ = off < 0 ? '-' : '+';
+    p = s_put_digits(p, labs(off) / 60, 2);
+    *p++ = ':';
+    p = s_put_digits(p, labs(off) % 60, 2);
+    *p = '\0';
+    return (int)(p - buf);
+}
+
+/* Through localtime_r and strftime: the days the kept ones do not cover. */
+static int s_format_slow(time_t sec, long frac, char *buf)
+{
     struct tm tm;
     if (!localtime_r(&sec, &tm))
         return -1;
@@ -118,4 +237,13 @@ int crm_rfc3339_format(int64_t us, char *buf)
     int m = snprintf(buf + n, CRM_RFC3339_MAX - n, ".%06ld%c%02ld:%02ld", frac, off < 0 ? '-' : '+',
                      labs(off) / 60, labs(off) % 60);
     return m < 0 || (size_t)m >= CRM_RFC3339_MAX - n ? -1 : (int)n + m;
+}
+
+int crm_rfc3339_format(int64_t us, char *buf)
+{
+    time_t sec = (time_t)(us >= 0 ? us / 1000000 : (us - 999999) / 1000000);
+    long frac = (long)(us - (int64_t)sec * 1000000);
+    long off;
+    int n = s_day_offset(sec, &off) == 0 ? s_write(buf, (int64_t)sec + off, frac, off) : -1;
+    return n > 0 ? n : s_format_slow(sec, frac, buf);
 }

@@ -375,18 +375,12 @@ crm_rpc_client_t *crm_rpc_client_new(uv_loop_t *loop, void *zctx, const char *en
     return c;
 }
 
-int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *payload, size_t len,
-                     const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
-                     crm_rpc_reply_cb cb, void *arg)
+/* Sends a call whose request is encoded already. */
+static int s_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *payload, size_t len,
+                      const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                      const crm_rpc_opts_t *opts, crm_rpc_reply_cb cb, void *arg)
 {
-    return crm_rpc_call_raw_keyed(c, method, payload, len, reply_desc, caller, NULL, cb, arg);
-}
-
-int crm_rpc_call_raw_keyed(crm_rpc_client_t *c, const char *method, const uint8_t *payload,
-                           size_t len, const ProtobufCMessageDescriptor *reply_desc,
-                           const Crm__Caller *caller, const char *idem_key, crm_rpc_reply_cb cb,
-                           void *arg)
-{
+    const char *idem_key = opts->idem_key;
     if (c->destroying || !method) {
         crm_log(CRM_ERROR, "rpc: call on a closing client or without a method", "method",
                 method ? method : "", NULL);
@@ -410,6 +404,7 @@ int crm_rpc_call_raw_keyed(crm_rpc_client_t *c, const char *method, const uint8_
     char key[37];
     crm_uuid(key);
     req.idempotency_key = idem_key && *idem_key ? (char *)idem_key : key;
+    req.walk = opts->walk != 0;
     pcall_t *p = crm_calloc(1, sizeof *p);
     p->body_len = crm__request__get_packed_size(&req);
     p->body = crm_malloc(p->body_len ? p->body_len : 1);
@@ -422,15 +417,40 @@ int crm_rpc_call_raw_keyed(crm_rpc_client_t *c, const char *method, const uint8_
     return 0;
 }
 
+int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *payload, size_t len,
+                     const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                     crm_rpc_reply_cb cb, void *arg)
+{
+    return crm_rpc_call_raw_keyed(c, method, payload, len, reply_desc, caller, NULL, cb, arg);
+}
+
+int crm_rpc_call_raw_keyed(crm_rpc_client_t *c, const char *method, const uint8_t *payload,
+                           size_t len, const ProtobufCMessageDescriptor *reply_desc,
+                           const Crm__Caller *caller, const char *idem_key, crm_rpc_reply_cb cb,
+                           void *arg)
+{
+    crm_rpc_opts_t opts = {.idem_key = idem_key};
+    return s_call_raw(c, method, payload, len, reply_desc, caller, &opts, cb, arg);
+}
+
 int crm_rpc_call_keyed(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
                        const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
                        const char *idem_key, crm_rpc_reply_cb cb, void *arg)
 {
+    crm_rpc_opts_t opts = {.idem_key = idem_key};
+    return crm_rpc_call_with(c, method, req, reply_desc, caller, &opts, cb, arg);
+}
+
+int crm_rpc_call_with(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
+                      const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                      const crm_rpc_opts_t *opts, crm_rpc_reply_cb cb, void *arg)
+{
+    static const crm_rpc_opts_t none = {0};
     size_t len = req ? protobuf_c_message_get_packed_size(req) : 0;
     uint8_t *buf = crm_malloc(len ? len : 1);
     if (req)
         protobuf_c_message_pack(req, buf);
-    int rc = crm_rpc_call_raw_keyed(c, method, buf, len, reply_desc, caller, idem_key, cb, arg);
+    int rc = s_call_raw(c, method, buf, len, reply_desc, caller, opts ? opts : &none, cb, arg);
     free(buf);
     return rc;
 }

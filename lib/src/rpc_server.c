@@ -58,6 +58,7 @@ struct crm_rpc_call {
     /* A call made in process (crm_rpc_server_call): */
     const Crm__Caller *caller;
     char *key;
+    int walk;
     crm_rpc_reply_cb cb; /* where its outcome goes */
     void *cb_arg;
     /* The further fields at fault of a failure (crm_rpc_fail_errs). */
@@ -391,6 +392,15 @@ int crm_rpc_server_method(const crm_rpc_server_t *srv, const char *method,
 int crm_rpc_server_call(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
                         const Crm__Caller *caller, const char *key, crm_rpc_reply_cb cb, void *arg)
 {
+    crm_rpc_opts_t opts = {.idem_key = key};
+    return crm_rpc_server_call_with(srv, method, req_p, caller, &opts, cb, arg);
+}
+
+int crm_rpc_server_call_with(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
+                             const Crm__Caller *caller, const crm_rpc_opts_t *opts,
+                             crm_rpc_reply_cb cb, void *arg)
+{
+    const char *key = opts ? opts->idem_key : NULL;
     const method_t *m = s_lookup(srv, method);
     if (!m || !req_p || !*req_p || (*req_p)->descriptor != m->md->input)
         return -1;
@@ -407,6 +417,7 @@ int crm_rpc_server_call(crm_rpc_server_t *srv, const char *method, ProtobufCMess
     *req_p = NULL;
     call->caller = caller;
     call->key = key && *key ? crm_strndup(key, CRM_RPC_MAX_KEY) : NULL;
+    call->walk = opts && opts->walk;
     call->cb = cb;
     call->cb_arg = arg;
     srv->inflight++;
@@ -502,6 +513,11 @@ const Crm__Caller *crm_rpc_call_caller(const crm_rpc_call_t *call)
 const char *crm_rpc_call_method(const crm_rpc_call_t *call)
 {
     return call->method;
+}
+
+int crm_rpc_call_walks(const crm_rpc_call_t *call)
+{
+    return call->req ? call->req->walk : call->walk;
 }
 
 const char *crm_rpc_call_key(const crm_rpc_call_t *call)

@@ -86,7 +86,8 @@ static void s_submit_reads(crm_txn_t *t)
     crm_db_batch_t *b = t->reads;
     t->reads = NULL;
     if (crm_db_batch_size(b) == 0) { /* no key and nothing to read: decide at once */
-        static const crm_db_result_t none = {0, 0, "", "", "", -1, NULL, 0};
+        static const crm_db_result_t none = {
+            .sqlstate = "", .message = "", .constraint = "", .detail = "", .failed = -1};
         crm_db_batch_destroy(&b);
         s_round_done(t, &none);
         return;
@@ -290,6 +291,15 @@ int crm_txn_refuse(crm_txn_t *t, Crm__Status status, const char *field, const ch
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     crm_rpc_fail(t->call, status, field, "%s", msg);
+    t->refused = 1;
+    return -1;
+}
+
+int crm_txn_refuse_errs(crm_txn_t *t, const crm_errs_t *errs)
+{
+    if (t->refused)
+        return -1;
+    crm_rpc_fail_errs(t->call, errs);
     t->refused = 1;
     return -1;
 }

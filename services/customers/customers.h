@@ -247,6 +247,7 @@ void customers_enterprises_handlers(customers_t *cs); /* enterprises */
 void customers_contacts_prepare(crm_db_t *db);
 void customers_enterprises_prepare(crm_db_t *db);
 void customers_dedup_handlers(customers_t *cs); /* CheckDuplicates */
+void customers_lock_handlers(customers_t *cs);  /* Lock, Unlock, SetDeal */
 void customers_dedup_prepare(crm_db_t *db);
 void customers_import_handlers(customers_t *cs); /* StartImport, ImportChunk, ... */
 void customers_import_prepare(crm_db_t *db);
@@ -258,9 +259,11 @@ void customers_rpc_register(customers_t *cs);
 
 void customers_recycle_prepare(crm_db_t *db);
 /* The "customers.recycle" job's work (a crm_job_fn): each pool's rule. */
-void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
-/* The same with days > 0 overriding every pool's rule. */
-void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg);
+void customers_recycle_job(void *arg, crm_job_run_t *run);
+/* The same inside the run's transaction with days > 0 overriding every
+ * pool's rule; ends the run (crm_job_end) with the customer.recycled
+ * events and the count, or the failure. */
+void customers_recycle(crm_job_run_t *run, int days);
 
 /* ---- customers_handover.c ---- */
 

@@ -118,10 +118,10 @@ static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
     if (before->owner_id == req->to_owner_id)
         return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
                                  "user %lld holds it already", (long long)req->to_owner_id);
-    crm_err_t err;
+    crm_errs_t errs = {.n = 0};
     const PGresult *org = crm_change_result(c, "org");
-    if (crm_org_check(org, &err) < 0)
-        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
+    if (crm_org_check(org, &errs) < 0)
+        return crm_change_refuse_errs(c, &errs);
     int64_t dept =
         req->to_department_id ? req->to_department_id : crm_org_department_of(org, "to_owner_id");
     row->c.previous_owner_id = before->owner_id;
@@ -205,12 +205,12 @@ static int s_team_add_apply(crm_change_t *c, void *rec, const void *prev)
     customer_row_t *row = rec;
     const customer_t *before = customers_before(prev);
     const Crm__Customers__CustomerTeamRequest *req = crm_change_request(c);
-    crm_err_t err;
+    crm_errs_t errs = {.n = 0};
     if (!before->owner_id)
         return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
                                  "the customer has no owner; a team works with its owner");
-    if (crm_org_check(crm_change_result(c, "org"), &err) < 0)
-        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
+    if (crm_org_check(crm_change_result(c, "org"), &errs) < 0)
+        return crm_change_refuse_errs(c, &errs);
     size_t n = before->n_team;
     Crm__Customers__TeamMember **t = s_team_copy(c, before, req->n_user_ids);
     for (size_t i = 0; i < req->n_user_ids; i++) {

@@ -163,10 +163,10 @@ static void s_create_read(crm_txn_t *t)
 static int s_create_decide(crm_txn_t *t)
 {
     enterprise_t *e = crm_txn_data(t);
-    crm_err_t err;
+    crm_errs_t errs = {.n = 0};
     const PGresult *org = crm_txn_result(t, "org");
-    if (crm_org_check(org, &err) < 0)
-        return crm_txn_refuse(t, err.status, err.field, "%s", err.message);
+    if (crm_org_check(org, &errs) < 0)
+        return crm_txn_refuse_errs(t, &errs);
     if (s_name_free(t) < 0)
         return -1;
     if (!e->department_id)
@@ -454,10 +454,10 @@ static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
     enterprise_t *e = rec;
     const enterprise_t *before = prev;
     const Crm__Customers__TransferEnterprisesRequest *req = crm_change_request(c);
-    crm_err_t err;
+    crm_errs_t errs = {.n = 0};
     const PGresult *org = crm_change_result(c, "org");
-    if (crm_org_check(org, &err) < 0)
-        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
+    if (crm_org_check(org, &errs) < 0)
+        return crm_change_refuse_errs(c, &errs);
     if (before->owner_id == req->to_owner_id)
         return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
                                  "user %lld holds it already", (long long)req->to_owner_id);

@@ -17,9 +17,9 @@
 #include "customers.h"
 
 #define FOLLOWUP_COLUMNS                                                                           \
-    "id, customer_id, user_id, crm_us(at) AS at_us, content, method,"                              \
-    " COALESCE(contact_id, 0) AS contact_id, crm_us(next_contact_at) AS next_contact_at_us,"       \
-    " attachments, COALESCE(lead_id, 0) AS lead_id, crm_us(created_at) AS created_at_us"
+    "f.id, f.customer_id, f.user_id, crm_us(f.at) AS at_us, f.content, f.method,"                  \
+    " COALESCE(f.contact_id, 0) AS contact_id, crm_us(f.next_contact_at) AS next_contact_at_us,"   \
+    " f.attachments, COALESCE(f.lead_id, 0) AS lead_id, crm_us(f.created_at) AS created_at_us"
 
 /* ---- Customers.FollowUp --------------------------------------------------- */
 
@@ -189,8 +189,8 @@ static void s_followup(crm_rpc_call_t *call, const Crm__Customers__FollowUpReque
 
 /* ---- Customers.ListFollowUps ---------------------------------------------- */
 
-static const crm_key_t s_keys[] = {{.sql = "at", .column = "at_us", .type = CRM_KEY_TIME},
-                                   CRM_KEY_ID};
+static const crm_key_t s_keys[] = {{.sql = "f.at", .column = "at_us", .type = CRM_KEY_TIME},
+                                   {.sql = "f.id", .column = "id", .type = CRM_KEY_BIGINT}};
 static const crm_keyset_t s_order = {.tag = "customer:followups", .keys = s_keys, .n = 2};
 
 typedef struct {
@@ -198,6 +198,7 @@ typedef struct {
     crm_page_t page;
     int total;
     int64_t id;
+    int enterprise; /* the follow-ups of an enterprise's customers */
 } list_t;
 
 static void s_listed(void *arg, const crm_db_result_t *res)
@@ -208,8 +209,12 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         free(ls);
         return;
     }
-    if (!customers_readable(crm_rpc_call_caller(ls->call), res->results[0])) {
-        crm_rpc_fail(ls->call, CRM__STATUS__NOT_FOUND, "customer_id", "customer %lld not found",
+    const PGresult *rec = res->results[0];
+    if (ls->enterprise ? PQntuples(rec) == 0
+                       : !customers_readable(crm_rpc_call_caller(ls->call), rec)) {
+        const char *what = ls->enterprise ? "enterprise" : "customer";
+        crm_rpc_fail(ls->call, CRM__STATUS__NOT_FOUND,
+                     ls->enterprise ? "enterprise_id" : "customer_id", "%s %lld not found", what,
                      (long long)ls->id);
         free(ls);
         return;
@@ -224,18 +229,39 @@ static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListCustomerFollo
 {
     customers_t *cs = arg;
     crm_page_t pg;
-    if (!crm_check_id(call, "customer_id", req->customer_id) ||
-        !crm_check_page(call, &pg, &s_order, req->limit, 50, req->cursor))
+    if ((req->customer_id != 0) == (req->enterprise_id != 0) || req->customer_id < 0 ||
+        req->enterprise_id < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "customer_id",
+                     "give a customer_id or an enterprise_id");
+        return;
+    }
+    if (!crm_check_page(call, &pg, &s_order, req->limit, 50, req->cursor))
         return;
     list_t *ls = crm_calloc(1, sizeof *ls);
-    *ls = (list_t){.call = call, .page = pg, .total = req->total, .id = req->customer_id};
-    char id[24];
-    const char *p[] = {crm_i64(id, req->customer_id)};
+    int64_t id = req->customer_id ? req->customer_id : req->enterprise_id;
+    *ls = (list_t){.call = call,
+                   .page = pg,
+                   .total = req->total,
+                   .id = id,
+                   .enterprise = req->enterprise_id != 0};
+    char ids[24];
+    const char *p[] = {crm_i64(ids, id)};
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, "customer_get", 1, p);
+    crm_db_batch_add(b, ls->enterprise ? "enterprise_get" : "customer_get", 1, p);
     crm_sqlbuf_t *q = crm_sqlbuf_new();
-    crm_sqlbuf_add(q, "SELECT " FOLLOWUP_COLUMNS " FROM customer_followups WHERE customer_id =");
-    crm_sqlbuf_addp(q, " $?::bigint", id);
+    if (ls->enterprise) {
+        /* Its customers' follow-ups, of the customers the caller sees. */
+        customers_scope_t s;
+        customers_scope(crm_rpc_call_caller(call), 0, NULL, 0, &s);
+        crm_sqlbuf_add(q, "SELECT " FOLLOWUP_COLUMNS " FROM customer_followups f JOIN customers c"
+                          " ON c.id = f.customer_id WHERE c.deleted_at IS NULL");
+        crm_sqlbuf_addp(q, " AND c.enterprise_id = $?::bigint", ids);
+        customers_add_scope(q, &s, "c");
+        customers_scope_clear(&s);
+    } else {
+        crm_sqlbuf_add(q, "SELECT " FOLLOWUP_COLUMNS " FROM customer_followups f WHERE");
+        crm_sqlbuf_addp(q, " f.customer_id = $?::bigint", ids);
+    }
     crm_page_batch_add(&q, &pg, req->total, b);
     crm_db_submit(cs->db, &b, s_listed, ls);
 }

@@ -28,6 +28,8 @@
 #define OWNERS_MERGED 64
 
 #define V(x) CRM__CUSTOMERS__CUSTOMER_VIEW__CUSTOMER_VIEW_##x
+/* The next contact time as the index of sql/002 has it (unset: +infinity). */
+#define NEXT_CONTACT_KEY "COALESCE(next_contact_at, 'infinity'::timestamptz)"
 
 /* ---- scope ----------------------------------------------------------------- */
 
@@ -195,10 +197,13 @@ static int s_list_check(crm_rpc_call_t *call, const Crm__Customers__ListCustomer
 static void s_add_view(crm_sqlbuf_t *q, const Crm__Customers__ListCustomersRequest *req,
                        const char *tz)
 {
+    /* Today in the business time zone; on the expression of the
+     * (owner_id, next contact, id) index, so a day's few rows are found by
+     * it whatever the sort. */
     if (req->view == V(TODAY))
         crm_sqlbuf_addp(q,
-                        " AND next_contact_at >= date_trunc('day', now() AT TIME ZONE $?)"
-                        " AT TIME ZONE $? AND next_contact_at < (date_trunc('day', now()"
+                        " AND " NEXT_CONTACT_KEY " >= date_trunc('day', now() AT TIME ZONE $?)"
+                        " AT TIME ZONE $? AND " NEXT_CONTACT_KEY " < (date_trunc('day', now()"
                         " AT TIME ZONE $?) + interval '1 day') AT TIME ZONE $?",
                         tz);
     else if (req->view == V(PENDING))
@@ -216,6 +221,15 @@ static int s_keyword_indexed(const char *kw)
     return chars >= 3;
 }
 
+/* With a keyword of 3+ characters: the most recent KEYWORD_WINDOW
+ * customers of the list first (crm_list_keyword_shape). */
+#define KEYWORD_WINDOW 400
+
+static void s_scope_of(crm_sqlbuf_t *q, const void *s)
+{
+    customers_add_scope(q, s, "c");
+}
+
 /* The statement: scope, view, filters, keyset, order, limit + 1. */
 static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
                                 const customers_scope_t *s, const char *tz, const crm_page_t *pg)
@@ -223,13 +237,16 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     s_add_view(q, req, tz);
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
-    crm_filter_where(q, s_keyword, 1, &req->base);
     crm_page_where(q, pg);
-    char *cond = crm_sqlbuf_cut(q, 0);
+    char *base = crm_sqlbuf_cut(q, 0);
+    crm_filter_where(q, s_keyword, 1, &req->base);
+    char *kw = crm_sqlbuf_cut(q, 0);
     crm_page_order(q, pg->ks);
     char *order = crm_sqlbuf_cut(q, 0);
-    if (!s->team && !s->everyone && s->n >= 2 && s->n <= OWNERS_MERGED &&
-        !s_keyword_indexed(req->keyword)) {
+    if (s_keyword_indexed(req->keyword)) {
+        crm_list_keyword_shape(q, "customers", "c", CUSTOMER_COLUMNS, s_scope_of, s, base, kw,
+                               order, pg->limit, KEYWORD_WINDOW);
+    } else if (!s->team && !s->everyone && s->n >= 2 && s->n <= OWNERS_MERGED) {
         /* Each owner's first rows from its index, merged. */
         char *a = crm_db_i64_array(s->owners, s->n);
         crm_sqlbuf_addp(q,
@@ -238,14 +255,15 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
                         " AND deleted_at IS NULL",
                         a);
         free(a);
-        crm_sqlbuf_addf(q, "%s%s LIMIT %d) x) c%s LIMIT %d", cond, order, pg->limit + 1, order,
-                        pg->limit + 1);
+        crm_sqlbuf_addf(q, "%s%s%s LIMIT %d) x) c%s LIMIT %d", base, kw, order, pg->limit + 1,
+                        order, pg->limit + 1);
     } else {
         crm_sqlbuf_add(q, "SELECT " CUSTOMER_COLUMNS " FROM customers c WHERE deleted_at IS NULL");
         customers_add_scope(q, s, "c");
-        crm_sqlbuf_addf(q, "%s%s LIMIT %d", cond, order, pg->limit + 1);
+        crm_sqlbuf_addf(q, "%s%s%s LIMIT %d", base, kw, order, pg->limit + 1);
     }
-    free(cond);
+    free(base);
+    free(kw);
     free(order);
     return q;
 }

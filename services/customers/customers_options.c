@@ -1,6 +1,7 @@
 /* customers_options.c: the configurable lists a customer's level, industry
  * and source take (Customers.GetOptions, SetOptions: admins replace them
  * whole; customers keep the values they have). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +14,9 @@
 
 static const char *const s_kinds[] = {"level", "industry", "source"};
 
-/* The lists from rows (kind, value) in position order. */
-static void s_reply_rows(crm_rpc_call_t *call, const PGresult *r)
+/* The lists from rows (kind, value) in position order, and the settings
+ * (name, value). */
+static void s_reply_rows(crm_rpc_call_t *call, const PGresult *r, const PGresult *settings)
 {
     Crm__Customers__CustomerOptions o = CRM__CUSTOMERS__CUSTOMER_OPTIONS__INIT;
     int n = PQntuples(r);
@@ -32,6 +34,9 @@ static void s_reply_rows(crm_rpc_call_t *call, const PGresult *r)
     o.n_industries = counts[1];
     o.sources = lists[2];
     o.n_sources = counts[2];
+    for (int i = 0; i < PQntuples(settings); i++)
+        if (!strcmp(crm_db_get(settings, i, 0), "lock_cap"))
+            o.lock_cap = (int32_t)crm_db_get_i64(settings, i, 1);
     crm_rpc_reply(call, &o.base);
     for (int k = 0; k < 3; k++)
         free(lists[k]);
@@ -45,14 +50,17 @@ static void s_got(void *arg, const crm_db_result_t *res)
     if (res->err)
         crm_fail_db(call, res);
     else
-        s_reply_rows(call, res->results[0]);
+        s_reply_rows(call, res->results[0], res->results[1]);
 }
 
 static void s_get(crm_rpc_call_t *call, const Crm__Empty *req, void *arg)
 {
     (void)req;
     customers_t *cs = arg;
-    crm_db_exec(cs->db, OPTIONS_SELECT, 0, NULL, s_got, call);
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, OPTIONS_SELECT, 0, NULL);
+    crm_db_batch_add(b, "SELECT name, value FROM customer_settings", 0, NULL);
+    crm_db_submit(cs->db, &b, s_got, call);
 }
 
 /* ---- SetOptions: a write transaction (crm/txn.h) ---------------------------- */
@@ -76,6 +84,11 @@ static int s_set_decide(crm_txn_t *t)
     s_add_kind(b, "level", req->levels, req->n_levels);
     s_add_kind(b, "industry", req->industries, req->n_industries);
     s_add_kind(b, "source", req->sources, req->n_sources);
+    char cap[16];
+    snprintf(cap, sizeof cap, "%d", req->lock_cap);
+    const char *p[] = {cap};
+    crm_db_batch_add(b, "UPDATE customer_settings SET value = $1::int WHERE name = 'lock_cap'", 1,
+                     p);
     crm_txn_reply(t, &req->base);
     return 0;
 }
@@ -110,6 +123,8 @@ static void s_set(crm_rpc_call_t *call, const Crm__Customers__CustomerOptions *r
     s_check_list(&errs, "levels", req->levels, req->n_levels);
     s_check_list(&errs, "industries", req->industries, req->n_industries);
     s_check_list(&errs, "sources", req->sources, req->n_sources);
+    if (req->lock_cap < 0 || req->lock_cap > 100000)
+        crm_errs_invalid(&errs, "lock_cap", "lock_cap is 0 (no cap) to 100000");
     if (errs.n) {
         crm_rpc_fail_errs(call, &errs);
         return;

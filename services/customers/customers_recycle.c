@@ -55,27 +55,28 @@ static void s_page(void *arg, const PGresult *rows, crm_db_batch_t *b)
     }
 }
 
-void customers_recycle(crm_db_tx_t *tx, int days, crm_pages_done_fn done, void *arg)
+void customers_recycle(crm_job_run_t *run, int days)
 {
     char d[16];
     snprintf(d, sizeof d, "%d", days);
     const char *p[] = {d};
-    crm_tx_pages(tx, "customer_recycle_page", 1, p, RECYCLE_PAGE, s_page, done, arg);
+    crm_tx_pages(crm_job_tx(run), "customer_recycle_page", 1, p, RECYCLE_PAGE, s_page, crm_job_end,
+                 run);
 }
 
-void customers_recycle_job(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+void customers_recycle_job(void *arg, crm_job_run_t *run)
 {
     (void)arg;
-    customers_recycle(tx, 0, done, done_arg);
+    customers_recycle(run, 0);
 }
 
 /* ---- Customers.Recycle -------------------------------------------------- */
 
 /* The work of Customers.Recycle: arg is the days asked for (0: each
  * pool's rule). */
-static void s_recycle_work(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+static void s_recycle_work(void *arg, crm_job_run_t *run)
 {
-    customers_recycle(tx, (int)(intptr_t)arg, done, done_arg);
+    customers_recycle(run, (int)(intptr_t)arg);
 }
 
 static void s_recycle_reply(crm_txn_t *t, int64_t count)

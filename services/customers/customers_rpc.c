@@ -93,10 +93,10 @@ static void s_create_read(crm_txn_t *t)
  * someone else without a department takes its owner's. */
 static int s_create_org_ok(crm_txn_t *t, create_t *k)
 {
-    crm_err_t err;
+    crm_errs_t errs = {.n = 0};
     const PGresult *org = crm_txn_result(t, "org");
-    if (crm_org_check(org, &err) < 0)
-        return crm_txn_refuse(t, err.status, err.field, "%s", err.message);
+    if (crm_org_check(org, &errs) < 0)
+        return crm_txn_refuse_errs(t, &errs);
     int64_t dept = crm_org_department_of(org, "owner_id");
     if (!k->named_department && dept)
         k->c.department_id = dept;
@@ -591,5 +591,6 @@ void customers_rpc_register(customers_t *cs)
     customers_enterprises_handlers(cs);
     customers_dedup_handlers(cs);
     customers_import_handlers(cs);
+    customers_lock_handlers(cs);
     customers_serve(crm_service_rpc(cs->svc), &cs->handlers);
 }

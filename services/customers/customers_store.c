@@ -54,10 +54,15 @@ void customers_store_prepare(crm_db_t *db)
                    " ('source', $3::text)) v(k, val) WHERE v.val <> '' AND NOT EXISTS"
                    " (SELECT 1 FROM customer_options o WHERE o.kind = v.k AND o.value = v.val)");
     /* Serialises writers of one name or mobile until commit, so the
-     * duplicate checks see every committed customer. */
+     * duplicate checks see every committed customer: the locks in the
+     * order of their hashes, as an import chunk takes its keys'
+     * (customer_import_locks), so the two never wait in a circle; "" locks
+     * nothing (a customer without a mobile waits for nobody's). */
     crm_db_prepare(db, "customer_dedup_lock",
-                   "SELECT pg_advisory_xact_lock(hashtext('customer.name:' || lower(btrim($1)))),"
-                   " pg_advisory_xact_lock(hashtext('customer.mobile:' || $2))");
+                   "SELECT count(pg_advisory_xact_lock(k)) FROM (SELECT DISTINCT hashtext(x) AS k"
+                   " FROM unnest(ARRAY[CASE WHEN btrim($1) <> '' THEN 'customer.name:' ||"
+                   " lower(btrim($1)) END, CASE WHEN $2 <> '' THEN 'customer.mobile:' || $2 END])"
+                   " x WHERE x IS NOT NULL ORDER BY 1) s");
     /* Another customer with the name ($1) or the mobile ($2), not $3. */
     crm_db_prepare(db, "customer_duplicate",
                    "SELECT id, owner_id, pool_id, CASE WHEN lower(btrim(name)) = lower(btrim($1))"

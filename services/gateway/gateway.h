@@ -8,6 +8,8 @@
  *                       notify/ on gw->local), to a domain service
  *                       (gateway_proxy.c) or to a raw reply
  *                       (gateway_health.c, gateway_events.c)
+ *   gateway_export.c    a list walked page by page into a CSV or XLSX file
+ *                       (gateway_xlsx.c)
  *   gateway_names.c     people's names added beside their ids in replies
  *   gateway_call.c      one HTTP request in flight and its answers
  *
@@ -16,6 +18,7 @@
 #define GATEWAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crm/service.h"
 
@@ -28,10 +31,14 @@ typedef struct gw_names gw_names_t;
 
 /* The HTTP settings (CRM_*; identity reads its own). */
 typedef struct {
-    const char *http_bind; /* CRM_HTTP_BIND, host:port */
-    size_t max_body;       /* CRM_HTTP_MAX_BODY, bytes (413 above) */
-    double rate_rps;       /* CRM_RATE_LIMIT_RPS per token (0: no limit) */
-    double rate_burst;     /* CRM_RATE_LIMIT_BURST */
+    const char *http_bind;      /* CRM_HTTP_BIND, host:port */
+    size_t max_body;            /* CRM_HTTP_MAX_BODY, bytes (413 above) */
+    double rate_rps;            /* CRM_RATE_LIMIT_RPS per token (0: no limit) */
+    double rate_burst;          /* CRM_RATE_LIMIT_BURST */
+    int export_page;            /* CRM_EXPORT_PAGE: rows an export reads a page */
+    const char *export_dir;     /* CRM_EXPORT_DIR: the spreadsheets' temporary files */
+    size_t export_xlsx_max;     /* CRM_EXPORT_XLSX_MAX: spreadsheets built at once */
+    uint32_t export_sheet_rows; /* CRM_EXPORT_SHEET_ROWS: rows a sheet holds */
 } gw_config_t;
 
 typedef struct {
@@ -51,7 +58,8 @@ typedef struct {
     crm_rpc_client_t **writers; /* the same, one attempt: a change is never sent twice */
     const char *openapi;        /* the embedded document */
     size_t openapi_len;
-    size_t inflight; /* calls not finished */
+    size_t xlsx_building; /* spreadsheet exports not finished (gateway_export.c) */
+    size_t inflight;      /* calls not finished */
     int stopping;
 } gw_t;
 

@@ -185,8 +185,13 @@ static char *s_unescape(const char *s, size_t len, size_t *out_len)
     return out;
 }
 
-/* The request fields from the query string. 0, or -1 after failing c. */
-static int s_from_query(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj)
+/* Calls each(c, name, value, arg) for every parameter of the query string
+ * (unescaped; the value's length in vlen). 0, or the first -1 an each
+ * returned (which has failed c), or -1 after failing c. */
+static int s_each_query(gw_call_t *c,
+                        int (*each)(gw_call_t *c, const char *k, const char *v, size_t vlen,
+                                    void *arg),
+                        void *arg)
 {
     h2o_req_t *req = c->req;
     if (req->query_at == SIZE_MAX)
@@ -206,7 +211,7 @@ static int s_from_query(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_
                              "a parameter name must not contain a NUL byte (%%00)");
                 rc = -1;
             } else {
-                rc = s_set_from_url(c, d, obj, k, v, vlen, 1);
+                rc = each(c, k, v, vlen, arg);
             }
             free(k);
             free(v);
@@ -216,6 +221,73 @@ static int s_from_query(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_
         p = stop + 1;
     }
     return 0;
+}
+
+/* What an export sets itself (docs/api.md, "Exports"): refused. */
+static const char *const s_export_own[] = {"limit", "cursor", "total"};
+
+/* The request object the query fills, and its type. */
+typedef struct {
+    const ProtobufCMessageDescriptor *d;
+    json_t *obj;
+} s_fill_t;
+
+/* A parameter into the request object (each of s_each_query); on an
+ * export route, its own `format` is left for gateway_export.c. */
+static int s_query_field(gw_call_t *c, const char *k, const char *v, size_t vlen, void *arg)
+{
+    const s_fill_t *fill = arg;
+    if (c->route->flags & GW_EXPORT) {
+        if (!strcmp(k, "format"))
+            return 0;
+        for (size_t i = 0; i < sizeof s_export_own / sizeof s_export_own[0]; i++)
+            if (!strcmp(k, s_export_own[i])) {
+                gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, k,
+                             "an export is the whole list: it takes no %s", k);
+                return -1;
+            }
+    }
+    return s_set_from_url(c, fill->d, fill->obj, k, v, vlen, 1);
+}
+
+/* The request fields from the query string. 0, or -1 after failing c. */
+static int s_from_query(gw_call_t *c, const ProtobufCMessageDescriptor *d, json_t *obj)
+{
+    s_fill_t fill = {d, obj};
+    return s_each_query(c, s_query_field, &fill);
+}
+
+/* gw_decode_query_value's search. */
+typedef struct {
+    const char *name;
+    char *out;
+    size_t cap;
+    int found;
+} s_find_t;
+
+static int s_find_value(gw_call_t *c, const char *k, const char *v, size_t vlen, void *arg)
+{
+    s_find_t *f = arg;
+    if (strcmp(k, f->name) != 0)
+        return 0;
+    if (f->found++) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, k, "given twice; it takes one value");
+        return -1;
+    }
+    if (memchr(v, '\0', vlen) || vlen >= f->cap) {
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, k, "not a value it takes");
+        return -1;
+    }
+    memcpy(f->out, v, vlen + 1);
+    return 0;
+}
+
+int gw_decode_query_value(gw_call_t *c, const char *name, char *out, size_t cap)
+{
+    s_find_t f = {name, out, cap, 0};
+    if (s_each_query(c, s_find_value, &f) < 0)
+        return -1;
+    return f.found;
 }
 
 /* The body as a JSON object ({} when empty). NULL after failing c. */

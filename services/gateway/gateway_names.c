@@ -23,8 +23,20 @@
 struct gw_names {
     gw_t *gw;
     gw_map_t *cache; /* "<id>" -> s_entry_t */
+    gw_map_t *plans; /* message type -> s_plan_t */
     uint64_t ttl_ms;
 };
+
+/* Where the people of a message type are, worked out once per type (a
+ * page of an export asks for every row): its person fields and its
+ * message fields, inside which there may be more. */
+typedef struct {
+    size_t n;
+    struct {
+        const ProtobufCFieldDescriptor *f;
+        int person; /* else a message field */
+    } at[];
+} s_plan_t;
 
 typedef struct {
     uint64_t at_ms;
@@ -36,6 +48,7 @@ gw_names_t *gw_names_new(gw_t *gw, int ttl_ms)
     gw_names_t *n = crm_calloc(1, sizeof *n);
     n->gw = gw;
     n->cache = gw_map_new(free);
+    n->plans = gw_map_new(free);
     n->ttl_ms = (uint64_t)ttl_ms;
     return n;
 }
@@ -45,6 +58,7 @@ void gw_names_destroy(gw_names_t **names_p)
     if (!names_p || !*names_p)
         return;
     gw_map_destroy(&(*names_p)->cache);
+    gw_map_destroy(&(*names_p)->plans);
     free(*names_p);
     *names_p = NULL;
 }
@@ -96,25 +110,43 @@ static const char *s_value(void *arg, int64_t id)
     return name ? name : "";
 }
 
+static const s_plan_t *s_plan(gw_names_t *n, const ProtobufCMessageDescriptor *d)
+{
+    s_plan_t *p = gw_map_get(n->plans, d->name);
+    if (p)
+        return p;
+    p = crm_calloc(1, sizeof *p + d->n_fields * sizeof p->at[0]);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        int person = f->type == PROTOBUF_C_TYPE_INT64 && s_key(NULL, d, f);
+        if (person || f->type == PROTOBUF_C_TYPE_MESSAGE) {
+            p->at[p->n].f = f;
+            p->at[p->n++].person = person;
+        }
+    }
+    gw_map_put(n->plans, d->name, p);
+    return p;
+}
+
 /* Adds to *ids the person ids of msg (at any depth) not cached, or stale. */
 static void s_missing(gw_names_t *n, const ProtobufCMessage *msg, int64_t **ids, size_t *count,
                       int depth)
 {
-    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    const s_plan_t *plan = s_plan(n, msg->descriptor);
     const char *base = (const char *)msg;
-    for (unsigned i = 0; depth < 6 && i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &d->fields[i];
+    for (size_t i = 0; depth < 6 && i < plan->n; i++) {
+        const ProtobufCFieldDescriptor *f = plan->at[i].f;
         int repeated = f->label == PROTOBUF_C_LABEL_REPEATED;
         size_t k = repeated ? *(const size_t *)(base + f->quantifier_offset) : 1;
         const void *at = repeated ? *(const void *const *)(base + f->offset) : base + f->offset;
-        if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+        if (!plan->at[i].person) {
             for (size_t j = 0; at && j < k; j++) {
                 const ProtobufCMessage *m =
                     repeated ? ((ProtobufCMessage *const *)at)[j] : *(ProtobufCMessage *const *)at;
                 if (m)
                     s_missing(n, m, ids, count, depth + 1);
             }
-        } else if (f->type == PROTOBUF_C_TYPE_INT64 && s_key(NULL, d, f)) {
+        } else {
             for (size_t j = 0; at && j < k; j++) {
                 int64_t id = ((const int64_t *)at)[j];
                 if (id > 0 && !s_cached(n, id, 1)) {
@@ -126,10 +158,15 @@ static void s_missing(gw_names_t *n, const ProtobufCMessage *msg, int64_t **ids,
     }
 }
 
+crm_pb_extra_t gw_names_extra(gw_names_t *n)
+{
+    return (crm_pb_extra_t){s_key, s_value, n};
+}
+
 /* Replies msg with the names beside the ids, as cached. */
 static void s_send(gw_call_t *c, const ProtobufCMessage *msg)
 {
-    crm_pb_extra_t names = {s_key, s_value, c->gw->names};
+    crm_pb_extra_t names = gw_names_extra(c->gw->names);
     int http;
     size_t len;
     char *s = gw_call_reply_text(c, msg, &names, &http, &len);
@@ -137,37 +174,29 @@ static void s_send(gw_call_t *c, const ProtobufCMessage *msg)
     free(s);
 }
 
-/* A reply waiting for the names its cache lacks: its payload, encoded. */
+/* A read of the names the cache lacks. */
 typedef struct {
-    gw_call_t *c;
-    const ProtobufCMessageDescriptor *desc;
-    uint8_t *raw;
-    size_t raw_len;
+    gw_names_t *n;
     int64_t *ids;
-    size_t n;
-} s_pending_t;
+    size_t count;
+    void (*done)(void *arg, int ok);
+    void *arg;
+} s_fetch_t;
 
 static void s_read(void *arg, const crm_db_result_t *res)
 {
-    s_pending_t *p = arg;
-    gw_names_t *n = p->c->gw->names;
-    ProtobufCMessage *msg =
-        res->err ? NULL : protobuf_c_message_unpack(p->desc, NULL, p->raw_len, p->raw);
-    if (!msg) {
-        gw_call_fail(p->c, CRM__STATUS__UNAVAILABLE, NULL, "cannot read the users' names");
-    } else {
+    s_fetch_t *f = arg;
+    if (!res->err) {
         /* Ids of no user are remembered as "" too: asked once per TTL. */
-        for (size_t i = 0; i < p->n; i++)
-            s_remember(n, p->ids[i], "");
+        for (size_t i = 0; i < f->count; i++)
+            s_remember(f->n, f->ids[i], "");
         const PGresult *r = res->results[0];
         for (int row = 0; row < PQntuples(r); row++)
-            s_remember(n, crm_db_get_i64(r, row, 0), crm_db_get(r, row, 1));
-        s_send(p->c, msg);
-        protobuf_c_message_free_unpacked(msg, NULL);
+            s_remember(f->n, crm_db_get_i64(r, row, 0), crm_db_get(r, row, 1));
     }
-    free(p->raw);
-    free(p->ids);
-    free(p);
+    f->done(f->arg, !res->err);
+    free(f->ids);
+    free(f);
 }
 
 /* Does a message of type d (or one inside it) have a person field? */
@@ -184,32 +213,81 @@ static int s_names_people(const ProtobufCMessageDescriptor *d, int depth)
     return 0;
 }
 
+static int s_cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int gw_names_fetch(gw_names_t *n, const ProtobufCMessage *msg, void (*done)(void *arg, int ok),
+                   void *arg)
+{
+    if (!s_names_people(msg->descriptor, 0))
+        return 1;
+    int64_t *ids = NULL;
+    size_t count = 0;
+    s_missing(n, msg, &ids, &count, 0);
+    if (count == 0)
+        return 1;
+    /* A page of a list names the same people again and again. */
+    qsort(ids, count, sizeof *ids, s_cmp_id);
+    size_t k = 0;
+    for (size_t i = 0; i < count; i++)
+        if (i == 0 || ids[i] != ids[k - 1])
+            ids[k++] = ids[i];
+    s_fetch_t *f = crm_calloc(1, sizeof *f);
+    *f = (s_fetch_t){.n = n, .ids = ids, .count = k, .done = done, .arg = arg};
+    char *arr = crm_db_i64_array(ids, k);
+    const char *v[] = {arr};
+    crm_db_exec(n->gw->db,
+                "SELECT id, COALESCE(NULLIF(display_name, ''), username) AS name FROM users"
+                " WHERE id = ANY($1::bigint[])",
+                1, v, s_read, f);
+    free(arr);
+    return 0;
+}
+
+/* A reply waiting for the names its cache lacks: its payload, encoded (the
+ * result is the RPC callback's only). */
+typedef struct {
+    gw_call_t *c;
+    const ProtobufCMessageDescriptor *desc;
+    uint8_t *raw;
+    size_t raw_len;
+} s_pending_t;
+
+static void s_fetched(void *arg, int ok)
+{
+    s_pending_t *p = arg;
+    ProtobufCMessage *msg =
+        ok ? protobuf_c_message_unpack(p->desc, NULL, p->raw_len, p->raw) : NULL;
+    if (!msg) {
+        gw_call_fail(p->c, CRM__STATUS__UNAVAILABLE, NULL, "cannot read the users' names");
+    } else {
+        s_send(p->c, msg);
+        protobuf_c_message_free_unpacked(msg, NULL);
+    }
+    free(p->raw);
+    free(p);
+}
+
 void gw_names_answer(gw_call_t *c, const crm_rpc_result_t *res)
 {
-    if (res->status != CRM__STATUS__OK || !res->payload ||
-        !s_names_people(res->payload->descriptor, 0)) {
+    if (res->status != CRM__STATUS__OK || !res->payload) {
         gw_call_answer(c, res);
         return;
     }
-    int64_t *ids = NULL;
-    size_t n = 0;
-    s_missing(c->gw->names, res->payload, &ids, &n, 0);
-    if (n == 0) {
+    s_pending_t *p = crm_calloc(1, sizeof *p);
+    p->c = c;
+    p->desc = res->payload->descriptor;
+    if (gw_names_fetch(c->gw->names, res->payload, s_fetched, p)) {
+        free(p);
         s_send(c, res->payload);
         return;
     }
     /* A miss (once per user per TTL): the payload outlives this callback
      * as its bytes, decoded again once the names are read. */
-    s_pending_t *p = crm_calloc(1, sizeof *p);
-    *p = (s_pending_t){.c = c, .desc = res->payload->descriptor, .ids = ids, .n = n};
     p->raw_len = protobuf_c_message_get_packed_size(res->payload);
     p->raw = crm_malloc(p->raw_len ? p->raw_len : 1);
     protobuf_c_message_pack(res->payload, p->raw);
-    char *arr = crm_db_i64_array(ids, n);
-    const char *v[] = {arr};
-    crm_db_exec(c->gw->db,
-                "SELECT id, COALESCE(NULLIF(display_name, ''), username) AS name FROM users"
-                " WHERE id = ANY($1::bigint[])",
-                1, v, s_read, p);
-    free(arr);
 }

@@ -22,4 +22,16 @@ void gw_names_forget(void *names);
  * the users table). */
 void gw_names_answer(gw_call_t *c, const crm_rpc_result_t *res);
 
+/* Makes sure the cache holds the name of every person msg names (at any
+ * depth): returns 1 if it does already (done is not called), else 0 after
+ * starting one read of the users table, at the end of which done(arg, ok)
+ * runs (ok 0: the read failed). msg need not outlive the call. */
+int gw_names_fetch(gw_names_t *n, const ProtobufCMessage *msg, void (*done)(void *arg, int ok),
+                   void *arg);
+
+/* The JSON writer's hook that writes the names beside the ids, from the
+ * cache (crm/pbjson.h; crm/table.h takes it too): "owner_name" after
+ * "owner_id", "" for an id of no user, nothing for 0. */
+crm_pb_extra_t gw_names_extra(gw_names_t *n);
+
 #endif

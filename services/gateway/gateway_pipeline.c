@@ -15,7 +15,9 @@
  *             (Auth, Org: identity/; Notifications: notify/), served on
  *             gw->local with the same call interface as any service; a
  *             domain service over RPC (gateway_proxy.c); or a raw reply
- *             (Http.*: gateway_health.c, gateway_events.c, readiness)
+ *             (Http.*: gateway_health.c, gateway_events.c, readiness); an
+ *             export route (GW_EXPORT) walks its list into a file
+ *             (gateway_export.c)
  *
  * and the outcome back as JSON (gateway_call.c). Each step hands the call
  * on; nothing calls back into the pipeline but the callbacks it gave. */
@@ -33,6 +35,7 @@
 #include "gateway_decode.h"
 #include "gateway_names.h"
 #include "gateway_events.h"
+#include "gateway_export.h"
 #include "gateway_health.h"
 #include "gateway_proxy.h"
 #include "gateway_ratelimit.h"
@@ -187,6 +190,10 @@ static void s_decode_send(gw_call_t *c)
     ProtobufCMessage *in = gw_decode(c, m->in);
     if (!in)
         return;
+    if (c->route->flags & GW_EXPORT) {
+        gw_export_start(c, &in, m->out, m->local);
+        return;
+    }
     if (m->local) {
         crm_rpc_server_call(c->gw->local, c->route->rpc, &in, &c->caller, c->idem_key, s_answered,
                             c);

@@ -44,6 +44,12 @@ static int s_peer_of(const char *method)
     return d ? (int)(d - crm_registry_get()->domains) : -1;
 }
 
+crm_rpc_client_t *gw_proxy_reader(gw_t *gw, const char *method)
+{
+    int i = s_peer_of(method);
+    return i < 0 || !gw->peers ? NULL : gw->peers[i];
+}
+
 static void s_replied(void *arg, const crm_rpc_result_t *res)
 {
     gw_names_answer(arg, res);

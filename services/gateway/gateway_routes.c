@@ -7,7 +7,9 @@
  * /things lists (query parameters become request fields), GET /things/{id}
  * reads, POST /things creates, PATCH /things/{id} updates, DELETE
  * /things/{id} deletes; an action on one record is POST /things/{id}/action,
- * a batch action POST /things/action with a list of ids in the body.
+ * a batch action POST /things/action with a list of ids in the body; GET
+ * /things/export?format=csv|xlsx is the whole list as a file (a list's
+ * option `export`, gateway_export.c).
  * openapi.json is generated from the same options (after a change, `cmake
  * --build <dir> --target openapi` updates the committed copy, which the test
  * openapi_current compares). */

@@ -20,6 +20,7 @@
 #define GW_ADMIN 0x02    /* admins only (403 for others) */
 #define GW_QUERY 0x04    /* request fields from the query string (GET lists) */
 #define GW_PWCHANGE 0x08 /* allowed while the password must be changed */
+#define GW_EXPORT 0x10   /* <list>/export: walks the list, answers a file (gateway_export.c) */
 
 typedef struct {
     const char *method;  /* "GET", "POST", "PATCH", "PUT", "DELETE" */
@@ -32,6 +33,8 @@ typedef struct {
                             (the only element of a list), or NULL */
     const char *sheet;   /* the string field an XLSX body fills as CSV text
                             (gateway_sheet.c), or NULL: JSON bodies only */
+    const char *export;  /* GW_EXPORT: the reply's repeated field whose elements are
+                            the rows ("items"), or NULL */
 } gw_route_t;
 
 /* The table, ended by a row of NULLs. */

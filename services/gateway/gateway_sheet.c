@@ -112,12 +112,12 @@ static void s_after(uv_work_t *w, int status)
         gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, c->route->sheet, "%s",
                      j->msg[0] ? j->msg : "the XLSX body was not read");
     else {
-        c->sheet_csv = j->csv.text;
+        c->sheet_csv = j->csv.p;
         c->sheet_len = j->csv.len;
-        j->csv.text = NULL;
+        j->csv.p = NULL;
         j->next(c);
     }
-    free(j->csv.text);
+    free(j->csv.p);
     free(j->body);
     free(j);
 }

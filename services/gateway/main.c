@@ -4,6 +4,7 @@
  * services, the HTTP listener, and the order in which they stop. */
 #include <stdlib.h>
 
+#include "crm/list.h"
 #include "crm/log.h"
 #include "crm/registry.h"
 #include "crm_suite.h"
@@ -27,6 +28,11 @@ static void s_config(gw_config_t *cfg)
     cfg->max_body = (size_t)crm_env_int("CRM_HTTP_MAX_BODY", 1 << 20, 1024, 64 << 20);
     cfg->rate_rps = (double)crm_env_int("CRM_RATE_LIMIT_RPS", 100, 0, 1000000);
     cfg->rate_burst = (double)crm_env_int("CRM_RATE_LIMIT_BURST", 200, 1, 1000000);
+    cfg->export_page = (int)crm_env_int("CRM_EXPORT_PAGE", 2000, 1, CRM_PAGE_WALK_MAX);
+    const char *tmp = getenv("TMPDIR");
+    cfg->export_dir = crm_env_str("CRM_EXPORT_DIR", tmp && *tmp ? tmp : "/tmp");
+    cfg->export_xlsx_max = (size_t)crm_env_int("CRM_EXPORT_XLSX_MAX", 2, 0, 64);
+    cfg->export_sheet_rows = (uint32_t)crm_env_int("CRM_EXPORT_SHEET_ROWS", 1048576, 2, 1048576);
 }
 
 /* The pool that serves HTTP requests, beside the runtime's. */

@@ -313,15 +313,16 @@ void leads_pools_handlers(leads_handlers_t *h);   /* pools and options */
 void leads_list_handlers(leads_handlers_t *h);    /* List, History, ListFollowUps, ... Stats */
 void leads_import_handlers(leads_handlers_t *h);  /* StartImport, ImportChunk, GetImport, ... */
 
-/* Recycles, inside tx, every owned lead of a pool with a rule that nobody
- * followed up in time: the changes, history and one lead.recycled per lead
- * (a crm_job_fn: the "leads.recycle" job's work; arg unused). */
-void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
+/* Recycles, inside the run's transaction, every owned lead of a pool with
+ * a rule that nobody followed up in time: the changes, history and one
+ * lead.recycled per lead, their cached copies dropped after the commit (a
+ * crm_job_fn: the "leads.recycle" job's work; arg unused). */
+void leads_recycle(void *arg, crm_job_run_t *run);
 void leads_recycle_handlers(leads_handlers_t *h); /* Leads.Recycle */
 
 /* The "leads.remind" job's work (a crm_job_fn): lead.reminder for each due
  * next follow-up, lead.recycle_warning before each recycling, once each. */
-void leads_remind(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
+void leads_remind(void *arg, crm_job_run_t *run);
 
 /* A held lead's last activity and when it goes back to its pool, in SQL
  * over leads l and lead_pools p (crm/pool.h: the recycle job takes it

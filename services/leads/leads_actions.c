@@ -69,10 +69,10 @@ static void s_new_owner_read(crm_change_t *c, int64_t owner, int64_t dept)
  * the owner has none). Sets *dept; 0, or -1 after refusing. */
 static int s_new_owner_check(crm_change_t *c, int64_t *dept)
 {
-    crm_err_t err;
+    crm_errs_t errs = {.n = 0};
     const PGresult *org = crm_change_result(c, "org");
-    if (crm_org_check(org, &err) < 0)
-        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
+    if (crm_org_check(org, &errs) < 0)
+        return crm_change_refuse_errs(c, &errs);
     if (!*dept)
         *dept = crm_org_department_of(org, "to_owner_id");
     return 0;
@@ -352,9 +352,9 @@ static int s_team_apply(crm_change_t *c, lead_row_t *row, const Crm__Leads__Lead
     for (size_t i = 0; i < before->n_team_member_ids; i++)
         if (add || !s_in(req->user_ids, req->n_user_ids, before->team_member_ids[i]))
             team[n++] = before->team_member_ids[i];
-    crm_err_t err;
-    if (add && crm_org_check(crm_change_result(c, "org"), &err) < 0)
-        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
+    crm_errs_t errs = {.n = 0};
+    if (add && crm_org_check(crm_change_result(c, "org"), &errs) < 0)
+        return crm_change_refuse_errs(c, &errs);
     for (size_t i = 0; add && i < req->n_user_ids; i++) {
         if (req->user_ids[i] == before->owner_id)
             return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "user_ids",

@@ -3,7 +3,8 @@
  * department, and who may choose it), ImportChunk, GetImport, CancelImport
  * and ListImports. The leads supply the import kind: the rows of a chunk
  * (leads_import_rows.c) checked against the configured lists, the dedup by
- * mobile (under the same advisory locks as Create), the insert of the
+ * mobile (under the same advisory locks as Create) and its screen of
+ * numbers masked to the importer (leads_probe.c), the insert of the
  * created leads with their history and events (leads_import_store.c), and
  * the messages of leads.proto. */
 #include <stdio.h>
@@ -65,7 +66,8 @@ static int s_rows(crm_import_chunk_t *c, const char *csv_header, const char ***k
     return 0;
 }
 
-/* The chunk's mobiles locked, and the leads that have them. */
+/* The chunk's mobiles locked, the leads that have them, and the masked
+ * leads of their forms. */
 static void s_dedup(crm_import_chunk_t *c, const char *const *keys, size_t n)
 {
     crm_txn_t *t = crm_import_txn(c);
@@ -77,8 +79,18 @@ static void s_dedup(crm_import_chunk_t *c, const char *const *keys, size_t n)
      * of the chunk, seconds a chunk at 100,000 leads. */
     crm_txn_read(t, "seqscan_off", "SET LOCAL enable_seqscan = off", 0, NULL);
     crm_txn_read(t, "duplicates", "import_duplicates", 1, p);
+    leads_probe_read_mobiles(t, arr);
     crm_txn_read(t, "seqscan_on", "SET LOCAL enable_seqscan TO DEFAULT", 0, NULL);
     free(arr);
+}
+
+/* A duplicate masked to the importer is not named, and rows of a masked
+ * lead's form cost masked probes (leads_probe.c). */
+static int s_screen(crm_import_chunk_t *c)
+{
+    import_rows_t *rows = &((chunk_t *)crm_import_state(c))->rows;
+    size_t n = rows->n;
+    return leads_probe_screen(crm_import_txn(c), crm_import_rows(c, &n), rows);
 }
 
 /* The created leads, their history and events. */
@@ -115,6 +127,7 @@ static const crm_import_kind_t s_kind = {
     .read = s_read,
     .rows = s_rows,
     .dedup = s_dedup,
+    .screen = s_screen,
     .insert = s_insert,
     .import_msg = &crm__leads__import__descriptor,
     .list_msg = &crm__leads__import_list__descriptor,

@@ -84,4 +84,21 @@ typedef struct {
 void leads_import_store_created(crm_db_batch_t *b, const import_rows_t *rows,
                                 const import_leads_t *common);
 
+/* ---- leads_probe.c: an import's masked probes (docs/leads.md) ---- */
+
+/* Adds to an import chunk's round 2 the reads that tell which of its
+ * mobiles (a text array) are masked probes for the caller: its probes
+ * serialised until commit, today's count, and for each mobile of a masked
+ * lead's form the first such lead and those with the mobile itself.
+ * Nothing for callers who see every contact (admins). */
+void leads_probe_read_mobiles(crm_txn_t *t, const char *mobiles);
+/* The import's screen (crm/import.h kind->screen) of the rows v (one per
+ * row of rows, whose msg holds the messages): in order, each first row of
+ * its mobile that is a masked probe costs one of the caller's probes of the
+ * day, and its duplicate, when the lead is masked to the caller, is left
+ * unnamed (the pool and the masked number said); once today's are used,
+ * such a row is held back, invalid on its mobile, whatever its number. Adds
+ * the cost to the writes. Returns 0. */
+int leads_probe_screen(crm_txn_t *t, crm_import_row_t *v, import_rows_t *rows);
+
 #endif

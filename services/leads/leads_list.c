@@ -82,7 +82,7 @@ static void s_list_order(read_t *rd, const Crm__Leads__ListLeadsRequest *req)
 }
 
 /* The filters of a list beyond its view and scope; the keyword apart (its
- * own shape of statement, s_add_keyword_shape). */
+ * own shape of statement, crm_list_keyword_shape). */
 static const crm_filter_t s_filters[] = {
     {.field = "statuses", .kind = CRM_FILTER_IN, .column = "status", .max_items = 6},
     {.field = "source", .kind = CRM_FILTER_EQ, .column = "source", .max_len = 50},
@@ -197,7 +197,7 @@ static int s_keyword_indexed(const char *kw)
 }
 
 /* Appends the statement around cond (view, filters, keyset) when there is
- * no indexed keyword (s_add_keyword_shape), in one of two shapes:
+ * no indexed keyword (crm_list_keyword_shape), in one of two shapes:
  * - a few owners (a manager, an owner filter): each owner's first rows from
  *   the (owner_id, key, id) index, merged: bounded by owners x page size,
  *   however the owners' leads lie in time;
@@ -230,30 +230,13 @@ static void s_add_list_shape(crm_sqlbuf_t *q, const leads_scope_t *s, const char
     crm_sqlbuf_addf(q, "%s LIMIT %d", order, limit + 1);
 }
 
-/* With a keyword (3+ characters): first the most recent KEYWORD_WINDOW
- * leads of the list without it, in its order; if they hold a page of
- * matches, those are the page (any later match sorts after them). Else
- * every match through the trigram index, then the order. So a common
- * keyword stops early, and a rare one has few matches to sort; PostgreSQL
- * runs a branch only when its one-time condition holds. */
+/* With a keyword (3+ characters): crm_list_keyword_shape over the most
+ * recent KEYWORD_WINDOW leads of the list. */
 #define KEYWORD_WINDOW 400
-static void s_add_keyword_shape(crm_sqlbuf_t *q, const leads_scope_t *s, const char *base,
-                                const char *kw, const char *order, int limit)
+
+static void s_scope_of(crm_sqlbuf_t *q, const void *s)
 {
-    crm_sqlbuf_add(q, "WITH recent AS MATERIALIZED (SELECT * FROM leads WHERE deleted_at IS NULL");
     leads_add_scope(q, s, 0);
-    crm_sqlbuf_addf(q, "%s%s LIMIT %d),", base, order, KEYWORD_WINDOW);
-    crm_sqlbuf_addf(q, " hits AS MATERIALIZED (SELECT * FROM recent WHERE true%s%s LIMIT %d),", kw,
-                    order, limit + 1);
-    crm_sqlbuf_add(q, " m AS MATERIALIZED (SELECT * FROM leads WHERE deleted_at IS NULL");
-    leads_add_scope(q, s, 0);
-    crm_sqlbuf_addf(q, "%s%s)", base, kw);
-    crm_sqlbuf_addf(q,
-                    " SELECT " LEAD_COLUMNS " FROM (SELECT * FROM hits WHERE"
-                    " (SELECT count(*) FROM hits) > %d OR (SELECT count(*) FROM recent) < %d"
-                    " UNION ALL SELECT * FROM m WHERE (SELECT count(*) FROM hits) <= %d AND"
-                    " (SELECT count(*) FROM recent) = %d) u%s LIMIT %d",
-                    limit, KEYWORD_WINDOW, limit, KEYWORD_WINDOW, order, limit + 1);
 }
 
 /* The owners the list reads (the pool and team views: their condition is
@@ -284,7 +267,8 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
     leads_scope_t s;
     s_list_scope(req, c, &s);
     if (s_keyword_indexed(req->keyword)) {
-        s_add_keyword_shape(q, &s, base, kw, order, pg->limit);
+        crm_list_keyword_shape(q, "leads", "l", LEAD_COLUMNS, s_scope_of, &s, base, kw, order,
+                               pg->limit, KEYWORD_WINDOW);
     } else {
         char *cond = crm_sprintf("%s%s", base, kw);
         s_add_list_shape(q, &s, cond, order, pg->limit);

@@ -2,8 +2,8 @@
  * owned lead of a pool whose rule says N days, with no follow-up (or, if
  * never followed up, not taken) for N days, goes back unowned. One
  * lead.recycled event and one history entry per lead, in pages inside one
- * transaction. Fired by the scheduler's "leads.recycle" job, or by
- * Leads.Recycle. */
+ * transaction; their cached copies dropped once it commits. Fired by the
+ * scheduler's "leads.recycle" job, or by Leads.Recycle. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -40,7 +40,9 @@
     "          'new', 'unassigned')))::text FROM moved)"                                           \
     " SELECT * FROM moved"
 
-/* One lead.recycled per lead of the page. */
+/* One lead.recycled per lead of the page; its cached copy (an owned
+ * lead, answered from the cache as its old owner's) dropped after the
+ * commit. arg: the job's run. */
 static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     int days = PQfnumber(rows, "recycle_days"), last = PQfnumber(rows, "last_activity_at_us");
@@ -53,16 +55,19 @@ static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
         ev.pool_id = row.lead.pool_id;
         ev.recycle_days = (int32_t)crm_db_get_i64(rows, i, days);
         ev.last_activity_at_us = crm_db_get_i64(rows, i, last);
-        char id[24];
+        char id[24], key[32];
         crm_outbox_add(b, "lead.recycled", crm_i64(id, row.lead.id), &ev.base);
+        leads_cache_key(row.lead.id, key);
+        crm_job_uncache(arg, key);
         leads_row_clear(&row);
     }
 }
 
-void leads_recycle(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+void leads_recycle(void *arg, crm_job_run_t *run)
 {
     (void)arg;
-    crm_tx_pages(tx, RECYCLE_PAGE_SQL, 0, NULL, RECYCLE_PAGE, s_emit, done, done_arg);
+    crm_tx_pages(crm_job_tx(run), RECYCLE_PAGE_SQL, 0, NULL, RECYCLE_PAGE, s_emit, crm_job_end,
+                 run);
 }
 
 /* ---- Leads.Recycle: the same, now, for admins ------------------------- */

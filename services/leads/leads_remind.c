@@ -37,9 +37,7 @@
                        " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at)"
 
 typedef struct {
-    crm_db_tx_t *tx;
-    crm_pages_done_fn done;
-    void *done_arg;
+    crm_job_run_t *run;
     int64_t reminded;
 } remind_t;
 
@@ -71,20 +69,20 @@ static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 static void s_warned(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)
 {
     remind_t *r = arg;
-    r->done(r->done_arg, last, r->reminded + count, err);
+    crm_job_end(r->run, last, r->reminded + count, err);
     free(r);
 }
 
 static void s_warn(remind_t *r)
 {
-    crm_tx_pages(r->tx, WARN_SQL, 0, NULL, PAGE, s_warnings, s_warned, r);
+    crm_tx_pages(crm_job_tx(r->run), WARN_SQL, 0, NULL, PAGE, s_warnings, s_warned, r);
 }
 
 static void s_reminder_events_written(void *arg, const crm_db_result_t *res)
 {
     remind_t *r = arg;
     if (res->err) {
-        r->done(r->done_arg, NULL, r->reminded, res);
+        crm_job_end(r->run, NULL, r->reminded, res);
         free(r);
         return;
     }
@@ -95,7 +93,7 @@ static void s_reminded(void *arg, crm_db_batch_t *last, int64_t count, const crm
 {
     remind_t *r = arg;
     if (err) {
-        r->done(r->done_arg, NULL, count, err);
+        crm_job_end(r->run, NULL, count, err);
         free(r);
         return;
     }
@@ -105,15 +103,13 @@ static void s_reminded(void *arg, crm_db_batch_t *last, int64_t count, const crm
         s_warn(r);
         return;
     }
-    crm_db_tx_submit(r->tx, &last, s_reminder_events_written, r);
+    crm_db_tx_submit(crm_job_tx(r->run), &last, s_reminder_events_written, r);
 }
 
-void leads_remind(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+void leads_remind(void *arg, crm_job_run_t *run)
 {
     (void)arg;
     remind_t *r = crm_calloc(1, sizeof *r);
-    r->tx = tx;
-    r->done = done;
-    r->done_arg = done_arg;
-    crm_tx_pages(tx, REMIND_SQL, 0, NULL, PAGE, s_reminders, s_reminded, r);
+    r->run = run;
+    crm_tx_pages(crm_job_tx(run), REMIND_SQL, 0, NULL, PAGE, s_reminders, s_reminded, r);
 }

@@ -79,10 +79,10 @@ static int s_create_pool_ok(crm_txn_t *t, int64_t pool_id)
  * or -1 after refusing. */
 static int s_create_org_ok(crm_txn_t *t, create_t *c)
 {
-    crm_err_t err;
+    crm_errs_t errs = {.n = 0};
     const PGresult *org = crm_txn_result(t, "org");
-    if (crm_org_check(org, &err) < 0)
-        return crm_txn_refuse(t, err.status, err.field, "%s", err.message);
+    if (crm_org_check(org, &errs) < 0)
+        return crm_txn_refuse_errs(t, &errs);
     int64_t dept = crm_org_department_of(org, "owner_id");
     if (!c->named_department && c->lead.owner_id != crm_txn_caller(t)->user_id && dept)
         c->lead.department_id = dept;

@@ -177,13 +177,13 @@ static void s_page_rows(void *arg, const PGresult *rows, crm_db_batch_t *b)
     }
 }
 
-static void s_work(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg)
+static void s_work(void *arg, crm_job_run_t *run)
 {
     /* Items in state 0, two at a time, moved to state 5. */
-    crm_tx_pages(tx,
+    crm_tx_pages(crm_job_tx(run),
                  "UPDATE items SET state = 5 WHERE id IN (SELECT id FROM items WHERE state = 0"
                  " ORDER BY id LIMIT $1::int) RETURNING id",
-                 0, NULL, 2, s_page_rows, done, done_arg);
+                 0, NULL, 2, s_page_rows, crm_job_end, run);
 }
 
 static void s_work_reply(crm_txn_t *t, int64_t count)

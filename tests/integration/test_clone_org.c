@@ -69,16 +69,6 @@ static void s_converges(const char *when)
             (long long)h_sql_int(h, "gateway", GW_LAST));
 }
 
-static long long s_dept(const char *name, long long parent)
-{
-    char body[128];
-    snprintf(body, sizeof body, "{\"name\": \"%s\", \"parent_id\": %lld}", name, parent);
-    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/departments");
-    long long id = t_json_int(&r, "id");
-    t_resp_free(&r);
-    return id;
-}
-
 static long long s_user(const char *name, long long dept)
 {
     long long id = 0;
@@ -136,7 +126,8 @@ int main(void)
     h_start_all(h);
     admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
 
-    long long sales = s_dept("销售部", 1), east = s_dept("华东组", sales);
+    long long sales = t_new_dept(base, admin, "销售部", 1),
+              east = t_new_dept(base, admin, "华东组", sales);
     long long u[6];
     for (int i = 0; i < 6; i++) {
         char name[16];
@@ -148,7 +139,8 @@ int main(void)
 
     /* Stopped past the ceiling, while the organisation changes. */
     h_stop(h, "leads", 0);
-    long long west = s_dept("华西组", sales), gone = s_dept("临时部", 1);
+    long long west = t_new_dept(base, admin, "华西组", sales),
+              gone = t_new_dept(base, admin, "临时部", 1);
     long long v0 = s_user("v0", west);
     s_move(u[0], west);
     s_delete("users", u[1]);

@@ -400,7 +400,7 @@ static char *s_sheet_csv(void)
         }
         crm_csv_append(&o, cells, XC);
     }
-    return o.text;
+    return o.p;
 }
 
 /* Row i's duplicate_of, said the same way in either import: the existing

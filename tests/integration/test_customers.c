@@ -13,8 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "crm/util.h"
+#include "export_check.h"
 #include "http.h"
 #include "suite.h"
 
@@ -31,16 +34,6 @@ typedef struct {
 
 static s_user_t mgr = {"mgr", 0, 0, NULL}, emp = {"emp", 0, 0, NULL}, emp2 = {"emp2", 0, 0, NULL},
                 other = {"other", 0, 0, NULL};
-
-static long long s_dept(const char *name, long long parent)
-{
-    char *body = crm_sprintf("{\"name\":\"%s\",\"parent_id\":%lld}", name, parent);
-    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/departments");
-    long long id = t_json_int(&r, "id");
-    t_resp_free(&r);
-    free(body);
-    return id;
-}
 
 /* POSTs body as token to path wanting status want; returns the id. */
 static long long s_post_id(const char *token, const char *path, const char *body, int want)
@@ -157,6 +150,12 @@ static void test_edit_transfer_team(void)
             !strcmp(t_json_str(&r, "team.0.access"), "read") && t_json_int(&r, "claim_count") == 1,
         "transferred, emp kept in the team: %s", r.raw);
     t_resp_free(&r);
+    /* The new owner is told (通知): one notification, with the name. */
+    char *nsql = crm_sprintf("SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND"
+                             " title = '客户转移给你：上海云帆贸易'",
+                             emp2.id);
+    H_CHECK(h_wait_sql(h, "gateway", nsql, 1, 15000) == 1, "emp2 notified");
+    free(nsql);
     /* emp reads it still but may not edit it. */
     r = t_expect(200, "GET", base, emp.token, NULL, path);
     t_resp_free(&r);
@@ -190,15 +189,42 @@ static void test_edit_transfer_team(void)
     t_resp_free(&r);
     free(body);
     t_expect_error(404, "not_found", NULL, "GET", base, emp.token, NULL, path);
+    /* A membership that expires: read access until then, none after. */
+    char *until = crm_sprintf("{\"user_ids\":[%lld],\"access\":\"read\","
+                              "\"expires_at\":\"%s\"}",
+                              emp.id, "2000-01-01T00:00:00+08:00");
+    snprintf(tpath, sizeof tpath, "/api/v1/customers/%lld/team-members", id);
+    t_expect_error(400, "invalid_argument", "/expires_at", "POST", base, emp2.token, until, tpath);
+    free(until);
+    {
+        time_t soon = time(NULL) + 2;
+        struct tm tm;
+        char at[40];
+        gmtime_r(&soon, &tm);
+        strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        until = crm_sprintf("{\"user_ids\":[%lld],\"access\":\"read\",\"expires_at\":\"%s\"}",
+                            emp.id, at);
+    }
+    r = t_expect(200, "POST", base, emp2.token, until, tpath);
+    t_resp_free(&r);
+    free(until);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    t_resp_free(&r);
+    sleep(3);
+    t_expect_error(404, "not_found", NULL, "GET", base, emp.token, NULL, path);
+    /* A second removal (of nobody left) changes nothing. */
+    snprintf(tpath, sizeof tpath, "/api/v1/customers/%lld/team-members/remove", id);
+    body = crm_sprintf("{\"user_ids\":[%lld]}", emp.id);
+    r = t_expect(200, "POST", base, emp2.token, body, tpath);
+    t_resp_free(&r);
+    free(body);
 
     /* History: newest first, with old and new values. */
     char hpath[128];
     snprintf(hpath, sizeof hpath, "/api/v1/customers/%lld/history?total=true", id);
     r = t_expect(200, "GET", base, emp2.token, NULL, hpath);
-    H_CHECK(t_json_int(&r, "total") == 6,
-            "6 entries (created, updated x2, transferred, team x2):"
-            " %s",
-            r.raw);
+    H_CHECK(t_json_int(&r, "total") == 8,
+            "8 entries (created, updated x2, transferred, team x4): %s", r.raw);
     H_CHECK(strstr(r.raw, "\"action\":\"transferred\"") && strstr(r.raw, "\"reason\":\"调岗\"") &&
                 strstr(r.raw, "{\"field\":\"remark\",\"old\":\"老\",\"new\":\"新\"}"),
             "history says what changed: %s", r.raw);
@@ -275,6 +301,14 @@ static void test_lists(void)
     t_resp_free(&r);
     r = t_expect(200, "GET", base, other.token, NULL, "/api/v1/customers?level=B&total=true");
     H_CHECK(t_json_int(&r, "total") == 0, "outsider sees none: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp2.token, NULL,
+                 "/api/v1/customers?view=mine&locked=false&deal_status=open&total=true");
+    H_CHECK(t_json_int(&r, "total") >= 3, "unlocked, open: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp2.token, NULL,
+                 "/api/v1/customers?view=mine&locked=true&total=true");
+    H_CHECK(t_json_int(&r, "total") == 0, "none locked: %s", r.raw);
     t_resp_free(&r);
     t_expect_error(400, "invalid_argument", "view", "GET", base, emp2.token, NULL,
                    "/api/v1/customers?view=nope");
@@ -383,6 +417,18 @@ static void test_enterprises(void)
     r = t_expect(200, "GET", base, emp.token, NULL, path);
     H_CHECK(t_json_int(&r, "items.0.id") == c, "its customers: %s", r.raw);
     t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/follow-ups", c);
+    r = t_expect(201, "POST", base, emp.token, "{\"content\":\"企业拜访\",\"method\":\"visit\"}",
+                 path);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/enterprises/%lld/follow-ups?total=true", e);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    H_CHECK(t_json_int(&r, "total") == 1 && !strcmp(t_json_str(&r, "items.0.content"), "企业拜访"),
+            "its customers' follow-ups: %s", r.raw);
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, other.token, NULL, path);
+    H_CHECK(t_json_int(&r, "total") == 0, "none the outsider may not see: %s", r.raw);
+    t_resp_free(&r);
     snprintf(path, sizeof path, "/api/v1/enterprises/%lld", e);
     r = t_expect(200, "GET", base, other.token, NULL, path);
     H_CHECK(t_json_int(&r, "customer_count") == 1, "read by all, its count: %s", r.raw);
@@ -435,6 +481,111 @@ static void test_options_and_retry(void)
                 1,
             "one customer");
     h_note("options, retries: ok");
+}
+
+/* Lock (never recycled, within the owner's cap), unlock, deal by hand. */
+static void test_lock_deal(void)
+{
+    long long a = s_customer(&emp, "锁定甲", NULL), b = s_customer(&emp, "锁定乙", NULL),
+              c = s_customer(&emp, "未锁定", NULL);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/lock", a);
+    t_resp_t r = t_expect(200, "POST", base, emp.token, "{\"reason\":\"重点跟进\"}", path);
+    H_CHECK(strstr(r.raw, "\"locked\":true"), "locked: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(409, "failed_precondition", "id", "POST", base, emp.token, "{}", path);
+    t_expect_error(404, "not_found", "id", "POST", base, other.token, "{}", path);
+    /* The cap: one locked customer per owner; locking a second is refused,
+     * naming the cap; nothing of the batch is locked. */
+    r = t_expect(200, "PUT", base, admin,
+                 "{\"levels\":[\"A\",\"B\",\"C\"],\"industries\":[\"制造\",\"互联网\"],"
+                 "\"sources\":[\"展会\",\"官网\"],\"lock_cap\":1}",
+                 "/api/v1/customer-options");
+    t_resp_free(&r);
+    r = t_expect(200, "GET", base, emp.token, NULL, "/api/v1/customer-options");
+    H_CHECK(t_json_int(&r, "lock_cap") == 1, "the cap is read back: %s", r.raw);
+    t_resp_free(&r);
+    char *body = crm_sprintf("{\"ids\":[%lld,%lld]}", c, b);
+    t_resp_t x;
+    t_httpf(&x, "POST", base, emp.token, body, "/api/v1/customers/lock");
+    H_CHECK(x.status == 409 && strstr(x.raw, "lock_cap"), "over the cap: %d %s", x.status, x.raw);
+    t_resp_free(&x);
+    free(body);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", c);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    H_CHECK(!strstr(r.raw, "\"locked\":true"), "all or nothing: %s", r.raw);
+    t_resp_free(&r);
+    /* Recycling takes the neglected unlocked customer, never the locked. */
+    char *sql = crm_sprintf("UPDATE customers SET owner_since = now() - interval '100 days',"
+                            " created_at = now() - interval '100 days' WHERE id IN (%lld, %lld)",
+                            a, c);
+    PQclear(h_sql(h, "customers", sql));
+    free(sql);
+    r = t_expect(200, "POST", base, admin, "{\"days\":30}", "/api/v1/customers/recycle");
+    H_CHECK(t_json_int(&r, "recycled") == 1, "one recycled: %s", r.raw);
+    t_resp_free(&r);
+    sql = crm_sprintf("SELECT count(*) FROM customers WHERE id = %lld AND owner_id = 0 AND"
+                      " previous_owner_id = %lld",
+                      c, emp.id);
+    H_CHECK(h_sql_int(h, "customers", sql) == 1, "the unlocked one went to the pool");
+    free(sql);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", a);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    H_CHECK(t_json_int(&r, "owner_id") == emp.id, "the locked one stays: %s", r.raw);
+    t_resp_free(&r);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/unlock", a);
+    r = t_expect(200, "POST", base, emp.token, "{}", path);
+    t_resp_free(&r);
+    t_expect_error(409, "failed_precondition", "id", "POST", base, emp.token, "{}", path);
+    /* Deal by hand: dealt with its time, then open again. */
+    snprintf(path, sizeof path, "/api/v1/customers/%lld/deal", a);
+    r = t_expect(200, "POST", base, emp.token, "{\"deal_status\":\"dealt\"}", path);
+    H_CHECK(!strcmp(t_json_str(&r, "deal_status"), "dealt") && *t_json_str(&r, "dealt_at"),
+            "dealt: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(409, "failed_precondition", "/deal_status", "POST", base, emp.token,
+                   "{\"deal_status\":\"dealt\"}", path);
+    t_expect_error(400, "invalid_argument", "/deal_status", "POST", base, emp.token, "{}", path);
+    r = t_expect(200, "POST", base, emp.token, "{\"deal_status\":\"open\"}", path);
+    H_CHECK(!strcmp(t_json_str(&r, "deal_status"), "open") && !*t_json_str(&r, "dealt_at"),
+            "open again: %s", r.raw);
+    t_resp_free(&r);
+    sql = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE aggregate_id = '%lld' AND type IN"
+                      " ('customer.locked', 'customer.unlocked', 'customer.dealt')",
+                      a);
+    H_CHECK(h_sql_int(h, "customers", sql) == 4, "four events: locked, unlocked, dealt x2");
+    free(sql);
+    h_note("lock with its cap, recycling skips the locked, unlock, deal by hand: ok");
+}
+
+/* Exports (docs/api.md, "Exports"): a filtered list's export is the list,
+ * as CSV and XLSX, for customers, contacts and enterprises; the outsider's
+ * holds nothing of theirs. */
+static void test_exports(void)
+{
+    const char *q = "view=mine&level=B&sort=updated_at";
+    json_t *items = t_list_all(base, emp2.token, "/api/v1/customers", q);
+    H_CHECK(json_array_size(items) >= 2, "the list has customers: %zu", json_array_size(items));
+    t_export_matches(h, base, emp2.token, "/api/v1/customers", "customers", 1000, q, items,
+                     "customers, level B");
+    json_decref(items);
+    items = t_list_all(base, other.token, "/api/v1/customers", "level=B");
+    H_CHECK(json_array_size(items) == 0, "the outsider lists none");
+    t_export_matches(h, base, other.token, "/api/v1/customers", "customers", 1000, "level=B", items,
+                     "the outsider's");
+    json_decref(items);
+    items = t_list_all(base, emp.token, "/api/v1/contacts", "");
+    H_CHECK(json_array_size(items) >= 2, "contacts: %zu", json_array_size(items));
+    t_export_matches(h, base, emp.token, "/api/v1/contacts", "contacts", 1000, "", items,
+                     "contacts");
+    json_decref(items);
+    items = t_list_all(base, other.token, "/api/v1/enterprises", "");
+    t_export_matches(h, base, other.token, "/api/v1/enterprises", "enterprises", 1000, "", items,
+                     "enterprises");
+    json_decref(items);
+    t_expect_error(400, "invalid_argument", "format", "GET", base, emp.token, NULL,
+                   "/api/v1/customers/export?format=pdf");
+    h_note("exports of customers, contacts, enterprises equal their lists: ok");
 }
 
 /* 查重 across both domains: a customer's check finds leads, a lead's
@@ -493,7 +644,8 @@ int main(void)
     h_start_all(h);
     base = h_gateway(h);
     admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
-    long long sales = s_dept("销售部", 1), far = s_dept("市场部", 1);
+    long long sales = t_new_dept(base, admin, "销售部", 1),
+              far = t_new_dept(base, admin, "市场部", 1);
     mgr.dept = emp.dept = emp2.dept = sales;
     other.dept = far;
     mgr.token = t_new_user(base, admin, mgr.name, "manager", mgr.dept, &mgr.id);
@@ -508,6 +660,8 @@ int main(void)
     test_contacts();
     test_enterprises();
     test_options_and_retry();
+    test_exports();
+    test_lock_deal();
     test_duplicates();
     free(mgr.token);
     free(emp.token);

@@ -27,16 +27,6 @@ typedef struct {
     char *token;
 } s_user_t;
 
-static long long s_dept(const char *name, long long parent)
-{
-    char *body = crm_sprintf("{\"name\":\"%s\",\"parent_id\":%lld}", name, parent);
-    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/departments");
-    long long id = t_json_int(&r, "id");
-    t_resp_free(&r);
-    free(body);
-    return id;
-}
-
 static void s_user(s_user_t *u, const char *role)
 {
     u->token = t_new_user(base, admin, u->name, role, u->dept, &u->id);
@@ -100,7 +90,8 @@ int main(void)
     admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
 
     /* 总部(1) <- A <- A1;  总部 <- B */
-    long long a = s_dept("A", 1), a1 = s_dept("A1", a), b = s_dept("B", 1);
+    long long a = t_new_dept(base, admin, "A", 1), a1 = t_new_dept(base, admin, "A1", a),
+              b = t_new_dept(base, admin, "B", 1);
     s_user_t root = {"admin", 1, 1, admin};
     s_user_t empR = {"empR", 0, 1, NULL}, mgrA = {"mgrA", 0, a, NULL}, empA = {"empA", 0, a, NULL},
              empA2 = {"empA2", 0, a, NULL}, mgrA1 = {"mgrA1", 0, a1, NULL},

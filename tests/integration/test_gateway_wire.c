@@ -243,8 +243,25 @@ static void test_problems(void)
     s_faults("POST", "/api/v1/leads",
              "{\"name\": \"\", \"mobile\": \"12\", \"email\": \"x\", \"qq\": \"q1\"}",
              (const char *const[]){"/name", "/mobile", "/email", "/qq", NULL});
+    /* References the database checks, every field at fault too: by a
+     * create's read and a transfer's (a change), and by a pool write's
+     * guard (its first bad reference per field; the unique name and the
+     * rules' ranges stay first-only, PostgreSQL stops at one). */
+    s_faults("POST", "/api/v1/leads",
+             "{\"name\": \"无主\", \"owner_id\": 999999, \"department_id\": 888888}",
+             (const char *const[]){"/owner_id", "/department_id", NULL});
+    t_resp_t r = t_expect(201, "POST", base, admin, "{\"name\": \"待转\"}", "/api/v1/leads");
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/leads/%lld/transfer", t_json_int(&r, "id"));
+    t_resp_free(&r);
+    s_faults("POST", path, "{\"to_owner_id\": 999999, \"to_department_id\": 888888}",
+             (const char *const[]){"/to_owner_id", "/to_department_id", NULL});
+    s_faults("POST", "/api/v1/lead-pools",
+             "{\"name\": \"无人池\", \"admin_ids\": [999999], \"member_user_ids\": [1],"
+             " \"member_department_ids\": [888888, 777777]}",
+             (const char *const[]){"/admin_ids", "/member_department_ids", NULL});
     /* In words of routes and fields: no proto type names. */
-    t_resp_t r = t_expect(400, "PUT", base, admin, "{\"colour\": 1}", "/api/v1/lead-options");
+    r = t_expect(400, "PUT", base, admin, "{\"colour\": 1}", "/api/v1/lead-options");
     H_CHECK(!strcmp(t_json_str(&r, "type"), "/api/v1/problems/invalid_argument") &&
                 !strcmp(t_json_str(&r, "title"), "Invalid argument") &&
                 !strcmp(t_json_str(&r, "errors.0.pointer"), "/colour") &&

@@ -127,6 +127,7 @@ static void test_customer_followup_retried(h_t *h)
     Crm__Customers__FollowUpRequest req = CRM__CUSTOMERS__FOLLOW_UP_REQUEST__INIT;
     req.customer_id = id;
     req.content = "只记一次";
+    req.method = CRM__CUSTOMERS__CUSTOMER_FOLLOW_UP_METHOD__CUSTOMER_FOLLOW_UP_METHOD_PHONE;
     char *err = NULL;
     Crm__Status st = t_call_at(h_rpc(h, "customers"), 1000, "Customers.FollowUp", &req.base, NULL,
                                t_system(), NULL, &err);

@@ -2,9 +2,10 @@
  * contacts until a claim, the claim rules (members only, claiming allowed,
  * daily limit, holding cap, cool-off for the previous owner), assignment by
  * a pool admin, two users claiming one lead at the same moment, automatic
- * recycling of neglected leads with one lead.recycled each, and the
- * scheduler's reminders of due follow-ups and warnings before recycling,
- * each sent once. */
+ * recycling of neglected leads with one lead.recycled each (a recycled
+ * lead read from the cache before reads as pooled at once, by
+ * Leads.Recycle and by the job), and the scheduler's reminders of due
+ * follow-ups and warnings before recycling, each sent once. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,33 @@ static void test_concurrent_claim(void)
     h_note("concurrent claim: one winner in 20 races");
 }
 
+/* Lead id read by its owner 11 (twice: the second from the cache), who
+ * sees its contacts. */
+static void s_read_cached(int64_t id)
+{
+    for (int i = 0; i < 2; i++) {
+        json_t *r = t_json_expect(h, OK, "leads", "Leads.Get", t_user(0, 11, 5), "{\"id\": %lld}",
+                                  (long long)id);
+        H_CHECK(t_int(r, "owner_id") == 11 && !json_is_true(json_object_get(r, "masked")),
+                "11's lead, unmasked");
+        json_decref(r);
+    }
+    char key[32];
+    snprintf(key, sizeof key, "lead:%lld", (long long)id);
+    H_CHECK(h_redis_exists(h, key), "lead %lld is cached", (long long)id);
+}
+
+/* Does lead id read as back in the pool, masked to its old owner 11? */
+static int s_reads_pooled(void *arg)
+{
+    int64_t id = *(const int64_t *)arg;
+    json_t *r = t_json_expect(h, OK, "leads", "Leads.Get", t_user(0, 11, 5), "{\"id\": %lld}",
+                              (long long)id);
+    int pooled = t_int(r, "owner_id") == 0 && json_is_true(json_object_get(r, "masked"));
+    json_decref(r);
+    return pooled;
+}
+
 static void test_recycle(void)
 {
     int64_t p = s_pool("回收池", "\"allow_claim\": true, \"recycle_days\": 3");
@@ -294,11 +322,15 @@ static void test_recycle(void)
              "UPDATE leads SET owner_since = now() - interval '4 days' WHERE id IN (%lld, %lld)",
              (long long)stale, (long long)followed);
     PQclear(h_sql(h, "leads", sql));
+    s_read_cached(stale);
     REFUSED(DENIED, "admins", t_user(0, 11, 5), "Leads.Recycle", "{}");
     json_t *r = t_json_expect(h, OK, "leads", "Leads.Recycle", t_admin(0, 1), "{}");
     H_CHECK(t_int(r, "recycled") == 1, "only the stale, never followed-up lead: %lld",
             (long long)t_int(r, "recycled"));
     json_decref(r);
+    /* Its cached copy went with the commit, before the reply: the old
+     * owner reads it pooled and masked at once. */
+    H_CHECK(s_reads_pooled(&stale), "the cached lead reads as pooled at once");
     r = t_json_expect(h, OK, "leads", "Leads.Get", t_user(0, 2, 5), "{\"id\": %lld}",
                       (long long)stale);
     H_CHECK(t_int(r, "owner_id") == 0 && t_int(r, "previous_owner_id") == 11, "back in the pool");
@@ -392,9 +424,13 @@ static void test_reminders_and_warnings(void)
              "UPDATE leads SET owner_since = now() - interval '4 days' WHERE id = %lld",
              (long long)soon);
     PQclear(h_sql(h, "leads", sql));
+    s_read_cached(soon);
     int64_t before = s_outbox("lead.recycled");
     s_fire("leads.recycle");
     H_CHECK(s_outbox("lead.recycled") == before + 1, "the job recycled the neglected lead");
+    /* The consumer drops the copy once its batch commits: within moments,
+     * not the cache's 5 minutes. */
+    H_CHECK(h_wait_until(s_reads_pooled, &soon, 3000), "the job's recycled lead reads as pooled");
     h_note("reminders and warnings: once per due time; the recycle job");
 }
 

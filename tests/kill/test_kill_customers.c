@@ -1,13 +1,83 @@
 /* test_kill_customers.c: kill -9 the customers service (two instances,
  * one consuming, one standing by) again and again while 2,000 leads are
  * converted; after restarts there are exactly 2,000 customers, each made
- * once, and the consumer's offset has reached the producer's last event. */
+ * once with every field its conversion accepted (tags, remark, next
+ * contact, WeChat, QQ, region and address, the overridden name and
+ * level), one primary contact each, the copied follow-ups once each, and
+ * the consumer's offset has reached the producer's last event. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
 #include "suite.h"
+
+/* Every tenth lead gets a follow-up, copied at its conversion. */
+#define FOLLOWED 10
+
+/* A lead with every field a conversion carries over, owned by owner. */
+static int64_t s_rich_lead(h_t *h, int i, int64_t owner)
+{
+    char name[32], mobile[24];
+    snprintf(name, sizeof name, "线索%04d", i);
+    snprintf(mobile, sizeof mobile, "1390000%04d", i);
+    char *tags[] = {"展会", "华东"};
+    Crm__Leads__CreateLeadRequest req = CRM__LEADS__CREATE_LEAD_REQUEST__INIT;
+    req.name = name;
+    req.mobile = mobile;
+    req.company = "测试公司";
+    req.wechat = "wx_lead";
+    req.qq = "10001";
+    req.province = "浙江";
+    req.city = "杭州";
+    req.district = "西湖";
+    req.address = "文三路 1 号";
+    req.tags = tags;
+    req.n_tags = 2;
+    req.owner_id = owner;
+    req.department_id = 10;
+    ProtobufCMessage *out = NULL;
+    H_CHECK(t_call(h, "leads", "Leads.Create", &req.base, &crm__leads__lead__descriptor, t_system(),
+                   &out, NULL) == CRM__STATUS__OK,
+            "create lead %d", i);
+    int64_t id = ((Crm__Leads__Lead *)out)->id;
+    protobuf_c_message_free_unpacked(out, NULL);
+    if (i % FOLLOWED == 0) {
+        Crm__Leads__FollowUpLeadRequest f = CRM__LEADS__FOLLOW_UP_LEAD_REQUEST__INIT;
+        char *att[] = {"file-9"};
+        f.lead_id = id;
+        f.content = "初次电话";
+        f.method = CRM__LEADS__FOLLOW_UP_METHOD__FOLLOW_UP_METHOD_WECHAT;
+        f.attachments = att;
+        f.n_attachments = 1;
+        H_CHECK(t_call(h, "leads", "Leads.FollowUp", &f.base, NULL, t_system(), NULL, NULL) ==
+                    CRM__STATUS__OK,
+                "follow up lead %d", i);
+    }
+    return id;
+}
+
+/* Converts lead id with overrides and the follow-ups copied. */
+static void s_convert(h_t *h, int64_t id)
+{
+    char *tags[] = {"转化"};
+    Crm__Leads__ConvertLeadRequest req = CRM__LEADS__CONVERT_LEAD_REQUEST__INIT;
+    req.id = id;
+    req.customer_name = "转化客户";
+    req.contact_name = "联系人";
+    req.level = "优质客户";
+    req.tags = tags;
+    req.n_tags = 1;
+    req.remark = "转化备注";
+    req.next_followup_at_us = 4102444800000000LL; /* 2100-01-01 */
+    req.copy_followups = 1;
+    char *err = NULL;
+    Crm__Status st = t_call(h, "leads", "Leads.Convert", &req.base,
+                            &crm__leads__convert_lead_reply__descriptor, t_system(), NULL, &err);
+    H_CHECK(st == CRM__STATUS__OK, "Leads.Convert %lld: %s %s", (long long)id, crm_status_name(st),
+            err ? err : "");
+    free(err);
+}
 
 #define LEADS 2000
 #define CHUNK 200
@@ -25,17 +95,14 @@ int main(void)
     h_start_all(h);
 
     int64_t *ids = malloc(sizeof *ids * LEADS);
-    for (int i = 0; i < LEADS; i++) {
-        char name[32];
-        snprintf(name, sizeof name, "线索%04d", i);
-        ids[i] = t_create_lead(h, name, NULL, 1 + i % 7);
-    }
+    for (int i = 0; i < LEADS; i++)
+        ids[i] = s_rich_lead(h, i, 1 + i % 7);
     h_note("created %d leads", LEADS);
 
     /* Kills land wherever the consumers are: mid-batch, between commit and
      * offset, during a replay. */
     for (int i = 0; i < LEADS; i++) {
-        t_convert(h, ids[i]);
+        s_convert(h, ids[i]);
         if (i % CHUNK != CHUNK - 1)
             continue;
         switch (i / CHUNK) {
@@ -79,12 +146,34 @@ int main(void)
                       "SELECT count(*) FROM crm_outbox WHERE type = 'customer.created'") == LEADS,
             "one customer.created per customer");
     int64_t last = h_sql_int(h, "leads", "SELECT last_seq FROM crm_outbox_relay");
-    H_CHECK(last == 2 * LEADS, "leads published %lld events, want %d", (long long)last, 2 * LEADS);
+    H_CHECK(last == 2 * LEADS + LEADS / FOLLOWED, "leads published %lld events, want %d",
+            (long long)last, 2 * LEADS + LEADS / FOLLOWED);
     H_CHECK(h_wait_sql(h, "customers",
                        "SELECT last_seq FROM crm_consumer_offsets WHERE producer = 'leads'", last,
                        30000) == last,
             "the offset reached the producer's last event");
-    h_note("exactly %d customers after 5 kills", LEADS);
+    /* Every customer has every field its conversion accepted. */
+    H_CHECK(
+        h_sql_int(h, "customers",
+                  "SELECT count(*) FROM customers WHERE name = '转化客户' AND level = '优质客户'"
+                  " AND tags = '{转化}' AND remark = '转化备注' AND wechat = 'wx_lead' AND qq ="
+                  " '10001' AND province = '浙江' AND city = '杭州' AND district = '西湖' AND"
+                  " address = '文三路 1 号' AND next_contact_at = '2100-01-01T00:00:00Z' AND"
+                  " mobile LIKE '1390000%' AND company = '测试公司' AND type = 1") == LEADS,
+        "every accepted field landed");
+    H_CHECK(h_sql_int(h, "customers",
+                      "SELECT count(*) FROM contacts k JOIN customers c ON c.id = k.customer_id"
+                      " WHERE k.is_primary AND k.name = '联系人' AND k.mobile = c.mobile") == LEADS,
+            "one primary contact each, from the lead");
+    H_CHECK(h_sql_int(h, "customers",
+                      "SELECT count(*) FROM customer_followups WHERE content = '初次电话' AND"
+                      " method = 3 AND attachments = '{file-9}' AND lead_id IS NOT NULL") ==
+                LEADS / FOLLOWED,
+            "the follow-ups copied once each, with method and attachments");
+    H_CHECK(h_sql_int(h, "customers",
+                      "SELECT count(*) FROM customer_history WHERE action = 'converted'") == LEADS,
+            "one history entry each");
+    h_note("exactly %d customers after 5 kills, every field there", LEADS);
     h_stop(h, "customers", 0);
     h_stop(h, "customers", 1);
     h_stop(h, "leads", 0);

@@ -54,6 +54,9 @@ const char *h_pg(h_t *h, const char *db);
 const char *h_redis_url(const h_t *h);
 void h_redis_stop(h_t *h);  /* SIGKILL Redis */
 void h_redis_start(h_t *h); /* starts it again on the same port */
+/* Does Redis hold key now (a cached copy)? Fails the test if Redis does
+ * not answer. */
+int h_redis_exists(h_t *h, const char *key);
 
 /* PostgreSQL faults. h_pg_kill SIGKILLs the postmaster, as a crash would,
  * and waits until its backends have ended too; h_pg_start starts it again

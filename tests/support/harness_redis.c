@@ -1,5 +1,5 @@
 /* harness_redis.c: the harness's private Redis (see harness.h), started on
- * a free port, killed and started again on the same port. */
+ * a free port, killed and started again on the same port; what it holds. */
 #include <hiredis/hiredis.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,4 +70,17 @@ void h_redis_stop(h_t *h)
 const char *h_redis_url(const h_t *h)
 {
     return h->redis_url;
+}
+
+int h_redis_exists(h_t *h, const char *key)
+{
+    struct timeval tv = {2, 0};
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", h->redis_port, tv);
+    redisReply *r = c && !c->err ? redisCommand(c, "EXISTS %s", key) : NULL;
+    if (!r || r->type != REDIS_REPLY_INTEGER)
+        S_FAIL("Redis does not answer EXISTS %s", key);
+    int yes = r->integer > 0;
+    freeReplyObject(r);
+    redisFree(c);
+    return yes;
 }

@@ -62,6 +62,8 @@ static size_t s_on_header(char *p, size_t size, size_t n, void *arg)
     size_t len = size * n;
     s_header(p, len, "Content-Type:", r->content_type, sizeof r->content_type);
     s_header(p, len, "Location:", r->location, sizeof r->location);
+    s_header(p, len, "Content-Disposition:", r->disposition, sizeof r->disposition);
+    s_header(p, len, "Transfer-Encoding:", r->encoding, sizeof r->encoding);
     if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
         size_t k = 0;
         for (size_t i = 12; i < len && k < sizeof r->retry_after - 1; i++)
@@ -129,6 +131,7 @@ static void s_http(t_resp_t *r, const char *method, const char *url, const char 
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     r->status = (int)status;
     r->raw = b.data;
+    r->len = b.len;
     r->body = json_loads(b.data, 0, NULL);
 }
 
@@ -236,6 +239,16 @@ char *t_login(const char *base, const char *user, const char *password)
     char *token = crm_strdup(t_json_str(&r, "token"));
     t_resp_free(&r);
     return token;
+}
+
+long long t_new_dept(const char *base, const char *admin, const char *name, long long parent)
+{
+    char *body = crm_sprintf("{\"name\":\"%s\",\"parent_id\":%lld}", name, parent);
+    t_resp_t r = t_expect(201, "POST", base, admin, body, "/api/v1/departments");
+    long long id = t_json_int(&r, "id");
+    t_resp_free(&r);
+    free(body);
+    return id;
 }
 
 char *t_new_user(const char *base, const char *admin, const char *name, const char *role,

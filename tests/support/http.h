@@ -10,11 +10,14 @@
 /* A response. body is the parsed JSON (NULL if the body was not JSON). */
 typedef struct {
     int status;
-    char *raw; /* the body as received, NUL-terminated */
+    char *raw;  /* the body as received, NUL-terminated */
+    size_t len; /* its length (a binary body may hold NULs) */
     json_t *body;
     char retry_after[16];  /* the Retry-After header, "" if none */
-    char content_type[64]; /* the Content-Type header, "" if none */
+    char content_type[96]; /* the Content-Type header, "" if none */
     char location[256];    /* the Location header, "" if none */
+    char disposition[256]; /* the Content-Disposition header, "" if none */
+    char encoding[32];     /* the Transfer-Encoding header, "" if none */
 } t_resp_t;
 
 /* Sends method url with an optional bearer token and raw body (NULL: none;
@@ -68,6 +71,10 @@ void t_raw_write(int fd, const char *text);
 /* Reads a response's head from fd (up to timeout_ms) and returns its status
  * code; fails the test on a timeout or a closed connection. */
 int t_raw_status(int fd, int timeout_ms);
+
+/* As admin, creates department name under parent; returns its id (fails
+ * the test unless 201). */
+long long t_new_dept(const char *base, const char *admin, const char *name, long long parent);
 
 /* As admin, creates user name (role, department dept) with an initial
  * password, signs in as them and replaces it, so the user can do anything

@@ -29,6 +29,13 @@ static void s_check(void)
     CHECK(err.status == CRM__STATUS__INVALID_ARGUMENT && strcmp(err.field, "limit") == 0 &&
           strcmp(err.message, "must be between 1 and 200") == 0);
     CHECK(crm_page_check(&pg, &s_ids, -1, 20, "", &err) == -1 && !strcmp(err.field, "limit"));
+    /* A walk of the whole list (an export) may ask larger pages, no larger. */
+    CHECK(crm_page_check_max(&pg, &s_ids, CRM_PAGE_WALK_MAX, 20, CRM_PAGE_WALK_MAX, "", &err) ==
+              0 &&
+          pg.limit == CRM_PAGE_WALK_MAX);
+    CHECK(crm_page_check_max(&pg, &s_ids, CRM_PAGE_WALK_MAX + 1, 20, CRM_PAGE_WALK_MAX, "", &err) ==
+              -1 &&
+          !strcmp(err.field, "limit") && strstr(err.message, "between 1 and 5000"));
     CHECK(crm_page_check(&pg, &s_ids, 0, 20, "junk", &err) == -1);
     CHECK(err.status == CRM__STATUS__INVALID_ARGUMENT && strcmp(err.field, "cursor") == 0 &&
           strstr(err.message, "not a cursor of this list and order"));

@@ -80,7 +80,7 @@ static void s_ping(crm_rpc_call_t *call, void *arg)
     CHECK(strcmp(crm_rpc_call_method(call), "System.Ping") == 0);
     CHECK(crm_rpc_call_request(call)->descriptor == &crm__empty__descriptor);
     Crm__PingReply r = CRM__PING_REPLY__INIT;
-    r.service = "test";
+    r.service = crm_rpc_call_walks(call) ? "walking" : "test"; /* echoes Request.walk */
     r.instance = (char *)t->name;
     r.now_us = crm_rpc_call_caller(call)->user_id; /* echoes the caller */
     crm_rpc_reply(call, &r.base);
@@ -271,10 +271,18 @@ static void s_test_basic(const char *tr)
     CHECK(crm_rpc_client_pending(c) == 0);
     CHECK(crm_rpc_server_inflight(srv) == 0);
 
+    /* A call that walks a list says so (Request.walk). */
+    memset(&r, 0, sizeof r);
+    Crm__Empty e = CRM__EMPTY__INIT;
+    crm_rpc_opts_t walk = {.walk = 1};
+    CHECK(crm_rpc_call_with(c, "System.Ping", &e.base, &crm__ping_reply__descriptor, NULL, &walk,
+                            s_done, &r) == 0);
+    s_run_until(&loop, &r.done, 5000);
+    CHECK(r.status == CRM__STATUS__OK && strcmp(r.service, "walking") == 0);
+
     /* A handler that replies later, from a timer. */
     memset(&r, 0, sizeof r);
     r.t0 = crm_mono_ms();
-    Crm__Empty e = CRM__EMPTY__INIT;
     CHECK(crm_rpc_call(c, "Scheduler.ListJobs", &e.base,
                        &crm__scheduler__list_jobs_reply__descriptor, NULL, s_done, &r) == 0);
     s_run_until(&loop, &r.done, 5000);
@@ -957,11 +965,31 @@ static void s_test_names(void)
     CHECK(crm_rpc_method_types(".Create", &in, &out) == -1);
 }
 
+/* A call made in process says whether it walks too. */
+static void s_test_local_walk(void)
+{
+    tsrv_t t = {.name = "local"};
+    crm_rpc_server_t *srv = crm_rpc_server_new_local();
+    CHECK(crm_rpc_server_handle(srv, &crm__system__descriptor, "Ping", s_ping, &t) == 0);
+    crm_rpc_opts_t walk = {.walk = 1};
+    for (int k = 0; k < 2; k++) {
+        res_t r = {0};
+        ProtobufCMessage *req =
+            protobuf_c_message_unpack(&crm__empty__descriptor, NULL, 0, (const uint8_t *)"");
+        CHECK(crm_rpc_server_call_with(srv, "System.Ping", &req, NULL, k ? &walk : NULL, s_done,
+                                       &r) == 0 &&
+              req == NULL);
+        CHECK(r.done && strcmp(r.service, k ? "walking" : "test") == 0);
+    }
+    crm_rpc_server_destroy(&srv);
+}
+
 int main(void)
 {
     crm_registry_set(&crm_suite);
     s_zctx = zmq_ctx_new();
     s_test_names();
+    s_test_local_walk();
     const char *transports[] = {"tcp", "ipc"};
     for (int i = 0; i < 2; i++) {
         const char *tr = transports[i];

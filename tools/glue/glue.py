@@ -12,7 +12,8 @@ compiled descriptors (protoc --include_imports --include_source_info
   crm_suite.h, crm_suite.c        the suite registry handed to lib at start
                                   (crm/registry.h): each domain's process and
                                   proto services, each event type's payload;
-  gateway_routes_table.c          the gateway's route table (gateway_routes.h);
+  gateway_routes_table.c          the gateway's route table (gateway_routes.h;
+                                  a list with `export` also gets <path>/export);
   openapi.json                    the gateway's OpenAPI document, summaries
                                   from the RPCs' comments.
 
@@ -256,17 +257,19 @@ def gen_suite(suite, out_dir):
 
 
 class Route:
-    def __init__(self, rule, svc, method, fp, comments, path):
+    def __init__(self, rule, svc, method, fp, comments, path, export=False):
         self.method = rule.method.upper()
-        self.pattern = rule.path
+        self.pattern = rule.path + ('/export' if export else '')
         self.rpc = svc.name + '.' + method.name
         self.rule = rule
+        self.export = rule.export if export else ''
         self.req = method.input_type
         self.rep = method.output_type
         loc = comments.get(path)
         self.doc = comment_text(loc, 'leading') or comment_text(loc, 'trailing')
         flags = [f for f, on in (('GW_PUBLIC', rule.public), ('GW_ADMIN', rule.admin),
-                                 ('GW_QUERY', rule.query), ('GW_PWCHANGE', rule.password_change)) if on]
+                                 ('GW_QUERY', rule.query), ('GW_PWCHANGE', rule.password_change),
+                                 ('GW_EXPORT', export)) if on]
         self.flags = ' | '.join(flags) or '0'
         if self.method not in ('GET', 'POST', 'PATCH', 'PUT', 'DELETE'):
             raise GlueError(f'{self.rpc}: HTTP method {rule.method!r}')
@@ -280,6 +283,8 @@ def collect_routes(suite):
         for mi, m in enumerate(s.method):
             for rule in http_of(m):
                 routes.append(Route(rule, s, m, fp, comments, (6, si, 2, mi)))
+                if rule.export:
+                    routes.append(Route(rule, s, m, fp, comments, (6, si, 2, mi), export=True))
     check_routes(routes)
     for r in routes:
         if r.rule.one:
@@ -288,7 +293,30 @@ def collect_routes(suite):
             check_created(suite, r)
         if r.rule.sheet:
             sheet_field(suite, r)
+        if r.export:
+            check_export(suite, r)
     return routes
+
+
+# The list request's fields an export sets itself, and its reply's cursor.
+EXPORT_OWN = ('limit', 'cursor', 'total')
+
+
+def check_export(suite, r):
+    """An export is of a GET list read from the query: its reply has the
+    repeated message field it names and next_cursor, its request cursor and
+    limit."""
+    if r.method != 'GET' or not r.rule.query:
+        raise GlueError(f'{r.rpc}: export: only a GET list with query: true exports')
+    rep, req = suite.message(r.rep), suite.message(r.req)
+    items = next((f for rep_, f, name, _ in rep.fields
+                  if name == r.export and rep_ and f.type == F.TYPE_MESSAGE), None)
+    if items is None:
+        raise GlueError(f'{r.rpc}: export: {r.export!r} is no repeated message field of {rep.full}')
+    if 'next_cursor' not in [f[2] for f in rep.fields] or not {'cursor', 'limit'} <= {
+            f[2] for f in req.fields}:
+        raise GlueError(f'{r.rpc}: export: the list pages without cursor, limit and next_cursor')
+    return items
 
 
 def one_field(suite, r):
@@ -360,8 +388,8 @@ def gen_routes(routes, out_dir):
     def cstr(v):
         return f'"{v}"' if v else 'NULL'
     c += [f'    {{"{r.method}", "{r.pattern}", "{r.rpc}", {r.flags}, {cstr(r.rule.created)}, '
-          f'{cstr(r.rule.one)}, {cstr(r.rule.sheet)}}},\n' for r in routes]
-    c.append('    {NULL, NULL, NULL, 0, NULL, NULL, NULL},\n};\n\nconst gw_person_t gw_people[] = {\n')
+          f'{cstr(r.rule.one)}, {cstr(r.rule.sheet)}, {cstr(r.export)}}},\n' for r in routes]
+    c.append('    {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL},\n};\n\nconst gw_person_t gw_people[] = {\n')
     c += [f'    {{"{i}", "{n}"}},\n' for i, n in PEOPLE]
     c.append('    {NULL, NULL},\n};\n')
     write(out_dir, 'gateway_routes_table.c', ''.join(c))
@@ -483,6 +511,34 @@ def sheet_body(op, req, r, pnames, params, ftype):
         params.append(p)
 
 
+def export_op(r, filters):
+    """The operation of a list's export route (docs/api.md, "Exports"): the
+    format, then the list's query parameters (filters)."""
+    items = r.rule.path.rstrip('/').rsplit('/', 1)[-1]
+    params = [{'name': 'format', 'in': 'query', 'required': False,
+               'description': 'csv (UTF-8 with a byte order mark, RFC 4180) or xlsx',
+               'schema': {'type': 'string', 'enum': ['csv', 'xlsx'], 'default': 'csv'}}]
+    return {
+        'operationId': r.rpc + '.export',
+        'summary': 'Exports the list of GET ' + r.rule.path + ' as a CSV or XLSX file.',
+        'description': ('Walks every page of the list with its query parameters (but limit, '
+                        'cursor and total): one row per element of ' + r.export + ' under a '
+                        'header row of the fields\' names, values as the JSON replies write '
+                        'them, people\'s names beside their ids, streamed. An error before the '
+                        'first byte is a problem document; after it the transfer ends '
+                        'unfinished, so a partial file never looks complete (docs/api.md, '
+                        '"Exports").'),
+        'x-rpc': r.rpc,
+        'parameters': params + filters,
+        'responses': {
+            '200': {'description': 'the file (Content-Disposition: attachment; filename="' + items +
+                                   '-<date>-<time>.csv" or .xlsx)',
+                    'headers': {'Content-Disposition': {'schema': {'type': 'string'}}},
+                    'content': {'text/csv': {'schema': {'type': 'string'}},
+                                XLSX: {'schema': {'type': 'string', 'format': 'binary'}}}},
+            'default': {'$ref': '#/components/responses/Problem'}}}
+
+
 def gen_openapi(suite, routes, out_dir):
     schemas_used = {}  # short name -> Message
 
@@ -508,11 +564,39 @@ def gen_openapi(suite, routes, out_dir):
             if f.type == F.TYPE_MESSAGE:
                 use(suite.message(f.type_name))
 
+    def query_params(req, pnames, skip=()):
+        params = []
+        for rep_, f, name, com in req.fields:
+            if name in pnames or name in skip:
+                continue
+            s = ftype(f)
+            wire = wire_field(f, rep_)
+            if wire:
+                name, s = wire
+            if rep_:
+                s = {'type': 'array', 'items': s}
+            p = {'name': name, 'in': 'query', 'required': False, 'schema': s}
+            if com:
+                p['description'] = com
+            if rep_:
+                p.update({'style': 'form', 'explode': False})
+            params.append(p)
+        return params
+
     patches = {}  # schema name -> (Message, path parameters): PATCH bodies as merge patches
     paths = {}
     for r in routes:
-        twins = sum(1 for o in routes if o.rpc == r.rpc)
-        opid = r.rpc if twins == 1 else r.rpc + ('.one' if '{' in r.pattern else '.batch')
+        if r.export:
+            filters = query_params(suite.message(r.req), [], EXPORT_OWN)
+            paths.setdefault(r.pattern, {})['get'] = export_op(r, filters)
+            continue
+        twins = [o for o in routes if o.rpc == r.rpc and not o.export]
+        kind = lambda o: '.one' if '{' in o.pattern else '.batch'
+        opid = r.rpc if len(twins) == 1 else r.rpc + kind(r)
+        if sum(1 for o in twins if kind(o) == kind(r)) > 1:
+            # Two bindings with parameters (one customer's follow-ups, an
+            # enterprise's): named by the first parameter.
+            opid = r.rpc + '.by_' + re.search(r'\{([a-z_.]+)\}', r.pattern).group(1)
         summary, description = summary_and_description(r.doc or r.rpc)
         op = {'operationId': opid, 'summary': summary, 'x-rpc': r.rpc}
         if r.rule.admin:
@@ -535,21 +619,7 @@ def gen_openapi(suite, routes, out_dir):
             use(req)
             use(rep)
             if r.rule.query:
-                for rep_, f, name, com in req.fields:
-                    if name in pnames:
-                        continue
-                    s = ftype(f)
-                    wire = wire_field(f, rep_)
-                    if wire:
-                        name, s = wire
-                    if rep_:
-                        s = {'type': 'array', 'items': s}
-                    p = {'name': name, 'in': 'query', 'required': False, 'schema': s}
-                    if com:
-                        p['description'] = com
-                    if rep_:
-                        p.update({'style': 'form', 'explode': False})
-                    params.append(p)
+                params += query_params(req, pnames)
             elif r.method == 'PATCH' and 'update_mask' in [f[2] for f in req.fields]:
                 ref = {'schema': {'$ref': '#/components/schemas/' + req.short + 'Patch'}}
                 patches[req.short + 'Patch'] = (req, pnames)

@@ -88,6 +88,9 @@ int crm_change_check_ids(crm_rpc_call_t *call, const char *field, const int64_t 
  * field NULL means the ids' field. Returns -1. */
 int crm_change_refuse(crm_change_t *c, Crm__Status status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with every error of errs (at least one; the first gives the
+ * status), each message naming the record. */
+int crm_change_refuse_errs(crm_change_t *c, const crm_errs_t *errs);
 
 /* Round 1 reads (in kind->read or op->read), by slot name, and their
  * results (from kind->loaded on). */

@@ -31,7 +31,8 @@ int crm_check_landline(crm_rpc_call_t *call, const char *field, const char *valu
  * positive and before the year 10000 (what RFC 3339 can write). */
 int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us);
 
-/* The page check of crm/list.h (crm_page_check) answered over RPC. */
+/* The page check of crm/list.h answered over RPC: a limit up to
+ * crm_page_max(call). */
 int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks, int32_t limit,
                    int def_limit, const char *cursor);
 
@@ -49,5 +50,10 @@ int crm_check_dedup(crm_rpc_call_t *call, const char *name_in, const char *mobil
  * the call. */
 void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCMessageDescriptor *d,
                     const PGresult *r, const PGresult *total);
+
+/* The largest page call may ask for: CRM_PAGE_WALK_MAX when it walks a
+ * whole list (crm_rpc_call_walks), else CRM_PAGE_MAX. A handler that checks
+ * the page again in its callback passes it to crm_page_check_max. */
+int crm_page_max(const crm_rpc_call_t *call);
 
 #endif

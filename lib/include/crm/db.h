@@ -43,15 +43,16 @@ typedef enum {
  * i's result (PGRES_TUPLES_OK or PGRES_COMMAND_OK). On failure err is
  * nonzero, kind says what kind of failure it is, sqlstate the server's code
  * (e.g. "23505") or "" for a connection failure, message the server's text,
- * constraint the violated constraint's name (or ""), failed the index of the
- * statement that failed (-1 if none). Everything is valid during the
- * callback only. */
+ * constraint the violated constraint's name (or ""), detail the server's
+ * detail (or ""), failed the index of the statement that failed (-1 if
+ * none). Everything is valid during the callback only. */
 typedef struct {
     int err;
     crm_db_error_t kind;
     const char *sqlstate;
     const char *message;
     const char *constraint;
+    const char *detail;
     int failed;
     PGresult **results;
     size_t nresults;

@@ -10,7 +10,9 @@
  *      checks the rows (kind->rows);
  *   2. the domain's dedup read (kind->dedup, all of the chunk's keys at
  *      once) and the ids of the new records (and of those made beside
- *      them: kind->more);
+ *      them: kind->more); back, each row's record, then the domain's
+ *      screen (kind->screen: a row it may not answer as it stands is held
+ *      back, or its record left unnamed);
  *   3. the import's counters moved on;
  * then the domain's insert of the created rows (kind->insert, a handful of
  * statements whatever their number) and the chunk's results, stored under
@@ -63,12 +65,15 @@ typedef struct {
 } crm_import_result_t;
 
 /* A row of a chunk as the pipeline decides it. The domain sets field,
- * message, key and dup_row (kind->rows); the pipeline sets the rest. */
+ * message, key and dup_row (kind->rows), and may change field, message and
+ * unnamed (kind->screen); the pipeline sets the rest. */
 typedef struct {
     const char *field, *message; /* invalid: the field at fault and why; NULL: valid */
     const char *key;             /* its dedup key (a normalised mobile); NULL or "": none */
     size_t dup_row;              /* a duplicate of row dup_row - 1 of this chunk; 0: none */
     int64_t duplicate_of;        /* a duplicate of this existing record */
+    int unnamed;                 /* duplicate_of is not to be told: the result has none, and
+                                  * message says what may be said of the record */
     int64_t id;                  /* created as this record */
 } crm_import_row_t;
 
@@ -103,8 +108,20 @@ typedef struct {
      * refusing (crm_txn_refuse on crm_import_txn). */
     int (*rows)(crm_import_chunk_t *c, const char *csv_header, const char ***keys, size_t *n_keys);
     /* Round 2: locks the keys and reads the records that have them, as
-     * the read "duplicates": rows of (key, id). Only called with keys. */
+     * the read "duplicates": rows of (key, id), and whatever kind->screen
+     * reads. Only called with keys. */
     void (*dedup)(crm_import_chunk_t *c, const char *const *keys, size_t n_keys);
+    /* Round 2 back (optional; only after kind->dedup): the rows once each
+     * row that is the first of its key knows the record that has the key
+     * (duplicate_of, 0: none), before the ones to create get their ids.
+     * For a row it may not answer as it stands, the domain holds it back
+     * (sets field and message: the row is invalid, nothing is created) or
+     * leaves its record unnamed (sets unnamed and message: a duplicate
+     * reported without duplicate_of), and it may add writes
+     * (crm_txn_batch). A row repeating an earlier one's key follows that
+     * row: held back as it is, else a duplicate of its record. Returns 0,
+     * or -1 after refusing. */
+    int (*screen)(crm_import_chunk_t *c);
     /* Optional: the sequence of records made beside the created ones (a
      * customer's first contact: "contacts_id_seq"), and how many of them
      * the rows that may be created (crm_import_rows: no field, no dup_row)

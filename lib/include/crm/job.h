@@ -17,7 +17,9 @@
  * inside the consumer's transaction, so its writes and events commit with
  * the consumer's offset: exactly once, whoever crashes when. Several
  * firings in one batch run the work once (a job's rule is a state, not a
- * count).
+ * count). The work gets a run handle (crm_job_run_t) that is the same
+ * whether a firing runs it or a call (crm_job_run_now): its transaction,
+ * the cached copies to drop once that commits, and how the work ends.
  *
  * crm_tx_pages runs one page query again and again inside a transaction
  * until a page comes back short: "take 500 due rows, change them, return
@@ -71,9 +73,29 @@ int crm_job_schedule_from_pb(const Crm__Scheduler__Schedule *pb, crm_job_schedul
 typedef void (*crm_pages_done_fn)(void *arg, crm_db_batch_t *last, int64_t count,
                                   const crm_db_result_t *err);
 
-/* The work of a job: runs inside tx and ends by calling done(done_arg, ...)
- * exactly once. */
-typedef void (*crm_job_fn)(void *arg, crm_db_tx_t *tx, crm_pages_done_fn done, void *done_arg);
+/* One run of a job's work: in the consumer's transaction of a firing, or
+ * in a call's (crm_job_run_now). Lib owns it; it is valid until the work
+ * ends (crm_job_end). */
+typedef struct crm_job_run crm_job_run_t;
+
+/* The work of a job: runs inside crm_job_tx(run) and ends by calling
+ * crm_job_end(run, ...) exactly once. */
+typedef void (*crm_job_fn)(void *arg, crm_job_run_t *run);
+
+/* The transaction the work runs in. */
+crm_db_tx_t *crm_job_tx(const crm_job_run_t *run);
+
+/* Drops key (copied) from the service's cache once the run's transaction
+ * has committed: the cached copy of a record the work changed. Nothing is
+ * dropped if it rolls back. */
+void crm_job_uncache(crm_job_run_t *run, const char *key);
+
+/* Ends the work (run: the crm_job_run_t; a crm_pages_done_fn, so paged
+ * work ends with crm_tx_pages(crm_job_tx(run), ..., crm_job_end, run)):
+ * last holds the statements to run with the commit (ownership passes; may
+ * be NULL), count the records handled, err the failure (then the
+ * transaction is dead and rolls back). */
+void crm_job_end(void *run, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err);
 
 /* Declares job (a literal: it must outlive the process), owned by this
  * service, firing on schedule when, and does work(arg, ...) each time it
@@ -90,7 +112,8 @@ void crm_job_declare(crm_service_t *svc, const char *job, crm_job_schedule_t whe
 /* Runs work(arg, ...) now for call, as a write transaction of its own
  * (txn.h, so a retried call is answered from its stored reply): commits
  * what it did with the reply reply(t, count) makes (crm_txn_reply, from the
- * count handled), then answers and wakes the relay. For "run the rule now"
+ * count handled), then drops the cached copies the work named
+ * (crm_job_uncache), answers and wakes the relay. For "run the rule now"
  * methods (Leads.Recycle). */
 void crm_job_run_now(const crm_txn_env_t *env, crm_rpc_call_t *call, crm_job_fn work, void *arg,
                      void (*reply)(crm_txn_t *t, int64_t count));

@@ -26,6 +26,13 @@
  * An export walks the same statement page after page with
  * crm_page_advance instead of cursors.
  *
+ * A caller that reads a whole list page by page (the gateway's exports,
+ * `walk` in the RPC envelope) may ask pages of up to CRM_PAGE_WALK_MAX
+ * rows: each page costs a statement and a round trip, so a walk of a
+ * million rows in pages of 200 spends most of its time on them. The
+ * adapter crm_check_page allows it for such a call; a public list's limit
+ * stays 1 to CRM_PAGE_MAX.
+ *
  * A total on request: a list request has `bool total`, its reply
  * `oneof has_total { int64 total = n; }` (absent unless set; protoc-c has
  * no proto3 `optional`). The handler keeps the statement before its tail
@@ -53,6 +60,8 @@
 
 /* The largest page a caller may ask for. */
 #define CRM_PAGE_MAX 200
+/* The largest page of a call that walks the whole list (see above). */
+#define CRM_PAGE_WALK_MAX 5000
 /* The most keys an order has (the id included). */
 #define CRM_KEYS_MAX 4
 
@@ -68,7 +77,7 @@ typedef struct {
 /* A request's page: its order, size, and where it starts. */
 typedef struct {
     const crm_keyset_t *ks;
-    int limit;                   /* rows to show, 1..CRM_PAGE_MAX */
+    int limit;                   /* rows to show, 1..CRM_PAGE_MAX (CRM_PAGE_WALK_MAX) */
     int after_set;               /* 0: the first page */
     int64_t after[CRM_KEYS_MAX]; /* the keys of the last row seen (0s on the first page) */
 } crm_page_t;
@@ -79,6 +88,10 @@ typedef struct {
  * (limit, cursor). The RPC adapter is crm_check_page (crm/check.h). */
 int crm_page_check(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
                    const char *cursor, crm_err_t *err);
+/* The same with another largest page (CRM_PAGE_MAX or CRM_PAGE_WALK_MAX:
+ * crm_page_max of a call, crm/check.h). */
+int crm_page_check_max(crm_page_t *pg, const crm_keyset_t *ks, int32_t limit, int def_limit,
+                       int max, const char *cursor, crm_err_t *err);
 
 /* The first page of ks, limit rows (exports, internal walks). */
 void crm_page_first(crm_page_t *pg, const crm_keyset_t *ks, int limit);
@@ -113,6 +126,24 @@ void crm_page_count_add(const crm_sqlbuf_t *q, crm_db_batch_t *b);
  * the page (q with its tail: crm_page_tail) and, when total, after it the
  * count of q's rows (crm_page_count_add). Destroys *q_p. */
 void crm_page_batch_add(crm_sqlbuf_t **q_p, const crm_page_t *pg, int total, crm_db_batch_t *b);
+
+/* A list's rows with a keyword of 3 characters or more (a trigram
+ * index's): first the `window` most recent rows of the list without it, in
+ * its order; if they hold a page of matches, those are the page (any later
+ * match sorts after them); else every match through the index, then the
+ * order. A common keyword stops early, a rare one has few matches to sort;
+ * PostgreSQL runs a branch only when its one-time condition holds.
+ *
+ * Appends to q the statement selecting columns from table (aliased alias,
+ * its live rows `<alias>.deleted_at IS NULL`), scope(q, arg) appending the
+ * caller's scope (" AND ..."), base the view's and filters' conditions and
+ * the keyset's, kw the keyword's, order (crm_page_order's text), limit the
+ * page size. */
+typedef void (*crm_list_scope_fn)(crm_sqlbuf_t *q, const void *arg);
+void crm_list_keyword_shape(crm_sqlbuf_t *q, const char *table, const char *alias,
+                            const char *columns, crm_list_scope_fn scope, const void *arg,
+                            const char *base, const char *kw, const char *order, int limit,
+                            int window);
 
 /* Sets the field "total" (an int64 alone in its oneof) of the list reply msg from the
  * column total of r (a result of crm_page_count_add). */

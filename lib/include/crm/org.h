@@ -12,7 +12,7 @@
  *   crm_org_department(refs, "to_department_id", req->to_department_id);
  *   crm_org_read(t, "org", &refs);                    (in op->read)
  *   ...
- *   if (crm_org_check(crm_txn_result(t, "org"), &err) < 0) refuse with err
+ *   if (crm_org_check(crm_txn_result(t, "org"), &errs) < 0) refuse with errs
  *
  * An unknown or deactivated reference is invalid_argument naming its
  * field. The same read gives each user's department (a record follows its
@@ -90,14 +90,19 @@ void crm_org_prepare(crm_db_t *db);
 
 /* Adds to b a guard of *refs_p (taken and destroyed): the first unknown or
  * deactivated reference fails the batch as invalid_argument naming its
- * field (crm_fail_db answers it), so a write that needs no decision (a
- * pool's members) checks them in the same round trip. */
+ * field, and every other field at fault as crm_org_check does (SQLSTATE
+ * 22023, the first field as the constraint, one line "field: message" of
+ * the detail per further field; crm_fail_db answers all of them), so a
+ * write that needs no decision (a pool's members) checks them in the same
+ * round trip. */
 void crm_org_require(crm_db_batch_t *b, crm_org_refs_t **refs_p);
 
 /* 0 when every reference of the read's result res is a known active user
- * or department; else -1 with err (invalid_argument, the first bad one's
- * field: "user 999 does not exist", "user 7 is deactivated"). */
-int crm_org_check(const PGresult *res, crm_err_t *err);
+ * or department; else -1 with errs (zeroed by the caller): one
+ * invalid_argument per field at fault, in the order named, saying its
+ * first bad reference ("user 999 does not exist", "user 7 is
+ * deactivated"); the fields point into res. */
+int crm_org_check(const PGresult *res, crm_errs_t *errs);
 
 /* The department of the user the read names under field (the first such),
  * or 0 when there is none or it has none. */

@@ -101,6 +101,11 @@ void crm_rpc_reply(crm_rpc_call_t *call, const ProtobufCMessage *payload);
  * and frees the call. */
 void crm_rpc_reply_raw(crm_rpc_call_t *call, const uint8_t *payload, size_t len);
 
+/* Whether the caller walks a whole list page by page (Request.walk: the
+ * gateway's exports), so a list may answer larger pages (crm/check.h,
+ * crm_page_max). */
+int crm_rpc_call_walks(const crm_rpc_call_t *call);
+
 /* Longest idempotency key accepted (longer: INVALID_ARGUMENT). */
 #define CRM_RPC_MAX_KEY 64
 
@@ -172,6 +177,19 @@ int crm_rpc_call_raw_keyed(crm_rpc_client_t *c, const char *method, const uint8_
                            const Crm__Caller *caller, const char *idem_key, crm_rpc_reply_cb cb,
                            void *arg);
 
+/* What a call says beside its request, for the callers that say more than
+ * crm_rpc_call_keyed: its idempotency key (NULL or "": a new one) and
+ * whether it walks a whole list (Request.walk, crm_rpc_call_walks). */
+typedef struct {
+    const char *idem_key;
+    int walk;
+} crm_rpc_opts_t;
+
+/* crm_rpc_call_keyed with opts (NULL: none). */
+int crm_rpc_call_with(crm_rpc_client_t *c, const char *method, const ProtobufCMessage *req,
+                      const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
+                      const crm_rpc_opts_t *opts, crm_rpc_reply_cb cb, void *arg);
+
 /* The same with an already encoded request payload. */
 int crm_rpc_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *payload, size_t len,
                      const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
@@ -230,6 +248,10 @@ int crm_rpc_server_method(const crm_rpc_server_t *srv, const char *method,
  * input type (cb not called, *req_p kept). */
 int crm_rpc_server_call(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
                         const Crm__Caller *caller, const char *key, crm_rpc_reply_cb cb, void *arg);
+/* The same with opts (crm_rpc_opts_t; NULL: none) instead of key. */
+int crm_rpc_server_call_with(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
+                             const Crm__Caller *caller, const crm_rpc_opts_t *opts,
+                             crm_rpc_reply_cb cb, void *arg);
 
 /* Looks up "Service.Method" among lib's proto services (System, Bus) and
  * those of the suite handed to crm_registry_set (crm/registry.h): its input and

@@ -126,6 +126,9 @@ int crm_txn_round(const crm_txn_t *t);
 /* Refuses the call (during decide): nothing is written; returns -1. */
 int crm_txn_refuse(crm_txn_t *t, Crm__Status status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with every error of errs (at least one; the first gives the
+ * status): a request with several fields at fault. */
+int crm_txn_refuse_errs(crm_txn_t *t, const crm_errs_t *errs);
 
 crm_rpc_call_t *crm_txn_call(const crm_txn_t *t);
 const Crm__Caller *crm_txn_caller(const crm_txn_t *t);

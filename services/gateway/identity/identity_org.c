@@ -440,7 +440,8 @@ static void s_users_listed(void *arg, const crm_db_result_t *res)
     }
     const PGresult *r = res->results[0];
     crm_page_t pg;
-    crm_page_check(&pg, &s_users_order, req->limit, 50, req->cursor, NULL); /* checked before */
+    crm_page_check_max(&pg, &s_users_order, req->limit, 50, crm_page_max(call), req->cursor,
+                       NULL); /* checked before */
     char *next;
     size_t n = crm_page_rows(&pg, r, &next);
     Crm__Gateway__ListUsersReply reply = CRM__GATEWAY__LIST_USERS_REPLY__INIT;

@@ -2,7 +2,8 @@
  * leads and customers services' events (crm/consumer.h: each applied
  * exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
- * lead given to them, a lead or customer taken back to its pool; and, for
+ * lead or customer given to them, a lead or customer taken back to its
+ * pool; and, for
  * the event stream, every event naming a user as an owner
  * (notify_feed.c). The same
  * consumer hands identity the domains' handover reports
@@ -31,6 +32,7 @@ static const struct {
     {"lead.assigned", "to_owner_id", "lead.name", "线索池分配给你"},
     {"lead.recycled", "previous_owner_id", "lead.name", "线索已被收回线索池"},
     {"customer.recycled", "previous_owner_id", NULL, "客户已被收回公海"},
+    {"customer.transferred", "to_owner_id", "customer.name", "客户转移给你"},
 };
 
 static json_t *s_at(json_t *j, const char *path)

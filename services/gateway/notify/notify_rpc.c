@@ -27,7 +27,8 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         return;
     }
     crm_page_t pg;
-    crm_page_check(&pg, &s_order, req->limit, 20, req->cursor, NULL); /* checked before */
+    crm_page_check_max(&pg, &s_order, req->limit, 20, crm_page_max(call), req->cursor,
+                       NULL); /* checked before */
     char *next;
     const PGresult *r = res->results[0];
     size_t n = crm_page_rows(&pg, r, &next);

@@ -1,0 +1,188 @@
+/* bench_customers.c: lists at 1,000,000 customers, each kind's p50/p99
+ * beside the raw limit in the same run: the same page read straight from
+ * PostgreSQL by its index (one SELECT of 21 ids, no service, no RPC).
+ *
+ * 200 owners in 10 departments of 20; 5 levels, 6 sources, 7 industries
+ * and the names' parts spread over every owner alike (1% of each owner's
+ * names contain 恒通科技); 10% tagged; a year of creation times; a third
+ * with a next contact time in the month around today. Typical Customers.List calls, one in flight,
+ * 20 a page, callers rotating over the owners and the 10 managers.
+ *
+ *     bench_customers [list-calls-per-kind]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "calls.h"
+#include "customers.pb-c.h"
+#include "harness.h"
+#include "pgbench.h"
+#include "stats.h"
+
+#define SEEDED 1000000
+#define OWNERS 200
+#define TEAM 20
+
+static int s_calls = 500;
+
+/* Fills customers with SEEDED rows, building the indexes after. */
+static void s_seed(h_t *h)
+{
+    uint64_t t0 = stats_now_ns();
+    PGresult *defs = h_sql(h, "customers",
+                           "SELECT indexname, indexdef FROM pg_indexes WHERE tablename ="
+                           " 'customers' AND indexname NOT IN ('customers_pkey',"
+                           " 'customers_lead_id_key')");
+    for (int i = 0; i < PQntuples(defs); i++) {
+        char *drop = NULL;
+        if (asprintf(&drop, "DROP INDEX %s", PQgetvalue(defs, i, 0)) < 0)
+            exit(1);
+        PQclear(h_sql(h, "customers", drop));
+        free(drop);
+    }
+    char sql[4096];
+    snprintf(
+        sql, sizeof sql,
+        "INSERT INTO customers (name, company, mobile, source, level, industry, tags, owner_id,"
+        " department_id, creator_id, created_at, updated_at, next_contact_at, last_followup_at,"
+        " owner_since, province, city)"
+        " SELECT n, n, '13' || lpad(g::text, 9, '0'),"
+        " (ARRAY['', '广告', '转介绍', '官网', '展会', '电话咨询'])[1 + (g / 200) %% 6],"
+        " (ARRAY['', 'A', 'B', 'C', 'D'])[1 + (g / 200) %% 5],"
+        " (ARRAY['花木', '冶金', '化工', '纺织', '金融', '物流', '教育'])[1 + (g / 200) %% 7],"
+        " CASE WHEN g %% 10 = 0 THEN ARRAY['vip'] ELSE '{}' END,"
+        " 1 + g %% %d, 1 + (g %% %d) / %d, 1,"
+        " now() - g * interval '31 seconds', now() - g * interval '29 seconds',"
+        " CASE WHEN g %% 3 = 0 THEN date_trunc('day', now()) + ((g / 200) %% 30 - 10) *"
+        " interval '1 day' + (g %% 86400) * interval '1 second' END,"
+        " CASE WHEN (g / 7) %% 5 <> 0 THEN now() - g * interval '17 seconds' END,"
+        " now() - g * interval '31 seconds', '浙江', '杭州'"
+        " FROM (SELECT g, (ARRAY['上海','北京','广州','深圳','杭州','南京','成都','武汉','西安',"
+        "'苏州'])[1 + (g / 200) %% 10] || (ARRAY['华信','恒通','金盛','宏达','新元','天成',"
+        "'博远','瑞丰','嘉禾','正泰','永安','汇丰','中联','鼎盛','东方','远航','华美','长城',"
+        "'光明','海洋'])[1 + (g / 2000) %% 20] || (ARRAY['科技','贸易','物流','制造','咨询'])"
+        "[1 + (g / 40000) %% 5] || '有限公司' || g AS n FROM generate_series(1, %d) g) s",
+        OWNERS, OWNERS, TEAM, SEEDED);
+    PQclear(h_sql(h, "customers", sql));
+    PQclear(h_sql(h, "customers", "SET maintenance_work_mem = '256MB'"));
+    for (int i = 0; i < PQntuples(defs); i++)
+        PQclear(h_sql(h, "customers", PQgetvalue(defs, i, 1)));
+    PQclear(defs);
+    PQclear(h_sql(h, "customers", "VACUUM ANALYZE customers"));
+    printf("lists: %d customers seeded and indexed in %.0f s\n", SEEDED,
+           (double)(stats_now_ns() - t0) / 1e9);
+}
+
+/* One kind of list call: who asks (by call number) and what. */
+typedef struct {
+    const char *label;
+    Crm__Customers__ListCustomersRequest req;
+    int role; /* 0: employee (one of the 200), 1: manager of 20, 2: admin */
+    int64_t team[TEAM];
+    const char *raw; /* the same page straight from PostgreSQL ($1: the owner) */
+} kind_t;
+
+static const ProtobufCMessage *s_make(void *arg, int i, const Crm__Caller **caller)
+{
+    kind_t *k = arg;
+    int64_t user = 1 + (i * 37) % OWNERS, dept = 1 + (user - 1) / TEAM;
+    for (int t = 0; t < TEAM; t++)
+        k->team[t] = (dept - 1) * TEAM + 1 + t;
+    *caller = k->role == 0 ? calls_caller(CRM__ROLE__ROLE_EMPLOYEE, user, dept, 0, &user, 1)
+              : k->role == 1
+                  ? calls_caller(CRM__ROLE__ROLE_MANAGER, 1000 + dept, dept, 0, k->team, TEAM)
+                  : calls_caller(CRM__ROLE__ROLE_ADMIN, 1, 1, 1, NULL, 0);
+    return &k->req.base;
+}
+
+/* The raw limit: the kind's page read by its index, s_calls times. */
+static void s_raw(h_t *h, const kind_t *k)
+{
+    PGconn *c = PQconnectdb(h_pg(h, "customers"));
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
+        exit(1);
+    }
+    stats_t st = {0};
+    for (int i = 0; i < s_calls; i++) {
+        char owner[24];
+        snprintf(owner, sizeof owner, "%d", 1 + (i * 37) % OWNERS);
+        const char *p[] = {owner};
+        uint64_t t0 = stats_now_ns();
+        PGresult *r = PQexecParams(c, k->raw, 1, NULL, p, NULL, NULL, 0);
+        stats_add(&st, stats_now_ns() - t0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
+            exit(1);
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    char label[160];
+    snprintf(label, sizeof label, "  raw: %s", k->label);
+    stats_print(&st, label);
+    stats_free(&st);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        s_calls = atoi(argv[1]);
+    h_t *h = h_new("bench_customers");
+    h_suite(h, 1, 1, 0, 0);
+    pgbench_pass_pool(h);
+    h_start_all(h);
+    void *zctx = zmq_ctx_new();
+    s_seed(h);
+    kind_t kinds[6];
+    memset(kinds, 0, sizeof kinds);
+    for (size_t k = 0; k < 6; k++)
+        crm__customers__list_customers_request__init(&kinds[k].req);
+    kinds[0].label = "my customers (employee)";
+    kinds[0].req.view = CRM__CUSTOMERS__CUSTOMER_VIEW__CUSTOMER_VIEW_MINE;
+    kinds[0].raw = "SELECT id FROM customers WHERE owner_id = $1::bigint AND deleted_at IS NULL"
+                   " ORDER BY created_at DESC, id DESC LIMIT 21";
+    kinds[1].label = "today's contacts (employee)";
+    kinds[1].req.view = CRM__CUSTOMERS__CUSTOMER_VIEW__CUSTOMER_VIEW_TODAY;
+    kinds[1].raw = "SELECT id FROM customers WHERE owner_id = $1::bigint AND deleted_at IS NULL"
+                   " AND COALESCE(next_contact_at, 'infinity') >= date_trunc('day', now()) AND"
+                   " COALESCE(next_contact_at, 'infinity') < date_trunc('day', now()) +"
+                   " interval '1 day' ORDER BY created_at DESC, id DESC LIMIT 21";
+    kinds[2].label = "all, manager of 20";
+    kinds[2].role = 1;
+    kinds[2].raw = "SELECT id FROM customers WHERE owner_id = $1::bigint AND deleted_at IS NULL"
+                   " ORDER BY created_at DESC, id DESC LIMIT 21";
+    kinds[3].label = "keyword 恒通科技, manager";
+    kinds[3].role = 1;
+    kinds[3].req.keyword = "恒通科技";
+    kinds[3].raw = "SELECT id FROM customers WHERE owner_id = $1::bigint AND deleted_at IS NULL"
+                   " AND name ILIKE '%恒通科技%' ORDER BY created_at DESC, id DESC LIMIT 21";
+    kinds[4].label = "level B + sort by next contact, manager";
+    kinds[4].role = 1;
+    kinds[4].req.level = "B";
+    kinds[4].req.sort = CRM__CUSTOMERS__CUSTOMER_SORT__CUSTOMER_SORT_NEXT_CONTACT_AT;
+    kinds[4].raw = "SELECT id FROM customers WHERE owner_id = $1::bigint AND deleted_at IS NULL"
+                   " AND level = 'B' ORDER BY COALESCE(next_contact_at, 'infinity') DESC, id DESC"
+                   " LIMIT 21";
+    kinds[5].label = "all + source 广告, admin";
+    kinds[5].role = 2;
+    kinds[5].req.source = "广告";
+    kinds[5].raw = "SELECT id FROM customers WHERE deleted_at IS NULL AND source = '广告'"
+                   " AND owner_id <> $1::bigint ORDER BY created_at DESC, id DESC LIMIT 21";
+    printf("lists: %d calls per kind, 1 in flight, 20 per page; raw: the page's ids read by"
+           " the one owner's index (libpq, no service)\n",
+           s_calls);
+    for (size_t k = 0; k < 6; k++) {
+        calls_run(zctx, h_rpc(h, "customers"), "Customers.List",
+                  &crm__customers__customer_list__descriptor, s_make, &kinds[k], s_calls, 1,
+                  kinds[k].label);
+        s_raw(h, &kinds[k]);
+    }
+    zmq_ctx_term(zctx);
+    h_stop(h, "customers", 0);
+    h_stop(h, "leads", 0);
+    h_destroy(&h);
+    return 0;
+}
