@@ -132,22 +132,33 @@ static int s_header(const crm_import_format_t *f, crm_csv_t *r, const char *stor
     return rc;
 }
 
+/* How many of map[0..n) name a column (are not ignored). */
+static size_t s_mapped(const int *map, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += map[i] != IGNORED;
+    return k;
+}
+
 /* Is record v[0..n), the first of a later chunk, the import's header again
  * (map, ncols columns)? A chunk cut from a spreadsheet (an XLSX chunk, a
- * file split in parts) repeats it. 1: it is, skip it; 0: it is a record;
- * -1 with msg: it is a header, of other columns or in another order. */
+ * file split in parts) repeats it. 1: it is, skip it; -1 with msg: it
+ * names as many columns, but others or in another order; 0: it is a record
+ * (even one whose values happen to be column names, when it names fewer). */
 static int s_header_again(const crm_import_format_t *f, char **v, size_t n, const int *map,
                           size_t ncols, char *msg, size_t cap)
 {
     int again[MAX_COLUMNS];
     char why[256];
-    if (s_map_header(f, v, n, again, why, sizeof why) < 0)
+    if (s_map_header(f, v, n, again, why, sizeof why) < 0 ||
+        s_mapped(again, n) != s_mapped(map, ncols))
         return 0;
     if (n == ncols && memcmp(again, map, n * sizeof *map) == 0)
         return 1;
     snprintf(msg, cap,
-             "the chunk starts with a header that differs from the import's first: the same "
-             "columns in the same order, or none");
+             "the chunk starts with a header that differs from the import's first: repeat it "
+             "with the same columns in the same order, or give none");
     return -1;
 }
 

@@ -649,6 +649,11 @@ static int s_sheet(s_book_t *b, const char *path, crm_xlsx_sheet_t *out)
 
 /* ---- the workbook ------------------------------------------------------ */
 
+void crm_xlsx_init(void)
+{
+    xmlInitParser();
+}
+
 int crm_xlsx_read(const void *data, size_t len, const crm_xlsx_limits_t *lim, crm_xlsx_sheet_t *out,
                   char *msg, size_t cap)
 {

@@ -88,6 +88,7 @@ static void s_free(gw_call_t *c)
     if (c->req)
         *(gw_call_t **)c->req_ref = NULL;
     gw_principal_clear(&c->who);
+    free(c->sheet_csv);
     c->gw->inflight--;
     free(c);
 }

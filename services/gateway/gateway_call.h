@@ -26,7 +26,9 @@ typedef struct gw_call {
     Crm__Caller caller;  /* built from who for RPCs */
     char idem_key[64];   /* from the Idempotency-Key header, scoped to the user ("": none) */
     Crm__DataScope scope;
-    int sheet; /* the body was a spreadsheet (gateway_sheet.c): fields came from the URL */
+    int sheet;       /* the body was a spreadsheet (gateway_sheet.c): fields came from the URL */
+    char *sheet_csv; /* its first sheet as CSV text, once read (owned) */
+    size_t sheet_len;
 } gw_call_t;
 
 /* Starts a call for req on route. */

@@ -311,11 +311,11 @@ static json_t *s_from_body(gw_call_t *c)
     return obj;
 }
 
-/* A spreadsheet body (gateway_sheet.c): its CSV text as the route's sheet
- * field, the other fields from the query string. NULL after failing c. */
+/* A spreadsheet body, read (gateway_sheet.c): its CSV text as the route's
+ * sheet field, the other fields from the query string. NULL after failing
+ * c. */
 static json_t *s_from_sheet(gw_call_t *c, const ProtobufCMessageDescriptor *d)
 {
-    c->sheet = 1;
     json_t *obj = json_object();
     if (s_from_query(c, d, obj) < 0) {
         json_decref(obj);
@@ -327,14 +327,10 @@ static json_t *s_from_sheet(gw_call_t *c, const ProtobufCMessageDescriptor *d)
                      "%s is the XLSX body: the query may not give it", c->route->sheet);
         return NULL;
     }
-    size_t len;
-    char *csv = gw_sheet_csv(c, &len);
-    json_t *text = csv ? json_stringn(csv, len) : NULL;
-    free(csv);
-    if (csv && !text) /* cannot be: libxml2 gives UTF-8 */
-        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, NULL, "the XLSX body: text not UTF-8");
-    if (!text) {
+    json_t *text = json_stringn(c->sheet_csv, c->sheet_len);
+    if (!text) { /* cannot be: libxml2 gives UTF-8 */
         json_decref(obj);
+        gw_call_fail(c, CRM__STATUS__INVALID_ARGUMENT, NULL, "the XLSX body: text not UTF-8");
         return NULL;
     }
     json_object_set_new(obj, c->route->sheet, text);
@@ -344,7 +340,7 @@ static json_t *s_from_sheet(gw_call_t *c, const ProtobufCMessageDescriptor *d)
 ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d)
 {
     int query = (c->route->flags & GW_QUERY) != 0;
-    json_t *obj = query ? json_object() : gw_sheet_sent(c) ? s_from_sheet(c, d) : s_from_body(c);
+    json_t *obj = query ? json_object() : c->sheet ? s_from_sheet(c, d) : s_from_body(c);
     if (!obj)
         return NULL;
     if ((query && s_from_query(c, d, obj) < 0) ||

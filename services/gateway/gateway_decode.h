@@ -5,9 +5,9 @@
 
 #include "gateway_call.h"
 
-/* The request message of type d from c's body (or query string) and path
- * parameters. Caller owns it (protobuf_c_message_free_unpacked). NULL
- * after failing c with 400 and the field at fault. */
+/* The request message of type d from c's body (or query string, or a
+ * spreadsheet body already read: gateway_sheet.c) and path parameters. Caller owns it
+ * (protobuf_c_message_free_unpacked). NULL after failing c with 400 and the field at fault. */
 ProtobufCMessage *gw_decode(gw_call_t *c, const ProtobufCMessageDescriptor *d);
 
 /* The value of query parameter name into out (cap bytes, NUL-terminated):

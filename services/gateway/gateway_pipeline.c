@@ -8,7 +8,9 @@
  *             principal and its RPC caller (identity/), else 401
  *   allow     403 while the password must be changed, for non-admins on
  *             admin routes, for read-only API tokens on anything but GET
- *   decode    the request message (gateway_decode.c), else 400
+ *   decode    the request message (gateway_decode.c), else 400; a
+ *             spreadsheet body read first on the thread pool
+ *             (gateway_sheet.c)
  *   dispatch  by the route's method: the gateway's own services in process
  *             (Auth, Org: identity/; Notifications: notify/), served on
  *             gw->local with the same call interface as any service; a
@@ -37,6 +39,7 @@
 #include "gateway_health.h"
 #include "gateway_proxy.h"
 #include "gateway_ratelimit.h"
+#include "gateway_sheet.h"
 #include "identity/identity.h"
 
 /* How a route's method is served. */
@@ -157,6 +160,8 @@ static int s_idempotency_key(gw_call_t *c)
     return 1;
 }
 
+static void s_decode_send(gw_call_t *c);
+
 static void s_dispatch(gw_call_t *c)
 {
     if (!c->req) { /* the client left while we resolved the token */
@@ -172,6 +177,16 @@ static void s_dispatch(gw_call_t *c)
     }
     if (!s_idempotency_key(c))
         return;
+    if (gw_sheet_sent(c))
+        gw_sheet_read(c, s_decode_send); /* on the thread pool, then on */
+    else
+        s_decode_send(c);
+}
+
+/* decode, then the call goes to its service. */
+static void s_decode_send(gw_call_t *c)
+{
+    const s_method_t *m = &s_methods[c->route - gw_routes];
     ProtobufCMessage *in = gw_decode(c, m->in);
     if (!in)
         return;

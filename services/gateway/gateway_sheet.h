@@ -1,5 +1,5 @@
 /* gateway_sheet.h: a spreadsheet (XLSX) body as the CSV text of a request
- * field (see gateway_sheet.c). */
+ * field, read on libuv's thread pool (see gateway_sheet.c). */
 #ifndef GATEWAY_SHEET_H
 #define GATEWAY_SHEET_H
 
@@ -9,9 +9,11 @@
  * (Content-Type application/vnd.openxmlformats-officedocument.spreadsheetml.sheet)? */
 int gw_sheet_sent(gw_call_t *c);
 
-/* The body's first sheet as CSV text (caller frees; *len its length), or
- * NULL after failing c with 400 saying what cannot be read (its field the
- * route's sheet field: the body as a whole, c->sheet set). */
-char *gw_sheet_csv(gw_call_t *c, size_t *len);
+/* Reads c's body (a copy: the client may leave meanwhile) on libuv's
+ * thread pool into c->sheet_csv, its first sheet as CSV text (c->sheet set),
+ * then calls next(c) on the loop. When the body cannot be read, fails c
+ * with 400 saying why (its field the route's sheet field: the body as a
+ * whole); when the client left, finishes c; next is then not called. */
+void gw_sheet_read(gw_call_t *c, void (*next)(gw_call_t *c));
 
 #endif

@@ -1,9 +1,13 @@
 /* suite.c: calls into the running suite for integration tests (see suite.h). */
 #include "suite.h"
 
+#include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zmq.h>
+
+#include "crm/pbjson.h"
 
 static void *s_zctx;
 
@@ -110,20 +114,28 @@ void t_convert(h_t *h, int64_t id)
     free(err);
 }
 
-int64_t t_start_import(h_t *h, int64_t owner, int64_t expected_rows)
+int64_t t_start_import(h_t *h, const char *service, int64_t owner, int64_t expected_rows)
 {
-    Crm__Leads__ImportTarget target = CRM__LEADS__IMPORT_TARGET__INIT;
-    target.owner_id = owner;
-    Crm__Leads__StartImportRequest req = CRM__LEADS__START_IMPORT_REQUEST__INIT;
-    req.target = &target;
-    req.expected_rows = expected_rows;
+    char method[64];
+    snprintf(method, sizeof method, "%c%s.StartImport", toupper((unsigned char)service[0]),
+             service + 1);
+    const ProtobufCMessageDescriptor *in, *out;
+    H_CHECK(crm_rpc_method_types(method, &in, &out) == 0, "no method %s", method);
+    json_t *obj = json_pack("{s{sI} sI}", "target", "owner_id", (json_int_t)owner, "expected_rows",
+                            (json_int_t)expected_rows);
+    char *perr = NULL, *pfield = NULL;
+    ProtobufCMessage *req = crm_pb_from_json(in, obj, &perr, &pfield);
+    H_CHECK(req, "%s: %s [%s]", method, perr, pfield);
+    json_decref(obj);
     ProtobufCMessage *reply = NULL;
     char *err = NULL;
-    Crm__Status st = t_call(h, "leads", "Leads.StartImport", &req.base,
-                            &crm__leads__import__descriptor, t_system(), &reply, &err);
-    H_CHECK(st == CRM__STATUS__OK, "Leads.StartImport: %s %s", crm_status_name(st), err ? err : "");
+    Crm__Status st = t_call(h, service, method, req, out, t_system(), &reply, &err);
+    H_CHECK(st == CRM__STATUS__OK, "%s: %s %s", method, crm_status_name(st), err ? err : "");
     free(err);
-    int64_t id = ((Crm__Leads__Import *)reply)->id;
+    json_t *imp = crm_pb_to_json(reply);
+    int64_t id = json_integer_value(json_object_get(imp, "id"));
+    json_decref(imp);
     protobuf_c_message_free_unpacked(reply, NULL);
+    protobuf_c_message_free_unpacked(req, NULL);
     return id;
 }

@@ -32,9 +32,10 @@ int64_t t_create_lead(h_t *h, const char *name, const char *mobile, int64_t owne
 /* Converts lead id; fails the test unless OK. */
 void t_convert(h_t *h, int64_t id);
 
-/* Starts an import of leads for owner (the system starts it) and returns
- * its id. */
-int64_t t_start_import(h_t *h, int64_t owner, int64_t expected_rows);
+/* Starts an import of service's records ("leads", "customers":
+ * <Service>.StartImport) for owner (the system starts it) and returns its
+ * id. */
+int64_t t_start_import(h_t *h, const char *service, int64_t owner, int64_t expected_rows);
 
 /* The shared ZeroMQ context of the test process. */
 void *t_zctx(void);

@@ -1,9 +1,9 @@
 /* test_leads_import_rows.c: the rows of an import chunk
  * (services/leads/leads_import_rows.c, pure): header names in Chinese and
  * English, ignored and unknown columns, the stored mapping read back for a
- * later chunk, tags split on ; ； ，, all-empty records skipped, a wrong
- * column count, the checks of each row against the lists, and duplicate
- * mobiles inside a chunk pointing at their first row. */
+ * later chunk, the header repeated by a later chunk, tags split on ; ； ，, all-empty records
+ * skipped, a wrong column count, the checks of each row against the lists, and duplicate mobiles
+ * inside a chunk pointing at their first row. */
 #include "../../services/leads/leads_import_rows.c"
 #include "../../services/leads/leads_validate.c"
 #include "unit.h"
@@ -28,6 +28,20 @@ static void test_header(void)
     CHECK(s_csv("9, 李四 ,13900139000,010-1234567,备注,地址,1,x\n", stored, &rows, msg) == 0);
     CHECK(rows.n == 1 && strcmp(rows.rows[0].in.name, "李四") == 0 &&
           strcmp(rows.rows[0].in.remark, "备注") == 0 && rows.header == NULL);
+    leads_import_rows_clear(&rows);
+    /* a later chunk may repeat the header (by any of its names): skipped;
+     * in another order, refused; a record that is no header, read */
+    CHECK(s_csv("ID,name,手机号,电话,备注,地址,部门id,推送类型\n,王五,13800138001,,,,,\n", stored,
+                &rows, msg) == 0);
+    CHECK(rows.n == 1 && strcmp(rows.rows[0].in.name, "王五") == 0 && rows.header == NULL);
+    leads_import_rows_clear(&rows);
+    CHECK(s_csv("ID,手机,线索,电话,备注,详细地址,部门id,推送类型\n", stored, &rows, msg) == -1 &&
+          strstr(msg, "header"));
+    CHECK(s_csv("ID,线索,手机\n", stored, &rows, msg) == 0 && rows.n == 1 && rows.rows[0].field &&
+          strcmp(rows.rows[0].field, "csv") == 0);
+    leads_import_rows_clear(&rows);
+    CHECK(s_csv(",线索,备注,,,,,\n", stored, &rows, msg) == 0 && rows.n == 1 &&
+          strcmp(rows.rows[0].in.name, "线索") == 0 && strcmp(rows.rows[0].in.mobile, "备注") == 0);
     leads_import_rows_clear(&rows);
     free(stored);
     CHECK(s_csv("Name,MOBILE,WeChat,qq,公司名称,线索来源\nA,1,w,2,c,s\n", "", &rows, msg) == 0);

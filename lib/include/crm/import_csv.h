@@ -51,7 +51,8 @@ typedef void *(*crm_import_record_fn)(void *arg, const char *bad);
  * and *header gets its mapping to store; caller frees). A later chunk may
  * start with the header again (a spreadsheet cut in parts, an XLSX chunk):
  * a first record that maps as a header to the same columns in the same
- * order is skipped. Values (trimmed) live in *text. Returns 0, or -1 with
+ * order is skipped; one naming as many columns, others or in another
+ * order, refuses the text. Values (trimmed) live in *text. Returns 0, or -1 with
  * msg saying what is wrong with the text as a whole (not UTF-8, a syntax
  * error and its line, an unknown or repeated column, no required column,
  * no header, a later header of other columns). */

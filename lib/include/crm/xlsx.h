@@ -22,7 +22,8 @@
  * xl/workbook.xml (.ods, .xlsb), a workbook without a worksheet, XML that
  * is not well formed or carries a DTD, and anything past the caller's
  * limits (a part's uncompressed size, rows, columns, text). Pure: memory
- * in, memory out. */
+ * in, memory out; reads may run on several threads at once (after
+ * crm_xlsx_init). */
 #ifndef CRM_XLSX_H
 #define CRM_XLSX_H
 
@@ -48,6 +49,10 @@ typedef struct {
     crm_xlsx_row_t *rows;
     size_t n;
 } crm_xlsx_sheet_t;
+
+/* Prepares the XML parser (libxml2's): call it once on the main thread
+ * before crm_xlsx_read runs on others (a thread pool); harmless again. */
+void crm_xlsx_init(void);
 
 /* Reads the workbook data[0..len) into *out (free with crm_xlsx_clear).
  * Returns 0, or -1 with msg saying why it cannot be read (out is then
