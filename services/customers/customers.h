@@ -167,6 +167,10 @@ int customers_pooled_visible(const Crm__Caller *caller, const PGresult *pool, co
 Crm__Customers__TeamAccess customers_team_access(const customer_t *c, int64_t user);
 /* May the caller read c (and follow it up)? Its data scope, or its team. */
 int customers_can_read(const Crm__Caller *caller, const customer_t *c);
+/* May the caller read the history of the customer of r's first row? Who
+ * may read it, and its previous owner (a recycled or given-up customer's
+ * holder keeps its history, not the customer). */
+int customers_history_readable(const Crm__Caller *caller, const PGresult *r);
 /* Masks c's contact fields (crm_pool_mask, into buf) and blanks the
  * fields pool hides from members; sets masked. */
 void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,

@@ -45,6 +45,18 @@ int customers_readable(const Crm__Caller *caller, const PGresult *r)
     return ok;
 }
 
+int customers_history_readable(const Crm__Caller *caller, const PGresult *r)
+{
+    if (PQntuples(r) == 0)
+        return 0;
+    customer_row_t row;
+    customers_store_row(r, 0, &row);
+    int ok = customers_can_read(caller, &row.c) ||
+             (row.c.previous_owner_id && row.c.previous_owner_id == caller->user_id);
+    customers_row_clear(&row);
+    return ok;
+}
+
 void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,
                     char buf[5][CRM_POOL_MASK_LEN])
 {

@@ -435,8 +435,8 @@ static void s_history_read(void *arg, const crm_db_result_t *res)
         return;
     }
     const PGresult *rec = res->results[0];
-    int seen =
-        h->enterprise ? PQntuples(rec) > 0 : customers_readable(crm_rpc_call_caller(h->call), rec);
+    int seen = h->enterprise ? PQntuples(rec) > 0
+                             : customers_history_readable(crm_rpc_call_caller(h->call), rec);
     if (!seen) {
         crm_rpc_fail(h->call, CRM__STATUS__NOT_FOUND, "id", "%s %lld not found",
                      h->enterprise ? "enterprise" : "customer", (long long)h->id);

@@ -149,6 +149,15 @@ int main(void)
             "whole for its admin: %s", r.raw);
     t_resp_free(&r);
     t_expect_error(404, "not_found", NULL, "GET", base, other.token, NULL, path);
+    /* The previous owner keeps its history, not the customer. */
+    char hpath[128];
+    snprintf(hpath, sizeof hpath, "/api/v1/customers/%lld/history", c1);
+    r = t_expect(200, "GET", base, emp.token, NULL, hpath);
+    H_CHECK(!strcmp(t_json_str(&r, "items.0.action"), "pooled") &&
+                !strcmp(t_json_str(&r, "items.0.reason"), "暂无需求"),
+            "the previous owner reads its history: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(404, "not_found", "id", "GET", base, other.token, NULL, hpath);
     t_expect_error(409, "failed_precondition", "id", "PATCH", base, emp2.token,
                    "{\"remark\":\"x\"}", path);
 
