@@ -11,29 +11,53 @@
 
 #include "crm/check.h"
 #include "crm/peer.h"
+#include "crm/scope.h"
 #include "crm/util.h"
+#include "crm/validate.h"
 #include "customers.h"
 #include "leads.pb-c.h"
 
 #define DUPLICATES_MAX 50
 
+/* Whether c's numbers are masked to the caller ($4; $5: sees every
+ * contact): pooled, and the caller not its pool's admin. */
+#define MASKED "(NOT $5::boolean AND c.owner_id = 0 AND NOT $4::bigint = ANY(p.admin_ids))"
+/* A number column of the same masked form as the number asked (same
+ * length, first three and last four characters). */
+#define SAME_FORM(col, n)                                                                          \
+    "(left(" col ", 3) || right(" col ", 4) = left(" n ", 3) || right(" n ", 4) AND length(" col   \
+    ") = length(" n "))"
+/* The customers and the contacts, each with its customer and pool. */
+#define FROM_customer                                                                              \
+    "customers x JOIN customers c ON c.id = x.id LEFT JOIN customer_pools p ON p.id = c.pool_id"   \
+    " WHERE x.deleted_at IS NULL"
+#define FROM_contact                                                                               \
+    "contacts x JOIN customers c ON c.id = x.customer_id LEFT JOIN customer_pools p ON p.id ="     \
+    " c.pool_id WHERE x.deleted_at IS NULL AND c.deleted_at IS NULL"
+/* A number's matches: exact for what the caller sees, by the masked form
+ * (no id, no name: the form and the pool) for what it sees masked. */
+#define NUMBER(kind, col, n, id, customer)                                                         \
+    " UNION ALL (SELECT '" #kind "', CASE WHEN " MASKED " THEN 0 ELSE " id                         \
+    " END, CASE WHEN " MASKED " THEN '' ELSE x.name END, '" col                                    \
+    "', c.owner_id, c.pool_id, " customer ", " MASKED " FROM " FROM_##kind                         \
+        " AND " n " <> '' AND ((NOT " MASKED " AND x." col " = " n ") OR (" MASKED                 \
+        " AND length(" n ") > 7 AND " SAME_FORM("x." col, n) ")) ORDER BY 2 LIMIT 50)"
+
 void customers_dedup_prepare(crm_db_t *db)
 {
     crm_db_prepare(
         db, "customer_duplicates",
-        "SELECT * FROM ("
-        "(SELECT 'customer' AS kind, id, name, 'name' AS matched_on, owner_id, pool_id,"
-        "  0::bigint AS customer_id FROM customers WHERE $1 <> '' AND lower(btrim(name)) ="
-        "  lower(btrim($1)) AND deleted_at IS NULL ORDER BY id LIMIT 50)"
-        " UNION ALL (SELECT 'customer', id, name, 'mobile', owner_id, pool_id, 0 FROM customers"
-        "  WHERE $2 <> '' AND mobile = $2 AND deleted_at IS NULL ORDER BY id LIMIT 50)"
-        " UNION ALL (SELECT 'customer', id, name, 'telephone', owner_id, pool_id, 0 FROM"
-        "  customers WHERE $3 <> '' AND telephone = $3 AND deleted_at IS NULL ORDER BY id"
-        "  LIMIT 50)"
-        " UNION ALL (SELECT 'contact', k.id, k.name, 'mobile', c.owner_id, c.pool_id, c.id FROM"
-        "  contacts k JOIN customers c ON c.id = k.customer_id WHERE $2 <> '' AND k.mobile = $2"
-        "  AND k.deleted_at IS NULL AND c.deleted_at IS NULL ORDER BY k.id LIMIT 50)"
-        ") d ORDER BY kind DESC, id LIMIT 50");
+        "SELECT DISTINCT ON (kind, id, matched_on, pool_id) * FROM ("
+        "(SELECT 'customer' AS kind, c.id, c.name, 'name' AS matched_on, c.owner_id,"
+        " c.pool_id, 0::bigint AS customer_id, false AS masked FROM customers c"
+        " WHERE $1 <> '' AND lower(btrim(c.name)) = lower(btrim($1)) AND"
+        " c.deleted_at IS NULL ORDER BY c.id LIMIT 50)" NUMBER(
+            customer, "mobile", "$2", "c.id", "0") NUMBER(customer, "telephone", "$3", "c.id", "0")
+            NUMBER(contact, "mobile", "$2", "x.id",
+                   "CASE WHEN " MASKED " THEN 0 ELSE c.id END") ") d"
+                                                                " ORDER BY kind DESC,"
+                                                                " id, matched_on,"
+                                                                " pool_id LIMIT 50");
 }
 
 typedef struct {
@@ -59,11 +83,19 @@ static void s_reply(dedup_t *d, const PGresult *own, const Crm__Leads__Duplicate
     int no = PQntuples(own);
     Crm__Customers__CustomerDuplicate *m = crm_calloc((size_t)no + nl + 1, sizeof *m);
     Crm__Customers__CustomerDuplicate **items = crm_calloc((size_t)no + nl + 1, sizeof *items);
+    char masked[2][CRM_POOL_MASK_LEN];
+    crm_phone_mask(d->mobile, masked[0], CRM_POOL_MASK_LEN);
+    crm_phone_mask(d->telephone, masked[1], CRM_POOL_MASK_LEN);
+    int col = PQfnumber(own, "masked");
     for (int i = 0; i < no; i++, n++) {
         crm__customers__customer_duplicate__init(&m[n]);
         customers_row_to(own, i, &m[n].base);
         if (m[n].owner_id)
             m[n].pool_id = 0;
+        /* A masked match: the form of the number asked and the pool, the
+         * same whether or not the number is the customer's. */
+        if (crm_db_get_bool(own, i, col))
+            m[n].masked_number = masked[!strcmp(m[n].matched_on, "telephone")];
     }
     for (size_t i = 0; i < nl; i++) {
         const Crm__Leads__DuplicateMatch *x = leads->matches[i];
@@ -112,8 +144,11 @@ static void s_own_read(void *arg, const crm_db_result_t *res)
 
 static void s_read_own(dedup_t *d)
 {
-    const char *p[] = {d->name, d->mobile, d->telephone};
-    crm_db_exec(d->cs->db, "customer_duplicates", 3, p, s_own_read, d);
+    const Crm__Caller *c = crm_rpc_call_caller(d->call);
+    char user[24];
+    const char *p[] = {d->name, d->mobile, d->telephone, crm_i64(user, c->user_id),
+                       crm_scope_all(c) ? "true" : "false"};
+    crm_db_exec(d->cs->db, "customer_duplicates", 5, p, s_own_read, d);
 }
 
 /* The leads' answer, kept for the reply (a refusal of the caller's own,

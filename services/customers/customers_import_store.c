@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crm/outbox.h"
+#include "crm/scope.h"
 #include "crm/util.h"
 #include "customers_import.h"
 
@@ -42,8 +43,10 @@ void customers_import_store_prepare(crm_db_t *db)
      * customers_name), whatever the table's statistics say. */
     crm_db_prepare(db, "customer_import_duplicates",
                    "SELECT 'm:' || k, d.id FROM unnest($1::text[]) k CROSS JOIN LATERAL (SELECT"
-                   " min(c.id) AS id FROM customers c WHERE c.mobile = k AND c.mobile <> ''"
-                   " AND c.deleted_at IS NULL) d WHERE d.id IS NOT NULL UNION ALL"
+                   " min(c.id) AS id FROM customers c LEFT JOIN customer_pools p ON p.id ="
+                   " c.pool_id WHERE c.mobile = k AND c.mobile <> '' AND c.deleted_at IS NULL"
+                   " AND ($4::boolean OR c.owner_id <> 0 OR $3::bigint = ANY(p.admin_ids))) d"
+                   " WHERE d.id IS NOT NULL UNION ALL"
                    " SELECT 'n:' || k, d.id FROM unnest($2::text[]) k CROSS JOIN LATERAL (SELECT"
                    " min(c.id) AS id FROM customers c WHERE lower(btrim(c.name)) ="
                    " lower(btrim(k)) AND c.deleted_at IS NULL) d WHERE d.id IS NOT NULL");
@@ -93,9 +96,14 @@ void customers_import_store_dedup(crm_txn_t *t, const char *const *keys, size_t 
     }
     char *all = crm_db_text_array((char *const *)keys, n);
     char *am = crm_db_text_array(mobiles, nm), *an = crm_db_text_array(names, nn);
-    const char *lock[] = {all}, *p[] = {am, an};
+    /* A pooled customer whose mobile the importer sees masked is not a
+     * duplicate by it: the row's outcome would confirm the number. */
+    const Crm__Caller *c = crm_txn_caller(t);
+    char user[24];
+    const char *lock[] = {all},
+               *p[] = {am, an, crm_i64(user, c->user_id), crm_scope_all(c) ? "true" : "false"};
     crm_txn_read(t, "key_locks", "customer_import_locks", 1, lock);
-    crm_txn_read(t, "duplicates", "customer_import_duplicates", 2, p);
+    crm_txn_read(t, "duplicates", "customer_import_duplicates", 4, p);
     free(all);
     free(am);
     free(an);

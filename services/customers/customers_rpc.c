@@ -32,11 +32,13 @@ static int s_type_ok(int t)
  * customer having either (not id). */
 static void s_read_duplicate(crm_txn_t *t, const char *name, const char *mobile, int64_t id)
 {
-    char v[24];
+    char v[24], user[24];
+    const Crm__Caller *c = crm_txn_caller(t);
     const char *lock[] = {name, mobile};
-    const char *p[] = {name, mobile, crm_i64(v, id)};
+    const char *p[] = {name, mobile, crm_i64(v, id), crm_i64(user, c->user_id),
+                       crm_scope_all(c) ? "true" : "false"};
     crm_txn_read(t, "dedup_lock", "customer_dedup_lock", 2, lock);
-    crm_txn_read(t, "duplicate", "customer_duplicate", 3, p);
+    crm_txn_read(t, "duplicate", "customer_duplicate", 5, p);
 }
 
 /* 0 when no other customer has the name or mobile, else the refusal
@@ -461,11 +463,14 @@ static void s_update_read(crm_change_t *c)
     /* The name or mobile the customer will have, checked against others:
      * unchanged values are read from the request's id's row in SQL. */
     if (u->check_duplicate) {
-        char id[24];
+        char id[24], user[24];
+        const Crm__Caller *caller = crm_change_caller(c);
         const char *p[] = {s_in_mask(req, "name") ? req->name : "",
-                           s_in_mask(req, "mobile") ? u->norm.mobile : "", crm_i64(id, req->id)};
+                           s_in_mask(req, "mobile") ? u->norm.mobile : "", crm_i64(id, req->id),
+                           crm_i64(user, caller->user_id),
+                           crm_scope_all(caller) ? "true" : "false"};
         crm_change_read(c, "dedup_lock", "customer_dedup_lock", 2, p);
-        crm_change_read(c, "duplicate", "customer_duplicate", 3, p);
+        crm_change_read(c, "duplicate", "customer_duplicate", 5, p);
     }
 }
 

@@ -63,13 +63,19 @@ void customers_store_prepare(crm_db_t *db)
                    " FROM unnest(ARRAY[CASE WHEN btrim($1) <> '' THEN 'customer.name:' ||"
                    " lower(btrim($1)) END, CASE WHEN $2 <> '' THEN 'customer.mobile:' || $2 END])"
                    " x WHERE x IS NOT NULL ORDER BY 1) s");
-    /* Another customer with the name ($1) or the mobile ($2), not $3. */
+    /* Another customer with the name ($1) or the mobile ($2), not $3. A
+     * pooled customer whose mobile is masked to the caller ($4; $5: the
+     * caller sees every contact) is not a duplicate by its mobile: refusing
+     * would confirm the number the mask hides (docs/customers.md, "What the
+     * mask hides"). */
     crm_db_prepare(db, "customer_duplicate",
-                   "SELECT id, owner_id, pool_id, CASE WHEN lower(btrim(name)) = lower(btrim($1))"
-                   " THEN 'name' ELSE 'mobile' END AS matched_on FROM customers"
-                   " WHERE deleted_at IS NULL AND id <> $3::bigint AND"
-                   " (lower(btrim(name)) = lower(btrim($1)) OR (mobile = $2 AND mobile <> ''))"
-                   " ORDER BY id LIMIT 1");
+                   "SELECT c.id, c.owner_id, c.pool_id, CASE WHEN lower(btrim(c.name)) ="
+                   " lower(btrim($1)) THEN 'name' ELSE 'mobile' END AS matched_on FROM customers c"
+                   " LEFT JOIN customer_pools p ON p.id = c.pool_id"
+                   " WHERE c.deleted_at IS NULL AND c.id <> $3::bigint AND"
+                   " (lower(btrim(c.name)) = lower(btrim($1)) OR (c.mobile = $2 AND c.mobile <> ''"
+                   " AND ($5::boolean OR c.owner_id <> 0 OR $4::bigint = ANY(p.admin_ids))))"
+                   " ORDER BY c.id LIMIT 1");
 }
 
 void customers_row_to(const PGresult *r, int i, ProtobufCMessage *msg)

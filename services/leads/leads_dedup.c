@@ -68,6 +68,7 @@ static void s_customers(const Crm__Customers__CustomerDuplicateList *cl,
         y->matched_on = x->matched_on;
         y->owner_id = x->owner_id;
         y->pool_id = x->pool_id;
+        y->masked_number = x->masked_number; /* a customer masked to the caller */
         int contact = !strcmp(x->kind, "contact");
         y->customer_id = contact ? x->customer_id : x->id;
         y->contact_id = contact ? x->id : 0;

@@ -298,6 +298,43 @@ int main(void)
             "the pool events");
     h_note("pools' own refusals, the default, delete: ok");
 
+    /* What the mask hides: a member cannot confirm a pooled customer's
+     * number by the duplicate check, a create or an import: the real
+     * number and another of its masked form get the same answers. */
+    const char *real = "13500135003", *other_form = "13599995003";
+    t_resp_t ra, rb;
+    t_httpf(&ra, "GET", base, emp2.token, NULL,
+            "/api/v1/customers/duplicates?mobile=%s&local_only=true", real);
+    t_httpf(&rb, "GET", base, emp2.token, NULL,
+            "/api/v1/customers/duplicates?mobile=%s&local_only=true", other_form);
+    H_CHECK(
+        ra.status == 200 && rb.status == 200 &&
+            json_equal(json_object_get(ra.body, "matches"), json_object_get(rb.body, "matches")),
+        "the same answer for the real number and another of its form: %s / %s", ra.raw, rb.raw);
+    H_CHECK(t_json_int(&ra, "matches.0.id") == 0 &&
+                !strcmp(t_json_str(&ra, "matches.0.masked_number"), "135****5003") &&
+                t_json_int(&ra, "matches.0.pool_id") == pool,
+            "the form and the pool only: %s", ra.raw);
+    t_resp_free(&ra);
+    t_resp_free(&rb);
+    r = t_expect(200, "GET", base, admin, NULL,
+                 "/api/v1/customers/duplicates?mobile=13500135003&local_only=true");
+    H_CHECK(t_json_int(&r, "matches.0.id") == c3, "an admin sees the customer: %s", r.raw);
+    t_resp_free(&r);
+    int st[2];
+    const char *numbers[] = {real, other_form};
+    for (int k = 0; k < 2; k++) {
+        char *cb = crm_sprintf("{\"name\":\"试探%d\",\"mobile\":\"%s\"}", k, numbers[k]);
+        t_httpf(&r, "POST", base, emp2.token, cb, "/api/v1/customers");
+        st[k] = r.status;
+        t_resp_free(&r);
+        free(cb);
+    }
+    H_CHECK(st[0] == 201 && st[1] == 201, "a create confirms nothing: %d %d", st[0], st[1]);
+    t_expect_error(409, "already_exists", "/mobile", "POST", base, admin,
+                   "{\"name\":\"管理员试探\",\"mobile\":\"13500135003\"}", "/api/v1/customers");
+    h_note("what the mask hides: the check, a create: ok");
+
     for (size_t i = 0; i < 4; i++)
         free(users[i]->token);
     free(admin);
