@@ -46,6 +46,14 @@ typedef struct {
     int deleted; /* set by a delete: the save marks the row deleted */
 } customer_row_t;
 
+/* When a held customer goes back to its pool (c: the customer, p: its
+ * pool): the later of its last follow-up and the time its owner got it (or
+ * it was made), plus the pool's recycle_days. Recycling, its warnings and
+ * the customer's recycle_at all read this one expression. */
+#define CUSTOMERS_LAST_ACT                                                                         \
+    "GREATEST(COALESCE(c.last_followup_at, '-infinity'), COALESCE(c.owner_since, c.created_at))"
+#define CUSTOMERS_RECYCLE_AT "(" CUSTOMERS_LAST_ACT " + p.recycle_days * interval '1 day')"
+
 /* The columns every customer read selects, each named after its field of
  * customer_t (crm/rowmap.h), and the team as JSON (team_json). */
 #define CUSTOMER_COLUMNS                                                                           \
@@ -59,6 +67,8 @@ typedef struct {
     " c.deal_status, crm_us(c.dealt_at) AS dealt_at_us, c.locked, c.claim_count,"                  \
     " c.last_followup_content, c.completeness, crm_us(c.owner_since) AS owner_since_us,"           \
     " c.previous_owner_id, crm_us(c.pooled_at) AS pooled_at_us,"                                   \
+    " (SELECT crm_us(" CUSTOMERS_RECYCLE_AT ") FROM customer_pools p WHERE p.id = c.pool_id"       \
+    " AND p.recycle_days > 0 AND c.owner_id <> 0 AND NOT c.locked) AS recycle_at_us,"              \
     " (SELECT json_agg(json_build_array(t.user_id, t.access, crm_us(t.expires_at))"                \
     " ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"                         \
     " AND (t.expires_at IS NULL OR t.expires_at > now())) AS team_json"
@@ -314,6 +324,11 @@ void customers_recycle_job(void *arg, crm_job_run_t *run);
  * pool's rule; ends the run (crm_job_end) with the customer.recycled
  * events and the count, or the failure. */
 void customers_recycle(crm_job_run_t *run, int days);
+
+/* The "customers.remind" job's work (a crm_job_fn): customer.recycle_warning
+ * for each held customer whose pool's recycle is warn_days away, once per
+ * deadline. */
+void customers_remind_job(void *arg, crm_job_run_t *run);
 
 /* ---- customers_handover.c ---- */
 

@@ -71,10 +71,11 @@ void customers_emit_transferred(crm_db_batch_t *b, customer_t *c, int64_t from, 
     "WITH c AS (INSERT INTO customers (name, mobile, telephone, email, wechat, qq, company,"       \
     "  source, level, industry, tags, province, city, district, address, remark,"                  \
     "  next_contact_at, owner_id, department_id, creator_id, lead_id, type, last_followup_at,"     \
-    "  last_followup_content, completeness, owner_since)"                                          \
+    "  last_followup_content, completeness, owner_since, pool_id)"                                 \
     " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text[], $12, $13, $14, $15, $16,"      \
     "  crm_ts($17::bigint), $18::bigint, $19::bigint, $20::bigint, $21::bigint, $22::smallint,"    \
-    "  crm_ts($23::bigint), $24, $27::smallint, CASE WHEN $18::bigint <> 0 THEN now() END)"        \
+    "  crm_ts($23::bigint), $24, $27::smallint, CASE WHEN $18::bigint <> 0 THEN now() END,"        \
+    "  COALESCE((SELECT id FROM customer_pools WHERE is_default AND deleted_at IS NULL), 1))"      \
     " ON CONFLICT (lead_id) DO NOTHING RETURNING *),"                                              \
     " k AS (INSERT INTO contacts (customer_id, name, mobile, telephone, email, wechat,"            \
     "  is_primary, creator_id) SELECT c.id, $25, c.mobile, c.telephone, c.email, c.wechat, true,"  \
@@ -256,4 +257,6 @@ void customers_events_start(customers_t *c)
     /* Recycling of neglected customers hourly: each pool's rule says how
      * many days without a follow-up is too many. */
     crm_job_declare(c->svc, "customers.recycle", CRM_EVERY(3600), customers_recycle_job, NULL);
+    /* Warnings before recycling every minute (customers_remind.c). */
+    crm_job_declare(c->svc, "customers.remind", CRM_EVERY(60), customers_remind_job, NULL);
 }

@@ -1,8 +1,8 @@
 /* customers_recycle.c: returns neglected customers to their pools (公海),
  * in pages inside one transaction: each with a history entry and a
  * customer.recycled event. A customer is neglected when its last activity
- * (its last follow-up, else the time its owner got it, else its creation)
- * is older than its pool's rule; locked customers are never recycled.
+ * (the later of its last follow-up and the time its owner got it:
+ * CUSTOMERS_LAST_ACT) is older than its pool's rule; locked customers are never recycled.
  * Fired by the scheduler's "customers.recycle" job, or by
  * Customers.Recycle (an admin's). The pools issue brings the pools' own
  * rules (deal status, warnings); this is the rule by days. */
@@ -15,7 +15,7 @@
 #include "customers.h"
 
 #define RECYCLE_PAGE 500
-#define LAST_ACT "COALESCE(c.last_followup_at, c.owner_since, c.created_at)"
+#define LAST_ACT CUSTOMERS_LAST_ACT
 #define RULE_DAYS "(CASE WHEN $1::int > 0 THEN $1::int ELSE p.recycle_days END)"
 
 /* One page of neglected customers, taken out of their owners' hands, with

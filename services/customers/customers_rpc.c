@@ -75,6 +75,8 @@ static void s_create_read(crm_txn_t *t)
 {
     create_t *k = crm_txn_data(t);
     crm_txn_read(t, "next_id", "customer_next_id", 0, NULL);
+    crm_txn_read(t, "default_pool",
+                 "SELECT id FROM customer_pools WHERE is_default AND deleted_at IS NULL", 0, NULL);
     customers_read_options(t, k->c.level, k->c.industry, k->c.source);
     crm_org_refs_t *refs = crm_org_refs_new();
     crm_org_user(refs, "owner_id", k->c.owner_id);
@@ -129,6 +131,9 @@ static int s_create_decide(crm_txn_t *t)
         return -1;
     if (k->check_duplicate && s_duplicate_err(crm_txn_result(t, "duplicate"), &err) < 0)
         return crm_txn_refuse(t, err.status, err.field, "%s", err.message);
+    /* The pool it goes back to: the default one. */
+    const PGresult *pool = crm_txn_result(t, "default_pool");
+    c->pool_id = PQntuples(pool) ? crm_db_get_i64(pool, 0, 0) : 1;
     const PGresult *next = crm_txn_result(t, "next_id");
     c->id = crm_db_get_i64(next, 0, 0);
     c->created_at_us = c->updated_at_us = c->owner_since_us = crm_db_get_i64(next, 0, 1);
@@ -252,7 +257,6 @@ static void s_create(crm_rpc_call_t *call, const Crm__Customers__CreateCustomerR
     k->named_department = req->department_id;
     c->creator_id = crm_rpc_call_caller(call)->user_id;
     c->deal_status = CRM__CUSTOMERS__DEAL_STATUS__DEAL_STATUS_OPEN;
-    c->pool_id = 1;
     k->check_duplicate = !req->allow_duplicate;
     crm_txn_run(&cs->env, call, &s_create_op, k);
 }

@@ -14,6 +14,7 @@
 
 #include "crm/util.h"
 #include "http.h"
+#include "jcall.h"
 #include "suite.h"
 
 static h_t *h;
@@ -334,6 +335,38 @@ int main(void)
     t_expect_error(409, "already_exists", "/mobile", "POST", base, admin,
                    "{\"name\":\"管理员试探\",\"mobile\":\"13500135003\"}", "/api/v1/customers");
     h_note("what the mask hides: the check, a create: ok");
+
+    /* Knowing in advance: a held customer shows when its pool's rule takes
+     * it back, and its owner is warned warn_days before, once. (The
+     * default pool is `pool` now; time moved by setting when it was taken.) */
+    r = t_expect(200, "PATCH", base, admin, "{\"recycle_days\":30,\"warn_days\":3}", ppath);
+    t_resp_free(&r);
+    long long cw = s_customer(&emp, "快到期", "13500135009");
+    char *old = crm_sprintf("UPDATE customers SET owner_since = now() - interval '28 days',"
+                            " created_at = now() - interval '28 days' WHERE id = %lld",
+                            cw);
+    PQclear(h_sql(h, "customers", old));
+    free(old);
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", cw);
+    r = t_expect(200, "GET", base, emp.token, NULL, path);
+    H_CHECK(t_json_int(&r, "pool_id") == pool && *t_json_str(&r, "recycle_at"),
+            "its deadline shown: %s", r.raw);
+    t_resp_free(&r);
+    char *warned = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE type ="
+                               " 'customer.recycle_warning' AND aggregate_id = '%lld'",
+                               cw);
+    for (int k = 0; k < 2; k++)
+        json_decref(t_json_expect(h, CRM__STATUS__OK, "scheduler", "Scheduler.FireNow",
+                                  t_admin(0, 1), "{\"name\": \"customers.remind\"}"));
+    H_CHECK(h_wait_sql(h, "customers", warned, 1, 15000) == 1, "warned");
+    char *notice = crm_sprintf("SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND"
+                               " title = '客户即将被收回公海：快到期'",
+                               emp.id);
+    H_CHECK(h_wait_sql(h, "gateway", notice, 1, 15000) == 1, "its owner notified");
+    H_CHECK(h_sql_int(h, "customers", warned) == 1, "once for its deadline");
+    free(warned);
+    free(notice);
+    h_note("the deadline shown, the warning before it, once: ok");
 
     for (size_t i = 0; i < 4; i++)
         free(users[i]->token);

@@ -238,7 +238,8 @@ static void test_recycle(void)
     H_CHECK(c1 && c2, "both customers exist");
     char sql[256];
     snprintf(sql, sizeof sql,
-             "UPDATE customers SET last_followup_at = now() - interval '31 days' WHERE id = %lld",
+             "UPDATE customers SET last_followup_at = now() - interval '31 days', owner_since ="
+             " now() - interval '31 days' WHERE id = %lld",
              (long long)c2->id);
     PQclear(h_sql(h, "customers", sql));
 

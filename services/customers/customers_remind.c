@@ -1,0 +1,47 @@
+/* customers_remind.c: the "customers.remind" job (every minute): warns
+ * owners before a pool's recycle rule takes a held customer back
+ * (customer.recycle_warning: 客户即将被收回公海), once per deadline: the
+ * customer records the deadline it was warned of, in the same transaction
+ * as the event; a follow-up moves the deadline, which is then warned again
+ * in its time. Locked customers are never recycled, so never warned. */
+#include <stdlib.h>
+
+#include "crm/outbox.h"
+#include "crm/util.h"
+#include "customers.h"
+
+#define PAGE 500
+
+#define WARN_SQL                                                                                   \
+    "WITH due AS (SELECT c.id AS due_id, p.id AS due_pool, " CUSTOMERS_RECYCLE_AT " AS recycle_at" \
+    "   FROM customers c JOIN customer_pools p ON p.id = c.pool_id"                                \
+    "  WHERE p.recycle_days > 0 AND p.warn_days > 0 AND c.owner_id <> 0 AND NOT c.locked"          \
+    "    AND c.deleted_at IS NULL"                                                                 \
+    "    AND " CRM_POOL_WARN_AT_SQL(                                                               \
+        CUSTOMERS_RECYCLE_AT,                                                                      \
+        "p.warn_days") " <= now()"                                                                 \
+                       "    AND c.recycle_warned_for IS DISTINCT FROM " CUSTOMERS_RECYCLE_AT       \
+                       "  ORDER BY c.id LIMIT $1::int FOR UPDATE OF c SKIP LOCKED)"                \
+                       " UPDATE customers SET recycle_warned_for = due.recycle_at FROM due WHERE " \
+                       "id = due.due_id"                                                           \
+                       " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at)"
+
+static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
+{
+    (void)arg;
+    for (int i = 0; i < PQntuples(rows); i++) {
+        Crm__Events__CustomerRecycleWarning ev = CRM__EVENTS__CUSTOMER_RECYCLE_WARNING__INIT;
+        ev.customer_id = crm_db_get_i64(rows, i, 0);
+        ev.name = (char *)crm_db_get(rows, i, 1);
+        ev.owner_id = crm_db_get_i64(rows, i, 2);
+        ev.pool_id = crm_db_get_i64(rows, i, 3);
+        ev.recycle_at_us = crm_db_get_i64(rows, i, 4);
+        crm_outbox_add(b, "customer.recycle_warning", crm_db_get(rows, i, 0), &ev.base);
+    }
+}
+
+void customers_remind_job(void *arg, crm_job_run_t *run)
+{
+    (void)arg;
+    crm_tx_pages(crm_job_tx(run), WARN_SQL, 0, NULL, PAGE, s_warnings, crm_job_end, run);
+}
