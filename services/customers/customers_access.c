@@ -18,8 +18,9 @@ Crm__Customers__TeamAccess customers_team_access(const customer_t *c, int64_t us
 
 int customers_can_manage(const Crm__Caller *caller, const customer_t *c)
 {
-    /* Pooled customers (owner 0) belong to the pools' people: the pools
-     * issue gives them their rules; until then only the whole scope. */
+    /* A pooled customer (owner 0) is its pool's people's: the change engine
+     * decides for them (customers_may_act_pooled); here only the whole
+     * scope. */
     return crm_scope_allows(caller, c->owner_id);
 }
 

@@ -16,8 +16,9 @@
 #include "crm/util.h"
 #include "customers_import.h"
 
-/* The pool a customer import may target (公海): the only one until the
- * pools issue brings pools of their own. */
+/* The pool a customer import may target (公海): pool 1 (the first default
+ * pool) for admins; any pool by its admins is left for the rest of the
+ * pools issue. */
 #define DEFAULT_POOL 1
 
 /* A chunk's rows, as the customers read them. */

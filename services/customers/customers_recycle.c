@@ -2,10 +2,11 @@
  * in pages inside one transaction: each with a history entry and a
  * customer.recycled event. A customer is neglected when its last activity
  * (the later of its last follow-up and the time its owner got it:
- * CUSTOMERS_LAST_ACT) is older than its pool's rule; locked customers are never recycled.
- * Fired by the scheduler's "customers.recycle" job, or by
- * Customers.Recycle (an admin's). The pools issue brings the pools' own
- * rules (deal status, warnings); this is the rule by days. */
+ * CUSTOMERS_LAST_ACT) is older than its pool's recycle_days; locked
+ * customers are never recycled (customers_remind.c warns before). Fired by
+ * the scheduler's "customers.recycle" job, or by Customers.Recycle (an
+ * admin's). Rules by level, opportunity or deal come with the rest of the
+ * pools issue; this is the rule by days. */
 #include <stdint.h>
 #include <stdio.h>
 
