@@ -16,9 +16,7 @@
 #include "crm/util.h"
 #include "customers_import.h"
 
-/* The pool a customer import may target (公海): pool 1 (the first default
- * pool) for admins; any pool by its admins is left for the rest of the
- * pools issue. */
+/* The pool of an import's rows when it names none. */
 #define DEFAULT_POOL 1
 
 /* A chunk's rows, as the customers read them. */
@@ -158,6 +156,41 @@ void customers_import_prepare(crm_db_t *db)
 
 /* ---- the RPCs ------------------------------------------------------------- */
 
+/* An import into a pool, waiting for the pool's read. */
+typedef struct {
+    customers_t *cs;
+    crm_rpc_call_t *call;
+    crm_import_t imp;
+} pool_start_t;
+
+/* A pool target must exist, take customers (enabled), and be the caller's
+ * to fill: an admin of everything, or the pool's admin. */
+static void s_pool_checked(void *arg, const crm_db_result_t *res)
+{
+    pool_start_t *ps = arg;
+    const Crm__Caller *caller = crm_rpc_call_caller(ps->call);
+    if (res->err) {
+        crm_fail_db(ps->call, res);
+        free(ps);
+        return;
+    }
+    int masked = 0;
+    if (PQntuples(res->results[0]) == 0 ||
+        !customers_pooled_visible(caller, res->results[0], res->results[1], &masked)) {
+        crm_rpc_fail(ps->call, CRM__STATUS__NOT_FOUND, "target.pool_id", "pool %lld not found",
+                     (long long)ps->imp.pool_id);
+    } else if (masked) {
+        crm_rpc_fail(ps->call, CRM__STATUS__PERMISSION_DENIED, "target.pool_id",
+                     "only the pool's admins import customers into it");
+    } else if (!crm_db_get_bool(res->results[0], 0, PQfnumber(res->results[0], "enabled"))) {
+        crm_rpc_fail(ps->call, CRM__STATUS__FAILED_PRECONDITION, "target.pool_id",
+                     "pool %lld is disabled: nothing moves into it", (long long)ps->imp.pool_id);
+    } else {
+        crm_import_start(&s_kind, ps->cs->db, ps->call, &ps->imp);
+    }
+    free(ps);
+}
+
 static void s_start(crm_rpc_call_t *call, const Crm__Customers__StartCustomerImportRequest *req,
                     void *arg)
 {
@@ -169,17 +202,24 @@ static void s_start(crm_rpc_call_t *call, const Crm__Customers__StartCustomerImp
                         .file_name = req->file_name,
                         .expected_rows = req->expected_rows};
     crm_err_t err;
-    if (crm_import_check_start(&s_kind, &imp, crm_rpc_call_caller(call), &err) < 0)
+    if (crm_import_check_start(&s_kind, &imp, crm_rpc_call_caller(call), &err) < 0) {
         crm_rpc_fail_err(call, &err);
-    else if (imp.pool_id && imp.pool_id != DEFAULT_POOL)
-        crm_rpc_fail(call, CRM__STATUS__NOT_FOUND, "target.pool_id",
-                     "pool %lld not found (customers go to the default pool, %d)",
-                     (long long)imp.pool_id, DEFAULT_POOL);
-    else if (imp.pool_id && !crm_scope_all(crm_rpc_call_caller(call)))
-        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, "target.pool_id",
-                     "only admins import customers into the pool");
-    else
+    } else if (imp.pool_id) {
+        /* A pool target: the pool and the caller's department path first. */
+        pool_start_t *ps = crm_calloc(1, sizeof *ps);
+        ps->cs = cs;
+        ps->call = call;
+        ps->imp = imp;
+        char id[24], dept[24];
+        const char *p[] = {crm_i64(id, imp.pool_id)};
+        const char *d[] = {crm_i64(dept, crm_rpc_call_caller(call)->department_id)};
+        crm_db_batch_t *b = crm_db_batch_new();
+        crm_db_batch_add(b, "customer_pool_get", 1, p);
+        crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
+        crm_db_submit(cs->db, &b, s_pool_checked, ps);
+    } else {
         crm_import_start(&s_kind, cs->db, call, &imp);
+    }
 }
 
 static void s_chunk(crm_rpc_call_t *call, const Crm__Customers__CustomerImportChunkRequest *req,

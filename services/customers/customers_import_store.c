@@ -58,12 +58,13 @@ void customers_import_store_prepare(crm_db_t *db)
         "INSERT INTO customers (id, name, mobile, telephone, email, wechat, qq, company, source,"
         " level, industry, province, city, district, address, remark, legal_representative,"
         " credit_code, bank, bank_account, tags, type, completeness, owner_id, department_id,"
-        " pool_id, creator_id, owner_since, created_at, updated_at)"
+        " pool_id, creator_id, owner_since, created_at, updated_at, pooled_at)"
         " SELECT u.id, u.name, u.mobile, u.telephone, u.email, u.wechat, u.qq, u.company,"
         " u.source, u.level, u.industry, u.province, u.city, u.district, u.address, u.remark,"
         " u.legal_representative, u.credit_code, u.bank, u.bank_account, u.tags::text[], u.type,"
         " u.completeness, $24::bigint, $25::bigint, $26::bigint, $27::bigint,"
-        " crm_ts($28::bigint), crm_ts($29::bigint), crm_ts($29::bigint)"
+        " crm_ts($28::bigint), crm_ts($29::bigint), crm_ts($29::bigint),"
+        " CASE WHEN $24::bigint = 0 THEN crm_ts($29::bigint) END"
         " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
         " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],"
         " $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],"
@@ -168,6 +169,7 @@ static void s_customer(const import_row_t *row, const import_common_t *k, custom
     c->deal_status = CRM__CUSTOMERS__DEAL_STATUS__DEAL_STATUS_OPEN;
     c->created_at_us = c->updated_at_us = k->now_us;
     c->owner_since_us = k->owner_id ? k->now_us : 0;
+    c->pooled_at_us = k->owner_id ? 0 : k->now_us;
     c->completeness = customers_completeness(c);
 }
 

@@ -277,7 +277,7 @@ static void test_targets(void)
         Crm__Status st;
         const char *field;
     } refused[] = {
-        {0, "{\"pool_id\": 1}", DENIED, "target.pool_id"},
+        {0, "{\"pool_id\": 1}", NOT_FOUND, "target.pool_id"}, /* not its admin nor member */
         {1, "{\"pool_id\": 2}", NOT_FOUND, "target.pool_id"},
         {0, "{\"owner_id\": 12}", DENIED, "target.owner_id"},
         {1, "{\"owner_id\": 5000}", INVALID, "target.owner_id"},
@@ -297,7 +297,8 @@ static void test_targets(void)
     H_CHECK(s_count("SELECT count(*) FROM customers WHERE name = '经理导入给下属' AND owner_id = 11"
                     " AND creator_id = 5") == 1,
             "a manager for their team");
-    h_note("targets: an employee in scope, the pool for admins; unknown owners and pools refused");
+    h_note("targets: an employee in scope, a pool for its admins; unknown owners and pools"
+           " refused");
 }
 
 /* Cancel, list, and another user who sees none of it. */

@@ -368,6 +368,22 @@ int main(void)
     free(notice);
     h_note("the deadline shown, the warning before it, once: ok");
 
+    /* Imports into a pool: its admins; a member is refused; a disabled pool
+     * takes nothing. */
+    char *target = crm_sprintf("{\"target\":{\"pool_id\":%lld}}", pool);
+    r = t_expect(201, "POST", base, mgr.token, target, "/api/v1/customer-imports");
+    t_resp_free(&r);
+    t_expect_error(403, "permission_denied", "/target/pool_id", "POST", base, emp2.token, target,
+                   "/api/v1/customer-imports");
+    t_expect_error(404, "not_found", "/target/pool_id", "POST", base, other.token, target,
+                   "/api/v1/customer-imports");
+    free(target);
+    target = crm_sprintf("{\"target\":{\"pool_id\":%lld}}", pool2);
+    t_expect_error(409, "failed_precondition", "/target/pool_id", "POST", base, admin, target,
+                   "/api/v1/customer-imports");
+    free(target);
+    h_note("imports into a pool by its admins: ok");
+
     for (size_t i = 0; i < 4; i++)
         free(users[i]->token);
     free(admin);
