@@ -8,7 +8,12 @@
  * with a next contact time in the month around today. Typical Customers.List calls, one in flight,
  * 20 a page, callers rotating over the owners and the 10 managers.
  *
- *     bench_customers [list-calls-per-kind]
+ *     bench_customers [list-calls-per-kind] [recycle]
+ *
+ * With "recycle": also recycling 100,000 overdue customers of the million
+ * (Customers.Recycle, the scheduler job's work, in pages inside one
+ * transaction with history and events) beside the bare set-based UPDATE of
+ * the same rows in the same run (rolled back), the raw limit.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +21,16 @@
 #include <zmq.h>
 
 #include "calls.h"
+#include "crm/rpc.h"
 #include "customers.pb-c.h"
 #include "harness.h"
 #include "pgbench.h"
 #include "stats.h"
 
 #define SEEDED 1000000
+/* The customers service's last activity (customers.h, CUSTOMERS_LAST_ACT). */
+#define CUSTOMERS_BENCH_LAST_ACT                                                                   \
+    "GREATEST(COALESCE(c.last_followup_at, '-infinity'), COALESCE(c.owner_since, c.created_at))"
 #define OWNERS 200
 #define TEAM 20
 
@@ -126,6 +135,64 @@ static void s_raw(h_t *h, const kind_t *k)
     stats_free(&st);
 }
 
+/* ---- recycling --------------------------------------------------------------- */
+
+#define OVERDUE 100000
+/* The overdue customers: every tenth, held 40 days without a follow-up. */
+#define OVERDUE_SQL                                                                                \
+    "UPDATE customers SET owner_since = now() - interval '40 days', created_at = now() -"          \
+    " interval '40 days', last_followup_at = NULL, locked = false WHERE id %% 10 = 0 AND id <= %d"
+
+static double s_seconds_since(uint64_t t0)
+{
+    return (double)(stats_now_ns() - t0) / 1e9;
+}
+
+static void s_bench_recycle(h_t *h, void *zctx)
+{
+    char sql[512];
+    /* Every customer followed up today, then every tenth neglected. */
+    PQclear(h_sql(h, "customers", "UPDATE customers SET last_followup_at = now(), locked = false"));
+    snprintf(sql, sizeof sql, OVERDUE_SQL, OVERDUE * 10);
+    PQclear(h_sql(h, "customers", sql));
+    PQclear(h_sql(h, "customers", "UPDATE customer_pools SET recycle_days = 30"));
+    PQclear(h_sql(h, "customers", "VACUUM ANALYZE customers"));
+    /* The raw limit: the same rows taken back in one UPDATE, rolled back. */
+    PGconn *c = PQconnectdb(h_pg(h, "customers"));
+    PQclear(PQexec(c, "BEGIN"));
+    uint64_t t0 = stats_now_ns();
+    PGresult *r = PQexec(
+        c,
+        "UPDATE customers c SET owner_id = 0, previous_owner_id = c.owner_id, owner_since = NULL,"
+        " pooled_at = now(), updated_at = now() FROM customer_pools p WHERE p.id = c.pool_id"
+        " AND c.owner_id <> 0 AND c.deleted_at IS NULL AND NOT c.locked AND p.recycle_days > 0"
+        " AND " CUSTOMERS_BENCH_LAST_ACT " < now() - p.recycle_days * interval '1 day'");
+    double raw = s_seconds_since(t0);
+    long n_raw = atol(PQcmdTuples(r));
+    PQclear(r);
+    PQclear(PQexec(c, "ROLLBACK"));
+    PQfinish(c);
+    /* Ours: Customers.Recycle as an admin (each pool's rule). */
+    Crm__Customers__RecycleRequest req = CRM__CUSTOMERS__RECYCLE_REQUEST__INIT;
+    ProtobufCMessage *out = NULL;
+    char *err = NULL;
+    t0 = stats_now_ns();
+    Crm__Status st =
+        crm_rpc_call_sync(zctx, h_rpc(h, "customers"), 600000, "Customers.Recycle", &req.base,
+                          &crm__customers__recycle_reply__descriptor,
+                          calls_caller(CRM__ROLE__ROLE_ADMIN, 1, 1, 1, NULL, 0), &out, &err);
+    double ours = s_seconds_since(t0);
+    if (st != CRM__STATUS__OK) {
+        fprintf(stderr, "Customers.Recycle: %s\n", err);
+        exit(1);
+    }
+    long n = (long)((Crm__Customers__RecycleReply *)out)->recycled;
+    protobuf_c_message_free_unpacked(out, NULL);
+    printf("recycle: %ld of %d customers (raw UPDATE took %ld) in %.2f s, the bare UPDATE %.2f s:"
+           " %.2fx (target 2x)\n",
+           n, SEEDED, n_raw, ours, raw, ours / raw);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -174,12 +241,14 @@ int main(int argc, char **argv)
     printf("lists: %d calls per kind, 1 in flight, 20 per page; raw: the page's ids read by"
            " the one owner's index (libpq, no service)\n",
            s_calls);
-    for (size_t k = 0; k < 6; k++) {
+    for (size_t k = 0; s_calls > 0 && k < 6; k++) {
         calls_run(zctx, h_rpc(h, "customers"), "Customers.List",
                   &crm__customers__customer_list__descriptor, s_make, &kinds[k], s_calls, 1,
                   kinds[k].label);
         s_raw(h, &kinds[k]);
     }
+    if (argc > 2 && !strcmp(argv[2], "recycle"))
+        s_bench_recycle(h, zctx);
     zmq_ctx_term(zctx);
     h_stop(h, "customers", 0);
     h_stop(h, "leads", 0);

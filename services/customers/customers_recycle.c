@@ -20,14 +20,17 @@
 #define RULE_DAYS "(CASE WHEN $1::int > 0 THEN $1::int ELSE p.recycle_days END)"
 
 /* One page of neglected customers, taken out of their owners' hands, with
- * their history; returns what the events need. */
+ * their history; returns what the events need. Pool by pool, each pool's
+ * overdue customers are read oldest activity first along the
+ * (pool_id, last activity) index of sql/007, so a page costs its rows
+ * however many customers are held. */
 #define RECYCLE_PAGE_SQL                                                                           \
-    "WITH due AS ("                                                                                \
+    "WITH due AS (SELECT x.* FROM customer_pools p CROSS JOIN LATERAL ("                           \
     "  SELECT c.id, c.owner_id, c.pool_id, " LAST_ACT " AS last_act, " RULE_DAYS " AS days"        \
-    "  FROM customers c JOIN customer_pools p ON p.id = c.pool_id"                                 \
-    "  WHERE c.owner_id <> 0 AND c.deleted_at IS NULL AND NOT c.locked AND " RULE_DAYS " > 0"      \
-    "    AND " LAST_ACT " < now() - make_interval(days => " RULE_DAYS ")"                          \
-    "  ORDER BY c.id LIMIT $2::int FOR UPDATE OF c SKIP LOCKED),"                                  \
+    "  FROM customers c WHERE c.pool_id = p.id AND c.owner_id <> 0 AND c.deleted_at IS NULL"       \
+    "    AND NOT c.locked AND " LAST_ACT " < now() - make_interval(days => " RULE_DAYS ")"         \
+    "  ORDER BY " LAST_ACT " LIMIT $2::int FOR UPDATE OF c SKIP LOCKED) x"                         \
+    "  WHERE p.deleted_at IS NULL AND " RULE_DAYS " > 0 LIMIT $2::int),"                           \
     " h AS (INSERT INTO customer_history (kind, record_id, action, from_owner_id, detail)"         \
     "  SELECT 'customer', id, 'recycled', owner_id, json_build_object('pool_id', pool_id,"         \
     "  'recycle_days', days)::text FROM due),"                                                     \
