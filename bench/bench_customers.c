@@ -197,6 +197,7 @@ int main(int argc, char **argv)
 {
     if (argc > 1)
         s_calls = atoi(argv[1]);
+    setvbuf(stdout, NULL, _IOLBF, 0); /* each figure as it comes */
     h_t *h = h_new("bench_customers");
     h_suite(h, 1, 1, 0, 0);
     pgbench_pass_pool(h);
