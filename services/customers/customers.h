@@ -167,9 +167,11 @@ int customers_pool_is_member(const Crm__Customers__CustomerPool *p, const crm_po
 /* May caller see a pooled customer of pool (a read of it: no row when not
  * known), given the caller's department path (a read of CRM_ORG_PATH_SQL)?
  * Its members and admins may; *masked says whether its contacts are
- * masked for them (all but the pool's admins). */
+ * masked for them (all but the pool's admins). out (may be NULL) gets the
+ * pool as read (empty when none), for the mask: clear it with
+ * customers_pool_clear. */
 int customers_pooled_visible(const Crm__Caller *caller, const PGresult *pool, const PGresult *path,
-                             int *masked);
+                             int *masked, Crm__Customers__CustomerPool *out);
 
 /* ---- customers_access.c: who may do what ---- */
 
@@ -281,7 +283,7 @@ char *customers_history_detail(const char *op_detail, const customer_t *before,
 size_t customers_changed_fields(const customer_t *before, const customer_t *after, char **out,
                                 size_t max);
 
-/* ---- customers_events.c ---- */
+/* ---- customers_events.c (consumed), customers_emit.c (emitted) ---- */
 
 /* Registers the conversion's statement. */
 void customers_events_prepare(crm_db_t *db);

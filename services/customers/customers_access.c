@@ -35,27 +35,28 @@ int customers_can_edit(const Crm__Caller *caller, const customer_t *c)
                                                   CRM__CUSTOMERS__TEAM_ACCESS__TEAM_ACCESS_WRITE;
 }
 
-int customers_readable(const Crm__Caller *caller, const PGresult *r)
-{
-    if (PQntuples(r) == 0)
-        return 0;
-    customer_row_t row;
-    customers_store_row(r, 0, &row);
-    int ok = customers_can_read(caller, &row.c);
-    customers_row_clear(&row);
-    return ok;
-}
-
-int customers_history_readable(const Crm__Caller *caller, const PGresult *r)
+/* Decodes r's first row and asks: may the caller read it (or, with
+ * history, is it the customer's previous owner). */
+static int s_readable(const Crm__Caller *caller, const PGresult *r, int history)
 {
     if (PQntuples(r) == 0)
         return 0;
     customer_row_t row;
     customers_store_row(r, 0, &row);
     int ok = customers_can_read(caller, &row.c) ||
-             (row.c.previous_owner_id && row.c.previous_owner_id == caller->user_id);
+             (history && row.c.previous_owner_id && row.c.previous_owner_id == caller->user_id);
     customers_row_clear(&row);
     return ok;
+}
+
+int customers_readable(const Crm__Caller *caller, const PGresult *r)
+{
+    return s_readable(caller, r, 0);
+}
+
+int customers_history_readable(const Crm__Caller *caller, const PGresult *r)
+{
+    return s_readable(caller, r, 1);
 }
 
 void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,

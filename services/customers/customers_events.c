@@ -1,6 +1,7 @@
-/* customers_events.c: what the customers service consumes (lead.converted
- * from leads; the scheduler's "customers.recycle" job) and the events it
- * emits, each in the transaction of its change.
+/* customers_events.c: what the customers service consumes: lead.converted
+ * from leads (a customer made, with the events of what it made, in the
+ * consumer's transaction), the organisation, and the scheduler's jobs it
+ * declares. The events of its own changes are customers_emit.c's.
  *
  * A conversion becomes a customer once (the consumer's offsets, and the
  * lead_id's unique key besides): every field the conversion accepted, its
@@ -17,50 +18,6 @@
 #include "crm/outbox.h"
 #include "crm/util.h"
 #include "customers.h"
-
-/* ---- emitted ------------------------------------------------------------ */
-
-static void s_key(char out[24], int64_t id)
-{
-    crm_i64(out, id);
-}
-
-void customers_emit_created(crm_db_batch_t *b, customer_t *c)
-{
-    Crm__Events__CustomerCreated ev = CRM__EVENTS__CUSTOMER_CREATED__INIT;
-    ev.customer = c;
-    char key[24];
-    s_key(key, c->id);
-    crm_outbox_add(b, "customer.created", key, &ev.base);
-}
-
-void customers_emit_changed(crm_db_batch_t *b, const char *type, customer_t *c, int64_t by,
-                            const char *reason, char **changed, size_t nchanged)
-{
-    Crm__Events__CustomerChanged ev = CRM__EVENTS__CUSTOMER_CHANGED__INIT;
-    ev.customer = c;
-    ev.by = by;
-    ev.reason = (char *)(reason ? reason : "");
-    ev.changed_fields = changed;
-    ev.n_changed_fields = nchanged;
-    char key[24];
-    s_key(key, c->id);
-    crm_outbox_add(b, type, key, &ev.base);
-}
-
-void customers_emit_transferred(crm_db_batch_t *b, customer_t *c, int64_t from, int64_t by,
-                                const char *reason)
-{
-    Crm__Events__CustomerTransferred ev = CRM__EVENTS__CUSTOMER_TRANSFERRED__INIT;
-    ev.customer = c;
-    ev.from_owner_id = from;
-    ev.to_owner_id = c->owner_id;
-    ev.reason = (char *)(reason ? reason : "");
-    ev.by = by;
-    char key[24];
-    s_key(key, c->id);
-    crm_outbox_add(b, "customer.transferred", key, &ev.base);
-}
 
 /* ---- leads: lead.converted → a customer, once ------------------------- */
 

@@ -176,7 +176,7 @@ static void s_pool_checked(void *arg, const crm_db_result_t *res)
     }
     int masked = 0;
     if (PQntuples(res->results[0]) == 0 ||
-        !customers_pooled_visible(caller, res->results[0], res->results[1], &masked)) {
+        !customers_pooled_visible(caller, res->results[0], res->results[1], &masked, NULL)) {
         crm_rpc_fail(ps->call, CRM__STATUS__NOT_FOUND, "target.pool_id", "pool %lld not found",
                      (long long)ps->imp.pool_id);
     } else if (masked) {

@@ -351,19 +351,16 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     list_t *ls = arg;
     int masked = 0, at = ls->pool ? 2 : 0;
     const Crm__Caller *caller = crm_rpc_call_caller(ls->call);
-    if (res->err) {
+    Crm__Customers__CustomerPool pool = CRM__CUSTOMERS__CUSTOMER_POOL__INIT;
+    if (res->err)
         crm_fail_db(ls->call, res);
-    } else if (ls->pool &&
-               !customers_pooled_visible(caller, res->results[0], res->results[1], &masked)) {
+    else if (ls->pool &&
+             !customers_pooled_visible(caller, res->results[0], res->results[1], &masked, &pool))
         crm_rpc_fail(ls->call, CRM__STATUS__NOT_FOUND, "pool_id", "pool not found");
-    } else if (masked) {
-        Crm__Customers__CustomerPool pool;
-        customers_pool_row(res->results[0], 0, &pool);
-        s_list_reply(ls, res->results[at], ls->total ? res->results[at + 1] : NULL, &pool);
-        customers_pool_clear(&pool);
-    } else {
-        s_list_reply(ls, res->results[at], ls->total ? res->results[at + 1] : NULL, NULL);
-    }
+    else
+        s_list_reply(ls, res->results[at], ls->total ? res->results[at + 1] : NULL,
+                     masked ? &pool : NULL);
+    customers_pool_clear(&pool);
     free(ls);
 }
 

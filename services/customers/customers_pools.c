@@ -440,10 +440,11 @@ static void s_delete(crm_rpc_call_t *call, const Crm__Customers__GetCustomerPool
 /* ---- who sees a pooled customer ------------------------------------------------ */
 
 int customers_pooled_visible(const Crm__Caller *caller, const PGresult *pool, const PGresult *path,
-                             int *masked)
+                             int *masked, pool_t *out)
 {
     pool_t p;
     int have = PQntuples(pool) > 0, seen = crm_scope_all(caller), admin = seen;
+    crm__customers__customer_pool__init(&p);
     if (have) {
         customers_pool_row(pool, 0, &p);
         crm_pool_person_t who = crm_pool_person(caller);
@@ -452,9 +453,12 @@ int customers_pooled_visible(const Crm__Caller *caller, const PGresult *pool, co
         admin = customers_pool_is_admin(&p, &who);
         seen = customers_pool_is_member(&p, &who);
         free(depts);
-        customers_pool_clear(&p);
     }
     *masked = !admin;
+    if (out)
+        *out = p; /* the caller clears it */
+    else
+        customers_pool_clear(&p);
     return seen;
 }
 

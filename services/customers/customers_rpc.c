@@ -321,21 +321,19 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
         return;
     } else {
         customer_row_t row;
+        Crm__Customers__CustomerPool pool = CRM__CUSTOMERS__CUSTOMER_POOL__INIT;
         int found = PQntuples(res->results[0]) > 0, masked = 0, seen = 0;
         if (found) {
             customers_store_row(res->results[0], 0, &row);
             const Crm__Caller *caller = crm_rpc_call_caller(g->call);
             seen = row.c.owner_id ? customers_can_read(caller, &row.c)
                                   : customers_pooled_visible(caller, res->results[1],
-                                                             res->results[2], &masked);
+                                                             res->results[2], &masked, &pool);
         }
         char mask[5][CRM_POOL_MASK_LEN];
         if (seen && masked) {
-            Crm__Customers__CustomerPool pool;
-            customers_pool_row(res->results[1], 0, &pool);
             customers_mask(&row.c, &pool, mask);
             crm_rpc_reply(g->call, &row.c.base);
-            customers_pool_clear(&pool);
         } else if (seen) {
             crm_rpc_reply(g->call, &row.c.base);
         } else {
@@ -344,6 +342,7 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
         }
         if (found)
             customers_row_clear(&row);
+        customers_pool_clear(&pool);
     }
     s_get_free(g);
 }

@@ -384,6 +384,25 @@ int main(void)
     free(target);
     h_note("imports into a pool by its admins: ok");
 
+    /* Bad input to the pools' actions: each named. */
+    t_expect_error(400, "invalid_argument", "/ids", "POST", base, emp.token, "{\"ids\":[]}",
+                   "/api/v1/customers/pool");
+    t_expect_error(400, "invalid_argument", "/pool_id", "POST", base, emp.token,
+                   "{\"ids\":[1],\"pool_id\":-1}", "/api/v1/customers/pool");
+    t_expect_error(400, "invalid_argument", "/ids", "POST", base, emp.token, "{\"ids\":[0]}",
+                   "/api/v1/customers/claim");
+    t_expect_error(400, "invalid_argument", "/to_owner_id", "POST", base, mgr.token,
+                   "{\"ids\":[1]}", "/api/v1/customers/assign");
+    t_expect_error(400, "invalid_argument", "/pool_id", "POST", base, mgr.token, "{\"ids\":[1]}",
+                   "/api/v1/customers/move");
+    t_expect_error(400, "invalid_argument", "/ids", "POST", base, emp.token, "{\"ids\":[1,1]}",
+                   "/api/v1/customers/lock");
+    t_expect_error(400, "invalid_argument", "/claim_batch_max", "PATCH", base, admin,
+                   "{\"claim_batch_max\":501}", ppath);
+    t_expect_error(400, "invalid_argument", "/daily_claim_limit", "PATCH", base, admin,
+                   "{\"daily_claim_limit\":-1}", ppath);
+    h_note("bad input to the pools' actions, each named: ok");
+
     for (size_t i = 0; i < 4; i++)
         free(users[i]->token);
     free(admin);
