@@ -105,6 +105,57 @@ static int s_apply_all(crm_change_t *c)
     return 0;
 }
 
+/* The reply is made after the writes (a reply may mask what was
+ * written) and stored with them. */
+static void s_reply(crm_change_t *c)
+{
+    if (c->op->reply)
+        c->op->reply(c);
+    else
+        c->kind->reply(c);
+}
+
+/* Each changed record's event. */
+static void s_emit_all(crm_change_t *c, crm_db_batch_t *b)
+{
+    size_t size = c->kind->size;
+    for (size_t i = 0; i < c->n; i++) {
+        c->cur = i;
+        const void *before = c->before + i * size;
+        void *rec = c->after + i * size;
+        if (c->op->emit)
+            c->op->emit(c, before, rec, b);
+        else if (c->kind->emit)
+            c->kind->emit(c, before, rec, b);
+    }
+}
+
+/* The records' derived columns, read back after their writes; then their
+ * events and the reply, which carry them. */
+static int s_reread_done(crm_txn_t *t, const crm_db_result_t *res)
+{
+    crm_change_t *c = crm_txn_data(t);
+    const PGresult *r = res->results[res->nresults - 1];
+    for (int row = 0; row < PQntuples(r); row++) {
+        int64_t id = crm_db_get_i64(r, row, 0);
+        for (size_t i = 0; i < c->n; i++)
+            if (c->ids[i] == id)
+                c->kind->refresh(c, c->after + i * c->kind->size, r, row);
+    }
+    s_emit_all(c, crm_txn_batch(t));
+    s_reply(c);
+    return 0;
+}
+
+static int s_reread(crm_change_t *c)
+{
+    char *ids = crm_db_i64_array(c->ids, c->n);
+    const char *p[] = {ids};
+    int rc = crm_txn_then_writes(c->txn, c->kind->reread, 1, p, s_reread_done);
+    free(ids);
+    return rc;
+}
+
 static int s_decide(crm_txn_t *t)
 {
     crm_change_t *c = crm_txn_data(t);
@@ -121,17 +172,11 @@ static int s_decide(crm_txn_t *t)
         if (c->op->write)
             c->op->write(c, before, rec, b);
         c->kind->save(c, before, rec, b);
-        if (c->op->emit)
-            c->op->emit(c, before, rec, b);
-        else if (c->kind->emit)
-            c->kind->emit(c, before, rec, b);
     }
-    /* The reply is made after the writes (a reply may mask what was
-     * written) and stored with them. */
-    if (c->op->reply)
-        c->op->reply(c);
-    else
-        c->kind->reply(c);
+    if (c->kind->reread)
+        return s_reread(c);
+    s_emit_all(c, b);
+    s_reply(c);
     return 0;
 }
 

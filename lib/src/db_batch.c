@@ -50,6 +50,21 @@ void db_clear_results(PGresult **res, int n)
     free(res);
 }
 
+PGresult **crm_db_results_take(const crm_db_result_t *res)
+{
+    PGresult **out = crm_calloc(res->nresults + 1, sizeof *out);
+    for (size_t i = 0; i < res->nresults; i++) {
+        out[i] = res->results[i];
+        res->results[i] = NULL; /* the batch clears nothing of them */
+    }
+    return out;
+}
+
+void crm_db_results_free(PGresult **results, size_t n)
+{
+    db_clear_results(results, (int)n);
+}
+
 void db_batch_free(crm_db_batch_t *b)
 {
     for (size_t i = 0; i < b->n; i++) {

@@ -39,6 +39,8 @@ struct crm_txn {
     int refused; /* the call was answered with a refusal */
     int64_t now;
     int (*then)(crm_txn_t *t, const crm_db_result_t *res); /* crm_txn_then's */
+    PGresult **kept; /* the last round's results, kept for work decided LATER */
+    size_t nkept;
 };
 
 static void s_free(crm_txn_t *t)
@@ -50,6 +52,7 @@ static void s_free(crm_txn_t *t)
     free(t->slots);
     free(t->got);
     free(t->reply);
+    crm_db_results_free(t->kept, t->nkept);
     free(t);
 }
 
@@ -126,8 +129,17 @@ static void s_round_done(void *arg, const crm_db_result_t *res)
         s_submit_reads(t);
         return;
     }
-    if (rc != CRM_TXN_LATER)
+    if (rc != CRM_TXN_LATER) {
         crm_txn_resume(t, rc == CRM_TXN_AGAIN ? -1 : rc);
+        return;
+    }
+    /* What decide read stays valid until the run ends: its records may
+     * point into it (a change's, read back after its writes). */
+    if (res->nresults) {
+        crm_db_results_free(t->kept, t->nkept);
+        t->nkept = res->nresults;
+        t->kept = crm_db_results_take(res);
+    }
 }
 
 void crm_txn_resume(crm_txn_t *t, int rc)
@@ -166,6 +178,15 @@ int crm_txn_then(crm_txn_t *t, crm_db_batch_t **b_p,
     t->then = then;
     crm_db_tx_submit(t->tx, b_p, s_then_done, t);
     return CRM_TXN_LATER;
+}
+
+int crm_txn_then_writes(crm_txn_t *t, const char *stmt, int nparams, const char *const *params,
+                        int (*then)(crm_txn_t *t, const crm_db_result_t *res))
+{
+    crm_db_batch_t *b = t->writes;
+    t->writes = crm_db_batch_new();
+    crm_db_batch_add(b, stmt, nparams, params);
+    return crm_txn_then(t, &b, then);
 }
 
 crm_db_tx_t *crm_txn_tx(const crm_txn_t *t)
@@ -261,12 +282,16 @@ int crm_txn_has(const crm_txn_t *t, const char *slot)
 
 const PGresult *crm_txn_result(const crm_txn_t *t, const char *slot)
 {
+    /* During decide, the round just back; after (work decided LATER), the
+     * same results, kept. */
     const s_slot_t *s = s_find(t, slot);
-    if (!s || !t->res || s->index >= t->res->nresults) {
+    PGresult *const *results = t->res ? t->res->results : t->kept;
+    size_t n = t->res ? t->res->nresults : t->nkept;
+    if (!s || s->index >= n) {
         crm_log(CRM_ERROR, "no such read in this transaction", "slot", slot, NULL);
         abort();
     }
-    return t->res->results[s->index];
+    return results[s->index];
 }
 
 crm_db_batch_t *crm_txn_batch(crm_txn_t *t)

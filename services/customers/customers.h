@@ -46,13 +46,16 @@ typedef struct {
     int deleted; /* set by a delete: the save marks the row deleted */
 } customer_row_t;
 
-/* When a held customer goes back to its pool (c: the customer, p: its
- * pool): the later of its last follow-up and the time its owner got it (or
- * it was made), plus the pool's recycle_days. Recycling, its warnings and
- * the customer's recycle_at all read this one expression. */
-#define CUSTOMERS_LAST_ACT                                                                         \
-    "GREATEST(COALESCE(c.last_followup_at, '-infinity'), COALESCE(c.owner_since, c.created_at))"
-#define CUSTOMERS_RECYCLE_AT "(" CUSTOMERS_LAST_ACT " + p.recycle_days * interval '1 day')"
+/* A held customer's recycle deadline, stored on its row and kept current
+ * by the trigger of sql/008 from its pool's rules (customer_deadline):
+ * when it goes back, when its owner is warned, the rule, that rule's N,
+ * whole days left; its last opportunity and open ones (kept by sales). */
+#define CUSTOMER_DEADLINE_COLUMNS                                                                  \
+    "crm_us(c.recycle_at) AS recycle_at_us, crm_us(c.recycle_warn_at) AS recycle_warn_at_us,"      \
+    " array_position(ARRAY['followup', 'opportunity', 'deal'], c.recycle_rule) AS recycle_rule,"   \
+    " c.recycle_rule_days, GREATEST(0, ceil(extract(epoch FROM c.recycle_at - now()) / 86400))"    \
+    "::int AS recycle_days_left, crm_us(c.last_opportunity_at) AS last_opportunity_at_us,"         \
+    " c.open_opportunities"
 
 /* The columns every customer read selects, each named after its field of
  * customer_t (crm/rowmap.h), and the team as JSON (team_json). */
@@ -67,8 +70,7 @@ typedef struct {
     " c.deal_status, crm_us(c.dealt_at) AS dealt_at_us, c.locked, c.claim_count,"                  \
     " c.last_followup_content, c.completeness, crm_us(c.owner_since) AS owner_since_us,"           \
     " c.previous_owner_id, crm_us(c.pooled_at) AS pooled_at_us,"                                   \
-    " (SELECT crm_us(" CUSTOMERS_RECYCLE_AT ") FROM customer_pools p WHERE p.id = c.pool_id"       \
-    " AND p.recycle_days > 0 AND c.owner_id <> 0 AND NOT c.locked) AS recycle_at_us,"              \
+    " " CUSTOMER_DEADLINE_COLUMNS ","                                                              \
     " (SELECT json_agg(json_build_array(t.user_id, t.access, crm_us(t.expires_at))"                \
     " ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"                         \
     " AND (t.expires_at IS NULL OR t.expires_at > now())) AS team_json"
@@ -317,19 +319,43 @@ void customers_import_prepare(crm_db_t *db);
 /* Serves every Customers.* RPC (fails the start if one has no handler). */
 void customers_rpc_register(customers_t *cs);
 
+/* 1 if the caller manages customer pools (admins); else refuses the call
+ * and returns 0. */
+int customers_pools_admin_only(crm_rpc_call_t *call);
+
+/* ---- customers_rules.c: a pool's recycle rules ---- */
+
+/* The rules of a pool as stored (the JSON array of sql/008) onto p's
+ * recycle_rules (owned by p: customers_rules_clear). */
+void customers_rules_decode(const char *text, Crm__Customers__CustomerPool *p);
+void customers_rules_clear(Crm__Customers__CustomerPool *p);
+/* The stored form of rules (caller frees). */
+char *customers_rules_json(Crm__Customers__CustomerRecycleRule *const *rules, size_t n);
+/* Checks rules as given: 0, or -1 with *err naming the rule's field. */
+int customers_rules_check(Crm__Customers__CustomerRecycleRule *const *rules, size_t n,
+                          crm_err_t *err);
+/* The levels the rules name, as a text[] literal (caller frees). */
+char *customers_rules_levels(Crm__Customers__CustomerRecycleRule *const *rules, size_t n);
+/* Adds to b the recomputation of the deadlines of pool_id's held
+ * customers from its rules as written before in the same transaction. */
+void customers_rules_recompute(crm_db_batch_t *b, int64_t pool_id);
+void customers_rules_prepare(crm_db_t *db);
+void customers_rules_handlers(customers_t *cs); /* PreviewPoolRules */
+
 /* ---- customers_recycle.c ---- */
 
 void customers_recycle_prepare(crm_db_t *db);
-/* The "customers.recycle" job's work (a crm_job_fn): each pool's rule. */
+/* The "customers.recycle" job's work (a crm_job_fn): the automatic pools'
+ * customers past their deadline. */
 void customers_recycle_job(void *arg, crm_job_run_t *run);
-/* The same inside the run's transaction with days > 0 overriding every
- * pool's rule; ends the run (crm_job_end) with the customer.recycled
- * events and the count, or the failure. */
-void customers_recycle(crm_job_run_t *run, int days);
+/* The same inside the run's transaction for one pool (pool_id > 0,
+ * automatic or manual) or the automatic ones (0); ends the run
+ * (crm_job_end) with the customer.recycled events and the count, or the
+ * failure. */
+void customers_recycle(crm_job_run_t *run, int64_t pool_id);
 
 /* The "customers.remind" job's work (a crm_job_fn): customer.recycle_warning
- * for each held customer whose pool's recycle is warn_days away, once per
- * deadline. */
+ * for each held customer past its stored warning time, once per deadline. */
 void customers_remind_job(void *arg, crm_job_run_t *run);
 
 /* ---- customers_handover.c ---- */

@@ -223,6 +223,18 @@ void customers_change_mask(crm_change_t *c, size_t i)
                        crm_change_keep(c, crm_malloc(sizeof(char[5][CRM_POOL_MASK_LEN]))));
 }
 
+/* A change's customers' deadlines as the trigger of sql/008 left them. */
+static void s_refresh(crm_change_t *c, void *rec, const PGresult *r, int row)
+{
+    (void)c;
+    customer_t *cust = &((customer_row_t *)rec)->c;
+    /* A NULL column leaves its field as it was: none is the default. */
+    cust->recycle_at_us = cust->recycle_warn_at_us = cust->last_opportunity_at_us = 0;
+    cust->recycle_rule = CRM__CUSTOMERS__RECYCLE_RULE_KIND__RECYCLE_RULE_KIND_UNSPECIFIED;
+    cust->recycle_rule_days = cust->recycle_days_left = 0;
+    customers_row_to(r, row, &cust->base);
+}
+
 const crm_change_kind_t customers_kind = {
     .noun = "customer",
     .lock = "customer_lock_many",
@@ -236,6 +248,9 @@ const crm_change_kind_t customers_kind = {
     .save = s_save,
     .emit = s_emit,
     .reply = s_reply,
+    .reread = "SELECT c.id, " CUSTOMER_DEADLINE_COLUMNS " FROM customers c"
+              " WHERE c.id = ANY($1::bigint[])",
+    .refresh = s_refresh,
 };
 
 void customers_change_run(customers_t *cs, crm_rpc_call_t *call, const crm_change_op_t *op,

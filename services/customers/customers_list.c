@@ -127,6 +127,8 @@ static const struct {
     [CRM__CUSTOMERS__CUSTOMER_SORT__CUSTOMER_SORT_LAST_FOLLOWUP_AT] = {SORT_KEYS("last_followup_at",
                                                                                  -1),
                                                                        "customer:last"},
+    [CRM__CUSTOMERS__CUSTOMER_SORT__CUSTOMER_SORT_RECYCLE_AT] = {SORT_KEYS("recycle_at", 1),
+                                                                 "customer:recycle"},
 };
 #define N_SORTS (int)(sizeof s_sorts / sizeof s_sorts[0])
 
@@ -152,6 +154,10 @@ static const crm_filter_t s_filters[] = {
      .kind = CRM_FILTER_RANGE,
      .column = "next_contact_at",
      .to = "next_contact_to_us"},
+    {.field = "recycle_from_us",
+     .kind = CRM_FILTER_RANGE,
+     .column = "recycle_at",
+     .to = "recycle_to_us"},
     {.field = "tags", .kind = CRM_FILTER_TAGS, .column = "tags", .max_len = 30, .max_items = 20},
 };
 #define N_FILTERS (sizeof s_filters / sizeof s_filters[0])

@@ -26,8 +26,9 @@ typedef Crm__Customers__CustomerPool pool_t;
 #define POOL_SELECT                                                                                \
     "SELECT p.id, p.name, p.description, p.admin_ids, p.member_user_ids,"                          \
     " p.member_department_ids, p.allow_claim, p.daily_claim_limit, p.holding_cap,"                 \
-    " p.cap_counts_dealt, p.cooloff_days, p.claim_batch_max, p.recycle_days, p.warn_days,"         \
-    " p.enabled, p.is_default, p.hidden_fields, crm_us(p.created_at) AS created_at_us,"            \
+    " p.cap_counts_dealt, p.cooloff_days, p.claim_batch_max, p.warn_days, p.manual_recycle,"       \
+    " p.recycle_rules::text AS recycle_rules_json, p.enabled, p.is_default, p.hidden_fields,"      \
+    " crm_us(p.created_at) AS created_at_us,"                                                      \
     " crm_us(p.updated_at) AS updated_at_us, (SELECT count(*) FROM customers c WHERE"              \
     " c.pool_id = p.id AND c.owner_id = 0 AND c.deleted_at IS NULL) AS customer_count"             \
     " FROM customer_pools p WHERE p.deleted_at IS NULL"
@@ -60,10 +61,14 @@ void customers_pool_row(const PGresult *r, int i, pool_t *p)
 {
     crm__customers__customer_pool__init(p);
     customers_row_to(r, i, &p->base);
+    int col = PQfnumber(r, "recycle_rules_json");
+    if (col >= 0 && !PQgetisnull(r, i, col))
+        customers_rules_decode(PQgetvalue(r, i, col), p);
 }
 
 void customers_pool_clear(pool_t *p)
 {
+    customers_rules_clear(p);
     crm_rowmap_clear(&p->base);
 }
 
@@ -93,6 +98,9 @@ static int s_check(crm_rpc_call_t *call, const pool_t *p)
     crm_err_t err;
     if (crm_pool_check(customers_pool_rules(p, &v), &err) < 0)
         return crm_rpc_fail_err(call, &err);
+    crm_err_t rule_err;
+    if (customers_rules_check(p->recycle_rules, p->n_recycle_rules, &rule_err) < 0)
+        return crm_rpc_fail_err(call, &rule_err);
     if (p->claim_batch_max < 0 || p->claim_batch_max > CUSTOMERS_MAX_IDS) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "claim_batch_max",
                      "claim_batch_max is 0 (500) to 500");
@@ -148,19 +156,15 @@ static void s_emit(crm_db_batch_t *b, const char *type, pool_t *p, int64_t by, c
 /* Adds the row's write: every column of p (its id set). */
 static void s_save(crm_db_batch_t *b, const pool_t *p, int insert, int deleting)
 {
-    char id[24], n[7][16], *a[4];
+    char id[24], n[5][16], *a[4];
+    char *rules = customers_rules_json(p->recycle_rules, p->n_recycle_rules);
     a[0] = crm_db_i64_array(p->admin_ids, p->n_admin_ids);
     a[1] = crm_db_i64_array(p->member_user_ids, p->n_member_user_ids);
     a[2] = crm_db_i64_array(p->member_department_ids, p->n_member_department_ids);
     a[3] = crm_db_text_array(p->hidden_fields, p->n_hidden_fields);
-    const int32_t nums[7] = {p->daily_claim_limit,
-                             p->holding_cap,
-                             p->cooloff_days,
-                             p->claim_batch_max,
-                             p->recycle_days,
-                             p->warn_days,
-                             0};
-    for (int i = 0; i < 7; i++)
+    const int32_t nums[5] = {p->daily_claim_limit, p->holding_cap, p->cooloff_days,
+                             p->claim_batch_max, p->warn_days};
+    for (int i = 0; i < 5; i++)
         snprintf(n[i], sizeof n[i], "%d", nums[i]);
     const char *v[] = {crm_i64(id, p->id),
                        p->name,
@@ -175,7 +179,8 @@ static void s_save(crm_db_batch_t *b, const pool_t *p, int insert, int deleting)
                        n[2],
                        n[3],
                        n[4],
-                       n[5],
+                       rules,
+                       p->manual_recycle ? "true" : "false",
                        p->enabled ? "true" : "false",
                        p->is_default ? "true" : "false",
                        a[3],
@@ -184,23 +189,25 @@ static void s_save(crm_db_batch_t *b, const pool_t *p, int insert, int deleting)
                      insert ? "INSERT INTO customer_pools (id, name, description, admin_ids,"
                               " member_user_ids, member_department_ids, allow_claim,"
                               " daily_claim_limit, holding_cap, cap_counts_dealt, cooloff_days,"
-                              " claim_batch_max, recycle_days, warn_days, enabled, is_default,"
-                              " hidden_fields) SELECT $1::bigint, $2, $3, $4::bigint[],"
+                              " claim_batch_max, warn_days, recycle_rules, manual_recycle, enabled,"
+                              " is_default, hidden_fields) SELECT $1::bigint, $2, $3, $4::bigint[],"
                               " $5::bigint[], $6::bigint[], $7::boolean, $8::int, $9::int,"
-                              " $10::boolean, $11::int, $12::int, $13::int, $14::int,"
-                              " $15::boolean, $16::boolean, $17::text[] WHERE NOT $18::boolean"
+                              " $10::boolean, $11::int, $12::int, $13::int, $14::jsonb,"
+                              " $15::boolean, $16::boolean, $17::boolean, $18::text[]"
+                              " WHERE NOT $19::boolean"
                             : "UPDATE customer_pools SET (name, description, admin_ids,"
                               " member_user_ids, member_department_ids, allow_claim,"
                               " daily_claim_limit, holding_cap, cap_counts_dealt, cooloff_days,"
-                              " claim_batch_max, recycle_days, warn_days, enabled, is_default,"
-                              " hidden_fields, updated_at, deleted_at) = ($2, $3, $4::bigint[],"
-                              " $5::bigint[], $6::bigint[], $7::boolean, $8::int, $9::int,"
-                              " $10::boolean, $11::int, $12::int, $13::int, $14::int,"
-                              " $15::boolean, $16::boolean, $17::text[], now(), CASE WHEN"
-                              " $18::boolean THEN now() END) WHERE id = $1::bigint",
-                     18, v);
+                              " claim_batch_max, warn_days, recycle_rules, manual_recycle, enabled,"
+                              " is_default, hidden_fields, updated_at, deleted_at) = ($2, $3,"
+                              " $4::bigint[], $5::bigint[], $6::bigint[], $7::boolean, $8::int,"
+                              " $9::int, $10::boolean, $11::int, $12::int, $13::int, $14::jsonb,"
+                              " $15::boolean, $16::boolean, $17::boolean, $18::text[], now(),"
+                              " CASE WHEN $19::boolean THEN now() END) WHERE id = $1::bigint",
+                     19, v);
     for (int i = 0; i < 4; i++)
         free(a[i]);
+    free(rules);
 }
 
 /* Round 1: the pool (an update's, locked), the people named, a clash of
@@ -229,6 +236,22 @@ static void s_write_read(crm_txn_t *t)
     crm_txn_read(t, "enabled",
                  "SELECT count(*) FROM customer_pools WHERE enabled AND deleted_at IS NULL", 0,
                  NULL);
+    /* The levels the rules name that are not configured. */
+    char *levels = customers_rules_levels(w->pool.recycle_rules, w->pool.n_recycle_rules);
+    const char *l[] = {levels};
+    crm_txn_read(t, "levels",
+                 "SELECT l FROM unnest($1::text[]) l WHERE NOT EXISTS (SELECT 1 FROM"
+                 " customer_options o WHERE o.kind = 'level' AND o.value = l)",
+                 1, l);
+    free(levels);
+}
+
+/* Does the write change what the held customers' deadlines come from? */
+static int s_moves_deadlines(const write_t *w)
+{
+    const Crm__Customers__UpdateCustomerPoolRequest *r = w->patch;
+    return r && (crm_mask_has(r->update_mask, r->n_update_mask, "recycle_rules") ||
+                 crm_mask_has(r->update_mask, r->n_update_mask, "warn_days"));
 }
 
 /* The update's fields onto w->pool (from the pool as read). */
@@ -257,7 +280,8 @@ static void s_apply_patch(write_t *w)
     SET(cap_counts_dealt);
     SET(cooloff_days);
     SET(claim_batch_max);
-    SET(recycle_days);
+    SET_LIST(recycle_rules);
+    SET(manual_recycle);
     SET(warn_days);
     SET(enabled);
     SET(is_default);
@@ -312,6 +336,11 @@ static int s_write_decide(crm_txn_t *t)
     }
     if (crm_org_check(crm_txn_result(t, "org"), &errs) < 0)
         return crm_txn_refuse_errs(t, &errs);
+    const PGresult *levels = crm_txn_result(t, "levels");
+    if (!w->deleting && PQntuples(levels) > 0)
+        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "recycle_rules",
+                              "level %s is not a configured level (GET /api/v1/customer-options)",
+                              crm_db_get(levels, 0, 0));
     if (!w->deleting && PQntuples(crm_txn_result(t, "same_name")) > 0)
         return crm_txn_refuse(t, CRM__STATUS__ALREADY_EXISTS, "name",
                               "pool %s exists already (id %s)", w->pool.name,
@@ -329,6 +358,8 @@ static int s_write_decide(crm_txn_t *t)
         crm_db_batch_add(b, "UPDATE customer_pools SET is_default = false WHERE is_default", 0,
                          NULL);
     s_save(b, &w->pool, insert, w->deleting);
+    if (s_moves_deadlines(w) || w->deleting)
+        customers_rules_recompute(b, w->pool.id); /* a deleted pool: none */
     if (w->patch)
         w->nchanged = crm_history_changed(&w->before.base, &w->pool.base, NULL, w->changed, 24);
     s_emit(b,
@@ -343,7 +374,7 @@ static int s_write_decide(crm_txn_t *t)
 static const crm_txn_op_t s_write_op = {
     .read = s_write_read, .decide = s_write_decide, .done = s_write_free};
 
-static int s_admin_only(crm_rpc_call_t *call)
+int customers_pools_admin_only(crm_rpc_call_t *call)
 {
     if (crm_scope_all(crm_rpc_call_caller(call)))
         return 1;
@@ -354,7 +385,7 @@ static int s_admin_only(crm_rpc_call_t *call)
 static void s_create(crm_rpc_call_t *call, const pool_t *req, void *arg)
 {
     customers_t *cs = arg;
-    if (!s_admin_only(call) || !s_check(call, req))
+    if (!customers_pools_admin_only(call) || !s_check(call, req))
         return;
     if (req->id) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "id", "a new pool has no id yet");
@@ -378,7 +409,8 @@ static const char *const s_editable[] = {"name",
                                          "cap_counts_dealt",
                                          "cooloff_days",
                                          "claim_batch_max",
-                                         "recycle_days",
+                                         "recycle_rules",
+                                         "manual_recycle",
                                          "warn_days",
                                          "enabled",
                                          "is_default",
@@ -390,7 +422,7 @@ static void s_update(crm_rpc_call_t *call, const Crm__Customers__UpdateCustomerP
 {
     customers_t *cs = arg;
     crm_err_t err;
-    if (!s_admin_only(call) || !crm_check_id(call, "id", req->id))
+    if (!customers_pools_admin_only(call) || !crm_check_id(call, "id", req->id))
         return;
     if (crm_mask_check(req->update_mask, req->n_update_mask, s_editable, &err) < 0) {
         crm_rpc_fail_err(call, &err);
@@ -405,7 +437,8 @@ static void s_update(crm_rpc_call_t *call, const Crm__Customers__UpdateCustomerP
     view.holding_cap = req->holding_cap;
     view.cooloff_days = req->cooloff_days;
     view.claim_batch_max = req->claim_batch_max;
-    view.recycle_days = req->recycle_days;
+    view.recycle_rules = req->recycle_rules;
+    view.n_recycle_rules = req->n_recycle_rules;
     view.warn_days = req->warn_days;
     view.hidden_fields = req->hidden_fields;
     view.n_hidden_fields = req->n_hidden_fields;
@@ -421,6 +454,8 @@ static void s_update(crm_rpc_call_t *call, const Crm__Customers__UpdateCustomerP
     w->pool.n_member_user_ids = req->n_member_user_ids;
     w->pool.member_department_ids = req->member_department_ids;
     w->pool.n_member_department_ids = req->n_member_department_ids;
+    w->pool.recycle_rules = req->recycle_rules;
+    w->pool.n_recycle_rules = req->n_recycle_rules;
     w->pool.name = view.name;
     crm_txn_run(&cs->env, call, &s_write_op, w);
 }
@@ -429,7 +464,7 @@ static void s_delete(crm_rpc_call_t *call, const Crm__Customers__GetCustomerPool
                      void *arg)
 {
     customers_t *cs = arg;
-    if (!s_admin_only(call) || !crm_check_id(call, "id", req->id))
+    if (!customers_pools_admin_only(call) || !crm_check_id(call, "id", req->id))
         return;
     write_t *w = crm_calloc(1, sizeof *w);
     w->deleting = 1;

@@ -1,9 +1,11 @@
 /* customers_remind.c: the "customers.remind" job (every minute): warns
  * owners before a pool's recycle rule takes a held customer back
- * (customer.recycle_warning: 客户即将被收回公海), once per deadline: the
- * customer records the deadline it was warned of, in the same transaction
- * as the event; a follow-up moves the deadline, which is then warned again
- * in its time. Locked customers are never recycled, so never warned. */
+ * (customer.recycle_warning: 客户即将被收回公海), once per deadline: at
+ * its stored warning time (sql/008: the pool's warn_days before the
+ * deadline), the customer records the deadline it was warned of, in the
+ * same transaction as the event; a follow-up moves the deadline, which is
+ * then warned again in its time. Locked customers have no deadline, so are
+ * never warned. */
 #include <stdlib.h>
 
 #include "crm/outbox.h"
@@ -12,19 +14,14 @@
 
 #define PAGE 500
 
+/* The customers past their warning time and not yet warned of their
+ * deadline, along the index of sql/008 that only they are in. */
 #define WARN_SQL                                                                                   \
-    "WITH due AS (SELECT c.id AS due_id, p.id AS due_pool, " CUSTOMERS_RECYCLE_AT " AS recycle_at" \
-    "   FROM customers c JOIN customer_pools p ON p.id = c.pool_id"                                \
-    "  WHERE p.recycle_days > 0 AND p.warn_days > 0 AND c.owner_id <> 0 AND NOT c.locked"          \
-    "    AND c.deleted_at IS NULL"                                                                 \
-    "    AND " CRM_POOL_WARN_AT_SQL(                                                               \
-        CUSTOMERS_RECYCLE_AT,                                                                      \
-        "p.warn_days") " <= now()"                                                                 \
-                       "    AND c.recycle_warned_for IS DISTINCT FROM " CUSTOMERS_RECYCLE_AT       \
-                       "  ORDER BY c.id LIMIT $1::int FOR UPDATE OF c SKIP LOCKED)"                \
-                       " UPDATE customers SET recycle_warned_for = due.recycle_at FROM due WHERE " \
-                       "id = due.due_id"                                                           \
-                       " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at)"
+    "WITH due AS (SELECT c.id AS due_id, c.recycle_at AS due_at FROM customers c"                  \
+    "  WHERE c.recycle_warn_at <= now() AND c.recycle_warned_for IS DISTINCT FROM c.recycle_at"    \
+    "  ORDER BY c.recycle_warn_at LIMIT $1::int FOR UPDATE OF c SKIP LOCKED)"                      \
+    " UPDATE customers SET recycle_warned_for = due.due_at FROM due WHERE id = due.due_id"         \
+    " RETURNING id, name, owner_id, pool_id, crm_us(due.due_at)"
 
 static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {

@@ -616,6 +616,7 @@ void customers_rpc_register(customers_t *cs)
     customers_list_handlers(cs);
     customers_options_handlers(cs);
     customers_recycle_handlers(cs);
+    customers_rules_handlers(cs);
     customers_contacts_handlers(cs);
     customers_enterprises_handlers(cs);
     customers_dedup_handlers(cs);

@@ -17,6 +17,7 @@ int main(void)
     customers_store_prepare(c.db);
     customers_events_prepare(c.db);
     customers_recycle_prepare(c.db);
+    customers_rules_prepare(c.db);
     customers_contacts_prepare(c.db);
     customers_enterprises_prepare(c.db);
     customers_dedup_prepare(c.db);

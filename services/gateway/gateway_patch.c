@@ -3,7 +3,9 @@
  * changes exactly those fields: a key with a value sets its field, a key
  * with null clears it (the field's default, still named in the mask), an
  * absent key stays. Keys are the request's fields (or their RFC 3339 time
- * aliases, named in the mask by the field); the rest is the decoder's. */
+ * aliases, named in the mask by the field); the rest is the decoder's.
+ * A POST whose request has an update_mask (a dry run of a change: POST
+ * /customer-pools/{id}/preview) takes its body the same way. */
 #include <string.h>
 
 #include "crm/pbjson.h"
@@ -11,7 +13,7 @@
 
 int gw_patch_applies(const gw_call_t *c, const ProtobufCMessageDescriptor *d)
 {
-    if (strcmp(c->route->method, "PATCH") != 0)
+    if (strcmp(c->route->method, "PATCH") != 0 && strcmp(c->route->method, "POST") != 0)
         return 0;
     const ProtobufCFieldDescriptor *f =
         protobuf_c_message_descriptor_get_field_by_name(d, "update_mask");

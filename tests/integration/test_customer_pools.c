@@ -339,7 +339,9 @@ int main(void)
     /* Knowing in advance: a held customer shows when its pool's rule takes
      * it back, and its owner is warned warn_days before, once. (The
      * default pool is `pool` now; time moved by setting when it was taken.) */
-    r = t_expect(200, "PATCH", base, admin, "{\"recycle_days\":30,\"warn_days\":3}", ppath);
+    r = t_expect(200, "PATCH", base, admin,
+                 "{\"recycle_rules\":[{\"kind\":\"followup\",\"days\":30}],\"warn_days\":3}",
+                 ppath);
     t_resp_free(&r);
     long long cw = s_customer(&emp, "快到期", "13500135009");
     char *old = crm_sprintf("UPDATE customers SET owner_since = now() - interval '28 days',"

@@ -521,7 +521,15 @@ static void test_lock_deal(void)
                             a, c);
     PQclear(h_sql(h, "customers", sql));
     free(sql);
-    r = t_expect(200, "POST", base, admin, "{\"days\":30}", "/api/v1/customers/recycle");
+    r = t_expect(200, "GET", base, admin, NULL, "/api/v1/customer-pools");
+    char pool_path[64];
+    snprintf(pool_path, sizeof pool_path, "/api/v1/customer-pools/%lld",
+             t_json_int(&r, "items.0.id"));
+    t_resp_free(&r);
+    r = t_expect(200, "PATCH", base, admin,
+                 "{\"recycle_rules\":[{\"kind\":\"followup\",\"days\":30}]}", pool_path);
+    t_resp_free(&r);
+    r = t_expect(200, "POST", base, admin, "{}", "/api/v1/customers/recycle");
     H_CHECK(t_json_int(&r, "recycled") == 1, "one recycled: %s", r.raw);
     t_resp_free(&r);
     sql = crm_sprintf("SELECT count(*) FROM customers WHERE id = %lld AND owner_id = 0 AND"

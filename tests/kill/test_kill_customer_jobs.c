@@ -28,7 +28,9 @@ int main(void)
     /* The default pool's rule: 3 days; 3,100 customers held by user 11 for
      * a week, never followed up, the last 100 of them locked: seeded in SQL
      * (their creation is not what is tested). */
-    PQclear(h_sql(h, "customers", "UPDATE customer_pools SET recycle_days = 3 WHERE is_default"));
+    PQclear(h_sql(h, "customers",
+                  "UPDATE customer_pools SET recycle_rules = '[{\"kind\":\"followup\","
+                  "\"days\":3}]' WHERE is_default"));
     char sql[512];
     snprintf(sql, sizeof sql,
              "INSERT INTO customers (name, owner_id, department_id, pool_id, owner_since,"

@@ -284,9 +284,9 @@ static void s_errors(void)
     s_bad(req, "{\"request_id\":-1}", "request_id", "out of range for uint64");
     s_bad(req, "{\"request_id\":\"-1\"}", "request_id", "out of range for uint64");
     s_bad(req, "{\"request_id\":\"18446744073709551616\"}", "request_id", "expected an integer");
-    s_bad(&crm__customers__recycle_request__descriptor, "{\"days\":2147483648}", "days",
+    s_bad(&crm__customers__customer_level_days__descriptor, "{\"days\":2147483648}", "days",
           "out of range for int32");
-    s_bad(&crm__customers__recycle_request__descriptor, "{\"days\":-2147483649}", "days",
+    s_bad(&crm__customers__customer_level_days__descriptor, "{\"days\":-2147483649}", "days",
           "out of range for int32");
 
     /* Enums. */

@@ -5,7 +5,8 @@
  *   (the kind's lock statement), the kind's reads and the action's reads →
  *   for each record, in request order: found? may the caller act on it?
  *   the action decides → round 2: for each record its save (row and
- *   history, the kind's), the action's own writes, its event; the reply,
+ *   history, the kind's) and the action's own writes, then (after reading
+ *   back what the database derived, for a kind that asks) each event; the reply,
  *   stored under the call's idempotency key; COMMIT → drop the cached
  *   copies, reply, wake the relay.
  *
@@ -50,6 +51,13 @@ typedef struct {
     void (*emit)(crm_change_t *c, const void *before, void *rec, crm_db_batch_t *b);
     /* The reply, unless the op makes its own (crm_change_reply). */
     void (*reply)(crm_change_t *c);
+    /* Optional: what the database derives from a save (a trigger's
+     * columns), read back before the events and the reply: a statement
+     * taking the ids ($1, bigint[]) and returning a row per record, the id
+     * in column 0; refresh copies row `row` of r into rec (r lives until
+     * the reply is made). */
+    const char *reread;
+    void (*refresh)(crm_change_t *c, void *rec, const PGresult *r, int row);
     /* Optional: the cache key of a record, dropped after the commit. */
     void (*cache_key)(int64_t id, char out[32]);
 } crm_change_kind_t;

@@ -58,6 +58,12 @@ typedef struct {
     size_t nresults;
 } crm_db_result_t;
 
+/* Takes the results of res out of the batch (during the callback), for a
+ * caller whose records point into them past the callback: an array of
+ * res->nresults results the caller frees with crm_db_results_free. */
+PGresult **crm_db_results_take(const crm_db_result_t *res);
+void crm_db_results_free(PGresult **results, size_t n);
+
 typedef void (*crm_db_cb)(void *arg, const crm_db_result_t *res);
 
 /* Creates a pool of size connections to conninfo (libpq keywords or a

@@ -105,9 +105,18 @@ void crm_txn_resume(crm_txn_t *t, int rc);
  * on the transaction; then() runs with its results and answers as decide
  * would (0 after crm_txn_reply, -1 after crm_txn_refuse); a failed batch
  * refuses the call with its mapped status and then() is not called.
- * Returns CRM_TXN_LATER, for decide to return. */
+ * Returns CRM_TXN_LATER, for decide to return. What decide read (and
+ * anything pointing into it) stays valid until the run ends. */
 int crm_txn_then(crm_txn_t *t, crm_db_batch_t **b_p,
                  int (*then)(crm_txn_t *t, const crm_db_result_t *res));
+
+/* During decide, for a reply that shows what the database derives from
+ * the writes (a trigger's columns): submits the writes added so far and
+ * then the read stmt on the transaction; then() runs with their results
+ * (the read's is the last) as for crm_txn_then, and the writes it adds go
+ * with the COMMIT. Returns CRM_TXN_LATER, for decide to return. */
+int crm_txn_then_writes(crm_txn_t *t, const char *stmt, int nparams, const char *const *params,
+                        int (*then)(crm_txn_t *t, const crm_db_result_t *res));
 
 /* Adds the statements of *b_p (taken) to the writes. */
 void crm_txn_take_batch(crm_txn_t *t, crm_db_batch_t **b_p);
