@@ -9,6 +9,7 @@
 
 #include "crm/consumer.h"
 #include "crm/log.h"
+#include "crm/outbox.h"
 #include "crm/util.h"
 #include "events.pb-c.h"
 #include "job_impl.h"
@@ -102,34 +103,78 @@ void crm_job_end(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_re
 crm_job_t crm_jobs[CRM_JOB_MAX];
 int crm_njobs;
 
+/* The firing a job runs for (the last of the batch's firings of it). */
+typedef struct {
+    int fired;
+    uint64_t run;
+    int64_t due_at_us;
+    int manual;
+} firing_t;
+
 /* A batch being worked on: the jobs it fires, run one after the other in
  * the consumer's transaction. */
 typedef struct {
+    crm_service_t *svc;
     crm_db_tx_t *tx;
     crm_consumer_batch_t *batch;
     crm_job_run_t run; /* each job's, one after the other */
-    int fired[CRM_JOB_MAX];
+    firing_t fired[CRM_JOB_MAX];
     int next;
     int64_t count;
+    int64_t started_us; /* the running job's */
 } run_t;
 
-static int s_fires(const Crm__Event *ev, const char *job)
+/* Notes in *f the firing of job that ev is, if it is one. */
+static void s_firing(const Crm__Event *ev, const char *job, firing_t *f)
 {
     if (strcmp(ev->type, "scheduler.fired") != 0)
-        return 0;
-    Crm__Events__SchedulerFired *f =
+        return;
+    Crm__Events__SchedulerFired *e =
         crm__events__scheduler_fired__unpack(NULL, ev->payload.len, ev->payload.data);
-    int yes = f && strcmp(f->job, job) == 0;
-    crm__events__scheduler_fired__free_unpacked(f, NULL);
-    return yes;
+    if (e && strcmp(e->job, job) == 0)
+        *f = (firing_t){.fired = 1, .run = e->run, .due_at_us = e->due_at_us, .manual = e->manual};
+    crm__events__scheduler_fired__free_unpacked(e, NULL);
+}
+
+/* The report of the running job's run (job.ran) onto b: the scheduler's
+ * run history. */
+static void s_report(run_t *r, crm_db_batch_t *b, int64_t count, const char *error)
+{
+    const firing_t *f = &r->fired[r->next - 1];
+    Crm__Events__JobRan ev = CRM__EVENTS__JOB_RAN__INIT;
+    ev.job = (char *)crm_jobs[r->next - 1].name;
+    ev.run = f->run;
+    ev.due_at_us = f->due_at_us;
+    ev.manual = f->manual;
+    ev.started_at_us = r->started_us;
+    ev.finished_at_us = crm_now_us();
+    ev.affected = count;
+    ev.ok = error == NULL;
+    ev.error = (char *)(error ? error : "");
+    ev.instance = (char *)crm_service_config(r->svc)->instance;
+    crm_outbox_add(b, "job.ran", ev.job, &ev.base);
 }
 
 static void s_next(run_t *r);
 
+static void s_reported(void *arg, const crm_db_result_t *res)
+{
+    crm_service_t *svc = arg;
+    if (res->err)
+        crm_log(CRM_WARN, "a failed run could not be reported", "error", res->message, NULL);
+    else
+        crm_relay_kick(crm_service_relay(svc));
+}
+
+/* The work rolled back with the consumer's transaction; its failure is
+ * reported on its own, and the firing is consumed again. */
 static void s_failed(run_t *r, const crm_db_result_t *err)
 {
     crm_log(CRM_WARN, "job failed; it runs again", "job", crm_jobs[r->next - 1].name, "error",
             err->message, NULL);
+    crm_db_batch_t *b = crm_db_batch_new();
+    s_report(r, b, 0, err->message);
+    crm_db_submit(crm_service_db(r->svc), &b, s_reported, r->svc);
     crm_consumer_done(r->batch, NULL, 0);
     free(r);
 }
@@ -155,17 +200,15 @@ static void s_done(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_
     crm_log(CRM_INFO, "job done", "job", crm_jobs[r->next - 1].name, "count", crm_i64(n, count),
             NULL);
     r->count += count;
-    if (!last || crm_db_batch_size(last) == 0) {
-        crm_db_batch_destroy(&last);
-        s_next(r);
-        return;
-    }
+    if (!last)
+        last = crm_db_batch_new();
+    s_report(r, last, count, NULL);
     crm_db_tx_submit(r->tx, &last, s_written, r);
 }
 
 static void s_next(run_t *r)
 {
-    while (r->next < crm_njobs && !r->fired[r->next])
+    while (r->next < crm_njobs && !r->fired[r->next].fired)
         r->next++;
     if (r->next == crm_njobs) {
         crm_consumer_done(r->batch, NULL, 1);
@@ -174,6 +217,7 @@ static void s_next(run_t *r)
     }
     crm_job_t *j = &crm_jobs[r->next++];
     r->run = (crm_job_run_t){.tx = r->tx, .batch = r->batch, .end = s_done, .end_arg = r};
+    r->started_us = crm_now_us();
     j->work(j->arg, &r->run);
 }
 
@@ -182,11 +226,12 @@ static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_
                     crm_consumer_batch_t *batch)
 {
     run_t *r = crm_calloc(1, sizeof *r);
+    r->svc = arg;
     r->tx = tx;
     r->batch = batch;
     for (int j = 0; j < crm_njobs; j++)
-        for (size_t i = 0; i < n && !r->fired[j]; i++)
-            r->fired[j] = s_fires(events[i], crm_jobs[j].name);
+        for (size_t i = 0; i < n; i++)
+            s_firing(events[i], crm_jobs[j].name, &r->fired[j]);
     s_next(r);
 }
 
@@ -206,7 +251,7 @@ int crm_job_add(crm_service_t *svc, const char *job, crm_job_schedule_t when, cr
     if (crm_njobs > 1)
         return 0;
     /* The first job: one consumer of the firings for all. */
-    if (crm_service_consume(svc, CRM_JOB_SCHEDULER, s_apply, NULL, 0))
+    if (crm_service_consume(svc, CRM_JOB_SCHEDULER, s_apply, svc, 0))
         return 1;
     crm_log(CRM_WARN, "no scheduler configured: the jobs of this process are not declared", "job",
             job, NULL);

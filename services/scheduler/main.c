@@ -12,7 +12,9 @@ int main(void)
     s.relay = crm_service_relay(s.svc);
     s.env = (crm_txn_env_t){.db = s.db, .relay = s.relay, .ctx = &s};
     scheduler_store_prepare(s.db);
+    scheduler_admin_prepare(s.db);
     scheduler_rpc_register(&s);
+    scheduler_runs_start(&s);
     scheduler_jobs_start(&s);
     return crm_service_run(s.svc);
 }

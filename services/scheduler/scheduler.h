@@ -25,16 +25,36 @@ typedef struct {
     scheduler_handlers_t handlers; /* what serves Scheduler.* (scheduler.glue.h) */
 } scheduler_t;
 
-/* The columns every job read selects, in the order scheduler_job_row reads. */
+/* The columns every job read selects, each named after its field of Job
+ * (crm/rowmap.h): the schedule in force is an admin's (override_s) or
+ * else its owner's (interval_s). */
 #define JOB_COLUMNS                                                                                \
-    "name, interval_s, crm_us(next_fire_at), COALESCE(crm_us(last_fired_at), 0), runs,"            \
-    " COALESCE(owner, '')"
+    "name, COALESCE(override_s, interval_s) AS interval_s, crm_us(next_fire_at) AS"                \
+    " next_fire_at_us, COALESCE(crm_us(last_fired_at), 0) AS last_fired_at_us, runs,"              \
+    " COALESCE(owner, '') AS owner, paused, interval_s AS declared_interval_s,"                    \
+    " override_s IS NOT NULL AS overridden"
+/* The same with the job's last run beside it (JobRun's fields), for the
+ * job list and the admins' actions. */
+#define JOB_WITH_RUN_SQL(where)                                                                    \
+    "SELECT " JOB_COLUMNS ", r.* FROM scheduler_jobs LEFT JOIN LATERAL (SELECT " RUN_COLUMNS       \
+    " FROM scheduler_runs r WHERE r.job = scheduler_jobs.name ORDER BY r.id DESC LIMIT 1) r ON"    \
+    " true " where
+/* A run's columns, named after JobRun's fields. */
+#define RUN_COLUMNS                                                                                \
+    "r.id, r.job, r.run, crm_us(r.due_at) AS due_at_us, r.manual, crm_us(r.started_at) AS"         \
+    " started_at_us, crm_us(r.finished_at) AS finished_at_us, r.duration_ms, r.affected,"          \
+    " r.outcome, r.error, r.instance"
 
 void scheduler_store_prepare(crm_db_t *db);
+/* Row i of r (JOB_COLUMNS) as a job (initialised here; strings point into
+ * r); with its last_run when r has RUN_COLUMNS and the job has run
+ * (allocated: scheduler_job_clear). */
 void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job);
-/* Every row of r (JOB_COLUMNS) as a job, in *jobs (*n of them); returns
- * the pointers to them (NULL-ended). The caller frees both. */
+void scheduler_job_clear(Crm__Scheduler__Job *job);
+/* Every row of r as a job, in *jobs (*n of them); returns the pointers to
+ * them (NULL-ended). Free with scheduler_job_rows_free. */
 Crm__Scheduler__Job **scheduler_job_rows(const PGresult *r, Crm__Scheduler__Job **jobs, size_t *n);
+void scheduler_job_rows_free(Crm__Scheduler__Job **ptrs, Crm__Scheduler__Job *jobs, size_t n);
 
 /* Adds the scheduler.fired event of row i (JOB_COLUMNS) of r to b. */
 void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual);
@@ -47,6 +67,17 @@ void scheduler_jobs_start(scheduler_t *s);
 /* Scheduler.DeclareJobs: a service's jobs upserted by name (scheduler_declare.c). */
 void scheduler_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJobsRequest *req,
                             void *arg);
+
+/* The admins' steering (scheduler_admin.c): PauseJob, ResumeJob, SetSchedule. */
+void scheduler_admin_handlers(scheduler_t *s);
+void scheduler_admin_prepare(crm_db_t *db);
+/* 1 if the caller is an admin (or the system); else refuses the call. */
+int scheduler_admin_only(crm_rpc_call_t *call);
+
+/* The run history (scheduler_runs.c): the job.ran reports of the services
+ * that own jobs, consumed into scheduler_runs; ListRuns. */
+void scheduler_runs_start(scheduler_t *s);
+void scheduler_runs_handlers(scheduler_t *s);
 
 /* Serves every Scheduler.* RPC (fails the start if one has no handler). */
 void scheduler_rpc_register(scheduler_t *s);

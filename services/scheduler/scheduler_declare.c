@@ -32,8 +32,7 @@ static void s_declared(void *arg, const crm_db_result_t *res)
     reply.n_changed = n;
     reply.changed = ptrs;
     crm_rpc_reply(call, &reply.base);
-    free(ptrs);
-    free(jobs);
+    scheduler_job_rows_free(ptrs, jobs, n);
 }
 
 void scheduler_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJobsRequest *req,

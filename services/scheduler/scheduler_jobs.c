@@ -6,21 +6,24 @@
 
 #include "crm/log.h"
 #include "crm/outbox.h"
+#include "crm/rowmap.h"
 #include "crm/util.h"
 #include "scheduler.h"
 
 void scheduler_store_prepare(crm_db_t *db)
 {
-    crm_db_prepare(db, "job_list", "SELECT " JOB_COLUMNS " FROM scheduler_jobs ORDER BY name");
-    /* A job that missed several due times (the scheduler was down) fires
-     * once and is next due one interval from now. */
+    crm_db_prepare(db, "job_list", JOB_WITH_RUN_SQL("ORDER BY name"));
+    /* A job that missed several due times (the scheduler was down, or it
+     * was paused) fires once and is next due one interval from now. A
+     * paused job does not fire. */
     crm_db_prepare(db, "job_fire_due",
-                   "WITH due AS (SELECT name AS due_name FROM scheduler_jobs"
-                   "  WHERE next_fire_at <= now() ORDER BY name FOR UPDATE SKIP LOCKED)"
+                   "WITH due AS (SELECT name AS due_name, COALESCE(override_s, interval_s) AS"
+                   "  every_s FROM scheduler_jobs WHERE next_fire_at <= now() AND NOT paused"
+                   "  ORDER BY name FOR UPDATE SKIP LOCKED)"
                    " UPDATE scheduler_jobs j SET runs = runs + 1, last_fired_at = now(),"
-                   "  next_fire_at = CASE WHEN next_fire_at + make_interval(secs => interval_s)"
-                   "    > now() THEN next_fire_at + make_interval(secs => interval_s)"
-                   "    ELSE now() + make_interval(secs => interval_s) END"
+                   "  next_fire_at = CASE WHEN next_fire_at + make_interval(secs => every_s)"
+                   "    > now() THEN next_fire_at + make_interval(secs => every_s)"
+                   "    ELSE now() + make_interval(secs => every_s) END"
                    " FROM due WHERE j.name = due.due_name RETURNING " JOB_COLUMNS);
     /* A service's declaration: new jobs are due at once; a job declared
      * again takes a changed schedule (its next due time follows the new one
@@ -35,6 +38,7 @@ void scheduler_store_prepare(crm_db_t *db)
                    " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner,"
                    "  interval_s = excluded.interval_s,"
                    "  next_fire_at = CASE WHEN j.interval_s = excluded.interval_s"
+                   "    OR j.override_s IS NOT NULL"
                    "    THEN j.next_fire_at ELSE COALESCE(j.last_fired_at"
                    "    + make_interval(secs => excluded.interval_s), j.next_fire_at) END"
                    " WHERE j.interval_s IS DISTINCT FROM excluded.interval_s"
@@ -48,12 +52,22 @@ void scheduler_store_prepare(crm_db_t *db)
 void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job)
 {
     crm__scheduler__job__init(job);
-    job->name = (char *)crm_db_get(r, i, 0);
-    job->interval_s = crm_db_get_i64(r, i, 1);
-    job->next_fire_at_us = crm_db_get_i64(r, i, 2);
-    job->last_fired_at_us = crm_db_get_i64(r, i, 3);
-    job->runs = (uint64_t)crm_db_get_i64(r, i, 4);
-    job->owner = (char *)crm_db_get(r, i, 5);
+    crm_err_t err;
+    if (crm_row_to_message(r, i, &job->base, &err) < 0)
+        crm_log(CRM_ERROR, "a job row does not map", "error", err.message, NULL);
+    int id = PQfnumber(r, "id");
+    if (id < 0 || PQgetisnull(r, i, id))
+        return;
+    job->last_run = crm_calloc(1, sizeof *job->last_run);
+    crm__scheduler__job_run__init(job->last_run);
+    if (crm_row_to_message(r, i, &job->last_run->base, &err) < 0)
+        crm_log(CRM_ERROR, "a run row does not map", "error", err.message, NULL);
+}
+
+void scheduler_job_clear(Crm__Scheduler__Job *job)
+{
+    free(job->last_run);
+    job->last_run = NULL;
 }
 
 Crm__Scheduler__Job **scheduler_job_rows(const PGresult *r, Crm__Scheduler__Job **jobs, size_t *n)
@@ -66,6 +80,14 @@ Crm__Scheduler__Job **scheduler_job_rows(const PGresult *r, Crm__Scheduler__Job 
         ptrs[i] = &(*jobs)[i];
     }
     return ptrs;
+}
+
+void scheduler_job_rows_free(Crm__Scheduler__Job **ptrs, Crm__Scheduler__Job *jobs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        scheduler_job_clear(&jobs[i]);
+    free(ptrs);
+    free(jobs);
 }
 
 void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual)

@@ -20,12 +20,14 @@ static void s_listed(void *arg, const crm_db_result_t *res)
     reply.n_jobs = n;
     reply.jobs = ptrs;
     crm_rpc_reply(call, &reply.base);
-    free(ptrs);
-    free(jobs);
+    scheduler_job_rows_free(ptrs, jobs, n);
 }
 
 static void s_list(crm_rpc_call_t *call, const Crm__Empty *req, void *arg)
 {
+    (void)req;
+    if (!scheduler_admin_only(call))
+        return;
     scheduler_t *s = arg;
     crm_db_exec(s->db, "job_list", 0, NULL, s_listed, call);
 }
@@ -50,6 +52,7 @@ static int s_fire_decide(crm_txn_t *t)
     Crm__Scheduler__Job job;
     scheduler_job_row(row, 0, &job);
     crm_txn_reply(t, &job.base);
+    scheduler_job_clear(&job);
     return 0;
 }
 
@@ -57,13 +60,8 @@ static const crm_txn_op_t s_fire_op = {.read = s_fire_read, .decide = s_fire_dec
 
 static void s_fire_now(crm_rpc_call_t *call, const Crm__Scheduler__FireNowRequest *req, void *arg)
 {
-    const Crm__Caller *caller = crm_rpc_call_caller(call);
-    if (!crm_check_text(call, "name", req->name, 100, 1))
+    if (!scheduler_admin_only(call) || !crm_check_text(call, "name", req->name, 100, 1))
         return;
-    if (caller->role != CRM__ROLE__ROLE_ADMIN && caller->role != CRM__ROLE__ROLE_SYSTEM) {
-        crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only an admin may fire jobs");
-        return;
-    }
     scheduler_t *s = arg;
     crm_txn_run(&s->env, call, &s_fire_op, NULL);
 }
@@ -74,5 +72,7 @@ void scheduler_rpc_register(scheduler_t *s)
                                          .list_jobs = s_list,
                                          .fire_now = s_fire_now,
                                          .declare_jobs = scheduler_declare_jobs};
+    scheduler_admin_handlers(s);
+    scheduler_runs_handlers(s);
     scheduler_serve(crm_service_rpc(s->svc), &s->handlers);
 }

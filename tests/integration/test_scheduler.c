@@ -1,7 +1,7 @@
 /* test_scheduler.c: timed firing with two scheduler instances ticking every
  * 50 ms against one database: each due time of each job fires once (one
- * run, one scheduler.fired event), and the customers and leads services
- * consume every firing. */
+ * run, one scheduler.fired event), the customers and leads services
+ * consume every firing, and the run history keeps each report once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -47,6 +47,16 @@ int main(void)
                        "SELECT last_seq FROM crm_consumer_offsets WHERE producer = 'scheduler'",
                        last, 10000) >= last,
             "leads consumed every firing");
+    /* Each run's report (job.ran, committed with the work) is kept once in
+     * the run history, though both instances consume the reports. */
+    int64_t reports =
+        h_sql_int(h, "customers", "SELECT count(*) FROM crm_outbox WHERE type = 'job.ran'") +
+        h_sql_int(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'job.ran'");
+    H_CHECK(reports >= runs, "every firing's work reported: %lld reports, %lld runs",
+            (long long)reports, (long long)runs);
+    H_CHECK(h_wait_sql(h, "scheduler", "SELECT count(*) FROM scheduler_runs", reports, 10000) ==
+                reports,
+            "the history holds each report once");
     h_note("scheduler: %lld firings from two instances, each once", (long long)runs);
     h_stop(h, "scheduler", 0);
     h_stop(h, "scheduler", 1);

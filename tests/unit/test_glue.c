@@ -33,6 +33,22 @@ static void s_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJo
     crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "unused");
 }
 
+static void s_job(crm_rpc_call_t *call, const Crm__Scheduler__JobRequest *req, void *arg)
+{
+    crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "unused");
+}
+
+static void s_set_schedule(crm_rpc_call_t *call, const Crm__Scheduler__SetScheduleRequest *req,
+                           void *arg)
+{
+    crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "unused");
+}
+
+static void s_list_runs(crm_rpc_call_t *call, const Crm__Scheduler__ListRunsRequest *req, void *arg)
+{
+    crm_rpc_fail(call, CRM__STATUS__INTERNAL, NULL, "unused");
+}
+
 /* Before the suite is handed over only lib's own services are known. */
 static void s_empty(void)
 {
@@ -97,10 +113,16 @@ static int s_serve_in_child(const scheduler_handlers_t *h)
 
 static void s_serve(void)
 {
-    scheduler_handlers_t whole = {
-        .list_jobs = s_list_jobs, .fire_now = s_fire_now, .declare_jobs = s_declare_jobs};
+    scheduler_handlers_t whole = {.list_jobs = s_list_jobs,
+                                  .fire_now = s_fire_now,
+                                  .declare_jobs = s_declare_jobs,
+                                  .pause_job = s_job,
+                                  .resume_job = s_job,
+                                  .set_schedule = s_set_schedule,
+                                  .list_runs = s_list_runs};
     CHECK(s_serve_in_child(&whole) == 0);
-    scheduler_handlers_t missing = {.list_jobs = s_list_jobs, .declare_jobs = s_declare_jobs};
+    scheduler_handlers_t missing = whole;
+    missing.fire_now = NULL;
     CHECK(s_serve_in_child(&missing) == 1); /* logs "no handler" for Scheduler.FireNow */
 }
 

@@ -242,7 +242,8 @@ static void s_list_jobs(void)
     r.jobs = jobs;
     char *text = s_round_trip(&r.base);
     CHECK(strstr(text, "{\"jobs\":[{\"name\":\"customers.recycle\",\"interval_s\":3600,") == text);
-    CHECK(strstr(text, "\"last_fired_at_us\":0,\"runs\":0,\"owner\":\"\"}]}") != NULL);
+    CHECK(strstr(text, "\"last_fired_at_us\":0,\"runs\":0,\"owner\":\"\",\"paused\":false,"
+                       "\"declared_interval_s\":0,\"overridden\":false}]}") != NULL);
     free(text);
 
     Crm__Scheduler__ListJobsReply none = CRM__SCHEDULER__LIST_JOBS_REPLY__INIT;
