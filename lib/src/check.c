@@ -92,6 +92,13 @@ int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us)
 void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCMessageDescriptor *d,
                     const PGresult *r, const PGresult *total)
 {
+    crm_reply_page_fixed(call, pg, d, r, total, NULL, NULL);
+}
+
+void crm_reply_page_fixed(crm_rpc_call_t *call, const crm_page_t *pg,
+                          const ProtobufCMessageDescriptor *d, const PGresult *r,
+                          const PGresult *total, crm_page_fix_fn fix, void *arg)
+{
     ProtobufCMessage *list = calloc(1, d->sizeof_message);
     d->message_init(list);
     char *cursor;
@@ -105,6 +112,8 @@ void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCM
         *(const char **)((char *)list + next->offset) = cursor ? cursor : "";
         if (total)
             crm_page_set_total(list, total);
+        if (fix)
+            fix(list, arg);
         crm_rpc_reply(call, list);
         crm_rowmap_items_clear(list, "items");
     }

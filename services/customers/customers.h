@@ -190,9 +190,22 @@ int customers_history_readable(const Crm__Caller *caller, const PGresult *r);
 void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,
                     char buf[5][CRM_POOL_MASK_LEN]);
 
-/* May the caller read the customer of r's first row (read with
- * CUSTOMER_COLUMNS; none: no)? */
-int customers_readable(const Crm__Caller *caller, const PGresult *r);
+/* Does the caller see c, given its pool and the caller's department path
+ * (reads of customer_pool_of and CRM_ORG_PATH_SQL)? An owned one as
+ * customers_can_read says; a pooled one its pool's people, *masked for
+ * all but its admins; out (may be NULL) as customers_pooled_visible's. */
+int customers_sees(const Crm__Caller *caller, const customer_t *c, const PGresult *pool,
+                   const PGresult *path, int *masked, Crm__Customers__CustomerPool *out);
+/* Adds to b the reads customers_seen decides on, for customer id (its
+ * decimal text): CUSTOMERS_SEEN_READS results, the customer first. */
+#define CUSTOMERS_SEEN_READS 3
+void customers_seen_reads(crm_db_batch_t *b, const Crm__Caller *caller, const char *id);
+/* customers_sees on those reads (r[0..CUSTOMERS_SEEN_READS)); no customer:
+ * not seen. */
+int customers_seen(const Crm__Caller *caller, PGresult *const *r, int *masked);
+/* Masks contact k's mobile, telephone, email and wechat as a pooled
+ * customer's are (crm_pool_mask, into buf); sets masked. */
+void customers_contact_mask(Crm__Customers__Contact *k, char buf[4][CRM_POOL_MASK_LEN]);
 /* May the caller edit c? Its data scope, or its team with write access. */
 int customers_can_edit(const Crm__Caller *caller, const customer_t *c);
 /* May the caller act for c's owner (transfer, team, delete)? Its scope. */

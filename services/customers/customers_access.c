@@ -1,11 +1,13 @@
 /* customers_access.c: who may do what with a customer: its owner's side
  * by data scope (crm/scope.h), and its team members (相关团队) by their
- * access, until their membership expires; a pooled customer's contacts
+ * access, until their membership expires; a pooled customer seen by its
+ * pool's people (itself, its contacts, its follow-ups), its contacts
  * masked for its pool's members. */
 #include <stddef.h>
 #include <string.h>
 
 #include "crm/scope.h"
+#include "crm/util.h"
 #include "customers.h"
 
 Crm__Customers__TeamAccess customers_team_access(const customer_t *c, int64_t user)
@@ -35,28 +37,47 @@ int customers_can_edit(const Crm__Caller *caller, const customer_t *c)
                                                   CRM__CUSTOMERS__TEAM_ACCESS__TEAM_ACCESS_WRITE;
 }
 
-/* Decodes r's first row and asks: may the caller read it (or, with
- * history, is it the customer's previous owner). */
-static int s_readable(const Crm__Caller *caller, const PGresult *r, int history)
+int customers_history_readable(const Crm__Caller *caller, const PGresult *r)
 {
     if (PQntuples(r) == 0)
         return 0;
     customer_row_t row;
     customers_store_row(r, 0, &row);
     int ok = customers_can_read(caller, &row.c) ||
-             (history && row.c.previous_owner_id && row.c.previous_owner_id == caller->user_id);
+             (row.c.previous_owner_id && row.c.previous_owner_id == caller->user_id);
     customers_row_clear(&row);
     return ok;
 }
 
-int customers_readable(const Crm__Caller *caller, const PGresult *r)
+int customers_sees(const Crm__Caller *caller, const customer_t *c, const PGresult *pool,
+                   const PGresult *path, int *masked, Crm__Customers__CustomerPool *out)
 {
-    return s_readable(caller, r, 0);
+    *masked = 0;
+    if (c->owner_id)
+        return customers_can_read(caller, c);
+    return customers_pooled_visible(caller, pool, path, masked, out);
 }
 
-int customers_history_readable(const Crm__Caller *caller, const PGresult *r)
+void customers_seen_reads(crm_db_batch_t *b, const Crm__Caller *caller, const char *id)
 {
-    return s_readable(caller, r, 1);
+    char dept[24];
+    const char *p[] = {id};
+    const char *d[] = {crm_i64(dept, caller->department_id)};
+    crm_db_batch_add(b, "customer_get", 1, p);
+    crm_db_batch_add(b, "customer_pool_of", 1, p);
+    crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
+}
+
+int customers_seen(const Crm__Caller *caller, PGresult *const *r, int *masked)
+{
+    *masked = 0;
+    if (PQntuples(r[0]) == 0)
+        return 0;
+    customer_row_t row;
+    customers_store_row(r[0], 0, &row);
+    int seen = customers_sees(caller, &row.c, r[1], r[2], masked, NULL);
+    customers_row_clear(&row);
+    return seen;
 }
 
 void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,
@@ -82,4 +103,11 @@ void customers_mask(customer_t *c, const Crm__Customers__CustomerPool *pool,
             if (!strcmp(pool->hidden_fields[i], hideable[k].name))
                 *(char **)((char *)c + hideable[k].at) = "";
     c->masked = 1;
+}
+
+void customers_contact_mask(Crm__Customers__Contact *k, char buf[4][CRM_POOL_MASK_LEN])
+{
+    char **fields[] = {&k->mobile, &k->telephone, &k->email, &k->wechat};
+    crm_pool_mask(fields, 4, buf);
+    k->masked = 1;
 }

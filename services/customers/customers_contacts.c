@@ -1,11 +1,13 @@
 /* customers_contacts.c: a customer's contacts (联系人): several per
  * customer, one of them primary (首要联系人). Create (also with the
  * customer: customers_rpc.c), read, edit (merge patch), delete, and lists
- * (one customer's, or those of every customer the caller sees). Who may
- * read or change a contact is who may read or edit its customer. A
- * contact's mobile is checked against the other contacts (查重) unless the
- * caller allows a duplicate. Each change emits contact.created, updated
- * or deleted in its transaction (crm/txn.h). */
+ * (one customer's, or those of every owned customer the caller sees). Who
+ * may read or change a contact is who may read or edit its customer; a
+ * pooled customer's contacts are read by its pool's people (masked for
+ * all but its admins, as the customer is) and changed once it is claimed.
+ * A contact's mobile is checked against the other contacts (查重) unless
+ * the caller allows a duplicate. Each change emits contact.created,
+ * updated or deleted in its transaction (crm/txn.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 #include "crm/mask.h"
 #include "crm/outbox.h"
 #include "crm/rowmap.h"
+#include "crm/scope.h"
 #include "crm/util.h"
 #include "customers.h"
 
@@ -55,10 +58,16 @@ void customers_contacts_prepare(crm_db_t *db)
                    " AND k.is_primary AND k.deleted_at IS NULL");
     crm_db_prepare(db, "contact_mobile_lock",
                    "SELECT pg_advisory_xact_lock(hashtext('contact.mobile:' || $1))");
+    /* Another contact with the mobile ($1), not $2. A pooled customer's
+     * contact whose mobile is masked to the caller ($3; $4: the caller
+     * sees every contact) is not a duplicate: refusing would confirm the
+     * number the mask hides, as for a customer's own (customer_duplicate). */
     crm_db_prepare(db, "contact_by_mobile",
-                   "SELECT k.id, k.customer_id FROM contacts k WHERE k.mobile = $1 AND"
-                   " k.mobile <> '' AND k.deleted_at IS NULL AND k.id <> $2::bigint ORDER BY k.id"
-                   " LIMIT 1");
+                   "SELECT k.id, k.customer_id FROM contacts k JOIN customers c ON c.id ="
+                   " k.customer_id LEFT JOIN customer_pools p ON p.id = c.pool_id WHERE"
+                   " k.mobile = $1 AND k.mobile <> '' AND k.deleted_at IS NULL AND"
+                   " k.id <> $2::bigint AND ($4::boolean OR c.owner_id <> 0 OR"
+                   " $3::bigint = ANY(p.admin_ids)) ORDER BY k.id LIMIT 1");
 }
 
 /* ---- fields ------------------------------------------------------------------ */
@@ -95,6 +104,7 @@ int customers_contact_check(Crm__Customers__Contact *k, int create, const char *
     };
 #undef F
     mobile[0] = telephone[0] = '\0';
+    k->masked = 0; /* read only: what the caller sees */
     int rc = crm_form_check(f, sizeof f / sizeof f[0], errs);
     if (k->mobile)
         k->mobile = mobile;
@@ -157,25 +167,55 @@ void customers_emit_contact(crm_db_batch_t *b, const char *type, Crm__Customers_
     crm_outbox_add(b, type, crm_i64(key, k->id), &ev.base);
 }
 
-/* The customer (its row read with CUSTOMER_COLUMNS) may be changed by the
- * caller: 0, or -1 after refusing on field. */
-static int s_customer_editable(crm_txn_t *t, const PGresult *r, const char *field, int64_t id)
+/* May the caller change the contacts of customer id, read as "customer"
+ * (CUSTOMER_COLUMNS)? 0; -1 after refusing on field; for a pooled
+ * customer the caller may not edit, CRM_TXN_AGAIN after adding the reads
+ * of its pool, for s_pooled_refusal to answer in the next round. */
+static int s_customer_editable(crm_txn_t *t, const char *field, int64_t id)
 {
-    int found = PQntuples(r) > 0, readable = 0, editable = 0;
+    const PGresult *r = crm_txn_result(t, "customer");
+    int found = PQntuples(r) > 0, readable = 0, editable = 0, pooled = 0;
     if (found) {
         customer_row_t row;
         customers_store_row(r, 0, &row);
         readable = customers_can_read(crm_txn_caller(t), &row.c);
         editable = customers_can_edit(crm_txn_caller(t), &row.c);
+        pooled = !row.c.owner_id;
         customers_row_clear(&row);
     }
     if (editable)
         return 0;
+    if (pooled) {
+        char cust[24];
+        const char *p[] = {crm_i64(cust, id)};
+        crm_txn_read(t, "pool", "customer_pool_of", 1, p);
+        crm_org_read_path(t, "path", crm_txn_caller(t)->department_id);
+        return CRM_TXN_AGAIN;
+    }
     if (readable)
         return crm_txn_refuse(t, CRM__STATUS__PERMISSION_DENIED, field,
                               "team members with read access may not change its contacts");
     return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, field, "customer %lld not found",
                           (long long)id);
+}
+
+/* The refusal of a change of a pooled customer's contacts (its pool read
+ * as "pool", the caller's department path as "path"): its pool's people,
+ * who read them, are told to claim it first; to others it does not
+ * exist. Returns -1. */
+static int s_pooled_refusal(crm_txn_t *t, const char *field, int64_t id)
+{
+    int masked;
+    Crm__Customers__CustomerPool pool;
+    int seen = customers_pooled_visible(crm_txn_caller(t), crm_txn_result(t, "pool"),
+                                        crm_txn_result(t, "path"), &masked, &pool);
+    int rc =
+        seen ? crm_txn_refuse(t, CRM__STATUS__FAILED_PRECONDITION, field,
+                              "the customer is in pool %lld; claim it first", (long long)pool.id)
+             : crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, field, "customer %lld not found",
+                              (long long)id);
+    customers_pool_clear(&pool);
+    return rc;
 }
 
 /* Another contact with the mobile: 0, or -1 after refusing. */
@@ -194,10 +234,12 @@ static int s_mobile_free(crm_txn_t *t)
 
 static void s_read_mobile(crm_txn_t *t, const char *mobile, int64_t id)
 {
-    char v[24];
-    const char *p[] = {mobile, crm_i64(v, id)};
+    char v[24], user[24];
+    const Crm__Caller *caller = crm_txn_caller(t);
+    const char *p[] = {mobile, crm_i64(v, id), crm_i64(user, caller->user_id),
+                       crm_scope_all(caller) ? "true" : "false"};
     crm_txn_read(t, "mobile_lock", "contact_mobile_lock", 1, p);
-    crm_txn_read(t, "duplicate", "contact_by_mobile", 2, p);
+    crm_txn_read(t, "duplicate", "contact_by_mobile", 4, p);
 }
 
 /* Demotes the customer's primary contact (read as "primary") for k:
@@ -242,10 +284,14 @@ static int s_create_decide(crm_txn_t *t)
 {
     create_t *cr = crm_txn_data(t);
     Crm__Customers__Contact *k = &cr->k;
-    const PGresult *cust = crm_txn_result(t, "customer");
-    if (s_customer_editable(t, cust, "contact.customer_id", k->customer_id) < 0 ||
-        s_mobile_free(t) < 0)
+    if (crm_txn_round(t) > 1)
+        return s_pooled_refusal(t, "contact.customer_id", k->customer_id);
+    int rc = s_customer_editable(t, "contact.customer_id", k->customer_id);
+    if (rc != 0)
+        return rc;
+    if (s_mobile_free(t) < 0)
         return -1;
+    const PGresult *cust = crm_txn_result(t, "customer");
     /* The first contact of a customer is its primary one. */
     if (PQntuples(crm_txn_result(t, "primary")) == 0)
         k->primary = 1;
@@ -291,30 +337,61 @@ static void s_create(crm_rpc_call_t *call, const Crm__Customers__CreateContactRe
 
 /* ---- GetContact ----------------------------------------------------------------- */
 
+/* Round 1: the contact's customer; round 2: whether the caller sees that
+ * customer (customers_seen_reads) and the contact. */
+#define CONTACT_OF_ID                                                                              \
+    " FROM contacts k JOIN customers c ON c.id = k.customer_id WHERE k.id = $1::bigint"            \
+    " AND k.deleted_at IS NULL AND c.deleted_at IS NULL"
+
 typedef struct {
+    customers_t *cs;
     crm_rpc_call_t *call;
     int64_t id;
 } get_t;
 
+static void s_not_found(const get_t *g)
+{
+    crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, "id", "contact %lld not found", (long long)g->id);
+}
+
 static void s_got(void *arg, const crm_db_result_t *res)
 {
     get_t *g = arg;
+    int masked;
     if (res->err) {
         crm_fail_db(g->call, res);
-        free(g);
-        return;
-    }
-    if (PQntuples(res->results[0]) == 0 ||
-        !customers_readable(crm_rpc_call_caller(g->call), res->results[1])) {
-        crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, "id", "contact %lld not found",
-                     (long long)g->id);
+    } else if (PQntuples(res->results[CUSTOMERS_SEEN_READS]) == 0 ||
+               !customers_seen(crm_rpc_call_caller(g->call), res->results, &masked)) {
+        s_not_found(g);
     } else {
         Crm__Customers__Contact k = CRM__CUSTOMERS__CONTACT__INIT;
-        customers_row_to(res->results[0], 0, &k.base);
+        char mask[4][CRM_POOL_MASK_LEN];
+        customers_row_to(res->results[CUSTOMERS_SEEN_READS], 0, &k.base);
+        if (masked)
+            customers_contact_mask(&k, mask);
         crm_rpc_reply(g->call, &k.base);
         crm_rowmap_clear(&k.base);
     }
     free(g);
+}
+
+static void s_got_customer(void *arg, const crm_db_result_t *res)
+{
+    get_t *g = arg;
+    if (res->err || PQntuples(res->results[0]) == 0) {
+        if (res->err)
+            crm_fail_db(g->call, res);
+        else
+            s_not_found(g);
+        free(g);
+        return;
+    }
+    char id[24];
+    const char *p[] = {crm_i64(id, g->id)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    customers_seen_reads(b, crm_rpc_call_caller(g->call), crm_db_get(res->results[0], 0, 0));
+    crm_db_batch_add(b, "SELECT " CONTACT_COLUMNS CONTACT_OF_ID, 1, p);
+    crm_db_submit(g->cs->db, &b, s_got, g);
 }
 
 static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetContactRequest *req, void *arg)
@@ -323,22 +400,12 @@ static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetContactRequest 
     if (!crm_check_id(call, "id", req->id))
         return;
     get_t *g = crm_calloc(1, sizeof *g);
-    g->call = call;
-    g->id = req->id;
+    *g = (get_t){.cs = cs, .call = call, .id = req->id};
     char id[24];
     const char *p[] = {crm_i64(id, req->id)};
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b,
-                     "SELECT " CONTACT_COLUMNS " FROM contacts k JOIN customers c ON c.id ="
-                     " k.customer_id WHERE k.id = $1::bigint AND k.deleted_at IS NULL"
-                     " AND c.deleted_at IS NULL",
-                     1, p);
-    crm_db_batch_add(b,
-                     "SELECT " CUSTOMER_COLUMNS " FROM customers c WHERE c.id ="
-                     " (SELECT customer_id FROM contacts WHERE id = $1::bigint)"
-                     " AND c.deleted_at IS NULL",
-                     1, p);
-    crm_db_submit(cs->db, &b, s_got, g);
+    crm_db_batch_add(b, "SELECT k.customer_id" CONTACT_OF_ID, 1, p);
+    crm_db_submit(cs->db, &b, s_got_customer, g);
 }
 
 /* ---- UpdateContact and DeleteContact: one contact, locked with its customer ---- */
@@ -346,6 +413,7 @@ static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetContactRequest 
 /* An edit (edit set) or a delete of contact id. */
 typedef struct {
     int64_t id;
+    int64_t customer_id; /* its customer's, once read */
     const Crm__Customers__UpdateContactRequest *edit;
     char mobile[12], telephone[32];
     int check_duplicate;
@@ -409,12 +477,17 @@ static size_t s_apply_edit(const Crm__Customers__UpdateContactRequest *req, chan
 static int s_change_decide(crm_txn_t *t)
 {
     change_t *ch = crm_txn_data(t);
+    if (crm_txn_round(t) > 1)
+        return s_pooled_refusal(t, "id", ch->customer_id);
     const PGresult *r = crm_txn_result(t, "contact");
     if (PQntuples(r) == 0)
         return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "id", "contact %lld not found",
                               (long long)ch->id);
-    const PGresult *cust = crm_txn_result(t, "customer");
-    if (s_customer_editable(t, cust, "id", crm_db_get_i64(r, 0, 1)) < 0 || s_mobile_free(t) < 0)
+    ch->customer_id = crm_db_get_i64(r, 0, PQfnumber(r, "customer_id"));
+    int rc = s_customer_editable(t, "id", ch->customer_id);
+    if (rc != 0)
+        return rc;
+    if (s_mobile_free(t) < 0)
         return -1;
     Crm__Customers__Contact *k = crm_calloc(1, sizeof *k);
     crm__customers__contact__init(k);
@@ -424,7 +497,6 @@ static int s_change_decide(crm_txn_t *t)
                      1;
     char *changed[12];
     size_t n = 0;
-    int rc = 0;
     if (!ch->edit && k->primary && others > 0) {
         rc = crm_txn_refuse(t, CRM__STATUS__FAILED_PRECONDITION, "id",
                             "contact %lld is the customer's primary contact; make another"
@@ -514,13 +586,18 @@ static const crm_key_t s_keys[] = {
     {.sql = "k.created_at", .column = "created_at_us", .type = CRM_KEY_TIME},
     {.sql = "k.id", .column = "id", .type = CRM_KEY_BIGINT}};
 static const crm_keyset_t s_order = {.tag = "contacts", .keys = s_keys, .n = 2};
-static const crm_filter_t s_keyword[] = {
-    {.field = "keyword",
-     .kind = CRM_FILTER_KEYWORD,
-     .column = "k.name",
-     .prefix = {"k.mobile", "k.telephone"},
-     .max_len = 100},
-};
+/* The keyword: part of the name, or the start of a phone number. */
+#define CONTACT_KEYWORD(g)                                                                         \
+    {                                                                                              \
+        .field = "keyword", .kind = CRM_FILTER_KEYWORD, .column = "k.name",                        \
+        .prefix = {"k.mobile", "k.telephone"}, .gate = g, .max_len = 100                           \
+    }
+static const crm_filter_t s_keyword[] = {CONTACT_KEYWORD(NULL)};
+/* The same for those who may see contacts masked (all but admins of
+ * everything; a pool's admins too, as in the customers' pool view): a
+ * number is searched among owned customers' contacts only, so a search
+ * never confirms a pooled customer's masked number. */
+static const crm_filter_t s_keyword_masked[] = {CONTACT_KEYWORD("c.owner_id <> 0")};
 
 typedef struct {
     crm_rpc_call_t *call;
@@ -529,32 +606,49 @@ typedef struct {
     int64_t customer_id;
 } list_t;
 
+/* A page of a pooled customer's contacts masked (a crm_page_fix_fn): arg
+ * gets the masks' buffers, for the caller to free after the reply. */
+static void s_mask_page(ProtobufCMessage *msg, void *arg)
+{
+    Crm__Customers__ContactList *list = (Crm__Customers__ContactList *)msg;
+    char(**masks)[4][CRM_POOL_MASK_LEN] = arg;
+    *masks = crm_calloc(list->n_items + 1, sizeof **masks);
+    for (size_t i = 0; i < list->n_items; i++)
+        customers_contact_mask(list->items[i], (*masks)[i]);
+}
+
 static void s_listed(void *arg, const crm_db_result_t *res)
 {
     list_t *ls = arg;
-    int at = 0;
+    int at = 0, masked = 0;
     if (res->err) {
         crm_fail_db(ls->call, res);
         free(ls);
         return;
     }
     if (ls->customer_id) {
-        if (!customers_readable(crm_rpc_call_caller(ls->call), res->results[0])) {
+        /* One customer's: of a customer the caller sees, a pooled one's
+         * by its pool's people. */
+        if (!customers_seen(crm_rpc_call_caller(ls->call), res->results, &masked)) {
             crm_rpc_fail(ls->call, CRM__STATUS__NOT_FOUND, "customer_id", "customer %lld not found",
                          (long long)ls->customer_id);
             free(ls);
             return;
         }
-        at = 1;
+        at = CUSTOMERS_SEEN_READS;
     }
-    crm_reply_page(ls->call, &ls->page, &crm__customers__contact_list__descriptor, res->results[at],
-                   ls->total ? res->results[at + 1] : NULL);
+    char(*masks)[4][CRM_POOL_MASK_LEN] = NULL;
+    crm_reply_page_fixed(ls->call, &ls->page, &crm__customers__contact_list__descriptor,
+                         res->results[at], ls->total ? res->results[at + 1] : NULL,
+                         masked ? s_mask_page : NULL, &masks);
+    free(masks);
     free(ls);
 }
 
 static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListContactsRequest *req, void *arg)
 {
     customers_t *cs = arg;
+    const Crm__Caller *caller = crm_rpc_call_caller(call);
     crm_page_t pg;
     crm_err_t err;
     if (req->customer_id < 0) {
@@ -576,16 +670,16 @@ static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListContactsReque
                       " k.customer_id WHERE k.deleted_at IS NULL AND c.deleted_at IS NULL");
     if (req->customer_id) {
         char id[24];
-        const char *p[] = {crm_i64(id, req->customer_id)};
-        crm_db_batch_add(b, "customer_get", 1, p);
+        customers_seen_reads(b, caller, crm_i64(id, req->customer_id));
         crm_sqlbuf_addp_i64(q, " AND k.customer_id = $?::bigint", req->customer_id);
     } else {
+        /* Every owned customer's in scope (the scope leaves pooled ones out). */
         customers_scope_t s;
-        customers_scope(crm_rpc_call_caller(call), 0, NULL, 0, &s);
+        customers_scope(caller, 0, NULL, 0, &s);
         customers_add_scope(q, &s, "c");
         customers_scope_clear(&s);
     }
-    crm_filter_where(q, s_keyword, 1, &req->base);
+    crm_filter_where(q, crm_scope_all(caller) ? s_keyword : s_keyword_masked, 1, &req->base);
     crm_page_batch_add(&q, &pg, req->total, b);
     crm_db_submit(cs->db, &b, s_listed, ls);
 }

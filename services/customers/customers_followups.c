@@ -3,7 +3,9 @@
  * record, the customer's last follow-up and next contact moved, history
  * and customer.followed_up in one transaction) and ListFollowUps (those
  * made here and those copied from its lead, newest first). Team members
- * follow a customer up as its owner does. */
+ * follow a customer up as its owner does; a pooled customer's follow-ups
+ * are read by its pool's people, and it is claimed before it is followed
+ * up. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,10 +139,14 @@ static void s_followup_reply(crm_change_t *c)
     crm_change_reply(c, &reply.base);
 }
 
-/* Team members follow a customer up as its owner does. */
+/* Team members follow a customer up as its owner does. A pooled one is
+ * claimed first: its pool's people are told so (they read its
+ * follow-ups), others do not see it. */
 static int s_followup_may_act(crm_change_t *c, const void *rec)
 {
     const customer_t *cust = customers_before(rec);
+    if (!cust->owner_id)
+        return customers_may_act_pooled(c, cust);
     if (customers_can_read(crm_change_caller(c), cust))
         return 0;
     return crm_change_refuse(c, CRM__STATUS__NOT_FOUND, NULL, "not found");
@@ -209,9 +215,11 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         free(ls);
         return;
     }
-    const PGresult *rec = res->results[0];
-    if (ls->enterprise ? PQntuples(rec) == 0
-                       : !customers_readable(crm_rpc_call_caller(ls->call), rec)) {
+    /* A customer's are read by those who see it, a pooled one's by its
+     * pool's people (their content as written: a member reads it whole). */
+    int masked, at = ls->enterprise ? 1 : CUSTOMERS_SEEN_READS;
+    if (ls->enterprise ? PQntuples(res->results[0]) == 0
+                       : !customers_seen(crm_rpc_call_caller(ls->call), res->results, &masked)) {
         const char *what = ls->enterprise ? "enterprise" : "customer";
         crm_rpc_fail(ls->call, CRM__STATUS__NOT_FOUND,
                      ls->enterprise ? "enterprise_id" : "customer_id", "%s %lld not found", what,
@@ -220,7 +228,7 @@ static void s_listed(void *arg, const crm_db_result_t *res)
         return;
     }
     crm_reply_page(ls->call, &ls->page, &crm__customers__customer_follow_up_list__descriptor,
-                   res->results[1], ls->total ? res->results[2] : NULL);
+                   res->results[at], ls->total ? res->results[at + 1] : NULL);
     free(ls);
 }
 
@@ -247,7 +255,10 @@ static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListCustomerFollo
     char ids[24];
     const char *p[] = {crm_i64(ids, id)};
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, ls->enterprise ? "enterprise_get" : "customer_get", 1, p);
+    if (ls->enterprise)
+        crm_db_batch_add(b, "enterprise_get", 1, p);
+    else
+        customers_seen_reads(b, crm_rpc_call_caller(call), ids);
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     if (ls->enterprise) {
         /* Its customers' follow-ups, of the customers the caller sees. */

@@ -325,10 +325,8 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
         int found = PQntuples(res->results[0]) > 0, masked = 0, seen = 0;
         if (found) {
             customers_store_row(res->results[0], 0, &row);
-            const Crm__Caller *caller = crm_rpc_call_caller(g->call);
-            seen = row.c.owner_id ? customers_can_read(caller, &row.c)
-                                  : customers_pooled_visible(caller, res->results[1],
-                                                             res->results[2], &masked, &pool);
+            seen = customers_sees(crm_rpc_call_caller(g->call), &row.c, res->results[1],
+                                  res->results[2], &masked, &pool);
         }
         char mask[5][CRM_POOL_MASK_LEN];
         if (seen && masked) {

@@ -51,6 +51,17 @@ int crm_check_dedup(crm_rpc_call_t *call, const char *name_in, const char *mobil
 void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCMessageDescriptor *d,
                     const PGresult *r, const PGresult *total);
 
+/* What a list's handler does to the page's list message, filled, before
+ * it is sent (masking what the caller may not see): arg is the handler's;
+ * what the hook points the items at must live until crm_reply_page_fixed
+ * returns. */
+typedef void (*crm_page_fix_fn)(ProtobufCMessage *list, void *arg);
+
+/* crm_reply_page with fix (NULL: none) run on the list before the reply. */
+void crm_reply_page_fixed(crm_rpc_call_t *call, const crm_page_t *pg,
+                          const ProtobufCMessageDescriptor *d, const PGresult *r,
+                          const PGresult *total, crm_page_fix_fn fix, void *arg);
+
 /* The largest page call may ask for: CRM_PAGE_WALK_MAX when it walks a
  * whole list (crm_rpc_call_walks), else CRM_PAGE_MAX. A handler that checks
  * the page again in its callback passes it to crm_page_check_max. */
