@@ -15,6 +15,7 @@
 #include "job_impl.h"
 
 #define MAX_PARAMS 16
+#define MAX_AFTER 4
 
 /* ---- the rule of a declaration ------------------------------------------ */
 
@@ -322,8 +323,11 @@ void crm_job_run_now(const crm_txn_env_t *env, crm_rpc_call_t *call, crm_job_fn 
 typedef struct {
     crm_db_tx_t *tx;
     char *sql;
-    char *values[MAX_PARAMS + 1];
+    /* the caller's values, the page size, then the last row's keys */
+    char *values[MAX_PARAMS + 1 + MAX_AFTER];
     int n;
+    const char *after[MAX_AFTER]; /* the key columns (crm_tx_pages_after) */
+    int nafter;
     int page;
     crm_page_fn on_rows;
     crm_pages_done_fn done;
@@ -333,7 +337,7 @@ typedef struct {
 
 static void s_pages_free(pages_t *p)
 {
-    for (int i = 0; i <= p->n; i++)
+    for (int i = 0; i <= p->n + p->nafter; i++)
         free(p->values[i]);
     free(p->sql);
     free(p);
@@ -341,7 +345,24 @@ static void s_pages_free(pages_t *p)
 
 static void s_add_page(pages_t *p, crm_db_batch_t *b)
 {
-    crm_db_batch_add(b, p->sql, p->n + 1, (const char *const *)p->values);
+    crm_db_batch_add(b, p->sql, p->n + 1 + p->nafter, (const char *const *)p->values);
+}
+
+/* The next page starts after the last row of rows: its key columns. */
+static void s_after(pages_t *p, const PGresult *rows)
+{
+    int last = PQntuples(rows) - 1;
+    for (int k = 0; k < p->nafter; k++) {
+        int col = PQfnumber(rows, p->after[k]);
+        if (col < 0) {
+            crm_log(CRM_ERROR, "crm_tx_pages_after: a key column is not in the page", "column",
+                    p->after[k], NULL);
+            abort();
+        }
+        char **v = &p->values[p->n + 1 + k];
+        free(*v);
+        *v = PQgetisnull(rows, last, col) ? NULL : crm_strdup(PQgetvalue(rows, last, col));
+    }
 }
 
 static void s_page_done(void *arg, const crm_db_result_t *res)
@@ -364,14 +385,16 @@ static void s_page_done(void *arg, const crm_db_result_t *res)
         s_pages_free(p);
         return;
     }
+    s_after(p, rows);
     s_add_page(p, b);
     crm_db_tx_submit(p->tx, &b, s_page_done, p);
 }
 
-void crm_tx_pages(crm_db_tx_t *tx, const char *sql, int n, const char *const *values, int page,
-                  crm_page_fn on_rows, crm_pages_done_fn done, void *arg)
+void crm_tx_pages_after(crm_db_tx_t *tx, const char *sql, int n, const char *const *values,
+                        int page, const char *const *after, int nafter, crm_page_fn on_rows,
+                        crm_pages_done_fn done, void *arg)
 {
-    if (n < 0 || n > MAX_PARAMS || page < 1) {
+    if (n < 0 || n > MAX_PARAMS || page < 1 || nafter < 0 || nafter > MAX_AFTER) {
         crm_log(CRM_ERROR, "crm_tx_pages: bad arguments", NULL);
         abort();
     }
@@ -382,6 +405,9 @@ void crm_tx_pages(crm_db_tx_t *tx, const char *sql, int n, const char *const *va
         p->values[i] = crm_strdup(values[i]);
     p->values[n] = crm_sprintf("%d", page);
     p->n = n;
+    for (int k = 0; k < nafter; k++)
+        p->after[k] = after[k]; /* static text */
+    p->nafter = nafter;
     p->page = page;
     p->on_rows = on_rows;
     p->done = done;
@@ -389,4 +415,10 @@ void crm_tx_pages(crm_db_tx_t *tx, const char *sql, int n, const char *const *va
     crm_db_batch_t *b = crm_db_batch_new();
     s_add_page(p, b);
     crm_db_tx_submit(tx, &b, s_page_done, p);
+}
+
+void crm_tx_pages(crm_db_tx_t *tx, const char *sql, int n, const char *const *values, int page,
+                  crm_page_fn on_rows, crm_pages_done_fn done, void *arg)
+{
+    crm_tx_pages_after(tx, sql, n, values, page, NULL, 0, on_rows, done, arg);
 }

@@ -20,18 +20,20 @@
 /* One page of customers past their deadline, taken out of their owners'
  * hands, with their history; returns what the events need. Pool by pool
  * ($1: one pool; 0: the automatic ones), each pool's overdue customers are
- * read earliest deadline first along the (pool_id, recycle_at) index of
- * sql/008, so a page costs its rows however many customers are held. A
- * customer followed up meanwhile has a later deadline when its row is
- * locked, and is left alone. */
+ * read earliest deadline first along the (pool_id, recycle_at, id) index
+ * of sql/010, after the last page's (deadline, id) ($3, $4: NULL on the
+ * first page), so a page costs its rows however many customers are held
+ * or were recycled by the pages before. A customer followed up meanwhile
+ * has a later deadline when its row is locked, and is left alone. */
+#define AFTER "($3::timestamptz IS NULL OR (c.recycle_at, c.id) > ($3::timestamptz, $4::bigint))"
 #define RECYCLE_PAGE_SQL                                                                           \
     "WITH due AS (SELECT x.* FROM customer_pools p CROSS JOIN LATERAL ("                           \
     "  SELECT c.id, c.owner_id, c.pool_id, c.recycle_rule AS rule, c.recycle_rule_days AS days,"   \
     "  c.recycle_at, c.last_followup_at FROM customers c"                                          \
-    "  WHERE c.pool_id = p.id AND c.recycle_at <= now()"                                           \
-    "  ORDER BY c.recycle_at LIMIT $2::int FOR UPDATE OF c SKIP LOCKED) x"                         \
+    "  WHERE c.pool_id = p.id AND c.recycle_at <= now() AND " AFTER                                \
+    "  ORDER BY c.recycle_at, c.id LIMIT $2::int FOR UPDATE OF c SKIP LOCKED) x"                   \
     "  WHERE p.deleted_at IS NULL AND (p.id = $1::bigint OR ($1::bigint = 0 AND"                   \
-    "  NOT p.manual_recycle)) LIMIT $2::int),"                                                     \
+    "  NOT p.manual_recycle)) ORDER BY x.recycle_at, x.id LIMIT $2::int),"                         \
     " h AS (INSERT INTO customer_history (kind, record_id, action, from_owner_id, detail)"         \
     "  SELECT 'customer', id, 'recycled', owner_id, json_build_object('pool_id', pool_id,"         \
     "  'rule', rule, 'rule_days', days, 'recycle_at', recycle_at)::text FROM due),"                \
@@ -39,8 +41,12 @@
     "  owner_since = NULL, pooled_at = now(), updated_at = now() FROM due WHERE c.id = due.id"     \
     "  RETURNING c.id)"                                                                            \
     " SELECT due.id, due.owner_id, due.pool_id, due.days, crm_us(due.last_followup_at),"           \
-    " array_position(ARRAY['followup', 'opportunity', 'deal'], due.rule), crm_us(due.recycle_at)"  \
-    " FROM due JOIN upd USING (id) ORDER BY due.id"
+    " array_position(ARRAY['followup', 'opportunity', 'deal'], due.rule), crm_us(due.recycle_at)," \
+    " due.recycle_at AS after_at, due.id AS after_id"                                              \
+    " FROM due JOIN upd USING (id) ORDER BY due.recycle_at, due.id"
+
+/* The page's last row's (deadline, id): where the next page starts. */
+static const char *const s_after[] = {"after_at", "after_id"};
 
 void customers_recycle_prepare(crm_db_t *db)
 {
@@ -68,8 +74,8 @@ void customers_recycle(crm_job_run_t *run, int64_t pool_id)
 {
     char id[24];
     const char *p[] = {crm_i64(id, pool_id)};
-    crm_tx_pages(crm_job_tx(run), "customer_recycle_page", 1, p, RECYCLE_PAGE, s_page, crm_job_end,
-                 run);
+    crm_tx_pages_after(crm_job_tx(run), "customer_recycle_page", 1, p, RECYCLE_PAGE, s_after, 2,
+                       s_page, crm_job_end, run);
 }
 
 void customers_recycle_job(void *arg, crm_job_run_t *run)

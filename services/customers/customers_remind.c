@@ -15,13 +15,19 @@
 #define PAGE 500
 
 /* The customers past their warning time and not yet warned of their
- * deadline, along the index of sql/008 that only they are in. */
+ * deadline, along the index of sql/010 that only they are in, after the
+ * last page's (warning time, id) ($2, $3: NULL on the first page). */
 #define WARN_SQL                                                                                   \
-    "WITH due AS (SELECT c.id AS due_id, c.recycle_at AS due_at FROM customers c"                  \
-    "  WHERE c.recycle_warn_at <= now() AND c.recycle_warned_for IS DISTINCT FROM c.recycle_at"    \
-    "  ORDER BY c.recycle_warn_at LIMIT $1::int FOR UPDATE OF c SKIP LOCKED)"                      \
-    " UPDATE customers SET recycle_warned_for = due.due_at FROM due WHERE id = due.due_id"         \
-    " RETURNING id, name, owner_id, pool_id, crm_us(due.due_at)"
+    "WITH due AS (SELECT c.id AS due_id, c.recycle_at AS due_at, c.recycle_warn_at AS due_warn"    \
+    "  FROM customers c WHERE c.recycle_warn_at <= now()"                                          \
+    "  AND c.recycle_warned_for IS DISTINCT FROM c.recycle_at AND ($2::timestamptz IS NULL OR"     \
+    "  (c.recycle_warn_at, c.id) > ($2::timestamptz, $3::bigint))"                                 \
+    "  ORDER BY c.recycle_warn_at, c.id LIMIT $1::int FOR UPDATE OF c SKIP LOCKED),"               \
+    " upd AS (UPDATE customers SET recycle_warned_for = due.due_at FROM due WHERE id = due.due_id" \
+    "  RETURNING id, name, owner_id, pool_id, crm_us(due.due_at), due.due_warn AS after_at)"       \
+    " SELECT *, id AS after_id FROM upd ORDER BY after_at, id"
+
+static const char *const s_after[] = {"after_at", "after_id"};
 
 static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
@@ -40,5 +46,6 @@ static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 void customers_remind_job(void *arg, crm_job_run_t *run)
 {
     (void)arg;
-    crm_tx_pages(crm_job_tx(run), WARN_SQL, 0, NULL, PAGE, s_warnings, crm_job_end, run);
+    crm_tx_pages_after(crm_job_tx(run), WARN_SQL, 0, NULL, PAGE, s_after, 2, s_warnings,
+                       crm_job_end, run);
 }

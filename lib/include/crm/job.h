@@ -128,4 +128,16 @@ typedef void (*crm_page_fn)(void *arg, const PGresult *rows, crm_db_batch_t *b);
 void crm_tx_pages(crm_db_tx_t *tx, const char *sql, int n, const char *const *values, int page,
                   crm_page_fn on_rows, crm_pages_done_fn done, void *arg);
 
+/* The same for a page query that returns its rows in an order: the values
+ * of the key columns after[0..nafter) (static text, at most 4) of each
+ * page's last row are the parameters $n+2.. of the next page (NULL on the
+ * first), so a page starts where the last one ended. Within one
+ * transaction the index entries of the rows earlier pages changed stay
+ * until the commit; a query that starts from the top again visits them
+ * all on every page (quadratic work for a big run); one that starts after
+ * the last key does not. */
+void crm_tx_pages_after(crm_db_tx_t *tx, const char *sql, int n, const char *const *values,
+                        int page, const char *const *after, int nafter, crm_page_fn on_rows,
+                        crm_pages_done_fn done, void *arg);
+
 #endif
