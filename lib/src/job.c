@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crm/consumer.h"
+#include "crm/cron.h"
 #include "crm/log.h"
 #include "crm/outbox.h"
 #include "crm/util.h"
@@ -31,15 +32,79 @@ int crm_job_check(const char *service, const char *name, const crm_job_schedule_
     for (const char *p = name; *p; p++)
         if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'))
             return crm_err_invalid(err, "name", "%s: use [a-z0-9_.]", name);
+    crm_err_t why;
+    if (crm_job_schedule_ok(when, &why) < 0)
+        return crm_err_invalid(err, why.field, "%s: %s", name, why.message);
+    return 0;
+}
+
+int crm_job_schedule_ok(const crm_job_schedule_t *when, crm_err_t *err)
+{
+    crm_cron_t c;
+    crm_err_t why;
     switch (when->kind) {
     case CRM_JOB_EVERY:
         if (when->every_s < 1 || when->every_s > CRM_JOB_MAX_EVERY_S)
-            return crm_err_invalid(err, "schedule", "%s: every %lld s: 1 .. %d s", name,
+            return crm_err_invalid(err, "schedule.every_s", "every %lld s: 1 .. %d s",
                                    (long long)when->every_s, CRM_JOB_MAX_EVERY_S);
         return 0;
+    case CRM_JOB_DAILY:
+        if (crm_cron_daily(when->text, &c, &why) < 0)
+            return crm_err_invalid(err, "schedule.daily", "%s", why.message);
+        return 0;
+    case CRM_JOB_CRON:
+        if (when->text && strlen(when->text) > CRM_JOB_MAX_CRON)
+            return crm_err_invalid(err, "schedule.cron", "longer than %d bytes", CRM_JOB_MAX_CRON);
+        if (crm_cron_parse(when->text, &c, &why) < 0)
+            return crm_err_invalid(err, "schedule.cron", "%s", why.message);
+        if (crm_cron_next(&c, crm_now_us()) == 0)
+            return crm_err_invalid(err, "schedule.cron", "%s never comes", when->text);
+        return 0;
     }
-    return crm_err_invalid(err, "schedule", "%s: unknown kind of schedule %d", name,
-                           (int)when->kind);
+    return crm_err_invalid(err, "schedule", "unknown kind of schedule %d", (int)when->kind);
+}
+
+char *crm_job_spec(const crm_job_schedule_t *when)
+{
+    switch (when->kind) {
+    case CRM_JOB_DAILY:
+        return crm_sprintf("daily %s", when->text);
+    case CRM_JOB_CRON:
+        return crm_sprintf("cron %s", when->text);
+    default:
+        return crm_sprintf("every %lld", (long long)when->every_s);
+    }
+}
+
+int crm_job_spec_parse(const char *spec, crm_job_schedule_t *out, crm_err_t *err)
+{
+    if (spec && !strncmp(spec, "every ", 6))
+        *out = CRM_EVERY(strtoll(spec + 6, NULL, 10));
+    else if (spec && !strncmp(spec, "daily ", 6))
+        *out = CRM_DAILY(spec + 6);
+    else if (spec && !strncmp(spec, "cron ", 5))
+        *out = CRM_CRON(spec + 5);
+    else
+        return crm_err_invalid(err, "schedule", "not a schedule: %s", spec ? spec : "");
+    return crm_job_schedule_ok(out, err);
+}
+
+int64_t crm_job_next(const crm_job_schedule_t *when, int64_t last_us, int64_t now_us)
+{
+    crm_cron_t c;
+    crm_err_t err;
+    switch (when->kind) {
+    case CRM_JOB_EVERY:
+        if (!last_us)
+            return now_us;
+        return last_us + when->every_s * 1000000 > now_us ? last_us + when->every_s * 1000000
+                                                          : now_us + when->every_s * 1000000;
+    case CRM_JOB_DAILY:
+        return crm_cron_daily(when->text, &c, &err) < 0 ? 0 : crm_cron_next(&c, now_us);
+    case CRM_JOB_CRON:
+        return crm_cron_parse(when->text, &c, &err) < 0 ? 0 : crm_cron_next(&c, now_us);
+    }
+    return 0;
 }
 
 void crm_job_schedule_pb(const crm_job_schedule_t *when, Crm__Scheduler__Schedule *pb)
@@ -50,6 +115,14 @@ void crm_job_schedule_pb(const crm_job_schedule_t *when, Crm__Scheduler__Schedul
         pb->kind_case = CRM__SCHEDULER__SCHEDULE__KIND_EVERY_S;
         pb->every_s = when->every_s;
         break;
+    case CRM_JOB_DAILY:
+        pb->kind_case = CRM__SCHEDULER__SCHEDULE__KIND_DAILY;
+        pb->daily = (char *)when->text;
+        break;
+    case CRM_JOB_CRON:
+        pb->kind_case = CRM__SCHEDULER__SCHEDULE__KIND_CRON;
+        pb->cron = (char *)when->text;
+        break;
     }
 }
 
@@ -59,6 +132,12 @@ int crm_job_schedule_from_pb(const Crm__Scheduler__Schedule *pb, crm_job_schedul
     switch (pb ? pb->kind_case : CRM__SCHEDULER__SCHEDULE__KIND__NOT_SET) {
     case CRM__SCHEDULER__SCHEDULE__KIND_EVERY_S:
         *out = CRM_EVERY(pb->every_s);
+        return 0;
+    case CRM__SCHEDULER__SCHEDULE__KIND_DAILY:
+        *out = CRM_DAILY(pb->daily);
+        return 0;
+    case CRM__SCHEDULER__SCHEDULE__KIND_CRON:
+        *out = CRM_CRON(pb->cron);
         return 0;
     default:
         return crm_err_invalid(err, "schedule", "no schedule of a kind this scheduler knows");

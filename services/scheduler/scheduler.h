@@ -26,13 +26,16 @@ typedef struct {
 } scheduler_t;
 
 /* The columns every job read selects, each named after its field of Job
- * (crm/rowmap.h): the schedule in force is an admin's (override_s) or
- * else its owner's (interval_s). */
+ * (crm/rowmap.h), and its schedules as stored (crm_job_spec): the one in
+ * force (an admin's override_spec, else its owner's spec) and the owner's. */
 #define JOB_COLUMNS                                                                                \
-    "name, COALESCE(override_s, interval_s) AS interval_s, crm_us(next_fire_at) AS"                \
-    " next_fire_at_us, COALESCE(crm_us(last_fired_at), 0) AS last_fired_at_us, runs,"              \
-    " COALESCE(owner, '') AS owner, paused, interval_s AS declared_interval_s,"                    \
-    " override_s IS NOT NULL AS overridden"
+    "name, COALESCE(override_spec, spec) AS schedule_spec, spec AS declared_spec,"                 \
+    " crm_us(next_fire_at) AS next_fire_at_us, COALESCE(crm_us(last_fired_at), 0) AS"              \
+    " last_fired_at_us, runs, COALESCE(owner, '') AS owner, paused,"                               \
+    " override_spec IS NOT NULL AS overridden"
+/* Microseconds since the epoch (an SQL expression) as a time. */
+#define SCHEDULER_FROM_US(x) "('epoch'::timestamptz + (" x ") * interval '1 microsecond')"
+
 /* The same with the job's last run beside it (JobRun's fields), for the
  * job list and the admins' actions. */
 #define JOB_WITH_RUN_SQL(where)                                                                    \
@@ -56,7 +59,8 @@ void scheduler_job_clear(Crm__Scheduler__Job *job);
 Crm__Scheduler__Job **scheduler_job_rows(const PGresult *r, Crm__Scheduler__Job **jobs, size_t *n);
 void scheduler_job_rows_free(Crm__Scheduler__Job **ptrs, Crm__Scheduler__Job *jobs, size_t n);
 
-/* Adds the scheduler.fired event of row i (JOB_COLUMNS) of r to b. */
+/* Adds the scheduler.fired event of row i (JOB_COLUMNS) of r to b: the due
+ * time fired is its column due_at_us, or a manual firing's time. */
 void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manual);
 
 /* Starts the tick that fires due jobs (every CRM_SCHEDULER_TICK_MS), and

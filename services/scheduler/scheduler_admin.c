@@ -21,12 +21,13 @@ void scheduler_admin_prepare(crm_db_t *db)
     crm_db_prepare(db, "job_resume",
                    "UPDATE scheduler_jobs SET paused = false WHERE name = $1"
                    " RETURNING " JOB_COLUMNS);
-    /* The new schedule counts from the last firing, never into the past. */
+    crm_db_prepare(db, "job_schedule_lock",
+                   "SELECT spec, COALESCE(crm_us(last_fired_at), 0) FROM scheduler_jobs"
+                   " WHERE name = $1 FOR UPDATE");
     crm_db_prepare(
         db, "job_set_schedule",
-        "UPDATE scheduler_jobs SET override_s = $2::bigint, next_fire_at = GREATEST(now(),"
-        " COALESCE(last_fired_at, now()) + make_interval(secs => COALESCE($2::bigint,"
-        " interval_s))) WHERE name = $1 RETURNING " JOB_COLUMNS);
+        "UPDATE scheduler_jobs SET override_spec = $2, next_fire_at = " SCHEDULER_FROM_US(
+            "$3::bigint") " WHERE name = $1 RETURNING " JOB_COLUMNS);
 }
 
 int scheduler_admin_only(crm_rpc_call_t *call)
@@ -38,21 +39,18 @@ int scheduler_admin_only(crm_rpc_call_t *call)
     return 0;
 }
 
-/* One change of a job: the statement and its parameters (round 1), the
- * job as changed (the reply). */
+/* Pause or resume: the statement (round 1), the job as changed (the
+ * reply). */
 typedef struct {
     const char *stmt;
-    int nparams; /* the name, and a schedule's seconds (NULL: the owner's) */
     const char *name;
-    char every[24];
-    int has_every;
 } steer_t;
 
 static void s_read(crm_txn_t *t)
 {
     steer_t *st = crm_txn_data(t);
-    const char *p[] = {st->name, st->has_every ? st->every : NULL};
-    crm_txn_read(t, "job", st->stmt, st->nparams, p);
+    const char *p[] = {st->name};
+    crm_txn_read(t, "job", st->stmt, 1, p);
 }
 
 static int s_decide(crm_txn_t *t)
@@ -70,17 +68,11 @@ static int s_decide(crm_txn_t *t)
 
 static const crm_txn_op_t s_op = {.read = s_read, .decide = s_decide, .done = free};
 
-static void s_steer(crm_rpc_call_t *call, scheduler_t *s, const char *stmt, int nparams,
-                    const char *name, const int64_t *every)
+static void s_steer(crm_rpc_call_t *call, scheduler_t *s, const char *stmt, const char *name)
 {
     steer_t *st = crm_calloc(1, sizeof *st);
     st->stmt = stmt;
-    st->nparams = nparams;
     st->name = name;
-    if (every) {
-        st->has_every = 1;
-        snprintf(st->every, sizeof st->every, "%lld", (long long)*every);
-    }
     crm_txn_run(&s->env, call, &s_op, st);
 }
 
@@ -92,36 +84,81 @@ static int s_named(crm_rpc_call_t *call, const char *name)
 static void s_pause(crm_rpc_call_t *call, const Crm__Scheduler__JobRequest *req, void *arg)
 {
     if (s_named(call, req->name))
-        s_steer(call, arg, "job_pause", 1, req->name, NULL);
+        s_steer(call, arg, "job_pause", req->name);
 }
 
 static void s_resume(crm_rpc_call_t *call, const Crm__Scheduler__JobRequest *req, void *arg)
 {
     if (s_named(call, req->name))
-        s_steer(call, arg, "job_resume", 1, req->name, NULL);
+        s_steer(call, arg, "job_resume", req->name);
 }
+
+/* ---- SetSchedule: read the job, compute its next due time, write ---- */
+
+typedef struct {
+    const char *name;
+    crm_job_schedule_t when; /* the admin's (has_when), else the owner's, read */
+    int has_when;
+} schedule_t;
+
+static void s_schedule_read(crm_txn_t *t)
+{
+    schedule_t *sc = crm_txn_data(t);
+    const char *p[] = {sc->name};
+    crm_txn_read(t, "job", "job_schedule_lock", 1, p);
+}
+
+static int s_schedule_written(crm_txn_t *t, const crm_db_result_t *res)
+{
+    Crm__Scheduler__Job job;
+    scheduler_job_row(res->results[0], 0, &job);
+    crm_txn_reply(t, &job.base);
+    scheduler_job_clear(&job);
+    return 0;
+}
+
+/* The schedule in force from now, counted from the last firing (an
+ * every-schedule) or the next matching time. */
+static int s_schedule_decide(crm_txn_t *t)
+{
+    schedule_t *sc = crm_txn_data(t);
+    const PGresult *row = crm_txn_result(t, "job");
+    if (PQntuples(row) == 0)
+        return crm_txn_refuse(t, CRM__STATUS__NOT_FOUND, "name", "no job named %s", sc->name);
+    crm_job_schedule_t when = sc->when;
+    crm_err_t err;
+    if (!sc->has_when && crm_job_spec_parse(crm_db_get(row, 0, 0), &when, &err) < 0)
+        return crm_txn_refuse(t, CRM__STATUS__INTERNAL, NULL, "the job's schedule: %s",
+                              err.message);
+    int64_t now = crm_now_us(), next = crm_job_next(&when, crm_db_get_i64(row, 0, 1), now);
+    char *spec = sc->has_when ? crm_job_spec(&when) : NULL, at[24];
+    const char *p[] = {sc->name, spec, crm_i64(at, next > now ? next : now)};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "job_set_schedule", 3, p);
+    free(spec);
+    return crm_txn_then(t, &b, s_schedule_written);
+}
+
+static const crm_txn_op_t s_schedule_op = {
+    .read = s_schedule_read, .decide = s_schedule_decide, .done = free};
 
 static void s_set_schedule(crm_rpc_call_t *call, const Crm__Scheduler__SetScheduleRequest *req,
                            void *arg)
 {
+    scheduler_t *s = arg;
     if (!s_named(call, req->name))
         return;
-    if (!req->schedule) { /* back to the owner's */
-        s_steer(call, arg, "job_set_schedule", 2, req->name, NULL);
-        return;
-    }
-    crm_job_schedule_t when;
+    schedule_t *sc = crm_calloc(1, sizeof *sc);
+    sc->name = req->name;
     crm_err_t err;
-    if (crm_job_schedule_from_pb(req->schedule, &when, &err) < 0) {
+    if (req->schedule && (crm_job_schedule_from_pb(req->schedule, &sc->when, &err) < 0 ||
+                          crm_job_schedule_ok(&sc->when, &err) < 0)) {
+        free(sc);
         crm_rpc_fail_err(call, &err);
         return;
     }
-    if (when.every_s < 1 || when.every_s > CRM_JOB_MAX_EVERY_S) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "schedule.every_s",
-                     "every_s is 1 .. %d seconds", CRM_JOB_MAX_EVERY_S);
-        return;
-    }
-    s_steer(call, arg, "job_set_schedule", 2, req->name, &when.every_s);
+    sc->has_when = req->schedule != NULL; /* none: back to the owner's */
+    crm_txn_run(&s->env, call, &s_schedule_op, sc);
 }
 
 void scheduler_admin_handlers(scheduler_t *s)

@@ -24,9 +24,7 @@ static void s_declared(void *arg, const crm_db_result_t *res)
     size_t n;
     Crm__Scheduler__Job **ptrs = scheduler_job_rows(res->results[0], &jobs, &n);
     for (size_t i = 0; i < n; i++) {
-        char every[24];
-        crm_log(CRM_INFO, "job declared", "job", jobs[i].name, "owner", jobs[i].owner, "every_s",
-                crm_i64(every, jobs[i].interval_s), NULL);
+        crm_log(CRM_INFO, "job declared", "job", jobs[i].name, "owner", jobs[i].owner, NULL);
     }
     Crm__Scheduler__DeclareJobsReply reply = CRM__SCHEDULER__DECLARE_JOBS_REPLY__INIT;
     reply.n_changed = n;
@@ -50,8 +48,10 @@ void scheduler_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJ
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "jobs", "no jobs declared");
         return;
     }
-    char **names = crm_calloc(req->n_jobs, sizeof *names);
-    int64_t *every = crm_calloc(req->n_jobs, sizeof *every);
+    char **names = crm_calloc(req->n_jobs, sizeof *names),
+         **specs = crm_calloc(req->n_jobs, sizeof *specs);
+    int64_t *first = crm_calloc(req->n_jobs, sizeof *first), now = crm_now_us();
+    size_t n = req->n_jobs; /* a refusal frees req */
     crm_err_t err = {0};
     size_t bad = 0;
     for (size_t i = 0; i < req->n_jobs && !err.status; i++) {
@@ -59,8 +59,10 @@ void scheduler_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJ
         names[i] = req->jobs[i]->name;
         bad = i;
         if (crm_job_schedule_from_pb(req->jobs[i]->schedule, &when, &err) == 0 &&
-            crm_job_check(req->service, names[i], &when, &err) == 0)
-            every[i] = when.every_s;
+            crm_job_check(req->service, names[i], &when, &err) == 0) {
+            specs[i] = crm_job_spec(&when);
+            first[i] = crm_job_next(&when, 0, now); /* every: at once */
+        }
         for (size_t k = 0; k < i && !err.status; k++)
             if (strcmp(names[k], names[i]) == 0)
                 crm_err_invalid(&err, "name", "%s: declared twice", names[i]);
@@ -68,12 +70,13 @@ void scheduler_declare_jobs(crm_rpc_call_t *call, const Crm__Scheduler__DeclareJ
     if (err.status) {
         crm_rpc_fail(call, err.status, "jobs", "job %zu: %s", bad, err.message); /* frees req */
     } else {
-        char *p[3] = {crm_db_text_array(names, req->n_jobs), crm_db_i64_array(every, req->n_jobs),
-                      req->service};
-        crm_db_exec(s->db, "job_declare", 3, (const char *const *)p, s_declared, call);
-        free(p[0]);
-        free(p[1]);
+        char *p[4] = {crm_db_text_array(names, req->n_jobs), crm_db_text_array(specs, req->n_jobs),
+                      crm_db_i64_array(first, req->n_jobs), req->service};
+        crm_db_exec(s->db, "job_declare", 4, (const char *const *)p, s_declared, call);
+        for (int k = 0; k < 3; k++)
+            free(p[k]);
     }
-    free(every);
+    crm_strv_free(specs, n);
+    free(first);
     free(names);
 }

@@ -1,9 +1,12 @@
 /* scheduler_jobs.c: the tick that fires due jobs. Each firing is one
  * transaction: take the due rows (skipping rows another instance holds),
- * move their next due time, write one scheduler.fired per job, commit. */
+ * move their next due time (computed here from each job's schedule: every
+ * so many seconds, daily at a local time, cron-like), write one
+ * scheduler.fired per job, commit. */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "crm/job.h"
 #include "crm/log.h"
 #include "crm/outbox.h"
 #include "crm/rowmap.h"
@@ -13,40 +16,66 @@
 void scheduler_store_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "job_list", JOB_WITH_RUN_SQL("ORDER BY name"));
-    /* A job that missed several due times (the scheduler was down, or it
-     * was paused) fires once and is next due one interval from now. A
-     * paused job does not fire. */
-    crm_db_prepare(db, "job_fire_due",
-                   "WITH due AS (SELECT name AS due_name, COALESCE(override_s, interval_s) AS"
-                   "  every_s FROM scheduler_jobs WHERE next_fire_at <= now() AND NOT paused"
-                   "  ORDER BY name FOR UPDATE SKIP LOCKED)"
-                   " UPDATE scheduler_jobs j SET runs = runs + 1, last_fired_at = now(),"
-                   "  next_fire_at = CASE WHEN next_fire_at + make_interval(secs => every_s)"
-                   "    > now() THEN next_fire_at + make_interval(secs => every_s)"
-                   "    ELSE now() + make_interval(secs => every_s) END"
-                   " FROM due WHERE j.name = due.due_name RETURNING " JOB_COLUMNS);
-    /* A service's declaration: new jobs are due at once; a job declared
-     * again takes a changed schedule (its next due time follows the new one
-     * from its last firing) or, unchanged, is not written at all (its next
-     * due time stays). Returns the jobs added, re-scheduled or claimed (a
-     * row left by an old migration gets its owner). Sorted by name, so two
-     * declarations at once lock their rows in one order. */
-    crm_db_prepare(db, "job_declare",
-                   "INSERT INTO scheduler_jobs AS j (name, interval_s, owner)"
-                   " SELECT d.name, d.every_s, $3 FROM unnest($1::text[], $2::bigint[])"
-                   "  AS d(name, every_s) ORDER BY d.name"
-                   " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner,"
-                   "  interval_s = excluded.interval_s,"
-                   "  next_fire_at = CASE WHEN j.interval_s = excluded.interval_s"
-                   "    OR j.override_s IS NOT NULL"
-                   "    THEN j.next_fire_at ELSE COALESCE(j.last_fired_at"
-                   "    + make_interval(secs => excluded.interval_s), j.next_fire_at) END"
-                   " WHERE j.interval_s IS DISTINCT FROM excluded.interval_s"
-                   "  OR j.owner IS DISTINCT FROM excluded.owner"
-                   " RETURNING " JOB_COLUMNS);
+    /* A firing round: the due jobs (a paused one does not fire), then each
+     * with its next due time, computed here (crm_job_next: a job that
+     * missed several due times, the scheduler down or the job paused, fires
+     * once), its run counted, and the due time it fired. */
+    crm_db_prepare(db, "job_take_due",
+                   "SELECT name, COALESCE(override_spec, spec), crm_us(next_fire_at)"
+                   " FROM scheduler_jobs WHERE next_fire_at <= now() AND NOT paused"
+                   " ORDER BY name FOR UPDATE SKIP LOCKED");
+    crm_db_prepare(
+        db, "job_fired",
+        "UPDATE scheduler_jobs j SET runs = runs + 1, last_fired_at = now(),"
+        " next_fire_at = " SCHEDULER_FROM_US(
+            "d.next") " FROM unnest($1::text[],"
+                      " $2::bigint[], $3::bigint[]) AS d(due_name, next, due) WHERE j.name ="
+                      " d.due_name RETURNING " JOB_COLUMNS ", d.due AS due_at_us");
+    /* A service's declaration: new jobs are due at their first time ($3:
+     * at once for an every-schedule); a job declared again takes a changed
+     * schedule (an every-schedule's next due time follows from its last
+     * firing, another's is its first time) unless an admin's replaces it,
+     * or, unchanged, is not written at all (its next due time stays).
+     * Returns the jobs added, re-scheduled or claimed (a row left by an old
+     * migration gets its owner). Sorted by name, so two declarations at
+     * once lock their rows in one order. */
+    crm_db_prepare(
+        db, "job_declare",
+        "INSERT INTO scheduler_jobs AS j (name, spec, next_fire_at, owner)"
+        " SELECT d.name, d.spec, " SCHEDULER_FROM_US(
+            "d.first") ", $4 FROM"
+                       " unnest($1::text[], $2::text[], $3::bigint[]) AS d(name, spec, first)"
+                       " ORDER BY d.name"
+                       " ON CONFLICT (name) DO UPDATE SET owner = excluded.owner,"
+                       "  spec = excluded.spec,"
+                       "  next_fire_at = CASE WHEN j.spec = excluded.spec"
+                       "    OR j.override_spec IS NOT NULL THEN j.next_fire_at"
+                       "    WHEN excluded.spec LIKE 'every %' THEN COALESCE(j.last_fired_at"
+                       "    + make_interval(secs => substr(excluded.spec, 7)::bigint), "
+                       "j.next_fire_at)"
+                       "    ELSE excluded.next_fire_at END"
+                       " WHERE j.spec IS DISTINCT FROM excluded.spec"
+                       "  OR j.owner IS DISTINCT FROM excluded.owner"
+                       " RETURNING " JOB_COLUMNS);
     crm_db_prepare(db, "job_fire_now",
                    "UPDATE scheduler_jobs SET runs = runs + 1, last_fired_at = now()"
                    " WHERE name = $1 RETURNING " JOB_COLUMNS);
+}
+
+/* A stored schedule (column col of row i) as the proto carries it (its
+ * text points into r); its seconds when it is an every-schedule. */
+static Crm__Scheduler__Schedule *s_schedule(const PGresult *r, int i, const char *col,
+                                            int64_t *every_s)
+{
+    int c = PQfnumber(r, col);
+    crm_job_schedule_t when;
+    crm_err_t err;
+    if (c < 0 || crm_job_spec_parse(PQgetvalue(r, i, c), &when, &err) < 0)
+        return NULL;
+    Crm__Scheduler__Schedule *pb = crm_malloc(sizeof *pb);
+    crm_job_schedule_pb(&when, pb);
+    *every_s = when.kind == CRM_JOB_EVERY ? when.every_s : 0;
+    return pb;
 }
 
 void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job)
@@ -55,6 +84,8 @@ void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job)
     crm_err_t err;
     if (crm_row_to_message(r, i, &job->base, &err) < 0)
         crm_log(CRM_ERROR, "a job row does not map", "error", err.message, NULL);
+    job->schedule = s_schedule(r, i, "schedule_spec", &job->interval_s);
+    job->declared_schedule = s_schedule(r, i, "declared_spec", &job->declared_interval_s);
     int id = PQfnumber(r, "id");
     if (id < 0 || PQgetisnull(r, i, id))
         return;
@@ -67,7 +98,10 @@ void scheduler_job_row(const PGresult *r, int i, Crm__Scheduler__Job *job)
 void scheduler_job_clear(Crm__Scheduler__Job *job)
 {
     free(job->last_run);
+    free(job->schedule);
+    free(job->declared_schedule);
     job->last_run = NULL;
+    job->schedule = job->declared_schedule = NULL;
 }
 
 Crm__Scheduler__Job **scheduler_job_rows(const PGresult *r, Crm__Scheduler__Job **jobs, size_t *n)
@@ -94,14 +128,15 @@ void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manua
 {
     Crm__Scheduler__Job job;
     scheduler_job_row(r, i, &job);
+    int due = PQfnumber(r, "due_at_us");
     Crm__Events__SchedulerFired ev = CRM__EVENTS__SCHEDULER_FIRED__INIT;
     ev.job = job.name;
     ev.run = job.runs;
-    ev.due_at_us = manual ? job.last_fired_at_us
-                          : job.next_fire_at_us - job.interval_s * 1000000; /* the slot fired */
+    ev.due_at_us = manual || due < 0 ? job.last_fired_at_us : crm_db_get_i64(r, i, due);
     ev.manual = manual;
     crm_outbox_add(b, "scheduler.fired", job.name, &ev.base);
     crm_log(CRM_INFO, "job fired", "job", job.name, "manual", manual ? "true" : "false", NULL);
+    scheduler_job_clear(&job);
 }
 
 typedef struct {
@@ -134,6 +169,37 @@ static void s_committed(void *arg, const crm_db_result_t *res)
     s_fire_done(f, res->err ? res->message : NULL);
 }
 
+/* The jobs fired, their next due times written: their events, commit. */
+static void s_fired(void *arg, const crm_db_result_t *res)
+{
+    fire_t *f = arg;
+    if (res->err) {
+        crm_db_tx_rollback(f->tx);
+        s_fire_done(f, res->message);
+        return;
+    }
+    const PGresult *fired = res->results[0];
+    crm_db_batch_t *b = crm_db_batch_new();
+    for (int i = 0; i < PQntuples(fired); i++)
+        scheduler_emit_fired(b, fired, i, 0);
+    crm_db_tx_commit(f->tx, &b, s_committed, f);
+}
+
+/* When a due job (row i of due: name, schedule, due time) fires next. */
+static int64_t s_next_due(const PGresult *due, int i, int64_t now)
+{
+    crm_job_schedule_t when;
+    crm_err_t err;
+    int64_t next = 0;
+    if (crm_job_spec_parse(crm_db_get(due, i, 1), &when, &err) == 0)
+        next = crm_job_next(&when, crm_db_get_i64(due, i, 2), now);
+    if (next > now)
+        return next;
+    crm_log(CRM_ERROR, "a job's schedule gives no next time: an hour from now", "job",
+            crm_db_get(due, i, 0), "schedule", crm_db_get(due, i, 1), NULL);
+    return now + 3600 * 1000000LL;
+}
+
 static void s_taken(void *arg, const crm_db_result_t *res)
 {
     fire_t *f = arg;
@@ -143,10 +209,25 @@ static void s_taken(void *arg, const crm_db_result_t *res)
         return;
     }
     const PGresult *due = res->results[0];
+    int n = PQntuples(due);
+    char **names = crm_calloc((size_t)n + 1, sizeof *names);
+    int64_t *next = crm_calloc((size_t)n + 1, sizeof *next),
+            *at = crm_calloc((size_t)n + 1, sizeof *at), now = crm_now_us();
+    for (int i = 0; i < n; i++) {
+        names[i] = (char *)crm_db_get(due, i, 0);
+        at[i] = crm_db_get_i64(due, i, 2);
+        next[i] = s_next_due(due, i, now);
+    }
+    char *p[3] = {crm_db_text_array(names, (size_t)n), crm_db_i64_array(next, (size_t)n),
+                  crm_db_i64_array(at, (size_t)n)};
     crm_db_batch_t *b = crm_db_batch_new();
-    for (int i = 0; i < PQntuples(due); i++)
-        scheduler_emit_fired(b, due, i, 0);
-    crm_db_tx_commit(f->tx, &b, s_committed, f);
+    crm_db_batch_add(b, "job_fired", 3, (const char *const *)p);
+    for (int k = 0; k < 3; k++)
+        free(p[k]);
+    free(names);
+    free(next);
+    free(at);
+    crm_db_tx_submit(f->tx, &b, s_fired, f);
 }
 
 static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
@@ -158,7 +239,7 @@ static void s_began(void *arg, crm_db_tx_t *tx, const crm_db_result_t *err)
     }
     f->tx = tx;
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_db_batch_add(b, "job_fire_due", 0, NULL);
+    crm_db_batch_add(b, "job_take_due", 0, NULL);
     crm_db_tx_submit(tx, &b, s_taken, f);
 }
 

@@ -23,7 +23,7 @@ int main(void)
                 njobs,
             "each fired once at start");
     PQclear(
-        h_sql(h, "scheduler", "UPDATE scheduler_jobs SET interval_s = 1, next_fire_at = now()"));
+        h_sql(h, "scheduler", "UPDATE scheduler_jobs SET spec = 'every 1', next_fire_at = now()"));
     struct timespec ts = {4, 500 * 1000000};
     nanosleep(&ts, NULL);
     int64_t runs = h_sql_int(h, "scheduler", "SELECT sum(runs) FROM scheduler_jobs");

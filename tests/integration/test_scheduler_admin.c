@@ -148,14 +148,62 @@ int main(void)
                               "\"schedule\":{\"every_s\":60}},{\"name\":\"leads.recycle\","
                               "\"schedule\":{\"every_s\":3600}}]}"));
     H_CHECK(h_sql_int(h, "scheduler",
-                      "SELECT COALESCE(override_s, interval_s) FROM scheduler_jobs WHERE name ="
-                      " 'leads.remind'") == 120,
+                      "SELECT count(*) FROM scheduler_jobs WHERE name = 'leads.remind' AND"
+                      " override_spec = 'every 120' AND spec = 'every 60'") == 1,
             "kept over the owner's declaration");
     r = t_expect(200, "PUT", base, admin, "{}", "/api/v1/scheduler/jobs/leads.remind/schedule");
     H_CHECK(t_json_int(&r, "interval_s") == 60 && !strstr(r.raw, "\"overridden\":true"),
             "cleared: the owner's again: %s", r.raw);
     t_resp_free(&r);
     h_note("an admin's schedule over the owner's, and cleared: ok");
+
+    /* Daily at a local time and cron-like, in the business time zone:
+     * next due at the next matching minute; fired, the next one after. */
+    r = t_expect(200, "PUT", base, admin, "{\"schedule\":{\"daily\":\"08:30\"}}",
+                 "/api/v1/scheduler/jobs/leads.recycle/schedule");
+    H_CHECK(!strcmp(t_json_str(&r, "schedule.daily"), "08:30") &&
+                t_json_int(&r, "declared_schedule.every_s") == 3600 &&
+                t_json_int(&r, "interval_s") == 0,
+            "daily at 08:30: %s", r.raw);
+    t_resp_free(&r);
+    H_CHECK(h_sql_int(h, "scheduler",
+                      "SELECT count(*) FROM scheduler_jobs WHERE name = 'leads.recycle' AND"
+                      " to_char(next_fire_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI:SS') ="
+                      " '08:30:00' AND next_fire_at > now() AND next_fire_at <= now() +"
+                      " interval '1 day'") == 1,
+            "next due at the next 08:30 in the business time zone");
+    r = t_expect(200, "PUT", base, admin, "{\"schedule\":{\"cron\":\"*/5 * * * *\"}}",
+                 "/api/v1/scheduler/jobs/leads.recycle/schedule");
+    H_CHECK(!strcmp(t_json_str(&r, "schedule.cron"), "*/5 * * * *"), "cron: %s", r.raw);
+    t_resp_free(&r);
+    const char *on_five = "SELECT count(*) FROM scheduler_jobs WHERE name = 'leads.recycle' AND"
+                          " extract(minute FROM next_fire_at)::int % 5 = 0 AND"
+                          " extract(second FROM next_fire_at) = 0 AND next_fire_at > now() AND"
+                          " next_fire_at <= now() + interval '5 minutes'";
+    H_CHECK(h_sql_int(h, "scheduler", on_five) == 1, "next due at the next fifth minute");
+    /* Its due time come (moved here), it fires once and is next due at the
+     * following fifth minute, not at once again. */
+    long long fired =
+        h_sql_int(h, "scheduler", "SELECT runs FROM scheduler_jobs WHERE name = 'leads.recycle'");
+    PQclear(h_sql(h, "scheduler",
+                  "UPDATE scheduler_jobs SET next_fire_at = now() - interval '1 second'"
+                  " WHERE name = 'leads.recycle'"));
+    char *after = crm_sprintf("SELECT runs FROM scheduler_jobs WHERE name = 'leads.recycle'");
+    H_CHECK(h_wait_sql(h, "scheduler", after, fired + 1, 10000) == fired + 1, "fired");
+    free(after);
+    H_CHECK(h_sql_int(h, "scheduler", on_five) == 1, "then due at the next fifth minute");
+    t_expect_error(400, "invalid_argument", "/schedule/cron", "PUT", base, admin,
+                   "{\"schedule\":{\"cron\":\"61 * * * *\"}}",
+                   "/api/v1/scheduler/jobs/leads.recycle/schedule");
+    t_expect_error(400, "invalid_argument", "/schedule/cron", "PUT", base, admin,
+                   "{\"schedule\":{\"cron\":\"0 0 31 2 *\"}}",
+                   "/api/v1/scheduler/jobs/leads.recycle/schedule");
+    t_expect_error(400, "invalid_argument", "/schedule/daily", "PUT", base, admin,
+                   "{\"schedule\":{\"daily\":\"8:30\"}}",
+                   "/api/v1/scheduler/jobs/leads.recycle/schedule");
+    r = t_expect(200, "PUT", base, admin, "{}", "/api/v1/scheduler/jobs/leads.recycle/schedule");
+    t_resp_free(&r);
+    h_note("daily at a local time and cron-like: ok");
 
     /* Refusals, each named. */
     t_expect_error(404, "not_found", "name", "POST", base, admin, "{}",

@@ -65,10 +65,12 @@ int main(void)
                        15000) == 2,
             "a scheduler started after the service gets its two jobs, and fires them");
     H_CHECK(h_sql_int(h, "scheduler",
-                      "SELECT interval_s FROM scheduler_jobs WHERE name = 'leads.recycle'") == 3600,
+                      "SELECT count(*) FROM scheduler_jobs WHERE name = 'leads.recycle' AND"
+                      " spec = 'every 3600'") == 1,
             "leads.recycle hourly");
     H_CHECK(h_sql_int(h, "scheduler",
-                      "SELECT interval_s FROM scheduler_jobs WHERE name = 'leads.remind'") == 60,
+                      "SELECT count(*) FROM scheduler_jobs WHERE name = 'leads.remind' AND"
+                      " spec = 'every 60'") == 1,
             "leads.remind every minute");
     H_CHECK(h_sql_int(h, "scheduler", "SELECT count(*) FROM scheduler_jobs") == 2,
             "only the declared jobs: the scheduler's migrations insert none");
@@ -97,7 +99,7 @@ int main(void)
      * last firing. */
     H_CHECK(s_declare(h, 7200) == 1, "a changed schedule changes the job");
     H_CHECK(h_sql_int(h, "scheduler",
-                      "SELECT (interval_s = 7200 AND next_fire_at = last_fired_at"
+                      "SELECT (spec = 'every 7200' AND next_fire_at = last_fired_at"
                       " + interval '2 hours')::int FROM scheduler_jobs"
                       " WHERE name = 'leads.recycle'") == 1,
             "re-scheduled from its last firing");

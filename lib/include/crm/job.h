@@ -34,23 +34,38 @@
 
 /* ---- declaring ---------------------------------------------------------- */
 
-/* When a job fires. One kind today; "daily at a local time" and cron-like
- * schedules become further kinds (and fields) here and in scheduler.proto's
- * Schedule, converted in one place (crm_job_schedule_pb / _from_pb). */
-typedef enum { CRM_JOB_EVERY = 1 } crm_job_kind_t;
+/* When a job fires: every so many seconds, every day at a local time, or
+ * a cron-like expression (crm/cron.h; both in the business time zone).
+ * Converted in one place each way: the proto's Schedule (crm_job_schedule_pb
+ * / _from_pb) and the one line of text the scheduler stores (crm_job_spec /
+ * _spec_parse). */
+typedef enum { CRM_JOB_EVERY = 1, CRM_JOB_DAILY, CRM_JOB_CRON } crm_job_kind_t;
 
 typedef struct {
     crm_job_kind_t kind;
-    int64_t every_s; /* CRM_JOB_EVERY: seconds between firings */
+    int64_t every_s;  /* CRM_JOB_EVERY: seconds between firings */
+    const char *text; /* CRM_JOB_DAILY: "HH:MM"; CRM_JOB_CRON: the expression */
 } crm_job_schedule_t;
 
 /* Every so many seconds: crm_job_declare(svc, "leads.recycle", CRM_EVERY(3600), ...). */
 #define CRM_EVERY(seconds) ((crm_job_schedule_t){.kind = CRM_JOB_EVERY, .every_s = (seconds)})
+/* Every day at a local time: CRM_DAILY("08:30"). */
+#define CRM_DAILY(hhmm) ((crm_job_schedule_t){.kind = CRM_JOB_DAILY, .text = (hhmm)})
+/* A cron-like expression: CRM_CRON("0 9 * * 1-5"). */
+#define CRM_CRON(expr) ((crm_job_schedule_t){.kind = CRM_JOB_CRON, .text = (expr)})
 
 /* Longest schedule interval: a leap year. */
 #define CRM_JOB_MAX_EVERY_S 31622400
 /* Longest job name, "<service>.<job>". */
 #define CRM_JOB_MAX_NAME 100
+
+/* Longest cron expression. */
+#define CRM_JOB_MAX_CRON 100
+
+/* A schedule's own rule (known kind, within bounds): 0, or -1 with err
+ * naming its field ("schedule.every_s", "schedule.daily",
+ * "schedule.cron"). */
+int crm_job_schedule_ok(const crm_job_schedule_t *when, crm_err_t *err);
 
 /* The rule of every declaration, checked where a job is declared and again
  * by the scheduler: name "<service>.<job>" of [a-z0-9_.], at most
@@ -58,6 +73,20 @@ typedef struct {
  * Returns 0, or -1 with err (field "name" or "schedule"). */
 int crm_job_check(const char *service, const char *name, const crm_job_schedule_t *when,
                   crm_err_t *err);
+
+/* The schedule as one line of text ("every 3600", "daily 08:30", "cron 0 9
+ * * * 1-5"): how the scheduler stores it. Caller frees. */
+char *crm_job_spec(const crm_job_schedule_t *when);
+/* The schedule of such a line (its text points into spec): 0, or -1 with
+ * err (field "schedule"). */
+int crm_job_spec_parse(const char *spec, crm_job_schedule_t *out, crm_err_t *err);
+
+/* When a job of this (checked) schedule is due next, at now_us, after its
+ * last due time last_us (0: none yet). Every: last + every_s while that is
+ * ahead, else now + every_s (a missed time fires once, not again and
+ * again); a new job is due at once. Daily and cron: the first matching
+ * minute after now (0 if none comes). */
+int64_t crm_job_next(const crm_job_schedule_t *when, int64_t last_us, int64_t now_us);
 
 /* A schedule as the proto carries it: fills *pb (its storage is *pb's). */
 void crm_job_schedule_pb(const crm_job_schedule_t *when, Crm__Scheduler__Schedule *pb);
