@@ -23,15 +23,21 @@
 
 typedef Crm__Customers__CustomerPool pool_t;
 
-#define POOL_SELECT                                                                                \
-    "SELECT p.id, p.name, p.description, p.admin_ids, p.member_user_ids,"                          \
+#define POOL_COLUMNS                                                                               \
+    "p.id, p.name, p.description, p.admin_ids, p.member_user_ids,"                                 \
     " p.member_department_ids, p.allow_claim, p.daily_claim_limit, p.holding_cap,"                 \
     " p.cap_counts_dealt, p.cooloff_days, p.claim_batch_max, p.warn_days, p.manual_recycle,"       \
     " p.recycle_rules::text AS recycle_rules_json, p.enabled, p.is_default, p.hidden_fields,"      \
-    " crm_us(p.created_at) AS created_at_us,"                                                      \
-    " crm_us(p.updated_at) AS updated_at_us, (SELECT count(*) FROM customers c WHERE"              \
-    " c.pool_id = p.id AND c.owner_id = 0 AND c.deleted_at IS NULL) AS customer_count"             \
-    " FROM customer_pools p WHERE p.deleted_at IS NULL"
+    " crm_us(p.created_at) AS created_at_us, crm_us(p.updated_at) AS updated_at_us"
+/* A pool's rules and people: what every change of its customers reads. */
+#define POOL_SELECT "SELECT " POOL_COLUMNS " FROM customer_pools p WHERE p.deleted_at IS NULL"
+/* The same with the customers it holds now: for showing a pool and for a
+ * change of the pool itself (the count is a scan of its pooled customers,
+ * so no change of a customer pays it). */
+#define POOL_SELECT_COUNTED                                                                        \
+    "SELECT " POOL_COLUMNS ", (SELECT count(*) FROM customers c WHERE c.pool_id = p.id AND"        \
+    " c.owner_id = 0 AND c.deleted_at IS NULL) AS customer_count FROM customer_pools p"            \
+    " WHERE p.deleted_at IS NULL"
 
 /* The fields a member does not see while a customer is pooled may be
  * these (the contact fields are masked anyway). */
@@ -48,7 +54,9 @@ void customers_pools_prepare(crm_db_t *db)
     crm_db_prepare(db, "customer_pool_of_lead",
                    POOL_SELECT " AND p.id = (SELECT pool_id FROM customers WHERE lead_id ="
                                " $1::bigint)");
-    crm_db_prepare(db, "customer_pool_lock", POOL_SELECT " AND p.id = $1::bigint FOR UPDATE OF p");
+    crm_db_prepare(db, "customer_pool_show", POOL_SELECT_COUNTED " AND p.id = $1::bigint");
+    crm_db_prepare(db, "customer_pool_lock",
+                   POOL_SELECT_COUNTED " AND p.id = $1::bigint FOR UPDATE OF p");
     /* The pools a change needs: those of its customers, and the one it
      * moves them to ($2; 0: the default pool). */
     crm_db_prepare(db, "customer_pools_of_many",
@@ -565,9 +573,9 @@ static void s_read(crm_rpc_call_t *call, customers_t *cs, int64_t id, int mine)
     const char *d[] = {crm_i64(dept, crm_rpc_call_caller(call)->department_id)};
     crm_db_batch_t *b = crm_db_batch_new();
     if (id)
-        crm_db_batch_add(b, "customer_pool_get", 1, p);
+        crm_db_batch_add(b, "customer_pool_show", 1, p);
     else
-        crm_db_batch_add(b, POOL_SELECT " ORDER BY p.id", 0, NULL);
+        crm_db_batch_add(b, POOL_SELECT_COUNTED " ORDER BY p.id", 0, NULL);
     crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
     crm_db_submit(cs->db, &b, s_read_done, rd);
 }
