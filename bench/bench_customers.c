@@ -27,6 +27,7 @@
 #include "customers.pb-c.h"
 #include "harness.h"
 #include "pgbench.h"
+#include "seed.h"
 #include "stats.h"
 
 #define SEEDED 1000000
@@ -34,58 +35,10 @@
  * customer_deadline function of the customers' sql/008). */
 #define CUSTOMERS_BENCH_LAST_ACT                                                                   \
     "GREATEST(COALESCE(last_followup_at, '-infinity'), COALESCE(owner_since, created_at))"
-#define OWNERS 200
-#define TEAM 20
+#define OWNERS SEED_OWNERS
+#define TEAM SEED_TEAM
 
 static int s_calls = 500;
-
-/* Fills customers with SEEDED rows, building the indexes after. */
-static void s_seed(h_t *h)
-{
-    uint64_t t0 = stats_now_ns();
-    PGresult *defs = h_sql(h, "customers",
-                           "SELECT indexname, indexdef FROM pg_indexes WHERE tablename ="
-                           " 'customers' AND indexname NOT IN ('customers_pkey',"
-                           " 'customers_lead_id_key')");
-    for (int i = 0; i < PQntuples(defs); i++) {
-        char *drop = NULL;
-        if (asprintf(&drop, "DROP INDEX %s", PQgetvalue(defs, i, 0)) < 0)
-            exit(1);
-        PQclear(h_sql(h, "customers", drop));
-        free(drop);
-    }
-    char sql[4096];
-    snprintf(
-        sql, sizeof sql,
-        "INSERT INTO customers (name, company, mobile, source, level, industry, tags, owner_id,"
-        " department_id, creator_id, created_at, updated_at, next_contact_at, last_followup_at,"
-        " owner_since, province, city)"
-        " SELECT n, n, '13' || lpad(g::text, 9, '0'),"
-        " (ARRAY['', '广告', '转介绍', '官网', '展会', '电话咨询'])[1 + (g / 200) %% 6],"
-        " (ARRAY['', 'A', 'B', 'C', 'D'])[1 + (g / 200) %% 5],"
-        " (ARRAY['花木', '冶金', '化工', '纺织', '金融', '物流', '教育'])[1 + (g / 200) %% 7],"
-        " CASE WHEN g %% 10 = 0 THEN ARRAY['vip'] ELSE '{}' END,"
-        " 1 + g %% %d, 1 + (g %% %d) / %d, 1,"
-        " now() - g * interval '31 seconds', now() - g * interval '29 seconds',"
-        " CASE WHEN g %% 3 = 0 THEN date_trunc('day', now()) + ((g / 200) %% 30 - 10) *"
-        " interval '1 day' + (g %% 86400) * interval '1 second' END,"
-        " CASE WHEN (g / 7) %% 5 <> 0 THEN now() - g * interval '17 seconds' END,"
-        " now() - g * interval '31 seconds', '浙江', '杭州'"
-        " FROM (SELECT g, (ARRAY['上海','北京','广州','深圳','杭州','南京','成都','武汉','西安',"
-        "'苏州'])[1 + (g / 200) %% 10] || (ARRAY['华信','恒通','金盛','宏达','新元','天成',"
-        "'博远','瑞丰','嘉禾','正泰','永安','汇丰','中联','鼎盛','东方','远航','华美','长城',"
-        "'光明','海洋'])[1 + (g / 2000) %% 20] || (ARRAY['科技','贸易','物流','制造','咨询'])"
-        "[1 + (g / 40000) %% 5] || '有限公司' || g AS n FROM generate_series(1, %d) g) s",
-        OWNERS, OWNERS, TEAM, SEEDED);
-    PQclear(h_sql(h, "customers", sql));
-    PQclear(h_sql(h, "customers", "SET maintenance_work_mem = '256MB'"));
-    for (int i = 0; i < PQntuples(defs); i++)
-        PQclear(h_sql(h, "customers", PQgetvalue(defs, i, 1)));
-    PQclear(defs);
-    PQclear(h_sql(h, "customers", "VACUUM ANALYZE customers"));
-    printf("lists: %d customers seeded and indexed in %.0f s\n", SEEDED,
-           (double)(stats_now_ns() - t0) / 1e9);
-}
 
 /* One kind of list call: who asks (by call number) and what. */
 typedef struct {
@@ -285,7 +238,7 @@ int main(int argc, char **argv)
     pgbench_pass_pool(h);
     h_start_all(h);
     void *zctx = zmq_ctx_new();
-    s_seed(h);
+    seed_customers(h, SEEDED, 0, 0);
     kind_t kinds[6];
     memset(kinds, 0, sizeof kinds);
     for (size_t k = 0; k < 6; k++)

@@ -67,16 +67,6 @@ static void s_peak_reset(pid_t pid)
     }
 }
 
-static void s_load(const char *when)
-{
-    char line[128] = "";
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f && fgets(line, sizeof line, f))
-        printf("load %s: %s", when, line);
-    if (f)
-        fclose(f);
-}
-
 /* ---- the domains -------------------------------------------------------------- */
 
 /* What a domain's export is measured on: its rows, written with one INSERT
@@ -405,7 +395,7 @@ int main(int argc, char **argv)
     pid_t gw = h_pid(h_proc(h, "gateway", 0));
     printf("gateway before the exports: %.1f MiB resident at most so far\n",
            s_peak_kb(gw) / 1024.0);
-    s_load("before");
+    stats_load("before");
 
     char csv[64], xlsx[64];
     snprintf(csv, sizeof csv, "/api/v1/%s/export?format=csv", s_dom->name);
@@ -416,7 +406,7 @@ int main(int argc, char **argv)
         s_measure(h, "export csv", csv), s_measure(h, "RPC walk", ""),
         s_measure(h, "COPY", NULL),
     };
-    s_load("after");
+    stats_load("after");
     double copy = (runs[0].s + runs[6].s) / 2, walk = (runs[1].s + runs[5].s) / 2,
            csv_s = (runs[2].s + runs[4].s) / 2;
     printf("\n%d %s, pages of %d, in the order COPY, walk, csv, xlsx, csv, walk, COPY:\n", rows,

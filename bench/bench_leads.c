@@ -32,6 +32,7 @@
 #include "leads.pb-c.h"
 #include "calls.h"
 #include "pgbench.h"
+#include "seed.h"
 #include "stats.h"
 
 #define LEADS_SEEDED 1000000
@@ -150,17 +151,6 @@ static void s_bench_create(h_t *h, void *zctx)
 /* Fills leads with LEADS_SEEDED rows, building the indexes after. */
 static void s_seed(h_t *h)
 {
-    uint64_t t0 = stats_now_ns();
-    PGresult *defs = h_sql(h, "leads",
-                           "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'leads'"
-                           " AND indexname <> 'leads_pkey'");
-    for (int i = 0; i < PQntuples(defs); i++) {
-        char *drop = NULL;
-        if (asprintf(&drop, "DROP INDEX %s", PQgetvalue(defs, i, 0)) < 0)
-            exit(1);
-        PQclear(h_sql(h, "leads", drop));
-        free(drop);
-    }
     char sql[4096];
     snprintf(
         sql, sizeof sql,
@@ -185,14 +175,7 @@ static void s_seed(h_t *h)
         " now() - g * interval '31 seconds'"
         " FROM generate_series(1, %d) g",
         OWNERS, OWNERS, TEAM, LEADS_SEEDED);
-    PQclear(h_sql(h, "leads", sql));
-    PQclear(h_sql(h, "leads", "SET maintenance_work_mem = '256MB'"));
-    for (int i = 0; i < PQntuples(defs); i++)
-        PQclear(h_sql(h, "leads", PQgetvalue(defs, i, 1)));
-    PQclear(defs);
-    PQclear(h_sql(h, "leads", "VACUUM ANALYZE leads"));
-    printf("lists: %d leads seeded and indexed in %.0f s\n", LEADS_SEEDED,
-           (double)(stats_now_ns() - t0) / 1e9);
+    seed_rows(h, "leads", "leads", "'leads_pkey'", sql);
 }
 
 /* One kind of list call: who asks (by call number) and what. */

@@ -60,16 +60,22 @@ char *pgbench_lead_created_hex(void)
     return hex;
 }
 
+FILE *pgbench_script(h_t *h, const char *name, char **path)
+{
+    if (asprintf(path, "%s/%s", h_dir(h), name) < 0)
+        exit(1);
+    FILE *f = fopen(*path, "w");
+    if (!f) {
+        perror(*path);
+        exit(1);
+    }
+    return f;
+}
+
 char *pgbench_bare_lead_script(h_t *h)
 {
     char *path = NULL;
-    if (asprintf(&path, "%s/bare.sql", h_dir(h)) < 0)
-        exit(1);
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        perror(path);
-        exit(1);
-    }
+    FILE *f = pgbench_script(h, "bare.sql", &path);
     char *hex = pgbench_lead_created_hex();
     fprintf(f,
             "\\set m random(0, 99999999)\n"

@@ -4,6 +4,8 @@
 #ifndef CRM_BENCH_PGBENCH_H
 #define CRM_BENCH_PGBENCH_H
 
+#include <stdio.h>
+
 #include "harness.h"
 
 /* Passes CRM_DB_POOL, when the benchmark's environment sets it, to the
@@ -18,6 +20,10 @@ void pgbench_pass_pool(h_t *h);
  * run wrote (so the next figure is not taken beside that work). Exits the
  * benchmark if pgbench fails. */
 double pgbench_run(h_t *h, const char *service, const char *script, int clients);
+
+/* Opens file name in the harness's folder for a pgbench script; *path
+ * gets its path (free it). Exits the benchmark if it cannot. */
+FILE *pgbench_script(h_t *h, const char *name, char **path);
 
 /* Writes the bare write a lead create cannot do without (the lead and its
  * outbox row, a lead.created as the service writes one, in one

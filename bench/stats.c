@@ -58,3 +58,13 @@ void stats_report(stats_t *s, const char *label, int n, uint64_t t0_ns, const ch
     printf("%-34s %.0f %s/s\n", "", (double)n / secs, unit);
     stats_free(s);
 }
+
+void stats_load(const char *when)
+{
+    char line[128] = "";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fgets(line, sizeof line, f))
+        printf("load %s: %s", when, line);
+    if (f)
+        fclose(f);
+}

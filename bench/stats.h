@@ -20,6 +20,10 @@ void stats_free(stats_t *s);
  * on its own line), then stats_free. */
 void stats_report(stats_t *s, const char *label, int n, uint64_t t0_ns, const char *unit);
 
+/* Prints "load <when>: " and the machine's load averages
+ * (/proc/loadavg): the figures beside it are read against it. */
+void stats_load(const char *when);
+
 /* Monotonic nanoseconds. */
 uint64_t stats_now_ns(void);
 

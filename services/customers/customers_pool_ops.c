@@ -118,7 +118,11 @@ static void s_put_in_pool(crm_rpc_call_t *call, const Crm__Customers__PoolCustom
 
 /* ---- Claim -------------------------------------------------------------------- */
 
-/* The caller's claims today (business time zone) and holdings, per pool. */
+/* The caller's claims today (business time zone) and holdings, per pool.
+ * Holdings are counted only in the pools with a holding cap, the only
+ * ones whose rule reads them, and not at all while no pool has one (the
+ * EXISTS is a one-time condition): a member holds thousands of
+ * customers. */
 static void s_claim_read(crm_change_t *c)
 {
     customers_t *cs = crm_change_ctx(c);
@@ -132,7 +136,9 @@ static void s_claim_read(crm_change_t *c)
     crm_change_read(c, "holding",
                     "SELECT c.pool_id, count(*) FROM customers c JOIN customer_pools p ON"
                     " p.id = c.pool_id WHERE c.owner_id = $1::bigint AND c.deleted_at IS NULL"
-                    " AND (p.cap_counts_dealt OR c.deal_status <> 2) GROUP BY c.pool_id",
+                    " AND p.holding_cap > 0 AND (p.cap_counts_dealt OR c.deal_status <> 2)"
+                    " AND EXISTS (SELECT 1 FROM customer_pools WHERE holding_cap > 0)"
+                    " GROUP BY c.pool_id",
                     1, p);
 }
 

@@ -31,25 +31,18 @@ static h_t *h;
 /* Users: 2 pool admin; 11, 12 members; 13 member by department 8; 20 not a member. */
 static int64_t s_pool(const char *name, const char *rules)
 {
-    json_t *r =
-        t_json_expect(h, OK, "leads", "Leads.CreatePool", t_admin(0, 1),
-                      "{\"name\": \"%s\", \"admin_ids\": [2], \"member_user_ids\": [11, 12],"
-                      " \"member_department_ids\": [8], %s}",
-                      name, rules);
-    int64_t id = t_int(r, "id");
-    json_decref(r);
-    return id;
+    return t_json_id(h, "leads", "Leads.CreatePool", t_admin(0, 1),
+                     "{\"name\": \"%s\", \"admin_ids\": [2], \"member_user_ids\": [11, 12],"
+                     " \"member_department_ids\": [8], %s}",
+                     name, rules);
 }
 
 static int64_t s_pooled_lead(int64_t pool, const char *name, const char *mobile)
 {
-    json_t *r = t_json_expect(h, OK, "leads", "Leads.Create", t_admin(0, 1),
-                              "{\"name\": \"%s\", \"mobile\": \"%s\", \"email\": \"a@b.cn\","
-                              " \"pool_id\": %lld}",
-                              name, mobile, (long long)pool);
-    int64_t id = t_int(r, "id");
-    json_decref(r);
-    return id;
+    return t_json_id(h, "leads", "Leads.Create", t_admin(0, 1),
+                     "{\"name\": \"%s\", \"mobile\": \"%s\", \"email\": \"a@b.cn\","
+                     " \"pool_id\": %lld}",
+                     name, mobile, (long long)pool);
 }
 
 static void test_pool_management(void)

@@ -77,14 +77,12 @@ Crm__Status t_json(h_t *h, const char *service, const char *method, const Crm__C
     return st;
 }
 
-json_t *t_json_expect(h_t *h, Crm__Status want, const char *service, const char *method,
-                      const Crm__Caller *caller, const char *fmt, ...)
+/* t_json_expect with its arguments as a va_list. */
+static json_t *s_vexpect(h_t *h, Crm__Status want, const char *service, const char *method,
+                         const Crm__Caller *caller, const char *fmt, va_list ap)
 {
-    va_list ap;
-    va_start(ap, fmt);
     json_t *reply = NULL;
     Crm__Status st = s_vcall(h, service, method, caller, &reply, NULL, fmt, ap);
-    va_end(ap);
     H_CHECK(st == want, "%s: want %s, got %s: %s [%s]", method, crm_status_name(want),
             crm_status_name(st), s_message, s_field);
     if (st != CRM__STATUS__OK && reply) {
@@ -92,6 +90,28 @@ json_t *t_json_expect(h_t *h, Crm__Status want, const char *service, const char 
         reply = NULL;
     }
     return reply;
+}
+
+json_t *t_json_expect(h_t *h, Crm__Status want, const char *service, const char *method,
+                      const Crm__Caller *caller, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *reply = s_vexpect(h, want, service, method, caller, fmt, ap);
+    va_end(ap);
+    return reply;
+}
+
+int64_t t_json_id(h_t *h, const char *service, const char *method, const Crm__Caller *caller,
+                  const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    json_t *reply = s_vexpect(h, CRM__STATUS__OK, service, method, caller, fmt, ap);
+    va_end(ap);
+    int64_t id = t_int(reply, "id");
+    json_decref(reply);
+    return id;
 }
 
 void t_json_says(const char *method, const char *field, const char *part)

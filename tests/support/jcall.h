@@ -24,6 +24,10 @@ json_t *t_json_expect(h_t *h, Crm__Status want, const char *service, const char 
                       const Crm__Caller *caller, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* The same wanting OK: the reply's "id" (a record made). */
+int64_t t_json_id(h_t *h, const char *service, const char *method, const Crm__Caller *caller,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* The field at fault of the last failed t_json / t_json_expect call ("" if
  * none), and its message. */
 const char *t_json_field(void);

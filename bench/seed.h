@@ -1,0 +1,31 @@
+/* seed.h: rows written straight by SQL for the benchmarks, so a table is
+ * as big as a company's (a million rows) in under a minute; the customers
+ * the customers' benchmarks share. */
+#ifndef CRM_BENCH_SEED_H
+#define CRM_BENCH_SEED_H
+
+#include <stdint.h>
+
+#include "harness.h"
+
+/* Writes rows into table of database db by insert (SQL), with the table's
+ * indexes (but those named in keep, a list of SQL strings) dropped first
+ * and built after, then VACUUM ANALYZE; prints how long it took. */
+void seed_rows(h_t *h, const char *db, const char *table, const char *keep, const char *insert);
+
+/* The seeded customers' owners: SEED_OWNERS users in departments of
+ * SEED_TEAM (user u in department 1 + (u - 1) / SEED_TEAM). */
+#define SEED_OWNERS 200
+#define SEED_TEAM 20
+
+/* Fills the customers table of h's customers service with n customers
+ * (ids 1..n in a fresh table) by seed_rows: 200 owners in 10 departments of 20;
+ * 5 levels, 6 sources, 7 industries and the names' parts spread over
+ * every owner alike (1% of each owner's names contain 恒通科技); 10%
+ * tagged; a year of creation times; a third with a next contact time in
+ * the month around today. With pooled_every > 0, every pooled_every-th
+ * customer (id % pooled_every = 0) is in pool pool_id instead: no owner,
+ * given up by the owner it would have had, 0 to 29 days ago. */
+void seed_customers(h_t *h, int n, int pooled_every, int64_t pool_id);
+
+#endif
