@@ -138,7 +138,11 @@ int import_owned(const Crm__Caller *c, const crm_import_t *imp)
 int crm_import_check_start(const crm_import_kind_t *k, const crm_import_t *t, const Crm__Caller *c,
                            crm_err_t *err)
 {
-    if ((t->pool_id != 0) + (t->owner_id != 0) + (t->department_id != 0) != 1)
+    int targets = (t->pool_id != 0) + (t->owner_id != 0) + (t->department_id != 0);
+    if (k->untargeted && targets)
+        return crm_err_invalid(err, "target", "%s go where each row says: give no target",
+                               k->nouns);
+    if (!k->untargeted && targets != 1)
         return crm_err_invalid(err, "target",
                                "give exactly one target: pool_id, owner_id or department_id");
     if (t->pool_id < 0 || t->owner_id < 0 || t->department_id < 0)

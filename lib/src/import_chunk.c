@@ -1,9 +1,10 @@
 /* import_chunk.c: one chunk of an import, one write transaction of three
  * rounds (see crm/import.h): the import locked and the chunk's stored
- * results; the domain's dedup read and the new ids, then its screen of the
- * rows; the counters moved on; then the created rows and the chunk's
- * results stored under (import, seq), so a chunk sent again gets them and
- * changes nothing. */
+ * results; the domain's reads of what the rows refer to and of their keys
+ * and the new ids, then its screen of the rows; the counters moved on;
+ * then the created rows and the chunk's results stored under (import,
+ * seq), so a chunk sent again gets them and changes nothing. The rows'
+ * own logic (repeats, places passed on) is import_rows.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,6 +195,8 @@ static int s_loaded(crm_import_chunk_t *c)
         return -1;
     for (size_t i = 0; i < c->n; i++)
         c->n_new += !c->rows[i].field && !c->rows[i].dup_row;
+    if (c->k->refs && c->n)
+        c->k->refs(c);
     if (c->n_keys)
         c->k->dedup(c, c->keys, c->n_keys);
     char n[2][24];
@@ -210,20 +213,6 @@ static int64_t s_existing(const PGresult *r, const char *key)
         if (strcmp(crm_db_get(r, i, 0), key) == 0)
             return crm_db_get_i64(r, i, 1);
     return 0;
-}
-
-/* A row repeating the key of an earlier one (first, decided): held back
- * as it is, else a duplicate of its record. */
-static void s_repeat(crm_import_row_t *row, const crm_import_row_t *first)
-{
-    if (first->field) {
-        row->field = first->field;
-        row->message = first->message;
-        return;
-    }
-    row->duplicate_of = first->id ? first->id : first->duplicate_of;
-    row->unnamed = !first->id && first->unnamed;
-    row->message = row->unnamed ? first->message : NULL;
 }
 
 /* Round 2 back: each valid row a duplicate (of an existing record or an
@@ -248,20 +237,21 @@ static int s_decided(crm_import_chunk_t *c)
             row->duplicate_of =
                 row->key && *row->key && !c->cur.allow_duplicates ? s_existing(dups, row->key) : 0;
     }
-    if (c->n_keys && c->k->screen && c->k->screen(c) < 0) {
+    if (c->k->screen && c->k->screen(c) < 0) {
         free(ids);
         return -1;
     }
     /* Rows the screen held back leave their ids unused (gaps in the
-     * sequence, as a rolled back create leaves). */
+     * sequence, as a rolled back create leaves); a row that took a held
+     * one's place (crm_import_hold) takes its id. */
     for (size_t i = 0; i < c->n; i++) {
-        crm_import_row_t *row = &c->rows[i];
-        if (row->field)
+        if (!crm_import_follow(c->rows, i))
             continue;
-        if (row->dup_row)
-            s_repeat(row, &c->rows[row->dup_row - 1]);
-        else if (!row->duplicate_of)
-            row->id = ids[k++];
+        if (k == n_ids) { /* cannot be: each place passed on frees an id */
+            free(ids);
+            return crm_txn_refuse(t, CRM__STATUS__INTERNAL, NULL, "record ids not allocated");
+        }
+        c->rows[i].id = ids[k++];
     }
     free(ids);
     s_results(c);
@@ -353,6 +343,16 @@ void crm_import_set_header(crm_import_chunk_t *c, const char *header)
     c->header = header ? crm_strdup(header) : NULL;
 }
 
+int crm_import_csv_read(crm_import_chunk_t *c, int rc, const char *msg, size_t n)
+{
+    if (rc < 0)
+        return crm_txn_refuse(c->t, CRM__STATUS__INVALID_ARGUMENT, "csv", "%s", msg);
+    if (n > CRM_IMPORT_MAX_ROWS)
+        return crm_txn_refuse(c->t, CRM__STATUS__INVALID_ARGUMENT, "csv",
+                              "%zu rows; at most %d per chunk", n, CRM_IMPORT_MAX_ROWS);
+    return 0;
+}
+
 const int64_t *crm_import_more_ids(const crm_import_chunk_t *c, size_t *n)
 {
     *n = c->n_more;
@@ -362,42 +362,4 @@ const int64_t *crm_import_more_ids(const crm_import_chunk_t *c, size_t *n)
 int64_t crm_import_now(const crm_import_chunk_t *c)
 {
     return c->now_us;
-}
-
-/* ---- dedup inside a chunk ------------------------------------------------- */
-
-/* Orders row indices by key, then by position (qsort_r). */
-static int s_by_key(const void *a, const void *b, void *arg)
-{
-    const char *const *keys = arg;
-    size_t i = *(const size_t *)a, j = *(const size_t *)b;
-    int c = strcmp(keys[i], keys[j]);
-    return c ? c : (i > j) - (i < j);
-}
-
-const char **crm_import_dedup(const char *const *keys, size_t n, size_t *dup, size_t *n_keys)
-{
-    size_t *idx = crm_malloc((n ? n : 1) * sizeof *idx), k = 0;
-    for (size_t i = 0; i < n; i++) {
-        dup[i] = 0;
-        if (keys[i] && *keys[i])
-            idx[k++] = i;
-    }
-    const char **out = NULL;
-    *n_keys = 0;
-    if (k) {
-        qsort_r(idx, k, sizeof *idx, s_by_key, (void *)keys);
-        out = crm_malloc(k * sizeof *out);
-        size_t first = 0; /* the first row of the current key */
-        for (size_t a = 0; a < k; a++) {
-            if (*n_keys && strcmp(out[*n_keys - 1], keys[idx[a]]) == 0) {
-                dup[idx[a]] = first + 1;
-            } else {
-                out[(*n_keys)++] = keys[idx[a]];
-                first = idx[a];
-            }
-        }
-    }
-    free(idx);
-    return out;
 }

@@ -54,8 +54,11 @@ static int s_column(const crm_import_format_t *f, const char *name)
             (c->alias && strcmp(name, c->alias) == 0))
             return (int)i;
     }
-    for (size_t i = 0; i < f->n_ignored; i++)
-        if (strcasecmp(name, f->ignored[i]) == 0)
+    static const char *const plain[] = {"", "ID", "序号"};
+    const char *const *ignored = f->ignored ? f->ignored : plain;
+    size_t n = f->ignored ? f->n_ignored : sizeof plain / sizeof plain[0];
+    for (size_t i = 0; i < n; i++)
+        if (strcasecmp(name, ignored[i]) == 0)
             return IGNORED;
     return -1;
 }
@@ -85,6 +88,13 @@ static int s_map_header(const crm_import_format_t *f, char **v, size_t n, int *m
     }
     if (!seen[0]) {
         snprintf(msg, cap, "the header has no %s column", f->required);
+        return -1;
+    }
+    size_t k = 0;
+    while (k < f->n_one_of && !seen[f->one_of[k]])
+        k++;
+    if (f->n_one_of && k == f->n_one_of) {
+        snprintf(msg, cap, "the header has no %s column", f->one_of_said);
         return -1;
     }
     return 0;

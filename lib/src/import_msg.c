@@ -1,7 +1,8 @@
 /* import_msg.c: an import, a page of imports and a chunk's results as the
  * domain's messages (crm/import.h: the kind's import_msg, list_msg and
- * reply_msg), filled by field name, so a domain declares its messages in
- * its proto and writes no code to fill them. A field the domain's message
+ * reply_msg), filled by field name, and a chunk's request read by field
+ * name, so a domain declares its messages in its proto and writes no code
+ * to fill or read them. A field the domain's message
  * does not have is left out (a customer import's target has no
  * department). A message is built of a few blocks (the repeated fields'
  * messages in one each) and its strings point into what it was built
@@ -177,6 +178,51 @@ ProtobufCMessage *import_msg_reply(import_msg_t *m, const crm_import_kind_t *k,
     assert(msg);
     s_import(m, imp, msg);
     return reply;
+}
+
+/* ---- a chunk's request ----------------------------------------------------- */
+
+/* Field name of msg as an integer or bool (0 when msg has none). */
+static int64_t s_get_int(const ProtobufCMessage *msg, const char *name)
+{
+    const ProtobufCFieldDescriptor *f;
+    const void *at = s_member((ProtobufCMessage *)msg, name, &f);
+    if (!at)
+        return 0;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT64:
+        return *(const int64_t *)at;
+    case PROTOBUF_C_TYPE_INT32:
+        return *(const int32_t *)at;
+    case PROTOBUF_C_TYPE_BOOL:
+        return *(const protobuf_c_boolean *)at;
+    default:
+        assert(!"a chunk's number in a field of another type");
+        return 0;
+    }
+}
+
+void crm_import_chunk_call(const crm_import_kind_t *k, const crm_txn_env_t *env,
+                           crm_rpc_call_t *call, const ProtobufCMessage *req)
+{
+    const ProtobufCMessageDescriptor *d = req->descriptor;
+    const ProtobufCFieldDescriptor *rows =
+                                       protobuf_c_message_descriptor_get_field_by_name(d, "rows"),
+                                   *csv = protobuf_c_message_descriptor_get_field_by_name(d, "csv");
+    assert(rows && rows->label == PROTOBUF_C_LABEL_REPEATED && csv &&
+           csv->type == PROTOBUF_C_TYPE_STRING);
+    crm_import_request_t r = {
+        .import_id = s_get_int(req, "import_id"),
+        .seq = (int32_t)s_get_int(req, "seq"),
+        .last = (int)s_get_int(req, "last"),
+        .n_rows = *(const size_t *)((const char *)req + rows->quantifier_offset),
+        .csv = *(const char *const *)((const char *)req + csv->offset),
+    };
+    crm_err_t err;
+    if (crm_import_check_chunk(&r, &err) < 0)
+        crm_rpc_fail_err(call, &err);
+    else
+        crm_import_chunk(k, env, call, &r);
 }
 
 void import_msg_clear(import_msg_t *m)

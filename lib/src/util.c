@@ -68,6 +68,17 @@ void *crm_realloc(void *p, size_t n)
     return s_check(realloc(p, n ? n : 1));
 }
 
+void *crm_push(void *p, size_t *n, size_t *cap, size_t size)
+{
+    if (*n == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        p = crm_realloc(p, *cap * size);
+    }
+    memset((char *)p + *n * size, 0, size);
+    (*n)++;
+    return p;
+}
+
 char *crm_strdup(const char *s)
 {
     return s_check(strdup(s ? s : ""));

@@ -75,6 +75,24 @@ typedef struct {
     " ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"                         \
     " AND (t.expires_at IS NULL OR t.expires_at > now())) AS team_json"
 
+/* The columns every contact read selects (contacts k joined with their
+ * customers c), each named after its field of Contact. */
+#define CONTACT_COLUMNS                                                                            \
+    "k.id, k.customer_id, k.name, k.title, k.mobile, k.telephone, k.email, k.wechat,"              \
+    " COALESCE(k.birthday::text, '') AS birthday, k.remark, k.is_primary AS \"primary\","          \
+    " k.creator_id, c.owner_id, crm_us(k.created_at) AS created_at_us,"                            \
+    " crm_us(k.updated_at) AS updated_at_us, c.name AS customer_name"
+
+/* The condition that the customers c (joined with their pools p: LEFT
+ * JOIN customer_pools p ON p.id = c.pool_id) show their contact numbers
+ * unmasked to the caller (user: the parameter of the caller's id; all:
+ * of whether the caller sees every customer): owned ones, and pooled ones
+ * for admins of everything and the pool's admins. A duplicate check finds
+ * only those, so a refusal or an import's row never confirms a number the
+ * mask hides. */
+#define CUSTOMER_UNMASKED(user, all)                                                               \
+    "(" all "::boolean OR c.owner_id <> 0 OR " user "::bigint = ANY(p.admin_ids))"
+
 /* Registers the service's statements on db. */
 void customers_store_prepare(crm_db_t *db);
 
@@ -243,6 +261,19 @@ void customers_contact_insert(crm_db_batch_t *b, const Crm__Customers__Contact *
 /* contact.created, contact.updated, contact.deleted. */
 void customers_emit_contact(crm_db_batch_t *b, const char *type, Crm__Customers__Contact *k,
                             int64_t by, char **changed, size_t nchanged);
+/* Adds to b the demotion of the primary contact of row i of r (read with
+ * CONTACT_COLUMNS) at now_us, by user by: its save and its contact.updated
+ * (changed: primary). */
+void customers_contact_demote(crm_db_batch_t *b, const PGresult *r, int i, int64_t now_us,
+                              int64_t by);
+
+/* ---- customers_contacts_many.c: many new contacts at once (imports) ---- */
+
+/* Adds to b the INSERT of the new contacts ks[0..n) (ids, customers,
+ * creators and times set; one statement whatever their number) and their
+ * contact.created events, each by its creator. Nothing when n is 0. */
+void customers_contacts_insert_many(crm_db_batch_t *b, Crm__Customers__Contact *ks, size_t n);
+void customers_contacts_many_prepare(crm_db_t *db);
 
 /* ---- customers_kind.c: customers as a record kind of the change engine ---- */
 
@@ -326,8 +357,11 @@ void customers_enterprises_prepare(crm_db_t *db);
 void customers_dedup_handlers(customers_t *cs); /* CheckDuplicates */
 void customers_lock_handlers(customers_t *cs);  /* Lock, Unlock, SetDeal */
 void customers_dedup_prepare(crm_db_t *db);
-void customers_import_handlers(customers_t *cs); /* StartImport, ImportChunk, ... */
+void customers_import_handlers(customers_t *cs); /* StartImport */
 void customers_import_prepare(crm_db_t *db);
+void customers_contact_import_handlers(customers_t *cs); /* StartContactImport */
+void customers_import_rpc_handlers(customers_t *cs);     /* both kinds' chunks, get, cancel, list */
+void customers_contact_import_prepare(crm_db_t *db);
 
 /* Serves every Customers.* RPC (fails the start if one has no handler). */
 void customers_rpc_register(customers_t *cs);

@@ -22,12 +22,6 @@
 #include "crm/util.h"
 #include "customers.h"
 
-#define CONTACT_COLUMNS                                                                            \
-    "k.id, k.customer_id, k.name, k.title, k.mobile, k.telephone, k.email, k.wechat,"              \
-    " COALESCE(k.birthday::text, '') AS birthday, k.remark, k.is_primary AS \"primary\","          \
-    " k.creator_id, c.owner_id, crm_us(k.created_at) AS created_at_us,"                            \
-    " crm_us(k.updated_at) AS updated_at_us, c.name AS customer_name"
-
 void customers_contacts_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "contact_next_id", "SELECT nextval('contacts_id_seq')");
@@ -62,12 +56,12 @@ void customers_contacts_prepare(crm_db_t *db)
      * contact whose mobile is masked to the caller ($3; $4: the caller
      * sees every contact) is not a duplicate: refusing would confirm the
      * number the mask hides, as for a customer's own (customer_duplicate). */
-    crm_db_prepare(db, "contact_by_mobile",
-                   "SELECT k.id, k.customer_id FROM contacts k JOIN customers c ON c.id ="
-                   " k.customer_id LEFT JOIN customer_pools p ON p.id = c.pool_id WHERE"
-                   " k.mobile = $1 AND k.mobile <> '' AND k.deleted_at IS NULL AND"
-                   " k.id <> $2::bigint AND ($4::boolean OR c.owner_id <> 0 OR"
-                   " $3::bigint = ANY(p.admin_ids)) ORDER BY k.id LIMIT 1");
+    crm_db_prepare(
+        db, "contact_by_mobile",
+        "SELECT k.id, k.customer_id FROM contacts k JOIN customers c ON c.id ="
+        " k.customer_id LEFT JOIN customer_pools p ON p.id = c.pool_id WHERE"
+        " k.mobile = $1 AND k.mobile <> '' AND k.deleted_at IS NULL AND"
+        " k.id <> $2::bigint AND " CUSTOMER_UNMASKED("$3", "$4") " ORDER BY k.id LIMIT 1");
 }
 
 /* ---- fields ------------------------------------------------------------------ */
@@ -242,22 +236,26 @@ static void s_read_mobile(crm_txn_t *t, const char *mobile, int64_t id)
     crm_txn_read(t, "duplicate", "contact_by_mobile", 4, p);
 }
 
-/* Demotes the customer's primary contact (read as "primary") for k:
- * its save and its contact.updated. */
+void customers_contact_demote(crm_db_batch_t *b, const PGresult *r, int i, int64_t now_us,
+                              int64_t by)
+{
+    Crm__Customers__Contact old = CRM__CUSTOMERS__CONTACT__INIT;
+    customers_row_to(r, i, &old.base);
+    old.primary = 0;
+    old.updated_at_us = now_us;
+    s_contact_save(b, &old, 0);
+    char *changed[] = {"primary"};
+    customers_emit_contact(b, "contact.updated", &old, by, changed, 1);
+    crm_rowmap_clear(&old.base);
+}
+
+/* Demotes the customer's primary contact (read as "primary") for k. */
 static void s_demote_primary(crm_txn_t *t, const Crm__Customers__Contact *k)
 {
     const PGresult *r = crm_txn_result(t, "primary");
     if (PQntuples(r) == 0 || crm_db_get_i64(r, 0, 0) == k->id)
         return;
-    Crm__Customers__Contact old = CRM__CUSTOMERS__CONTACT__INIT;
-    customers_row_to(r, 0, &old.base);
-    old.primary = 0;
-    old.updated_at_us = crm_txn_now(t);
-    crm_db_batch_t *b = crm_txn_batch(t);
-    s_contact_save(b, &old, 0);
-    char *changed[] = {"primary"};
-    customers_emit_contact(b, "contact.updated", &old, crm_txn_caller(t)->user_id, changed, 1);
-    crm_rowmap_clear(&old.base);
+    customers_contact_demote(crm_txn_batch(t), r, 0, crm_txn_now(t), crm_txn_caller(t)->user_id);
 }
 
 /* ---- CreateContact --------------------------------------------------------------- */

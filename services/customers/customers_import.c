@@ -1,7 +1,7 @@
 /* customers_import.c: importing customers (导入) on the kit's pipeline
- * (crm/import.h): Customers.StartImport (the target: an employee, or the
- * default pool for admins), ImportChunk, GetImport, CancelImport and
- * ListImports. The customers supply the import kind: the rows of a chunk
+ * (crm/import.h): Customers.StartImport (the target: an employee, or a
+ * pool for its admins; the other RPCs are customers_import_rpc.c's). The
+ * customers supply the import kind: the rows of a chunk
  * (customers_import_rows.c) checked against the configured lists, the
  * dedup by mobile, else by name (under the same advisory locks as Create),
  * the first contacts' ids, the insert of the created customers with their
@@ -59,12 +59,11 @@ static int s_rows(crm_import_chunk_t *c, const char *csv_header, const char ***k
     char msg[256];
     if (!*req->csv)
         customers_import_from_rows(req->rows, req->n_rows, rows);
-    else if (customers_import_from_csv(req->csv, strlen(req->csv), csv_header, rows, msg,
-                                       sizeof msg) < 0)
-        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "csv", "%s", msg);
-    else if (rows->n > CRM_IMPORT_MAX_ROWS)
-        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "csv",
-                              "%zu rows; at most %d per chunk", rows->n, CRM_IMPORT_MAX_ROWS);
+    else if (crm_import_csv_read(c,
+                                 customers_import_from_csv(req->csv, strlen(req->csv), csv_header,
+                                                           rows, msg, sizeof msg),
+                                 msg, rows->n) < 0)
+        return -1;
     crm_options_t o;
     crm_options_read(crm_txn_result(t, "options"), &o);
     *keys = customers_import_check(rows, &o, crm_import_current(c)->allow_duplicates, n_keys);
@@ -129,7 +128,7 @@ static void s_insert(crm_import_chunk_t *c, crm_db_batch_t *b)
     customers_import_store_created(b, rows, &common);
 }
 
-static const crm_import_kind_t s_kind = {
+const crm_import_kind_t customers_import_kind = {
     .imports = "customer_imports",
     .chunks = "customer_import_chunks",
     .id_seq = "customers_id_seq",
@@ -150,7 +149,7 @@ static const crm_import_kind_t s_kind = {
 
 void customers_import_prepare(crm_db_t *db)
 {
-    crm_import_prepare(db, &s_kind);
+    crm_import_prepare(db, &customers_import_kind);
     customers_import_store_prepare(db);
 }
 
@@ -186,7 +185,7 @@ static void s_pool_checked(void *arg, const crm_db_result_t *res)
         crm_rpc_fail(ps->call, CRM__STATUS__FAILED_PRECONDITION, "target.pool_id",
                      "pool %lld is disabled: nothing moves into it", (long long)ps->imp.pool_id);
     } else {
-        crm_import_start(&s_kind, ps->cs->db, ps->call, &ps->imp);
+        crm_import_start(&customers_import_kind, ps->cs->db, ps->call, &ps->imp);
     }
     free(ps);
 }
@@ -202,7 +201,7 @@ static void s_start(crm_rpc_call_t *call, const Crm__Customers__StartCustomerImp
                         .file_name = req->file_name,
                         .expected_rows = req->expected_rows};
     crm_err_t err;
-    if (crm_import_check_start(&s_kind, &imp, crm_rpc_call_caller(call), &err) < 0) {
+    if (crm_import_check_start(&customers_import_kind, &imp, crm_rpc_call_caller(call), &err) < 0) {
         crm_rpc_fail_err(call, &err);
     } else if (imp.pool_id) {
         /* A pool target: the pool and the caller's department path first. */
@@ -218,49 +217,11 @@ static void s_start(crm_rpc_call_t *call, const Crm__Customers__StartCustomerImp
         crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
         crm_db_submit(cs->db, &b, s_pool_checked, ps);
     } else {
-        crm_import_start(&s_kind, cs->db, call, &imp);
+        crm_import_start(&customers_import_kind, cs->db, call, &imp);
     }
-}
-
-static void s_chunk(crm_rpc_call_t *call, const Crm__Customers__CustomerImportChunkRequest *req,
-                    void *arg)
-{
-    customers_t *cs = arg;
-    crm_import_request_t r = {.import_id = req->import_id,
-                              .seq = req->seq,
-                              .last = req->last,
-                              .n_rows = req->n_rows,
-                              .csv = req->csv};
-    crm_err_t err;
-    if (crm_import_check_chunk(&r, &err) < 0)
-        crm_rpc_fail_err(call, &err);
-    else
-        crm_import_chunk(&s_kind, &cs->env, call, &r);
-}
-
-static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetCustomerImportRequest *req,
-                  void *arg)
-{
-    crm_import_get(&s_kind, ((customers_t *)arg)->db, call, req->id);
-}
-
-static void s_cancel(crm_rpc_call_t *call, const Crm__Customers__GetCustomerImportRequest *req,
-                     void *arg)
-{
-    crm_import_cancel(&s_kind, ((customers_t *)arg)->db, call, req->id);
-}
-
-static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListCustomerImportsRequest *req,
-                   void *arg)
-{
-    crm_import_list(&s_kind, ((customers_t *)arg)->db, call, req->limit, req->cursor, req->total);
 }
 
 void customers_import_handlers(customers_t *cs)
 {
     cs->handlers.start_import = s_start;
-    cs->handlers.import_chunk = s_chunk;
-    cs->handlers.get_import = s_get;
-    cs->handlers.cancel_import = s_cancel;
-    cs->handlers.list_imports = s_list;
 }

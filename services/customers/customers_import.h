@@ -12,6 +12,9 @@
 #include "crm/options.h"
 #include "customers.h"
 
+/* The customer kind of import (customers_import.c). */
+extern const crm_import_kind_t customers_import_kind;
+
 /* ---- customers_import_rows.c: a chunk's rows (pure) ---- */
 
 /* A row's typed fields as written: the customer's, its type in words, and

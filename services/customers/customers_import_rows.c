@@ -44,15 +44,9 @@ static const crm_import_column_t s_columns[] = {
     {"contact_title", "联系人职务", "职务", IN(contact_title)},
 };
 
-/* Columns accepted and ignored (an empty name too: spreadsheets leave
- * them). */
-static const char *const s_ignored[] = {"", "ID", "序号"};
-
 static const crm_import_format_t s_format = {
     .columns = s_columns,
     .n_columns = sizeof s_columns / sizeof s_columns[0],
-    .ignored = s_ignored,
-    .n_ignored = sizeof s_ignored / sizeof s_ignored[0],
     .list_at = IN(c.tags),
     .n_list_at = IN(c.n_tags),
     .required = "客户名称 (name)",
@@ -72,13 +66,8 @@ void customers_import_rows_clear(import_rows_t *out)
 /* A new row (zeroed) at the end of out. */
 static import_row_t *s_add(import_rows_t *out)
 {
-    if (out->n == out->cap) {
-        out->cap = out->cap ? 2 * out->cap : 64;
-        out->rows = crm_realloc(out->rows, out->cap * sizeof *out->rows);
-    }
-    import_row_t *row = &out->rows[out->n++];
-    memset(row, 0, sizeof *row);
-    return row;
+    out->rows = crm_push(out->rows, &out->n, &out->cap, sizeof *out->rows);
+    return &out->rows[out->n - 1];
 }
 
 void customers_import_from_rows(Crm__Customers__CustomerImportRow *const *rows, size_t n,

@@ -4,8 +4,8 @@
  * customers that have them, the ids of the first contacts, and the writes
  * of a chunk's created rows in a handful of statements whatever their
  * number: one INSERT of the customers from arrays (unnest), one of their
- * history, one of their first contacts, and their customer.created and
- * contact.created events. */
+ * history, their customer.created events, and their first contacts with
+ * their contact.created events (customers_contacts_many.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,18 +38,17 @@ void customers_import_store_prepare(crm_db_t *db)
                    " WHEN left(x, 2) = 'm:' THEN 'customer.mobile:' || substr(x, 3) ELSE"
                    " 'customer.name:' || lower(btrim(substr(x, 3))) END) AS k FROM"
                    " unnest($1::text[]) x ORDER BY 1) s");
-    /* The first customer of each mobile ($1) and of each name ($2), as the
+    /* The first customer of each name ($2) and of each mobile ($1), as the
      * keys the chunk gave: one index probe per key (customers_mobile,
      * customers_name), whatever the table's statistics say. */
     crm_db_prepare(db, "customer_import_duplicates",
-                   "SELECT 'm:' || k, d.id FROM unnest($1::text[]) k CROSS JOIN LATERAL (SELECT"
+                   "SELECT 'n:' || k, d.id FROM unnest($2::text[]) k CROSS JOIN LATERAL (SELECT"
+                   " min(c.id) AS id FROM customers c WHERE lower(btrim(c.name)) ="
+                   " lower(btrim(k)) AND c.deleted_at IS NULL) d WHERE d.id IS NOT NULL UNION ALL"
+                   " SELECT 'm:' || k, d.id FROM unnest($1::text[]) k CROSS JOIN LATERAL (SELECT"
                    " min(c.id) AS id FROM customers c LEFT JOIN customer_pools p ON p.id ="
                    " c.pool_id WHERE c.mobile = k AND c.mobile <> '' AND c.deleted_at IS NULL"
-                   " AND ($4::boolean OR c.owner_id <> 0 OR $3::bigint = ANY(p.admin_ids))) d"
-                   " WHERE d.id IS NOT NULL UNION ALL"
-                   " SELECT 'n:' || k, d.id FROM unnest($2::text[]) k CROSS JOIN LATERAL (SELECT"
-                   " min(c.id) AS id FROM customers c WHERE lower(btrim(c.name)) ="
-                   " lower(btrim(k)) AND c.deleted_at IS NULL) d WHERE d.id IS NOT NULL");
+                   " AND " CUSTOMER_UNMASKED("$3", "$4") ") d WHERE d.id IS NOT NULL");
     crm_db_prepare(db, "customer_import_contact_ids",
                    "SELECT ARRAY(SELECT nextval('contacts_id_seq') FROM generate_series(1,"
                    " $1::int))");
@@ -76,12 +75,6 @@ void customers_import_store_prepare(crm_db_t *db)
                    "INSERT INTO customer_history (kind, record_id, action, actor_id, at,"
                    " to_owner_id, detail) SELECT 'customer', id, 'imported', $2::bigint,"
                    " crm_ts($3::bigint), $4::bigint, $5 FROM unnest($1::bigint[]) id");
-    crm_db_prepare(db, "customer_import_contacts",
-                   "INSERT INTO contacts (id, customer_id, name, title, mobile, is_primary,"
-                   " creator_id, created_at, updated_at) SELECT u.id, u.customer_id, u.name,"
-                   " u.title, u.mobile, true, $6::bigint, crm_ts($7::bigint), crm_ts($7::bigint)"
-                   " FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[])"
-                   " AS u(id, customer_id, name, title, mobile)");
 }
 
 void customers_import_store_dedup(crm_txn_t *t, const char *const *keys, size_t n)
@@ -259,73 +252,30 @@ static void s_customer_events(crm_db_batch_t *b, customer_t *cs, size_t n)
 }
 
 /* The first contacts of the created rows that name one (primary), and
- * their contact.created events. */
+ * their contact.created events (customers_contacts_many.c). */
 static void s_contacts(crm_db_batch_t *b, const import_row_t *const *rows, const customer_t *cs,
                        size_t n, const import_common_t *k)
 {
     Crm__Customers__Contact *ct = crm_malloc((n + 1) * sizeof *ct);
-    Crm__Events__ContactChanged *ev = crm_malloc((n + 1) * sizeof *ev);
-    const ProtobufCMessage **payloads = crm_malloc((n + 1) * sizeof *payloads);
-    char(*keys)[24] = crm_malloc((n + 1) * sizeof *keys);
-    const char **agg = crm_malloc((n + 1) * sizeof *agg);
-    int64_t *ids = crm_malloc((n + 1) * sizeof *ids),
-            *customers = crm_malloc((n + 1) * sizeof *ids);
-    char **names = crm_malloc((n + 1) * sizeof *names),
-         **titles = crm_malloc((n + 1) * sizeof *titles);
-    char **mobiles = crm_malloc((n + 1) * sizeof *mobiles);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
         const import_row_t *row = rows[i];
         if (!row->contact_id)
             continue;
-        Crm__Customers__Contact *x = &ct[m];
+        Crm__Customers__Contact *x = &ct[m++];
         crm__customers__contact__init(x);
-        x->id = ids[m] = row->contact_id;
-        x->customer_id = customers[m] = cs[i].id;
+        x->id = row->contact_id;
+        x->customer_id = cs[i].id;
         x->customer_name = cs[i].name;
-        x->name = names[m] = (char *)row->in.contact_name;
-        x->title = titles[m] = (char *)s_str(row->in.contact_title);
-        x->mobile = mobiles[m] = (char *)row->contact_mobile;
+        x->name = (char *)row->in.contact_name;
+        x->title = (char *)s_str(row->in.contact_title);
+        x->mobile = (char *)row->contact_mobile;
         x->primary = 1;
         x->owner_id = k->owner_id;
         x->creator_id = k->creator_id;
         x->created_at_us = x->updated_at_us = k->now_us;
-        crm__events__contact_changed__init(&ev[m]);
-        ev[m].contact = x;
-        ev[m].by = k->creator_id;
-        payloads[m] = &ev[m].base;
-        agg[m] = crm_i64(keys[m], x->id);
-        m++;
     }
-    if (m) {
-        char *p_ids = crm_db_i64_array(ids, m), *p_customers = crm_db_i64_array(customers, m);
-        char *p_names = crm_db_text_array(names, m), *p_titles = crm_db_text_array(titles, m);
-        char *p_mobiles = crm_db_text_array(mobiles, m);
-        char num[2][24];
-        const char *p[] = {p_ids,
-                           p_customers,
-                           p_names,
-                           p_titles,
-                           p_mobiles,
-                           crm_i64(num[0], k->creator_id),
-                           crm_i64(num[1], k->now_us)};
-        crm_db_batch_add(b, "customer_import_contacts", 7, p);
-        crm_outbox_add_many(b, "contact.created", m, agg, payloads);
-        free(p_ids);
-        free(p_customers);
-        free(p_names);
-        free(p_titles);
-        free(p_mobiles);
-    }
-    free(mobiles);
-    free(titles);
-    free(names);
-    free(customers);
-    free(ids);
-    free(agg);
-    free(keys);
-    free(payloads);
-    free(ev);
+    customers_contacts_insert_many(b, ct, m);
     free(ct);
 }
 

@@ -619,6 +619,8 @@ void customers_rpc_register(customers_t *cs)
     customers_enterprises_handlers(cs);
     customers_dedup_handlers(cs);
     customers_import_handlers(cs);
+    customers_contact_import_handlers(cs);
+    customers_import_rpc_handlers(cs);
     customers_lock_handlers(cs);
     customers_pools_handlers(cs);
     customers_pool_ops_handlers(cs);

@@ -74,8 +74,7 @@ void customers_store_prepare(crm_db_t *db)
                    " LEFT JOIN customer_pools p ON p.id = c.pool_id"
                    " WHERE c.deleted_at IS NULL AND c.id <> $3::bigint AND"
                    " (lower(btrim(c.name)) = lower(btrim($1)) OR (c.mobile = $2 AND c.mobile <> ''"
-                   " AND ($5::boolean OR c.owner_id <> 0 OR $4::bigint = ANY(p.admin_ids))))"
-                   " ORDER BY c.id LIMIT 1");
+                   " AND " CUSTOMER_UNMASKED("$4", "$5") ")) ORDER BY c.id LIMIT 1");
 }
 
 void customers_row_to(const PGresult *r, int i, ProtobufCMessage *msg)

@@ -23,6 +23,8 @@ int main(void)
     customers_dedup_prepare(c.db);
     customers_pools_prepare(c.db);
     customers_import_prepare(c.db);
+    customers_contacts_many_prepare(c.db);
+    customers_contact_import_prepare(c.db);
     c.leads = crm_service_peer(c.svc, "leads");
     customers_rpc_register(&c);
     customers_events_start(&c);

@@ -43,12 +43,11 @@ static int s_rows(crm_import_chunk_t *c, const char *csv_header, const char ***k
     char msg[256];
     if (!*req->csv)
         leads_import_from_rows(req->rows, req->n_rows, rows);
-    else if (leads_import_from_csv(req->csv, strlen(req->csv), csv_header, rows, msg, sizeof msg) <
-             0)
-        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "csv", "%s", msg);
-    else if (rows->n > CRM_IMPORT_MAX_ROWS)
-        return crm_txn_refuse(t, CRM__STATUS__INVALID_ARGUMENT, "csv",
-                              "%zu rows; at most %d per chunk", rows->n, CRM_IMPORT_MAX_ROWS);
+    else if (crm_import_csv_read(c,
+                                 leads_import_from_csv(req->csv, strlen(req->csv), csv_header, rows,
+                                                       msg, sizeof msg),
+                                 msg, rows->n) < 0)
+        return -1;
     crm_options_t o;
     crm_options_read(crm_txn_result(t, "options"), &o);
     *keys = leads_import_check(rows, &o, crm_import_current(c)->allow_duplicates, n_keys);
@@ -209,17 +208,7 @@ static void s_start(crm_rpc_call_t *call, const Crm__Leads__StartImportRequest *
 
 static void s_chunk(crm_rpc_call_t *call, const Crm__Leads__ImportChunkRequest *req, void *arg)
 {
-    leads_t *l = arg;
-    crm_import_request_t r = {.import_id = req->import_id,
-                              .seq = req->seq,
-                              .last = req->last,
-                              .n_rows = req->n_rows,
-                              .csv = req->csv};
-    crm_err_t err;
-    if (crm_import_check_chunk(&r, &err) < 0)
-        crm_rpc_fail_err(call, &err);
-    else
-        crm_import_chunk(&s_kind, &l->env, call, &r);
+    crm_import_chunk_call(&s_kind, &((leads_t *)arg)->env, call, &req->base);
 }
 
 static void s_get(crm_rpc_call_t *call, const Crm__Leads__GetImportRequest *req, void *arg)

@@ -75,12 +75,8 @@ void leads_import_from_rows(Crm__Leads__ImportRow *const *rows, size_t n, import
 static void *s_record(void *arg, const char *bad)
 {
     import_rows_t *out = arg;
-    if (out->n == out->cap) {
-        out->cap = out->cap ? 2 * out->cap : 64;
-        out->rows = crm_realloc(out->rows, out->cap * sizeof *out->rows);
-    }
-    import_row_t *row = &out->rows[out->n++];
-    memset(row, 0, sizeof *row);
+    out->rows = crm_push(out->rows, &out->n, &out->cap, sizeof *out->rows);
+    import_row_t *row = &out->rows[out->n - 1];
     if (!bad)
         return &row->in;
     row->field = "csv";

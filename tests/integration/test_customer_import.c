@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <zip.h>
 
-#include "crm/csv.h"
 #include "crm/util.h"
 #include "http.h"
 #include "jcall.h"
@@ -74,17 +73,8 @@ static int64_t s_customer(const char *name, const char *mobile, int64_t owner)
     return id;
 }
 
-static int64_t s_count(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int64_t s_count(const char *fmt, ...)
-{
-    char sql[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(sql, sizeof sql, fmt, ap);
-    va_end(ap);
-    return h_sql_int(h, "customers", sql);
-}
+/* A count (printf-style SQL) in the customers' database. */
+#define s_count(...) h_sql_intf(h, "customers", __VA_ARGS__)
 
 static int64_t s_events(const char *type)
 {
@@ -389,21 +379,6 @@ static const char *const s_sheet[] = {
 /* clang-format on */
 #define XR (sizeof s_sheet / sizeof s_sheet[0] / XC)
 
-/* The same rows as CSV text: numbers and dates as the sheet shows them. */
-static char *s_sheet_csv(void)
-{
-    crm_csv_out_t o = {NULL, 0, 0};
-    for (size_t r = 0; r < XR; r++) {
-        const char *cells[XC];
-        for (size_t c = 0; c < XC; c++) {
-            const char *v = s_sheet[r * XC + c];
-            cells[c] = !v ? "" : v[0] == '=' ? v + 3 : v;
-        }
-        crm_csv_append(&o, cells, XC);
-    }
-    return o.p;
-}
-
 /* Row i's duplicate_of, said the same way in either import: the existing
  * customer's id, or "row N" of the import itself. */
 static void s_dup_said(json_t *r, int i, char *out, size_t cap)
@@ -439,7 +414,7 @@ static void test_xlsx(const char *token, long long owner)
     int64_t existing = s_customer("已有客户丙", "13822220009", owner);
     /* The rows as CSV through the JSON body. */
     long long a = s_http_start(token, owner);
-    char *csv = s_sheet_csv();
+    char *csv = t_xlsx_csv(s_sheet, XR, XC);
     json_t *body = json_pack("{si sb ss}", "seq", 1, "last", 1, "csv", csv);
     char *text = json_dumps(body, 0), path[96];
     snprintf(path, sizeof path, "/api/v1/customer-imports/%lld/chunks", a);

@@ -42,19 +42,10 @@ static t_resp_t s_get(const s_person_t *who, const char *path)
     return t_expect(200, "GET", base, who->token, NULL, path);
 }
 
-/* POSTs body to path as token wanting 201; the new record's id. */
-static long long s_created(const char *token, const char *path, const char *body)
-{
-    t_resp_t r = t_expect(201, "POST", base, token, body, path);
-    long long id = t_json_int(&r, "id");
-    t_resp_free(&r);
-    return id;
-}
-
 static long long s_contact(const s_person_t *who, long long customer, const char *fields)
 {
     char *body = crm_sprintf("{\"contact\":{\"customer_id\":%lld,%s}}", customer, fields);
-    long long id = s_created(who->token, "/api/v1/contacts", body);
+    long long id = t_created(base, who->token, "/api/v1/contacts", body);
     free(body);
     return id;
 }
@@ -63,7 +54,7 @@ static long long s_contact(const s_person_t *who, long long customer, const char
  * number, given up into pool. */
 static void s_pooled_customer(long long pool)
 {
-    cust = s_created(owner.token, "/api/v1/customers",
+    cust = t_created(base, owner.token, "/api/v1/customers",
                      "{\"name\":\"公海联系人客户\",\"mobile\":\"13600136001\","
                      "\"contact\":{\"name\":\"王经理\",\"mobile\":\"13700137001\"}}");
     k2 = s_contact(&owner, cust,
@@ -218,9 +209,10 @@ static void s_writes_refused(void)
  * member's contact of it is saved; an admin of everything is refused. */
 static void s_duplicate_unconfirmed(char *admin)
 {
-    long long mine = s_created(member.token, "/api/v1/customers", "{\"name\":\"成员自己的客户\"}");
+    long long mine =
+        t_created(base, member.token, "/api/v1/customers", "{\"name\":\"成员自己的客户\"}");
     s_contact(&member, mine, "\"name\":\"同号\",\"mobile\":\"13700137001\"");
-    long long theirs = s_created(admin, "/api/v1/customers", "{\"name\":\"管理员的客户\"}");
+    long long theirs = t_created(base, admin, "/api/v1/customers", "{\"name\":\"管理员的客户\"}");
     char *body = crm_sprintf("{\"contact\":{\"customer_id\":%lld,\"name\":\"同号\","
                              "\"mobile\":\"13700137001\"}}",
                              theirs);
@@ -244,7 +236,7 @@ int main(void)
     char *body = crm_sprintf("{\"name\":\"联系人公海\",\"admin_ids\":[%lld],"
                              "\"member_user_ids\":[%lld,%lld],\"allow_claim\":true}",
                              padmin.id, owner.id, member.id);
-    long long pool = s_created(admin, "/api/v1/customer-pools", body);
+    long long pool = t_created(base, admin, "/api/v1/customer-pools", body);
     free(body);
     s_pooled_customer(pool);
 

@@ -82,6 +82,9 @@ char *h_free_endpoint(void);
 PGresult *h_sql(h_t *h, const char *db, const char *sql);
 /* The first column of the first row as an integer. */
 int64_t h_sql_int(h_t *h, const char *db, const char *sql);
+/* The same with sql written printf-style. */
+int64_t h_sql_intf(h_t *h, const char *db, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* ---- the suite ------------------------------------------------------- */
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -324,5 +325,16 @@ int64_t h_sql_int(h_t *h, const char *db, const char *sql)
         S_FAIL("SQL on %s returned \"%s\", not an integer: %s", db, text, sql);
     }
     PQclear(r);
+    return v;
+}
+
+int64_t h_sql_intf(h_t *h, const char *db, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = crm_vsprintf(fmt, ap);
+    va_end(ap);
+    int64_t v = h_sql_int(h, db, sql);
+    free(sql);
     return v;
 }

@@ -212,6 +212,14 @@ t_resp_t t_expect(int want, const char *method, const char *base, const char *to
     return r;
 }
 
+long long t_created(const char *base, const char *token, const char *path, const char *body)
+{
+    t_resp_t r = t_expect(201, "POST", base, token, body, path);
+    long long id = t_json_int(&r, "id");
+    t_resp_free(&r);
+    return id;
+}
+
 void t_expect_error(int want, const char *code, const char *field, const char *method,
                     const char *base, const char *token, const char *body, const char *path)
 {

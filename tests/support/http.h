@@ -54,6 +54,10 @@ const char *t_json_str(const t_resp_t *r, const char *path);
 t_resp_t t_expect(int want, const char *method, const char *base, const char *token,
                   const char *body, const char *path);
 
+/* POSTs body to base + path as token, wanting 201 (a create): the new
+ * record's id. */
+long long t_created(const char *base, const char *token, const char *path, const char *body);
+
 /* t_expect of an error: also checks that it is a problem document
  * (application/problem+json with type, title, status, detail), its code
  * and, when field is not NULL, its field (see t_err_field). */

@@ -6,6 +6,39 @@
 #include <string.h>
 #include <xlsxwriter.h>
 
+#include "crm/csv.h"
+#include "crm/util.h"
+
+char *t_xlsx_csv(const char *const *cells, size_t rows, size_t cols)
+{
+    crm_csv_out_t o = {NULL, 0, 0};
+    const char **row = calloc(cols + 1, sizeof *row);
+    char **owned = calloc(cols + 1, sizeof *owned);
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t c = 0; c < cols; c++) {
+            const char *v = cells[r * cols + c];
+            owned[c] = NULL;
+            if (!v || v[0] != '=' || strlen(v) < 3 || v[2] != ':')
+                row[c] = v ? v : "";
+            else if (v[1] == 'b')
+                row[c] = v[3] == '1' ? "TRUE" : "FALSE";
+            else if (v[1] == 't')
+                row[c] = owned[c] = crm_sprintf("%s:00", v + 3);
+            else if (v[1] == 'r')
+                row[c] = owned[c] = crm_sprintf("%.*s%s", (int)strcspn(v + 3, "|"), v + 3,
+                                                strchr(v, '|') ? strchr(v, '|') + 1 : "");
+            else
+                row[c] = v + 3;
+        }
+        crm_csv_append(&o, row, cols);
+        for (size_t c = 0; c < cols; c++)
+            free(owned[c]);
+    }
+    free(owned);
+    free(row);
+    return o.p;
+}
+
 unsigned char *t_file_bytes(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -18,6 +18,12 @@
 unsigned char *t_xlsx(const char *path, const char *const *cells, size_t rows, size_t cols,
                       int inline_strings, size_t *len);
 
+/* The same cells as CSV text, as the gateway hands a sheet on (its reader,
+ * crm/xlsx.h): a number or a date as written, a date and time with its
+ * seconds, a boolean TRUE or FALSE, a rich string's runs joined; NULL and
+ * "" empty. Caller frees. */
+char *t_xlsx_csv(const char *const *cells, size_t rows, size_t cols);
+
 /* A file's bytes (caller frees), *len; NULL if it cannot be read. */
 unsigned char *t_file_bytes(const char *path, size_t *len);
 

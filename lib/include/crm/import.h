@@ -8,11 +8,12 @@
  *      applied before is answered from its stored results and changes
  *      nothing; otherwise the order is checked and the domain reads and
  *      checks the rows (kind->rows);
- *   2. the domain's dedup read (kind->dedup, all of the chunk's keys at
- *      once) and the ids of the new records (and of those made beside
- *      them: kind->more); back, each row's record, then the domain's
- *      screen (kind->screen: a row it may not answer as it stands is held
- *      back, or its record left unnamed);
+ *   2. the domain's reads of the records the rows refer to (kind->refs:
+ *      a contact's customer), its dedup read (kind->dedup, all of the
+ *      chunk's keys at once) and the ids of the new records (and of those
+ *      made beside them: kind->more); back, each row's record, then the
+ *      domain's screen (kind->screen: a row it may not answer as it stands
+ *      is held back, or its record left unnamed), keys or none;
  *   3. the import's counters moved on;
  * then the domain's insert of the created rows (kind->insert, a handful of
  * statements whatever their number) and the chunk's results, stored under
@@ -66,7 +67,7 @@ typedef struct {
 
 /* A row of a chunk as the pipeline decides it. The domain sets field,
  * message, key and dup_row (kind->rows), and may change field, message and
- * unnamed (kind->screen); the pipeline sets the rest. */
+ * unnamed (kind->screen; crm_import_hold); the pipeline sets the rest. */
 typedef struct {
     const char *field, *message; /* invalid: the field at fault and why; NULL: valid */
     const char *key;             /* its dedup key (a normalised mobile); NULL or "": none */
@@ -90,10 +91,14 @@ typedef struct crm_import_chunk crm_import_chunk_t;
 
 /* A domain's imports. */
 typedef struct {
-    const char *imports;        /* its table of imports: "lead_imports" */
-    const char *chunks;         /* its table of applied chunks: "lead_import_chunks" */
-    const char *id_seq;         /* the sequence of the created records' ids */
-    const char *nouns;          /* the records in messages: "leads" */
+    const char *imports; /* its table of imports: "lead_imports" */
+    const char *chunks;  /* its table of applied chunks: "lead_import_chunks" */
+    const char *id_seq;  /* the sequence of the created records' ids */
+    const char *nouns;   /* the records in messages: "leads" */
+    /* The records go where each row says (a contact to the customer it
+     * names): an import has no target (crm_import_check_start refuses
+     * one). */
+    int untargeted;
     size_t size;                /* bytes of the domain's state of a chunk (zeroed) */
     void (*clear)(void *state); /* frees what the state holds, not itself */
     /* Round 1: further reads the rows' checks need (optional). */
@@ -107,20 +112,28 @@ typedef struct {
      * carried the header, crm_import_set_header. Returns 0, or -1 after
      * refusing (crm_txn_refuse on crm_import_txn). */
     int (*rows)(crm_import_chunk_t *c, const char *csv_header, const char ***keys, size_t *n_keys);
+    /* Round 2 (optional): reads (and locks) the records the rows refer to,
+     * whatever keys the chunk has (a contact's customer), for
+     * kind->screen; before kind->dedup's reads, so a domain takes its
+     * locks in one order. Called when the chunk has rows. */
+    void (*refs)(crm_import_chunk_t *c);
     /* Round 2: locks the keys and reads the records that have them, as
      * the read "duplicates": rows of (key, id), and whatever kind->screen
-     * reads. Only called with keys. */
+     * reads of them. Only called with keys. */
     void (*dedup)(crm_import_chunk_t *c, const char *const *keys, size_t n_keys);
-    /* Round 2 back (optional; only after kind->dedup): the rows once each
-     * row that is the first of its key knows the record that has the key
-     * (duplicate_of, 0: none), before the ones to create get their ids.
-     * For a row it may not answer as it stands, the domain holds it back
-     * (sets field and message: the row is invalid, nothing is created) or
-     * leaves its record unnamed (sets unnamed and message: a duplicate
-     * reported without duplicate_of), and it may add writes
+    /* Round 2 back (optional), keys or none (a screen reading what
+     * kind->dedup reads checks it was read: crm_txn_has): the rows once
+     * each row that is the first of its key knows the record that has the
+     * key (duplicate_of, 0: none), before the ones to create get their
+     * ids. For a row it may not answer as it stands, the domain holds it
+     * back (sets field and message: the row is invalid, nothing is
+     * created) or leaves its record unnamed (sets unnamed and message: a
+     * duplicate reported without duplicate_of), and it may add writes
      * (crm_txn_batch). A row repeating an earlier one's key follows that
-     * row: held back as it is, else a duplicate of its record. Returns 0,
-     * or -1 after refusing. */
+     * row: held back as it is, else a duplicate of its record; a row held
+     * back for a fault of its own rather than its key's passes its place
+     * to the next row of its key (crm_import_hold). Returns 0, or -1 after
+     * refusing. */
     int (*screen)(crm_import_chunk_t *c);
     /* Optional: the sequence of records made beside the created ones (a
      * customer's first contact: "contacts_id_seq"), and how many of them
@@ -150,9 +163,10 @@ typedef struct {
 void crm_import_prepare(crm_db_t *db, const crm_import_kind_t *k);
 
 /* Checks a new import (imp: its target, file_name, expected_rows): exactly
- * one target and none negative; an owner in the caller's scope; a
- * department for admins and its managers. A pool target is the domain's
- * to check (its rules: crm/pool.h). 0, or -1 with err. */
+ * one target and none negative (none for an untargeted kind); an owner in
+ * the caller's scope; a department for admins and its managers. A pool
+ * target is the domain's to check (its rules: crm/pool.h). 0, or -1 with
+ * err. */
 int crm_import_check_start(const crm_import_kind_t *k, const crm_import_t *imp,
                            const Crm__Caller *c, crm_err_t *err);
 
@@ -180,6 +194,11 @@ void crm_import_list(const crm_import_kind_t *k, crm_db_t *db, crm_rpc_call_t *c
 /* Applies a chunk (checked with crm_import_check_chunk). */
 void crm_import_chunk(const crm_import_kind_t *k, const crm_txn_env_t *env, crm_rpc_call_t *call,
                       const crm_import_request_t *req);
+/* The ImportChunk RPC of a kind: the domain's request req (its fields
+ * import_id, seq, rows, csv and last read by name) checked, then applied;
+ * a bad shape is answered with the field at fault. */
+void crm_import_chunk_call(const crm_import_kind_t *k, const crm_txn_env_t *env,
+                           crm_rpc_call_t *call, const ProtobufCMessage *req);
 
 /* ---- for the kind's callbacks ---- */
 
@@ -194,16 +213,39 @@ crm_import_row_t *crm_import_rows(crm_import_chunk_t *c, size_t *n);
 /* The column mapping to store when the chunk's CSV carried the header
  * (copied). */
 void crm_import_set_header(crm_import_chunk_t *c, const char *header);
+/* After the domain read the chunk's CSV (kind->rows): rc its reader's (-1
+ * with msg: the text is wrong as a whole), n the records read. 0 when the
+ * chunk may go on; else refuses it (invalid_argument on "csv": msg, or
+ * more than CRM_IMPORT_MAX_ROWS records) and returns -1. */
+int crm_import_csv_read(crm_import_chunk_t *c, int rc, const char *msg, size_t n);
 /* The ids taken for the records made beside the created ones (kind->more),
  * in order, *n of them (from round 2 on; unused ones are skipped). */
 const int64_t *crm_import_more_ids(const crm_import_chunk_t *c, size_t *n);
 /* The transaction's time, as the created records' (from round 2 on). */
 int64_t crm_import_now(const crm_import_chunk_t *c);
 
+/* ---- a chunk's rows (pure: lib/src/import_rows.c) ---- */
+
 /* Within one chunk: dup[i] = 1 + the first row with the same key as row i
  * (0 for that first row and for rows without a key: NULL or ""). Returns
  * the distinct keys, sorted (*n_keys; NULL when none; the caller frees the
  * array, not the strings). */
 const char **crm_import_dedup(const char *const *keys, size_t n, size_t *dup, size_t *n_keys);
+
+/* The screen holds row i of rows[0..n) back for a fault of its own (its
+ * customer, say), not its key's: it is invalid (field, message: kept by
+ * the caller until the chunk's results are stored). When it was the first
+ * of its key, the next row repeating it that is not held back takes its
+ * place: no longer a repeat, the record with the key (duplicate_of) is
+ * its, and the later repeats follow it. A repeat held back passes nothing
+ * on. Call it in the rows' order, before deciding later rows. */
+void crm_import_hold(crm_import_row_t *rows, size_t n, size_t i, const char *field,
+                     const char *message);
+
+/* Decides row i of rows after the screen (the pipeline's round 2 back):
+ * a repeat of an earlier row (dup_row) follows it, held back as it is,
+ * else a duplicate of its record (named as it is). Returns 1 when the row
+ * is to be created (no field, no repeat, no duplicate_of), else 0. */
+int crm_import_follow(crm_import_row_t *rows, size_t i);
 
 #endif

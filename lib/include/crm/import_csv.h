@@ -24,11 +24,20 @@ typedef struct {
 typedef struct {
     const crm_import_column_t *columns; /* columns[0] is required */
     size_t n_columns;
-    const char *const *ignored; /* names accepted and dropped ("" too, if listed) */
+    /* Names accepted and dropped ("" too, if listed); NULL: those every
+     * spreadsheet may add (an empty name, "ID", "序号"). */
+    const char *const *ignored;
     size_t n_ignored;
     size_t list_at, n_list_at; /* where the list goes: a `char *const *` and a `size_t` */
     const char *required;      /* how messages name columns[0]: "线索 (name)" */
-    const char *doc;           /* where the columns are listed: "docs/leads.md" */
+    /* Optional: columns of which the header must name at least one besides
+     * columns[0] (a contact's customer, by its name or its id): their
+     * indices in columns, and how messages name them ("客户名称 (customer)
+     * or 客户ID (customer_id)"). */
+    const size_t *one_of;
+    size_t n_one_of;
+    const char *one_of_said;
+    const char *doc; /* where the columns are listed: "docs/leads.md" */
 } crm_import_format_t;
 
 /* The storage the read values live in. */
@@ -54,8 +63,8 @@ typedef void *(*crm_import_record_fn)(void *arg, const char *bad);
  * order is skipped; one naming as many columns, others or in another
  * order, refuses the text. Values (trimmed) live in *text. Returns 0, or -1 with
  * msg saying what is wrong with the text as a whole (not UTF-8, a syntax
- * error and its line, an unknown or repeated column, no required column,
- * no header, a later header of other columns). */
+ * error and its line, an unknown or repeated column, no required column
+ * or none of f->one_of, no header, a later header of other columns). */
 int crm_import_csv(const crm_import_format_t *f, const char *csv, size_t len, const char *stored,
                    crm_import_text_t *text, char **header, crm_import_record_fn record, void *arg,
                    char *msg, size_t cap);

@@ -20,6 +20,10 @@ void crm_uuid(char out[37]);
 void *crm_malloc(size_t n);
 void *crm_calloc(size_t n, size_t size);
 void *crm_realloc(void *p, size_t n);
+/* p, an array of *n elements of size bytes with room for *cap, with one
+ * more element at its end, zeroed: *n moves on; the array is reallocated
+ * (doubling, from 64) when full. Returns the array (it may move). */
+void *crm_push(void *p, size_t *n, size_t *cap, size_t size);
 char *crm_strdup(const char *s);
 char *crm_strndup(const char *s, size_t n);
 /* A copy of s without the spaces and tabs around it; caller frees. */
