@@ -16,15 +16,18 @@
 
 #define RECYCLE_PAGE 500
 
-/* One page: lock due leads (skipping those a user is changing right now:
- * the next run takes them), move them, write their history. Returns the
- * leads as now stored, then the rule and the last activity. */
+/* One page: lock due leads after the last page's last id ($2; NULL on the
+ * first: crm_tx_pages_after, so a page does not visit again the leads the
+ * earlier ones moved), skipping those a user is changing right now (the
+ * next run takes them), move them, write their history. Returns the leads
+ * as now stored, in id order, then the rule and the last activity. */
 #define RECYCLE_PAGE_SQL                                                                           \
     "WITH due AS (SELECT l.id AS due_id, l.owner_id AS old_owner, l.status AS old_status,"         \
     "   p.recycle_days, " LEADS_LAST_ACT " AS last_act"                                            \
     "   FROM leads l JOIN lead_pools p ON p.id = l.pool_id"                                        \
     "  WHERE p.recycle_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"                        \
     "    AND l.deleted_at IS NULL AND " LEADS_RECYCLE_AT " < now()"                                \
+    "    AND ($2::bigint IS NULL OR l.id > $2::bigint)"                                            \
     "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"                                  \
     " moved AS (UPDATE leads SET previous_owner_id = owner_id, owner_id = 0, status = 1,"          \
     "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                 \
@@ -38,7 +41,7 @@
     "          'owner_id', 'old', previous_owner_id, 'new', 0), jsonb_build_object('field',"       \
     "          'status', 'old', CASE old_status WHEN 2 THEN 'pending' ELSE 'following' END,"       \
     "          'new', 'unassigned')))::text FROM moved)"                                           \
-    " SELECT * FROM moved"
+    " SELECT * FROM moved ORDER BY id"
 
 /* One lead.recycled per lead of the page; its cached copy (an owned
  * lead, answered from the cache as its old owner's) dropped after the
@@ -66,8 +69,9 @@ static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
 void leads_recycle(void *arg, crm_job_run_t *run)
 {
     (void)arg;
-    crm_tx_pages(crm_job_tx(run), RECYCLE_PAGE_SQL, 0, NULL, RECYCLE_PAGE, s_emit, crm_job_end,
-                 run);
+    static const char *const after[] = {"id"};
+    crm_tx_pages_after(crm_job_tx(run), RECYCLE_PAGE_SQL, 0, NULL, RECYCLE_PAGE, after, 1, s_emit,
+                       crm_job_end, run);
 }
 
 /* ---- Leads.Recycle: the same, now, for admins ------------------------- */

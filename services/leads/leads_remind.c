@@ -11,14 +11,21 @@
 #include "leads.h"
 
 #define PAGE 500
+/* Where the next page starts: the last id of a page. */
+static const char *const s_after_id[] = {"id"};
 
+/* Each page after the last page's last id ($2; NULL on the first), so a
+ * page does not visit again the rows the earlier ones changed
+ * (crm_tx_pages_after). */
 #define REMIND_SQL                                                                                 \
     "WITH due AS (SELECT id AS due_id FROM leads WHERE deleted_at IS NULL AND owner_id <> 0"       \
     "   AND status IN (2, 3) AND next_followup_at <= now()"                                        \
     "   AND reminded_at IS DISTINCT FROM next_followup_at"                                         \
-    "   ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED)"                                         \
-    " UPDATE leads SET reminded_at = next_followup_at FROM due WHERE id = due.due_id"              \
-    " RETURNING id, name, owner_id, crm_us(next_followup_at)"
+    "   AND ($2::bigint IS NULL OR id > $2::bigint)"                                               \
+    "   ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED),"                                        \
+    " upd AS (UPDATE leads SET reminded_at = next_followup_at FROM due WHERE id = due.due_id"      \
+    " RETURNING id, name, owner_id, crm_us(next_followup_at))"                                     \
+    " SELECT * FROM upd ORDER BY id"
 
 /* A held lead of a pool with a rule is warned warn_days before it goes
  * back (LEADS_RECYCLE_AT). */
@@ -31,10 +38,12 @@
         LEADS_RECYCLE_AT,                                                                          \
         "p.warn_days") " <= now()"                                                                 \
                        "    AND l.warned_for IS DISTINCT FROM " LEADS_RECYCLE_AT                   \
-                       "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED)"                \
-                       " UPDATE leads SET warned_for = due.recycle_at FROM due WHERE id = "        \
-                       "due.due_id"                                                                \
-                       " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at)"
+                       "    AND ($2::bigint IS NULL OR l.id > $2::bigint)"                         \
+                       "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"               \
+                       " upd AS (UPDATE leads SET warned_for = due.recycle_at FROM due WHERE id =" \
+                       " due.due_id"                                                               \
+                       " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at))"      \
+                       " SELECT * FROM upd ORDER BY id"
 
 typedef struct {
     crm_job_run_t *run;
@@ -75,7 +84,8 @@ static void s_warned(void *arg, crm_db_batch_t *last, int64_t count, const crm_d
 
 static void s_warn(remind_t *r)
 {
-    crm_tx_pages(crm_job_tx(r->run), WARN_SQL, 0, NULL, PAGE, s_warnings, s_warned, r);
+    crm_tx_pages_after(crm_job_tx(r->run), WARN_SQL, 0, NULL, PAGE, s_after_id, 1, s_warnings,
+                       s_warned, r);
 }
 
 static void s_reminder_events_written(void *arg, const crm_db_result_t *res)
@@ -111,5 +121,6 @@ void leads_remind(void *arg, crm_job_run_t *run)
     (void)arg;
     remind_t *r = crm_calloc(1, sizeof *r);
     r->run = run;
-    crm_tx_pages(crm_job_tx(run), REMIND_SQL, 0, NULL, PAGE, s_reminders, s_reminded, r);
+    crm_tx_pages_after(crm_job_tx(run), REMIND_SQL, 0, NULL, PAGE, s_after_id, 1, s_reminders,
+                       s_reminded, r);
 }
