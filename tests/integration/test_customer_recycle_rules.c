@@ -261,6 +261,37 @@ int main(void)
     free(one);
     h_note("a manual pool: by hand only: ok");
 
+    /* Warnings page by page (500 a page, each after the last): 1,200
+     * customers past their warning time, each warned once by one run (the
+     * job paused, so only the runs fired here run). */
+    PQclear(h_sql(h, "scheduler",
+                  "UPDATE scheduler_jobs SET paused = true WHERE name = 'customers.remind'"));
+    sql = crm_sprintf("INSERT INTO customers (name, owner_id, department_id, pool_id,"
+                      " owner_since, created_at) SELECT '批量' || g, %lld, %lld, %lld, now() -"
+                      " interval '18 days', now() - interval '18 days' FROM"
+                      " generate_series(1, 1200) g",
+                      emp_id, dept, pool);
+    PQclear(h_sql(h, "customers", sql));
+    free(sql);
+    const char *batch_warned = "SELECT count(*) FROM crm_outbox o JOIN customers c ON"
+                               " c.id::text = o.aggregate_id WHERE o.type ="
+                               " 'customer.recycle_warning' AND c.name LIKE '批量%'";
+    const char *runs = "SELECT count(*) FROM scheduler_runs WHERE job = 'customers.remind'";
+    const char *last_affected = "SELECT affected FROM scheduler_runs WHERE job ="
+                                " 'customers.remind' ORDER BY id DESC LIMIT 1";
+    long long ran = h_sql_int(h, "scheduler", runs);
+    s_fire("customers.remind");
+    H_CHECK(h_wait_sql(h, "scheduler", runs, ran + 1, 20000) == ran + 1 &&
+                h_sql_int(h, "scheduler", last_affected) == 1200 &&
+                h_sql_int(h, "customers", batch_warned) == 1200,
+            "one run warned the 1,200 across pages");
+    s_fire("customers.remind");
+    H_CHECK(h_wait_sql(h, "scheduler", runs, ran + 2, 20000) == ran + 2 &&
+                h_sql_int(h, "scheduler", last_affected) == 0 &&
+                h_sql_int(h, "customers", batch_warned) == 1200,
+            "the next run warned none again");
+    h_note("warnings across pages, each once: ok");
+
     /* Bad rules, each named; the dry run and the recycle refuse as well. */
     t_expect_error(400, "invalid_argument", "/recycle_rules/0/kind", "PATCH", base, admin,
                    "{\"recycle_rules\":[{\"days\":5}]}", ppath);
