@@ -163,21 +163,22 @@ void customers_rules_prepare(crm_db_t *db)
                                  " recycle_rule_days = d.days FROM d WHERE c.id = d.id AND"
                                  " (d.cur, d.cur_warn, d.cur_rule, d.cur_days) IS DISTINCT FROM"
                                  " (d.at, d.warn_at, d.rule, d.days)");
+    /* The dry run in one pass over the held customers (d, materialised as
+     * it is read twice): the counts on every row, beside the 200 earliest
+     * deadlines (none: one row of counts, its item columns NULL). */
     crm_db_prepare(db, "customer_deadlines_preview",
                    DEADLINES_SQL
-                   " SELECT (SELECT count(*) FROM p WHERE deleted_at IS NULL), count(*),"
-                   " count(*) FILTER (WHERE at <= now()),"
-                   " count(*) FILTER (WHERE at <= now() + interval '7 days'),"
-                   " count(*) FILTER (WHERE at <= now() + interval '30 days'),"
-                   " count(*) FILTER (WHERE at IS NULL),"
-                   " count(*) FILTER (WHERE at IS DISTINCT FROM cur) FROM d");
-    crm_db_prepare(db, "customer_deadlines_preview_items",
-                   DEADLINES_SQL " SELECT id AS customer_id, name, owner_id,"
-                                 " crm_us(at) AS recycle_at_us,"
-                                 " crm_us(cur) AS current_recycle_at_us,"
-                                 " array_position(ARRAY['followup', 'opportunity', 'deal'], rule)"
-                                 " AS rule, days AS rule_days FROM d WHERE at IS NOT NULL"
-                                 " ORDER BY at, id LIMIT 200");
+                   ", n AS (SELECT (SELECT count(*) FROM p WHERE deleted_at IS NULL) AS found,"
+                   " count(*) AS held, count(*) FILTER (WHERE at <= now()) AS due_now,"
+                   " count(*) FILTER (WHERE at <= now() + interval '7 days') AS due_7,"
+                   " count(*) FILTER (WHERE at <= now() + interval '30 days') AS due_30,"
+                   " count(*) FILTER (WHERE at IS NULL) AS exempt,"
+                   " count(*) FILTER (WHERE at IS DISTINCT FROM cur) AS changed FROM d),"
+                   " i AS (SELECT id AS customer_id, name, owner_id, at, crm_us(at) AS"
+                   " recycle_at_us, crm_us(cur) AS current_recycle_at_us,"
+                   " array_position(ARRAY['followup', 'opportunity', 'deal'], rule) AS rule,"
+                   " days AS rule_days FROM d WHERE at IS NOT NULL ORDER BY at, id LIMIT 200)"
+                   " SELECT n.*, i.* FROM n LEFT JOIN i ON true ORDER BY i.at, i.customer_id");
 }
 
 void customers_rules_recompute(crm_db_batch_t *b, int64_t pool_id)
@@ -202,7 +203,7 @@ static void s_previewed(void *arg, const crm_db_result_t *res)
         free(pv);
         return;
     }
-    const PGresult *n = res->results[0], *items = res->results[1];
+    const PGresult *n = res->results[0];
     if (crm_db_get_i64(n, 0, 0) == 0) {
         crm_rpc_fail(pv->call, CRM__STATUS__NOT_FOUND, "id", "pool %lld not found",
                      (long long)pv->pool_id);
@@ -217,8 +218,9 @@ static void s_previewed(void *arg, const crm_db_result_t *res)
     reply.due_in_30_days = crm_db_get_i64(n, 0, 4);
     reply.exempt = crm_db_get_i64(n, 0, 5);
     reply.changed = crm_db_get_i64(n, 0, 6);
+    size_t items = PQgetisnull(n, 0, PQfnumber(n, "customer_id")) ? 0 : (size_t)PQntuples(n);
     crm_err_t err;
-    if (crm_rowmap_items(&reply.base, "items", items, (size_t)PQntuples(items), &err) < 0)
+    if (crm_rowmap_items(&reply.base, "items", n, items, &err) < 0)
         crm_rpc_fail_err(pv->call, &err);
     else
         crm_rpc_reply(pv->call, &reply.base);
@@ -249,7 +251,6 @@ static void s_preview(crm_rpc_call_t *call, const Crm__Customers__UpdateCustomer
     const char *p[] = {crm_i64(id, req->id), rules, has_warn ? warn : NULL};
     crm_db_batch_t *b = crm_db_batch_new();
     crm_db_batch_add(b, "customer_deadlines_preview", 3, p);
-    crm_db_batch_add(b, "customer_deadlines_preview_items", 3, p);
     free(rules);
     preview_t *pv = crm_calloc(1, sizeof *pv);
     *pv = (preview_t){call, req->id};

@@ -230,6 +230,10 @@ int main(void)
             "which and when: %s", r.raw);
     t_resp_free(&r);
     s_expect_deadline(ca, "followup", 30, 5); /* untouched by the dry run */
+    r = t_expect(200, "POST", base, admin, change, "/api/v1/customer-pools/1/preview");
+    H_CHECK(t_json_int(&r, "held") == 0 && t_json_int(&r, "items.0.customer_id") == 0,
+            "a pool holding none: %s", r.raw);
+    t_resp_free(&r);
     /* The change itself, then the recycle: exactly what the dry run said. */
     s_patch_pool(ppath, change);
     s_expect_deadline(ca, "followup", 20, 0);
