@@ -404,6 +404,9 @@ void customers_recycle(crm_job_run_t *run, int64_t pool_id);
 /* The "customers.remind" job's work (a crm_job_fn): customer.recycle_warning
  * for each held customer past its stored warning time, once per deadline. */
 void customers_remind_job(void *arg, crm_job_run_t *run);
+/* The "customers.remind_contacts" job's work: customer.reminder for each
+ * held customer whose next contact time has come, once per that time. */
+void customers_remind_contacts_job(void *arg, crm_job_run_t *run);
 
 /* ---- customers_handover.c ---- */
 

@@ -214,6 +214,9 @@ void customers_events_start(customers_t *c)
     /* Recycling of neglected customers hourly: each pool's rule says how
      * many days without a follow-up is too many. */
     crm_job_declare(c->svc, "customers.recycle", CRM_EVERY(3600), customers_recycle_job, NULL);
-    /* Warnings before recycling every minute (customers_remind.c). */
+    /* Warnings before recycling and next-contact reminders every minute
+     * (customers_remind.c). */
     crm_job_declare(c->svc, "customers.remind", CRM_EVERY(60), customers_remind_job, NULL);
+    crm_job_declare(c->svc, "customers.remind_contacts", CRM_EVERY(60),
+                    customers_remind_contacts_job, NULL);
 }

@@ -296,6 +296,40 @@ int main(void)
             "the next run warned none again");
     h_note("warnings across pages, each once: ok");
 
+    /* Next-contact reminders: the time come (moved here), its owner is
+     * reminded once (customer.reminder, a notification); a new time, again. */
+    sql = crm_sprintf("UPDATE customers SET next_contact_at = now() - interval '1 minute'"
+                      " WHERE id = %lld",
+                      cb);
+    PQclear(h_sql(h, "customers", sql));
+    free(sql);
+    char *reminded = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE type ="
+                                 " 'customer.reminder' AND aggregate_id = '%lld'",
+                                 cb);
+    s_fire("customers.remind_contacts");
+    H_CHECK(h_wait_sql(h, "customers", reminded, 1, 15000) == 1, "reminded when its time came");
+    char *notice = crm_sprintf("SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND"
+                               " title = '今日需联系客户：乙级客户'",
+                               emp_id);
+    H_CHECK(h_wait_sql(h, "gateway", notice, 1, 15000) == 1, "its owner notified");
+    const char *contact_runs = "SELECT count(*) FROM scheduler_runs WHERE job ="
+                               " 'customers.remind_contacts'";
+    long long before_runs = h_sql_int(h, "scheduler", contact_runs);
+    s_fire("customers.remind_contacts");
+    H_CHECK(h_wait_sql(h, "scheduler", contact_runs, before_runs + 1, 15000) == before_runs + 1 &&
+                h_sql_int(h, "customers", reminded) == 1,
+            "once for its time");
+    sql = crm_sprintf("UPDATE customers SET next_contact_at = now() - interval '1 second'"
+                      " WHERE id = %lld",
+                      cb);
+    PQclear(h_sql(h, "customers", sql));
+    free(sql);
+    s_fire("customers.remind_contacts");
+    H_CHECK(h_wait_sql(h, "customers", reminded, 2, 15000) == 2, "a new time, reminded again");
+    free(reminded);
+    free(notice);
+    h_note("next-contact reminders, once per time, with a notification: ok");
+
     /* Bad rules, each named; the dry run and the recycle refuse as well. */
     t_expect_error(400, "invalid_argument", "/recycle_rules/0/kind", "PATCH", base, admin,
                    "{\"recycle_rules\":[{\"days\":5}]}", ppath);

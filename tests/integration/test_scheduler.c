@@ -16,8 +16,9 @@ int main(void)
     h_start_all(h);
     /* The jobs were due at migration: each fired once at start. */
     int64_t njobs = h_sql_int(h, "scheduler", "SELECT count(*) FROM scheduler_jobs");
-    H_CHECK(njobs == 4,
-            "customers.recycle, customers.remind, leads.recycle, leads.remind: %lld jobs",
+    H_CHECK(njobs == 5,
+            "customers.recycle, customers.remind, customers.remind_contacts, leads.recycle,"
+            " leads.remind: %lld jobs",
             (long long)njobs);
     H_CHECK(h_wait_sql(h, "scheduler", "SELECT sum(runs) FROM scheduler_jobs", njobs, 10000) ==
                 njobs,

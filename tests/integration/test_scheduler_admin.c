@@ -43,9 +43,9 @@ int main(void)
     admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
     long long dept = t_new_dept(base, admin, "调度部", 1), emp_id;
     char *emp = t_new_user(base, admin, "semp", "employee", dept, &emp_id);
-    H_CHECK(h_wait_sql(h, "scheduler", "SELECT count(*) FROM scheduler_jobs WHERE runs > 0", 4,
-                       15000) == 4,
-            "the four jobs declared and fired at start");
+    H_CHECK(h_wait_sql(h, "scheduler", "SELECT count(*) FROM scheduler_jobs WHERE runs > 0", 5,
+                       15000) == 5,
+            "the five jobs declared and fired at start");
 
     /* The list: schedule, next due time, the last run as its owner
      * reported it. */

@@ -34,6 +34,7 @@ static const struct {
     {"customer.recycled", "previous_owner_id", NULL, "客户已被收回公海"},
     {"customer.transferred", "to_owner_id", "customer.name", "客户转移给你"},
     {"customer.recycle_warning", "owner_id", "name", "客户即将被收回公海"},
+    {"customer.reminder", "owner_id", "name", "今日需联系客户"},
 };
 
 static json_t *s_at(json_t *j, const char *path)
