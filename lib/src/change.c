@@ -147,6 +147,20 @@ static int s_reread_done(crm_txn_t *t, const crm_db_result_t *res)
     return 0;
 }
 
+/* Must the records be read back after their writes? */
+static int s_derives(const crm_change_t *c)
+{
+    if (!c->kind->reread)
+        return 0;
+    if (!c->kind->derives)
+        return 1;
+    size_t size = c->kind->size;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->kind->derives(c->before + i * size, c->after + i * size))
+            return 1;
+    return 0;
+}
+
 static int s_reread(crm_change_t *c)
 {
     char *ids = crm_db_i64_array(c->ids, c->n);
@@ -173,7 +187,7 @@ static int s_decide(crm_txn_t *t)
             c->op->write(c, before, rec, b);
         c->kind->save(c, before, rec, b);
     }
-    if (c->kind->reread)
+    if (s_derives(c))
         return s_reread(c);
     s_emit_all(c, b);
     s_reply(c);

@@ -5,6 +5,7 @@
  * then the created rows and the chunk's results stored under (import,
  * seq), so a chunk sent again gets them and changes nothing. The rows'
  * own logic (repeats, places passed on) is import_rows.c. */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -362,4 +363,29 @@ const int64_t *crm_import_more_ids(const crm_import_chunk_t *c, size_t *n)
 int64_t crm_import_now(const crm_import_chunk_t *c)
 {
     return c->now_us;
+}
+
+/* A chunk's request message (any domain's: import_id, seq, last, rows and
+ * csv by name), checked, then the chunk. */
+void crm_import_chunk_call(const crm_import_kind_t *k, const crm_txn_env_t *env,
+                           crm_rpc_call_t *call, const ProtobufCMessage *req)
+{
+    const ProtobufCMessageDescriptor *d = req->descriptor;
+    const ProtobufCFieldDescriptor *rows =
+                                       protobuf_c_message_descriptor_get_field_by_name(d, "rows"),
+                                   *csv = protobuf_c_message_descriptor_get_field_by_name(d, "csv");
+    assert(rows && rows->label == PROTOBUF_C_LABEL_REPEATED && csv &&
+           csv->type == PROTOBUF_C_TYPE_STRING);
+    crm_import_request_t r = {
+        .import_id = import_msg_int(req, "import_id"),
+        .seq = (int32_t)import_msg_int(req, "seq"),
+        .last = (int)import_msg_int(req, "last"),
+        .n_rows = *(const size_t *)((const char *)req + rows->quantifier_offset),
+        .csv = *(const char *const *)((const char *)req + csv->offset),
+    };
+    crm_err_t err;
+    if (crm_import_check_chunk(&r, &err) < 0)
+        crm_rpc_fail_err(call, &err);
+    else
+        crm_import_chunk(k, env, call, &r);
 }

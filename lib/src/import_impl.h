@@ -34,5 +34,8 @@ ProtobufCMessage *import_msg_reply(import_msg_t *m, const crm_import_kind_t *k,
                                    const crm_import_result_t *res, size_t n,
                                    const crm_import_t *imp);
 void import_msg_clear(import_msg_t *m);
+/* Field name of msg as an integer or bool (0 when msg has none): a chunk
+ * request's import_id, seq, last. */
+int64_t import_msg_int(const ProtobufCMessage *msg, const char *name);
 
 #endif

@@ -180,10 +180,9 @@ ProtobufCMessage *import_msg_reply(import_msg_t *m, const crm_import_kind_t *k,
     return reply;
 }
 
-/* ---- a chunk's request ----------------------------------------------------- */
+/* ---- the numbers of a chunk's request ---------------------------------------- */
 
-/* Field name of msg as an integer or bool (0 when msg has none). */
-static int64_t s_get_int(const ProtobufCMessage *msg, const char *name)
+int64_t import_msg_int(const ProtobufCMessage *msg, const char *name)
 {
     const ProtobufCFieldDescriptor *f;
     const void *at = s_member((ProtobufCMessage *)msg, name, &f);
@@ -200,29 +199,6 @@ static int64_t s_get_int(const ProtobufCMessage *msg, const char *name)
         assert(!"a chunk's number in a field of another type");
         return 0;
     }
-}
-
-void crm_import_chunk_call(const crm_import_kind_t *k, const crm_txn_env_t *env,
-                           crm_rpc_call_t *call, const ProtobufCMessage *req)
-{
-    const ProtobufCMessageDescriptor *d = req->descriptor;
-    const ProtobufCFieldDescriptor *rows =
-                                       protobuf_c_message_descriptor_get_field_by_name(d, "rows"),
-                                   *csv = protobuf_c_message_descriptor_get_field_by_name(d, "csv");
-    assert(rows && rows->label == PROTOBUF_C_LABEL_REPEATED && csv &&
-           csv->type == PROTOBUF_C_TYPE_STRING);
-    crm_import_request_t r = {
-        .import_id = s_get_int(req, "import_id"),
-        .seq = (int32_t)s_get_int(req, "seq"),
-        .last = (int)s_get_int(req, "last"),
-        .n_rows = *(const size_t *)((const char *)req + rows->quantifier_offset),
-        .csv = *(const char *const *)((const char *)req + csv->offset),
-    };
-    crm_err_t err;
-    if (crm_import_check_chunk(&r, &err) < 0)
-        crm_rpc_fail_err(call, &err);
-    else
-        crm_import_chunk(k, env, call, &r);
 }
 
 void import_msg_clear(import_msg_t *m)

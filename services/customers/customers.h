@@ -366,10 +366,6 @@ void customers_contact_import_prepare(crm_db_t *db);
 /* Serves every Customers.* RPC (fails the start if one has no handler). */
 void customers_rpc_register(customers_t *cs);
 
-/* 1 if the caller manages customer pools (admins); else refuses the call
- * and returns 0. */
-int customers_pools_admin_only(crm_rpc_call_t *call);
-
 /* ---- customers_rules.c: a pool's recycle rules ---- */
 
 /* The rules of a pool as stored (the JSON array of sql/008) onto p's
@@ -378,6 +374,9 @@ void customers_rules_decode(const char *text, Crm__Customers__CustomerPool *p);
 void customers_rules_clear(Crm__Customers__CustomerPool *p);
 /* The stored form of rules (caller frees). */
 char *customers_rules_json(Crm__Customers__CustomerRecycleRule *const *rules, size_t n);
+/* 1 if the caller manages customer pools and their rules (admins); else
+ * refuses the call and returns 0. */
+int customers_pools_admin_only(crm_rpc_call_t *call);
 /* Checks rules as given: 0, or -1 with *err naming the rule's field. */
 int customers_rules_check(Crm__Customers__CustomerRecycleRule *const *rules, size_t n,
                           crm_err_t *err);

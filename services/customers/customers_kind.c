@@ -235,6 +235,20 @@ static void s_refresh(crm_change_t *c, void *rec, const PGresult *r, int row)
     customers_row_to(r, row, &cust->base);
 }
 
+/* Does the save move the deadline (the columns the trigger of sql/008
+ * watches; last_opportunity_at and open_opportunities are sales' and
+ * never changed here)? */
+static int s_derives(const void *prev, const void *rec)
+{
+    const customer_t *a = customers_before(prev), *b = &((const customer_row_t *)rec)->c;
+    return a->owner_id != b->owner_id || a->pool_id != b->pool_id ||
+           strcmp(a->level, b->level) != 0 || a->locked != b->locked ||
+           a->deal_status != b->deal_status || a->dealt_at_us != b->dealt_at_us ||
+           a->last_followup_at_us != b->last_followup_at_us ||
+           a->owner_since_us != b->owner_since_us || a->created_at_us != b->created_at_us ||
+           ((const customer_row_t *)rec)->deleted;
+}
+
 const crm_change_kind_t customers_kind = {
     .noun = "customer",
     .lock = "customer_lock_many",
@@ -251,6 +265,7 @@ const crm_change_kind_t customers_kind = {
     .reread = "SELECT c.id, " CUSTOMER_DEADLINE_COLUMNS " FROM customers c"
               " WHERE c.id = ANY($1::bigint[])",
     .refresh = s_refresh,
+    .derives = s_derives,
 };
 
 void customers_change_run(customers_t *cs, crm_rpc_call_t *call, const crm_change_op_t *op,

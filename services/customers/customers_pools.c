@@ -382,14 +382,6 @@ static int s_write_decide(crm_txn_t *t)
 static const crm_txn_op_t s_write_op = {
     .read = s_write_read, .decide = s_write_decide, .done = s_write_free};
 
-int customers_pools_admin_only(crm_rpc_call_t *call)
-{
-    if (crm_scope_all(crm_rpc_call_caller(call)))
-        return 1;
-    crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only admins manage customer pools");
-    return 0;
-}
-
 static void s_create(crm_rpc_call_t *call, const pool_t *req, void *arg)
 {
     customers_t *cs = arg;

@@ -4,7 +4,8 @@
  * held customers' deadlines when a pool's rules change (in the change's
  * transaction), and the dry run of a change (Customers.PreviewPoolRules:
  * how many and which customers it would recycle, and when), computed by
- * the same SQL function the real change uses. */
+ * the same SQL function the real change uses; and who manages pools and
+ * their rules (admins). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "crm/mask.h"
 #include "crm/pbjson.h"
 #include "crm/rowmap.h"
+#include "crm/scope.h"
 #include "crm/util.h"
 #include "customers.h"
 
@@ -22,6 +24,14 @@ typedef Crm__Customers__CustomerRecycleRule rule_t;
 #define RULES_MAX 3   /* one per kind */
 #define LEVELS_MAX 20 /* levels of one rule */
 #define DAYS_MAX 3650
+
+int customers_pools_admin_only(crm_rpc_call_t *call)
+{
+    if (crm_scope_all(crm_rpc_call_caller(call)))
+        return 1;
+    crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, NULL, "only admins manage customer pools");
+    return 0;
+}
 
 /* ---- stored form ---------------------------------------------------------- */
 

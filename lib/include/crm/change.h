@@ -58,6 +58,9 @@ typedef struct {
      * the reply is made). */
     const char *reread;
     void (*refresh)(crm_change_t *c, void *rec, const PGresult *r, int row);
+    /* Optional, with reread: does the save of rec (from before) move what
+     * the database derives? When no record's does, nothing is read back. */
+    int (*derives)(const void *before, const void *rec);
     /* Optional: the cache key of a record, dropped after the commit. */
     void (*cache_key)(int64_t id, char out[32]);
 } crm_change_kind_t;
