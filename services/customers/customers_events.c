@@ -211,12 +211,13 @@ void customers_events_start(customers_t *c)
     crm_service_consume_events(c->svc, "leads", &s_leads_events, c, 1);
     /* Who exists: the gateway's users and departments (crm/org.h). */
     crm_org_consume(c->svc, "gateway", customers_handover());
-    /* Recycling of neglected customers hourly: each pool's rule says how
-     * many days without a follow-up is too many. */
+    /* Recycling, the warnings before it and next-contact reminders
+     * (customers_recycle.c, customers_remind.c): each fired by the
+     * scheduler at each customer's own time, published as a timer
+     * (sql/012); the sweeps on schedule catch whatever a timer could miss
+     * (a scheduler restored to an earlier point). */
     crm_job_declare(c->svc, "customers.recycle", CRM_EVERY(3600), customers_recycle_job, NULL);
-    /* Warnings before recycling and next-contact reminders every minute
-     * (customers_remind.c). */
-    crm_job_declare(c->svc, "customers.remind", CRM_EVERY(60), customers_remind_job, NULL);
-    crm_job_declare(c->svc, "customers.remind_contacts", CRM_EVERY(60),
+    crm_job_declare(c->svc, "customers.remind", CRM_EVERY(600), customers_remind_job, NULL);
+    crm_job_declare(c->svc, "customers.remind_contacts", CRM_EVERY(600),
                     customers_remind_contacts_job, NULL);
 }

@@ -14,7 +14,7 @@ int main(void)
     scheduler_store_prepare(s.db);
     scheduler_admin_prepare(s.db);
     scheduler_rpc_register(&s);
-    scheduler_runs_start(&s);
+    scheduler_owners_start(&s);
     scheduler_jobs_start(&s);
     return crm_service_run(s.svc);
 }

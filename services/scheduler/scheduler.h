@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include "bus.pb-c.h"
 #include "crm/service.h"
 #include "crm/txn.h"
 #include "events.pb-c.h"
@@ -32,7 +33,8 @@ typedef struct {
     "name, COALESCE(override_spec, spec) AS schedule_spec, spec AS declared_spec,"                 \
     " crm_us(next_fire_at) AS next_fire_at_us, COALESCE(crm_us(last_fired_at), 0) AS"              \
     " last_fired_at_us, runs, COALESCE(owner, '') AS owner, paused,"                               \
-    " override_spec IS NOT NULL AS overridden"
+    " override_spec IS NOT NULL AS overridden, COALESCE((SELECT crm_us(min(t.due_at)) FROM"        \
+    " scheduler_timers t WHERE t.job = name), 0) AS next_timer_at_us"
 /* Microseconds since the epoch (an SQL expression) as a time. */
 #define SCHEDULER_FROM_US(x) "('epoch'::timestamptz + (" x ") * interval '1 microsecond')"
 
@@ -78,10 +80,22 @@ void scheduler_admin_prepare(crm_db_t *db);
 /* 1 if the caller is an admin (or the system); else refuses the call. */
 int scheduler_admin_only(crm_rpc_call_t *call);
 
-/* The run history (scheduler_runs.c): the job.ran reports of the services
- * that own jobs, consumed into scheduler_runs; ListRuns. */
-void scheduler_runs_start(scheduler_t *s);
+/* What the scheduler consumes from the services that own jobs
+ * (scheduler_owners.c): starts one consumer per owner. */
+void scheduler_owners_start(scheduler_t *s);
+
+/* The run history (scheduler_runs.c): a job.ran report into
+ * scheduler_runs (a crm_event_add_fn); ListRuns. */
+void scheduler_runs_prepare(crm_db_t *db);
+int scheduler_run_report(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
+                         crm_db_batch_t *b);
 void scheduler_runs_handlers(scheduler_t *s);
+
+/* The owners' per-record timers (scheduler_timers.c): a timer.set into
+ * scheduler_timers (a crm_event_add_fn). */
+void scheduler_timers_prepare(crm_db_t *db);
+int scheduler_timer_set(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
+                        crm_db_batch_t *b);
 
 /* Serves every Scheduler.* RPC (fails the start if one has no handler). */
 void scheduler_rpc_register(scheduler_t *s);

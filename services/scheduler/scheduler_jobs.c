@@ -1,8 +1,10 @@
-/* scheduler_jobs.c: the tick that fires due jobs. Each firing is one
- * transaction: take the due rows (skipping rows another instance holds),
- * move their next due time (computed here from each job's schedule: every
- * so many seconds, daily at a local time, cron-like), write one
- * scheduler.fired per job, commit. */
+/* scheduler_jobs.c: the tick that fires due jobs. A job is due by its
+ * schedule (every so many seconds, daily at a local time, cron-like) or by
+ * one of its records' timers (scheduler_timers.c). Each firing round is one
+ * transaction: take the due jobs (skipping rows another instance holds),
+ * move the next due time of those whose schedule was due (computed here),
+ * delete the timers the firing covers, write one scheduler.fired per job,
+ * commit. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -20,17 +22,31 @@ void scheduler_store_prepare(crm_db_t *db)
      * with its next due time, computed here (crm_job_next: a job that
      * missed several due times, the scheduler down or the job paused, fires
      * once), its run counted, and the due time it fired. */
+    /* A firing round: the jobs due, by their schedule or by a record's
+     * timer (a paused one does not fire), then each with its next due time
+     * when its schedule was due (computed here, crm_job_next: a job that
+     * missed several due times, the scheduler down or the job paused, fires
+     * once; 0: a firing by timers only leaves it), its run counted, the
+     * timers it covers deleted, and the due time it fired (the earliest
+     * timer's when timers fired it). */
     crm_db_prepare(db, "job_take_due",
-                   "SELECT name, COALESCE(override_spec, spec), crm_us(next_fire_at)"
-                   " FROM scheduler_jobs WHERE next_fire_at <= now() AND NOT paused"
+                   "SELECT name, COALESCE(override_spec, spec), crm_us(next_fire_at),"
+                   " next_fire_at <= now() FROM scheduler_jobs j WHERE NOT paused AND"
+                   " (next_fire_at <= now() OR EXISTS (SELECT 1 FROM scheduler_timers t"
+                   " WHERE t.job = j.name AND t.due_at <= now()))"
                    " ORDER BY name FOR UPDATE SKIP LOCKED");
     crm_db_prepare(
         db, "job_fired",
-        "UPDATE scheduler_jobs j SET runs = runs + 1, last_fired_at = now(),"
-        " next_fire_at = " SCHEDULER_FROM_US(
-            "d.next") " FROM unnest($1::text[],"
-                      " $2::bigint[], $3::bigint[]) AS d(due_name, next, due) WHERE j.name ="
-                      " d.due_name RETURNING " JOB_COLUMNS ", d.due AS due_at_us");
+        "WITH gone AS (DELETE FROM scheduler_timers t WHERE t.job = ANY($1::text[])"
+        "  AND t.due_at <= now() RETURNING t.job, t.due_at),"
+        " g AS (SELECT job, count(*) AS n, min(due_at) AS first FROM gone GROUP BY job)"
+        " UPDATE scheduler_jobs j SET runs = runs + 1, last_fired_at = now(),"
+        " next_fire_at = CASE WHEN d.next = 0 THEN j.next_fire_at ELSE " SCHEDULER_FROM_US(
+            "d.next") " END FROM unnest($1::text[], $2::bigint[], $3::bigint[])"
+                      " AS d(due_name, next, due) LEFT JOIN g ON g.job = d.due_name"
+                      " WHERE j.name = d.due_name RETURNING " JOB_COLUMNS ","
+                      " CASE WHEN d.next = 0 THEN crm_us(g.first) ELSE d.due END AS due_at_us,"
+                      " COALESCE(g.n, 0) AS timers");
     /* A service's declaration: new jobs are due at their first time ($3:
      * at once for an every-schedule); a job declared again takes a changed
      * schedule (an every-schedule's next due time follows from its last
@@ -134,6 +150,8 @@ void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manua
     ev.run = job.runs;
     ev.due_at_us = manual || due < 0 ? job.last_fired_at_us : crm_db_get_i64(r, i, due);
     ev.manual = manual;
+    int timers = PQfnumber(r, "timers");
+    ev.timers = timers < 0 ? 0 : (uint32_t)crm_db_get_i64(r, i, timers);
     crm_outbox_add(b, "scheduler.fired", job.name, &ev.base);
     crm_log(CRM_INFO, "job fired", "job", job.name, "manual", manual ? "true" : "false", NULL);
     scheduler_job_clear(&job);
@@ -185,7 +203,8 @@ static void s_fired(void *arg, const crm_db_result_t *res)
     crm_db_tx_commit(f->tx, &b, s_committed, f);
 }
 
-/* When a due job (row i of due: name, schedule, due time) fires next. */
+/* When a job whose schedule is due (row i of due: name, schedule, due
+ * time) fires next. */
 static int64_t s_next_due(const PGresult *due, int i, int64_t now)
 {
     crm_job_schedule_t when;
@@ -216,7 +235,7 @@ static void s_taken(void *arg, const crm_db_result_t *res)
     for (int i = 0; i < n; i++) {
         names[i] = (char *)crm_db_get(due, i, 0);
         at[i] = crm_db_get_i64(due, i, 2);
-        next[i] = s_next_due(due, i, now);
+        next[i] = crm_db_get_bool(due, i, 3) ? s_next_due(due, i, now) : 0;
     }
     char *p[3] = {crm_db_text_array(names, (size_t)n), crm_db_i64_array(next, (size_t)n),
                   crm_db_i64_array(at, (size_t)n)};
@@ -282,7 +301,7 @@ static void s_health(void *arg, crm_health_t *h)
 
 void scheduler_jobs_start(scheduler_t *s)
 {
-    s->tick_ms = (uint64_t)crm_env_int("CRM_SCHEDULER_TICK_MS", 1000, 10, 3600000);
+    s->tick_ms = (uint64_t)crm_env_int("CRM_SCHEDULER_TICK_MS", 250, 10, 3600000);
     s->stall_ms = (uint64_t)crm_env_int("CRM_SCHEDULER_STALL_MS", 10000, 100, 3600000);
     if (s->stall_ms < 2 * s->tick_ms)
         s->stall_ms = 2 * s->tick_ms;

@@ -1,9 +1,9 @@
 /* scheduler_runs.c: the jobs' run history. Each service that owns jobs
  * reports every run of a job's work as a job.ran event, committed with the
  * work (a failed attempt on its own: the work rolled back and runs again);
- * the scheduler consumes those of each owner (CRM_SCHEDULER_OWNERS, the
- * services configured among them) into scheduler_runs, exactly once as
- * every consumer, keeping the last RUNS_KEPT runs of each job.
+ * the scheduler consumes those of each owner (scheduler_owners.c) into
+ * scheduler_runs, exactly once as every consumer, keeping the last
+ * RUNS_KEPT runs of each job.
  * Scheduler.ListRuns pages a job's runs, newest first. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,8 +26,8 @@
 
 /* ---- the reports ----------------------------------------------------------- */
 
-static int s_ran(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
-                 crm_db_batch_t *b)
+int scheduler_run_report(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
+                         crm_db_batch_t *b)
 {
     (void)arg;
     const Crm__Events__JobRan *r = (const Crm__Events__JobRan *)payload;
@@ -53,27 +53,17 @@ static int s_ran(void *arg, const Crm__Event *ev, const ProtobufCMessage *payloa
     return 0;
 }
 
-static const crm_event_handler_t s_handlers[] = {
-    {"job.ran", &crm__events__job_ran__descriptor, s_ran},
-};
-static const crm_event_table_t s_table = {s_handlers, 1, NULL};
-
-void scheduler_runs_start(scheduler_t *s)
+void scheduler_runs_prepare(crm_db_t *db)
 {
-    crm_db_prepare(s->db, "job_run_insert",
+    crm_db_prepare(db, "job_run_insert",
                    "INSERT INTO scheduler_runs (job, run, due_at, manual, started_at, finished_at,"
                    " duration_ms, affected, outcome, error, instance, producer) VALUES ($1,"
                    " $2::bigint, " US("$3") ", $4::boolean, " US("$5") ", " US(
                        "$6") ","
                              " $7::bigint, $8::bigint, $9::smallint, $10, $11, $12)");
-    crm_db_prepare(s->db, "job_run_prune",
+    crm_db_prepare(db, "job_run_prune",
                    "DELETE FROM scheduler_runs WHERE job = $1 AND id <= (SELECT id FROM"
                    " scheduler_runs WHERE job = $1 ORDER BY id DESC OFFSET $2::int LIMIT 1)");
-    const char *owners = crm_env_str("CRM_SCHEDULER_OWNERS", "leads,customers,sales");
-    char *list = crm_strdup(owners), *save = NULL;
-    for (char *o = strtok_r(list, ", ", &save); o; o = strtok_r(NULL, ", ", &save))
-        crm_service_consume_events(s->svc, o, &s_table, s, 0); /* (copied) */
-    free(list);
 }
 
 /* ---- Scheduler.ListRuns ---------------------------------------------------- */

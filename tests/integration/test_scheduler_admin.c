@@ -53,7 +53,7 @@ int main(void)
     H_CHECK(h_wait_sql(h, "scheduler", ok_remind, 1, 15000) >= 1, "the start's run reported");
     t_resp_t r = t_expect(200, "GET", base, admin, NULL, "/api/v1/scheduler/jobs");
     H_CHECK(!strcmp(t_json_str(&r, "jobs.1.name"), "customers.remind") &&
-                t_json_int(&r, "jobs.1.interval_s") == 60 &&
+                t_json_int(&r, "jobs.1.interval_s") == 600 &&
                 *t_json_str(&r, "jobs.1.next_fire_at") &&
                 !strcmp(t_json_str(&r, "jobs.1.last_run.outcome"), "ok") &&
                 !strcmp(t_json_str(&r, "jobs.1.owner"), "customers"),
