@@ -41,32 +41,6 @@
 static const char *s_base;
 static char *s_token;
 
-/* The peak resident memory of pid in KiB (VmHWM), and a reset of it. */
-static long s_peak_kb(pid_t pid)
-{
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (!strncmp(line, "VmHWM:", 6))
-            kb = atol(line + 6);
-    if (f)
-        fclose(f);
-    return kb;
-}
-
-static void s_peak_reset(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/clear_refs", (int)pid);
-    FILE *f = fopen(path, "w");
-    if (!f || fputs("5", f) < 0 || fclose(f) != 0) {
-        fprintf(stderr, "cannot reset the peak memory of %d (%s)\n", (int)pid, path);
-        exit(1);
-    }
-}
-
 /* ---- the domains -------------------------------------------------------------- */
 
 /* What a domain's export is measured on: its rows, written with one INSERT
@@ -363,11 +337,11 @@ static s_run_t s_measure(h_t *h, const char *label, const char *path)
         r.s = s_walk(h, s_page, &rows);
         return r;
     }
-    s_peak_reset(gw);
-    s_peak_reset(leads);
+    stats_peak_reset(gw);
+    stats_peak_reset(leads);
     r.s = s_export(path, &r.bytes);
-    r.gateway_kb = s_peak_kb(gw);
-    r.leads_kb = s_peak_kb(leads);
+    r.gateway_kb = stats_peak_kb(gw);
+    r.leads_kb = stats_peak_kb(leads);
     return r;
 }
 
@@ -394,7 +368,7 @@ int main(int argc, char **argv)
     s_seed(h, rows);
     pid_t gw = h_pid(h_proc(h, "gateway", 0));
     printf("gateway before the exports: %.1f MiB resident at most so far\n",
-           s_peak_kb(gw) / 1024.0);
+           stats_peak_kb(gw) / 1024.0);
     stats_load("before");
 
     char csv[64], xlsx[64];

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "crm/util.h"
@@ -67,4 +68,41 @@ void stats_load(const char *when)
         printf("load %s: %s", when, line);
     if (f)
         fclose(f);
+}
+
+/* The value of field (e.g. "VmHWM:") in /proc/<pid>/status, in KiB. */
+static long s_status_kb(int pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, field, n))
+            kb = atol(line + n);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+long stats_rss_kb(int pid)
+{
+    return s_status_kb(pid, "VmRSS:");
+}
+
+long stats_peak_kb(int pid)
+{
+    return s_status_kb(pid, "VmHWM:");
+}
+
+void stats_peak_reset(int pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/clear_refs", pid);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs("5", f) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "cannot reset the peak memory of %d (%s)\n", pid, path);
+        exit(1);
+    }
 }

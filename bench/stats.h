@@ -24,6 +24,13 @@ void stats_report(stats_t *s, const char *label, int n, uint64_t t0_ns, const ch
  * (/proc/loadavg): the figures beside it are read against it. */
 void stats_load(const char *when);
 
+/* The resident memory of process pid in KiB (VmRSS), and its peak
+ * (VmHWM); -1 when unreadable. stats_peak_reset starts the peak again
+ * (exits the benchmark if it cannot). */
+long stats_rss_kb(int pid);
+long stats_peak_kb(int pid);
+void stats_peak_reset(int pid);
+
 /* Monotonic nanoseconds. */
 uint64_t stats_now_ns(void);
 

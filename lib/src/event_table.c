@@ -86,11 +86,15 @@ void crm_event_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size
     crm_db_batch_t *b = crm_db_batch_new();
     for (size_t i = 0; i < n; i++) {
         if (s_add(a, events[i], b) < 0) {
+            if (a->table->gathered)
+                a->table->gathered(a->arg, NULL);
             crm_db_batch_destroy(&b);
             crm_consumer_done(batch, NULL, 0);
             return;
         }
     }
+    if (a->table->gathered)
+        a->table->gathered(a->arg, b);
     if (crm_db_batch_size(b) == 0) {
         crm_db_batch_destroy(&b);
         crm_consumer_done(batch, NULL, 1);

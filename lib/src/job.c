@@ -459,7 +459,10 @@ static void s_page_done(void *arg, const crm_db_result_t *res)
     crm_db_batch_t *b = crm_db_batch_new();
     p->on_rows(p->arg, rows, b);
     p->count += n;
-    if (n < p->page) {
+    /* A page after the last key ends only when empty: rows that waited for
+     * another transaction's lock and no longer matched leave a page short
+     * with more rows after it. */
+    if (n == 0 || (p->nafter == 0 && n < p->page)) {
         p->done(p->arg, b, p->count, NULL);
         s_pages_free(p);
         return;

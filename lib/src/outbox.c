@@ -69,39 +69,70 @@ void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_i
     free(buf);
 }
 
+struct crm_outbox_many {
+    crm_db_batch_t *b;
+    char *type;
+    char **ids, **aggs, **hex;
+    size_t n, cap;
+};
+
+crm_outbox_many_t *crm_outbox_many_begin(crm_db_batch_t *b, const char *type)
+{
+    crm_outbox_many_t *m = crm_calloc(1, sizeof *m);
+    m->b = b;
+    m->type = crm_strdup(type);
+    return m;
+}
+
+void crm_outbox_many_put(crm_outbox_many_t *m, const char *aggregate_id,
+                         const ProtobufCMessage *payload)
+{
+    if (m->n == m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 64;
+        m->ids = crm_realloc(m->ids, m->cap * sizeof *m->ids);
+        m->aggs = crm_realloc(m->aggs, m->cap * sizeof *m->aggs);
+        m->hex = crm_realloc(m->hex, m->cap * sizeof *m->hex);
+    }
+    size_t i = m->n++;
+    m->ids[i] = crm_malloc(37);
+    crm_uuid(m->ids[i]);
+    m->aggs[i] = crm_strdup(aggregate_id ? aggregate_id : "");
+    size_t len = protobuf_c_message_get_packed_size(payload);
+    if (s_too_big(m->b, m->type, len)) { /* the batch fails; the row goes in empty */
+        m->hex[i] = crm_db_bytea_hex(NULL, 0);
+        return;
+    }
+    uint8_t *buf = crm_malloc(len ? len : 1);
+    protobuf_c_message_pack(payload, buf);
+    m->hex[i] = crm_db_bytea_hex(buf, len);
+    free(buf);
+}
+
+void crm_outbox_many_end(crm_outbox_many_t **m_p)
+{
+    crm_outbox_many_t *m = *m_p;
+    *m_p = NULL;
+    if (m->n > 0) {
+        char *params[] = {m->type, crm_db_text_array(m->ids, m->n),
+                          crm_db_text_array(m->aggs, m->n), crm_db_text_array(m->hex, m->n)};
+        crm_db_batch_add(m->b, "crm_outbox_insert_many", 4, (const char *const *)params);
+        for (size_t k = 1; k < 4; k++)
+            free(params[k]);
+    }
+    crm_strv_free(m->ids, m->n);
+    crm_strv_free(m->aggs, m->n);
+    crm_strv_free(m->hex, m->n);
+    free(m->type);
+    free(m);
+}
+
 void crm_outbox_add_many(crm_db_batch_t *b, const char *type, size_t n,
                          const char *const *aggregate_ids, const ProtobufCMessage *const *payloads)
 {
-    if (n == 0)
-        return;
-    char **ids = crm_malloc(n * sizeof *ids), **aggs = crm_malloc(n * sizeof *aggs);
-    char **hex = crm_malloc(n * sizeof *hex);
-    for (size_t i = 0; i < n; i++) {
-        ids[i] = crm_malloc(37);
-        crm_uuid(ids[i]);
-        aggs[i] = (char *)(aggregate_ids[i] ? aggregate_ids[i] : "");
-        size_t len = protobuf_c_message_get_packed_size(payloads[i]);
-        if (s_too_big(b, type, len)) { /* the batch fails; the row goes in empty */
-            hex[i] = crm_db_bytea_hex(NULL, 0);
-            continue;
-        }
-        uint8_t *buf = crm_malloc(len ? len : 1);
-        protobuf_c_message_pack(payloads[i], buf);
-        hex[i] = crm_db_bytea_hex(buf, len);
-        free(buf);
-    }
-    char *params[] = {(char *)type, crm_db_text_array(ids, n), crm_db_text_array(aggs, n),
-                      crm_db_text_array(hex, n)};
-    crm_db_batch_add(b, "crm_outbox_insert_many", 4, (const char *const *)params);
-    for (size_t i = 1; i < 4; i++)
-        free(params[i]);
-    for (size_t i = 0; i < n; i++) {
-        free(ids[i]);
-        free(hex[i]);
-    }
-    free(ids);
-    free(aggs);
-    free(hex);
+    crm_outbox_many_t *m = crm_outbox_many_begin(b, type);
+    for (size_t i = 0; i < n; i++)
+        crm_outbox_many_put(m, aggregate_ids[i], payloads[i]);
+    crm_outbox_many_end(&m);
 }
 
 void crm_event_from_row(const PGresult *r, int i, const char *producer, Crm__Event *ev,

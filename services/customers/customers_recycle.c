@@ -31,7 +31,7 @@
     "  SELECT c.id, c.owner_id, c.pool_id, c.recycle_rule AS rule, c.recycle_rule_days AS days,"   \
     "  c.recycle_at, c.last_followup_at FROM customers c"                                          \
     "  WHERE c.pool_id = p.id AND c.recycle_at <= now() AND " AFTER                                \
-    "  ORDER BY c.recycle_at, c.id LIMIT $2::int FOR UPDATE OF c SKIP LOCKED) x"                   \
+    "  ORDER BY c.recycle_at, c.id LIMIT $2::int FOR UPDATE OF c) x"                               \
     "  WHERE p.deleted_at IS NULL AND (p.id = $1::bigint OR ($1::bigint = 0 AND"                   \
     "  NOT p.manual_recycle)) ORDER BY x.recycle_at, x.id LIMIT $2::int),"                         \
     " h AS (INSERT INTO customer_history (kind, record_id, action, from_owner_id, detail)"         \
@@ -57,6 +57,7 @@ void customers_recycle_prepare(crm_db_t *db)
 static void s_page(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     (void)arg;
+    crm_outbox_many_t *m = crm_outbox_many_begin(b, "customer.recycled");
     for (int i = 0; i < PQntuples(rows); i++) {
         Crm__Events__CustomerRecycled ev = CRM__EVENTS__CUSTOMER_RECYCLED__INIT;
         ev.customer_id = crm_db_get_i64(rows, i, 0);
@@ -66,8 +67,9 @@ static void s_page(void *arg, const PGresult *rows, crm_db_batch_t *b)
         ev.last_followup_at_us = crm_db_get_i64(rows, i, 4);
         ev.rule = (Crm__Customers__RecycleRuleKind)crm_db_get_i64(rows, i, 5);
         ev.recycle_at_us = crm_db_get_i64(rows, i, 6);
-        crm_outbox_add(b, "customer.recycled", crm_db_get(rows, i, 0), &ev.base);
+        crm_outbox_many_put(m, crm_db_get(rows, i, 0), &ev.base);
     }
+    crm_outbox_many_end(&m);
 }
 
 void customers_recycle(crm_job_run_t *run, int64_t pool_id)

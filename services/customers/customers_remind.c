@@ -24,7 +24,7 @@
     "  FROM customers c WHERE c.recycle_warn_at <= now()"                                          \
     "  AND c.recycle_warned_for IS DISTINCT FROM c.recycle_at AND ($2::timestamptz IS NULL OR"     \
     "  (c.recycle_warn_at, c.id) > ($2::timestamptz, $3::bigint))"                                 \
-    "  ORDER BY c.recycle_warn_at, c.id LIMIT $1::int FOR UPDATE OF c SKIP LOCKED),"               \
+    "  ORDER BY c.recycle_warn_at, c.id LIMIT $1::int FOR UPDATE OF c),"                           \
     " upd AS (UPDATE customers SET recycle_warned_for = due.due_at FROM due WHERE id = due.due_id" \
     "  RETURNING id, name, owner_id, pool_id, crm_us(due.due_at), due.due_warn AS after_at)"       \
     " SELECT *, id AS after_id FROM upd ORDER BY after_at, id"
@@ -34,6 +34,7 @@ static const char *const s_after[] = {"after_at", "after_id"};
 static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     (void)arg;
+    crm_outbox_many_t *m = crm_outbox_many_begin(b, "customer.recycle_warning");
     for (int i = 0; i < PQntuples(rows); i++) {
         Crm__Events__CustomerRecycleWarning ev = CRM__EVENTS__CUSTOMER_RECYCLE_WARNING__INIT;
         ev.customer_id = crm_db_get_i64(rows, i, 0);
@@ -41,8 +42,9 @@ static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
         ev.owner_id = crm_db_get_i64(rows, i, 2);
         ev.pool_id = crm_db_get_i64(rows, i, 3);
         ev.recycle_at_us = crm_db_get_i64(rows, i, 4);
-        crm_outbox_add(b, "customer.recycle_warning", crm_db_get(rows, i, 0), &ev.base);
+        crm_outbox_many_put(m, crm_db_get(rows, i, 0), &ev.base);
     }
+    crm_outbox_many_end(&m);
 }
 
 void customers_remind_job(void *arg, crm_job_run_t *run)
@@ -62,7 +64,7 @@ void customers_remind_job(void *arg, crm_job_run_t *run)
     "  WHERE c.next_contact_at <= now() AND c.owner_id <> 0 AND c.deleted_at IS NULL"              \
     "  AND c.reminded_at IS DISTINCT FROM c.next_contact_at AND ($2::timestamptz IS NULL OR"       \
     "  (c.next_contact_at, c.id) > ($2::timestamptz, $3::bigint))"                                 \
-    "  ORDER BY c.next_contact_at, c.id LIMIT $1::int FOR UPDATE OF c SKIP LOCKED),"               \
+    "  ORDER BY c.next_contact_at, c.id LIMIT $1::int FOR UPDATE OF c),"                           \
     " upd AS (UPDATE customers SET reminded_at = due.due_at FROM due WHERE id = due.due_id"        \
     "  RETURNING id, name, owner_id, crm_us(due.due_at), due.due_at AS after_at)"                  \
     " SELECT *, id AS after_id FROM upd ORDER BY after_at, id"
@@ -70,14 +72,16 @@ void customers_remind_job(void *arg, crm_job_run_t *run)
 static void s_reminders(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     (void)arg;
+    crm_outbox_many_t *m = crm_outbox_many_begin(b, "customer.reminder");
     for (int i = 0; i < PQntuples(rows); i++) {
         Crm__Events__CustomerReminder ev = CRM__EVENTS__CUSTOMER_REMINDER__INIT;
         ev.customer_id = crm_db_get_i64(rows, i, 0);
         ev.name = (char *)crm_db_get(rows, i, 1);
         ev.owner_id = crm_db_get_i64(rows, i, 2);
         ev.next_contact_at_us = crm_db_get_i64(rows, i, 3);
-        crm_outbox_add(b, "customer.reminder", crm_db_get(rows, i, 0), &ev.base);
+        crm_outbox_many_put(m, crm_db_get(rows, i, 0), &ev.base);
     }
+    crm_outbox_many_end(&m);
 }
 
 void customers_remind_contacts_job(void *arg, crm_job_run_t *run)

@@ -28,7 +28,7 @@
     "  WHERE p.recycle_days > 0 AND l.owner_id <> 0 AND l.status IN (2, 3)"                        \
     "    AND l.deleted_at IS NULL AND " LEADS_RECYCLE_AT " < now()"                                \
     "    AND ($2::bigint IS NULL OR l.id > $2::bigint)"                                            \
-    "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"                                  \
+    "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l),"                                              \
     " moved AS (UPDATE leads SET previous_owner_id = owner_id, owner_id = 0, status = 1,"          \
     "   owner_since = NULL, pooled_at = now(), updated_at = now()"                                 \
     "   FROM due WHERE leads.id = due.due_id"                                                      \
@@ -49,6 +49,7 @@
 static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     int days = PQfnumber(rows, "recycle_days"), last = PQfnumber(rows, "last_activity_at_us");
+    crm_outbox_many_t *m = crm_outbox_many_begin(b, "lead.recycled");
     for (int i = 0; i < PQntuples(rows); i++) {
         lead_row_t row;
         leads_store_row(rows, i, &row);
@@ -59,11 +60,12 @@ static void s_emit(void *arg, const PGresult *rows, crm_db_batch_t *b)
         ev.recycle_days = (int32_t)crm_db_get_i64(rows, i, days);
         ev.last_activity_at_us = crm_db_get_i64(rows, i, last);
         char id[24], key[32];
-        crm_outbox_add(b, "lead.recycled", crm_i64(id, row.lead.id), &ev.base);
+        crm_outbox_many_put(m, crm_i64(id, row.lead.id), &ev.base);
         leads_cache_key(row.lead.id, key);
         crm_job_uncache(arg, key);
         leads_row_clear(&row);
     }
+    crm_outbox_many_end(&m);
 }
 
 void leads_recycle(void *arg, crm_job_run_t *run)

@@ -22,7 +22,7 @@ static const char *const s_after_id[] = {"id"};
     "   AND status IN (2, 3) AND next_followup_at <= now()"                                        \
     "   AND reminded_at IS DISTINCT FROM next_followup_at"                                         \
     "   AND ($2::bigint IS NULL OR id > $2::bigint)"                                               \
-    "   ORDER BY id LIMIT $1::int FOR UPDATE SKIP LOCKED),"                                        \
+    "   ORDER BY id LIMIT $1::int FOR UPDATE),"                                                    \
     " upd AS (UPDATE leads SET reminded_at = next_followup_at FROM due WHERE id = due.due_id"      \
     " RETURNING id, name, owner_id, crm_us(next_followup_at))"                                     \
     " SELECT * FROM upd ORDER BY id"
@@ -39,7 +39,7 @@ static const char *const s_after_id[] = {"id"};
         "p.warn_days") " <= now()"                                                                 \
                        "    AND l.warned_for IS DISTINCT FROM " LEADS_RECYCLE_AT                   \
                        "    AND ($2::bigint IS NULL OR l.id > $2::bigint)"                         \
-                       "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l SKIP LOCKED),"               \
+                       "  ORDER BY l.id LIMIT $1::int FOR UPDATE OF l),"                           \
                        " upd AS (UPDATE leads SET warned_for = due.recycle_at FROM due WHERE id =" \
                        " due.due_id"                                                               \
                        " RETURNING id, name, owner_id, due.due_pool, crm_us(due.recycle_at))"      \
@@ -52,18 +52,21 @@ typedef struct {
 
 static void s_reminders(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
+    crm_outbox_many_t *m = crm_outbox_many_begin(b, "lead.reminder");
     for (int i = 0; i < PQntuples(rows); i++) {
         Crm__Events__LeadReminder ev = CRM__EVENTS__LEAD_REMINDER__INIT;
         ev.lead_id = crm_db_get_i64(rows, i, 0);
         ev.name = (char *)crm_db_get(rows, i, 1);
         ev.owner_id = crm_db_get_i64(rows, i, 2);
         ev.next_followup_at_us = crm_db_get_i64(rows, i, 3);
-        crm_outbox_add(b, "lead.reminder", crm_db_get(rows, i, 0), &ev.base);
+        crm_outbox_many_put(m, crm_db_get(rows, i, 0), &ev.base);
     }
+    crm_outbox_many_end(&m);
 }
 
 static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
+    crm_outbox_many_t *m = crm_outbox_many_begin(b, "lead.recycle_warning");
     for (int i = 0; i < PQntuples(rows); i++) {
         Crm__Events__LeadRecycleWarning ev = CRM__EVENTS__LEAD_RECYCLE_WARNING__INIT;
         ev.lead_id = crm_db_get_i64(rows, i, 0);
@@ -71,8 +74,9 @@ static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
         ev.owner_id = crm_db_get_i64(rows, i, 2);
         ev.pool_id = crm_db_get_i64(rows, i, 3);
         ev.recycle_at_us = crm_db_get_i64(rows, i, 4);
-        crm_outbox_add(b, "lead.recycle_warning", crm_db_get(rows, i, 0), &ev.base);
+        crm_outbox_many_put(m, crm_db_get(rows, i, 0), &ev.base);
     }
+    crm_outbox_many_end(&m);
 }
 
 static void s_warned(void *arg, crm_db_batch_t *last, int64_t count, const crm_db_result_t *err)

@@ -91,11 +91,13 @@ int scheduler_run_report(void *arg, const Crm__Event *ev, const ProtobufCMessage
                          crm_db_batch_t *b);
 void scheduler_runs_handlers(scheduler_t *s);
 
-/* The owners' per-record timers (scheduler_timers.c): a timer.set into
- * scheduler_timers (a crm_event_add_fn). */
+/* The owners' per-record timers (scheduler_timers.c): a timer.set's
+ * timers gathered (a crm_event_add_fn), and a batch's gathered timers
+ * into scheduler_timers as one statement (the table's gathered). */
 void scheduler_timers_prepare(crm_db_t *db);
 int scheduler_timer_set(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
                         crm_db_batch_t *b);
+void scheduler_timers_gathered(void *arg, crm_db_batch_t *b);
 
 /* Serves every Scheduler.* RPC (fails the start if one has no handler). */
 void scheduler_rpc_register(scheduler_t *s);

@@ -15,8 +15,9 @@ static const crm_event_handler_t s_handlers[] = {
     {"job.ran", &crm__events__job_ran__descriptor, scheduler_run_report},
     {"timer.set", &crm__events__timer_set__descriptor, scheduler_timer_set},
 };
-static const crm_event_table_t s_table = {s_handlers, sizeof s_handlers / sizeof s_handlers[0],
-                                          NULL};
+static const crm_event_table_t s_table = {.handlers = s_handlers,
+                                          .n = sizeof s_handlers / sizeof s_handlers[0],
+                                          .gathered = scheduler_timers_gathered};
 
 void scheduler_owners_start(scheduler_t *s)
 {

@@ -3,10 +3,12 @@
  * database's triggers, lib/sql/012), each naming the job whose work
  * handles it; the scheduler keeps the latest of each (job, record) in
  * scheduler_timers (a cleared one deleted), consumed exactly once and in
- * the owner's order (scheduler_owners.c). A job whose timer has come fires
- * at the next tick (scheduler_jobs.c), its work finding the records due by
- * their stored times, so a timer that fires late or for a time that moved
- * meanwhile changes nothing twice. */
+ * the owner's order (scheduler_owners.c). A batch of events is one
+ * statement: its timers gathered here, the last of each (job, record)
+ * kept. A job whose timer has come fires at the next tick
+ * (scheduler_jobs.c), its work finding the records due by their stored
+ * times, so a timer that fires late or for a time that moved meanwhile
+ * changes nothing twice. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +21,28 @@
 /* Longest record id a timer may name. */
 #define TIMER_MAX_RECORD 200
 
+/* The timers of the batch being added: one consumer's batch is gathered
+ * and flushed in one turn of the loop, so one set serves every owner. */
+static struct {
+    char **jobs, **records;
+    int64_t *due;
+    size_t n, cap;
+} s_g;
+
 void scheduler_timers_prepare(crm_db_t *db)
 {
-    crm_db_prepare(db, "timer_set",
-                   "INSERT INTO scheduler_timers (job, record, due_at)"
-                   " SELECT d.job, $1, 'epoch'::timestamptz + d.due * interval '1 microsecond'"
-                   " FROM unnest($2::text[], $3::bigint[]) AS d(job, due) WHERE d.due > 0"
+    /* $1..$3: the batch's timers in stream order; the last of each (job,
+     * record) wins: a time set, or none (<= 0) deleted. */
+    crm_db_prepare(db, "timers_set",
+                   "WITH d AS (SELECT DISTINCT ON (job, record) job, record, due FROM"
+                   " unnest($1::text[], $2::text[], $3::bigint[]) WITH ORDINALITY"
+                   " AS d(job, record, due, ord) ORDER BY job, record, ord DESC),"
+                   " cleared AS (DELETE FROM scheduler_timers t USING d WHERE d.due <= 0"
+                   "  AND t.job = d.job AND t.record = d.record)"
+                   " INSERT INTO scheduler_timers (job, record, due_at)"
+                   " SELECT job, record, 'epoch'::timestamptz + due * interval '1 microsecond'"
+                   " FROM d WHERE due > 0"
                    " ON CONFLICT (job, record) DO UPDATE SET due_at = excluded.due_at");
-    crm_db_prepare(db, "timer_clear",
-                   "DELETE FROM scheduler_timers t USING unnest($2::text[], $3::bigint[])"
-                   " AS d(job, due) WHERE d.due <= 0 AND t.job = d.job AND t.record = $1");
 }
 
 /* A timer another service may not set: a job not of its producer's, or a
@@ -45,28 +59,48 @@ static int s_foreign(const Crm__Event *ev, const Crm__Events__TimerSet *t, const
     return 1;
 }
 
+static void s_gather(const char *job, const char *record, int64_t due)
+{
+    if (s_g.n == s_g.cap) {
+        s_g.cap = s_g.cap ? 2 * s_g.cap : 256;
+        s_g.jobs = crm_realloc(s_g.jobs, s_g.cap * sizeof *s_g.jobs);
+        s_g.records = crm_realloc(s_g.records, s_g.cap * sizeof *s_g.records);
+        s_g.due = crm_realloc(s_g.due, s_g.cap * sizeof *s_g.due);
+    }
+    s_g.jobs[s_g.n] = crm_strdup(job);
+    s_g.records[s_g.n] = crm_strdup(record);
+    s_g.due[s_g.n++] = due;
+}
+
+static void s_drop(void)
+{
+    crm_strv_free(s_g.jobs, s_g.n);
+    crm_strv_free(s_g.records, s_g.n);
+    free(s_g.due);
+    memset(&s_g, 0, sizeof s_g);
+}
+
 int scheduler_timer_set(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
                         crm_db_batch_t *b)
 {
     (void)arg;
+    (void)b;
     const Crm__Events__TimerSet *t = (const Crm__Events__TimerSet *)payload;
-    char **jobs = crm_calloc(t->n_timers + 1, sizeof *jobs);
-    int64_t *due = crm_calloc(t->n_timers + 1, sizeof *due);
-    size_t n = 0;
-    for (size_t i = 0; i < t->n_timers; i++) {
-        if (s_foreign(ev, t, t->timers[i]->name))
-            continue;
-        jobs[n] = t->timers[i]->name;
-        due[n++] = t->timers[i]->due_at_us;
-    }
-    if (n > 0) {
-        char *p[] = {t->record, crm_db_text_array(jobs, n), crm_db_i64_array(due, n)};
-        crm_db_batch_add(b, "timer_set", 3, (const char *const *)p);
-        crm_db_batch_add(b, "timer_clear", 3, (const char *const *)p);
-        free(p[1]);
-        free(p[2]);
-    }
-    free(jobs);
-    free(due);
+    for (size_t i = 0; i < t->n_timers; i++)
+        if (!s_foreign(ev, t, t->timers[i]->name))
+            s_gather(t->timers[i]->name, t->record, t->timers[i]->due_at_us);
     return 0;
+}
+
+void scheduler_timers_gathered(void *arg, crm_db_batch_t *b)
+{
+    (void)arg;
+    if (b && s_g.n > 0) {
+        char *p[] = {crm_db_text_array(s_g.jobs, s_g.n), crm_db_text_array(s_g.records, s_g.n),
+                     crm_db_i64_array(s_g.due, s_g.n)};
+        crm_db_batch_add(b, "timers_set", 3, (const char *const *)p);
+        for (int k = 0; k < 3; k++)
+            free(p[k]);
+    }
+    s_drop();
 }

@@ -32,6 +32,14 @@ typedef struct {
     /* Optional: with the results of the statements the handlers added (in
      * their order), adds to commit what must commit with them. */
     void (*applied)(void *arg, const crm_db_result_t *res, crm_db_batch_t *commit);
+    /* Optional: called once the handlers have seen every event of a batch,
+     * in the same turn of the loop, to add what they gathered as one
+     * statement for the whole batch (its results come last, after the
+     * handlers' own); with b NULL when a handler refused or a payload did
+     * not decode, to drop what was gathered. A table whose handlers gather
+     * rather than add each event's statements is set-based: a thousand
+     * events, one statement. */
+    void (*gathered)(void *arg, crm_db_batch_t *b);
 } crm_event_table_t;
 
 typedef struct crm_event_apply crm_event_apply_t;

@@ -160,7 +160,10 @@ void crm_tx_pages(crm_db_tx_t *tx, const char *sql, int n, const char *const *va
 /* The same for a page query that returns its rows in an order: the values
  * of the key columns after[0..nafter) (static text, at most 4) of each
  * page's last row are the parameters $n+2.. of the next page (NULL on the
- * first), so a page starts where the last one ended. Within one
+ * first), so a page starts where the last one ended, and the loop ends at
+ * an empty page (not a short one: a page that locks its rows, FOR UPDATE
+ * without SKIP LOCKED, waits for a row another transaction holds and
+ * leaves it out if it no longer matches, short with more after it). Within one
  * transaction the index entries of the rows earlier pages changed stay
  * until the commit; a query that starts from the top again visits them
  * all on every page (quadratic work for a big run); one that starts after

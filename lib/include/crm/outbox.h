@@ -69,6 +69,16 @@ void crm_outbox_prepare(crm_db_t *db);
 void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_id,
                     const ProtobufCMessage *payload);
 
+/* The same as one statement made as the events come: begin, put each
+ * event (its payload packed at once, so it may live on the caller's
+ * stack), end adds the INSERT to b (nothing when none was put) and frees
+ * the builder. For a page of rows each making one event. */
+typedef struct crm_outbox_many crm_outbox_many_t;
+crm_outbox_many_t *crm_outbox_many_begin(crm_db_batch_t *b, const char *type);
+void crm_outbox_many_put(crm_outbox_many_t *m, const char *aggregate_id,
+                         const ProtobufCMessage *payload);
+void crm_outbox_many_end(crm_outbox_many_t **m_p);
+
 /* Adds to b one INSERT of n events of one type, aggregate_ids[i] and
  * payloads[i] each: the same rows, in the same order, as n calls of
  * crm_outbox_add, in one statement. Nothing when n is 0. */
