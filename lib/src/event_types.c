@@ -11,6 +11,15 @@
 #include "crm/registry.h"
 #include "crm/rfc3339.h"
 
+int crm_event_internal(const char *type)
+{
+    static const char *const prefixes[] = {"timer.", "scheduler.", "job."};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (!strncmp(type, prefixes[i], strlen(prefixes[i])))
+            return 1;
+    return 0;
+}
+
 const ProtobufCMessageDescriptor *crm_event_payload_type(const char *type)
 {
     if (!type)

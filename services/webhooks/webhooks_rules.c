@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "crm/event_types.h"
 #include "crm/registry.h"
 #include "webhooks.h"
 
@@ -45,7 +46,7 @@ int wh_pattern_matches(const char *pattern, const char *type)
 {
     size_t n = strlen(pattern);
     if (!strcmp(pattern, "*"))
-        return 1;
+        return !crm_event_internal(type);
     if (n >= 2 && !strcmp(pattern + n - 2, ".*"))
         return !strncmp(pattern, type, n - 1);
     return !strcmp(pattern, type);

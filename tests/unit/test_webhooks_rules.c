@@ -27,6 +27,9 @@ static void test_patterns(void)
 {
     crm_err_t e;
     CHECK(wh_pattern_matches("*", "lead.created"));
+    CHECK(!wh_pattern_matches("*", "timer.set")); /* the suite's plumbing */
+    CHECK(!wh_pattern_matches("*", "job.ran"));
+    CHECK(wh_pattern_matches("timer.*", "timer.set"));
     CHECK(wh_pattern_matches("lead.*", "lead.created"));
     CHECK(!wh_pattern_matches("lead.*", "leads.created"));
     CHECK(!wh_pattern_matches("lead.*", "customer.created"));

@@ -14,6 +14,12 @@
  * crm.events.LeadCreated), or NULL if the type is unknown. */
 const ProtobufCMessageDescriptor *crm_event_payload_type(const char *type);
 
+/* 1 if type is the suite's own plumbing, not a business fact: a timer's
+ * due time published (timer.*), a job fired or run (scheduler.*,
+ * job.*). An integrator's "every event" leaves them out; naming them
+ * ("timer.*") still reaches them. */
+int crm_event_internal(const char *type);
+
 /* A new JSON object for ev (caller owns the reference): the envelope's
  * fields, with "payload" decoded into an object when the type is known and
  * the payload decodes; otherwise "payload" stays base64 (and, for a known
