@@ -18,10 +18,6 @@
 void scheduler_store_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "job_list", JOB_WITH_RUN_SQL("ORDER BY name"));
-    /* A firing round: the due jobs (a paused one does not fire), then each
-     * with its next due time, computed here (crm_job_next: a job that
-     * missed several due times, the scheduler down or the job paused, fires
-     * once), its run counted, and the due time it fired. */
     /* A firing round: the jobs due, by their schedule or by a record's
      * timer (a paused one does not fire), then each with its next due time
      * when its schedule was due (computed here, crm_job_next: a job that

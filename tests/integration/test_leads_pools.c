@@ -367,7 +367,7 @@ static void s_fire(const char *job)
     H_CHECK(h_wait_sql(h, "leads",
                        "SELECT COALESCE(max(last_seq), 0) FROM crm_consumer_offsets"
                        " WHERE producer = 'scheduler'",
-                       seq, 10000) == seq,
+                       seq, 10000) >= seq,
             "leads applied the firing of %s", job);
 }
 

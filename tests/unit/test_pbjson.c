@@ -242,8 +242,10 @@ static void s_list_jobs(void)
     r.jobs = jobs;
     char *text = s_round_trip(&r.base);
     CHECK(strstr(text, "{\"jobs\":[{\"name\":\"customers.recycle\",\"interval_s\":3600,") == text);
-    CHECK(strstr(text, "\"last_fired_at_us\":0,\"runs\":0,\"owner\":\"\",\"paused\":false,"
-                       "\"declared_interval_s\":0,\"overridden\":false}]}") != NULL);
+    CHECK(strstr(text,
+                 "\"last_fired_at_us\":0,\"runs\":0,\"owner\":\"\",\"paused\":false,"
+                 "\"declared_interval_s\":0,\"overridden\":false,\"next_timer_at_us\":0}]}") !=
+          NULL);
     free(text);
 
     Crm__Scheduler__ListJobsReply none = CRM__SCHEDULER__LIST_JOBS_REPLY__INIT;
