@@ -12,8 +12,10 @@
 #include "crm/util.h"
 #include "events.pb-c.h"
 
-/* Users per page. */
-#define PAGE 500
+/* Users per page: one round trip reads each user's three sections, so a
+ * page must stay well inside CRM_DB_ROUND_TIMEOUT_MS however many records
+ * its users hold (about 0.15 s for 100 users of 500 customers each). */
+#define PAGE 100
 
 /* One run: the digest, its job run and how many events it wrote. */
 typedef struct {
