@@ -45,7 +45,8 @@ static void s_section_read(section_t *s, const PGresult *rows, int i, int col)
         Crm__Events__DigestItem *it = &s->items[k];
         crm__events__digest_item__init(it);
         it->id = json_integer_value(json_object_get(o, "id"));
-        it->name = (char *)(json_string_value(json_object_get(o, "name")) ?: "");
+        const char *name = json_string_value(json_object_get(o, "name"));
+        it->name = (char *)(name ? name : "");
         it->at_us = json_integer_value(json_object_get(o, "at_us"));
         s->ptrs[k] = it;
     }

@@ -10,7 +10,7 @@
  * notification unread again only when it says something new. The event
  * stream carries each digest event to its owner as any other
  * (notify_feed.c). */
-#include <stdio.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,7 +20,8 @@
 
 void ntf_digest_prepare(crm_db_t *db)
 {
-    /* $1 the user, $2 the event, $3 the day, $4 the section (the producer),
+    /* $1 the user, $2 the event, $3 the day, $4 the section ("leads",
+     * "customers"),
      * $5 the part (the payload with event_id and sequence). */
     crm_db_prepare(db, "gw_digest_merge",
                    "INSERT INTO gw_notifications AS n (user_id, event_id, type, title,"
@@ -36,13 +37,28 @@ void ntf_digest_prepare(crm_db_t *db)
                    " WHERE gw_digest_newer(n.event::jsonb, $4::text, $5::jsonb)");
 }
 
+/* The part of the digest event of type fills, or NULL when type is not a
+ * digest. */
+static const char *s_section(const char *type)
+{
+    if (!strcmp(type, "lead.digest"))
+        return "leads";
+    if (!strcmp(type, "customer.digest"))
+        return "customers";
+    return NULL;
+}
+
 /* Is day a date, YYYY-MM-DD (so the statement's cast cannot fail)? */
 static int s_is_date(const char *day)
 {
     static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int y, m, d, end = 0;
-    if (!day || strlen(day) != 10 || sscanf(day, "%4d-%2d-%2d%n", &y, &m, &d, &end) != 3 ||
-        end != 10 || y < 1 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
+    if (!day || strlen(day) != 10)
+        return 0;
+    for (int i = 0; i < 10; i++)
+        if (i == 4 || i == 7 ? day[i] != '-' : !isdigit((unsigned char)day[i]))
+            return 0;
+    int y = atoi(day), m = atoi(day + 5), d = atoi(day + 8);
+    if (y < 1 || m < 1 || m > 12 || d < 1 || d > days[m - 1])
         return 0;
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m != 2 || d <= 28 || leap;
@@ -50,7 +66,8 @@ static int s_is_date(const char *day)
 
 void ntf_digest_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locked)
 {
-    if (strcmp(ev->type, "lead.digest") != 0 && strcmp(ev->type, "customer.digest") != 0)
+    const char *section = s_section(ev->type);
+    if (!section)
         return;
     json_t *payload = json_object_get(j, "payload");
     json_int_t user = json_integer_value(json_object_get(payload, "owner_id"));
@@ -67,7 +84,7 @@ void ntf_digest_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *loc
     char *text = json_dumps(part, JSON_COMPACT);
     json_decref(part);
     char uid[24];
-    const char *p[] = {crm_i64(uid, (int64_t)user), ev->event_id, day, ev->producer, text};
+    const char *p[] = {crm_i64(uid, (int64_t)user), ev->event_id, day, section, text};
     crm_db_batch_add(b, "gw_digest_merge", 5, p);
     free(text);
 }
