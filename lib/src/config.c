@@ -44,23 +44,36 @@ int64_t crm_env_int(const char *name, int64_t def, int64_t min, int64_t max)
     return n;
 }
 
-static const char *s_peer(const char *service, const char *what, const char *def)
+void crm_env_service_var(char *name, size_t size, const char *service, const char *what)
 {
-    char name[64];
-    snprintf(name, sizeof name, "CRM_%s_%s", service, what);
+    snprintf(name, size, "CRM_%s_%s", service, what);
     for (char *p = name; *p; p++)
         *p = (char)toupper((unsigned char)*p);
+}
+
+const char *crm_env_service_str(const char *service, const char *what, const char *def)
+{
+    char name[96];
+    crm_env_service_var(name, sizeof name, service, what);
     return crm_env_str(name, def);
+}
+
+int64_t crm_env_service_int(const char *service, const char *what, int64_t def, int64_t min,
+                            int64_t max)
+{
+    char name[96];
+    crm_env_service_var(name, sizeof name, service, what);
+    return crm_env_int(name, def, min, max);
 }
 
 const char *crm_peer_rpc(const char *service, const char *def)
 {
-    return s_peer(service, "RPC", def);
+    return crm_env_service_str(service, "RPC", def);
 }
 
 const char *crm_peer_pub(const char *service, const char *def)
 {
-    return s_peer(service, "PUB", def);
+    return crm_env_service_str(service, "PUB", def);
 }
 
 void crm_config_load(crm_config_t *cfg, const char *service)

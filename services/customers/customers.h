@@ -407,6 +407,15 @@ void customers_remind_job(void *arg, crm_job_run_t *run);
  * held customer whose next contact time has come, once per that time. */
 void customers_remind_contacts_job(void *arg, crm_job_run_t *run);
 
+/* ---- customers_digest.c, customers_escalate.c ---- */
+
+/* Declares the "customers.digest" job (daily: each owner's customers to
+ * contact today, about to be recycled, overdue; crm/digest.h). */
+void customers_digest_declare(customers_t *c);
+/* Declares the "customers.escalate" job (next contact times left undone to
+ * the owner's manager; crm/escalation.h). */
+void customers_escalate_declare(customers_t *c);
+
 /* ---- customers_handover.c ---- */
 
 /* How the customers of someone who leaves go to their successor (crm/org.h). */

@@ -28,5 +28,7 @@ int main(void)
     c.leads = crm_service_peer(c.svc, "leads");
     customers_rpc_register(&c);
     customers_events_start(&c);
+    customers_digest_declare(&c);
+    customers_escalate_declare(&c);
     return crm_service_run(c.svc);
 }

@@ -324,6 +324,13 @@ void leads_recycle_handlers(leads_handlers_t *h); /* Leads.Recycle */
  * next follow-up, lead.recycle_warning before each recycling, once each. */
 void leads_remind(void *arg, crm_job_run_t *run);
 
+/* Declares the "leads.digest" job (daily: each owner's leads to follow up
+ * today, about to be recycled, overdue; crm/digest.h; leads_digest.c). */
+void leads_digest_declare(leads_t *l);
+/* Declares the "leads.escalate" job (next follow-up times left undone to
+ * the owner's manager; crm/escalation.h; leads_escalate.c). */
+void leads_escalate_declare(leads_t *l);
+
 /* A held lead's last activity and when it goes back to its pool, in SQL
  * over leads l and lead_pools p (crm/pool.h: the recycle job takes it
  * then; the remind job warns warn_days before). */

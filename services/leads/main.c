@@ -45,5 +45,8 @@ int main(void)
      * follow-ups and warnings before recycling every minute. */
     crm_job_declare(l.svc, "leads.recycle", CRM_EVERY(3600), leads_recycle, NULL);
     crm_job_declare(l.svc, "leads.remind", CRM_EVERY(60), leads_remind, NULL);
+    /* Each owner's daily digest; follow-ups left undone to their manager. */
+    leads_digest_declare(&l);
+    leads_escalate_declare(&l);
     return crm_service_run(l.svc);
 }

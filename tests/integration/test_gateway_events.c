@@ -5,72 +5,18 @@
  * it missed, exactly once and in order, then the live events, and a bad
  * Last-Event-ID is a 400 naming the header; a gateway
  * stopping with a stream open ends it and exits cleanly. */
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "crm/util.h"
 #include "http.h"
+#include "sse.h"
 #include "suite.h"
 
 static h_t *h;
 static const char *base;
-
-typedef struct {
-    int fd;
-    char *seen; /* everything read so far */
-    size_t len;
-} s_stream_t;
-
-/* Opens a stream; last (or NULL) is sent as Last-Event-ID. */
-static void s_open_after(s_stream_t *s, const char *token, const char *last)
-{
-    memset(s, 0, sizeof *s);
-    s->seen = crm_strdup("");
-    s->fd = t_raw_connect(base);
-    char *extra = last ? crm_sprintf("Last-Event-ID: %s\r\n", last) : crm_strdup("");
-    char *req = crm_sprintf("GET /api/v1/events/stream HTTP/1.1\r\nHost: t\r\n"
-                            "Authorization: Bearer %s\r\n%s\r\n",
-                            token, extra);
-    free(extra);
-    t_raw_write(s->fd, req);
-    free(req);
-}
-
-/* Reads until text appears (1), the stream ends (0), or timeout_ms. */
-static int s_wait_for(s_stream_t *s, const char *text, int timeout_ms)
-{
-    uint64_t until = crm_mono_ms() + (uint64_t)timeout_ms;
-    while (!strstr(s->seen, text)) {
-        int left = (int)(until - crm_mono_ms());
-        struct pollfd p = {.fd = s->fd, .events = POLLIN};
-        if (left <= 0 || poll(&p, 1, left) <= 0)
-            H_CHECK(0, "no \"%s\" within %d ms; got: %s", text, timeout_ms, s->seen);
-        char buf[4096];
-        ssize_t n = read(s->fd, buf, sizeof buf);
-        if (n <= 0)
-            return 0;
-        s->seen = crm_realloc(s->seen, s->len + (size_t)n + 1);
-        memcpy(s->seen + s->len, buf, (size_t)n);
-        s->len += (size_t)n;
-        s->seen[s->len] = 0;
-    }
-    return 1;
-}
-
-static void s_open(s_stream_t *s, const char *token)
-{
-    s_open_after(s, token, NULL);
-}
-
-static void s_close(s_stream_t *s)
-{
-    close(s->fd);
-    free(s->seen);
-}
 
 /* How many times text occurs in s. */
 static int s_count(const char *s, const char *text)
@@ -119,13 +65,13 @@ int main(void)
     char *alice = t_new_user(base, admin, "alice", "employee", 1, &alice_id);
     char *bob = t_new_user(base, admin, "bob", "employee", 1, &bob_id);
 
-    s_stream_t s;
-    s_open(&s, "not-a-token");
-    H_CHECK(s_wait_for(&s, "HTTP/1.1 401", 5000), "a stream needs a token");
-    s_close(&s);
+    t_sse_t s;
+    t_sse_open(&s, base, "not-a-token", NULL);
+    H_CHECK(t_sse_wait(&s, "HTTP/1.1 401", 5000), "a stream needs a token");
+    t_sse_close(&s);
 
-    s_open(&s, alice);
-    H_CHECK(s_wait_for(&s, ": connected", 5000), "stream opened");
+    t_sse_open(&s, base, alice, NULL);
+    H_CHECK(t_sse_wait(&s, ": connected", 5000), "stream opened");
     H_CHECK(strstr(s.seen, "text/event-stream"), "content type: %s", s.seen);
     /* The first stream subscribes the gateway to the services' events; give
      * the subscription time to reach them (a live feed has no replay). */
@@ -138,7 +84,7 @@ int main(void)
     long long mine = s_lead(admin, alice_id);
     char want[64];
     snprintf(want, sizeof want, "\"id\":%lld,", mine);
-    H_CHECK(s_wait_for(&s, want, 10000), "alice hears of her lead");
+    H_CHECK(t_sse_wait(&s, want, 10000), "alice hears of her lead");
     H_CHECK(strstr(s.seen, "event: lead.created\ndata: {"), "SSE framing: %s", s.seen);
     /* A CloudEvents 1.0 object, as webhooks deliver it: the lead in data. */
     H_CHECK(strstr(s.seen, "data: {\"specversion\":\"1.0\"") &&
@@ -162,27 +108,27 @@ int main(void)
     t_resp_t r = t_expect(200, "POST", base, admin, body, path);
     t_resp_free(&r);
     free(body);
-    H_CHECK(s_wait_for(&s, "event: lead.transferred", 10000), "alice hears of the transfer");
+    H_CHECK(t_sse_wait(&s, "event: lead.transferred", 10000), "alice hears of the transfer");
     h_note("events: transfer away: ok");
 
     /* Resuming: events made while alice is away come first, exactly once
      * and in order, then the live ones; the ids are resumable. */
-    s_stream_t s1;
-    s_open(&s1, alice);
+    t_sse_t s1;
+    t_sse_open(&s1, base, alice, NULL);
     long long a1 = s_lead(admin, alice_id);
     char w1[64], w2[64], w3[64], w4[64];
-    H_CHECK(s_wait_for(&s1, s_rec(w1, sizeof w1, a1), 10000), "alice's second stream hears a1");
+    H_CHECK(t_sse_wait(&s1, s_rec(w1, sizeof w1, a1), 10000), "alice's second stream hears a1");
     char last[32];
     s_last_id(s1.seen, last, sizeof last);
     H_CHECK(*last, "each event carries an id: line: %s", s1.seen);
-    s_close(&s1);
+    t_sse_close(&s1);
     long long a2 = s_lead(admin, alice_id);
     long long b1 = s_lead(admin, bob_id);
     long long a3 = s_lead(admin, alice_id);
     /* Wait until the gateway has the last of them (the first stream hears it). */
-    H_CHECK(s_wait_for(&s, s_rec(w3, sizeof w3, a3), 10000), "a3 reached the feed");
-    s_open_after(&s1, alice, last);
-    H_CHECK(s_wait_for(&s1, s_rec(w3, sizeof w3, a3), 10000), "the missed a3 is replayed: %s",
+    H_CHECK(t_sse_wait(&s, s_rec(w3, sizeof w3, a3), 10000), "a3 reached the feed");
+    t_sse_open(&s1, base, alice, last);
+    H_CHECK(t_sse_wait(&s1, s_rec(w3, sizeof w3, a3), 10000), "the missed a3 is replayed: %s",
             s1.seen);
     char *p2 = strstr(s1.seen, s_rec(w2, sizeof w2, a2)), *p3 = strstr(s1.seen, w3);
     H_CHECK(p2 && p2 < p3, "a2 then a3, in order: %s", s1.seen);
@@ -192,44 +138,44 @@ int main(void)
                 s_count(s1.seen, w3) == 1,
             "exactly the two missed events: %s", s1.seen);
     long long a4 = s_lead(admin, alice_id);
-    H_CHECK(s_wait_for(&s1, s_rec(w4, sizeof w4, a4), 10000), "then live: a4");
+    H_CHECK(t_sse_wait(&s1, s_rec(w4, sizeof w4, a4), 10000), "then live: a4");
     H_CHECK(s_count(s1.seen, "\nevent: ") == 3, "nothing else: %s", s1.seen);
-    s_close(&s1);
+    t_sse_close(&s1);
     h_note("Last-Event-ID: the missed events exactly once, in order, then live: ok");
 
     /* Resuming from 0 replays everything kept; a bad id is a 400. */
-    s_open_after(&s1, alice, "0");
-    H_CHECK(s_wait_for(&s1, s_rec(w4, sizeof w4, a4), 10000), "from 0: all of alice's");
+    t_sse_open(&s1, base, alice, "0");
+    H_CHECK(t_sse_wait(&s1, s_rec(w4, sizeof w4, a4), 10000), "from 0: all of alice's");
     H_CHECK(s_count(s1.seen, s_rec(w1, sizeof w1, a1)) == 1 &&
                 strstr(s1.seen, "event: lead.transferred"),
             "from 0: a1 and the transfer: %s", s1.seen);
-    s_close(&s1);
+    t_sse_close(&s1);
     static const char *const bad[] = {"abc", "-1", "12a", "99999999999999999999"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        s_open_after(&s1, alice, bad[i]);
-        H_CHECK(s_wait_for(&s1, "\"header\":\"Last-Event-ID\"", 5000) &&
+        t_sse_open(&s1, base, alice, bad[i]);
+        H_CHECK(t_sse_wait(&s1, "\"header\":\"Last-Event-ID\"", 5000) &&
                     strstr(s1.seen, "HTTP/1.1 400") && strstr(s1.seen, "application/problem+json"),
                 "Last-Event-ID %s: a 400 problem naming the header: %s", bad[i], s1.seen);
-        s_close(&s1);
+        t_sse_close(&s1);
     }
     h_note("a bad Last-Event-ID is a 400 naming the header: ok");
 
     /* A stream ends once its token no longer signs anybody in. */
-    s_stream_t sb;
-    s_open(&sb, bob);
-    H_CHECK(s_wait_for(&sb, ": connected", 5000), "bob's stream opened");
+    t_sse_t sb;
+    t_sse_open(&sb, base, bob, NULL);
+    H_CHECK(t_sse_wait(&sb, ": connected", 5000), "bob's stream opened");
     r = t_expect(200, "POST", base, bob, NULL, "/api/v1/auth/logout");
     t_resp_free(&r);
-    H_CHECK(s_wait_for(&sb, "\r\n0\r\n\r\n", 5000), "bob's stream ended after his logout: %s",
+    H_CHECK(t_sse_wait(&sb, "\r\n0\r\n\r\n", 5000), "bob's stream ended after his logout: %s",
             sb.seen);
-    s_close(&sb);
+    t_sse_close(&sb);
     h_note("logout ends the stream: ok");
 
     /* A stop ends the open stream (the chunked terminator) and is clean. */
     h_stop(h, "gateway", 0);
-    H_CHECK(s_wait_for(&s, "\r\n0\r\n\r\n", 5000) || strstr(s.seen, "\r\n0\r\n\r\n"),
+    H_CHECK(t_sse_wait(&s, "\r\n0\r\n\r\n", 5000) || strstr(s.seen, "\r\n0\r\n\r\n"),
             "the stream was ended: %s", s.seen + (s.len > 200 ? s.len - 200 : 0));
-    s_close(&s);
+    t_sse_close(&s);
     h_note("stop with a stream open: ok");
 
     free(alice);

@@ -61,9 +61,10 @@ int main(void)
      * once and fired. */
     h_start(h, "scheduler", 0);
     H_CHECK(h_wait_sql(h, "scheduler",
-                       "SELECT count(*) FROM scheduler_jobs WHERE owner = 'leads' AND runs > 0", 2,
-                       15000) == 2,
-            "a scheduler started after the service gets its two jobs, and fires them");
+                       "SELECT count(*) FROM scheduler_jobs WHERE owner = 'leads' AND runs > 0", 3,
+                       15000) == 3,
+            "a scheduler started after the service gets its jobs, and fires the three interval"
+            " ones at once");
     H_CHECK(h_sql_int(h, "scheduler",
                       "SELECT count(*) FROM scheduler_jobs WHERE name = 'leads.recycle' AND"
                       " spec = 'every 3600'") == 1,
@@ -72,7 +73,12 @@ int main(void)
                       "SELECT count(*) FROM scheduler_jobs WHERE name = 'leads.remind' AND"
                       " spec = 'every 60'") == 1,
             "leads.remind every minute");
-    H_CHECK(h_sql_int(h, "scheduler", "SELECT count(*) FROM scheduler_jobs") == 2,
+    H_CHECK(h_sql_int(h, "scheduler",
+                      "SELECT count(*) FROM scheduler_jobs WHERE (name = 'leads.digest' AND"
+                      " spec = 'daily 08:30' AND runs = 0) OR (name = 'leads.escalate' AND"
+                      " spec = 'every 300')") == 2,
+            "leads.digest daily at 08:30, not yet fired; leads.escalate every 5 minutes");
+    H_CHECK(h_sql_int(h, "scheduler", "SELECT count(*) FROM scheduler_jobs") == 4,
             "only the declared jobs: the scheduler's migrations insert none");
     for (int i = 0; i < 250 && s_jobs_check(h, detail, sizeof detail) != 1; i++)
         nanosleep(&(struct timespec){0, 20 * 1000000}, NULL);
@@ -131,9 +137,11 @@ int main(void)
     H_CHECK(!strcmp(t_str(j, "owner"), "leads"), "FireNow: owner %s", t_str(j, "owner"));
     json_decref(j);
     j = t_json_expect(h, CRM__STATUS__OK, "scheduler", "Scheduler.ListJobs", t_admin(0, 1), "{}");
-    H_CHECK(!strcmp(t_str(j, "jobs.0.name"), "leads.recycle") &&
-                !strcmp(t_str(j, "jobs.1.name"), "leads.remind") &&
-                !strcmp(t_str(j, "jobs.1.owner"), "leads"),
+    H_CHECK(!strcmp(t_str(j, "jobs.0.name"), "leads.digest") &&
+                !strcmp(t_str(j, "jobs.1.name"), "leads.escalate") &&
+                !strcmp(t_str(j, "jobs.2.name"), "leads.recycle") &&
+                !strcmp(t_str(j, "jobs.3.name"), "leads.remind") &&
+                !strcmp(t_str(j, "jobs.3.owner"), "leads"),
             "ListJobs lists the declared jobs");
     json_decref(j);
 

@@ -82,6 +82,9 @@ char *h_free_endpoint(void);
 PGresult *h_sql(h_t *h, const char *db, const char *sql);
 /* The first column of the first row as an integer. */
 int64_t h_sql_int(h_t *h, const char *db, const char *sql);
+/* Runs the statement written printf-style (an UPDATE), failing the test on
+ * an error. */
+void h_execf(h_t *h, const char *db, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same with sql written printf-style. */
 int64_t h_sql_intf(h_t *h, const char *db, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -174,6 +177,11 @@ int h_wait_until(int (*cond)(void *arg), void *arg, int timeout_ms);
 /* Polls `sql` (returning one integer) until it equals want or timeout_ms;
  * returns the last value seen. */
 int64_t h_wait_sql(h_t *h, const char *db, const char *sql, int64_t want, int timeout_ms);
+
+/* Waits until every consumer that database db keeps offsets of has
+ * applied every event the outbox of producer (its database has the
+ * producer's name) holds now; fails the test after 30 s. */
+void h_wait_consumed(h_t *h, const char *db, const char *producer);
 
 /* The path of a binary of this build, e.g. h_bin("tools/crmctl"). */
 const char *h_bin(const char *rel);

@@ -328,6 +328,16 @@ int64_t h_sql_int(h_t *h, const char *db, const char *sql)
     return v;
 }
 
+void h_execf(h_t *h, const char *db, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *sql = crm_vsprintf(fmt, ap);
+    va_end(ap);
+    PQclear(h_sql(h, db, sql));
+    free(sql);
+}
+
 int64_t h_sql_intf(h_t *h, const char *db, const char *fmt, ...)
 {
     va_list ap;
@@ -337,4 +347,17 @@ int64_t h_sql_intf(h_t *h, const char *db, const char *fmt, ...)
     int64_t v = h_sql_int(h, db, sql);
     free(sql);
     return v;
+}
+
+void h_wait_consumed(h_t *h, const char *db, const char *producer)
+{
+    H_CHECK(
+        h_wait_sql(h, producer, "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 20000) == 0,
+        "%s's relay numbered its events", producer);
+    long long seq = h_sql_int(h, producer, "SELECT COALESCE(max(seq), 0) FROM crm_outbox");
+    char *sql = crm_sprintf("SELECT (count(*) > 0 AND bool_and(last_seq >= %lld))::int FROM"
+                            " crm_consumer_offsets WHERE producer = '%s'",
+                            seq, producer);
+    H_CHECK(h_wait_sql(h, db, sql, 1, 30000) == 1, "%s applied %s's events", db, producer);
+    free(sql);
 }

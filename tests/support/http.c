@@ -277,6 +277,22 @@ char *t_new_user(const char *base, const char *admin, const char *name, const ch
     return token;
 }
 
+long long t_run_job(h_t *h, const char *base, const char *admin, const char *job)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/scheduler/jobs/%s/run", job);
+    t_resp_t r = t_expect(200, "POST", base, admin, "{}", path);
+    long long run = t_json_int(&r, "runs");
+    t_resp_free(&r);
+    char *sql = crm_sprintf("SELECT count(*) FROM scheduler_runs WHERE job = '%s' AND run = %lld"
+                            " AND outcome = 1",
+                            job, run);
+    int64_t done = h_wait_sql(h, "scheduler", sql, 1, 20000);
+    free(sql);
+    H_CHECK(done == 1, "run %lld of %s done within 20 s", run, job);
+    return run;
+}
+
 int t_raw_connect(const char *base)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

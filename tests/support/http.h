@@ -86,6 +86,12 @@ long long t_new_dept(const char *base, const char *admin, const char *name, long
 char *t_new_user(const char *base, const char *admin, const char *name, const char *role,
                  long long dept, long long *id);
 
+/* As admin, runs job now (POST /api/v1/scheduler/jobs/{job}/run) and waits
+ * until the scheduler has its run recorded done (the work committed);
+ * returns its run number, or fails the test. Needs the scheduler's
+ * database on h. */
+long long t_run_job(h_t *h, const char *base, const char *admin, const char *job);
+
 /* Declares and starts one leads instance and the gateway on h, and signs
  * in as the first admin: returns the gateway's base URL; *admin gets the
  * token (caller frees). */

@@ -6,6 +6,7 @@
 #ifndef CRM_CONFIG_H
 #define CRM_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* The value of name, or def if unset or empty. Never NULL unless def is. */
@@ -14,6 +15,15 @@ const char *crm_env_str(const char *name, const char *def);
 /* The value of name as an integer in [min, max], or def if unset. Exits the
  * process with status 2 and a log line if set to anything else. */
 int64_t crm_env_int(const char *name, int64_t def, int64_t min, int64_t max);
+
+/* The setting what of one service: CRM_<SERVICE>_<WHAT>, the names in
+ * capitals ("leads", "DIGEST_AT": CRM_LEADS_DIGEST_AT), so services that
+ * share one environment are set apart. As crm_env_str and crm_env_int;
+ * crm_env_service_var writes the variable's name into name[0..size). */
+void crm_env_service_var(char *name, size_t size, const char *service, const char *what);
+const char *crm_env_service_str(const char *service, const char *what, const char *def);
+int64_t crm_env_service_int(const char *service, const char *what, int64_t def, int64_t min,
+                            int64_t max);
 
 /* Makes the business time zone (CRM_TZ, default Asia/Shanghai) the
  * process's local time zone (TZ), in which instants are written as RFC 3339

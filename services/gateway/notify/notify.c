@@ -13,6 +13,8 @@ gw_notify_t *gw_notify_new(crm_service_t *svc, crm_db_t *db)
     ntf_store_prepare(db);
     ntf_store_prepare_consumer(crm_service_db(svc));
     ntf_feed_prepare(crm_service_db(svc));
+    ntf_digest_prepare(crm_service_db(svc));
+    ntf_escalation_prepare(crm_service_db(svc));
     ntf_events_start(n);
     n->handlers.arg = n;
     ntf_rpc_fill(&n->handlers);

@@ -3,7 +3,8 @@
  * exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
  * lead or customer given to them, a lead or customer taken back to its
- * pool; and, for
+ * pool, their daily digest (notify_digest.c), a reminder their team left
+ * undone (notify_escalation.c); and, for
  * the event stream, every event naming a user as an owner
  * (notify_feed.c). The same
  * consumer hands identity the domains' handover reports
@@ -88,7 +89,9 @@ static void s_apply(void *arg, crm_db_tx_t *tx, Crm__Event *const *events, size_
     for (size_t i = 0; i < n; i++) {
         json_t *j = crm_event_to_json(events[i]);
         s_add(b, events[i], j);
-        ntf_feed_add(b, events[i], j, &locked); /* the event stream's */
+        ntf_digest_add(b, events[i], j, &locked);     /* a user's digest of the day */
+        ntf_escalation_add(b, events[i], j, &locked); /* to the owner's manager */
+        ntf_feed_add(b, events[i], j, &locked);       /* the event stream's */
         json_decref(j);
         id_handover_event(b, events[i]); /* the domains' handover reports */
     }

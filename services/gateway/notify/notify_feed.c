@@ -47,6 +47,22 @@ static void s_owners(json_t *obj, int depth, int64_t *users, size_t *n)
         json_object_foreach(obj, k, v) if (json_is_object(v)) s_owners(v, 1, users, n);
 }
 
+void ntf_feed_lock(crm_db_batch_t *b, int *locked)
+{
+    if (!*locked) {
+        crm_db_batch_add(b, "gw_feed_lock", 0, NULL);
+        *locked = 1;
+    }
+}
+
+char *ntf_feed_text(const Crm__Event *ev, json_t *payload)
+{
+    json_t *ce = crm_cloudevent(ev, payload); /* the shape webhooks deliver */
+    char *text = json_dumps(ce, JSON_COMPACT);
+    json_decref(ce);
+    return text;
+}
+
 void ntf_feed_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locked)
 {
     json_t *payload = json_object_get(j, "payload");
@@ -57,13 +73,8 @@ void ntf_feed_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locke
     s_owners(payload, 0, users, &n);
     if (!n)
         return;
-    if (!*locked) {
-        crm_db_batch_add(b, "gw_feed_lock", 0, NULL);
-        *locked = 1;
-    }
-    json_t *ce = crm_cloudevent(ev, payload); /* the shape webhooks deliver */
-    char *text = json_dumps(ce, JSON_COMPACT);
-    json_decref(ce);
+    ntf_feed_lock(b, locked);
+    char *text = ntf_feed_text(ev, payload);
     for (size_t i = 0; i < n; i++) {
         char uid[24];
         const char *p[] = {crm_i64(uid, users[i]), ev->type, text};

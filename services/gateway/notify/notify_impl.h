@@ -26,6 +26,26 @@ void ntf_store_prepare_consumer(crm_db_t *db);
  * after the feed's lock (taken once per transaction: *locked). */
 void ntf_feed_prepare(crm_db_t *db);
 void ntf_feed_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locked);
+/* The feed's lock, added to b once per transaction (*locked): taken before
+ * any feed row, and before any row two consumers may both write (a
+ * digest), so the consumers always lock in one order. */
+void ntf_feed_lock(crm_db_batch_t *b, int *locked);
+/* A feed row's event: ev with payload as the stream sends it (a CloudEvent).
+ * Caller frees. */
+char *ntf_feed_text(const Crm__Event *ev, json_t *payload);
+
+/* notify_digest.c: lead.digest and customer.digest (ev as JSON j) merged
+ * into their user's notification of the day, added to b after the feed's
+ * lock; other events: nothing. */
+void ntf_digest_prepare(crm_db_t *db);
+void ntf_digest_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locked);
+
+/* notify_escalation.c: lead.reminder_escalated and
+ * customer.reminder_escalated (ev as JSON j) as a notification and a feed
+ * row of the manager of the owner's department (the nearest above, if
+ * none), added to b after the feed's lock; other events: nothing. */
+void ntf_escalation_prepare(crm_db_t *db);
+void ntf_escalation_add(crm_db_batch_t *b, const Crm__Event *ev, json_t *j, int *locked);
 
 /* notify_events.c: starts the consumers. */
 void ntf_events_start(gw_notify_t *n);
