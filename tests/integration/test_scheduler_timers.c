@@ -222,6 +222,53 @@ int main(void)
     s_fired_at_due("leads", "leads", "lead.reminder", lead, "r.next_followup_at");
     h_note("a lead's next follow-up time reminds at its time: ok");
 
+    /* A lead's pool rule (10 days, warned 1 day before): warned and
+     * recycled at its times, once each; its pool's rule changing moves
+     * them. */
+    s_sweep_far("leads.recycle");
+    long long lpool = h_sql_int(h, "leads",
+                                "INSERT INTO lead_pools (name, recycle_days, warn_days) VALUES"
+                                " ('定时线索池', 30, 1) RETURNING id");
+    char *move = crm_sprintf("UPDATE leads SET pool_id = %lld, owner_since = now() - interval"
+                             " '10 days' + interval '4 seconds', last_followup_at = NULL"
+                             " WHERE id = %lld",
+                             lpool, lead);
+    PQclear(h_sql(h, "leads", move));
+    free(move);
+    char *far = crm_sprintf("SELECT count(*) FROM scheduler_timers WHERE job = 'leads.recycle'"
+                            " AND record = '%lld' AND due_at > now() + interval '19 days'",
+                            lead);
+    H_CHECK(h_wait_sql(h, "scheduler", far, 1, 10000) == 1,
+            "30 days: its recycle timer 20 days ahead");
+    free(far);
+    PQclear(h_sql(h, "leads", "UPDATE lead_pools SET recycle_days = 10 WHERE name = '定时线索池'"));
+    int64_t lead_deadline = h_sql_intf(
+        h, "leads", "SELECT crm_us(owner_since + interval '10 days') FROM leads WHERE id = %lld",
+        lead);
+    char *warned = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE type ="
+                               " 'lead.recycle_warning' AND aggregate_id = '%lld'",
+                               lead);
+    H_CHECK(h_wait_sql(h, "leads", warned, 1, 20000) == 1, "the lead warned");
+    free(warned);
+    H_CHECK(h_sql_intf(h, "leads",
+                       "SELECT count(*) FROM crm_outbox WHERE type = 'lead.recycle_warning' AND"
+                       " aggregate_id = '%lld' AND crm_us(occurred_at) < %lld",
+                       lead, (long long)(lead_deadline - 86400LL * 1000000)) == 0,
+            "not before its warning time");
+    char *lpooled =
+        crm_sprintf("SELECT count(*) FROM leads WHERE id = %lld AND owner_id = 0", lead);
+    H_CHECK(h_wait_sql(h, "leads", lpooled, 1, 20000) == 1, "the lead recycled at its time");
+    free(lpooled);
+    H_CHECK(h_sql_intf(h, "leads",
+                       "SELECT count(*) FROM crm_outbox WHERE type = 'lead.recycled' AND"
+                       " aggregate_id = '%lld' AND crm_us(occurred_at) < %lld",
+                       lead, (long long)lead_deadline) == 0,
+            "not before its time");
+    H_CHECK(s_events("leads", "lead.recycle_warning", lead) == 1 &&
+                s_events("leads", "lead.recycled", lead) == 1,
+            "the lead warned once, recycled once");
+    h_note("a lead's pool rule warns and recycles at its time, moved by the rule: ok");
+
     /* A timer leads sets for a customers' job is skipped; leads' stream
      * goes on (a later timer of its own lands). */
     PQclear(h_sql(h, "leads",
