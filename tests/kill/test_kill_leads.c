@@ -16,8 +16,13 @@ static void test_crash_between_commit_and_publish(h_t *h)
     int64_t id = t_create_lead(h, "提交后崩溃", NULL, 3);
     /* The jobs' first runs at start (due at once) reported, so the first
      * event after the restart is the conversion's. */
-    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'job.ran'", 2,
-                       10000) == 2,
+    int64_t fired = h_wait_sql(h, "scheduler",
+                               "SELECT count(*) FROM scheduler_jobs WHERE owner = 'leads' AND"
+                               " runs > 0",
+                               3, 10000);
+    H_CHECK(fired >= 3, "the interval jobs fired at start: %lld", (long long)fired);
+    H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE type = 'job.ran'", fired,
+                       10000) >= fired,
             "the jobs' first runs reported");
     H_CHECK(h_wait_sql(h, "leads", "SELECT count(*) FROM crm_outbox WHERE seq IS NULL", 0, 10000) ==
                 0,
