@@ -36,6 +36,15 @@ void h_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- the environment ------------------------------------------------- */
 
+/* A clock the test moves (harness_clock.c): called before h_new, every
+ * process the harness then starts (PostgreSQL, Redis, the services) reads
+ * the wall clock through Debian's libfaketime, offset by what the test
+ * says; monotonic clocks stay real. h_clock_advance moves every process's
+ * date forward by seconds (in about a second). The test's own process is
+ * not moved: read the suite's time from PostgreSQL (now()). */
+void h_clock_fake(void);
+void h_clock_advance(long long seconds);
+
 /* Makes a temporary folder for test name and starts PostgreSQL and Redis in
  * it (each on a free port). */
 h_t *h_new(const char *name);

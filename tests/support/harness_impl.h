@@ -102,6 +102,10 @@ typedef struct {
 void hi_env_init(hi_env_t *e);
 void hi_env_put(hi_env_t *e, const char *kv);
 void hi_env_free(hi_env_t *e);
+/* The environment without the faked clock's preload (harness_clock.c),
+ * for a process that keeps real time (Redis: libfaketime trips over its
+ * allocator's clock calls); NULL, ours, when the clock is not faked. */
+char *const *hi_env_unfaked(void);
 
 /* How a child is started: everything decided before fork, so the child
  * only calls async-signal-safe functions before execve. */

@@ -38,7 +38,8 @@ void h_redis_start(h_t *h)
                     "--daemonize",  "no",     "--bind", "127.0.0.1", "--dir", h->dir,         NULL};
     const char *path = access("/usr/bin/redis-server", X_OK) == 0 ? "/usr/bin/redis-server"
                                                                   : "/usr/local/bin/redis-server";
-    hi_spawn_t sp = {.path = path, .argv = argv, .log = log, .death_sig = SIGKILL};
+    hi_spawn_t sp = {
+        .path = path, .argv = argv, .envp = hi_env_unfaked(), .log = log, .death_sig = SIGKILL};
     h->redis_pid = hi_spawn(h, &sp);
     hi_pid_add(h->redis_pid, SIGKILL);
     uint64_t until = crm_mono_ms() + 30000;
