@@ -1,6 +1,7 @@
 /* test_kill_scheduler_timers.c: 2,000 customers' next contact times fall
  * due over eight seconds while both scheduler instances and the customers
- * service are killed -9 again and again. The jobs' sweeps are a year away,
+ * service are killed -9 again and again, and Redis is lost once (killed,
+ * back empty). The jobs' sweeps are a year away,
  * so only the timers can remind: after the restarts every customer was
  * reminded exactly once (one customer.reminder each), none before its time,
  * and no timer is left. */
@@ -48,6 +49,10 @@ int main(void)
     srand((unsigned)time(NULL));
     int kills = 0;
     for (int round = 0; round < 8; round++, kills++) {
+        if (round == 4) { /* Redis lost, and back empty: no timer lives there */
+            h_redis_stop(h);
+            h_redis_start(h);
+        }
         s_sleep_ms(300 + rand() % 700);
         const char *who = round % 3 == 2 ? "customers" : "scheduler";
         int instance = round % 3 == 1;
