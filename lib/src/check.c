@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crm/rowmap.h"
+#include "crm/rpc_db.h"
 #include "crm/util.h"
 #include "crm/validate.h"
 
@@ -119,6 +120,47 @@ void crm_reply_page_fixed(crm_rpc_call_t *call, const crm_page_t *pg,
     }
     free(cursor);
     free(list);
+}
+
+typedef struct {
+    crm_rpc_call_t *call;
+    int64_t id;
+    const ProtobufCMessageDescriptor *d;
+    const char *noun;
+} one_t;
+
+static void s_one_read(void *arg, const crm_db_result_t *res)
+{
+    one_t *o = arg;
+    crm_err_t err;
+    if (res->err) {
+        crm_fail_db(o->call, res);
+    } else if (PQntuples(res->results[0]) == 0) {
+        crm_rpc_fail(o->call, CRM__STATUS__NOT_FOUND, "id", "%s %lld not found", o->noun,
+                     (long long)o->id);
+    } else {
+        ProtobufCMessage *m = crm_calloc(1, o->d->sizeof_message);
+        o->d->message_init(m);
+        if (crm_row_to_message(res->results[0], 0, m, &err) < 0)
+            crm_rpc_fail_err(o->call, &err);
+        else
+            crm_rpc_reply(o->call, m);
+        crm_rowmap_clear(m);
+        free(m);
+    }
+    free(o);
+}
+
+void crm_reply_one(crm_rpc_call_t *call, crm_db_t *db, const char *stmt, int64_t id,
+                   const ProtobufCMessageDescriptor *d, const char *noun)
+{
+    if (!crm_check_id(call, "id", id))
+        return;
+    one_t *o = crm_malloc(sizeof *o);
+    *o = (one_t){.call = call, .id = id, .d = d, .noun = noun};
+    char v[24];
+    const char *p[] = {crm_i64(v, id)};
+    crm_db_exec(db, stmt, 1, p, s_one_read, o);
 }
 
 int crm_check_dedup(crm_rpc_call_t *call, const char *name_in, const char *mobile_in,

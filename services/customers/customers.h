@@ -10,6 +10,7 @@
 
 #include "crm/change.h"
 #include "crm/form.h"
+#include "crm/history.h"
 #include "crm/job.h"
 #include "crm/org.h"
 #include "crm/pool.h"
@@ -111,17 +112,8 @@ void customers_store_insert(crm_db_batch_t *b, const customer_t *c);
 /* Adds the UPDATE writing every mutable column of row (and its deletion). */
 void customers_store_save(crm_db_batch_t *b, const customer_row_t *row);
 
-/* A history entry of a customer or an enterprise. */
-typedef struct {
-    const char *kind; /* "customer" or "enterprise" */
-    int64_t record_id;
-    const char *action;
-    int64_t actor_id;
-    int64_t at_us;
-    int64_t from_owner_id, to_owner_id;
-    const char *reason;
-    const char *detail; /* a JSON object, or NULL */
-} customers_history_t;
+/* A history entry of a customer or an enterprise (crm/history.h). */
+typedef crm_history_entry_t customers_history_t;
 void customers_store_history(crm_db_batch_t *b, const customers_history_t *h);
 
 /* The statement reporting which of level, industry, source (params 1..3)

@@ -242,38 +242,11 @@ static void s_create(crm_rpc_call_t *call, const Crm__Customers__CreateEnterpris
 
 /* ---- GetEnterprise ---------------------------------------------------------------- */
 
-typedef struct {
-    crm_rpc_call_t *call;
-    int64_t id;
-} get_t;
-
-static void s_got(void *arg, const crm_db_result_t *res)
-{
-    get_t *g = arg;
-    if (res->err) {
-        crm_fail_db(g->call, res);
-    } else if (PQntuples(res->results[0]) == 0) {
-        crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, "id", "enterprise %lld not found",
-                     (long long)g->id);
-    } else {
-        enterprise_t e = CRM__CUSTOMERS__ENTERPRISE__INIT;
-        customers_row_to(res->results[0], 0, &e.base);
-        crm_rpc_reply(g->call, &e.base);
-    }
-    free(g);
-}
-
 static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetEnterpriseRequest *req, void *arg)
 {
     customers_t *cs = arg;
-    if (!crm_check_id(call, "id", req->id))
-        return;
-    get_t *g = crm_calloc(1, sizeof *g);
-    g->call = call;
-    g->id = req->id;
-    char id[24];
-    const char *p[] = {crm_i64(id, req->id)};
-    crm_db_exec(cs->db, "enterprise_get", 1, p, s_got, g);
+    crm_reply_one(call, cs->db, "enterprise_get", req->id, &crm__customers__enterprise__descriptor,
+                  "enterprise");
 }
 
 /* ---- the enterprise kind: edits and transfers ------------------------------------ */

@@ -62,6 +62,13 @@ void crm_reply_page_fixed(crm_rpc_call_t *call, const crm_page_t *pg,
                           const ProtobufCMessageDescriptor *d, const PGresult *r,
                           const PGresult *total, crm_page_fix_fn fix, void *arg);
 
+/* Reads one record for call: stmt (prepared on db) run with id as its only
+ * parameter; replies with its first row mapped by column name into a
+ * message of type d, or, when there is none, fails NOT_FOUND on field "id"
+ * ("<noun> <id> not found"). Checks the id first (crm_check_id). */
+void crm_reply_one(crm_rpc_call_t *call, crm_db_t *db, const char *stmt, int64_t id,
+                   const ProtobufCMessageDescriptor *d, const char *noun);
+
 /* The largest page call may ask for: CRM_PAGE_WALK_MAX when it walks a
  * whole list (crm_rpc_call_walks), else CRM_PAGE_MAX. A handler that checks
  * the page again in its callback passes it to crm_page_check_max. */

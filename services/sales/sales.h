@@ -1,0 +1,96 @@
+/* sales.h: what the sales service's files share: the service context, the
+ * history every record kind writes, and each module's entry points. The
+ * product catalogue (sales_products.c, sales_product_kind.c) is the first
+ * record kind of the service. */
+#ifndef SALES_H
+#define SALES_H
+
+#include <libpq-fe.h>
+
+#include "crm/change.h"
+#include "crm/history.h"
+#include "crm/service.h"
+#include "crm/txn.h"
+#include "events.pb-c.h"
+#include "sales.glue.h"
+#include "sales.pb-c.h"
+
+/* Largest batch of ids one action takes. */
+#define SALES_MAX_IDS 500
+/* The dearest price (minor units): 10^13, a hundred billion yuan, so that a
+ * line's quantity times its price stays far inside int64 (sales_money.c). */
+#define SALES_PRICE_MAX INT64_C(10000000000000)
+
+typedef struct {
+    crm_service_t *svc;
+    crm_db_t *db;
+    crm_relay_t *relay;
+    const char *tz;            /* the business time zone */
+    crm_txn_env_t env;         /* where changes go (ctx: this) */
+    sales_handlers_t handlers; /* what serves Sales.* (sales.glue.h) */
+} sales_t;
+
+typedef Crm__Sales__Product product_t;
+
+/* ---- sales_store.c: statements every module shares ---- */
+
+/* Registers the service's statements on db. */
+void sales_store_prepare(crm_db_t *db);
+
+/* Fills msg (initialised) from row i of r by column names (crm/rowmap.h);
+ * repeated fields are allocated (crm_rowmap_clear). A column that cannot
+ * fill its field is a bug (assert). */
+void sales_row_to(const PGresult *r, int i, ProtobufCMessage *msg);
+
+/* A history entry of a record of the service (sales_history; crm/history.h). */
+typedef crm_history_entry_t sales_history_t;
+void sales_store_history(crm_db_batch_t *b, const sales_history_t *h);
+
+/* The history entry of kind's record id being saved by the change engine:
+ * the op's action, the caller, the run's reason and time, detail (NULL:
+ * none) and the owners before and after. */
+void sales_change_history(crm_change_t *c, crm_db_batch_t *b, const char *kind, int64_t id,
+                          const char *detail, int64_t from_owner, int64_t to_owner);
+
+/* Replies to call with a page of record id's history of kind (the page
+ * and total as the request asks), once readable(arg, call, r) says the
+ * caller may read it from r, the result of stmt run with the id (no row:
+ * not found). readable NULL: any row will do. */
+typedef int (*sales_readable_fn)(void *arg, crm_rpc_call_t *call, const PGresult *r);
+void sales_history_list(sales_t *s, crm_rpc_call_t *call,
+                        const Crm__Sales__SalesHistoryRequest *req, const char *kind,
+                        const char *stmt, sales_readable_fn readable, void *arg);
+
+/* 1 if the caller is an admin (or the system); else refuses call with
+ * PERMISSION_DENIED ("only an admin may <what>") and returns 0. */
+int sales_admin_only(crm_rpc_call_t *call, const char *what);
+
+/* ---- sales_products.c, sales_product_kind.c: the catalogue (产品) ---- */
+
+void sales_products_prepare(crm_db_t *db);
+void sales_products_handlers(sales_t *s);     /* CreateProduct, GetProduct, ListProducts, history */
+void sales_product_kind_handlers(sales_t *s); /* UpdateProduct, DisableProducts, EnableProducts */
+
+/* The duplicate code read: adds to t's round the lock of code and the read
+ * "same_code" of another product (not id) having it. */
+void sales_read_product_code(crm_txn_t *t, const char *code, int64_t id);
+/* During decide: 0 when no other product has the code, or -1 after
+ * refusing (already_exists on code, naming it). */
+int sales_product_code_free(crm_txn_t *t);
+/* Checks a product's typed fields (NULL: not given), every fault at once;
+ * list_price when has_price. 1 if fine, else fails call. */
+int sales_product_check(crm_rpc_call_t *call, const char *name, const char *code,
+                        const char *category, const char *unit, const char *remark, int has_price,
+                        int64_t list_price);
+/* Adds stmt ("product_insert", "product_save") writing every column of p. */
+void sales_product_write(crm_db_batch_t *b, const char *stmt, const product_t *p);
+/* product.created / product.updated. */
+void sales_emit_product(crm_db_batch_t *b, const char *type, product_t *p, int64_t by,
+                        const char *reason, char **changed, size_t n);
+
+/* ---- wiring ---- */
+
+/* Serves every Sales.* RPC (fails the start if one has no handler). */
+void sales_rpc_register(sales_t *s);
+
+#endif
