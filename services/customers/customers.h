@@ -399,6 +399,14 @@ void customers_remind_job(void *arg, crm_job_run_t *run);
  * held customer whose next contact time has come, once per that time. */
 void customers_remind_contacts_job(void *arg, crm_job_run_t *run);
 
+/* ---- customers_snapshot.c ---- */
+
+/* The snapshot of every customer and its contacts (customer.snapshot,
+ * contact.snapshot) a consumer too far behind to replay rebuilds its read
+ * model from (the sales service's, sales_customers.c). */
+#define CUSTOMERS_SNAPSHOT "customers"
+void customers_snapshot_serve(customers_t *c);
+
 /* ---- customers_handover.c ---- */
 
 /* How the customers of someone who leaves go to their successor (crm/org.h). */

@@ -28,5 +28,6 @@ int main(void)
     c.leads = crm_service_peer(c.svc, "leads");
     customers_rpc_register(&c);
     customers_events_start(&c);
+    customers_snapshot_serve(&c);
     return crm_service_run(c.svc);
 }

@@ -18,5 +18,7 @@ int main(void)
     sales_rpc_register(&s);
     /* Who exists: the gateway's users and departments (crm/org.h). */
     crm_org_consume(s.svc, "gateway", NULL);
+    /* The customers it refers to: a read model of the customers service's. */
+    sales_customers_consume(&s);
     return crm_service_run(s.svc);
 }

@@ -88,6 +88,24 @@ void sales_product_write(crm_db_batch_t *b, const char *stmt, const product_t *p
 void sales_emit_product(crm_db_batch_t *b, const char *type, product_t *p, int64_t by,
                         const char *reason, char **changed, size_t n);
 
+/* ---- sales_customers.c: the read model of customers (sql/002) ---- */
+
+/* The customers service's snapshot of its customers and contacts (its
+ * customers_snapshot.c serves it under this name), from which the read
+ * model is rebuilt when too far behind to replay. */
+#define SALES_CUSTOMERS_SNAPSHOT "customers"
+
+/* Keeps the read model from the customers service's events. */
+void sales_customers_consume(sales_t *s);
+/* Adds to t's round the read "customer": customer id as the model has it
+ * (no row: unknown or deleted). */
+void sales_read_customer(crm_txn_t *t, int64_t id);
+/* Does the caller see the customer of r (a read of sales_read_customer):
+ * its owner in the caller's data scope, or the caller on its team at
+ * now_us? A pooled customer (no owner) is seen by admins only: its pool's
+ * people claim it first. No row: no. */
+int sales_customer_visible(const Crm__Caller *caller, const PGresult *r, int64_t now_us);
+
 /* ---- wiring ---- */
 
 /* Serves every Sales.* RPC (fails the start if one has no handler). */
