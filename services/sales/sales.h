@@ -61,6 +61,21 @@ void sales_history_list(sales_t *s, crm_rpc_call_t *call,
                         const Crm__Sales__SalesHistoryRequest *req, const char *kind,
                         const char *stmt, sales_readable_fn readable, void *arg);
 
+/* The same inside a change of the change engine: 0, or -1 after refusing. */
+int sales_change_admin_only(crm_change_t *c, const char *what);
+
+/* A value unique among a kind's records whatever its case and the spaces
+ * around it (a product's code, a pipeline's name): adds to t's round the
+ * advisory lock of kind's value until commit, and the read "unique" by stmt
+ * ($1 the value, $2 id: another record, not id, having it; its id and
+ * name). */
+void sales_read_unique(crm_txn_t *t, const char *kind, const char *stmt, const char *value,
+                       int64_t id);
+/* During decide: 0 when no other record has it (or it was not read), or -1
+ * after refusing ALREADY_EXISTS on field, naming the other ("<noun> 3
+ * (<name>) has this <field>"). */
+int sales_unique_free(crm_txn_t *t, const char *field, const char *noun);
+
 /* 1 if the caller is an admin (or the system); else refuses call with
  * PERMISSION_DENIED ("only an admin may <what>") and returns 0. */
 int sales_admin_only(crm_rpc_call_t *call, const char *what);
@@ -71,12 +86,6 @@ void sales_products_prepare(crm_db_t *db);
 void sales_products_handlers(sales_t *s);     /* CreateProduct, GetProduct, ListProducts, history */
 void sales_product_kind_handlers(sales_t *s); /* UpdateProduct, DisableProducts, EnableProducts */
 
-/* The duplicate code read: adds to t's round the lock of code and the read
- * "same_code" of another product (not id) having it. */
-void sales_read_product_code(crm_txn_t *t, const char *code, int64_t id);
-/* During decide: 0 when no other product has the code, or -1 after
- * refusing (already_exists on code, naming it). */
-int sales_product_code_free(crm_txn_t *t);
 /* Checks a product's typed fields (NULL: not given), every fault at once;
  * list_price when has_price. 1 if fine, else fails call. */
 int sales_product_check(crm_rpc_call_t *call, const char *name, const char *code,
@@ -105,6 +114,17 @@ void sales_read_customer(crm_txn_t *t, int64_t id);
  * now_us? A pooled customer (no owner) is seen by admins only: its pool's
  * people claim it first. No row: no. */
 int sales_customer_visible(const Crm__Caller *caller, const PGresult *r, int64_t now_us);
+
+/* ---- sales_pipelines.c: stage pipelines (销售流程) ---- */
+
+void sales_pipelines_prepare(crm_db_t *db);
+void sales_pipelines_handlers(sales_t *s); /* Create, Get, Update, List, History */
+/* The pipeline of row i of r (a read of "pipeline_get": its pipeline_json),
+ * or NULL when r has no such row. Free with sales_pipeline_free. */
+Crm__Sales__Pipeline *sales_pipeline_of(const PGresult *r, int i);
+void sales_pipeline_free(Crm__Sales__Pipeline *p); /* safe on NULL */
+/* The stage id of p (not removed), or NULL. */
+const Crm__Sales__Stage *sales_pipeline_stage(const Crm__Sales__Pipeline *p, int64_t id);
 
 /* ---- wiring ---- */
 

@@ -34,10 +34,7 @@ static void s_clear(void *rec)
 static int s_may_act(crm_change_t *c, const void *rec)
 {
     (void)rec;
-    if (crm_scope_all(crm_change_caller(c)))
-        return 0;
-    return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
-                             "only an admin may change the catalogue");
+    return sales_change_admin_only(c, "change the catalogue");
 }
 
 static void s_stamp(crm_change_t *c, void *rec)
@@ -108,7 +105,7 @@ static void s_update_read(crm_change_t *c)
 {
     const Crm__Sales__UpdateProductRequest *req = crm_change_request(c);
     if (s_in_mask(req, "code"))
-        sales_read_product_code(crm_change_txn(c), req->code, req->id);
+        sales_read_unique(crm_change_txn(c), "product.code", "product_by_code", req->code, req->id);
 }
 
 static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
@@ -116,7 +113,7 @@ static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
     (void)prev;
     product_t *p = rec;
     const Crm__Sales__UpdateProductRequest *req = crm_change_request(c);
-    if (sales_product_code_free(crm_change_txn(c)) < 0)
+    if (sales_unique_free(crm_change_txn(c), "code", "product") < 0)
         return -1;
 #define EDIT(f)                                                                                    \
     if (s_in_mask(req, #f))                                                                        \

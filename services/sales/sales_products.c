@@ -35,8 +35,6 @@ void sales_products_prepare(crm_db_t *db)
     crm_db_prepare(db, "product_lock_many",
                    "SELECT " PRODUCT_COLUMNS " FROM products p WHERE p.id = ANY($1::bigint[])"
                    " ORDER BY p.id FOR UPDATE OF p");
-    crm_db_prepare(db, "product_code_lock",
-                   "SELECT pg_advisory_xact_lock(hashtext('product.code:' || lower(btrim($1))))");
     crm_db_prepare(db, "product_by_code",
                    "SELECT id, name FROM products WHERE lower(btrim(code)) = lower(btrim($1))"
                    " AND id <> $2::bigint");
@@ -75,25 +73,6 @@ int sales_product_check(crm_rpc_call_t *call, const char *name, const char *code
     return 1;
 }
 
-void sales_read_product_code(crm_txn_t *t, const char *code, int64_t id)
-{
-    char v[24];
-    const char *p[] = {code, crm_i64(v, id)};
-    crm_txn_read(t, "code_lock", "product_code_lock", 1, p);
-    crm_txn_read(t, "same_code", "product_by_code", 2, p);
-}
-
-int sales_product_code_free(crm_txn_t *t)
-{
-    if (!crm_txn_has(t, "same_code"))
-        return 0;
-    const PGresult *r = crm_txn_result(t, "same_code");
-    if (PQntuples(r) == 0)
-        return 0;
-    return crm_txn_refuse(t, CRM__STATUS__ALREADY_EXISTS, "code", "product %lld (%s) has this code",
-                          (long long)crm_db_get_i64(r, 0, 0), crm_db_get(r, 0, 1));
-}
-
 void sales_product_write(crm_db_batch_t *b, const char *stmt, const product_t *p)
 {
     char id[24], price[24], creator[24], at[24];
@@ -129,13 +108,13 @@ static void s_create_read(crm_txn_t *t)
 {
     product_t *p = crm_txn_data(t);
     crm_txn_read(t, "next_id", "SELECT nextval('products_id_seq'), crm_us(now())", 0, NULL);
-    sales_read_product_code(t, p->code, 0);
+    sales_read_unique(t, "product.code", "product_by_code", p->code, 0);
 }
 
 static int s_create_decide(crm_txn_t *t)
 {
     product_t *p = crm_txn_data(t);
-    if (sales_product_code_free(t) < 0)
+    if (sales_unique_free(t, "code", "product") < 0)
         return -1;
     const PGresult *next = crm_txn_result(t, "next_id");
     p->id = crm_db_get_i64(next, 0, 0);

@@ -14,6 +14,7 @@ void sales_store_prepare(crm_db_t *db)
         " to_owner_id, reason, detail) VALUES ($1, $2::bigint, $3, $4::bigint,"
         " crm_ts($5::bigint), $6::bigint, $7::bigint, $8, $9)");
     sales_products_prepare(db);
+    sales_pipelines_prepare(db);
 }
 
 void sales_row_to(const PGresult *r, int i, ProtobufCMessage *msg)

@@ -11,10 +11,9 @@
 #define CUSTOMER_LINE(team)                                                                        \
     "SELECT COALESCE(string_agg(c.id || ':' || c.name || ':' || c.owner_id || ':' ||"              \
     " c.department_id || ':' || c.pool_id || ':' || " TEAM_OF(team) ", ',' ORDER BY c.id), '')"
-static const char
-    s_customers_there
-        [] = CUSTOMER_LINE("(SELECT t.user_id AS u FROM customer_team t WHERE t.customer_id = "
-                           "c.id) x") " FROM customers c WHERE c.deleted_at IS NULL";
+static const char s_customers_there[] =
+    CUSTOMER_LINE("(SELECT t.user_id AS u FROM customer_team t WHERE t.customer_id = "
+                  "c.id) x") " FROM customers c WHERE c.deleted_at IS NULL";
 static const char s_customers_here[] =
     CUSTOMER_LINE("unnest(c.team_user_ids) u") " FROM sales_customers c WHERE NOT c.deleted";
 #define CONTACT_LINE                                                                               \
