@@ -14,6 +14,7 @@
 #include "crm/job.h"
 #include "crm/org.h"
 #include "crm/pool.h"
+#include "crm/scope.h"
 #include "crm/service.h"
 #include "crm/sqlbuf.h"
 #include "crm/txn.h"
@@ -224,13 +225,8 @@ int customers_can_manage(const Crm__Caller *caller, const customer_t *c);
 /* ---- customers_list.c: whose customers a list covers ---- */
 
 typedef struct {
-    int team;        /* the team view: customers the caller is a team member of */
-    int64_t pool;    /* the pool view: the pooled customers of this pool */
-    int everyone;    /* a caller who sees every owner (no owner filter) */
-    int others;      /* everyone but the caller (the subordinates' view) */
-    int64_t *owners; /* otherwise these owners' customers (n may be 0: none) */
-    size_t n;
-    int64_t me;
+    crm_view_scope_t v; /* whose customers (crm/scope.h) */
+    int64_t pool;       /* the pool view: the pooled customers of this pool */
 } customers_scope_t;
 
 /* The scope of a view (a CustomerView) for caller c, narrowed to the
@@ -299,9 +295,6 @@ int customers_may_act_pooled(crm_change_t *c, const customer_t *cust);
  * caller must not see them (reply time). */
 void customers_change_mask(crm_change_t *c, size_t i);
 
-/* Adds to the op's round 1 the read "org" of a new owner and department
- * (the request's to_owner_id, to_department_id). */
-void customers_read_new_owner(crm_change_t *c, int64_t owner, int64_t dept);
 /* Gives row to owner (checked against the read "org"), its department the
  * named one or the owner's, the owner's time now, one more claim count:
  * 0, or -1 after refusing (customers_actions.c). */

@@ -126,6 +126,173 @@ void sales_pipeline_free(Crm__Sales__Pipeline *p); /* safe on NULL */
 /* The stage id of p (not removed), or NULL. */
 const Crm__Sales__Stage *sales_pipeline_stage(const Crm__Sales__Pipeline *p, int64_t id);
 
+/* The pipeline an opportunity op reads in round 1, under a share lock (so
+ * a stage is not removed under a change that puts an opportunity in it):
+ * "pipeline" by $1 the pipeline's id (0: the default). */
+#define SALES_PIPELINE_SHARED "pipeline_shared"
+/* Adds to t's round the read "stage_holders" of how many open opportunities
+ * each stage of pipeline id holds (a removal needs none). */
+void sales_read_stage_holders(crm_txn_t *t, int64_t id);
+/* During decide: the open opportunities stage id holds (0 when none). */
+int64_t sales_stage_holders(crm_txn_t *t, int64_t stage_id);
+
+/* ---- opportunities (商机): sales_opp_*.c ---- */
+
+typedef Crm__Sales__Opportunity opportunity_t;
+#define SALES_OPEN CRM__SALES__OPPORTUNITY_STATUS__OPPORTUNITY_STATUS_OPEN
+
+/* An opportunity read from the database: its message, and the lines
+ * decoded for it (owned here). */
+typedef struct {
+    opportunity_t o;
+    Crm__Sales__OpportunityLine **lines;
+    size_t n_lines;
+    int deleted; /* set by a delete: the save marks the row deleted */
+} opportunity_row_t;
+
+/* The columns every read of opportunities o selects, each named after its
+ * field of opportunity_t (crm/rowmap.h), and expected_close_day (the
+ * expected close date as a day number, the lists' key; none: the largest). */
+#define SALES_OPP_CLOSE_DAY "COALESCE(expected_close_on - DATE '1970-01-01', 2147483647)"
+#define SALES_OPP_COLUMNS                                                                          \
+    "o.id, o.name, o.customer_id, COALESCE((SELECT c.name FROM sales_customers c WHERE c.id ="     \
+    " o.customer_id), '') AS customer_name, o.contact_ids, o.amount, o.amount_given,"              \
+    " COALESCE(o.expected_close_on::text, '') AS expected_close_date, o.pipeline_id, o.stage_id,"  \
+    " (SELECT s.name FROM pipeline_stages s WHERE s.id = o.stage_id) AS stage_name, o.status,"     \
+    " o.win_probability, o.lost_reason, o.source, COALESCE(o.lead_id, 0) AS lead_id, o.owner_id,"  \
+    " o.department_id, o.team_member_ids, o.team_reader_ids, o.remark,"                            \
+    " crm_us(o.last_followup_at) AS last_followup_at_us, o.last_followup_content,"                 \
+    " crm_us(o.next_contact_at) AS next_contact_at_us, o.creator_id,"                              \
+    " crm_us(o.created_at) AS created_at_us, crm_us(o.updated_at) AS updated_at_us,"               \
+    " crm_us(o.stage_changed_at) AS stage_changed_at_us, crm_us(o.closed_at) AS closed_at_us,"     \
+    " COALESCE(o.expected_close_on - DATE '1970-01-01', 2147483647) AS expected_close_day"
+/* Its lines as JSON (lines_json), for reads of one or a few. */
+#define SALES_OPP_LINES                                                                            \
+    "(SELECT json_agg(json_build_object('product_id', l.product_id, 'product_name',"               \
+    " l.product_name, 'product_code', l.product_code, 'unit', l.unit, 'quantity', l.quantity,"     \
+    " 'unit_price', l.unit_price, 'discount_bp', l.discount_bp, 'amount', l.amount, 'remark',"     \
+    " l.remark) ORDER BY l.position) FROM opportunity_lines l WHERE l.opportunity_id = o.id)"      \
+    " AS lines_json"
+
+void sales_opps_prepare(crm_db_t *db);
+/* Fills row from row i of r (a read with the lines: the lock or
+ * "opportunity_get"). Free with sales_opp_row_clear. */
+void sales_opp_row(const PGresult *r, int i, opportunity_row_t *row);
+void sales_opp_row_clear(opportunity_row_t *row);
+/* Adds the writes of every column: "opportunity_insert" or
+ * "opportunity_save" (with deleted). */
+void sales_opp_write(crm_db_batch_t *b, const char *stmt, const opportunity_t *o, int deleted);
+/* Adds the replacement of o's lines by its lines now. */
+void sales_opp_write_lines(crm_db_batch_t *b, const opportunity_t *o);
+
+/* A stage change to record: where from (0s: the creation), with what. */
+typedef struct {
+    int64_t from_stage_id;
+    int from_status;
+    int back;
+    const char *feedback_json; /* [{"field", "value"}] or NULL */
+    const char *note;
+    int64_t actor_id;
+    int64_t at_us;
+} sales_stage_change_t;
+/* Adds the row of o's entry into its stage (or end) now. */
+void sales_opp_write_stage_change(crm_db_batch_t *b, const opportunity_t *o,
+                                  const sales_stage_change_t *ch);
+
+/* The event of type about o (OpportunityChanged): by, the reason or note,
+ * what changed; from: o as it was (NULL: a creation). */
+typedef struct {
+    int64_t by;
+    const char *reason;
+    char **changed;
+    size_t n_changed;
+    const opportunity_t *from;
+    int back;
+    Crm__Sales__FeedbackEntry **feedback;
+    size_t n_feedback;
+} sales_opp_event_t;
+void sales_emit_opp(crm_db_batch_t *b, const char *type, opportunity_t *o,
+                    const sales_opp_event_t *ev);
+
+/* Who may do what with an opportunity: read it (its owner in the caller's
+ * scope, or its team), edit it (the owner's side or read-write team
+ * members), manage it (transfer: the owner's side). */
+int sales_opp_can_read(const Crm__Caller *caller, const opportunity_t *o);
+int sales_opp_can_edit(const Crm__Caller *caller, const opportunity_t *o);
+
+/* Lines as a create or an edit gives them, against the products read as r
+ * (id, name, code, unit, list_price, enabled): each product known and
+ * enabled, its name, code and unit copied, its list price when the unit
+ * price is 0, the amount computed. out[0..n) are made (calloc'd) and
+ * filled; the caller frees each with free() (their strings point into r).
+ * 0, or -1 with err naming the line's field. */
+int sales_lines_price(Crm__Sales__OpportunityLine *const *in, size_t n, const PGresult *r,
+                      Crm__Sales__OpportunityLine **out, crm_err_t *err);
+/* Adds to t's round the read "products" of the lines' products. */
+void sales_read_products(crm_txn_t *t, Crm__Sales__OpportunityLine *const *lines, size_t n);
+/* The sum of the lines' amounts. */
+int64_t sales_lines_total(Crm__Sales__OpportunityLine *const *lines, size_t n);
+
+/* Adds to t's round the read "contacts": which of ids[0..n) are customer
+ * id's live contacts in the read model. */
+void sales_read_contacts(crm_txn_t *t, int64_t customer, const int64_t *ids, size_t n);
+/* During decide: 0 when every id is one, else -1 with err on contact_ids. */
+int sales_contacts_ok(crm_txn_t *t, int64_t customer, const int64_t *ids, size_t n, crm_err_t *err);
+
+/* Checks the typed fields an opportunity's create or edit gives (NULL or
+ * !has: not given), every fault at once: name, contact ids (at most 20,
+ * each >= 1, none twice), amount, the expected close date, source, remark,
+ * team ids (at most 50 each, >= 1, none twice, none in both lists), the
+ * lines, the next contact time, the win probability. 1 if fine, else fails
+ * call. */
+typedef struct {
+    const char *name, *expected_close_date, *source, *remark;
+    const int64_t *contact_ids;
+    size_t n_contact_ids;
+    int has_contacts;
+    int has_amount;
+    int64_t amount;
+    Crm__Sales__OpportunityLine *const *lines;
+    size_t n_lines;
+    int has_lines;
+    const int64_t *members, *readers;
+    size_t n_members, n_readers;
+    int has_members, has_readers;
+    int64_t next_contact_at_us, lead_id;
+    int has_probability;
+    int32_t win_probability;
+} sales_opp_input_t;
+int sales_opp_check(crm_rpc_call_t *call, const sales_opp_input_t *in);
+/* The owner is not on the team (the team is the others): 1, or fails call
+ * naming the list and returns 0. */
+int sales_team_without(crm_rpc_call_t *call, int64_t owner, const int64_t *members,
+                       size_t n_members, const int64_t *readers, size_t n_readers);
+
+void sales_opp_create_handlers(sales_t *s);   /* CreateOpportunity */
+void sales_opp_kind_handlers(sales_t *s);     /* Update, Transfer, Delete */
+void sales_opp_stage_handlers(sales_t *s);    /* ChangeStage, Reopen */
+void sales_opp_followup_handlers(sales_t *s); /* FollowUpOpportunity, ListOpportunityFollowUps */
+void sales_opp_list_handlers(sales_t *s);     /* Get, List, History */
+
+/* The opportunity kind of the change engine (sales_opp_kind.c): locked,
+ * acted on by its owner's side, saved with its history entry, announced as
+ * opportunity.<action>, replied with. */
+extern const crm_change_kind_t sales_opp_kind;
+static inline opportunity_row_t *sales_opp_of(const crm_change_t *c, size_t i)
+{
+    return crm_change_record(c, i);
+}
+/* An op's may_act: those who may edit it (read-write team members
+ * included); read-only members are told so, others do not see it. */
+int sales_opp_may_edit(crm_change_t *c, const void *rec);
+/* An op's may_act: those who may read it (follow-ups). */
+int sales_opp_may_read(crm_change_t *c, const void *rec);
+/* During apply: may o take action (the status table)? 0, or -1 after
+ * refusing with the table's reason. */
+int sales_opp_allows(crm_change_t *c, const opportunity_t *o, int action);
+/* The reply of a single-record op: the opportunity. */
+void sales_opp_single_reply(crm_change_t *c);
+
 /* ---- wiring ---- */
 
 /* Serves every Sales.* RPC (fails the start if one has no handler). */

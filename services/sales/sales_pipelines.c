@@ -68,6 +68,18 @@ void sales_pipelines_prepare(crm_db_t *db)
                    " required_fields FROM x ON CONFLICT (id) DO UPDATE SET position ="
                    " EXCLUDED.position, name = EXCLUDED.name, probability = EXCLUDED.probability,"
                    " required_fields = EXCLUDED.required_fields");
+    /* The pipeline of an opportunity's change, under a share lock: a
+     * pipeline's update (FOR UPDATE) waits for it, so it counts the stage's
+     * opportunities with this one's change in them. */
+    crm_db_prepare(db, SALES_PIPELINE_SHARED,
+                   "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE p.id = $1::bigint OR"
+                   " ($1::bigint = 0 AND p.is_default) FOR SHARE OF p");
+    crm_db_prepare(db, "pipeline_of_opportunity",
+                   "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE p.id = (SELECT pipeline_id"
+                   " FROM opportunities WHERE id = $1::bigint) FOR SHARE OF p");
+    crm_db_prepare(db, "pipeline_stage_holders",
+                   "SELECT stage_id, count(*) FROM opportunities WHERE pipeline_id = $1::bigint"
+                   " AND status = 1 AND deleted_at IS NULL GROUP BY stage_id");
     /* The default pipeline, read under the lock every change of the
      * default takes first. */
     crm_db_prepare(db, "pipeline_default_lock",
@@ -219,6 +231,22 @@ static void s_unset_default(crm_txn_t *t, const Crm__Sales__Pipeline *p, int64_t
     char *changed[] = {"is_default"};
     s_emit(b, "pipeline.updated", old, by, changed, 1);
     sales_pipeline_free(old);
+}
+
+void sales_read_stage_holders(crm_txn_t *t, int64_t id)
+{
+    char v[24];
+    const char *p[] = {crm_i64(v, id)};
+    crm_txn_read(t, "stage_holders", "pipeline_stage_holders", 1, p);
+}
+
+int64_t sales_stage_holders(crm_txn_t *t, int64_t stage_id)
+{
+    const PGresult *r = crm_txn_result(t, "stage_holders");
+    for (int i = 0; i < PQntuples(r); i++)
+        if (crm_db_get_i64(r, i, 0) == stage_id)
+            return crm_db_get_i64(r, i, 1);
+    return 0;
 }
 
 /* ---- CreatePipeline ------------------------------------------------------------- */
@@ -490,13 +518,15 @@ static void s_update_read(crm_change_t *c)
         sales_read_unique(t, "pipeline.name", "pipeline_by_name", req->name, req->id);
     if (s_in_mask(req, "stages")) {
         s_read_stage_ids(t, req->stages, req->n_stages);
+        sales_read_stage_holders(t, req->id);
     }
     if (s_in_mask(req, "is_default") && req->is_default)
         s_read_default(t);
 }
 
-/* The request's stages with ids must be the pipeline's. 0, or -1 after
- * refusing. */
+/* The request's stages with ids must be the pipeline's; a stage that goes
+ * holds no open opportunity (move them first: an open opportunity is
+ * always in a stage of its pipeline). 0, or -1 after refusing. */
 static int s_stages_ok(crm_change_t *c, const Crm__Sales__Pipeline *before)
 {
     const Crm__Sales__UpdatePipelineRequest *req = crm_change_request(c);
@@ -506,6 +536,18 @@ static int s_stages_ok(crm_change_t *c, const Crm__Sales__Pipeline *before)
                                      "stage %lld is not one of this pipeline's (give a new"
                                      " stage id 0)",
                                      (long long)req->stages[i]->id);
+    for (size_t i = 0; i < before->n_stages; i++) {
+        const Crm__Sales__Stage *st = before->stages[i];
+        int kept = 0;
+        for (size_t k = 0; k < req->n_stages && !kept; k++)
+            kept = req->stages[k]->id == st->id;
+        int64_t held = kept ? 0 : sales_stage_holders(crm_change_txn(c), st->id);
+        if (held)
+            return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "stages",
+                                     "stage %lld (%s) holds %lld open opportunities: move them"
+                                     " to another stage before removing it",
+                                     (long long)st->id, st->name, (long long)held);
+    }
     return 0;
 }
 

@@ -207,25 +207,6 @@ static const crm_filter_t s_filters[] = {
 };
 #define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
 
-typedef struct {
-    crm_rpc_call_t *call;
-    crm_page_t page;
-    crm_keyset_t order;
-    char tag[40];
-    int total;
-} list_t;
-
-static void s_listed(void *arg, const crm_db_result_t *res)
-{
-    list_t *ls = arg;
-    if (res->err)
-        crm_fail_db(ls->call, res);
-    else
-        crm_reply_page(ls->call, &ls->page, &crm__sales__product_list__descriptor, res->results[0],
-                       ls->total ? res->results[1] : NULL);
-    free(ls);
-}
-
 static void s_list(crm_rpc_call_t *call, const Crm__Sales__ListProductsRequest *req, void *arg)
 {
     sales_t *s = arg;
@@ -238,25 +219,21 @@ static void s_list(crm_rpc_call_t *call, const Crm__Sales__ListProductsRequest *
         crm_rpc_fail_err(call, &err);
         return;
     }
-    list_t *ls = crm_calloc(1, sizeof *ls);
-    ls->call = call;
-    ls->total = req->total;
-    snprintf(ls->tag, sizeof ls->tag, "%s:%s", s_sorts[req->sort].tag,
-             req->ascending ? "asc" : "desc");
-    ls->order = (crm_keyset_t){
-        .tag = ls->tag, .keys = s_sorts[req->sort].keys, .n = 2, .ascending = req->ascending};
-    if (!crm_check_page(call, &ls->page, &ls->order, req->limit, 20, req->cursor)) {
-        free(ls);
+    char tag[48];
+    snprintf(tag, sizeof tag, "%s:%s", s_sorts[req->sort].tag, req->ascending ? "asc" : "desc");
+    crm_keyset_t order = {
+        .tag = tag, .keys = s_sorts[req->sort].keys, .n = 2, .ascending = req->ascending};
+    crm_page_t pg;
+    if (!crm_check_page(call, &pg, &order, req->limit, 20, req->cursor))
         return;
-    }
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_sqlbuf_add(q, "SELECT " PRODUCT_COLUMNS " FROM products p WHERE true");
     if (req->has_enabled_case == CRM__SALES__LIST_PRODUCTS_REQUEST__HAS_ENABLED_ENABLED)
         crm_sqlbuf_add(q, req->enabled ? " AND p.enabled" : " AND NOT p.enabled");
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_page_batch_add(&q, &ls->page, req->total, b);
-    crm_db_submit(s->db, &b, s_listed, ls);
+    crm_page_batch_add(&q, &pg, req->total, b);
+    crm_page_submit(call, s->db, &b, &pg, req->total, &crm__sales__product_list__descriptor);
 }
 
 /* ---- ProductHistory: everyone reads the catalogue's ---------------------------------- */

@@ -48,5 +48,10 @@ void sales_rpc_register(sales_t *s)
     sales_products_handlers(s);
     sales_product_kind_handlers(s);
     sales_pipelines_handlers(s);
+    sales_opp_create_handlers(s);
+    sales_opp_kind_handlers(s);
+    sales_opp_stage_handlers(s);
+    sales_opp_followup_handlers(s);
+    sales_opp_list_handlers(s);
     sales_serve(crm_service_rpc(s->svc), &s->handlers);
 }

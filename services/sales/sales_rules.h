@@ -1,11 +1,13 @@
-/* sales_rules.h: the sales service's pure rules (sales_stages.c: pipelines,
- * an opportunity's status table and stage moves): no
+/* sales_rules.h: the sales service's pure rules (sales_stages.c: pipelines;
+ * sales_moves.c: an opportunity's status table and stage moves;
+ * sales_money.c: amounts): no
  * database, no RPC, unit-tested on their own (tests/unit/test_sales_rules.c,
  * which links the library crm_sales_rules). */
 #ifndef SALES_RULES_H
 #define SALES_RULES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "crm/err.h"
 #include "sales.pb-c.h"
@@ -97,5 +99,31 @@ int sales_feedback_check(Crm__Sales__FeedbackEntry *const *f, size_t n, crm_err_
  * 100, lost and invalid 0. Pure. */
 int sales_stage_decide(const Crm__Sales__Pipeline *p, int status, int64_t stage_id,
                        const sales_stage_ask_t *ask, sales_stage_to_t *to, crm_err_t *err);
+
+/* ---- money (sales_money.c) ---- */
+
+#define SALES_LINES_MAX 100
+#define SALES_QUANTITY_MAX INT64_C(1000000000)
+#define SALES_UNIT_PRICE_MAX INT64_C(10000000000000)    /* 10^13 minor units */
+#define SALES_LINE_AMOUNT_MAX INT64_C(1000000000000000) /* 10^15 */
+#define SALES_AMOUNT_MAX INT64_C(100000000000000000)    /* 10^17: 100 lines at most */
+#define SALES_DISCOUNT_MAX 10000                        /* basis points: free */
+#define SALES_LINE_REMARK_MAX 500
+
+/* A line's amount in minor units: quantity x unit_price x (10000 -
+ * discount_bp) / 10000, rounded half up to the minor unit, computed in 128
+ * bits so nothing is lost on the way; -1 when the inputs are out of their
+ * ranges or the result is over SALES_LINE_AMOUNT_MAX. */
+int64_t sales_line_amount(int64_t quantity, int64_t unit_price, int32_t discount_bp);
+
+/* Checks lines as a create or an edit gives them (before their products
+ * are read): at most 100; each a product id >= 1, a quantity 1..10^9, a
+ * unit price 0..10^13 (0: the list price), a discount 0..10000 basis
+ * points, a remark of at most 500 characters. Adds every line field at
+ * fault ("lines[3].quantity") to errs: 0, or -1. */
+int sales_lines_check(Crm__Sales__OpportunityLine *const *lines, size_t n, crm_errs_t *errs);
+
+/* The request field of line i's field (static text): "lines[i].<field>". */
+const char *sales_line_field(size_t i, const char *field);
 
 #endif

@@ -15,6 +15,7 @@ void sales_store_prepare(crm_db_t *db)
         " crm_ts($5::bigint), $6::bigint, $7::bigint, $8, $9)");
     sales_products_prepare(db);
     sales_pipelines_prepare(db);
+    sales_opps_prepare(db);
 }
 
 void sales_row_to(const PGresult *r, int i, ProtobufCMessage *msg)

@@ -3,7 +3,8 @@
  * them, every field at fault named; an opportunity's status table (every
  * move of every status, legal or refused) and its stage changes (on, back,
  * won with the required feedback, lost with a reason from the list,
- * invalid, reopened by admins only). */
+ * invalid, reopened by admins only); a line's amount, exact, rounded half
+ * up, its bounds. */
 #include <stdio.h>
 #include <string.h>
 
@@ -266,8 +267,47 @@ static void s_stage_changes(void)
     CHECK(sales_feedback_check(twice, 2, &err) == -1 && strstr(err.message, "twice"));
 }
 
+/* Amounts are exact: integers all the way, half up to the minor unit. */
+static void s_money(void)
+{
+    CHECK(sales_line_amount(3, 12345, 0) == 37035);
+    CHECK(sales_line_amount(1, 999, 500) == 949);   /* 949.05 */
+    CHECK(sales_line_amount(1, 1, 5000) == 1);      /* 0.5 up */
+    CHECK(sales_line_amount(1, 3, 5000) == 2);      /* 1.5 up */
+    CHECK(sales_line_amount(1, 1, 5001) == 0);      /* 0.4999 down */
+    CHECK(sales_line_amount(7, 333, 3333) == 1554); /* 1554.0777 */
+    CHECK(sales_line_amount(3, 10001, 1) == 30000); /* 29999.9997 */
+    CHECK(sales_line_amount(5, 200, 10000) == 0);   /* free */
+    CHECK(sales_line_amount(100000, INT64_C(10000000000), 0) == SALES_LINE_AMOUNT_MAX);
+    CHECK(sales_line_amount(100001, INT64_C(10000000000), 0) == -1); /* over 10^15 */
+    /* 10^9 x 10^13 would not fit 64 bits on the way: refused, not wrapped. */
+    CHECK(sales_line_amount(SALES_QUANTITY_MAX, SALES_UNIT_PRICE_MAX, 0) == -1);
+    CHECK(sales_line_amount(SALES_QUANTITY_MAX, SALES_UNIT_PRICE_MAX, 9999) == -1);
+    CHECK(sales_line_amount(0, 1, 0) == -1 && sales_line_amount(1, -1, 0) == -1 &&
+          sales_line_amount(1, 1, 10001) == -1 && sales_line_amount(1, 1, -1) == -1);
+    CHECK(sales_line_amount(SALES_QUANTITY_MAX, 1, 0) == SALES_QUANTITY_MAX);
+
+    Crm__Sales__OpportunityLine a = CRM__SALES__OPPORTUNITY_LINE__INIT,
+                                b = CRM__SALES__OPPORTUNITY_LINE__INIT;
+    a.product_id = 1;
+    a.quantity = 2;
+    b.product_id = 0;
+    b.quantity = 0;
+    b.unit_price = -1;
+    b.discount_bp = 10001;
+    b.remark = "";
+    Crm__Sales__OpportunityLine *v[] = {&a, &b};
+    crm_errs_t errs = {.n = 0};
+    CHECK(sales_lines_check(v, 1, &errs) == 0);
+    CHECK(sales_lines_check(v, 2, &errs) == -1 && errs.n == 4);
+    CHECK(s_named(&errs, "lines[1].product_id") && s_named(&errs, "lines[1].quantity") &&
+          s_named(&errs, "lines[1].unit_price") && s_named(&errs, "lines[1].discount_bp"));
+    CHECK(sales_line_field(1, "quantity") == sales_line_field(1, "quantity")); /* static */
+}
+
 int main(void)
 {
+    s_money();
     s_pipeline_checks();
     s_status_table();
     s_stage_changes();
