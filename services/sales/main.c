@@ -16,8 +16,9 @@ int main(void)
     s.env = (crm_txn_env_t){.db = s.db, .relay = s.relay, .ctx = &s};
     sales_store_prepare(s.db);
     sales_rpc_register(&s);
-    /* Who exists: the gateway's users and departments (crm/org.h). */
-    crm_org_consume(s.svc, "gateway", NULL);
+    /* Who exists: the gateway's users and departments (crm/org.h); a
+     * leaver's opportunities to their successor. */
+    crm_org_consume(s.svc, "gateway", sales_handover());
     /* The customers it refers to: a read model of the customers service's. */
     sales_customers_consume(&s);
     return crm_service_run(s.svc);

@@ -9,6 +9,7 @@
 
 #include "crm/change.h"
 #include "crm/history.h"
+#include "crm/org.h"
 #include "crm/service.h"
 #include "crm/txn.h"
 #include "events.pb-c.h"
@@ -292,6 +293,12 @@ int sales_opp_may_read(crm_change_t *c, const void *rec);
 int sales_opp_allows(crm_change_t *c, const opportunity_t *o, int action);
 /* The reply of a single-record op: the opportunity. */
 void sales_opp_single_reply(crm_change_t *c);
+
+/* ---- sales_handover.c ---- */
+
+/* How the opportunities of someone who leaves go to their successor
+ * (crm/org.h). */
+const crm_org_handover_t *sales_handover(void);
 
 /* ---- wiring ---- */
 
