@@ -9,6 +9,8 @@
 
 #include "crm/change.h"
 #include "crm/history.h"
+#include "crm/list.h"
+#include "crm/scope.h"
 #include "crm/org.h"
 #include "crm/service.h"
 #include "crm/txn.h"
@@ -274,6 +276,20 @@ void sales_opp_kind_handlers(sales_t *s);     /* Update, Transfer, Delete */
 void sales_opp_stage_handlers(sales_t *s);    /* ChangeStage, Reopen */
 void sales_opp_followup_handlers(sales_t *s); /* FollowUpOpportunity, ListOpportunityFollowUps */
 void sales_opp_list_handlers(sales_t *s);     /* Get, List, History */
+void sales_opp_board_handlers(sales_t *s);    /* GetStageView */
+
+/* The list's pieces the stage view builds on (sales_opp_list.c): its
+ * checks; the order of a sort (its cursors' tag written into tag); the
+ * crm_view_t of each OpportunityView; the page statement of the list req
+ * in scope s; and its rows without paging (columns selected), for counts
+ * and sums. */
+int sales_opp_list_check(crm_rpc_call_t *call, const Crm__Sales__ListOpportunitiesRequest *req);
+void sales_opp_list_order(int sort, int ascending, char tag[48], crm_keyset_t *order);
+extern const crm_view_t sales_opp_views[];
+crm_sqlbuf_t *sales_opp_list_sql(const Crm__Sales__ListOpportunitiesRequest *req,
+                                 const crm_view_scope_t *s, const crm_page_t *pg);
+crm_sqlbuf_t *sales_opp_list_rows(const Crm__Sales__ListOpportunitiesRequest *req,
+                                  const crm_view_scope_t *s, const char *columns);
 
 /* The opportunity kind of the change engine (sales_opp_kind.c): locked,
  * acted on by its owner's side, saved with its history entry, announced as

@@ -140,7 +140,7 @@ static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
     return 0;
 }
 
-static int s_list_check(crm_rpc_call_t *call, const Crm__Sales__ListOpportunitiesRequest *req)
+int sales_opp_list_check(crm_rpc_call_t *call, const Crm__Sales__ListOpportunitiesRequest *req)
 {
     if (req->view < V(ALL) || req->view > V(SUBORDINATES))
         return s_bad(call, "view", "not a known view");
@@ -167,8 +167,8 @@ static int s_keyword_indexed(const char *kw)
     return chars >= 3;
 }
 
-static crm_sqlbuf_t *s_list_sql(const Crm__Sales__ListOpportunitiesRequest *req,
-                                const crm_view_scope_t *s, const crm_page_t *pg)
+crm_sqlbuf_t *sales_opp_list_sql(const Crm__Sales__ListOpportunitiesRequest *req,
+                                 const crm_view_scope_t *s, const crm_page_t *pg)
 {
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
@@ -199,19 +199,32 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Sales__ListOpportunitiesRequest *req,
 }
 
 /* The count of the list: the same scope and filters. */
-static void s_add_count(crm_db_batch_t *b, const Crm__Sales__ListOpportunitiesRequest *req,
-                        const crm_view_scope_t *s)
+crm_sqlbuf_t *sales_opp_list_rows(const Crm__Sales__ListOpportunitiesRequest *req,
+                                  const crm_view_scope_t *s, const char *columns)
 {
     crm_sqlbuf_t *q = crm_sqlbuf_new();
-    crm_sqlbuf_add(q, "SELECT id FROM opportunities o WHERE o.deleted_at IS NULL");
+    crm_sqlbuf_addf(q, "SELECT %s FROM opportunities o WHERE o.deleted_at IS NULL", columns);
     crm_view_scope_sql(q, s, "o", s_team);
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
     crm_filter_where(q, s_keyword, 1, &req->base);
+    return q;
+}
+
+static void s_add_count(crm_db_batch_t *b, const Crm__Sales__ListOpportunitiesRequest *req,
+                        const crm_view_scope_t *s)
+{
+    crm_sqlbuf_t *q = sales_opp_list_rows(req, s, "id");
     crm_page_count_add(q, b);
     crm_sqlbuf_destroy(&q);
 }
 
-static const crm_view_t s_views[] = {
+void sales_opp_list_order(int sort, int ascending, char tag[48], crm_keyset_t *order)
+{
+    snprintf(tag, 48, "%s:%s", s_sorts[sort].tag, ascending ? "asc" : "desc");
+    *order = (crm_keyset_t){.tag = tag, .keys = s_sorts[sort].keys, .n = 2, .ascending = ascending};
+}
+
+const crm_view_t sales_opp_views[] = {
     [V(ALL)] = CRM_VIEW_ALL,
     [V(MINE)] = CRM_VIEW_MINE,
     [V(TEAM)] = CRM_VIEW_TEAM,
@@ -221,20 +234,19 @@ static const crm_view_t s_views[] = {
 static void s_list(crm_rpc_call_t *call, const Crm__Sales__ListOpportunitiesRequest *req, void *arg)
 {
     sales_t *s = arg;
-    if (!s_list_check(call, req))
+    if (!sales_opp_list_check(call, req))
         return;
     char tag[48];
-    snprintf(tag, sizeof tag, "%s:%s", s_sorts[req->sort].tag, req->ascending ? "asc" : "desc");
-    crm_keyset_t order = {
-        .tag = tag, .keys = s_sorts[req->sort].keys, .n = 2, .ascending = req->ascending};
+    crm_keyset_t order;
+    sales_opp_list_order(req->sort, req->ascending, tag, &order);
     crm_page_t pg;
     if (!crm_check_page(call, &pg, &order, req->limit, 20, req->cursor))
         return;
     crm_view_scope_t scope;
-    crm_view_scope(crm_rpc_call_caller(call), s_views[req->view], req->owner_ids, req->n_owner_ids,
-                   &scope);
+    crm_view_scope(crm_rpc_call_caller(call), sales_opp_views[req->view], req->owner_ids,
+                   req->n_owner_ids, &scope);
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_sqlbuf_t *q = s_list_sql(req, &scope, &pg);
+    crm_sqlbuf_t *q = sales_opp_list_sql(req, &scope, &pg);
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
     if (req->total)

@@ -74,6 +74,9 @@ void sales_pipelines_prepare(crm_db_t *db)
     crm_db_prepare(db, SALES_PIPELINE_SHARED,
                    "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE p.id = $1::bigint OR"
                    " ($1::bigint = 0 AND p.is_default) FOR SHARE OF p");
+    crm_db_prepare(db, "pipeline_or_default",
+                   "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE p.id = $1::bigint OR"
+                   " ($1::bigint = 0 AND p.is_default)");
     crm_db_prepare(db, "pipeline_of_opportunity",
                    "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE p.id = (SELECT pipeline_id"
                    " FROM opportunities WHERE id = $1::bigint) FOR SHARE OF p");

@@ -742,6 +742,81 @@ static void test_lists(void)
     h_note("lists: views, filters, scope, sorts, pages, totals, export: ok");
 }
 
+/* ---- the stage view ----------------------------------------------------------------- */
+
+static void test_stage_view(void)
+{
+    /* Spread some open ones over the stages of the default pipeline. */
+    long long s2 = s_stage_id(2);
+    for (int i = 0; i < 5; i++) {
+        long long id = s_opp(&empA, custA, "看板", 1000 + i);
+        if (i % 2) {
+            char move[64];
+            snprintf(move, sizeof move, "{\"stage_id\":%lld}", s2);
+            s_stage(empA.token, id, move, 200);
+        }
+    }
+    t_resp_t r =
+        t_expect(200, "GET", base, mgrA.token, NULL, "/api/v1/opportunities/stages?limit=1");
+    json_t *cols = json_object_get(r.body, "columns");
+    t_resp_t p = t_expect(200, "GET", base, admin, NULL, "/api/v1/pipelines/1");
+    H_CHECK(json_array_size(cols) == json_array_size(json_object_get(p.body, "stages")) &&
+                t_json_int(&r, "pipeline_id") == 1,
+            "a column per stage: %s", r.raw);
+    t_resp_free(&p);
+    long long total = 0;
+    for (size_t i = 0; i < json_array_size(cols); i++) {
+        json_t *c = json_array_get(cols, i);
+        long long stage = json_integer_value(json_object_get(c, "stage_id"));
+        char sql[400];
+        snprintf(sql, sizeof sql,
+                 "SELECT count(*) FROM opportunities WHERE stage_id = %lld AND status = 1 AND"
+                 " deleted_at IS NULL AND owner_id IN (%lld, %lld, %lld, %lld)",
+                 stage, mgrA.id, empA.id, empA2.id, empA1.id);
+        long long want = h_sql_int(h, "sales", sql);
+        H_CHECK(json_integer_value(json_object_get(c, "count")) == want,
+                "stage %lld: count %lld in the manager's scope", stage, want);
+        snprintf(sql, sizeof sql,
+                 "SELECT COALESCE(sum(amount), 0) FROM opportunities WHERE stage_id = %lld AND"
+                 " status = 1 AND deleted_at IS NULL AND owner_id IN (%lld, %lld, %lld, %lld)",
+                 stage, mgrA.id, empA.id, empA2.id, empA1.id);
+        H_CHECK(json_integer_value(json_object_get(c, "amount")) == h_sql_int(h, "sales", sql),
+                "stage %lld: the amounts' sum", stage);
+        size_t shown = json_array_size(json_object_get(c, "items"));
+        H_CHECK(shown == (want ? 1u : 0u), "one a column");
+        total += want;
+        /* The column's next page is the list's. */
+        const char *cur = json_string_value(json_object_get(c, "next_cursor"));
+        if (want > 1) {
+            char path[400];
+            snprintf(path, sizeof path,
+                     "/api/v1/opportunities?stage_ids=%lld&statuses=open&limit=200&total=true"
+                     "&cursor=%s",
+                     stage, cur);
+            t_resp_t n = t_expect(200, "GET", base, mgrA.token, NULL, path);
+            H_CHECK(t_json_int(&n, "total") == want &&
+                        (long long)json_array_size(json_object_get(n.body, "items")) == want - 1,
+                    "the rest of the column: %s", n.raw);
+            t_resp_free(&n);
+        }
+    }
+    H_CHECK(total >= 5, "the open ones: %lld", total);
+    t_resp_free(&r);
+    /* Filters apply: B's customer has none open in A's view. */
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/opportunities/stages?customer_id=%lld", custB);
+    r = t_expect(200, "GET", base, mgrA.token, NULL, path);
+    H_CHECK(t_json_int(&r, "columns.0.count") == 0 && t_json_int(&r, "columns.1.count") == 0,
+            "B's customer is out of A's view: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(400, "invalid_argument", "pipeline_id", "GET", base, admin, NULL,
+                   "/api/v1/opportunities/stages?pipeline_id=999");
+    t_expect_error(400, "invalid_argument", "limit", "GET", base, admin, NULL,
+                   "/api/v1/opportunities/stages?limit=500");
+    h_note("stage view: a column per stage with count, amount and its first page; the rest"
+           " through the list: ok");
+}
+
 int main(void)
 {
     h = h_new("sales_opportunities");
@@ -783,6 +858,7 @@ int main(void)
     test_stages(id);
     test_transfer_delete_followups();
     test_lists();
+    test_stage_view();
 
     for (size_t i = 0; i < 5; i++)
         free(users[i]->token);
