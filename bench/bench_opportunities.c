@@ -53,35 +53,6 @@ static const ProtobufCMessage *s_make(void *arg, int i, const Crm__Caller **call
     return !strcmp(k->method, "Sales.GetStageView") ? &k->board.base : &k->list.base;
 }
 
-/* The raw limit: the kind's page read by its index, s_calls times. */
-static void s_raw(h_t *h, const kind_t *k)
-{
-    PGconn *c = PQconnectdb(h_pg(h, "sales"));
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
-        exit(1);
-    }
-    stats_t st = {0};
-    for (int i = 0; i < s_calls; i++) {
-        char owner[24];
-        snprintf(owner, sizeof owner, "%d", 1 + (i * 37) % OWNERS);
-        const char *p[] = {owner};
-        uint64_t t0 = stats_now_ns();
-        PGresult *r = PQexecParams(c, k->raw, 1, NULL, p, NULL, NULL, 0);
-        stats_add(&st, stats_now_ns() - t0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
-            exit(1);
-        }
-        PQclear(r);
-    }
-    PQfinish(c);
-    char label[160];
-    snprintf(label, sizeof label, "  raw: %s", k->label);
-    stats_print(&st, label);
-    stats_free(&st);
-}
-
 /* n opportunities by SQL: owner g % 200 + 1, its department; each owner's
  * spread alike (by g / 200, so that nothing goes with the owner): a stage
  * of the default pipeline (stages 1..5), 70% open, the rest won, lost or
@@ -178,7 +149,7 @@ int main(int argc, char **argv)
     for (size_t k = 0; s_calls > 0 && k < 8; k++) {
         calls_run(zctx, h_rpc(h, "sales"), kinds[k].method, kinds[k].out, s_make, &kinds[k],
                   s_calls, 1, kinds[k].label);
-        s_raw(h, &kinds[k]);
+        seed_raw(h, "sales", kinds[k].raw, s_calls, kinds[k].label);
     }
     zmq_ctx_term(zctx);
     h_stop(h, "sales", 0);
