@@ -62,35 +62,6 @@ static const ProtobufCMessage *s_make(void *arg, int i, const Crm__Caller **call
     return &k->req.base;
 }
 
-/* The raw limit: the kind's page read by its index, s_calls times. */
-static void s_raw(h_t *h, const kind_t *k)
-{
-    PGconn *c = PQconnectdb(h_pg(h, "customers"));
-    if (PQstatus(c) != CONNECTION_OK) {
-        fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
-        exit(1);
-    }
-    stats_t st = {0};
-    for (int i = 0; i < s_calls; i++) {
-        char owner[24];
-        snprintf(owner, sizeof owner, "%d", 1 + (i * 37) % OWNERS);
-        const char *p[] = {owner};
-        uint64_t t0 = stats_now_ns();
-        PGresult *r = PQexecParams(c, k->raw, 1, NULL, p, NULL, NULL, 0);
-        stats_add(&st, stats_now_ns() - t0);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-            fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
-            exit(1);
-        }
-        PQclear(r);
-    }
-    PQfinish(c);
-    char label[160];
-    snprintf(label, sizeof label, "  raw: %s", k->label);
-    stats_print(&st, label);
-    stats_free(&st);
-}
-
 /* ---- recycling --------------------------------------------------------------- */
 
 #define OVERDUE 100000
@@ -281,7 +252,7 @@ int main(int argc, char **argv)
         calls_run(zctx, h_rpc(h, "customers"), "Customers.List",
                   &crm__customers__customer_list__descriptor, s_make, &kinds[k], s_calls, 1,
                   kinds[k].label);
-        s_raw(h, &kinds[k]);
+        seed_raw(h, "customers", kinds[k].raw, s_calls, kinds[k].label);
     }
     if (argc > 2 && !strcmp(argv[2], "recycle"))
         s_bench_recycle(h, zctx);

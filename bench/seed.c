@@ -76,3 +76,31 @@ void seed_customers(h_t *h, int n, int pooled_every, int64_t pool_id)
     seed_rows(h, "customers", "customers", "'customers_pkey', 'customers_lead_id_key'", sql);
     free(sql);
 }
+
+void seed_raw(h_t *h, const char *db, const char *sql, int calls, const char *label)
+{
+    PGconn *c = PQconnectdb(h_pg(h, db));
+    if (PQstatus(c) != CONNECTION_OK) {
+        fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
+        exit(1);
+    }
+    stats_t st = {0};
+    for (int i = 0; i < calls; i++) {
+        char owner[24];
+        snprintf(owner, sizeof owner, "%d", 1 + (i * 37) % SEED_OWNERS);
+        const char *p[] = {owner};
+        uint64_t t0 = stats_now_ns();
+        PGresult *r = PQexecParams(c, sql, 1, NULL, p, NULL, NULL, 0);
+        stats_add(&st, stats_now_ns() - t0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            fprintf(stderr, "raw: %s\n", PQerrorMessage(c));
+            exit(1);
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    char line[160];
+    snprintf(line, sizeof line, "  raw: %s", label);
+    stats_print(&st, line);
+    stats_free(&st);
+}

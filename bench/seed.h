@@ -1,6 +1,6 @@
 /* seed.h: rows written straight by SQL for the benchmarks, so a table is
  * as big as a company's (a million rows) in under a minute; the customers
- * the customers' benchmarks share. */
+ * the customers' benchmarks share; the raw limit of a list over them. */
 #ifndef CRM_BENCH_SEED_H
 #define CRM_BENCH_SEED_H
 
@@ -27,5 +27,11 @@ void seed_rows(h_t *h, const char *db, const char *table, const char *keep, cons
  * customer (id % pooled_every = 0) is in pool pool_id instead: no owner,
  * given up by the owner it would have had, 0 to 29 days ago. */
 void seed_customers(h_t *h, int n, int pooled_every, int64_t pool_id);
+
+/* The raw limit of a list: sql (its one parameter the owner, rotating over
+ * SEED_OWNERS as the benchmarks' callers do) run calls times straight on
+ * database db by libpq, no service; prints its latencies as
+ * "  raw: <label>". */
+void seed_raw(h_t *h, const char *db, const char *sql, int calls, const char *label);
 
 #endif

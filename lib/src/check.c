@@ -1,10 +1,13 @@
 /* check.c: request checks that answer the call themselves (see check.h). */
 #include "crm/check.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/change.h"
 #include "crm/rowmap.h"
+#include "crm/rpc_db.h"
 #include "crm/util.h"
 #include "crm/validate.h"
 
@@ -119,6 +122,94 @@ void crm_reply_page_fixed(crm_rpc_call_t *call, const crm_page_t *pg,
     }
     free(cursor);
     free(list);
+}
+
+int crm_check_transfer(crm_rpc_call_t *call, const int64_t *ids, size_t n, size_t max,
+                       int64_t to_owner, int64_t to_department, const char *reason)
+{
+    if (!crm_change_check_ids(call, "ids", ids, n, max) ||
+        !crm_check_id(call, "to_owner_id", to_owner) ||
+        !crm_check_text(call, "reason", reason, 500, 0))
+        return 0;
+    if (to_department < 0) {
+        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "to_department_id",
+                     "to_department_id must not be negative");
+        return 0;
+    }
+    return 1;
+}
+
+/* A page in flight: its order and tag copied, so the caller's may go (the
+ * keys are a list's static table). */
+typedef struct {
+    crm_rpc_call_t *call;
+    crm_keyset_t order;
+    char tag[64];
+    crm_page_t page;
+    int total;
+    const ProtobufCMessageDescriptor *d;
+} submitted_t;
+
+static void s_page_read(void *arg, const crm_db_result_t *res)
+{
+    submitted_t *p = arg;
+    if (res->err)
+        crm_fail_db(p->call, res);
+    else
+        crm_reply_page(p->call, &p->page, p->d, res->results[0], p->total ? res->results[1] : NULL);
+    free(p);
+}
+
+void crm_page_submit(crm_rpc_call_t *call, crm_db_t *db, crm_db_batch_t **b_p, const crm_page_t *pg,
+                     int total, const ProtobufCMessageDescriptor *d)
+{
+    submitted_t *p = crm_malloc(sizeof *p);
+    *p = (submitted_t){.call = call, .order = *pg->ks, .page = *pg, .total = total, .d = d};
+    snprintf(p->tag, sizeof p->tag, "%s", pg->ks->tag);
+    p->order.tag = p->tag;
+    p->page.ks = &p->order;
+    crm_db_submit(db, b_p, s_page_read, p);
+}
+
+typedef struct {
+    crm_rpc_call_t *call;
+    int64_t id;
+    const ProtobufCMessageDescriptor *d;
+    const char *noun;
+} one_t;
+
+static void s_one_read(void *arg, const crm_db_result_t *res)
+{
+    one_t *o = arg;
+    crm_err_t err;
+    if (res->err) {
+        crm_fail_db(o->call, res);
+    } else if (PQntuples(res->results[0]) == 0) {
+        crm_rpc_fail(o->call, CRM__STATUS__NOT_FOUND, "id", "%s %lld not found", o->noun,
+                     (long long)o->id);
+    } else {
+        ProtobufCMessage *m = crm_calloc(1, o->d->sizeof_message);
+        o->d->message_init(m);
+        if (crm_row_to_message(res->results[0], 0, m, &err) < 0)
+            crm_rpc_fail_err(o->call, &err);
+        else
+            crm_rpc_reply(o->call, m);
+        crm_rowmap_clear(m);
+        free(m);
+    }
+    free(o);
+}
+
+void crm_reply_one(crm_rpc_call_t *call, crm_db_t *db, const char *stmt, int64_t id,
+                   const ProtobufCMessageDescriptor *d, const char *noun)
+{
+    if (!crm_check_id(call, "id", id))
+        return;
+    one_t *o = crm_malloc(sizeof *o);
+    *o = (one_t){.call = call, .id = id, .d = d, .noun = noun};
+    char v[24];
+    const char *p[] = {crm_i64(v, id)};
+    crm_db_exec(db, stmt, 1, p, s_one_read, o);
 }
 
 int crm_check_dedup(crm_rpc_call_t *call, const char *name_in, const char *mobile_in,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crm/db.h"
+#include "crm/form.h"
 #include "crm/util.h"
 #include "crm/validate.h"
 
@@ -66,6 +67,20 @@ static const char *s_string(const ProtobufCMessage *req, const ProtobufCFieldDes
 
 /* ---- checks ---------------------------------------------------------- */
 
+/* Two dates, either empty: each a calendar date, from before to. */
+static int s_check_dates(const crm_filter_t *t, const ProtobufCMessage *req, crm_err_t *err)
+{
+    const char *from = s_string(req, s_field(req, t->field));
+    const char *to = s_string(req, s_field(req, t->to));
+    if (*from && !crm_form_date_valid(from))
+        return crm_err_invalid(err, t->field, "not a date YYYY-MM-DD");
+    if (*to && !crm_form_date_valid(to))
+        return crm_err_invalid(err, t->to, "not a date YYYY-MM-DD");
+    if (*from && *to && strcmp(from, to) >= 0)
+        return crm_err_invalid(err, t->to, "must be after %s", t->field);
+    return 0;
+}
+
 /* A number or enum value: enums the proto names (not 0 when in a list),
  * numbers not negative (ids, at least 1, in a list). */
 static int s_check_number(const ProtobufCFieldDescriptor *f, int64_t v, int in_list, crm_err_t *err)
@@ -100,8 +115,10 @@ static int s_check_range(const crm_filter_t *t, const ProtobufCMessage *req, crm
 
 static int s_check_one(const crm_filter_t *t, const ProtobufCMessage *req, crm_err_t *err)
 {
-    if (t->kind == CRM_FILTER_RANGE)
+    if (t->kind == CRM_FILTER_RANGE || t->kind == CRM_FILTER_SPAN)
         return s_check_range(t, req, err);
+    if (t->kind == CRM_FILTER_DATES)
+        return s_check_dates(t, req, err);
     const ProtobufCFieldDescriptor *f = s_field(req, t->field);
     if (f->label != PROTOBUF_C_LABEL_REPEATED) {
         if (s_is_string(f))
@@ -237,16 +254,26 @@ static void s_where_one(crm_sqlbuf_t *q, const crm_filter_t *t, const ProtobufCM
         s_where_in(q, t, req);
         return;
     }
-    if (t->kind == CRM_FILTER_RANGE) {
+    if (t->kind == CRM_FILTER_RANGE || t->kind == CRM_FILTER_SPAN) {
         const ProtobufCFieldDescriptor *ff = s_field(req, t->field), *tf = s_field(req, t->to);
         int64_t from = s_number(ff, s_at(req, ff->offset), 0);
         int64_t to = s_number(tf, s_at(req, tf->offset), 0);
+        int time = t->kind == CRM_FILTER_RANGE;
         if (from)
-            crm_sqlbuf_addf(q, " AND %s >= crm_ts($%d::bigint)", t->column,
-                            crm_sqlbuf_param_i64(q, from));
+            crm_sqlbuf_addf(q, time ? " AND %s >= crm_ts($%d::bigint)" : " AND %s >= $%d::bigint",
+                            t->column, crm_sqlbuf_param_i64(q, from));
         if (to)
-            crm_sqlbuf_addf(q, " AND %s < crm_ts($%d::bigint)", t->column,
-                            crm_sqlbuf_param_i64(q, to));
+            crm_sqlbuf_addf(q, time ? " AND %s < crm_ts($%d::bigint)" : " AND %s < $%d::bigint",
+                            t->column, crm_sqlbuf_param_i64(q, to));
+        return;
+    }
+    if (t->kind == CRM_FILTER_DATES) {
+        const char *from = s_string(req, s_field(req, t->field));
+        const char *to = s_string(req, s_field(req, t->to));
+        if (*from)
+            crm_sqlbuf_addf(q, " AND %s >= $%d::date", t->column, crm_sqlbuf_param(q, from));
+        if (*to)
+            crm_sqlbuf_addf(q, " AND %s < $%d::date", t->column, crm_sqlbuf_param(q, to));
         return;
     }
     const ProtobufCFieldDescriptor *f = s_field(req, t->field);

@@ -1,11 +1,12 @@
 /* history.c: what a history entry says changed (crm/history.h): the two
- * records in their wire form, compared key by key. */
+ * records in their wire form, compared key by key; and an entry's row. */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crm/history.h"
 #include "crm/pbjson.h"
+#include "crm/util.h"
 
 static int s_followed(const char *key, const char *const *skip)
 {
@@ -83,4 +84,19 @@ size_t crm_history_changed(const ProtobufCMessage *before, const ProtobufCMessag
         out[n++] = strdup(json_string_value(json_object_get(json_array_get(changes, i), "field")));
     json_decref(changes);
     return n;
+}
+
+void crm_history_add(crm_db_batch_t *b, const char *stmt, const crm_history_entry_t *e)
+{
+    char id[24], actor[24], at[24], from[24], to[24];
+    const char *p[] = {e->kind,
+                       crm_i64(id, e->record_id),
+                       e->action,
+                       crm_i64(actor, e->actor_id),
+                       crm_i64(at, e->at_us),
+                       crm_i64(from, e->from_owner_id),
+                       crm_i64(to, e->to_owner_id),
+                       e->reason ? e->reason : "",
+                       e->detail ? e->detail : ""};
+    crm_db_batch_add(b, stmt, 9, p);
 }

@@ -186,6 +186,20 @@ void crm_list_keyword_shape(crm_sqlbuf_t *q, const char *table, const char *alia
                     columns, limit, window, limit, window, alias, order, limit + 1);
 }
 
+void crm_list_owners_shape(crm_sqlbuf_t *q, const char *table, const char *alias,
+                           const char *columns, const int64_t *owners, size_t n, const char *cond,
+                           const char *order, int limit)
+{
+    char *a = crm_db_i64_array(owners, n);
+    crm_sqlbuf_addf(q, "SELECT %s FROM (SELECT x.* FROM unnest(", columns);
+    crm_sqlbuf_addp(q, "$?::bigint[]", a);
+    crm_sqlbuf_addf(q,
+                    ") o(id) CROSS JOIN LATERAL (SELECT * FROM %s WHERE owner_id = o.id AND"
+                    " deleted_at IS NULL%s%s LIMIT %d) x) %s%s LIMIT %d",
+                    table, cond, order, limit + 1, alias, order, limit + 1);
+    free(a);
+}
+
 void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r)
 {
     const ProtobufCFieldDescriptor *f =

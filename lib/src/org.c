@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/change.h"
 #include "crm/db.h"
 #include "crm/event_table.h"
 #include "crm/log.h"
@@ -227,6 +228,26 @@ int64_t crm_org_department_of(const PGresult *res, const char *field)
     for (int i = 0; i < PQntuples(res); i++)
         if (!strcmp(crm_db_get(res, i, f), field) && !strcmp(crm_db_get(res, i, kind), "user"))
             return crm_db_get_i64(res, i, dept);
+    return 0;
+}
+
+/* ---- a new owner ------------------------------------------------------------ */
+
+void crm_org_read_new_owner(crm_change_t *c, int64_t owner, int64_t dept)
+{
+    crm_org_refs_t *refs = crm_org_refs_new();
+    crm_org_user(refs, "to_owner_id", owner);
+    crm_org_department(refs, "to_department_id", dept);
+    crm_org_read(crm_change_txn(c), "org", &refs);
+}
+
+int crm_org_new_owner(crm_change_t *c, int64_t named_dept, int64_t *dept)
+{
+    crm_errs_t errs = {.n = 0};
+    const PGresult *org = crm_change_result(c, "org");
+    if (crm_org_check(org, &errs) < 0)
+        return crm_change_refuse_errs(c, &errs);
+    *dept = named_dept ? named_dept : crm_org_department_of(org, "to_owner_id");
     return 0;
 }
 

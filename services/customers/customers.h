@@ -10,9 +10,11 @@
 
 #include "crm/change.h"
 #include "crm/form.h"
+#include "crm/history.h"
 #include "crm/job.h"
 #include "crm/org.h"
 #include "crm/pool.h"
+#include "crm/scope.h"
 #include "crm/service.h"
 #include "crm/sqlbuf.h"
 #include "crm/txn.h"
@@ -111,17 +113,8 @@ void customers_store_insert(crm_db_batch_t *b, const customer_t *c);
 /* Adds the UPDATE writing every mutable column of row (and its deletion). */
 void customers_store_save(crm_db_batch_t *b, const customer_row_t *row);
 
-/* A history entry of a customer or an enterprise. */
-typedef struct {
-    const char *kind; /* "customer" or "enterprise" */
-    int64_t record_id;
-    const char *action;
-    int64_t actor_id;
-    int64_t at_us;
-    int64_t from_owner_id, to_owner_id;
-    const char *reason;
-    const char *detail; /* a JSON object, or NULL */
-} customers_history_t;
+/* A history entry of a customer or an enterprise (crm/history.h). */
+typedef crm_history_entry_t customers_history_t;
 void customers_store_history(crm_db_batch_t *b, const customers_history_t *h);
 
 /* The statement reporting which of level, industry, source (params 1..3)
@@ -232,13 +225,8 @@ int customers_can_manage(const Crm__Caller *caller, const customer_t *c);
 /* ---- customers_list.c: whose customers a list covers ---- */
 
 typedef struct {
-    int team;        /* the team view: customers the caller is a team member of */
-    int64_t pool;    /* the pool view: the pooled customers of this pool */
-    int everyone;    /* a caller who sees every owner (no owner filter) */
-    int others;      /* everyone but the caller (the subordinates' view) */
-    int64_t *owners; /* otherwise these owners' customers (n may be 0: none) */
-    size_t n;
-    int64_t me;
+    crm_view_scope_t v; /* whose customers (crm/scope.h) */
+    int64_t pool;       /* the pool view: the pooled customers of this pool */
 } customers_scope_t;
 
 /* The scope of a view (a CustomerView) for caller c, narrowed to the
@@ -307,9 +295,6 @@ int customers_may_act_pooled(crm_change_t *c, const customer_t *cust);
  * caller must not see them (reply time). */
 void customers_change_mask(crm_change_t *c, size_t i);
 
-/* Adds to the op's round 1 the read "org" of a new owner and department
- * (the request's to_owner_id, to_department_id). */
-void customers_read_new_owner(crm_change_t *c, int64_t owner, int64_t dept);
 /* Gives row to owner (checked against the read "org"), its department the
  * named one or the owner's, the owner's time now, one more claim count:
  * 0, or -1 after refusing (customers_actions.c). */
@@ -415,6 +400,14 @@ void customers_digest_declare(customers_t *c);
 /* Declares the "customers.escalate" job (next contact times left undone to
  * the owner's manager; crm/escalation.h). */
 void customers_escalate_declare(customers_t *c);
+
+/* ---- customers_snapshot.c ---- */
+
+/* The snapshot of every customer and its contacts (customer.snapshot,
+ * contact.snapshot) a consumer too far behind to replay rebuilds its read
+ * model from (the sales service's, sales_customers.c). */
+#define CUSTOMERS_SNAPSHOT "customers"
+void customers_snapshot_serve(customers_t *c);
 
 /* ---- customers_handover.c ---- */
 

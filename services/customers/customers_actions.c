@@ -100,11 +100,9 @@ static void s_delete(crm_rpc_call_t *call, const Crm__Customers__CustomerIdsRequ
 
 int customers_give(crm_change_t *c, customer_row_t *row, int64_t owner, int64_t named_dept)
 {
-    crm_errs_t errs = {.n = 0};
-    const PGresult *org = crm_change_result(c, "org");
-    if (crm_org_check(org, &errs) < 0)
-        return crm_change_refuse_errs(c, &errs);
-    int64_t dept = named_dept ? named_dept : crm_org_department_of(org, "to_owner_id");
+    int64_t dept;
+    if (crm_org_new_owner(c, named_dept, &dept) < 0)
+        return -1;
     row->c.owner_id = owner;
     if (dept)
         row->c.department_id = dept;
@@ -113,18 +111,10 @@ int customers_give(crm_change_t *c, customer_row_t *row, int64_t owner, int64_t 
     return 0;
 }
 
-void customers_read_new_owner(crm_change_t *c, int64_t owner, int64_t dept)
-{
-    crm_org_refs_t *refs = crm_org_refs_new();
-    crm_org_user(refs, "to_owner_id", owner);
-    crm_org_department(refs, "to_department_id", dept);
-    crm_org_read(crm_change_txn(c), "org", &refs);
-}
-
 static void s_transfer_read(crm_change_t *c)
 {
     const Crm__Customers__TransferCustomersRequest *req = crm_change_request(c);
-    customers_read_new_owner(c, req->to_owner_id, req->to_department_id);
+    crm_org_read_new_owner(c, req->to_owner_id, req->to_department_id);
 }
 
 static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
@@ -183,15 +173,9 @@ static const crm_change_op_t s_transfer_op = {.action = "transferred",
 static void s_transfer(crm_rpc_call_t *call, const Crm__Customers__TransferCustomersRequest *req,
                        void *arg)
 {
-    if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, CUSTOMERS_MAX_IDS) ||
-        !crm_check_id(call, "to_owner_id", req->to_owner_id) ||
-        !crm_check_text(call, "reason", req->reason, 500, 0))
+    if (!crm_check_transfer(call, req->ids, req->n_ids, CUSTOMERS_MAX_IDS, req->to_owner_id,
+                            req->to_department_id, req->reason))
         return;
-    if (req->to_department_id < 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "to_department_id",
-                     "to_department_id must not be negative");
-        return;
-    }
     if (req->keep_previous_owner && req->keep_previous_owner != ACCESS_READ &&
         req->keep_previous_owner != ACCESS_WRITE) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "keep_previous_owner",

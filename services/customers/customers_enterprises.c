@@ -242,38 +242,11 @@ static void s_create(crm_rpc_call_t *call, const Crm__Customers__CreateEnterpris
 
 /* ---- GetEnterprise ---------------------------------------------------------------- */
 
-typedef struct {
-    crm_rpc_call_t *call;
-    int64_t id;
-} get_t;
-
-static void s_got(void *arg, const crm_db_result_t *res)
-{
-    get_t *g = arg;
-    if (res->err) {
-        crm_fail_db(g->call, res);
-    } else if (PQntuples(res->results[0]) == 0) {
-        crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, "id", "enterprise %lld not found",
-                     (long long)g->id);
-    } else {
-        enterprise_t e = CRM__CUSTOMERS__ENTERPRISE__INIT;
-        customers_row_to(res->results[0], 0, &e.base);
-        crm_rpc_reply(g->call, &e.base);
-    }
-    free(g);
-}
-
 static void s_get(crm_rpc_call_t *call, const Crm__Customers__GetEnterpriseRequest *req, void *arg)
 {
     customers_t *cs = arg;
-    if (!crm_check_id(call, "id", req->id))
-        return;
-    get_t *g = crm_calloc(1, sizeof *g);
-    g->call = call;
-    g->id = req->id;
-    char id[24];
-    const char *p[] = {crm_i64(id, req->id)};
-    crm_db_exec(cs->db, "enterprise_get", 1, p, s_got, g);
+    crm_reply_one(call, cs->db, "enterprise_get", req->id, &crm__customers__enterprise__descriptor,
+                  "enterprise");
 }
 
 /* ---- the enterprise kind: edits and transfers ------------------------------------ */
@@ -443,10 +416,7 @@ static void s_update(crm_rpc_call_t *call, const Crm__Customers__UpdateEnterpris
 static void s_transfer_read(crm_change_t *c)
 {
     const Crm__Customers__TransferEnterprisesRequest *req = crm_change_request(c);
-    crm_org_refs_t *refs = crm_org_refs_new();
-    crm_org_user(refs, "to_owner_id", req->to_owner_id);
-    crm_org_department(refs, "to_department_id", req->to_department_id);
-    crm_org_read(crm_change_txn(c), "org", &refs);
+    crm_org_read_new_owner(c, req->to_owner_id, req->to_department_id);
 }
 
 static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
@@ -454,15 +424,12 @@ static int s_transfer_apply(crm_change_t *c, void *rec, const void *prev)
     enterprise_t *e = rec;
     const enterprise_t *before = prev;
     const Crm__Customers__TransferEnterprisesRequest *req = crm_change_request(c);
-    crm_errs_t errs = {.n = 0};
-    const PGresult *org = crm_change_result(c, "org");
-    if (crm_org_check(org, &errs) < 0)
-        return crm_change_refuse_errs(c, &errs);
+    int64_t dept;
+    if (crm_org_new_owner(c, req->to_department_id, &dept) < 0)
+        return -1;
     if (before->owner_id == req->to_owner_id)
         return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "to_owner_id",
                                  "user %lld holds it already", (long long)req->to_owner_id);
-    int64_t dept =
-        req->to_department_id ? req->to_department_id : crm_org_department_of(org, "to_owner_id");
     e->owner_id = req->to_owner_id;
     if (dept)
         e->department_id = dept;
@@ -478,15 +445,9 @@ static void s_transfer(crm_rpc_call_t *call, const Crm__Customers__TransferEnter
                        void *arg)
 {
     customers_t *cs = arg;
-    if (!crm_change_check_ids(call, "ids", req->ids, req->n_ids, CUSTOMERS_MAX_IDS) ||
-        !crm_check_id(call, "to_owner_id", req->to_owner_id) ||
-        !crm_check_text(call, "reason", req->reason, 500, 0))
+    if (!crm_check_transfer(call, req->ids, req->n_ids, CUSTOMERS_MAX_IDS, req->to_owner_id,
+                            req->to_department_id, req->reason))
         return;
-    if (req->to_department_id < 0) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "to_department_id",
-                     "to_department_id must not be negative");
-        return;
-    }
     crm_change_run(&cs->env, call, &s_kind, &s_transfer_op, req->ids, req->n_ids, req->reason,
                    NULL);
 }
@@ -503,26 +464,6 @@ static const crm_filter_t s_filters[] = {
 };
 #define N_FILTERS (sizeof s_filters / sizeof s_filters[0])
 
-typedef struct {
-    crm_rpc_call_t *call;
-    crm_page_t page;
-    crm_keyset_t order;
-    int total;
-} list_t;
-
-static void s_listed(void *arg, const crm_db_result_t *res)
-{
-    list_t *ls = arg;
-    if (res->err) {
-        crm_fail_db(ls->call, res);
-        free(ls);
-        return;
-    }
-    crm_reply_page(ls->call, &ls->page, &crm__customers__enterprise_list__descriptor,
-                   res->results[0], ls->total ? res->results[1] : NULL);
-    free(ls);
-}
-
 static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListEnterprisesRequest *req,
                    void *arg)
 {
@@ -532,25 +473,22 @@ static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListEnterprisesRe
         crm_rpc_fail_err(call, &err);
         return;
     }
-    list_t *ls = crm_calloc(1, sizeof *ls);
-    ls->call = call;
-    ls->total = req->total;
-    ls->order = (crm_keyset_t){.tag = req->ascending ? "enterprises:asc" : "enterprises:desc",
-                               .keys = s_keys,
-                               .n = 2,
-                               .ascending = req->ascending};
-    if (!crm_check_page(call, &ls->page, &ls->order, req->limit, 20, req->cursor)) {
-        free(ls);
+    crm_keyset_t order = {.tag = req->ascending ? "enterprises:asc" : "enterprises:desc",
+                          .keys = s_keys,
+                          .n = 2,
+                          .ascending = req->ascending};
+    crm_page_t pg;
+    if (!crm_check_page(call, &pg, &order, req->limit, 20, req->cursor))
         return;
-    }
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_sqlbuf_add(q, "SELECT " ENTERPRISE_COLUMNS " FROM enterprises e WHERE true");
     if (req->mine)
         crm_sqlbuf_addp_i64(q, " AND e.owner_id = $?::bigint", crm_rpc_call_caller(call)->user_id);
     crm_filter_where(q, s_filters, N_FILTERS, &req->base);
     crm_db_batch_t *b = crm_db_batch_new();
-    crm_page_batch_add(&q, &ls->page, req->total, b);
-    crm_db_submit(cs->db, &b, s_listed, ls);
+    crm_page_batch_add(&q, &pg, req->total, b);
+    crm_page_submit(call, cs->db, &b, &pg, req->total,
+                    &crm__customers__enterprise_list__descriptor);
 }
 
 void customers_enterprises_handlers(customers_t *cs)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/followup.h"
 #include "crm/list.h"
 #include "crm/outbox.h"
 #include "crm/rowmap.h"
@@ -39,22 +40,11 @@ static void s_followup_read(crm_change_t *c)
     }
 }
 
-/* The follow-up the request describes (its id from round 1). */
 static void s_followup_of(crm_change_t *c, Crm__Customers__CustomerFollowUp *f)
 {
-    const Crm__Customers__FollowUpRequest *req = crm_change_request(c);
+    crm_followup_t k = crm_followup_of_change(c, "customer_id");
     crm__customers__customer_follow_up__init(f);
-    f->id = crm_db_get_i64(crm_change_result(c, "followup_id"), 0, 0);
-    f->customer_id = req->customer_id;
-    f->user_id = crm_change_caller(c)->user_id;
-    f->at_us = req->at_us ? req->at_us : crm_change_now(c);
-    f->content = req->content;
-    f->method = req->method;
-    f->contact_id = req->contact_id;
-    f->next_contact_at_us = req->next_contact_at_us;
-    f->attachments = req->attachments;
-    f->n_attachments = req->n_attachments;
-    f->created_at_us = crm_change_now(c);
+    crm_followup_message(&k, "customer_id", crm_change_now(c), &f->base);
 }
 
 static int s_followup_apply(crm_change_t *c, void *rec, const void *prev)
@@ -69,17 +59,11 @@ static int s_followup_apply(crm_change_t *c, void *rec, const void *prev)
         return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "contact_id",
                                  "contact %lld is not one of this customer's",
                                  (long long)req->contact_id);
-    int64_t at = req->at_us ? req->at_us : crm_change_now(c);
-    if (at > crm_change_now(c) + 60000000)
-        return crm_change_refuse(c, CRM__STATUS__INVALID_ARGUMENT, "at_us",
-                                 "a follow-up cannot happen in the future");
-    if (at >= row->c.last_followup_at_us) {
-        row->c.last_followup_at_us = at;
-        row->c.last_followup_content = req->content;
-    }
-    /* The next contact time stays unless the follow-up sets or clears it. */
-    if (req->next_contact_at_us || req->clear_next_contact)
-        row->c.next_contact_at_us = req->next_contact_at_us;
+    crm_followup_t f = crm_followup_of_change(c, "customer_id");
+    crm_err_t err;
+    if (crm_followup_apply(&f, crm_change_now(c), &row->c.last_followup_at_us,
+                           &row->c.last_followup_content, &row->c.next_contact_at_us, &err) < 0)
+        return crm_change_refuse(c, err.status, err.field, "%s", err.message);
     return 0;
 }
 
@@ -87,26 +71,8 @@ static void s_followup_write(crm_change_t *c, const void *prev, void *rec, crm_d
 {
     (void)prev;
     (void)rec;
-    Crm__Customers__CustomerFollowUp f;
-    s_followup_of(c, &f);
-    char id[24], cust[24], user[24], at[24], method[8], contact[24], next[24];
-    char *att = crm_db_text_array(f.attachments, f.n_attachments);
-    const char *p[] = {crm_i64(id, f.id),
-                       crm_i64(cust, f.customer_id),
-                       crm_i64(user, f.user_id),
-                       crm_i64(at, f.at_us),
-                       f.content,
-                       crm_i64(method, f.method),
-                       crm_i64(contact, f.contact_id),
-                       crm_i64(next, f.next_contact_at_us),
-                       att};
-    crm_db_batch_add(b,
-                     "INSERT INTO customer_followups (id, customer_id, user_id, at, content,"
-                     " method, contact_id, next_contact_at, attachments) VALUES ($1::bigint,"
-                     " $2::bigint, $3::bigint, crm_ts($4::bigint), $5, $6::smallint,"
-                     " NULLIF($7::bigint, 0), crm_ts($8::bigint), $9::text[])",
-                     9, p);
-    free(att);
+    crm_followup_t k = crm_followup_of_change(c, "customer_id");
+    crm_followup_insert(b, "customer_followups", "customer_id", &k);
 }
 
 static void s_followup_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
@@ -165,26 +131,15 @@ static const crm_change_op_t s_followup_op = {.action = "followed_up",
 static int s_followup_check(crm_rpc_call_t *call, const Crm__Customers__FollowUpRequest *req)
 {
     crm_errs_t errs = {.n = 0};
-    crm_err_t err;
     if (req->customer_id < 1)
         crm_errs_invalid(&errs, "customer_id", "customer_id is required");
-    if (crm_text_check(&err, "content", req->content, 5000, 1) < 0)
-        crm_errs_invalid(&errs, "content", "%s", err.message);
-    if (req->method < CRM__CUSTOMERS__CUSTOMER_FOLLOW_UP_METHOD__CUSTOMER_FOLLOW_UP_METHOD_PHONE ||
-        req->method > CRM__CUSTOMERS__CUSTOMER_FOLLOW_UP_METHOD__CUSTOMER_FOLLOW_UP_METHOD_EVENT)
-        crm_errs_invalid(&errs, "method",
-                         "say how it was followed up (phone, visit, wechat, email, sms, other,"
-                         " event)");
-    if (req->contact_id < 0)
-        crm_errs_invalid(&errs, "contact_id", "contact_id must not be negative");
-    if (req->clear_next_contact && req->next_contact_at_us)
-        crm_errs_invalid(&errs, "clear_next_contact",
-                         "set a next contact time or clear it, not both");
-    crm_form_tags(&errs, "attachments", req->attachments, req->n_attachments, 20, 500);
-    if (errs.n)
+    crm_followup_t f = crm_followup_of_request(&req->base, "customer_id");
+    if (crm_followup_check(
+            &f, CRM__CUSTOMERS__CUSTOMER_FOLLOW_UP_METHOD__CUSTOMER_FOLLOW_UP_METHOD_EVENT, &errs) <
+            0 ||
+        errs.n)
         return crm_rpc_fail_errs(call, &errs);
-    return crm_check_time(call, "at_us", req->at_us) &&
-           crm_check_time(call, "next_contact_at_us", req->next_contact_at_us);
+    return 1;
 }
 
 static void s_followup(crm_rpc_call_t *call, const Crm__Customers__FollowUpRequest *req, void *arg)

@@ -33,53 +33,32 @@
 
 /* ---- scope ----------------------------------------------------------------- */
 
-static int s_has(const int64_t *v, size_t n, int64_t x)
-{
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
-}
-
 void customers_scope(const Crm__Caller *c, int view, const int64_t *filter, size_t nf,
                      customers_scope_t *s)
 {
     memset(s, 0, sizeof *s);
-    s->me = c->user_id;
-    if (view == V(TEAM)) {
-        s->team = 1;
-        return;
-    }
     if (view == V(POOL))
         return; /* the caller sets pool: its members' */
-    int with_self = view == V(ALL), mine = view != V(ALL) && view != V(SUBORDINATES);
-    size_t ns = c->scope ? c->scope->n_user_ids : 0;
-    s->owners = crm_calloc(ns + nf + 2, sizeof *s->owners);
-    if (mine) {
-        if (s->me > 0 && (!nf || s_has(filter, nf, s->me)))
-            s->owners[s->n++] = s->me;
-        return;
-    }
-    if (crm_scope_all(c) && !nf) {
-        s->everyone = 1;
-        s->others = !with_self;
-        return;
-    }
-    for (size_t i = 0; i <= ns + nf; i++) {
-        int64_t id = crm_scope_all(c) ? (i < nf ? filter[i] : 0)
-                     : i == 0         ? c->user_id
-                     : i <= ns        ? c->scope->user_ids[i - 1]
-                                      : 0;
-        if (id > 0 && (with_self || id != s->me) && !s_has(s->owners, s->n, id) &&
-            (crm_scope_all(c) || !nf || s_has(filter, nf, id)))
-            s->owners[s->n++] = id;
-    }
+    crm_view_t v = view == V(ALL)            ? CRM_VIEW_ALL
+                   : view == V(SUBORDINATES) ? CRM_VIEW_SUBORDINATES
+                   : view == V(TEAM)         ? CRM_VIEW_TEAM
+                                             : CRM_VIEW_MINE; /* mine, today, pending */
+    crm_view_scope(c, v, filter, nf, &s->v);
 }
 
 void customers_scope_clear(customers_scope_t *s)
 {
-    free(s->owners);
-    s->owners = NULL;
+    crm_view_scope_clear(&s->v);
+}
+
+/* The team view: the customers whose team the caller is on, until it ends. */
+static void s_team(crm_sqlbuf_t *q, const char *alias, int64_t me)
+{
+    crm_sqlbuf_addf(q, " AND %s.id IN (SELECT customer_id FROM customer_team", alias);
+    crm_sqlbuf_addp_i64(q,
+                        " WHERE user_id = $?::bigint AND (expires_at IS NULL OR"
+                        " expires_at > now()))",
+                        me);
 }
 
 void customers_add_scope(crm_sqlbuf_t *q, const customers_scope_t *s, const char *alias)
@@ -87,23 +66,8 @@ void customers_add_scope(crm_sqlbuf_t *q, const customers_scope_t *s, const char
     if (s->pool) {
         crm_sqlbuf_addf(q, " AND %s.owner_id = 0 AND %s.pool_id = ", alias, alias);
         crm_sqlbuf_addp_i64(q, "$?::bigint", s->pool);
-    } else if (s->team) {
-        crm_sqlbuf_addf(q, " AND %s.id IN (SELECT customer_id FROM customer_team", alias);
-        crm_sqlbuf_addp_i64(q,
-                            " WHERE user_id = $?::bigint AND (expires_at IS NULL OR"
-                            " expires_at > now()))",
-                            s->me);
-    } else if (s->everyone) {
-        crm_sqlbuf_addf(q, " AND %s.owner_id <> 0", alias);
-        if (s->others)
-            crm_sqlbuf_addp_i64(q, " AND owner_id <> $?::bigint", s->me);
-    } else if (s->n == 0) {
-        crm_sqlbuf_add(q, " AND false");
     } else {
-        char *a = crm_db_i64_array(s->owners, s->n);
-        crm_sqlbuf_addf(q, " AND %s.owner_id = ANY(", alias);
-        crm_sqlbuf_addp(q, "$?::bigint[])", a);
-        free(a);
+        crm_view_scope_sql(q, &s->v, alias, s_team);
     }
 }
 
@@ -285,17 +249,12 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
     if (s_keyword_indexed(req->keyword)) {
         crm_list_keyword_shape(q, "customers", "c", CUSTOMER_COLUMNS, s_scope_of, s, base, kw,
                                order, pg->limit, KEYWORD_WINDOW);
-    } else if (!s->team && !s->everyone && s->n >= 2 && s->n <= OWNERS_MERGED) {
+    } else if (!s->pool && !s->v.team && !s->v.everyone && s->v.n >= 2 && s->v.n <= OWNERS_MERGED) {
         /* Each owner's first rows from its index, merged. */
-        char *a = crm_db_i64_array(s->owners, s->n);
-        crm_sqlbuf_addp(q,
-                        "SELECT " CUSTOMER_COLUMNS " FROM (SELECT x.* FROM unnest($?::bigint[])"
-                        " o(id) CROSS JOIN LATERAL (SELECT * FROM customers WHERE owner_id = o.id"
-                        " AND deleted_at IS NULL",
-                        a);
-        free(a);
-        crm_sqlbuf_addf(q, "%s%s%s LIMIT %d) x) c%s LIMIT %d", base, kw, order, pg->limit + 1,
-                        order, pg->limit + 1);
+        char *cond = crm_sprintf("%s%s", base, kw);
+        crm_list_owners_shape(q, "customers", "c", CUSTOMER_COLUMNS, s->v.owners, s->v.n, cond,
+                              order, pg->limit);
+        free(cond);
     } else {
         crm_sqlbuf_add(q, "SELECT " CUSTOMER_COLUMNS " FROM customers c WHERE deleted_at IS NULL");
         customers_add_scope(q, s, "c");

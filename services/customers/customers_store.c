@@ -201,17 +201,7 @@ void customers_store_save(crm_db_batch_t *b, const customer_row_t *row)
 
 void customers_store_history(crm_db_batch_t *b, const customers_history_t *h)
 {
-    char id[24], actor[24], at[24], from[24], to[24];
-    const char *p[] = {h->kind,
-                       crm_i64(id, h->record_id),
-                       h->action,
-                       crm_i64(actor, h->actor_id),
-                       crm_i64(at, h->at_us),
-                       crm_i64(from, h->from_owner_id),
-                       crm_i64(to, h->to_owner_id),
-                       h->reason ? h->reason : "",
-                       h->detail ? h->detail : ""};
-    crm_db_batch_add(b, "customer_history_insert", 9, p);
+    crm_history_add(b, "customer_history_insert", h);
 }
 
 void customers_read_options(crm_txn_t *t, const char *level, const char *industry,

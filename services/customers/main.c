@@ -30,5 +30,6 @@ int main(void)
     customers_events_start(&c);
     customers_digest_declare(&c);
     customers_escalate_declare(&c);
+    customers_snapshot_serve(&c);
     return crm_service_run(c.svc);
 }

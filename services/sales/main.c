@@ -1,11 +1,25 @@
-/* main.c: the sales service (商机, 合同, 回款). The domain comes in its own
- * issue; for now the service runs on the shared runtime, migrates its
- * (empty) schema and answers System.Ping and Bus.Replay. */
-#include "crm/service.h"
+/* main.c: the sales service (产品, 商机; later 合同, 回款): wiring of the
+ * runtime, the RPC handlers and the event consumers. */
+#include "crm/config.h"
+#include "crm/org.h"
+#include "sales.h"
 
 extern const crm_migration_t crm_migrations_sales[];
 
 int main(void)
 {
-    return crm_service_run(crm_service_new("sales", crm_migrations_sales));
+    sales_t s = {0};
+    s.svc = crm_service_new("sales", crm_migrations_sales);
+    s.db = crm_service_db(s.svc);
+    s.relay = crm_service_relay(s.svc);
+    s.tz = crm_service_config(s.svc)->tz;
+    s.env = (crm_txn_env_t){.db = s.db, .relay = s.relay, .ctx = &s};
+    sales_store_prepare(s.db);
+    sales_rpc_register(&s);
+    /* Who exists: the gateway's users and departments (crm/org.h); a
+     * leaver's opportunities to their successor. */
+    crm_org_consume(s.svc, "gateway", sales_handover());
+    /* The customers it refers to: a read model of the customers service's. */
+    sales_customers_consume(&s);
+    return crm_service_run(s.svc);
 }

@@ -36,10 +36,7 @@ static char *admin;
 
 static char *s_text(const char *db, const char *sql)
 {
-    PGresult *r = h_sql(h, db, sql);
-    char *out = crm_strdup(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return out;
+    return h_sql_text(h, db, sql);
 }
 
 /* 1 when the leads service's read model equals the gateway's records and

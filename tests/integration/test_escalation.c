@@ -176,7 +176,13 @@ int main(void)
             "the event names the owner, the department and the limit: %s", r.raw);
     snprintf(k, sizeof k, "items.%d.event.payload.due_at", c);
     H_CHECK(strlen(t_json_str(&r, k)) == 32, "the time left undone: %s", r.raw);
-    snprintf(k, sizeof k, "items.%d.title", 1 - c);
+    int l = 0;
+    for (; l < 10; l++) {
+        snprintf(k, sizeof k, "items.%d.type", l);
+        if (!strcmp(t_json_str(&r, k), "lead.reminder_escalated"))
+            break;
+    }
+    snprintf(k, sizeof k, "items.%d.title", l);
     H_CHECK(!strcmp(t_json_str(&r, k), "下属线索逾期未跟进：逾期线索（emp）"), "title: %s", r.raw);
     t_resp_free(&r);
     t_sse_t s;

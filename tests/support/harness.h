@@ -89,6 +89,9 @@ char *h_free_endpoint(void);
 /* Runs sql on database db and returns the result (caller PQclear()s);
  * fails the test on an error. */
 PGresult *h_sql(h_t *h, const char *db, const char *sql);
+/* The first column of the first row as text ("" for none or NULL; caller
+ * frees). */
+char *h_sql_text(h_t *h, const char *db, const char *sql);
 /* The first column of the first row as an integer. */
 int64_t h_sql_int(h_t *h, const char *db, const char *sql);
 /* Runs the statement written printf-style (an UPDATE), failing the test on

@@ -311,6 +311,14 @@ PGresult *h_sql(h_t *h, const char *db, const char *sql)
     return r;
 }
 
+char *h_sql_text(h_t *h, const char *db, const char *sql)
+{
+    PGresult *r = h_sql(h, db, sql);
+    char *text = crm_strdup(PQntuples(r) && PQnfields(r) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return text;
+}
+
 int64_t h_sql_int(h_t *h, const char *db, const char *sql)
 {
     PGresult *r = h_sql(h, db, sql);

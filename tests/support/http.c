@@ -237,6 +237,27 @@ void t_expect_error(int want, const char *code, const char *field, const char *m
     t_resp_free(&r);
 }
 
+int t_listed(const char *base, const char *token, const char *path, long long id)
+{
+    t_resp_t r = t_expect(200, "GET", base, token, NULL, path);
+    json_t *items = json_object_get(r.body, "items");
+    int found = 0;
+    for (size_t i = 0; i < json_array_size(items); i++)
+        found |= json_integer_value(json_object_get(json_array_get(items, i), "id")) == id;
+    t_resp_free(&r);
+    return found;
+}
+
+int t_exported(const char *base, const char *token, const char *path, long long id)
+{
+    t_resp_t r = t_expect(200, "GET", base, token, NULL, path);
+    char row[40];
+    snprintf(row, sizeof row, "\r\n%lld,", id);
+    int found = strstr(r.raw, row) != NULL;
+    t_resp_free(&r);
+    return found;
+}
+
 char *t_login(const char *base, const char *user, const char *password)
 {
     char *body = crm_sprintf("{\"username\":\"%s\",\"password\":\"%s\"}", user, password);

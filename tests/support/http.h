@@ -64,6 +64,13 @@ long long t_created(const char *base, const char *token, const char *path, const
 void t_expect_error(int want, const char *code, const char *field, const char *method,
                     const char *base, const char *token, const char *body, const char *path);
 
+/* Is record id among the items of the list at base + path (its first
+ * page) as token? */
+int t_listed(const char *base, const char *token, const char *path, long long id);
+/* Is record id a row of the CSV export at base + path (its first column
+ * the id) as token? */
+int t_exported(const char *base, const char *token, const char *path, long long id);
+
 /* Signs in and returns the token (caller frees); fails the test unless 200. */
 char *t_login(const char *base, const char *user, const char *password);
 

@@ -6,6 +6,7 @@
 
 #include "crm/filter.h"
 #include "leads.pb-c.h"
+#include "sales.pb-c.h"
 #include "unit.h"
 
 static const crm_filter_t s_table[] = {
@@ -146,9 +147,71 @@ static void s_checks(void)
     CHECK(strcmp(err.message, "must be after created_from_us") == 0);
 }
 
+/* An amount's span: numbers as they are, [from, to), either end open. */
+static void s_span(void)
+{
+    static const crm_filter_t span = {.field = "list_price_from",
+                                      .kind = CRM_FILTER_SPAN,
+                                      .column = "price",
+                                      .to = "list_price_to"};
+    Crm__Sales__ListProductsRequest req = CRM__SALES__LIST_PRODUCTS_REQUEST__INIT;
+    crm_err_t err;
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_filter_where(q, &span, 1, &req.base);
+    CHECK(strcmp(crm_sqlbuf_sql(q), "") == 0);
+    req.list_price_from = 100;
+    req.list_price_to = 250;
+    CHECK(crm_filter_check(&span, 1, &req.base, &err) == 0);
+    crm_filter_where(q, &span, 1, &req.base);
+    CHECK(strcmp(crm_sqlbuf_sql(q), " AND price >= $1::bigint AND price < $2::bigint") == 0);
+    CHECK(!strcmp(crm_sqlbuf_params(q)[0], "100") && !strcmp(crm_sqlbuf_params(q)[1], "250"));
+    crm_sqlbuf_destroy(&q);
+    req.list_price_to = 100;
+    CHECK(crm_filter_check(&span, 1, &req.base, &err) == -1 && !strcmp(err.field, "list_price_to"));
+    req.list_price_from = -1;
+    req.list_price_to = 0;
+    CHECK(crm_filter_check(&span, 1, &req.base, &err) == -1 &&
+          !strcmp(err.field, "list_price_from"));
+}
+
+/* Calendar dates: [from, to), either end open, each a real date. */
+static void s_dates(void)
+{
+    static const crm_filter_t dates = {.field = "expected_close_from",
+                                       .kind = CRM_FILTER_DATES,
+                                       .column = "close_on",
+                                       .to = "expected_close_to"};
+    Crm__Sales__ListOpportunitiesRequest req = CRM__SALES__LIST_OPPORTUNITIES_REQUEST__INIT;
+    crm_err_t err;
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_filter_where(q, &dates, 1, &req.base);
+    CHECK(strcmp(crm_sqlbuf_sql(q), "") == 0);
+    req.expected_close_from = "2026-01-01";
+    CHECK(crm_filter_check(&dates, 1, &req.base, &err) == 0);
+    crm_filter_where(q, &dates, 1, &req.base);
+    CHECK(strcmp(crm_sqlbuf_sql(q), " AND close_on >= $1::date") == 0);
+    crm_sqlbuf_destroy(&q);
+    req.expected_close_to = "2026-02-01";
+    q = crm_sqlbuf_new();
+    crm_filter_where(q, &dates, 1, &req.base);
+    CHECK(strcmp(crm_sqlbuf_sql(q), " AND close_on >= $1::date AND close_on < $2::date") == 0);
+    crm_sqlbuf_destroy(&q);
+    req.expected_close_to = "2025-12-31";
+    CHECK(crm_filter_check(&dates, 1, &req.base, &err) == -1 &&
+          !strcmp(err.field, "expected_close_to"));
+    req.expected_close_to = "2026-02-30";
+    CHECK(crm_filter_check(&dates, 1, &req.base, &err) == -1 &&
+          !strcmp(err.field, "expected_close_to"));
+    req.expected_close_from = "soon";
+    CHECK(crm_filter_check(&dates, 1, &req.base, &err) == -1 &&
+          !strcmp(err.field, "expected_close_from"));
+}
+
 int main(void)
 {
     s_where();
     s_checks();
+    s_span();
+    s_dates();
     return unit_result("test_filter");
 }

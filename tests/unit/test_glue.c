@@ -74,11 +74,9 @@ static void s_registry(void)
     CHECK(crm_registry_domain_of("Lead.Create") == NULL);
     CHECK(crm_registry_domain_of("Leads") == NULL);
     CHECK(crm_registry_domain_of(NULL) == NULL);
-    int sales = 0;
-    for (size_t i = 0; i < crm_registry_get()->n_domains; i++)
-        if (!strcmp(crm_registry_get()->domains[i].name, "sales"))
-            sales = crm_registry_get()->domains[i].services[0] == NULL; /* no RPCs yet */
-    CHECK(sales);
+    d = crm_registry_domain_of("Sales.CreateProduct");
+    CHECK(d && !strcmp(d->name, "sales"));
+    CHECK(crm_event_payload_type("product.created") == &crm__events__product_changed__descriptor);
     CHECK(crm_rpc_method_types("Leads.Create", NULL, NULL) == 0);
     CHECK(crm_event_payload_type("scheduler.fired") == &crm__events__scheduler_fired__descriptor);
     crm_registry_set(NULL);

@@ -62,6 +62,25 @@ void crm_reply_page_fixed(crm_rpc_call_t *call, const crm_page_t *pg,
                           const ProtobufCMessageDescriptor *d, const PGresult *r,
                           const PGresult *total, crm_page_fix_fn fix, void *arg);
 
+/* A transfer's request (转移, every domain's): 1..max distinct ids (ids), a
+ * new owner (to_owner_id), a department >= 0 (to_department_id; 0: the new
+ * owner's), a reason of at most 500 characters. 1 if fine. */
+int crm_check_transfer(crm_rpc_call_t *call, const int64_t *ids, size_t n, size_t max,
+                       int64_t to_owner, int64_t to_department, const char *reason);
+
+/* Submits *b_p (taken: a list's page statement, then its count when total)
+ * on db and answers call with the page, a list message of type d
+ * (crm_reply_page); pg and its order are copied. */
+void crm_page_submit(crm_rpc_call_t *call, crm_db_t *db, crm_db_batch_t **b_p, const crm_page_t *pg,
+                     int total, const ProtobufCMessageDescriptor *d);
+
+/* Reads one record for call: stmt (prepared on db) run with id as its only
+ * parameter; replies with its first row mapped by column name into a
+ * message of type d, or, when there is none, fails NOT_FOUND on field "id"
+ * ("<noun> <id> not found"). Checks the id first (crm_check_id). */
+void crm_reply_one(crm_rpc_call_t *call, crm_db_t *db, const char *stmt, int64_t id,
+                   const ProtobufCMessageDescriptor *d, const char *noun);
+
 /* The largest page call may ask for: CRM_PAGE_WALK_MAX when it walks a
  * whole list (crm_rpc_call_walks), else CRM_PAGE_MAX. A handler that checks
  * the page again in its callback passes it to crm_page_check_max. */

@@ -34,6 +34,12 @@ typedef enum {
     /* Two times in microseconds since the epoch, field and .to: column in
      * [from, to), either end open at 0. Neither negative, from before to. */
     CRM_FILTER_RANGE,
+    /* Two numbers (amounts in minor units), field and .to: column in
+     * [from, to), either end open at 0. Neither negative, from before to. */
+    CRM_FILTER_SPAN,
+    /* Two calendar dates "YYYY-MM-DD", field and .to: column (a date) in
+     * [from, to), either end open when empty. From before to. */
+    CRM_FILTER_DATES,
     /* Text: column contains it, any case, % and _ literal (ILIKE, which a
      * trigram index serves); spaces around it ignored. When it looks like
      * the start of a number (3 or more digits and dashes), also each of
@@ -48,7 +54,7 @@ typedef struct {
     const char *field; /* the request field (its protobuf name) */
     crm_filter_kind_t kind;
     const char *column;    /* the SQL column (as the indexes have it) */
-    const char *to;        /* RANGE: the upper bound's field */
+    const char *to;        /* RANGE, SPAN, DATES: the upper bound's field */
     const char *prefix[4]; /* KEYWORD: columns matched by prefix (NULL-ended) */
     /* KEYWORD: when set, the prefix columns match only rows where this SQL
      * condition holds: contacts a caller sees masked are not searched, so a

@@ -145,6 +145,17 @@ void crm_list_keyword_shape(crm_sqlbuf_t *q, const char *table, const char *alia
                             const char *base, const char *kw, const char *order, int limit,
                             int window);
 
+/* A list of a few owners' rows (a manager's, an owner filter's: 2 to a few
+ * dozen): each owner's first rows read from its (owner_id, keys) index and
+ * merged, so a page costs owners x page size however the rows lie in
+ * time. Appends to q the statement selecting columns (written on alias)
+ * from table's live rows (deleted_at IS NULL) of owners[0..n), cond the
+ * view's, filters' and keyset's conditions (" AND ...", on the table's
+ * columns unqualified), order crm_page_order's text, limit the page size. */
+void crm_list_owners_shape(crm_sqlbuf_t *q, const char *table, const char *alias,
+                           const char *columns, const int64_t *owners, size_t n, const char *cond,
+                           const char *order, int limit);
+
 /* Sets the field "total" (an int64 alone in its oneof) of the list reply msg from the
  * column total of r (a result of crm_page_count_add). */
 void crm_page_set_total(ProtobufCMessage *msg, const PGresult *r);

@@ -108,6 +108,18 @@ int crm_org_check(const PGresult *res, crm_errs_t *errs);
  * or 0 when there is none or it has none. */
 int64_t crm_org_department_of(const PGresult *res, const char *field);
 
+/* A change giving records to a new owner (a transfer, an assignment),
+ * every domain's: in its op's read, the read "org" of the new owner
+ * (request field to_owner_id) and the department named (to_department_id,
+ * 0: none); */
+struct crm_change;
+void crm_org_read_new_owner(struct crm_change *c, int64_t owner, int64_t dept);
+/* and in its apply: the new owner and department exist and are active (else
+ * refused, each field named), and *dept is the department the records go
+ * to: the one named, else the new owner's (0 when neither: leave the
+ * record's as it is). 0, or -1 after refusing. */
+int crm_org_new_owner(struct crm_change *c, int64_t named_dept, int64_t *dept);
+
 /* A read of department $1's path (itself, then its ancestors, nearest
  * first), one column "path" (bigint[]): give the person asking their whole
  * path (crm_pool_person_t.departments) so member departments take in their

@@ -1,10 +1,10 @@
 /* notify_events.c: notifications from events. The gateway consumes the
- * leads and customers services' events (crm/consumer.h: each applied
- * exactly once) and keeps, per user, the ones that ask them to do
+ * leads, customers and sales services' events (crm/consumer.h: each
+ * applied exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
- * lead or customer given to them, a lead or customer taken back to its
- * pool, their daily digest (notify_digest.c), a reminder their team left
- * undone (notify_escalation.c); and, for
+ * lead, customer or opportunity given to them, a lead or customer taken
+ * back to its pool, their daily digest (notify_digest.c), a reminder their
+ * team left undone (notify_escalation.c); and, for
  * the event stream, every event naming a user as an owner
  * (notify_feed.c). The same
  * consumer hands identity the domains' handover reports
@@ -36,6 +36,7 @@ static const struct {
     {"customer.transferred", "to_owner_id", "customer.name", "客户转移给你"},
     {"customer.recycle_warning", "owner_id", "name", "客户即将被收回公海"},
     {"customer.reminder", "owner_id", "name", "今日需联系客户"},
+    {"opportunity.transferred", "to_owner_id", "opportunity.name", "商机转移给你"},
 };
 
 static json_t *s_at(json_t *j, const char *path)
@@ -107,4 +108,5 @@ void ntf_events_start(gw_notify_t *n)
 {
     crm_service_consume(n->svc, "leads", s_apply, n, 0);
     crm_service_consume(n->svc, "customers", s_apply, n, 0);
+    crm_service_consume(n->svc, "sales", s_apply, n, 0);
 }

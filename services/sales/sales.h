@@ -1,0 +1,324 @@
+/* sales.h: what the sales service's files share: the service context, the
+ * history every record kind writes, and each module's entry points. The
+ * product catalogue (sales_products.c, sales_product_kind.c) is the first
+ * record kind of the service. */
+#ifndef SALES_H
+#define SALES_H
+
+#include <libpq-fe.h>
+
+#include "crm/change.h"
+#include "crm/history.h"
+#include "crm/list.h"
+#include "crm/scope.h"
+#include "crm/org.h"
+#include "crm/service.h"
+#include "crm/txn.h"
+#include "events.pb-c.h"
+#include "sales.glue.h"
+#include "sales.pb-c.h"
+
+/* Largest batch of ids one action takes. */
+#define SALES_MAX_IDS 500
+/* The dearest price (minor units): 10^13, a hundred billion yuan, so that a
+ * line's quantity times its price stays far inside int64 (sales_money.c). */
+#define SALES_PRICE_MAX INT64_C(10000000000000)
+
+typedef struct {
+    crm_service_t *svc;
+    crm_db_t *db;
+    crm_relay_t *relay;
+    const char *tz;            /* the business time zone */
+    crm_txn_env_t env;         /* where changes go (ctx: this) */
+    sales_handlers_t handlers; /* what serves Sales.* (sales.glue.h) */
+} sales_t;
+
+typedef Crm__Sales__Product product_t;
+
+/* ---- sales_store.c: statements every module shares ---- */
+
+/* Registers the service's statements on db. */
+void sales_store_prepare(crm_db_t *db);
+
+/* Fills msg (initialised) from row i of r by column names (crm/rowmap.h);
+ * repeated fields are allocated (crm_rowmap_clear). A column that cannot
+ * fill its field is a bug (assert). */
+void sales_row_to(const PGresult *r, int i, ProtobufCMessage *msg);
+
+/* A history entry of a record of the service (sales_history; crm/history.h). */
+typedef crm_history_entry_t sales_history_t;
+void sales_store_history(crm_db_batch_t *b, const sales_history_t *h);
+
+/* The history entry of kind's record id being saved by the change engine:
+ * the op's action, the caller, the run's reason and time, detail (NULL:
+ * none) and the owners before and after. */
+void sales_change_history(crm_change_t *c, crm_db_batch_t *b, const char *kind, int64_t id,
+                          const char *detail, int64_t from_owner, int64_t to_owner);
+
+/* Replies to call with a page of record id's history of kind (the page
+ * and total as the request asks), once readable(arg, call, r) says the
+ * caller may read it from r, the result of stmt run with the id (no row:
+ * not found). readable NULL: any row will do. */
+typedef int (*sales_readable_fn)(void *arg, crm_rpc_call_t *call, const PGresult *r);
+void sales_history_list(sales_t *s, crm_rpc_call_t *call,
+                        const Crm__Sales__SalesHistoryRequest *req, const char *kind,
+                        const char *stmt, sales_readable_fn readable, void *arg);
+
+/* The same inside a change of the change engine: 0, or -1 after refusing. */
+int sales_change_admin_only(crm_change_t *c, const char *what);
+
+/* A value unique among a kind's records whatever its case and the spaces
+ * around it (a product's code, a pipeline's name): adds to t's round the
+ * advisory lock of kind's value until commit, and the read "unique" by stmt
+ * ($1 the value, $2 id: another record, not id, having it; its id and
+ * name). */
+void sales_read_unique(crm_txn_t *t, const char *kind, const char *stmt, const char *value,
+                       int64_t id);
+/* During decide: 0 when no other record has it (or it was not read), or -1
+ * after refusing ALREADY_EXISTS on field, naming the other ("<noun> 3
+ * (<name>) has this <field>"). */
+int sales_unique_free(crm_txn_t *t, const char *field, const char *noun);
+
+/* 1 if the caller is an admin (or the system); else refuses call with
+ * PERMISSION_DENIED ("only an admin may <what>") and returns 0. */
+int sales_admin_only(crm_rpc_call_t *call, const char *what);
+
+/* ---- sales_products.c, sales_product_kind.c: the catalogue (产品) ---- */
+
+void sales_products_prepare(crm_db_t *db);
+void sales_products_handlers(sales_t *s);     /* CreateProduct, GetProduct, ListProducts, history */
+void sales_product_kind_handlers(sales_t *s); /* UpdateProduct, DisableProducts, EnableProducts */
+
+/* Checks a product's typed fields (NULL: not given), every fault at once;
+ * list_price when has_price. 1 if fine, else fails call. */
+int sales_product_check(crm_rpc_call_t *call, const char *name, const char *code,
+                        const char *category, const char *unit, const char *remark, int has_price,
+                        int64_t list_price);
+/* Adds stmt ("product_insert", "product_save") writing every column of p. */
+void sales_product_write(crm_db_batch_t *b, const char *stmt, const product_t *p);
+/* product.created / product.updated. */
+void sales_emit_product(crm_db_batch_t *b, const char *type, product_t *p, int64_t by,
+                        const char *reason, char **changed, size_t n);
+
+/* ---- sales_customers.c: the read model of customers (sql/002) ---- */
+
+/* The customers service's snapshot of its customers and contacts (its
+ * customers_snapshot.c serves it under this name), from which the read
+ * model is rebuilt when too far behind to replay. */
+#define SALES_CUSTOMERS_SNAPSHOT "customers"
+
+/* Keeps the read model from the customers service's events. */
+void sales_customers_consume(sales_t *s);
+/* Adds to t's round the read "customer": customer id as the model has it
+ * (no row: unknown or deleted). */
+void sales_read_customer(crm_txn_t *t, int64_t id);
+/* Does the caller see the customer of r (a read of sales_read_customer):
+ * its owner in the caller's data scope, or the caller on its team at
+ * now_us? A pooled customer (no owner) is seen by admins only: its pool's
+ * people claim it first. No row: no. */
+int sales_customer_visible(const Crm__Caller *caller, const PGresult *r, int64_t now_us);
+
+/* ---- sales_pipelines.c: stage pipelines (销售流程) ---- */
+
+void sales_pipelines_prepare(crm_db_t *db);
+void sales_pipelines_handlers(sales_t *s); /* Create, Get, Update, List, History */
+/* The pipeline of row i of r (a read of "pipeline_get": its pipeline_json),
+ * or NULL when r has no such row. Free with sales_pipeline_free. */
+Crm__Sales__Pipeline *sales_pipeline_of(const PGresult *r, int i);
+void sales_pipeline_free(Crm__Sales__Pipeline *p); /* safe on NULL */
+/* The stage id of p (not removed), or NULL. */
+const Crm__Sales__Stage *sales_pipeline_stage(const Crm__Sales__Pipeline *p, int64_t id);
+
+/* The pipeline an opportunity op reads in round 1, under a share lock (so
+ * a stage is not removed under a change that puts an opportunity in it):
+ * "pipeline" by $1 the pipeline's id (0: the default). */
+#define SALES_PIPELINE_SHARED "pipeline_shared"
+/* Adds to t's round the read "stage_holders" of how many open opportunities
+ * each stage of pipeline id holds (a removal needs none). */
+void sales_read_stage_holders(crm_txn_t *t, int64_t id);
+/* During decide: the open opportunities stage id holds (0 when none). */
+int64_t sales_stage_holders(crm_txn_t *t, int64_t stage_id);
+
+/* ---- opportunities (商机): sales_opp_*.c ---- */
+
+typedef Crm__Sales__Opportunity opportunity_t;
+#define SALES_OPEN CRM__SALES__OPPORTUNITY_STATUS__OPPORTUNITY_STATUS_OPEN
+
+/* An opportunity read from the database: its message, and the lines
+ * decoded for it (owned here). */
+typedef struct {
+    opportunity_t o;
+    Crm__Sales__OpportunityLine **lines;
+    size_t n_lines;
+    int deleted; /* set by a delete: the save marks the row deleted */
+} opportunity_row_t;
+
+/* The columns every read of opportunities o selects, each named after its
+ * field of opportunity_t (crm/rowmap.h), and expected_close_day (the
+ * expected close date as a day number, the lists' key; none: the largest). */
+#define SALES_OPP_CLOSE_DAY "COALESCE(expected_close_on - DATE '1970-01-01', 2147483647)"
+#define SALES_OPP_COLUMNS                                                                          \
+    "o.id, o.name, o.customer_id, COALESCE((SELECT c.name FROM sales_customers c WHERE c.id ="     \
+    " o.customer_id), '') AS customer_name, o.contact_ids, o.amount, o.amount_given,"              \
+    " COALESCE(o.expected_close_on::text, '') AS expected_close_date, o.pipeline_id, o.stage_id,"  \
+    " (SELECT s.name FROM pipeline_stages s WHERE s.id = o.stage_id) AS stage_name, o.status,"     \
+    " o.win_probability, o.lost_reason, o.source, COALESCE(o.lead_id, 0) AS lead_id, o.owner_id,"  \
+    " o.department_id, o.team_member_ids, o.team_reader_ids, o.remark,"                            \
+    " crm_us(o.last_followup_at) AS last_followup_at_us, o.last_followup_content,"                 \
+    " crm_us(o.next_contact_at) AS next_contact_at_us, o.creator_id,"                              \
+    " crm_us(o.created_at) AS created_at_us, crm_us(o.updated_at) AS updated_at_us,"               \
+    " crm_us(o.stage_changed_at) AS stage_changed_at_us, crm_us(o.closed_at) AS closed_at_us,"     \
+    " COALESCE(o.expected_close_on - DATE '1970-01-01', 2147483647) AS expected_close_day"
+/* Its lines as JSON (lines_json), for reads of one or a few. */
+#define SALES_OPP_LINES                                                                            \
+    "(SELECT json_agg(json_build_object('product_id', l.product_id, 'product_name',"               \
+    " l.product_name, 'product_code', l.product_code, 'unit', l.unit, 'quantity', l.quantity,"     \
+    " 'unit_price', l.unit_price, 'discount_bp', l.discount_bp, 'amount', l.amount, 'remark',"     \
+    " l.remark) ORDER BY l.position) FROM opportunity_lines l WHERE l.opportunity_id = o.id)"      \
+    " AS lines_json"
+
+void sales_opps_prepare(crm_db_t *db);
+/* Fills row from row i of r (a read with the lines: the lock or
+ * "opportunity_get"). Free with sales_opp_row_clear. */
+void sales_opp_row(const PGresult *r, int i, opportunity_row_t *row);
+void sales_opp_row_clear(opportunity_row_t *row);
+/* Adds the writes of every column: "opportunity_insert" or
+ * "opportunity_save" (with deleted). */
+void sales_opp_write(crm_db_batch_t *b, const char *stmt, const opportunity_t *o, int deleted);
+/* Adds the replacement of o's lines by its lines now. */
+void sales_opp_write_lines(crm_db_batch_t *b, const opportunity_t *o);
+
+/* A stage change to record: where from (0s: the creation), with what. */
+typedef struct {
+    int64_t from_stage_id;
+    int from_status;
+    int back;
+    const char *feedback_json; /* [{"field", "value"}] or NULL */
+    const char *note;
+    int64_t actor_id;
+    int64_t at_us;
+} sales_stage_change_t;
+/* Adds the row of o's entry into its stage (or end) now. */
+void sales_opp_write_stage_change(crm_db_batch_t *b, const opportunity_t *o,
+                                  const sales_stage_change_t *ch);
+
+/* The event of type about o (OpportunityChanged): by, the reason or note,
+ * what changed; from: o as it was (NULL: a creation). */
+typedef struct {
+    int64_t by;
+    const char *reason;
+    char **changed;
+    size_t n_changed;
+    const opportunity_t *from;
+    int back;
+    Crm__Sales__FeedbackEntry **feedback;
+    size_t n_feedback;
+} sales_opp_event_t;
+void sales_emit_opp(crm_db_batch_t *b, const char *type, opportunity_t *o,
+                    const sales_opp_event_t *ev);
+
+/* Who may do what with an opportunity: read it (its owner in the caller's
+ * scope, or its team), edit it (the owner's side or read-write team
+ * members), manage it (transfer: the owner's side). */
+int sales_opp_can_read(const Crm__Caller *caller, const opportunity_t *o);
+int sales_opp_can_edit(const Crm__Caller *caller, const opportunity_t *o);
+
+/* Lines as a create or an edit gives them, against the products read as r
+ * (id, name, code, unit, list_price, enabled): each product known and
+ * enabled, its name, code and unit copied, its list price when the unit
+ * price is 0, the amount computed. out[0..n) are made (calloc'd) and
+ * filled; the caller frees each with free() (their strings point into r).
+ * 0, or -1 with err naming the line's field. */
+int sales_lines_price(Crm__Sales__OpportunityLine *const *in, size_t n, const PGresult *r,
+                      Crm__Sales__OpportunityLine **out, crm_err_t *err);
+/* Adds to t's round the read "products" of the lines' products. */
+void sales_read_products(crm_txn_t *t, Crm__Sales__OpportunityLine *const *lines, size_t n);
+/* The sum of the lines' amounts. */
+int64_t sales_lines_total(Crm__Sales__OpportunityLine *const *lines, size_t n);
+
+/* Adds to t's round the read "contacts": which of ids[0..n) are customer
+ * id's live contacts in the read model. */
+void sales_read_contacts(crm_txn_t *t, int64_t customer, const int64_t *ids, size_t n);
+/* During decide: 0 when every id is one, else -1 with err on contact_ids. */
+int sales_contacts_ok(crm_txn_t *t, int64_t customer, const int64_t *ids, size_t n, crm_err_t *err);
+
+/* Checks the typed fields an opportunity's create or edit gives (NULL or
+ * !has: not given), every fault at once: name, contact ids (at most 20,
+ * each >= 1, none twice), amount, the expected close date, source, remark,
+ * team ids (at most 50 each, >= 1, none twice, none in both lists), the
+ * lines, the next contact time, the win probability. 1 if fine, else fails
+ * call. */
+typedef struct {
+    const char *name, *expected_close_date, *source, *remark;
+    const int64_t *contact_ids;
+    size_t n_contact_ids;
+    int has_contacts;
+    int has_amount;
+    int64_t amount;
+    Crm__Sales__OpportunityLine *const *lines;
+    size_t n_lines;
+    int has_lines;
+    const int64_t *members, *readers;
+    size_t n_members, n_readers;
+    int has_members, has_readers;
+    int64_t next_contact_at_us, lead_id;
+    int has_probability;
+    int32_t win_probability;
+} sales_opp_input_t;
+int sales_opp_check(crm_rpc_call_t *call, const sales_opp_input_t *in);
+/* The owner is not on the team (the team is the others): 1, or fails call
+ * naming the list and returns 0. */
+int sales_team_without(crm_rpc_call_t *call, int64_t owner, const int64_t *members,
+                       size_t n_members, const int64_t *readers, size_t n_readers);
+
+void sales_opp_create_handlers(sales_t *s);   /* CreateOpportunity */
+void sales_opp_kind_handlers(sales_t *s);     /* Update, Transfer, Delete */
+void sales_opp_stage_handlers(sales_t *s);    /* ChangeStage, Reopen */
+void sales_opp_followup_handlers(sales_t *s); /* FollowUpOpportunity, ListOpportunityFollowUps */
+void sales_opp_list_handlers(sales_t *s);     /* Get, List, History */
+void sales_opp_board_handlers(sales_t *s);    /* GetStageView */
+
+/* The list's pieces the stage view builds on (sales_opp_list.c): its
+ * checks; the order of a sort (its cursors' tag written into tag); the
+ * crm_view_t of each OpportunityView; the page statement of the list req
+ * in scope s; and its rows without paging (columns selected), for counts
+ * and sums. */
+int sales_opp_list_check(crm_rpc_call_t *call, const Crm__Sales__ListOpportunitiesRequest *req);
+void sales_opp_list_order(int sort, int ascending, char tag[48], crm_keyset_t *order);
+extern const crm_view_t sales_opp_views[];
+crm_sqlbuf_t *sales_opp_list_sql(const Crm__Sales__ListOpportunitiesRequest *req,
+                                 const crm_view_scope_t *s, const crm_page_t *pg);
+crm_sqlbuf_t *sales_opp_list_rows(const Crm__Sales__ListOpportunitiesRequest *req,
+                                  const crm_view_scope_t *s, const char *columns);
+
+/* The opportunity kind of the change engine (sales_opp_kind.c): locked,
+ * acted on by its owner's side, saved with its history entry, announced as
+ * opportunity.<action>, replied with. */
+extern const crm_change_kind_t sales_opp_kind;
+static inline opportunity_row_t *sales_opp_of(const crm_change_t *c, size_t i)
+{
+    return crm_change_record(c, i);
+}
+/* An op's may_act: those who may edit it (read-write team members
+ * included); read-only members are told so, others do not see it. */
+int sales_opp_may_edit(crm_change_t *c, const void *rec);
+/* An op's may_act: those who may read it (follow-ups). */
+int sales_opp_may_read(crm_change_t *c, const void *rec);
+/* During apply: may o take action (the status table)? 0, or -1 after
+ * refusing with the table's reason. */
+int sales_opp_allows(crm_change_t *c, const opportunity_t *o, int action);
+/* The reply of a single-record op: the opportunity. */
+void sales_opp_single_reply(crm_change_t *c);
+
+/* ---- sales_handover.c ---- */
+
+/* How the opportunities of someone who leaves go to their successor
+ * (crm/org.h). */
+const crm_org_handover_t *sales_handover(void);
+
+/* ---- wiring ---- */
+
+/* Serves every Sales.* RPC (fails the start if one has no handler). */
+void sales_rpc_register(sales_t *s);
+
+#endif
