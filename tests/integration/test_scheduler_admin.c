@@ -63,7 +63,11 @@ int main(void)
     t_expect_error(403, "permission_denied", NULL, "GET", base, emp, NULL,
                    "/api/v1/scheduler/jobs");
 
-    /* Run now: one neglected customer recycled; the history says 1. */
+    /* Run now: one neglected customer recycled; the history says 1. The
+     * job held meanwhile, so the customer's own timer (due at once) does
+     * not fire it first: run now fires a paused job. */
+    PQclear(h_sql(h, "scheduler",
+                  "UPDATE scheduler_jobs SET paused = true WHERE name = 'customers.recycle'"));
     PQclear(h_sql(h, "customers",
                   "UPDATE customer_pools SET recycle_rules = '[{\"kind\":\"followup\",\"days\":3}]'"
                   " WHERE is_default"));
@@ -87,6 +91,8 @@ int main(void)
                 *t_json_str(&r, "next_cursor"),
             "the history, newest first, paged: %s", r.raw);
     t_resp_free(&r);
+    PQclear(h_sql(h, "scheduler",
+                  "UPDATE scheduler_jobs SET paused = false WHERE name = 'customers.recycle'"));
     h_note("the list, run now, the run history: ok");
 
     /* A failed attempt: reported failed with its reason; the firing is
