@@ -15,7 +15,7 @@
  *
  * The records (200 owners, each a user of the gateway with a name; tags on
  * a tenth; a year of creation times) are written with one INSERT. The export
- * is read by a plain socket client here that counts the bytes and checks
+ * is read by a plain socket client here that decodes its chunks, counts the data's bytes and checks
  * the body ends whole. CRM_PG_DURABLE=1 runs PostgreSQL with fsync on, as
  * up.sh does; CRM_EXPORT_PAGE, when set, is passed to the gateway (rows a
  * page; default 2000). */
@@ -251,26 +251,93 @@ static double s_walk(h_t *h, int page, size_t *rows)
 
 /* ---- the export --------------------------------------------------------------- */
 
-/* The last 7 bytes of a body, kept across reads. */
+/* A chunked body (RFC 9112, 7.1) decoded as it arrives: only the data's
+ * bytes are counted, and the body is whole once the last chunk (size 0)
+ * and its empty trailer have come. A row that happens to end in "0" before
+ * a chunk's CRLF is data, not the end. */
 typedef struct {
-    char b[8];
-    size_t n;
-} s_tail_t;
+    enum { C_SIZE, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR, C_DATA_LF, C_TRAILER, C_DONE } st;
+    size_t left; /* bytes of the current chunk still to come */
+    int digits;  /* hex digits read of the size */
+    int line;    /* characters on the current trailer line */
+    size_t data; /* data bytes so far */
+} s_chunks_t;
 
-static void s_tail_add(s_tail_t *t, const char *p, size_t n)
+static int s_hex(char ch)
 {
-    for (size_t i = n > 7 ? n - 7 : 0; i < n; i++) {
-        if (t->n == 7) {
-            memmove(t->b, t->b + 1, 6);
-            t->n = 6;
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* Feeds n bytes; returns -1 on a framing error, else 0. */
+static int s_chunks_feed(s_chunks_t *k, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        switch (k->st) {
+        case C_SIZE:
+            if (s_hex(ch) >= 0 && k->digits < 15) {
+                k->left = k->left * 16 + (size_t)s_hex(ch);
+                k->digits++;
+            } else if (k->digits && (ch == ';' || ch == ' ')) {
+                k->st = C_EXT;
+            } else if (k->digits && ch == '\r') {
+                k->st = C_SIZE_LF;
+            } else {
+                return -1;
+            }
+            break;
+        case C_EXT:
+            if (ch == '\r')
+                k->st = C_SIZE_LF;
+            break;
+        case C_SIZE_LF:
+            if (ch != '\n')
+                return -1;
+            k->digits = 0;
+            k->line = 0;
+            k->st = k->left ? C_DATA : C_TRAILER;
+            break;
+        case C_DATA: {
+            size_t take = n - i < k->left ? n - i : k->left;
+            k->data += take;
+            k->left -= take;
+            i += take - 1;
+            if (!k->left)
+                k->st = C_DATA_CR;
+            break;
         }
-        t->b[t->n++] = p[i];
+        case C_DATA_CR:
+            if (ch != '\r')
+                return -1;
+            k->st = C_DATA_LF;
+            break;
+        case C_DATA_LF:
+            if (ch != '\n')
+                return -1;
+            k->st = C_SIZE;
+            break;
+        case C_TRAILER: /* lines until an empty one */
+            if (ch == '\n') {
+                if (k->line == 0)
+                    k->st = C_DONE;
+                k->line = 0;
+            } else if (ch != '\r') {
+                k->line++;
+            }
+            break;
+        case C_DONE:
+            return -1; /* bytes after the end */
+        }
     }
-    t->b[t->n] = 0;
+    return 0;
 }
 
 /* GET path on a new connection, read to the end of the body: its bytes
- * (the head's excluded) in *bytes; exits if it is not a whole 200. */
+ * (the data's, without the chunks' framing; the head's excluded) in
+ * *bytes; exits if it is not a whole 200. */
 static double s_export(const char *path, size_t *bytes)
 {
     int fd = t_raw_connect(s_base);
@@ -284,7 +351,7 @@ static double s_export(const char *path, size_t *bytes)
     size_t cap = 1 << 20, have = 0, length = 0;
     char *buf = malloc(cap + 1);
     int chunked = 0, head = 0;
-    s_tail_t tail = {.n = 0};
+    s_chunks_t chunks = {.st = C_SIZE};
     *bytes = 0;
     for (;;) {
         ssize_t n = read(fd, buf + have, cap - have);
@@ -308,16 +375,24 @@ static double s_export(const char *path, size_t *bytes)
             body = end + 4;
         }
         size_t len = have - (size_t)(body - buf);
-        *bytes += len;
-        s_tail_add(&tail, body, len);
         have = 0;
-        if ((chunked && strstr(tail.b, "0\r\n\r\n")) || (!chunked && length && *bytes >= length))
+        if (!chunked) {
+            *bytes += len;
+            if (length && *bytes >= length)
+                break;
+        } else if (s_chunks_feed(&chunks, body, len) < 0) {
+            fprintf(stderr, "%s: a chunk badly framed after %zu bytes\n", path, chunks.data);
+            exit(1);
+        } else if (chunks.st == C_DONE) {
             break;
+        }
     }
     double s = (double)(stats_now_ns() - t0) / 1e9;
     close(fd);
     free(buf);
-    if (chunked ? !strstr(tail.b, "0\r\n\r\n") : *bytes != length) {
+    if (chunked)
+        *bytes = chunks.data;
+    if (chunked ? chunks.st != C_DONE : *bytes != length) {
         fprintf(stderr, "%s: the body did not end whole (%zu bytes)\n", path, *bytes);
         exit(1);
     }
