@@ -62,7 +62,8 @@ typedef struct {
 #define CUSTOMER_DEADLINE_COLUMNS CUSTOMER_DEADLINE_COLUMNS_AS(CRM_US_TEXT)
 
 /* The columns every customer read selects, each named after its field of
- * customer_t (crm/rowmap.h), and the team as JSON (team_json); US names
+ * customer_t (crm/rowmap.h), and the team as JSON (team_json, looked up
+ * only for a customer whose team has rows: team_size, sql/012); US names
  * the times (CRM_US_TEXT, or CRM_US_BINARY in a statement read in binary:
  * the lists). */
 /* clang-format off */
@@ -78,9 +79,9 @@ typedef struct {
     " c.last_followup_content, c.completeness, " US("c.owner_since", "owner_since_us") ","         \
     " c.previous_owner_id, " US("c.pooled_at", "pooled_at_us") ","                                 \
     " " CUSTOMER_DEADLINE_COLUMNS_AS(US) ","                                                       \
-    " (SELECT json_agg(json_build_array(t.user_id, t.access, crm_us(t.expires_at))"                \
-    " ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"                         \
-    " AND (t.expires_at IS NULL OR t.expires_at > now())) AS team_json"
+    " CASE WHEN c.team_size > 0 THEN (SELECT json_agg(json_build_array(t.user_id, t.access,"       \
+    " crm_us(t.expires_at)) ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"   \
+    " AND (t.expires_at IS NULL OR t.expires_at > now())) END AS team_json"
 /* clang-format on */
 #define CUSTOMER_COLUMNS CUSTOMER_COLUMNS_AS(CRM_US_TEXT)
 

@@ -333,7 +333,7 @@ static void s_list_reply(list_t *ls, const PGresult *r, const PGresult *total,
 {
     Crm__Customers__CustomerList list = CRM__CUSTOMERS__CUSTOMER_LIST__INIT;
     char *cursor;
-    size_t shown = crm_page_rows(&ls->page, r, &cursor);
+    size_t shown = crm_call_page_rows(ls->call, &ls->page, r, &cursor);
     customer_row_t *rows = crm_calloc(shown + 1, sizeof *rows);
     customer_t **items = crm_calloc(shown + 1, sizeof *items);
     char(*masks)[5][CRM_POOL_MASK_LEN] = crm_calloc(shown + 1, sizeof *masks);

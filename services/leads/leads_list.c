@@ -332,7 +332,7 @@ static void s_list_reply(read_t *rd, const PGresult *r, const PGresult *total,
     const Crm__Caller *c = crm_rpc_call_caller(rd->call);
     Crm__Leads__LeadList list = CRM__LEADS__LEAD_LIST__INIT;
     char *cursor;
-    size_t shown = crm_page_rows(&rd->page, r, &cursor);
+    size_t shown = crm_call_page_rows(rd->call, &rd->page, r, &cursor);
     crm_err_t err;
     if (crm_rowmap_items(&list.base, "items", r, shown, &err) < 0) {
         free(cursor);
@@ -467,7 +467,7 @@ static void s_records_reply(records_call_t *rc, const PGresult *r, const PGresul
     ProtobufCMessage *list = crm_calloc(1, d->sizeof_message);
     d->message_init(list);
     char *cursor;
-    size_t shown = crm_page_rows(&rc->rd.page, r, &cursor);
+    size_t shown = crm_call_page_rows(call, &rc->rd.page, r, &cursor);
     crm_err_t err;
     if (crm_rowmap_items(list, "items", r, shown, &err) < 0) {
         crm_rpc_fail_err(call, &err);
