@@ -14,11 +14,14 @@
  *                             default 200000 leads; the documented figures 1000000
  *
  * The records (200 owners, each a user of the gateway with a name; tags on
- * a tenth; a year of creation times) are written with one INSERT. The export
- * is read by a plain socket client here that counts the bytes and checks
- * the body ends whole. CRM_PG_DURABLE=1 runs PostgreSQL with fsync on, as
+ * a tenth; a year of creation times; a customer's team member on every
+ * twentieth customer) are written with one INSERT each. The export is read
+ * by a plain socket client here that decodes its chunks, counts the data's
+ * bytes and checks the body ends whole. CRM_PG_DURABLE=1 runs PostgreSQL with fsync on, as
  * up.sh does; CRM_EXPORT_PAGE, when set, is passed to the gateway (rows a
- * page; default 2000). */
+ * page; default 2000); CRM_BENCH_PAIRS=n adds n rounds of COPY then CSV
+ * (each round's ratio and their median: the spread of a shared machine);
+ * CRM_BENCH_ENV=K=V is passed to the services (experiments). */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -44,11 +47,12 @@ static char *s_token;
 /* ---- the domains -------------------------------------------------------------- */
 
 /* What a domain's export is measured on: its rows, written with one INSERT
- * (%d: the owners, then the rows), and the same columns and rows in the
+ * (%d: the owners, then the rows) and then more (the customers' teams: one
+ * member on every twentieth), and the same columns and rows in the
  * export's order for COPY. */
 typedef struct {
     const char *name; /* the service, its database and its route's last segment */
-    const char *seed, *copy;
+    const char *seed, *seed_more, *copy;
     const char *method; /* its List */
     const ProtobufCMessageDescriptor *req, *list;
 } s_domain_t;
@@ -70,6 +74,7 @@ static const s_domain_t s_domains[] = {
      " CASE WHEN g %% 2 = 1 THEN now() - g * interval '17 seconds' END,"
      " now() - g * interval '31 seconds'"
      " FROM generate_series(1, %d) g",
+     NULL,
      "COPY (SELECT id, name, mobile, telephone, email, company, source, level, industry, remark,"
      " owner_id, department_id, creator_id, status, created_at, updated_at, converted_at, wechat,"
      " qq, tags, province, city, district, address, next_followup_at, last_followup_at,"
@@ -92,13 +97,16 @@ static const s_domain_t s_domains[] = {
      " CASE WHEN g %% 2 = 1 THEN now() - g * interval '17 seconds' END,"
      " now() - g * interval '31 seconds', '浙江', '杭州', '文三路 ' || g || ' 号', 38"
      " FROM generate_series(1, %d) g",
+     "INSERT INTO customer_team (customer_id, user_id, access)"
+     " SELECT id, 2 + id % 199, 1 FROM customers WHERE id % 20 = 0",
      "COPY (SELECT c.id, name, mobile, telephone, email, company, source, level, industry,"
      " owner_id, department_id, pool_id, lead_id, last_followup_at, created_at, updated_at,"
      " wechat, qq, enterprise_id, type, tags, province, city, district, address, remark,"
      " legal_representative, credit_code, bank, bank_account, next_contact_at, creator_id,"
      " deal_status, dealt_at, locked, claim_count, last_followup_content, completeness,"
-     " owner_since, previous_owner_id, (SELECT json_agg(t.user_id) FROM customer_team t"
-     " WHERE t.customer_id = c.id) FROM customers c WHERE deleted_at IS NULL AND owner_id <> 0"
+     " owner_since, previous_owner_id, CASE WHEN team_size > 0 THEN (SELECT json_agg(t.user_id)"
+     " FROM customer_team t WHERE t.customer_id = c.id) END FROM customers c"
+     " WHERE deleted_at IS NULL AND owner_id <> 0"
      " ORDER BY created_at DESC, id DESC) TO STDOUT (FORMAT csv, HEADER)",
      "Customers.List", &crm__customers__list_customers_request__descriptor,
      &crm__customers__customer_list__descriptor},
@@ -117,8 +125,9 @@ static void s_seed(h_t *h, int rows)
     PQclear(h_sql(h, "gateway", sql));
     snprintf(sql, sizeof sql, s_dom->seed, OWNERS, rows);
     PQclear(h_sql(h, s_dom->name, sql));
-    snprintf(sql, sizeof sql, "VACUUM ANALYZE %s", s_dom->name);
-    PQclear(h_sql(h, s_dom->name, sql));
+    if (s_dom->seed_more)
+        PQclear(h_sql(h, s_dom->name, s_dom->seed_more));
+    PQclear(h_sql(h, s_dom->name, "VACUUM ANALYZE")); /* its tables, the teams' too */
     printf("%d %s of %d owners seeded in %.0f s\n", rows, s_dom->name, OWNERS,
            (double)(stats_now_ns() - t0) / 1e9);
 }
@@ -225,26 +234,93 @@ static double s_walk(h_t *h, int page, size_t *rows)
 
 /* ---- the export --------------------------------------------------------------- */
 
-/* The last 7 bytes of a body, kept across reads. */
+/* A chunked body (RFC 9112, 7.1) decoded as it arrives: only the data's
+ * bytes are counted, and the body is whole once the last chunk (size 0)
+ * and its empty trailer have come. A row that happens to end in "0" before
+ * a chunk's CRLF is data, not the end. */
 typedef struct {
-    char b[8];
-    size_t n;
-} s_tail_t;
+    enum { C_SIZE, C_EXT, C_SIZE_LF, C_DATA, C_DATA_CR, C_DATA_LF, C_TRAILER, C_DONE } st;
+    size_t left; /* bytes of the current chunk still to come */
+    int digits;  /* hex digits read of the size */
+    int line;    /* characters on the current trailer line */
+    size_t data; /* data bytes so far */
+} s_chunks_t;
 
-static void s_tail_add(s_tail_t *t, const char *p, size_t n)
+static int s_hex(char ch)
 {
-    for (size_t i = n > 7 ? n - 7 : 0; i < n; i++) {
-        if (t->n == 7) {
-            memmove(t->b, t->b + 1, 6);
-            t->n = 6;
+    return ch >= '0' && ch <= '9'   ? ch - '0'
+           : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+           : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                    : -1;
+}
+
+/* Feeds n bytes; returns -1 on a framing error, else 0. */
+static int s_chunks_feed(s_chunks_t *k, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char ch = p[i];
+        switch (k->st) {
+        case C_SIZE:
+            if (s_hex(ch) >= 0 && k->digits < 15) {
+                k->left = k->left * 16 + (size_t)s_hex(ch);
+                k->digits++;
+            } else if (k->digits && (ch == ';' || ch == ' ')) {
+                k->st = C_EXT;
+            } else if (k->digits && ch == '\r') {
+                k->st = C_SIZE_LF;
+            } else {
+                return -1;
+            }
+            break;
+        case C_EXT:
+            if (ch == '\r')
+                k->st = C_SIZE_LF;
+            break;
+        case C_SIZE_LF:
+            if (ch != '\n')
+                return -1;
+            k->digits = 0;
+            k->line = 0;
+            k->st = k->left ? C_DATA : C_TRAILER;
+            break;
+        case C_DATA: {
+            size_t take = n - i < k->left ? n - i : k->left;
+            k->data += take;
+            k->left -= take;
+            i += take - 1;
+            if (!k->left)
+                k->st = C_DATA_CR;
+            break;
         }
-        t->b[t->n++] = p[i];
+        case C_DATA_CR:
+            if (ch != '\r')
+                return -1;
+            k->st = C_DATA_LF;
+            break;
+        case C_DATA_LF:
+            if (ch != '\n')
+                return -1;
+            k->st = C_SIZE;
+            break;
+        case C_TRAILER: /* lines until an empty one */
+            if (ch == '\n') {
+                if (k->line == 0)
+                    k->st = C_DONE;
+                k->line = 0;
+            } else if (ch != '\r') {
+                k->line++;
+            }
+            break;
+        case C_DONE:
+            return -1; /* bytes after the end */
+        }
     }
-    t->b[t->n] = 0;
+    return 0;
 }
 
 /* GET path on a new connection, read to the end of the body: its bytes
- * (the head's excluded) in *bytes; exits if it is not a whole 200. */
+ * (the data's, without the chunks' framing; the head's excluded) in
+ * *bytes; exits if it is not a whole 200. */
 static double s_export(const char *path, size_t *bytes)
 {
     int fd = t_raw_connect(s_base);
@@ -258,7 +334,7 @@ static double s_export(const char *path, size_t *bytes)
     size_t cap = 1 << 20, have = 0, length = 0;
     char *buf = malloc(cap + 1);
     int chunked = 0, head = 0;
-    s_tail_t tail = {.n = 0};
+    s_chunks_t chunks = {.st = C_SIZE};
     *bytes = 0;
     for (;;) {
         ssize_t n = read(fd, buf + have, cap - have);
@@ -282,16 +358,24 @@ static double s_export(const char *path, size_t *bytes)
             body = end + 4;
         }
         size_t len = have - (size_t)(body - buf);
-        *bytes += len;
-        s_tail_add(&tail, body, len);
         have = 0;
-        if ((chunked && strstr(tail.b, "0\r\n\r\n")) || (!chunked && length && *bytes >= length))
+        if (!chunked) {
+            *bytes += len;
+            if (length && *bytes >= length)
+                break;
+        } else if (s_chunks_feed(&chunks, body, len) < 0) {
+            fprintf(stderr, "%s: a chunk badly framed after %zu bytes\n", path, chunks.data);
+            exit(1);
+        } else if (chunks.st == C_DONE) {
             break;
+        }
     }
     double s = (double)(stats_now_ns() - t0) / 1e9;
     close(fd);
     free(buf);
-    if (chunked ? !strstr(tail.b, "0\r\n\r\n") : *bytes != length) {
+    if (chunked)
+        *bytes = chunks.data;
+    if (chunked ? chunks.st != C_DONE : *bytes != length) {
         fprintf(stderr, "%s: the body did not end whole (%zu bytes)\n", path, *bytes);
         exit(1);
     }
@@ -303,6 +387,7 @@ typedef struct {
     double s;
     size_t bytes;
     long gateway_kb, leads_kb;
+    double cpu_pg, cpu_svc, cpu_gw; /* CPU seconds spent during the run */
 } s_run_t;
 
 static void s_report(const s_run_t *r, int rows, double copy_s)
@@ -317,32 +402,97 @@ static void s_report(const s_run_t *r, int rows, double copy_s)
                r->leads_kb / 1024.0);
     if (copy_s > 0)
         printf("  %.2fx COPY", r->s / copy_s);
-    printf("\n");
+    printf("\n%12s CPU: PostgreSQL %.2f s, %s %.2f s, gateway %.2f s: %.2f s\n", "", r->cpu_pg,
+           s_dom->name, r->cpu_svc, r->cpu_gw, r->cpu_pg + r->cpu_svc + r->cpu_gw);
 }
 
 static int s_page = 2000; /* CRM_EXPORT_PAGE */
 
-/* One run: COPY (path NULL), the bare walk (path ""), or an export. */
+/* The postmaster's pid, from its data folder. */
+static pid_t s_postmaster(h_t *h)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/pg/postmaster.pid", h_dir(h));
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (!f || fscanf(f, "%d", &pid) != 1) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+    return (pid_t)pid;
+}
+
+/* CPU seconds so far of PostgreSQL (every process of it, ended backends
+ * included), the domain's service and the gateway. */
+static void s_cpu(h_t *h, double cpu[3])
+{
+    cpu[0] = stats_cpu_tree_s(s_postmaster(h));
+    cpu[1] = stats_cpu_s(h_pid(h_proc(h, s_dom->name, 0)), 0);
+    cpu[2] = stats_cpu_s(h_pid(h_proc(h, "gateway", 0)), 0);
+}
+
+/* One run: COPY (path NULL), the bare walk (path ""), or an export; its
+ * time, and the CPU the servers spent on it (a COPY's backend counted
+ * once the postmaster has reaped it). */
 static s_run_t s_measure(h_t *h, const char *label, const char *path)
 {
     pid_t gw = h_pid(h_proc(h, "gateway", 0)), leads = h_pid(h_proc(h, s_dom->name, 0));
     s_run_t r = {.label = label, .gateway_kb = -1, .leads_kb = -1};
     printf("%s...\n", label);
+    double before[3], after[3];
+    s_cpu(h, before);
     if (!path) {
         r.s = s_copy(h, &r.bytes);
-        return r;
-    }
-    if (!*path) {
+    } else if (!*path) {
         size_t rows;
         r.s = s_walk(h, s_page, &rows);
-        return r;
+    } else {
+        stats_peak_reset(gw);
+        stats_peak_reset(leads);
+        r.s = s_export(path, &r.bytes);
+        r.gateway_kb = stats_peak_kb(gw);
+        r.leads_kb = stats_peak_kb(leads);
     }
-    stats_peak_reset(gw);
-    stats_peak_reset(leads);
-    r.s = s_export(path, &r.bytes);
-    r.gateway_kb = stats_peak_kb(gw);
-    r.leads_kb = stats_peak_kb(leads);
+    usleep(300 * 1000); /* the COPY's backend reaped */
+    s_cpu(h, after);
+    r.cpu_pg = after[0] - before[0];
+    r.cpu_svc = after[1] - before[1];
+    r.cpu_gw = after[2] - before[2];
     return r;
+}
+
+static int s_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* CRM_BENCH_PAIRS=n: n more rounds of COPY then the CSV export, back to
+ * back, so the noise of a shared machine shows as a spread: each round's
+ * ratio, and their median. */
+static void s_pairs(h_t *h, const char *csv, int rows)
+{
+    int n = getenv("CRM_BENCH_PAIRS") ? atoi(getenv("CRM_BENCH_PAIRS")) : 0;
+    if (n <= 0)
+        return;
+    double *ratio = calloc((size_t)n, sizeof *ratio);
+    printf("\n%d rounds of COPY then export csv:\n", n);
+    for (int i = 0; i < n; i++) {
+        s_run_t c = s_measure(h, "COPY", NULL), e = s_measure(h, "export csv", csv);
+        ratio[i] = e.s / c.s;
+        printf("round %d: COPY %.2f s, csv %.2f s (%.0f rows/s, peak RSS gateway %.1f MiB, %s"
+               " %.1f MiB): %.2fx; CPU: COPY %.2f s, csv %.2f s (PostgreSQL %.2f, %s %.2f,"
+               " gateway %.2f)\n",
+               i + 1, c.s, e.s, rows / e.s, e.gateway_kb / 1024.0, s_dom->name, e.leads_kb / 1024.0,
+               ratio[i], c.cpu_pg + c.cpu_svc + c.cpu_gw, e.cpu_pg + e.cpu_svc + e.cpu_gw, e.cpu_pg,
+               s_dom->name, e.cpu_svc, e.cpu_gw);
+    }
+    qsort(ratio, (size_t)n, sizeof *ratio, s_cmp_double);
+    printf("csv against COPY over %d rounds: median %.2fx, from %.2fx to %.2fx\n", n,
+           n % 2 ? ratio[n / 2] : (ratio[n / 2 - 1] + ratio[n / 2]) / 2, ratio[0], ratio[n - 1]);
+    stats_load("after the rounds");
+    free(ratio);
 }
 
 int main(int argc, char **argv)
@@ -362,6 +512,8 @@ int main(int argc, char **argv)
         h_setenv(h, kv);
         free(kv);
     }
+    if (getenv("CRM_BENCH_ENV")) /* K=V for the services (experiments) */
+        h_setenv(h, getenv("CRM_BENCH_ENV"));
     h_start_all(h);
     s_base = h_gateway(h);
     s_token = t_login(s_base, H_ADMIN_USER, H_ADMIN_PASSWORD);
@@ -391,6 +543,7 @@ int main(int argc, char **argv)
            " RPC %.2f s (%.2fx); xlsx %.2f s (%.1fx)\n",
            csv_s, copy, csv_s / copy, s_dom->method, walk, walk / copy, runs[3].s,
            runs[3].s / copy);
+    s_pairs(h, csv, rows);
     free(s_token);
     h_destroy(&h);
     return 0;

@@ -1,10 +1,12 @@
 /* stats.c: latency samples and their percentiles (see stats.h). */
 #include "stats.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "crm/util.h"
 
@@ -105,4 +107,54 @@ void stats_peak_reset(int pid)
         fprintf(stderr, "cannot reset the peak memory of %d (%s)\n", pid, path);
         exit(1);
     }
+}
+
+/* Fields 14-17 of /proc/<pid>/stat (utime, stime, cutime, cstime) and 4
+ * (ppid), after the command's closing parenthesis. */
+static int s_stat(pid_t pid, double t[4], pid_t *ppid)
+{
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    char *ok = fgets(line, sizeof line, f);
+    fclose(f);
+    char *p = ok ? strrchr(line, ')') : NULL;
+    long long v[4];
+    int pp;
+    if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lld %lld %lld %lld", &pp,
+                     &v[0], &v[1], &v[2], &v[3]) != 5)
+        return -1;
+    double hz = (double)sysconf(_SC_CLK_TCK);
+    for (int i = 0; i < 4; i++)
+        t[i] = (double)v[i] / hz;
+    *ppid = pp;
+    return 0;
+}
+
+double stats_cpu_s(pid_t pid, int with_children)
+{
+    double t[4];
+    pid_t pp;
+    if (s_stat(pid, t, &pp) < 0)
+        return -1;
+    return t[0] + t[1] + (with_children ? t[2] + t[3] : 0);
+}
+
+double stats_cpu_tree_s(pid_t pid)
+{
+    double sum = stats_cpu_s(pid, 1);
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (sum >= 0 && d && (e = readdir(d))) {
+        pid_t child = (pid_t)atoi(e->d_name);
+        double t[4];
+        pid_t pp;
+        if (child > 0 && child != pid && s_stat(child, t, &pp) == 0 && pp == pid)
+            sum += t[0] + t[1];
+    }
+    if (d)
+        closedir(d);
+    return sum;
 }

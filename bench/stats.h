@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 typedef struct {
     uint64_t *ns;
@@ -30,6 +31,14 @@ void stats_load(const char *when);
 long stats_rss_kb(int pid);
 long stats_peak_kb(int pid);
 void stats_peak_reset(int pid);
+
+/* CPU seconds (user and system, every thread) pid has spent so far, from
+ * /proc/<pid>/stat; with_children adds its children's that it has waited
+ * for (a postmaster's ended backends). -1 if it cannot be read. */
+double stats_cpu_s(pid_t pid, int with_children);
+/* The same summed over pid (with its waited-for children) and its living
+ * children: a PostgreSQL cluster from its postmaster. */
+double stats_cpu_tree_s(pid_t pid);
 
 /* Monotonic nanoseconds. */
 uint64_t stats_now_ns(void);

@@ -92,6 +92,14 @@ int crm_check_time(crm_rpc_call_t *call, const char *field, int64_t us)
     return 0;
 }
 
+size_t crm_call_page_rows(crm_rpc_call_t *call, const crm_page_t *pg, const PGresult *r,
+                          char **next)
+{
+    size_t shown = crm_page_rows(pg, r, next);
+    crm_rpc_call_next_page(call, *next);
+    return shown;
+}
+
 void crm_reply_page(crm_rpc_call_t *call, const crm_page_t *pg, const ProtobufCMessageDescriptor *d,
                     const PGresult *r, const PGresult *total)
 {
@@ -105,7 +113,7 @@ void crm_reply_page_fixed(crm_rpc_call_t *call, const crm_page_t *pg,
     ProtobufCMessage *list = calloc(1, d->sizeof_message);
     d->message_init(list);
     char *cursor;
-    size_t shown = crm_page_rows(pg, r, &cursor);
+    size_t shown = crm_call_page_rows(call, pg, r, &cursor);
     crm_err_t err;
     if (crm_rowmap_items(list, "items", r, shown, &err) < 0) {
         crm_rpc_fail_err(call, &err);

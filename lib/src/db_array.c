@@ -1,11 +1,13 @@
 /* db_array.c: PostgreSQL one-dimensional array literals, in and out, for
- * text[] and bigint[] parameters and columns (text format). */
+ * text[] and bigint[] parameters and columns (text format; a column in
+ * binary is read by db_binary.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crm/db.h"
 #include "crm/util.h"
+#include "db_binary.h"
 
 char *crm_db_text_array(char *const *v, size_t n)
 {
@@ -66,10 +68,25 @@ static size_t s_element(const char **s, char *out)
     return len;
 }
 
+/* Is column col of r in binary (NULL: not there, or NULL)? The value in
+ * *v and its length in *len. */
+static int s_binary(const PGresult *r, int row, int col, const char **v, int *len)
+{
+    if (!r || PQfformat(r, col) != 1)
+        return 0;
+    *v = PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+    *len = *v ? PQgetlength(r, row, col) : 0;
+    return 1;
+}
+
 char **crm_db_get_text_array(const PGresult *r, int row, int col, size_t *n)
 {
-    const char *v = crm_db_get(r, row, col);
+    const char *b;
+    int blen;
     *n = 0;
+    if (s_binary(r, row, col, &b, &blen))
+        return b ? db_bin_text_array(b, blen, n) : NULL;
+    const char *v = crm_db_get(r, row, col);
     if (v[0] != '{' || v[1] == '}' || v[1] == '\0')
         return NULL;
     size_t count = 1, len = strlen(v);
@@ -90,8 +107,12 @@ char **crm_db_get_text_array(const PGresult *r, int row, int col, size_t *n)
 
 int64_t *crm_db_get_i64_array(const PGresult *r, int row, int col, size_t *n)
 {
-    const char *v = crm_db_get(r, row, col);
+    const char *b;
+    int blen;
     *n = 0;
+    if (s_binary(r, row, col, &b, &blen))
+        return b ? db_bin_i64_array(b, blen, n) : NULL;
+    const char *v = crm_db_get(r, row, col);
     if (v[0] != '{' || v[1] == '}' || v[1] == '\0')
         return NULL;
     size_t count = 1;
@@ -100,7 +121,12 @@ int64_t *crm_db_get_i64_array(const PGresult *r, int row, int col, size_t *n)
     int64_t *out = crm_malloc(count * sizeof *out);
     for (const char *p = v + 1; *p && *p != '}';) {
         char *end;
-        out[(*n)++] = strtoll(p, &end, 10);
+        if (!strncmp(p, "NULL", 4)) { /* a NULL element: 0, as in binary */
+            out[(*n)++] = 0;
+            end = (char *)p + 4;
+        } else {
+            out[(*n)++] = strtoll(p, &end, 10);
+        }
         p = *end == ',' ? end + 1 : end;
         if (end == p && *p != '}')
             break;

@@ -171,10 +171,17 @@ void crm_db_batch_add(crm_db_batch_t *b, const char *stmt, int nparams, const ch
     s_stmt_t *s = &b->stmts[b->n++];
     s->stmt = crm_strdup(stmt);
     s->text = strchr(stmt, ' ') != NULL;
+    s->binary = 0;
     s->nparams = nparams > 0 ? nparams : 0;
     s->values = s->nparams ? crm_calloc((size_t)s->nparams, sizeof *s->values) : NULL;
     for (int i = 0; i < s->nparams; i++)
         s->values[i] = values && values[i] ? crm_strdup(values[i]) : NULL;
+}
+
+void crm_db_batch_binary(crm_db_batch_t *b)
+{
+    if (b && b->n)
+        b->stmts[b->n - 1].binary = 1;
 }
 
 size_t crm_db_batch_size(const crm_db_batch_t *b)

@@ -138,9 +138,9 @@ void db_send_batch(s_conn_t *c, crm_db_batch_t *b)
         s_stmt_t *s = &b->stmts[i];
         const char *const *v = (const char *const *)s->values;
         if (s->text)
-            ok = PQsendQueryParams(pg, s->stmt, s->nparams, NULL, v, NULL, NULL, 0);
+            ok = PQsendQueryParams(pg, s->stmt, s->nparams, NULL, v, NULL, NULL, s->binary);
         else
-            ok = PQsendQueryPrepared(pg, s->stmt, s->nparams, v, NULL, NULL, 0);
+            ok = PQsendQueryPrepared(pg, s->stmt, s->nparams, v, NULL, NULL, s->binary);
     }
     if (ok && b->commit)
         ok = s_send_text(pg, "COMMIT");

@@ -21,6 +21,7 @@
 typedef struct {
     char *stmt; /* a registered name, or SQL text */
     int text;   /* stmt is SQL text: sent unprepared */
+    int binary; /* its results in binary (crm_db_batch_binary) */
     int nparams;
     char **values;
 } s_stmt_t;

@@ -1,28 +1,47 @@
-/* db_read.c: reading values out of query results (see db.h). */
+/* db_read.c: reading values out of query results (see db.h), in text or
+ * in binary (crm_db_batch_binary; db_binary.c reads those). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crm/db.h"
 #include "crm/util.h"
+#include "db_binary.h"
 
 /* ---- reading results ------------------------------------------------- */
+
+/* Is column col of r in binary? */
+static int s_binary(const PGresult *r, int col)
+{
+    return PQfformat(r, col) == 1;
+}
 
 const char *crm_db_get(const PGresult *r, int row, int col)
 {
     if (!r || PQgetisnull(r, row, col))
         return "";
+    if (s_binary(r, col) && db_bin_kind(PQftype(r, col)) != DB_BIN_TEXT)
+        return ""; /* not text: read with the getter of its type */
     const char *v = PQgetvalue(r, row, col);
     return v ? v : "";
 }
 
 int64_t crm_db_get_i64(const PGresult *r, int row, int col)
 {
+    if (r && s_binary(r, col)) {
+        int64_t v = 0;
+        if (!PQgetisnull(r, row, col))
+            db_bin_i64(PQftype(r, col), PQgetvalue(r, row, col), PQgetlength(r, row, col), &v);
+        return v;
+    }
     return strtoll(crm_db_get(r, row, col), NULL, 10);
 }
 
 int crm_db_get_bool(const PGresult *r, int row, int col)
 {
+    if (r && s_binary(r, col))
+        return !PQgetisnull(r, row, col) && PQftype(r, col) == DB_OID_BOOL &&
+               PQgetlength(r, row, col) == 1 && PQgetvalue(r, row, col)[0] != 0;
     return crm_db_get(r, row, col)[0] == 't';
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* n digits at *p as a number; advances *p. -1 if not digits. */
 static int s_digits(const char **p, int n)
@@ -133,14 +134,39 @@ static int64_t s_floor_div(int64_t a, int64_t b)
     return a / b - (a % b != 0 && (a < 0) != (b < 0));
 }
 
+/* Where TZ was at the last look: the environment's array, the entry's
+ * index in it and the entry itself. setenv and unsetenv give TZ a new
+ * entry or move the entries, so while all three are the same TZ is the
+ * same, and an export's millions of instants look it up once. */
+static _Thread_local char **s_env;
+static _Thread_local char *s_env_tz;
+static _Thread_local size_t s_env_i;
+
+/* TZ's value, through the last look when nothing moved. */
+static const char *s_getenv_tz(void)
+{
+    if (s_env && environ == s_env && environ[s_env_i] == s_env_tz)
+        return s_env_tz + 3;
+    s_env = NULL;
+    for (size_t i = 0; environ && environ[i]; i++)
+        if (!strncmp(environ[i], "TZ=", 3)) {
+            s_env = environ;
+            s_env_i = i;
+            s_env_tz = environ[i];
+            return s_env_tz + 3;
+        }
+    return NULL;
+}
+
 /* Whether days may be kept under the current TZ (not when it is longer
  * than s_tz). When TZ changed since the last look, drops the kept days and
  * calls tzset, as strftime would. */
 static int s_follow_tz(void)
 {
-    const char *tz = getenv("TZ");
+    const char *was = s_env_tz;
+    const char *tz = s_getenv_tz();
     int now = !tz ? UNSET : strlen(tz) < sizeof s_tz ? KEPT : LONG;
-    if (now == s_tz_state && (now != KEPT || strcmp(tz, s_tz) == 0))
+    if (now == s_tz_state && (now != KEPT || (tz - 3 == was && s_env) || strcmp(tz, s_tz) == 0))
         return now != LONG;
     tzset();
     for (size_t i = 0; i < KEPT_DAYS; i++)

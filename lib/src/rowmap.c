@@ -8,10 +8,15 @@
 
 #include "crm/db.h"
 #include "crm/util.h"
+#include "db_binary.h"
 
+/* How a column is read: in text (libpq's default), or in binary
+ * (crm_db_batch_binary) as its type is. */
 typedef struct {
     int col;
     const ProtobufCFieldDescriptor *f;
+    int binary;
+    Oid type;
 } s_pair_t;
 
 struct crm_rowmap {
@@ -29,24 +34,61 @@ static int s_fillable(const ProtobufCFieldDescriptor *f)
            !(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF);
 }
 
+/* What a binary column of type must be to fill field f. */
+static db_bin_kind_t s_kind_for(const ProtobufCFieldDescriptor *f)
+{
+    if (f->label == PROTOBUF_C_LABEL_REPEATED)
+        return f->type == PROTOBUF_C_TYPE_STRING ? DB_BIN_TEXTS : DB_BIN_INTS;
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        return DB_BIN_TEXT;
+    case PROTOBUF_C_TYPE_BOOL:
+        return DB_BIN_BOOL;
+    case PROTOBUF_C_TYPE_DOUBLE:
+    case PROTOBUF_C_TYPE_FLOAT:
+        return DB_BIN_FLOAT;
+    default: /* integers and enums */
+        return DB_BIN_INT;
+    }
+}
+
+/* Does column col of r read into f as its format and type are? A time
+ * read as text is not a number (select crm_us(t), or ask for binary); a
+ * binary column must be of a type read into f's. */
+static int s_readable(const PGresult *r, int col, const ProtobufCFieldDescriptor *f)
+{
+    Oid type = PQftype(r, col);
+    if (PQfformat(r, col) == 1)
+        return db_bin_kind(type) == s_kind_for(f);
+    return !(s_kind_for(f) == DB_BIN_INT && db_bin_is_time(type));
+}
+
 crm_rowmap_t *crm_rowmap_new(const ProtobufCMessageDescriptor *d, const PGresult *r, crm_err_t *err)
 {
     crm_rowmap_t *m = crm_calloc(1, sizeof *m);
     m->d = d;
     m->pairs = crm_calloc(d->n_fields + 1, sizeof *m->pairs);
-    for (unsigned i = 0; i < d->n_fields; i++) {
-        const ProtobufCFieldDescriptor *f = &d->fields[i];
-        int col = PQfnumber(r, f->name);
-        if (col < 0)
+    char *paired = crm_calloc(d->n_fields + 1, 1);
+    /* Each column finds its field by name (the descriptor's sorted index);
+     * the first column of a name fills it, as PQfnumber would find it. */
+    for (int col = 0, ncols = PQnfields(r); col < ncols; col++) {
+        const char *name = PQfname(r, col);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(d, name);
+        if (!f || paired[f - d->fields])
             continue;
-        if (!s_fillable(f)) {
+        paired[f - d->fields] = 1;
+        if (!s_fillable(f) || !s_readable(r, col, f)) {
             crm_err_set(err, CRM__STATUS__INTERNAL, f->name, "column %s cannot fill %s.%s", f->name,
                         d->name, f->name);
+            free(paired);
             crm_rowmap_destroy(&m);
             return NULL;
         }
-        m->pairs[m->n++] = (s_pair_t){.col = col, .f = f};
+        m->pairs[m->n++] = (s_pair_t){
+            .col = col, .f = f, .binary = PQfformat(r, col) == 1, .type = PQftype(r, col)};
     }
+    free(paired);
     return m;
 }
 
@@ -65,19 +107,29 @@ int crm_rowmap_columns(const crm_rowmap_t *m)
     return m->n;
 }
 
-/* Sets the scalar at p of type t from column col of row `row` of r. */
-static void s_scalar(ProtobufCType t, void *p, const PGresult *r, int row, int col)
+/* Sets the integer or enum at p of type t to v. */
+static void s_set_int(ProtobufCType t, void *p, int64_t v)
 {
     switch (t) {
-    case PROTOBUF_C_TYPE_STRING:
-        *(const char **)p = crm_db_get(r, row, col);
-        break;
     case PROTOBUF_C_TYPE_INT64:
     case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
-        *(int64_t *)p = crm_db_get_i64(r, row, col);
+        *(int64_t *)p = v;
+        break;
+    default: /* int32, sint32, sfixed32, uint32, fixed32, enum: 32 bits */
+        *(int32_t *)p = (int32_t)v;
+        break;
+    }
+}
+
+/* Sets the scalar at p of type t from column col of row `row` of r (text). */
+static void s_scalar(ProtobufCType t, void *p, const PGresult *r, int row, int col)
+{
+    switch (t) {
+    case PROTOBUF_C_TYPE_STRING:
+        *(const char **)p = crm_db_get(r, row, col);
         break;
     case PROTOBUF_C_TYPE_BOOL:
         *(protobuf_c_boolean *)p = crm_db_get_bool(r, row, col);
@@ -88,8 +140,36 @@ static void s_scalar(ProtobufCType t, void *p, const PGresult *r, int row, int c
     case PROTOBUF_C_TYPE_FLOAT:
         *(float *)p = strtof(crm_db_get(r, row, col), NULL);
         break;
-    default: /* int32, sint32, sfixed32, uint32, fixed32, enum: 32 bits */
-        *(int32_t *)p = (int32_t)crm_db_get_i64(r, row, col);
+    default:
+        s_set_int(t, p, crm_db_get_i64(r, row, col));
+        break;
+    }
+}
+
+/* The same from a binary value (v, len bytes) of the pair's type, checked
+ * against the field by crm_rowmap_new. */
+static void s_scalar_binary(const s_pair_t *pr, void *p, const char *v, int len)
+{
+    int64_t i;
+    double x;
+    switch (pr->f->type) {
+    case PROTOBUF_C_TYPE_STRING:
+        *(const char **)p = v;
+        break;
+    case PROTOBUF_C_TYPE_BOOL:
+        *(protobuf_c_boolean *)p = len == 1 && v[0] != 0;
+        break;
+    case PROTOBUF_C_TYPE_DOUBLE:
+        db_bin_f64(pr->type, v, len, &x);
+        *(double *)p = x;
+        break;
+    case PROTOBUF_C_TYPE_FLOAT:
+        db_bin_f64(pr->type, v, len, &x);
+        *(float *)p = (float)x;
+        break;
+    default:
+        db_bin_i64(pr->type, v, len, &i);
+        s_set_int(pr->f->type, p, i);
         break;
     }
 }
@@ -97,8 +177,9 @@ static void s_scalar(ProtobufCType t, void *p, const PGresult *r, int row, int c
 void crm_rowmap_fill(const crm_rowmap_t *m, const PGresult *r, int row, ProtobufCMessage *msg)
 {
     for (int i = 0; i < m->n; i++) {
-        const ProtobufCFieldDescriptor *f = m->pairs[i].f;
-        int col = m->pairs[i].col;
+        const s_pair_t *pr = &m->pairs[i];
+        const ProtobufCFieldDescriptor *f = pr->f;
+        int col = pr->col;
         void *p = (char *)msg + f->offset;
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t *n = (size_t *)((char *)msg + f->quantifier_offset);
@@ -110,7 +191,10 @@ void crm_rowmap_fill(const crm_rowmap_t *m, const PGresult *r, int row, Protobuf
         }
         if (PQgetisnull(r, row, col))
             continue; /* the default */
-        s_scalar(f->type, p, r, row, col);
+        if (pr->binary)
+            s_scalar_binary(pr, p, PQgetvalue(r, row, col), PQgetlength(r, row, col));
+        else
+            s_scalar(f->type, p, r, row, col);
         if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset)
             *(protobuf_c_boolean *)((char *)msg + f->quantifier_offset) = 1;
     }

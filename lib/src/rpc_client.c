@@ -376,6 +376,19 @@ crm_rpc_client_t *crm_rpc_client_new(uv_loop_t *loop, void *zctx, const char *en
 }
 
 /* Sends a call whose request is encoded already. */
+/* The instance a walk's calls go to first: the same for every page of one
+ * caller's walk of one method (the server reads a walk's next page ahead,
+ * rpc_walk.c), spread over the instances by caller. */
+static size_t s_walk_instance(const crm_rpc_client_t *c, const char *method,
+                              const Crm__Caller *caller)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (const char *p = method; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ (uint64_t)caller->user_id) * 1099511628211ULL;
+    return (size_t)(h % c->nsocks);
+}
+
 static int s_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *payload, size_t len,
                       const ProtobufCMessageDescriptor *reply_desc, const Crm__Caller *caller,
                       const crm_rpc_opts_t *opts, crm_rpc_reply_cb cb, void *arg)
@@ -412,7 +425,7 @@ static int s_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pa
     p->reply_desc = reply_desc;
     p->cb = cb;
     p->arg = arg;
-    p->inst = c->rr++ % c->nsocks;
+    p->inst = opts->walk ? s_walk_instance(c, method, req.caller) : c->rr++ % c->nsocks;
     s_attempt(c, p);
     return 0;
 }

@@ -23,48 +23,11 @@
 #include "crm/rpc.h"
 #include "crm/util.h"
 #include "crm/zsock.h"
+#include "rpc_server_impl.h"
 
 #define DEFAULT_MAX_PAYLOAD (1u << 20)
 /* How long replies already queued may take to leave after destroy. */
 #define CLOSE_LINGER_MS 200
-
-typedef struct {
-    char *name; /* "Service.Method" */
-    const ProtobufCMethodDescriptor *md;
-    crm_rpc_handler handler;
-    void *arg;
-} method_t;
-
-struct crm_rpc_server {
-    crm_zsock_t *sock; /* NULL once destroyed */
-    char *endpoint;
-    size_t max_payload;
-    method_t *methods;
-    size_t nmethods;
-    size_t inflight;
-    int draining;
-    int orphaned; /* destroyed with calls in flight */
-};
-
-struct crm_rpc_call {
-    crm_rpc_server_t *srv;
-    const char *method; /* the server's copy of the name */
-    const ProtobufCMessageDescriptor *out;
-    Crm__Request *req; /* off the wire; NULL for a call made in process */
-    ProtobufCMessage *payload;
-    uint8_t *peer;
-    size_t peer_len;
-    int delimited;
-    /* A call made in process (crm_rpc_server_call): */
-    const Crm__Caller *caller;
-    char *key;
-    int walk;
-    crm_rpc_reply_cb cb; /* where its outcome goes */
-    void *cb_arg;
-    /* The further fields at fault of a failure (crm_rpc_fail_errs). */
-    Crm__FieldError **more;
-    size_t n_more;
-};
 
 /* Where a reply goes: the peer's identity and the request's layout. */
 typedef struct {
@@ -177,7 +140,7 @@ static void s_send_reply(crm_rpc_server_t *srv, const route_t *to, uint64_t requ
 
 /* ---- requests --------------------------------------------------------- */
 
-static const method_t *s_lookup(const crm_rpc_server_t *srv, const char *name)
+const method_t *rpc_server_lookup(const crm_rpc_server_t *srv, const char *name)
 {
     for (size_t i = 0; i < srv->nmethods; i++)
         if (strcmp(srv->methods[i].name, name) == 0)
@@ -187,6 +150,7 @@ static const method_t *s_lookup(const crm_rpc_server_t *srv, const char *name)
 
 static void s_server_free(crm_rpc_server_t *srv)
 {
+    rpc_walk_sweep(srv, 1);
     for (size_t i = 0; i < srv->nmethods; i++)
         free(srv->methods[i].name);
     free(srv->methods);
@@ -201,6 +165,7 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     crm_rpc_server_t *srv = arg;
     if (msg->nparts < 2)
         return; /* ROUTER always adds the identity: cannot happen */
+    rpc_walk_sweep(srv, 0);
     route_t to = {zmq_msg_data(&msg->parts[0]), zmq_msg_size(&msg->parts[0]), 0};
     to.delimited = msg->nparts >= 3 && zmq_msg_size(&msg->parts[1]) == 0;
     zmq_msg_t *frame = &msg->parts[to.delimited ? 2 : 1];
@@ -234,7 +199,7 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
         crm__request__free_unpacked(req, NULL);
         return;
     }
-    const method_t *m = s_lookup(srv, req->method);
+    const method_t *m = rpc_server_lookup(srv, req->method);
     if (!m) {
         char *why = crm_sprintf("unknown method %s", req->method);
         s_send_reply(srv, &to, req->request_id, CRM__STATUS__UNIMPLEMENTED, "method", why, NULL, 0);
@@ -270,6 +235,8 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     call->peer_len = to.peer_len;
     call->delimited = to.delimited;
     srv->inflight++;
+    if (req->walk && rpc_walk_claim(call, m))
+        return; /* its page was read ahead */
     /* Last statement: the handler may reply, or even destroy the server. */
     m->handler(call, m->arg);
 }
@@ -316,6 +283,8 @@ static void s_finish(crm_rpc_call_t *call, Crm__Status status, const char *field
         route_t to = {call->peer, call->peer_len, call->delimited};
         s_send_reply_more(srv, &to, call->req->request_id, status, field, message, payload,
                           payload_len, call->more, call->n_more);
+        if (call->req->walk && status == CRM__STATUS__OK && msg)
+            rpc_walk_replied(call, msg);
     }
     protobuf_c_message_free_unpacked(call->payload, NULL);
     if (call->req)
@@ -379,7 +348,7 @@ int crm_rpc_server_method(const crm_rpc_server_t *srv, const char *method,
                           const ProtobufCMessageDescriptor **in,
                           const ProtobufCMessageDescriptor **out)
 {
-    const method_t *m = s_lookup(srv, method);
+    const method_t *m = rpc_server_lookup(srv, method);
     if (!m)
         return -1;
     if (in)
@@ -396,19 +365,11 @@ int crm_rpc_server_call(crm_rpc_server_t *srv, const char *method, ProtobufCMess
     return crm_rpc_server_call_with(srv, method, req_p, caller, &opts, cb, arg);
 }
 
-int crm_rpc_server_call_with(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
-                             const Crm__Caller *caller, const crm_rpc_opts_t *opts,
-                             crm_rpc_reply_cb cb, void *arg)
+/* A call of m made in process with *req_p (taken), for the handler. */
+static crm_rpc_call_t *s_local_call(crm_rpc_server_t *srv, const method_t *m,
+                                    ProtobufCMessage **req_p, const Crm__Caller *caller,
+                                    crm_rpc_reply_cb cb, void *arg)
 {
-    const char *key = opts ? opts->idem_key : NULL;
-    const method_t *m = s_lookup(srv, method);
-    if (!m || !req_p || !*req_p || (*req_p)->descriptor != m->md->input)
-        return -1;
-    if (srv->draining) {
-        crm_rpc_result_t res = {.status = CRM__STATUS__UNAVAILABLE, .message = "stopping"};
-        cb(arg, &res);
-        return 0;
-    }
     crm_rpc_call_t *call = crm_calloc(1, sizeof *call);
     call->srv = srv;
     call->method = m->name;
@@ -416,13 +377,40 @@ int crm_rpc_server_call_with(crm_rpc_server_t *srv, const char *method, Protobuf
     call->payload = *req_p;
     *req_p = NULL;
     call->caller = caller;
-    call->key = key && *key ? crm_strndup(key, CRM_RPC_MAX_KEY) : NULL;
-    call->walk = opts && opts->walk;
     call->cb = cb;
     call->cb_arg = arg;
     srv->inflight++;
+    return call;
+}
+
+int crm_rpc_server_call_with(crm_rpc_server_t *srv, const char *method, ProtobufCMessage **req_p,
+                             const Crm__Caller *caller, const crm_rpc_opts_t *opts,
+                             crm_rpc_reply_cb cb, void *arg)
+{
+    const char *key = opts ? opts->idem_key : NULL;
+    const method_t *m = rpc_server_lookup(srv, method);
+    if (!m || !req_p || !*req_p || (*req_p)->descriptor != m->md->input)
+        return -1;
+    if (srv->draining) {
+        crm_rpc_result_t res = {.status = CRM__STATUS__UNAVAILABLE, .message = "stopping"};
+        cb(arg, &res);
+        return 0;
+    }
+    crm_rpc_call_t *call = s_local_call(srv, m, req_p, caller, cb, arg);
+    call->key = key && *key ? crm_strndup(key, CRM_RPC_MAX_KEY) : NULL;
+    call->walk = opts && opts->walk;
     m->handler(call, m->arg); /* last: the handler may answer at once */
     return 0;
+}
+
+void rpc_server_call_local(crm_rpc_server_t *srv, const method_t *m, ProtobufCMessage **req_p,
+                           const Crm__Caller *caller, int walk, rpc_ahead_t *ahead,
+                           crm_rpc_reply_cb cb, void *arg)
+{
+    crm_rpc_call_t *call = s_local_call(srv, m, req_p, caller, cb, arg);
+    call->walk = walk;
+    call->ahead = ahead;
+    m->handler(call, m->arg); /* last: the handler may answer at once */
 }
 
 int crm_rpc_server_handle(crm_rpc_server_t *srv, const ProtobufCServiceDescriptor *svc,
@@ -436,7 +424,7 @@ int crm_rpc_server_handle(crm_rpc_server_t *srv, const ProtobufCServiceDescripto
         return -1;
     }
     char *name = crm_sprintf("%s.%s", svc->short_name, md->name);
-    method_t *m = (method_t *)s_lookup(srv, name);
+    method_t *m = (method_t *)rpc_server_lookup(srv, name);
     if (m) {
         free(name); /* registered again: the new handler wins */
     } else {

@@ -116,6 +116,14 @@ static const char *s_utf8(const char *s)
     return s && crm_utf8_len(s) >= 0 ? s : "";
 }
 
+/* s_puts of s_utf8(s), in one pass over s. */
+static void s_put_utf8(crm_cells_t *c, const char *s)
+{
+    long n = s ? crm_utf8_bytes(s) : -1;
+    if (n > 0)
+        s_put(c, s, (size_t)n);
+}
+
 /* A "<x>_json" document as compact JSON (as the JSON reply writes it), or
  * the text itself if it is not JSON. */
 static void s_put_document(crm_cells_t *c, const char *s)
@@ -170,7 +178,7 @@ static void s_put_value(crm_cells_t *c, const ProtobufCFieldDescriptor *f, const
         return;
     }
     case PROTOBUF_C_TYPE_STRING:
-        s_puts(c, s_utf8(*(char *const *)p));
+        s_put_utf8(c, *(char *const *)p);
         return;
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *b = p;
@@ -316,7 +324,7 @@ static void s_extra(const crm_table_t *t, crm_cells_t *c, const ProtobufCMessage
     for (size_t k = 0; k < n; k++) {
         if (k)
             s_put(c, ";", 1);
-        s_puts(c, s_utf8(one ? one : x->value(x->arg, ids[k])));
+        s_put_utf8(c, one ? one : x->value(x->arg, ids[k]));
     }
     s_end(c, cell);
 }

@@ -145,9 +145,11 @@ int crm_email_valid(const char *s)
     return dot && dot > at + 1 && dot[1] != 0;
 }
 
-long crm_utf8_len(const char *s)
+/* Walks s as UTF-8: its length in characters (*chars) and bytes; -1 if
+ * it is not valid UTF-8. */
+static long s_utf8(const char *s, long *chars)
 {
-    long chars = 0;
+    *chars = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
         int extra;
@@ -172,9 +174,21 @@ long crm_utf8_len(const char *s)
         static const unsigned min[] = {0, 0x80, 0x800, 0x10000};
         if (cp < min[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
             return -1;
-        chars++;
+        (*chars)++;
     }
-    return chars;
+    return (long)(p - (const unsigned char *)s);
+}
+
+long crm_utf8_len(const char *s)
+{
+    long chars;
+    return s_utf8(s, &chars) < 0 ? -1 : chars;
+}
+
+long crm_utf8_bytes(const char *s)
+{
+    long chars;
+    return s_utf8(s, &chars);
 }
 
 int crm_text_check(crm_err_t *err, const char *field, const char *value, long max, int required)

@@ -15,6 +15,7 @@
 #include "crm/org.h"
 #include "crm/pool.h"
 #include "crm/scope.h"
+#include "crm/rowmap.h"
 #include "crm/service.h"
 #include "crm/sqlbuf.h"
 #include "crm/txn.h"
@@ -52,30 +53,39 @@ typedef struct {
  * by the trigger of sql/008 from its pool's rules (customer_deadline):
  * when it goes back, when its owner is warned, the rule, that rule's N,
  * whole days left; its last opportunity and open ones (kept by sales). */
-#define CUSTOMER_DEADLINE_COLUMNS                                                                  \
-    "crm_us(c.recycle_at) AS recycle_at_us, crm_us(c.recycle_warn_at) AS recycle_warn_at_us,"      \
+/* clang-format off */
+#define CUSTOMER_DEADLINE_COLUMNS_AS(US)                                                           \
+    US("c.recycle_at", "recycle_at_us") ", " US("c.recycle_warn_at", "recycle_warn_at_us") ","     \
     " array_position(ARRAY['followup', 'opportunity', 'deal'], c.recycle_rule) AS recycle_rule,"   \
     " c.recycle_rule_days, GREATEST(0, ceil(extract(epoch FROM c.recycle_at - now()) / 86400))"    \
-    "::int AS recycle_days_left, crm_us(c.last_opportunity_at) AS last_opportunity_at_us,"         \
+    "::int AS recycle_days_left, " US("c.last_opportunity_at", "last_opportunity_at_us") ","       \
     " c.open_opportunities"
+/* clang-format on */
+#define CUSTOMER_DEADLINE_COLUMNS CUSTOMER_DEADLINE_COLUMNS_AS(CRM_US_TEXT)
 
 /* The columns every customer read selects, each named after its field of
- * customer_t (crm/rowmap.h), and the team as JSON (team_json). */
-#define CUSTOMER_COLUMNS                                                                           \
+ * customer_t (crm/rowmap.h), and the team as JSON (team_json, looked up
+ * only for a customer whose team has rows: team_size, sql/012); US names
+ * the times (CRM_US_TEXT, or CRM_US_BINARY in a statement read in binary:
+ * the lists). */
+/* clang-format off */
+#define CUSTOMER_COLUMNS_AS(US)                                                                    \
     "c.id, c.name, c.mobile, c.telephone, c.email, c.company, c.source, c.level, c.industry,"      \
-    " c.owner_id, c.department_id, c.pool_id, COALESCE(c.lead_id, 0) AS lead_id,"                  \
-    " crm_us(c.last_followup_at) AS last_followup_at_us, crm_us(c.created_at) AS created_at_us,"   \
-    " crm_us(c.updated_at) AS updated_at_us, c.wechat, c.qq,"                                      \
+    " c.owner_id, c.department_id, c.pool_id, COALESCE(c.lead_id, 0) AS lead_id, "                 \
+    US("c.last_followup_at", "last_followup_at_us") ", " US("c.created_at", "created_at_us") ", "  \
+    US("c.updated_at", "updated_at_us") ", c.wechat, c.qq,"                                        \
     " COALESCE(c.enterprise_id, 0) AS enterprise_id, c.type, c.tags, c.province, c.city,"          \
     " c.district, c.address, c.remark, c.legal_representative, c.credit_code, c.bank,"             \
-    " c.bank_account, crm_us(c.next_contact_at) AS next_contact_at_us, c.creator_id,"              \
-    " c.deal_status, crm_us(c.dealt_at) AS dealt_at_us, c.locked, c.claim_count,"                  \
-    " c.last_followup_content, c.completeness, crm_us(c.owner_since) AS owner_since_us,"           \
-    " c.previous_owner_id, crm_us(c.pooled_at) AS pooled_at_us,"                                   \
-    " " CUSTOMER_DEADLINE_COLUMNS ","                                                              \
-    " (SELECT json_agg(json_build_array(t.user_id, t.access, crm_us(t.expires_at))"                \
-    " ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"                         \
-    " AND (t.expires_at IS NULL OR t.expires_at > now())) AS team_json"
+    " c.bank_account, " US("c.next_contact_at", "next_contact_at_us") ", c.creator_id,"            \
+    " c.deal_status, " US("c.dealt_at", "dealt_at_us") ", c.locked, c.claim_count,"                \
+    " c.last_followup_content, c.completeness, " US("c.owner_since", "owner_since_us") ","         \
+    " c.previous_owner_id, " US("c.pooled_at", "pooled_at_us") ","                                 \
+    " " CUSTOMER_DEADLINE_COLUMNS_AS(US) ","                                                       \
+    " CASE WHEN c.team_size > 0 THEN (SELECT json_agg(json_build_array(t.user_id, t.access,"       \
+    " crm_us(t.expires_at)) ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"   \
+    " AND (t.expires_at IS NULL OR t.expires_at > now())) END AS team_json"
+/* clang-format on */
+#define CUSTOMER_COLUMNS CUSTOMER_COLUMNS_AS(CRM_US_TEXT)
 
 /* The columns every contact read selects (contacts k joined with their
  * customers c), each named after its field of Contact. */
@@ -101,6 +111,9 @@ void customers_store_prepare(crm_db_t *db);
 /* Fills row from row i of r (read with CUSTOMER_COLUMNS). Free with
  * customers_row_clear. */
 void customers_store_row(const PGresult *r, int i, customer_row_t *row);
+/* The same for rows [0, n) of r into rows[0..n), matching the columns once
+ * (a list's page; text or binary). */
+void customers_store_rows(const PGresult *r, size_t n, customer_row_t *rows);
 void customers_row_clear(customer_row_t *row);
 
 /* Fills msg (initialised) from row i of r by column names; repeated fields

@@ -10,7 +10,10 @@
  * lie in time; otherwise one scan in the sort's order. A keyword of three
  * characters or more goes through the trigram index of name and company.
  * A time that may be unset sorts as if at +infinity (next contact) or
- * -infinity (last follow-up), as the indexes have it. */
+ * -infinity (last follow-up), as the indexes have it. A page is read in
+ * binary (crm_db_batch_binary), its times the timestamptz themselves
+ * (LIST_COLUMNS): a walk of a million customers (an export) costs the
+ * server no crm_us per value and the service no parsing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,8 @@
 #include "customers.h"
 
 #define OWNERS_MAX 500
+/* The columns of a list's page, read in binary. */
+#define LIST_COLUMNS CUSTOMER_COLUMNS_AS(CRM_US_BINARY)
 /* The few owners whose rows are merged one index scan each. */
 #define OWNERS_MERGED 64
 
@@ -247,16 +252,16 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Customers__ListCustomersRequest *req,
     crm_page_order(q, pg->ks);
     char *order = crm_sqlbuf_cut(q, 0);
     if (s_keyword_indexed(req->keyword)) {
-        crm_list_keyword_shape(q, "customers", "c", CUSTOMER_COLUMNS, s_scope_of, s, base, kw,
-                               order, pg->limit, KEYWORD_WINDOW);
+        crm_list_keyword_shape(q, "customers", "c", LIST_COLUMNS, s_scope_of, s, base, kw, order,
+                               pg->limit, KEYWORD_WINDOW);
     } else if (!s->pool && !s->v.team && !s->v.everyone && s->v.n >= 2 && s->v.n <= OWNERS_MERGED) {
         /* Each owner's first rows from its index, merged. */
         char *cond = crm_sprintf("%s%s", base, kw);
-        crm_list_owners_shape(q, "customers", "c", CUSTOMER_COLUMNS, s->v.owners, s->v.n, cond,
-                              order, pg->limit);
+        crm_list_owners_shape(q, "customers", "c", LIST_COLUMNS, s->v.owners, s->v.n, cond, order,
+                              pg->limit);
         free(cond);
     } else {
-        crm_sqlbuf_add(q, "SELECT " CUSTOMER_COLUMNS " FROM customers c WHERE deleted_at IS NULL");
+        crm_sqlbuf_add(q, "SELECT " LIST_COLUMNS " FROM customers c WHERE deleted_at IS NULL");
         customers_add_scope(q, s, "c");
         crm_sqlbuf_addf(q, "%s%s%s LIMIT %d", base, kw, order, pg->limit + 1);
     }
@@ -287,12 +292,12 @@ static void s_list_reply(list_t *ls, const PGresult *r, const PGresult *total,
 {
     Crm__Customers__CustomerList list = CRM__CUSTOMERS__CUSTOMER_LIST__INIT;
     char *cursor;
-    size_t shown = crm_page_rows(&ls->page, r, &cursor);
+    size_t shown = crm_call_page_rows(ls->call, &ls->page, r, &cursor);
     customer_row_t *rows = crm_calloc(shown + 1, sizeof *rows);
     customer_t **items = crm_calloc(shown + 1, sizeof *items);
     char(*masks)[5][CRM_POOL_MASK_LEN] = crm_calloc(shown + 1, sizeof *masks);
+    customers_store_rows(r, shown, rows);
     for (size_t i = 0; i < shown; i++) {
-        customers_store_row(r, (int)i, &rows[i]);
         items[i] = &rows[i].c;
         if (pool)
             customers_mask(items[i], pool, masks[i]);
@@ -362,6 +367,7 @@ static void s_list(crm_rpc_call_t *call, const Crm__Customers__ListCustomersRequ
     }
     crm_sqlbuf_t *q = s_list_sql(req, &s, cs->tz, &ls->page, caller);
     crm_sqlbuf_batch_add(q, b);
+    crm_db_batch_binary(b);
     crm_sqlbuf_destroy(&q);
     ls->total = req->total;
     if (req->total)

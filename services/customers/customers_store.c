@@ -104,13 +104,33 @@ static void s_team(const char *text, customer_t *c)
     json_decref(a);
 }
 
+/* Rows [first, first + n) of r into rows[0..n), the columns matched once. */
+static void s_rows(const PGresult *r, int first, size_t n, customer_row_t *rows)
+{
+    crm_err_t err;
+    crm_rowmap_t *m = crm_rowmap_new(&crm__customers__customer__descriptor, r, &err);
+    assert(m && "a column cannot fill its field");
+    int team = PQfnumber(r, "team_json");
+    for (size_t k = 0; k < n; k++) {
+        int i = first + (int)k;
+        customer_row_t *row = &rows[k];
+        crm__customers__customer__init(&row->c);
+        row->deleted = 0;
+        if (m)
+            crm_rowmap_fill(m, r, i, &row->c.base);
+        s_team(team >= 0 && !PQgetisnull(r, i, team) ? crm_db_get(r, i, team) : NULL, &row->c);
+    }
+    crm_rowmap_destroy(&m);
+}
+
+void customers_store_rows(const PGresult *r, size_t n, customer_row_t *rows)
+{
+    s_rows(r, 0, n, rows);
+}
+
 void customers_store_row(const PGresult *r, int i, customer_row_t *row)
 {
-    crm__customers__customer__init(&row->c);
-    row->deleted = 0;
-    customers_row_to(r, i, &row->c.base);
-    int col = PQfnumber(r, "team_json");
-    s_team(col >= 0 && !PQgetisnull(r, i, col) ? PQgetvalue(r, i, col) : NULL, &row->c);
+    s_rows(r, i, 1, row);
 }
 
 void customers_row_clear(customer_row_t *row)

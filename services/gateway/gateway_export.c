@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crm/arena.h"
 #include "crm/csv.h"
 #include "crm/log.h"
 #include "crm/table.h"
@@ -65,9 +66,11 @@ typedef struct {
     crm_table_t *table;
     ProtobufCMessage *page; /* read: its people's names, then its rows */
     ProtobufCMessage *next; /* read meanwhile, its turn next */
-    int fetching;           /* a page is being read */
-    int naming;             /* the names of `page` are being read */
-    int walked;             /* the last page has been asked */
+    crm_arena_t *page_mem;  /* what page, and next, are decoded into */
+    crm_arena_t *next_mem;
+    int fetching; /* a page is being read */
+    int naming;   /* the names of `page` are being read */
+    int walked;   /* the last page has been asked */
     size_t rows;
     crm_cells_t cells; /* a page's rows (xlsx: until the workbook takes them) */
     /* The body. */
@@ -98,10 +101,8 @@ static void s_free(s_export_t *ex)
     if (ex->fd >= 0)
         close(ex->fd);
     protobuf_c_message_free_unpacked(ex->req, NULL);
-    if (ex->page)
-        protobuf_c_message_free_unpacked(ex->page, NULL);
-    if (ex->next)
-        protobuf_c_message_free_unpacked(ex->next, NULL);
+    crm_arena_destroy(&ex->page_mem);
+    crm_arena_destroy(&ex->next_mem);
     crm_table_destroy(&ex->table);
     crm_cells_free(&ex->cells);
     free(ex->ready.p);
@@ -196,13 +197,16 @@ static void s_stop(h2o_generator_t *gen, h2o_req_t *req)
 
 static void s_got(void *arg, const crm_rpc_result_t *res);
 
-/* A copy of msg (caller frees). */
-static ProtobufCMessage *s_copy(const ProtobufCMessage *msg, const ProtobufCMessageDescriptor *d)
+/* A copy of msg, its parts from mem (NULL: malloc'd, the caller frees it
+ * with protobuf_c_message_free_unpacked). */
+static ProtobufCMessage *s_copy(const ProtobufCMessage *msg, const ProtobufCMessageDescriptor *d,
+                                crm_arena_t *mem)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
     uint8_t *buf = crm_malloc(len ? len : 1);
     protobuf_c_message_pack(msg, buf);
-    ProtobufCMessage *copy = protobuf_c_message_unpack(d, NULL, len, buf);
+    ProtobufCMessage *copy =
+        protobuf_c_message_unpack(d, mem ? crm_arena_allocator(mem) : NULL, len, buf);
     free(buf);
     return copy;
 }
@@ -214,7 +218,7 @@ static void s_fetch(s_export_t *ex)
     crm_rpc_opts_t opts = {.walk = 1};
     ex->fetching = 1;
     if (ex->local) {
-        ProtobufCMessage *req = s_copy(ex->req, ex->req->descriptor);
+        ProtobufCMessage *req = s_copy(ex->req, ex->req->descriptor, NULL);
         if (crm_rpc_server_call_with(ex->gw->local, rpc, &req, &ex->c->caller, &opts, s_got, ex) ==
             0)
             return;
@@ -266,9 +270,11 @@ static void s_rows(s_export_t *ex)
     for (size_t i = 0; i < n; i++)
         crm_table_row(ex->table, items[i], &ex->cells);
     ex->rows += n;
-    protobuf_c_message_free_unpacked(ex->page, NULL);
+    crm_arena_destroy(&ex->page_mem);
     ex->page = ex->next;
+    ex->page_mem = ex->next_mem;
     ex->next = NULL;
+    ex->next_mem = NULL;
     if (ex->page)
         s_name(ex);
 }
@@ -286,12 +292,15 @@ static void s_got(void *arg, const crm_rpc_result_t *res)
         s_pump(ex);
         return;
     }
-    /* The page outlives this callback: the names, and h2o's pace. */
+    /* The page outlives this callback (the names, and h2o's pace): decoded
+     * into an arena of its own, dropped at once when its rows are made. */
+    crm_arena_t *mem = crm_arena_new(256 * 1024);
     ProtobufCMessage *page =
-        res->payload ? s_copy(res->payload, ex->out)
-                     : protobuf_c_message_unpack(ex->out, NULL, res->raw_len,
+        res->payload ? s_copy(res->payload, ex->out, mem)
+                     : protobuf_c_message_unpack(ex->out, crm_arena_allocator(mem), res->raw_len,
                                                  res->raw ? res->raw : (const uint8_t *)"");
     if (!page) {
+        crm_arena_destroy(&mem);
         s_fail_status(ex, CRM__STATUS__INTERNAL, "the list's reply does not decode");
         s_pump(ex);
         return;
@@ -299,8 +308,10 @@ static void s_got(void *arg, const crm_rpc_result_t *res)
     ex->walked = !s_next_cursor(ex, page);
     if (ex->page) {
         ex->next = page;
+        ex->next_mem = mem;
     } else {
         ex->page = page;
+        ex->page_mem = mem;
         s_name(ex);
     }
     s_pump(ex);

@@ -12,6 +12,7 @@
 #include "crm/org.h"
 #include "crm/sqlbuf.h"
 #include "crm/pool.h"
+#include "crm/rowmap.h"
 #include "crm/service.h"
 #include "events.pb-c.h"
 #include "leads.glue.h"
@@ -45,17 +46,20 @@ typedef struct {
 } lead_row_t;
 
 /* The columns every lead read selects, each named after its field of
- * Crm__Leads__Lead (leads_store_row maps them by name; order is free). */
-#define LEAD_COLUMNS                                                                               \
+ * Crm__Leads__Lead (leads_store_row maps them by name; order is free); US
+ * names the times (CRM_US_TEXT, or CRM_US_BINARY in a statement read in
+ * binary: the lists). */
+/* clang-format off */
+#define LEAD_COLUMNS_AS(US)                                                                        \
     "id, name, mobile, telephone, email, company, source, level, industry, remark, owner_id,"      \
-    " department_id, creator_id, status, crm_us(created_at) AS created_at_us,"                     \
-    " crm_us(updated_at) AS updated_at_us, crm_us(converted_at) AS converted_at_us, wechat, qq,"   \
-    " tags, province, city, district, address,"                                                    \
-    " crm_us(next_followup_at) AS next_followup_at_us,"                                            \
-    " crm_us(last_followup_at) AS last_followup_at_us, last_followup_content, pool_id,"            \
-    " previous_owner_id, crm_us(owner_since) AS owner_since_us, crm_us(pooled_at) AS "             \
-    "pooled_at_us,"                                                                                \
-    " team_member_ids"
+    " department_id, creator_id, status, " US("created_at", "created_at_us") ", "                  \
+    US("updated_at", "updated_at_us") ", " US("converted_at", "converted_at_us") ", wechat, qq,"   \
+    " tags, province, city, district, address, " US("next_followup_at", "next_followup_at_us") "," \
+    " " US("last_followup_at", "last_followup_at_us") ", last_followup_content, pool_id,"          \
+    " previous_owner_id, " US("owner_since", "owner_since_us") ","                                 \
+    " " US("pooled_at", "pooled_at_us") ", team_member_ids"
+/* clang-format on */
+#define LEAD_COLUMNS LEAD_COLUMNS_AS(CRM_US_TEXT)
 
 /* Registers the service's statements on db. */
 void leads_store_prepare(crm_db_t *db);

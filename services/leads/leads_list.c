@@ -7,7 +7,10 @@
  * serve it, and pages are read by keyset: ORDER BY key, id and "after the
  * last row's (key, id)", carried in an opaque cursor (crm/list.h). The
  * filters are a table (crm/filter.h), rows become messages by column name
- * (crm/rowmap.h).
+ * (crm/rowmap.h). A list's page is read in binary (crm_db_batch_binary):
+ * its times come as the timestamptz themselves (LIST_COLUMNS), so a walk of
+ * a million leads (an export) costs the server no crm_us per value and the
+ * service no parsing.
  *
  * Sorting by a time that may be unset: a lead without a next follow-up
  * sorts as if it were due at +infinity (after every dated lead when
@@ -29,6 +32,8 @@
 #include "leads.h"
 
 #define OWNERS_MAX 500
+/* The columns of a list's page, read in binary. */
+#define LIST_COLUMNS LEAD_COLUMNS_AS(CRM_US_BINARY)
 
 /* A call waiting for its batch, and what its reply needs. */
 typedef struct {
@@ -208,7 +213,7 @@ static void s_add_list_shape(crm_sqlbuf_t *q, const leads_scope_t *s, const char
     if (!s->unscoped && !s->everyone && s->n >= 2) {
         char *a = crm_db_i64_array(s->owners, s->n);
         crm_sqlbuf_addp(q,
-                        "SELECT " LEAD_COLUMNS " FROM (SELECT l.* FROM unnest($?::bigint[]) o(id)"
+                        "SELECT " LIST_COLUMNS " FROM (SELECT l.* FROM unnest($?::bigint[]) o(id)"
                         " CROSS JOIN LATERAL (SELECT * FROM leads WHERE owner_id = o.id"
                         " AND deleted_at IS NULL",
                         a);
@@ -224,7 +229,7 @@ static void s_add_list_shape(crm_sqlbuf_t *q, const leads_scope_t *s, const char
         crm_sqlbuf_addf(q, ") t%s LIMIT %d", order, limit + 1);
         return;
     }
-    crm_sqlbuf_add(q, "SELECT " LEAD_COLUMNS " FROM leads WHERE deleted_at IS NULL");
+    crm_sqlbuf_add(q, "SELECT " LIST_COLUMNS " FROM leads WHERE deleted_at IS NULL");
     leads_add_scope(q, s, 0);
     crm_sqlbuf_add(q, cond);
     crm_sqlbuf_addf(q, "%s LIMIT %d", order, limit + 1);
@@ -267,7 +272,7 @@ static crm_sqlbuf_t *s_list_sql(const Crm__Leads__ListLeadsRequest *req, const C
     leads_scope_t s;
     s_list_scope(req, c, &s);
     if (s_keyword_indexed(req->keyword)) {
-        crm_list_keyword_shape(q, "leads", "l", LEAD_COLUMNS, s_scope_of, &s, base, kw, order,
+        crm_list_keyword_shape(q, "leads", "l", LIST_COLUMNS, s_scope_of, &s, base, kw, order,
                                pg->limit, KEYWORD_WINDOW);
     } else {
         char *cond = crm_sprintf("%s%s", base, kw);
@@ -327,7 +332,7 @@ static void s_list_reply(read_t *rd, const PGresult *r, const PGresult *total,
     const Crm__Caller *c = crm_rpc_call_caller(rd->call);
     Crm__Leads__LeadList list = CRM__LEADS__LEAD_LIST__INIT;
     char *cursor;
-    size_t shown = crm_page_rows(&rd->page, r, &cursor);
+    size_t shown = crm_call_page_rows(rd->call, &rd->page, r, &cursor);
     crm_err_t err;
     if (crm_rowmap_items(&list.base, "items", r, shown, &err) < 0) {
         free(cursor);
@@ -387,6 +392,7 @@ static void s_list(crm_rpc_call_t *call, const Crm__Leads__ListLeadsRequest *req
     }
     crm_sqlbuf_t *q = s_list_sql(req, crm_rpc_call_caller(call), l->tz, &rd->page);
     crm_sqlbuf_batch_add(q, b);
+    crm_db_batch_binary(b);
     crm_sqlbuf_destroy(&q);
     rd->total = req->total;
     if (req->total)
@@ -461,7 +467,7 @@ static void s_records_reply(records_call_t *rc, const PGresult *r, const PGresul
     ProtobufCMessage *list = crm_calloc(1, d->sizeof_message);
     d->message_init(list);
     char *cursor;
-    size_t shown = crm_page_rows(&rc->rd.page, r, &cursor);
+    size_t shown = crm_call_page_rows(call, &rc->rd.page, r, &cursor);
     crm_err_t err;
     if (crm_rowmap_items(list, "items", r, shown, &err) < 0) {
         crm_rpc_fail_err(call, &err);

@@ -106,7 +106,7 @@ void webhooks_reply_page(webhooks_read_t *rd, const PGresult *r, ProtobufCMessag
                          char **next_cursor)
 {
     char *cursor = NULL;
-    size_t shown = crm_page_rows(&rd->page, r, &cursor);
+    size_t shown = crm_call_page_rows(rd->call, &rd->page, r, &cursor);
     crm_err_t err;
     if (crm_rowmap_items(list, "items", r, shown, &err) < 0) {
         crm_rpc_fail_err(rd->call, &err);

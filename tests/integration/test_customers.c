@@ -118,6 +118,25 @@ static long long s_customer(const s_user_t *owner, const char *name, const char 
     return id;
 }
 
+/* The team's row count kept on the customer (sql/012's trigger): every
+ * customer's matches its rows in customer_team. */
+static void s_team_sizes_agree(void)
+{
+    H_CHECK(h_sql_int(h, "customers",
+                      "SELECT count(*) FROM customers c WHERE team_size <> (SELECT count(*)"
+                      " FROM customer_team t WHERE t.customer_id = c.id)") == 0,
+            "every customer's team_size is its team's rows");
+}
+
+/* ... and id's is n. */
+static void s_team_size(long long id, int n)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "SELECT team_size FROM customers WHERE id = %lld", id);
+    H_CHECK(h_sql_int(h, "customers", sql) == n, "customer %lld: team_size %d", id, n);
+    s_team_sizes_agree();
+}
+
 static void test_edit_transfer_team(void)
 {
     long long id = s_customer(&emp, "上海云帆贸易", "\"email\":\"a@yf.cn\",\"remark\":\"老\"");
@@ -150,6 +169,7 @@ static void test_edit_transfer_team(void)
             !strcmp(t_json_str(&r, "team.0.access"), "read") && t_json_int(&r, "claim_count") == 1,
         "transferred, emp kept in the team: %s", r.raw);
     t_resp_free(&r);
+    s_team_size(id, 1);
     /* The new owner is told (通知): one notification, with the name. */
     char *nsql = crm_sprintf("SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND"
                              " title = '客户转移给你：上海云帆贸易'",
@@ -170,6 +190,7 @@ static void test_edit_transfer_team(void)
     free(body);
     r = t_expect(200, "PATCH", base, emp.token, "{\"remark\":\"团队改\"}", path);
     t_resp_free(&r);
+    s_team_size(id, 1); /* emp's place changed, not added */
     /* The team view lists it for emp; the outsider sees nothing. */
     r = t_expect(200, "GET", base, emp.token, NULL, "/api/v1/customers?view=team");
     H_CHECK(t_json_int(&r, "items.0.id") == id, "team view: %s", r.raw);
@@ -189,6 +210,7 @@ static void test_edit_transfer_team(void)
     t_resp_free(&r);
     free(body);
     t_expect_error(404, "not_found", NULL, "GET", base, emp.token, NULL, path);
+    s_team_size(id, 0);
     /* A membership that expires: read access until then, none after. */
     char *until = crm_sprintf("{\"user_ids\":[%lld],\"access\":\"read\","
                               "\"expires_at\":\"%s\"}",
@@ -212,12 +234,18 @@ static void test_edit_transfer_team(void)
     t_resp_free(&r);
     sleep(3);
     t_expect_error(404, "not_found", NULL, "GET", base, emp.token, NULL, path);
+    /* Expired, its row stays until removed; the customer shows no team. */
+    s_team_size(id, 1);
+    r = t_expect(200, "GET", base, emp2.token, NULL, path);
+    H_CHECK(strstr(r.raw, "\"team\":[]"), "an expired membership is not shown: %s", r.raw);
+    t_resp_free(&r);
     /* A second removal (of nobody left) changes nothing. */
     snprintf(tpath, sizeof tpath, "/api/v1/customers/%lld/team-members/remove", id);
     body = crm_sprintf("{\"user_ids\":[%lld]}", emp.id);
     r = t_expect(200, "POST", base, emp2.token, body, tpath);
     t_resp_free(&r);
     free(body);
+    s_team_size(id, 0);
 
     /* History: newest first, with old and new values. */
     char hpath[128];
@@ -515,7 +543,15 @@ static void test_lock_deal(void)
     r = t_expect(200, "GET", base, emp.token, NULL, path);
     H_CHECK(!strstr(r.raw, "\"locked\":true"), "all or nothing: %s", r.raw);
     t_resp_free(&r);
-    /* Recycling takes the neglected unlocked customer, never the locked. */
+    /* Recycling takes the neglected unlocked customer, never the locked;
+     * the recycled one's team (emp2 in it) goes with its owner. */
+    char tpath[96];
+    snprintf(tpath, sizeof tpath, "/api/v1/customers/%lld/team-members", c);
+    body = crm_sprintf("{\"user_ids\":[%lld],\"access\":\"read\"}", emp2.id);
+    r = t_expect(200, "POST", base, emp.token, body, tpath);
+    t_resp_free(&r);
+    free(body);
+    s_team_size(c, 1);
     char *sql = crm_sprintf("UPDATE customers SET owner_since = now() - interval '100 days',"
                             " created_at = now() - interval '100 days' WHERE id IN (%lld, %lld)",
                             a, c);
@@ -536,6 +572,7 @@ static void test_lock_deal(void)
                       " previous_owner_id = %lld",
                       c, emp.id);
     H_CHECK(h_sql_int(h, "customers", sql) == 1, "the unlocked one went to the pool");
+    s_team_sizes_agree();
     free(sql);
     snprintf(path, sizeof path, "/api/v1/customers/%lld", a);
     r = t_expect(200, "GET", base, emp.token, NULL, path);

@@ -42,9 +42,16 @@ int crm_check_page(crm_rpc_call_t *call, crm_page_t *pg, const crm_keyset_t *ks,
 int crm_check_dedup(crm_rpc_call_t *call, const char *name_in, const char *mobile_in,
                     const char *telephone_in, char **name, char mobile[12], char telephone[32]);
 
+/* crm_page_rows (crm/list.h) for call: the rows of r to show and the next
+ * cursor in *next (caller frees), which the call is told at once
+ * (crm_rpc_call_next_page: a walk's next page is read ahead while this one
+ * is made and sent). Every list's handler reads its page with it. */
+size_t crm_call_page_rows(crm_rpc_call_t *call, const crm_page_t *pg, const PGresult *r,
+                          char **next);
+
 /* Replies to call with a page read by keyset (crm/list.h): a list message
  * of type d (its repeated message field "items", string "next_cursor" and
- * oneof "total") with the rows of r shown (crm_page_rows), each mapped by
+ * oneof "total") with the rows of r shown (crm_call_page_rows), each mapped by
  * column name (crm/rowmap.h), and the count of total (a result of
  * crm_page_count_add; NULL: none). A row that cannot fill its item fails
  * the call. */

@@ -117,6 +117,15 @@ crm_db_batch_t *crm_db_batch_new(void);
  * entry is SQL NULL. */
 void crm_db_batch_add(crm_db_batch_t *b, const char *stmt, int nparams, const char *const *values);
 
+/* Asks the last statement added to b for its results in binary (libpq's
+ * resultFormat 1) instead of text: the server sends each value as it
+ * holds it and formats nothing, the reader parses nothing. The getters
+ * below and the row map (crm/rowmap.h) read both formats. For lists
+ * read in pages (a million rows walked by an export): their time columns
+ * are then selected bare (CRM_US_BINARY, crm/rowmap.h), a timestamptz
+ * read as its microseconds, instead of through crm_us. */
+void crm_db_batch_binary(crm_db_batch_t *b);
+
 /* Number of statements in b. */
 size_t crm_db_batch_size(const crm_db_batch_t *b);
 
@@ -176,21 +185,28 @@ size_t crm_db_pending(const crm_db_t *db);
  * callbacks and once every transaction is given back. Safe on NULL. */
 void crm_db_destroy(crm_db_t **db_p);
 
-/* Helpers for reading results. */
-const char *crm_db_get(const PGresult *r, int row, int col); /* "" for NULL */
-int64_t crm_db_get_i64(const PGresult *r, int row, int col); /* 0 for NULL */
-int crm_db_get_bool(const PGresult *r, int row, int col);    /* 't' -> 1 */
-/* A bytea column in hex format, decoded; caller frees. */
+/* Helpers for reading results, in text or in binary (crm_db_batch_binary).
+ * crm_db_get: the text ("" for NULL; in binary, "" unless the column is
+ * text, varchar, char, name or json). crm_db_get_i64: the integer (0 for
+ * NULL; in binary an int2, int4, int8 or oid, or a timestamptz as
+ * microseconds since the epoch, ±infinity as INT64_MAX and INT64_MIN).
+ * crm_db_get_bool: 1 for true ('t' in text). */
+const char *crm_db_get(const PGresult *r, int row, int col);
+int64_t crm_db_get_i64(const PGresult *r, int row, int col);
+int crm_db_get_bool(const PGresult *r, int row, int col);
+/* A bytea column in hex format (text results), decoded; caller frees. */
 uint8_t *crm_db_get_bytea(const PGresult *r, int row, int col, size_t *len);
 /* A text[] or bigint[] parameter: the array literal of v[0..n), each element
  * quoted and escaped ({"a","b \"c\""}); caller frees. */
 char *crm_db_text_array(char *const *v, size_t n);
 char *crm_db_i64_array(const int64_t *v, size_t n);
 
-/* A text[] column decoded into an array of n strings; one block: the caller
- * frees it with free() alone. NULL (and *n 0) for an empty or NULL array. */
+/* A text[] column (text or binary) decoded into an array of n strings; one
+ * block: the caller frees it with free() alone. NULL (and *n 0) for an
+ * empty or NULL array; a NULL element is "". */
 char **crm_db_get_text_array(const PGresult *r, int row, int col, size_t *n);
-/* A bigint[] column decoded into a malloc'd array (NULL and *n 0 if empty). */
+/* A bigint[] column (text or binary; int4[] and int2[] too in binary)
+ * decoded into a malloc'd array (NULL and *n 0 if empty). */
 int64_t *crm_db_get_i64_array(const PGresult *r, int row, int col, size_t *n);
 
 /* Encodes bytes as a bytea hex literal ("\x0a1b..."); caller frees. */

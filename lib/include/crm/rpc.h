@@ -23,6 +23,9 @@
  * Client: one DEALER socket per instance of the callee. Calls are spread
  * round-robin; a call that gets no reply within its deadline is sent again to
  * the next instance, up to a number of attempts, then fails with UNAVAILABLE.
+ * A walk's calls (crm_rpc_opts_t.walk) go first to one instance, chosen by
+ * the method and the caller, so the page an instance read ahead for a walk
+ * is asked of that instance.
  * The sockets use ZMQ_IMMEDIATE, so an instance that is not connected is
  * skipped at once; the price (libzmq) is that a reply arriving just as its
  * instance disconnects can be lost, and that call waits for its deadline. */
@@ -105,6 +108,15 @@ void crm_rpc_reply_raw(crm_rpc_call_t *call, const uint8_t *payload, size_t len)
  * gateway's exports), so a list may answer larger pages (crm/check.h,
  * crm_page_max). */
 int crm_rpc_call_walks(const crm_rpc_call_t *call);
+
+/* A list's handler says where the page after this call's starts (its
+ * next_cursor; "" or NULL: none) as soon as it knows, before it makes its
+ * reply. For a walk the server then reads that page ahead while this one is
+ * packed and sent (rpc_walk.c): a walk's request whose page was read ahead
+ * is answered from it, without its handler. Without this call a walk's
+ * next page is read ahead once the reply is sent (its next_cursor). Does
+ * nothing for other calls. */
+void crm_rpc_call_next_page(crm_rpc_call_t *call, const char *cursor);
 
 /* Longest idempotency key accepted (longer: INVALID_ARGUMENT). */
 #define CRM_RPC_MAX_KEY 64

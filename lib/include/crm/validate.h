@@ -29,6 +29,9 @@ int crm_email_valid(const char *s);
 
 /* Length of s in characters if it is valid UTF-8, else -1. */
 long crm_utf8_len(const char *s);
+/* Length of s in bytes (strlen) if it is valid UTF-8, else -1: the check
+ * and the length in one pass. */
+long crm_utf8_bytes(const char *s);
 
 /* A request's text field: valid UTF-8 of at most max characters, not empty
  * if required (value NULL counts as empty). Returns 0, or -1 with *err
