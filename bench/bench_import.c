@@ -11,6 +11,8 @@
  *   - leads: the shape of a chunk's INSERT: 1,000 rows as one INSERT from
  *     arrays (unnest, what the import does) against 1,000 prepared INSERTs
  *     pipelined in one transaction.
+ * Customers' raw limits twice: their recycle deadlines by the per-row
+ * trigger, and computed in the INSERT as an import's are (sql/015).
  * Run it with CRM_PG_DURABLE=1 for PostgreSQL with fsync on, as up.sh runs
  * it; CRM_BENCH_CHUNK sets the rows per chunk (1,000), CRM_BENCH_NO_RELAY=1
  * leaves the relay out. */
@@ -199,6 +201,7 @@ static void s_exec(PGconn *c, const char *sql)
  * then records, history and outbox rows in one transaction (three). */
 typedef struct {
     const char *db, *noun;
+    const char *how; /* said after the figures ("": nothing) */
     const char *alone, *records, *history, *outbox;
 } raw_t;
 
@@ -210,7 +213,8 @@ static void s_raw_of(const raw_t *r)
     double secs = (double)(stats_now_ns() - t0) / 1e9;
     char label[64];
     snprintf(label, sizeof label, "%s raw limit", r->noun);
-    printf("%-28s %8.0f rows/s   (one INSERT ... SELECT, %s only)\n", label, ROWS / secs, r->noun);
+    printf("%-28s %8.0f rows/s   (one INSERT ... SELECT, %s only%s)\n", label, ROWS / secs, r->noun,
+           r->how);
     t0 = stats_now_ns();
     s_exec(c, "BEGIN");
     s_exec(c, r->records);
@@ -220,8 +224,8 @@ static void s_raw_of(const raw_t *r)
     secs = (double)(stats_now_ns() - t0) / 1e9;
     snprintf(label, sizeof label, "%s raw, all writes", r->noun);
     printf("%-28s %8.0f rows/s   (%s + history + outbox, three INSERT ... SELECT, one"
-           " transaction)\n",
-           label, ROWS / secs, r->noun);
+           " transaction%s)\n",
+           label, ROWS / secs, r->noun, r->how);
     PQfinish(c);
 }
 
@@ -233,6 +237,7 @@ static void s_raw(void)
     const raw_t r = {
         "leads",
         "leads",
+        "",
         RAW_LEADS("133"),
         RAW_LEADS("134"),
         "INSERT INTO lead_history (lead_id, action, actor_id, at, to_owner_id, detail)"
@@ -378,29 +383,64 @@ static void s_customer_csv_contacts(int seq, ProtobufCMessage *msg)
     s_customer_csv_of(seq, msg, 1);
 }
 
-/* The customers of the raw runs: prefix p makes their mobiles distinct. */
-#define RAW_CUSTOMERS(p)                                                                                        \
-    "INSERT INTO customers (id, name, mobile, company, source, level, city, tags, owner_id,"                    \
-    " department_id, creator_id, owner_since, completeness, created_at, updated_at)"                            \
-    " SELECT nextval('customers_id_seq'), '导入基准" p "' || g, '" p "' || lpad(g::text, 8, '0'),"              \
-    " '某某科技有限公司', '广告', 'A', '济南', '{导入,基准}', 7, 0, 0, now(), 38, now(), now()" \
-    " FROM generate_series(1, 100000) g"
+/* The customers of the raw runs: prefix p makes their mobiles distinct.
+ * Their recycle deadlines come from the per-row trigger (sql/008), or, as
+ * an import's now do (sql/015), from customer_deadline computed once in the
+ * INSERT (every row is of level A, owned by 7, in the default pool). */
+#define RAW_CUSTOMER_COLUMNS                                                                       \
+    "INSERT INTO customers (id, name, mobile, company, source, level, city, tags, owner_id,"       \
+    " department_id, creator_id, owner_since, completeness, created_at, updated_at"
+#define RAW_CUSTOMER_VALUES(p)                                                                     \
+    " SELECT nextval('customers_id_seq'), '导入基准" p "' || g, '" p "' || lpad(g::text, 8, '0')," \
+    " '某某科技有限公司', '广告', 'A', '济南', '{导入,基准}', 7, 0, 0, now(), 38, now(), now()"
+#define RAW_CUSTOMERS(p)                                                                           \
+    RAW_CUSTOMER_COLUMNS ")" RAW_CUSTOMER_VALUES(p) " FROM generate_series(1, 100000) g"
+/* clang-format off */
+#define RAW_CUSTOMERS_DEADLINED(p)                                                                 \
+    "WITH d AS (SELECT x.* FROM customer_pools p CROSS JOIN LATERAL customer_deadline("            \
+    "p.recycle_rules, p.warn_days, jsonb_populate_record(NULL::customers, jsonb_build_object("     \
+    "'owner_id', 7, 'level', 'A', 'locked', false, 'deal_status', 1, 'open_opportunities', 0,"     \
+    " 'owner_since', now(), 'created_at', now()))) x WHERE p.id = 1) " RAW_CUSTOMER_COLUMNS        \
+    ", recycle_at, recycle_warn_at, recycle_rule, recycle_rule_days)" RAW_CUSTOMER_VALUES(p)       \
+    ", d.at, d.warn_at, COALESCE(d.rule, ''), COALESCE(d.days, 0)"                                 \
+    " FROM generate_series(1, 100000) g LEFT JOIN d ON true"
+/* clang-format on */
+#define RAW_CUSTOMER_HISTORY(p)                                                                    \
+    "INSERT INTO customer_history (kind, record_id, action, actor_id, at, to_owner_id,"            \
+    " detail) SELECT 'customer', id, 'imported', 0, now(), 7, '{\"import_id\": 1}'"                \
+    " FROM customers WHERE mobile LIKE '" p "%'"
+#define RAW_CUSTOMER_OUTBOX(p)                                                                     \
+    "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"                               \
+    " SELECT gen_random_uuid(), 'customer.created', id::text,"                                     \
+    " decode(repeat('0a1b2c3d', 60), 'hex') FROM customers WHERE mobile LIKE '" p "%'"
 
 static void s_customer_raw(void)
 {
-    const raw_t r = {
+    const raw_t by_trigger = {
         "customers",
         "customers",
+        "; their deadlines by the per-row trigger",
         RAW_CUSTOMERS("157"),
         RAW_CUSTOMERS("158"),
-        "INSERT INTO customer_history (kind, record_id, action, actor_id, at, to_owner_id,"
-        " detail) SELECT 'customer', id, 'imported', 0, now(), 7, '{\"import_id\": 1}'"
-        " FROM customers WHERE mobile LIKE '158%'",
-        "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
-        " SELECT gen_random_uuid(), 'customer.created', id::text,"
-        " decode(repeat('0a1b2c3d', 60), 'hex') FROM customers WHERE mobile LIKE '158%'",
+        RAW_CUSTOMER_HISTORY("158"),
+        RAW_CUSTOMER_OUTBOX("158"),
     };
-    s_raw_of(&r);
+    const raw_t in_insert = {
+        "customers",
+        "customers",
+        "; their deadlines in the INSERT, as an import's",
+        RAW_CUSTOMERS_DEADLINED("167"),
+        RAW_CUSTOMERS_DEADLINED("168"),
+        RAW_CUSTOMER_HISTORY("168"),
+        RAW_CUSTOMER_OUTBOX("168"),
+    };
+    s_raw_of(&by_trigger);
+    s_raw_of(&in_insert);
+    H_CHECK(h_sql_int(
+                h, "customers",
+                "SELECT count(*) FROM customers WHERE mobile LIKE '16%' AND (recycle_at IS"
+                " NULL OR recycle_at <> owner_since + recycle_rule_days * interval '1 day')") == 0,
+            "the raw run's deadlines in the INSERT are the rule's");
 }
 
 static const domain_t s_domains[] = {

@@ -52,25 +52,40 @@ void customers_import_store_prepare(crm_db_t *db)
     crm_db_prepare(db, "customer_import_contact_ids",
                    "SELECT ARRAY(SELECT nextval('contacts_id_seq') FROM generate_series(1,"
                    " $1::int))");
+    /* The created customers with their recycle deadlines (sql/015: a row
+     * that comes with one skips the per-row trigger). A new customer's
+     * deadline depends on its pool's rules, its owner and its level only:
+     * customer_deadline runs once per level of the chunk, on the row a new
+     * customer is (open, unlocked, never followed up, owned since now), and
+     * each row takes its level's. */
     crm_db_prepare(
         db, "customer_import_insert",
-        "INSERT INTO customers (id, name, mobile, telephone, email, wechat, qq, company, source,"
+        "WITH u AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[],"
+        " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
+        " $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[],"
+        " $18::text[], $19::text[], $20::text[], $21::text[], $22::smallint[], $23::smallint[])"
+        " AS u(id, name, mobile, telephone, email, wechat, qq, company, source, level, industry,"
+        " province, city, district, address, remark, legal_representative, credit_code, bank,"
+        " bank_account, tags, type, completeness)),"
+        " d AS (SELECT l.level, x.* FROM (SELECT DISTINCT level FROM u) l"
+        " JOIN customer_pools p ON p.id = $26::bigint AND p.deleted_at IS NULL"
+        " CROSS JOIN LATERAL customer_deadline(p.recycle_rules, p.warn_days,"
+        " jsonb_populate_record(NULL::customers, jsonb_build_object('owner_id', $24::bigint,"
+        " 'level', l.level, 'locked', false, 'deal_status', 1, 'open_opportunities', 0,"
+        " 'owner_since', crm_ts($28::bigint), 'created_at', crm_ts($29::bigint)))) x)"
+        " INSERT INTO customers (id, name, mobile, telephone, email, wechat, qq, company, source,"
         " level, industry, province, city, district, address, remark, legal_representative,"
         " credit_code, bank, bank_account, tags, type, completeness, owner_id, department_id,"
-        " pool_id, creator_id, owner_since, created_at, updated_at, pooled_at)"
+        " pool_id, creator_id, owner_since, created_at, updated_at, pooled_at, recycle_at,"
+        " recycle_warn_at, recycle_rule, recycle_rule_days)"
         " SELECT u.id, u.name, u.mobile, u.telephone, u.email, u.wechat, u.qq, u.company,"
         " u.source, u.level, u.industry, u.province, u.city, u.district, u.address, u.remark,"
         " u.legal_representative, u.credit_code, u.bank, u.bank_account, u.tags::text[], u.type,"
         " u.completeness, $24::bigint, $25::bigint, $26::bigint, $27::bigint,"
         " crm_ts($28::bigint), crm_ts($29::bigint), crm_ts($29::bigint),"
-        " CASE WHEN $24::bigint = 0 THEN crm_ts($29::bigint) END"
-        " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
-        " $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],"
-        " $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[],"
-        " $20::text[], $21::text[], $22::smallint[], $23::smallint[]) AS u(id, name, mobile,"
-        " telephone, email, wechat, qq, company, source, level, industry, province, city,"
-        " district, address, remark, legal_representative, credit_code, bank, bank_account, tags,"
-        " type, completeness)");
+        " CASE WHEN $24::bigint = 0 THEN crm_ts($29::bigint) END, d.at, d.warn_at,"
+        " COALESCE(d.rule, ''), COALESCE(d.days, 0)"
+        " FROM u LEFT JOIN d ON d.level = u.level");
     crm_db_prepare(db, "customer_import_history",
                    "INSERT INTO customer_history (kind, record_id, action, actor_id, at,"
                    " to_owner_id, detail) SELECT 'customer', id, 'imported', $2::bigint,"

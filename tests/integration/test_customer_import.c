@@ -8,7 +8,8 @@
  * unknown owners); cancel and list, and another user who sees none of it;
  * through HTTP, the routes, and an XLSX workbook giving the same row
  * results as the same rows in CSV, in one chunk and in two, and bad
- * workbooks refused with 400. */
+ * workbooks refused with 400; each imported customer's recycle deadline
+ * (written by the chunk's INSERT, by level) the one the trigger gives. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -199,6 +200,66 @@ static void test_csv(void)
            "earlier rows; invalid rows with their field; a repeated header");
 }
 
+/* ---- recycle deadlines: written by the chunk's INSERT ------------------- */
+
+/* Customers whose stored deadline is not the one customer_deadline gives
+ * their row now (sql/008), among those named by where. */
+static int64_t s_deadlines_off(const char *where)
+{
+    return s_count("SELECT count(*) FROM customers c JOIN customer_pools p ON p.id = c.pool_id"
+                   " LEFT JOIN LATERAL customer_deadline(p.recycle_rules, p.warn_days, c) x ON true"
+                   " WHERE (%s) AND (c.recycle_at IS DISTINCT FROM x.at OR c.recycle_warn_at IS"
+                   " DISTINCT FROM x.warn_at OR c.recycle_rule <> COALESCE(x.rule, '') OR"
+                   " c.recycle_rule_days <> COALESCE(x.days, 0))",
+                   where);
+}
+
+/* The default pool's rules by level (A 10 days, B 20, C and none exempt),
+ * a warning 3 days before: each imported customer gets its level's
+ * deadline in the chunk's INSERT (sql/015), the one the trigger would
+ * give it (and gives a customer made by hand). */
+static void test_deadlines(void)
+{
+    PQclear(h_sql(h, "customers",
+                  "CREATE TABLE saved_rules AS SELECT recycle_rules, warn_days FROM customer_pools"
+                  " WHERE id = 1; UPDATE customer_pools SET warn_days = 3, recycle_rules ="
+                  " '[{\"kind\": \"followup\", \"days\": 0, \"level_days\": [{\"level\": \"A\","
+                  " \"days\": 10}, {\"level\": \"B\", \"days\": 20}]}]' WHERE id = 1"));
+    const Crm__Caller *u = t_user(0, 11, 5);
+    int64_t imp = s_start(u, "{\"owner_id\": 11}", 0);
+    json_t *r = s_chunk(u, OK, imp, 1, 1,
+                        "客户名称,手机,客户级别\n期限甲,13655550001,A\n期限乙,13655550002,B\n"
+                        "期限丙,13655550003,C\n期限丁,13655550004,\n期限戊,13655550005,A\n",
+                        NULL);
+    H_CHECK(t_int(r, "import.created") == 5, "five created");
+    json_decref(r);
+    const char *mine = "c.name LIKE '期限%'";
+    H_CHECK(s_deadlines_off(mine) == 0, "every imported deadline is customer_deadline's");
+    H_CHECK(s_count("SELECT count(*) FROM customers WHERE name IN ('期限甲', '期限戊') AND"
+                    " recycle_at = owner_since + interval '10 days' AND recycle_warn_at ="
+                    " recycle_at - interval '3 days' AND recycle_rule = 'followup' AND"
+                    " recycle_rule_days = 10") == 2 &&
+                s_count("SELECT count(*) FROM customers WHERE name = '期限乙' AND recycle_at ="
+                        " owner_since + interval '20 days' AND recycle_rule_days = 20") == 1 &&
+                s_count("SELECT count(*) FROM customers WHERE name IN ('期限丙', '期限丁') AND"
+                        " recycle_at IS NULL AND recycle_rule = '' AND recycle_rule_days = 0") == 2,
+            "A 10 days, B 20, C and no level none, warned 3 days before");
+    int64_t by_hand = s_customer("期限己", "13655550006", 11);
+    H_CHECK(s_count("SELECT count(*) FROM customers WHERE id = %lld AND recycle_rule_days = 0 AND"
+                    " recycle_at IS NULL",
+                    (long long)by_hand) == 1 &&
+                s_deadlines_off(mine) == 0,
+            "a customer made by hand still gets its deadline from the trigger (none: no level)");
+    PQclear(h_sql(h, "customers",
+                  "UPDATE customers SET level = 'B' WHERE name = '期限己';"
+                  " UPDATE customer_pools p SET recycle_rules = s.recycle_rules, warn_days ="
+                  " s.warn_days FROM saved_rules s WHERE p.id = 1; DROP TABLE saved_rules"));
+    H_CHECK(s_count("SELECT count(*) FROM customers WHERE name = '期限己' AND recycle_rule_days ="
+                    " 20") == 1,
+            "and from the update trigger when its level changes");
+    h_note("recycle deadlines: an import's computed in its INSERT, by level, as the trigger's");
+}
+
 /* allow_duplicates creates them anyway. */
 static void test_allowed(void)
 {
@@ -368,9 +429,9 @@ static t_resp_t s_http_xlsx(const char *token, long long imp, int seq, int last,
 /* clang-format off */
 static const char *const s_sheet[] = {
     "客户名称",   "手机",           "客户级别", "标签",      "备注",          "联系人",
-    "表格客户一", "=n:13822220001", "A",        "重点;华东", "=d:2026-01-15", "李四",
-    "表格客户二", "=n:13822220002", NULL,       NULL,        "备注, 含逗号",  NULL,
-    "表格重复",   "=n:13822220001", NULL,       NULL,        NULL,            NULL,
+    "表格客户一", "=n:13977770001", "A",        "重点;华东", "=d:2026-01-15", "李四",
+    "表格客户二", "=n:13977770002", NULL,       NULL,        "备注, 含逗号",  NULL,
+    "表格重复",   "=n:13977770001", NULL,       NULL,        NULL,            NULL,
     "坏手机",     "=n:12345",       NULL,       NULL,        NULL,            NULL,
     "已有客户丙", "=n:13822220009", NULL,       NULL,        NULL,            NULL,
     NULL,         NULL,             NULL,       NULL,        "只有备注",      NULL,
@@ -617,6 +678,7 @@ int main(void)
     test_targets();
     test_cancel_and_list();
     test_http();
+    test_deadlines();
     h_stop(h, "gateway", 0);
     h_stop(h, "customers", 0);
     h_stop(h, "scheduler", 0);
