@@ -62,25 +62,12 @@ static void s_patch_customer(long long id, const char *body)
     t_resp_free(&r);
 }
 
-/* How many events of type the service wrote for record id. */
-static int64_t s_events(const char *db, const char *type, long long id)
-{
-    return h_sql_intf(h, db,
-                      "SELECT count(*) FROM crm_outbox WHERE type = '%s' AND"
-                      " aggregate_id = '%lld'",
-                      type, id);
-}
-
 /* Waits until the service wrote an event of type for record id; fails the
  * test unless it was written no earlier than the record's due time col. */
 static void s_fired_at_due(const char *db, const char *table, const char *type, long long id,
                            const char *col)
 {
-    char *sql = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE type = '%s' AND"
-                            " aggregate_id = '%lld'",
-                            type, id);
-    H_CHECK(h_wait_sql(h, db, sql, 1, 20000) == 1, "%s of %lld", type, id);
-    free(sql);
+    H_CHECK(h_wait_events(h, db, type, id, 1, 20000) == 1, "%s of %lld", type, id);
     int64_t early = h_sql_intf(h, db,
                                "SELECT count(*) FROM crm_outbox o, %s r WHERE o.type = '%s' AND"
                                " o.aggregate_id = '%lld' AND r.id = %lld AND o.occurred_at < %s",
@@ -162,8 +149,8 @@ int main(void)
     s_patch_customer(c4, "{\"next_contact_at\":null}");
     long long c3 = s_customer("后到客户", s_in(4));
     s_fired_at_due("customers", "customers", "customer.reminder", c3, "r.next_contact_at");
-    H_CHECK(s_events("customers", "customer.reminder", c2) == 0, "a moved time: not at the old");
-    H_CHECK(s_events("customers", "customer.reminder", c4) == 0, "a cleared time: never");
+    H_CHECK(h_events(h, "customers", "customer.reminder", c2) == 0, "a moved time: not at the old");
+    H_CHECK(h_events(h, "customers", "customer.reminder", c4) == 0, "a cleared time: never");
     H_CHECK(h_sql_intf(h, "scheduler",
                        "SELECT count(*) FROM scheduler_timers WHERE record = '%lld' AND due_at >"
                        " now() + interval '50 minutes' AND job = 'customers.remind_contacts'",
@@ -206,8 +193,8 @@ int main(void)
                        " aggregate_id = '%lld' AND crm_us(occurred_at) < %lld",
                        c5, (long long)deadline) == 0,
             "not before its deadline");
-    H_CHECK(s_events("customers", "customer.recycle_warning", c5) == 1 &&
-                s_events("customers", "customer.recycled", c5) == 1,
+    H_CHECK(h_events(h, "customers", "customer.recycle_warning", c5) == 1 &&
+                h_events(h, "customers", "customer.recycled", c5) == 1,
             "warned once, recycled once");
     h_note("a deadline warns and recycles at its time: ok");
 
@@ -245,11 +232,8 @@ int main(void)
     int64_t lead_deadline = h_sql_intf(
         h, "leads", "SELECT crm_us(owner_since + interval '10 days') FROM leads WHERE id = %lld",
         lead);
-    char *warned = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE type ="
-                               " 'lead.recycle_warning' AND aggregate_id = '%lld'",
-                               lead);
-    H_CHECK(h_wait_sql(h, "leads", warned, 1, 20000) == 1, "the lead warned");
-    free(warned);
+    H_CHECK(h_wait_events(h, "leads", "lead.recycle_warning", lead, 1, 20000) == 1,
+            "the lead warned");
     H_CHECK(h_sql_intf(h, "leads",
                        "SELECT count(*) FROM crm_outbox WHERE type = 'lead.recycle_warning' AND"
                        " aggregate_id = '%lld' AND crm_us(occurred_at) < %lld",
@@ -264,8 +248,8 @@ int main(void)
                        " aggregate_id = '%lld' AND crm_us(occurred_at) < %lld",
                        lead, (long long)lead_deadline) == 0,
             "not before its time");
-    H_CHECK(s_events("leads", "lead.recycle_warning", lead) == 1 &&
-                s_events("leads", "lead.recycled", lead) == 1,
+    H_CHECK(h_events(h, "leads", "lead.recycle_warning", lead) == 1 &&
+                h_events(h, "leads", "lead.recycled", lead) == 1,
             "the lead warned once, recycled once");
     h_note("a lead's pool rule warns and recycles at its time, moved by the rule: ok");
 
@@ -285,8 +269,8 @@ int main(void)
     h_note("a foreign timer skipped: ok");
 
     /* Two instances, each due time once. */
-    H_CHECK(s_events("customers", "customer.reminder", c1) == 1 &&
-                s_events("customers", "customer.reminder", c3) == 1,
+    H_CHECK(h_events(h, "customers", "customer.reminder", c1) == 1 &&
+                h_events(h, "customers", "customer.reminder", c3) == 1,
             "each reminder once");
     free(admin);
     free(emp);

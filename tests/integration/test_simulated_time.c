@@ -21,22 +21,10 @@ static h_t *h;
 static const char *base;
 static char *emp;
 
-static int64_t s_count(const char *db, const char *type, long long id)
-{
-    return h_sql_intf(h, db,
-                      "SELECT count(*) FROM crm_outbox WHERE type = '%s' AND"
-                      " aggregate_id = '%lld'",
-                      type, id);
-}
-
 /* Waits until db wrote n events of type for record id. */
 static void s_await(const char *db, const char *type, long long id, int64_t n)
 {
-    char *sql = crm_sprintf("SELECT count(*) FROM crm_outbox WHERE type = '%s' AND"
-                            " aggregate_id = '%lld'",
-                            type, id);
-    int64_t got = h_wait_sql(h, db, sql, n, 30000);
-    free(sql);
+    int64_t got = h_wait_events(h, db, type, id, n, 30000);
     H_CHECK(got == n, "%s of %lld: %lld, want %lld", type, id, (long long)got, (long long)n);
 }
 
@@ -129,7 +117,7 @@ int main(void)
     /* Two days on: the next contact time reminds, once. */
     s_advance(2 * DAY + 60);
     s_await("customers", "customer.reminder", later, 1);
-    H_CHECK(s_count("customers", "customer.recycle_warning", cust) == 0, "no warning at day 2");
+    H_CHECK(h_events(h, "customers", "customer.recycle_warning", cust) == 0, "no warning at day 2");
     h_note("day 2: the next contact time reminded once: ok");
 
     /* Day 7: warned (10 - 3), not recycled. */
@@ -137,8 +125,8 @@ int main(void)
     s_await("customers", "customer.recycle_warning", cust, 1);
     s_await("leads", "lead.recycle_warning", lead, 1);
     s_not_before("customers", "customer.recycle_warning", cust, c_deadline - 3 * DAY * 1000000);
-    H_CHECK(s_count("customers", "customer.recycled", cust) == 0 &&
-                s_count("leads", "lead.recycled", lead) == 0,
+    H_CHECK(h_events(h, "customers", "customer.recycled", cust) == 0 &&
+                h_events(h, "leads", "lead.recycled", lead) == 0,
             "day 7: not recycled");
     h_note("day 7: the customer and the lead warned, not recycled: ok");
 
@@ -149,8 +137,8 @@ int main(void)
         h, "customers", "SELECT crm_us(recycle_at) FROM customers WHERE id = %lld", cust);
     H_CHECK(c_deadline2 > c_deadline + 6 * DAY * 1000000, "the follow-up moved the deadline");
     s_advance(3 * DAY + 60);
-    H_CHECK(s_count("customers", "customer.recycled", cust) == 0 &&
-                s_count("leads", "lead.recycled", lead) == 0,
+    H_CHECK(h_events(h, "customers", "customer.recycled", cust) == 0 &&
+                h_events(h, "leads", "lead.recycled", lead) == 0,
             "day 10: followed up at day 7, not recycled");
     h_note("day 10: a follow-up pushed both back: ok");
 
@@ -168,10 +156,10 @@ int main(void)
                 h_sql_intf(h, "leads", "SELECT owner_id FROM leads WHERE id = %lld", lead) == 0,
             "both back in their pools");
     s_advance(DAY);
-    H_CHECK(s_count("customers", "customer.recycled", cust) == 1 &&
-                s_count("leads", "lead.recycled", lead) == 1 &&
-                s_count("customers", "customer.recycle_warning", cust) == 2 &&
-                s_count("customers", "customer.reminder", later) == 1,
+    H_CHECK(h_events(h, "customers", "customer.recycled", cust) == 1 &&
+                h_events(h, "leads", "lead.recycled", lead) == 1 &&
+                h_events(h, "customers", "customer.recycle_warning", cust) == 2 &&
+                h_events(h, "customers", "customer.reminder", later) == 1,
             "once each");
     h_note("day 17: warned again at day 14, recycled at day 17, once each: ok");
     free(admin);

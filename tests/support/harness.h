@@ -190,6 +190,13 @@ int h_wait_until(int (*cond)(void *arg), void *arg, int timeout_ms);
  * returns the last value seen. */
 int64_t h_wait_sql(h_t *h, const char *db, const char *sql, int64_t want, int timeout_ms);
 
+/* How many events of type the service of database db wrote about record
+ * id (its outbox, published or not); h_wait_events polls it until it is
+ * want or timeout_ms passes, and returns the last count. */
+int64_t h_events(h_t *h, const char *db, const char *type, long long id);
+int64_t h_wait_events(h_t *h, const char *db, const char *type, long long id, int64_t want,
+                      int timeout_ms);
+
 /* Waits until every consumer that database db keeps offsets of has
  * applied every event the outbox of producer (its database has the
  * producer's name) holds now; fails the test after 30 s. */

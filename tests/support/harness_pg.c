@@ -369,3 +369,28 @@ void h_wait_consumed(h_t *h, const char *db, const char *producer)
     H_CHECK(h_wait_sql(h, db, sql, 1, 30000) == 1, "%s applied %s's events", db, producer);
     free(sql);
 }
+
+/* The count of db's events of type about record id. */
+static char *s_events_sql(const char *type, long long id)
+{
+    return crm_sprintf("SELECT count(*) FROM crm_outbox WHERE type = '%s' AND aggregate_id ="
+                       " '%lld'",
+                       type, id);
+}
+
+int64_t h_events(h_t *h, const char *db, const char *type, long long id)
+{
+    char *sql = s_events_sql(type, id);
+    int64_t n = h_sql_int(h, db, sql);
+    free(sql);
+    return n;
+}
+
+int64_t h_wait_events(h_t *h, const char *db, const char *type, long long id, int64_t want,
+                      int timeout_ms)
+{
+    char *sql = s_events_sql(type, id);
+    int64_t n = h_wait_sql(h, db, sql, want, timeout_ms);
+    free(sql);
+    return n;
+}
