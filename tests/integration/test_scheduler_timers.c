@@ -6,7 +6,8 @@
  * comes fires at the new time only, a cleared one not at all; a customer's
  * recycle deadline warns and recycles it at its time; a lead's next
  * follow-up time reminds at its time; a timer a service sets for another's
- * job is skipped, and its stream goes on. */
+ * job, or naming a record id over 200 bytes, is skipped, and its stream
+ * goes on. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,7 +258,9 @@ int main(void)
      * goes on (a later timer of its own lands). */
     PQclear(h_sql(h, "leads",
                   "SELECT crm_timer_publish('777777', crm_timer_entry('customers.recycle',"
-                  " now() + interval '1 day')), crm_timer_publish('777778',"
+                  " now() + interval '1 day')), crm_timer_publish(repeat('9', 201),"
+                  " crm_timer_entry('leads.remind', now() + interval '1 day')),"
+                  " crm_timer_publish('777778',"
                   " crm_timer_entry('leads.remind', now() + interval '1 day'))"));
     H_CHECK(h_wait_sql(h, "scheduler",
                        "SELECT count(*) FROM scheduler_timers WHERE record = '777778'", 1,
@@ -266,6 +269,9 @@ int main(void)
     H_CHECK(h_sql_int(h, "scheduler",
                       "SELECT count(*) FROM scheduler_timers WHERE record = '777777'") == 0,
             "another service's job's timer is skipped");
+    H_CHECK(h_sql_int(h, "scheduler",
+                      "SELECT count(*) FROM scheduler_timers WHERE length(record) > 200") == 0,
+            "a record id over 200 bytes is skipped");
     h_note("a foreign timer skipped: ok");
 
     /* Two instances, each due time once. */
