@@ -109,6 +109,13 @@ typedef struct {
 } crm_db_health_t;
 void crm_db_health(const crm_db_t *db, crm_db_health_t *out);
 
+/* Writes the figures (metrics.h) of n pools, each labelled pool=pools[i]:
+ * sessions ready and down, batches waiting, batch latency, failures,
+ * abandoned rounds. */
+struct crm_metrics;
+void crm_db_metrics(struct crm_metrics *m, size_t n, const crm_db_t *const *dbs,
+                    const char *const *pools);
+
 /* A new, empty batch. */
 crm_db_batch_t *crm_db_batch_new(void);
 
