@@ -209,6 +209,8 @@ static const crm_event_table_t s_leads_events = {
 void customers_events_start(customers_t *c)
 {
     crm_service_consume_events(c->svc, "leads", &s_leads_events, c, 1);
+    /* The customers' opportunities, their totals and deals (customers_sales.c). */
+    customers_sales_consume(c);
     /* Who exists: the gateway's users and departments (crm/org.h). */
     crm_org_consume(c->svc, "gateway", customers_handover());
     /* Recycling, the warnings before it and next-contact reminders
