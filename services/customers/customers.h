@@ -334,7 +334,10 @@ size_t customers_changed_fields(const customer_t *before, const customer_t *afte
 void customers_events_prepare(crm_db_t *db);
 /* Starts consuming the leads and scheduler streams. */
 void customers_events_start(customers_t *c);
-void customers_emit_created(crm_db_batch_t *b, customer_t *c);
+/* customer.created; opportunity (may be NULL): the one a conversion asked
+ * for, for the sales service to make. */
+void customers_emit_created(crm_db_batch_t *b, customer_t *c,
+                            Crm__Leads__ConversionOpportunity *opportunity);
 /* customer.updated, customer.team_changed, customer.deleted. */
 void customers_emit_changed(crm_db_batch_t *b, const char *type, customer_t *c, int64_t by,
                             const char *reason, char **changed, size_t nchanged);

@@ -147,7 +147,7 @@ static int s_create_decide(crm_txn_t *t)
                              .at_us = c->created_at_us,
                              .to_owner_id = c->owner_id};
     customers_store_history(b, &h);
-    customers_emit_created(b, c);
+    customers_emit_created(b, c, NULL);
     if (k->has_contact) {
         Crm__Customers__Contact *ct = &k->contact;
         ct->id = crm_db_get_i64(crm_txn_result(t, "contact_id"), 0, 0);

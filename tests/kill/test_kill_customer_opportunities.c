@@ -1,22 +1,19 @@
 /* test_kill_customer_opportunities.c: the customers' opportunity totals and
  * deals, kept by the customers service from the sales service's events,
  * under kill -9. Two sales instances (the producer; one killed at a time so
- * calls go on) and the customers service (the consumer) are killed again
- * and again during a burst of 720 opportunity changes over 40 customers
- * (made, amounts edited, won, lost, reopened, deleted); whatever a killed
- * call did or did not do, afterwards every customer's totals (open count
- * and amount, won count and amount) equal what sales' own database says,
- * every customer that ever had a win is dealt with exactly one `dealt`
- * history entry (none other is dealt), and the consumer's offset is at the
- * producer's last event. */
-#include <signal.h>
+ * calls go on) and the customers service (the consumer) are killed ten times during a burst of 720
+ * opportunity changes over 40 customers (made, amounts edited, won, lost, reopened, deleted);
+ * whatever a killed call did or did not do, afterwards every customer's totals (open count and
+ * amount, won count and amount) equal what sales' own database says, every customer that ever had a
+ * win is dealt with exactly one `dealt` history entry (none other is dealt), and the consumer's
+ * offset is at the producer's last event. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crm/util.h"
 #include "jcall.h"
+#include "kills.h"
 #include "suite.h"
 
 #define CUSTOMERS 40
@@ -29,11 +26,19 @@ static int64_t opps[CHANGES];
 static size_t nopps;
 static int failed;
 
-static void s_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    nanosleep(&ts, NULL);
-}
+/* After each chunk of changes: kills land wherever the relay and the
+ * consumer are (sales between publishing and marking, customers mid-batch
+ * or between its commit and the next replay); one sales instance at a time
+ * so calls go on. */
+static const char *const s_rounds[] = {
+    "kill sales 0; start sales 0",
+    "kill customers 0; start customers 0",
+    "kill sales 1; kill customers 0; start sales 1; sleep 200; start customers 0",
+    "kill customers 0; kill sales 0; start sales 0; start customers 0",
+    "kill sales 0; start sales 0",
+    "kill customers 0; start customers 0",
+    "kill customers 0; kill sales 0; start sales 0; start customers 0",
+};
 
 /* A call to sales as the system with req (freed); a call a kill cut off
  * counts as failed (sales' own database is the truth the end compares
@@ -127,44 +132,12 @@ int main(void)
                 CUSTOMERS,
             "sales knows the customers");
 
-    /* Kills land wherever the relay and the consumer are: sales between
-     * publishing and marking, customers mid-batch or between its commit
-     * and the next replay. */
     for (int i = 0; i < CHANGES; i++) {
         s_change(i);
-        if (i % CHUNK != CHUNK - 1)
-            continue;
-        switch (i / CHUNK) {
-        case 0:
-        case 4:
-            h_kill(h, "sales", 0);
-            h_start(h, "sales", 0);
-            break;
-        case 1:
-        case 5:
-            h_kill(h, "customers", 0);
-            h_start(h, "customers", 0);
-            break;
-        case 2:
-            h_kill(h, "sales", 1);
-            h_kill(h, "customers", 0);
-            h_start(h, "sales", 1);
-            s_sleep_ms(200);
-            h_start(h, "customers", 0);
-            break;
-        case 3:
-        case 6:
-            h_kill(h, "customers", 0);
-            h_kill(h, "sales", 0);
-            h_start(h, "sales", 0);
-            h_start(h, "customers", 0);
-            break;
-        default:
-            break;
-        }
+        t_kills_after(h, i, CHUNK, s_rounds, sizeof s_rounds / sizeof s_rounds[0]);
     }
     h_note("%d opportunity changes (%zu made, %d calls cut off or refused) with sales and"
-           " customers killed 8 times",
+           " customers killed 10 times",
            CHANGES, nopps, failed);
 
     h_wait_consumed(h, "customers", "sales");
