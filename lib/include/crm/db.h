@@ -201,6 +201,9 @@ void crm_db_destroy(crm_db_t **db_p);
 const char *crm_db_get(const PGresult *r, int row, int col);
 int64_t crm_db_get_i64(const PGresult *r, int row, int col);
 int crm_db_get_bool(const PGresult *r, int row, int col);
+/* In a result of (key, value) integer rows (a count per id: GROUP BY), the
+ * value of the row whose key is key; 0 when none. */
+int64_t crm_db_value_of(const PGresult *r, int64_t key);
 /* A bytea column in hex format (text results), decoded; caller frees. */
 uint8_t *crm_db_get_bytea(const PGresult *r, int row, int col, size_t *len);
 /* A text[] or bigint[] parameter: the array literal of v[0..n), each element
