@@ -10,6 +10,7 @@
 #   CRM_REDIS_PORT      Redis (default 26379)
 #   CRM_RPC_PORT_BASE   RPC ports, one per service in the build's order (default 7101..)
 #   CRM_PUB_PORT_BASE   PUB ports, likewise (default 7201..)
+#   CRM_PROBE_PORT_BASE probe ports (HTTP /metrics, /healthz, /readyz), likewise (default 7301..)
 #   CRM_HTTP_PORT       the gateway's HTTP port (default 8080)
 #   CRM_ADMIN_USER, CRM_ADMIN_PASSWORD
 #                       the gateway's first admin, created at its first start
@@ -25,6 +26,7 @@ CRM_PG_PORT="${CRM_PG_PORT:-25432}"
 CRM_REDIS_PORT="${CRM_REDIS_PORT:-26379}"
 CRM_RPC_PORT_BASE="${CRM_RPC_PORT_BASE:-7101}"
 CRM_PUB_PORT_BASE="${CRM_PUB_PORT_BASE:-7201}"
+CRM_PROBE_PORT_BASE="${CRM_PROBE_PORT_BASE:-7301}"
 CRM_HTTP_PORT="${CRM_HTTP_PORT:-8080}"
 CRM_SERVICES=() # filled by crm_services, from the build
 
@@ -86,6 +88,7 @@ crm_upper() { printf '%s' "$1" | tr '[:lower:]' '[:upper:]'; }
 # Endpoints of service number i (0-based, CRM_SERVICES order; see crm_services).
 crm_rpc_endpoint() { echo "tcp://127.0.0.1:$((CRM_RPC_PORT_BASE + $1))"; }
 crm_pub_endpoint() { echo "tcp://127.0.0.1:$((CRM_PUB_PORT_BASE + $1))"; }
+crm_probe_bind() { echo "127.0.0.1:$((CRM_PROBE_PORT_BASE + $1))"; }
 
 crm_db_url() { echo "host=127.0.0.1 port=$CRM_PG_PORT user=postgres dbname=$1"; }
 crm_redis_url() { echo "redis://127.0.0.1:$CRM_REDIS_PORT"; }
@@ -99,6 +102,7 @@ crm_suite_env() {
         S="$(crm_upper "$s")"
         echo "export CRM_${S}_RPC='$(crm_rpc_endpoint "$i")'"
         echo "export CRM_${S}_PUB='$(crm_pub_endpoint "$i")'"
+        echo "export CRM_${S}_PROBE='http://$(crm_probe_bind "$i")'"
     done
     echo "export CRM_REDIS_URL='$(crm_redis_url)'"
     echo "export CRM_GATEWAY_URL='http://127.0.0.1:$CRM_HTTP_PORT'"

@@ -141,6 +141,7 @@ for i in "${!CRM_SERVICES[@]}"; do
     echo "---- up.sh: starting $s at $(date -u +%FT%TZ) ----" >>"$CRM_LOG_DIR/$s.log"
     CRM_RPC_BIND="$(crm_rpc_endpoint "$i")" \
         CRM_PUB_BIND="$(crm_pub_endpoint "$i")" \
+        CRM_PROBE_BIND="$(crm_probe_bind "$i")" \
         CRM_DB_URL="$(crm_db_url "$s")" \
         CRM_REDIS_URL="$(crm_redis_url)" \
         CRM_INSTANCE="$s-0" \
@@ -176,11 +177,11 @@ done
 # ---- where everything is --------------------------------------------------
 echo
 echo "The CRM suite is up (data in $CRM_DATA_DIR):"
-printf '  %-10s %-28s %-28s %s\n' service rpc pub log
+printf '  %-10s %-28s %-28s %-22s %s\n' service rpc pub "probe (/metrics)" log
 for i in "${!CRM_SERVICES[@]}"; do
     s="${CRM_SERVICES[$i]}"
-    printf '  %-10s %-28s %-28s %s\n' "$s" "$(crm_rpc_endpoint "$i")" "$(crm_pub_endpoint "$i")" \
-        "$CRM_LOG_DIR/$s.log"
+    printf '  %-10s %-28s %-28s %-22s %s\n' "$s" "$(crm_rpc_endpoint "$i")" \
+        "$(crm_pub_endpoint "$i")" "$(crm_probe_bind "$i")" "$CRM_LOG_DIR/$s.log"
 done
 echo "  HTTP API   http://127.0.0.1:$CRM_HTTP_PORT/api/v1 (first admin: $CRM_ADMIN_USER;" \
     "password in $CRM_DATA_DIR/admin-password unless CRM_ADMIN_PASSWORD was given)"

@@ -28,6 +28,7 @@ typedef struct gw_ratelimit gw_ratelimit_t;
 typedef struct gw_identity gw_identity_t;
 typedef struct gw_notify gw_notify_t;
 typedef struct gw_names gw_names_t;
+typedef struct gw_metrics gw_metrics_t;
 
 /* The HTTP settings (CRM_*; identity reads its own). */
 typedef struct {
@@ -53,6 +54,7 @@ typedef struct {
     gw_identity_t *identity;    /* Auth, Org, and tokens into principals */
     gw_notify_t *notify;        /* Notifications */
     gw_names_t *names;          /* people's names beside their ids in replies */
+    gw_metrics_t *metrics;      /* requests by route and status (gateway_metrics.c) */
     crm_rpc_server_t *local;    /* the gateway's own services, called in process */
     crm_rpc_client_t **peers;   /* one per domain of the suite registry (NULL: not configured) */
     crm_rpc_client_t **writers; /* the same, one attempt: a change is never sent twice */

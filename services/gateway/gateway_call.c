@@ -11,6 +11,7 @@
 #include "crm/pbjson.h"
 #include "crm/util.h"
 #include "gateway_call.h"
+#include "gateway_metrics.h"
 #include "gateway_problem.h"
 
 int gw_http_status(Crm__Status st)
@@ -76,6 +77,7 @@ gw_call_t *gw_call_new(gw_t *gw, h2o_req_t *req, const gw_route_t *route, const 
     *ref = c;
     c->req_ref = ref;
     c->route = route;
+    c->started_ns = uv_hrtime();
     memcpy(c->params, params, (size_t)nparams * sizeof *params);
     c->nparams = nparams;
     gw_principal_caller(&c->who, &c->caller, &c->scope);
@@ -85,6 +87,7 @@ gw_call_t *gw_call_new(gw_t *gw, h2o_req_t *req, const gw_route_t *route, const 
 
 static void s_free(gw_call_t *c)
 {
+    gw_metrics_request(c->gw->metrics, c->route, c->req ? c->req->res.status : 0, c->started_ns);
     if (c->req)
         *(gw_call_t **)c->req_ref = NULL;
     gw_principal_clear(&c->who);

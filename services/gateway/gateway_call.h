@@ -18,6 +18,7 @@ typedef struct gw_call {
     h2o_req_t *req; /* NULL once h2o disposed of it (client gone) */
     void *req_ref;  /* the pool object that tells us so */
     const gw_route_t *route;
+    uint64_t started_ns; /* uv_hrtime() at the request */
     gw_param_t params[GW_MAX_PARAMS];
     int nparams;
     char token_hash[65]; /* hex; "" without a token */

@@ -37,6 +37,7 @@
 #include "gateway_events.h"
 #include "gateway_export.h"
 #include "gateway_health.h"
+#include "gateway_metrics.h"
 #include "gateway_proxy.h"
 #include "gateway_ratelimit.h"
 #include "gateway_sheet.h"
@@ -269,8 +270,10 @@ static int s_rate_ok(gw_t *gw, h2o_req_t *req, const char *key)
 
 void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
 {
+    uint64_t started = uv_hrtime();
     if (gw->stopping) {
         gw_send_error(req, 503, "unavailable", "the gateway is stopping; retry");
+        gw_metrics_request(gw->metrics, NULL, req->res.status, started);
         return;
     }
     size_t plen = req->query_at != SIZE_MAX ? req->query_at : req->path.len;
@@ -283,6 +286,7 @@ void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
             gw_send_error(req, 405, "method_not_allowed", "method not allowed on this path");
         else
             gw_send_error(req, 404, "not_found", "no such route");
+        gw_metrics_request(gw->metrics, NULL, req->res.status, started);
         return;
     }
     char hash[65] = "";
@@ -293,8 +297,10 @@ void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
     char peer[72], key[80];
     s_peer_key(req, peer, sizeof peer);
     snprintf(key, sizeof key, "t:%s", hash);
-    if (strcmp(route->rpc, "Http.Healthz") != 0 && !s_rate_ok(gw, req, *hash ? key : peer))
+    if (strcmp(route->rpc, "Http.Healthz") != 0 && !s_rate_ok(gw, req, *hash ? key : peer)) {
+        gw_metrics_request(gw->metrics, route, req->res.status, started);
         return;
+    }
     gw_call_t *c = gw_call_new(gw, req, route, params, nparams);
     memcpy(c->token_hash, hash, sizeof hash);
     snprintf(c->peer, sizeof c->peer, "%s", peer);

@@ -11,6 +11,7 @@
 #include "gateway.h"
 #include "gateway_events.h"
 #include "gateway_http.h"
+#include "gateway_metrics.h"
 #include "gateway_names.h"
 #include "gateway_pipeline.h"
 #include "gateway_proxy.h"
@@ -69,6 +70,7 @@ int main(void)
     gw.loop = crm_service_loop(gw.svc);
     const crm_config_t *cfg = crm_service_config(gw.svc);
     s_config(&gw.cfg);
+    gw.metrics = gw_metrics_new(gw.svc);
     gw.db = crm_db_new(gw.loop, cfg->db_url, cfg->db_pool);
     crm_service_metrics_pool(gw.svc, "http", gw.db);
     gw.cache = crm_cache_new(gw.loop, cfg->redis_url, 50);
@@ -97,5 +99,6 @@ int main(void)
     gw_names_destroy(&gw.names);
     gw_ratelimit_destroy(&gw.limiter);
     gw_pipeline_fini();
+    gw_metrics_destroy(&gw.metrics);
     return rc;
 }

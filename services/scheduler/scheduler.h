@@ -11,8 +11,19 @@
 #include "scheduler.glue.h"
 #include "scheduler.pb-c.h"
 
+/* Its figures on /metrics (scheduler_metrics.c). */
+typedef struct scheduler_metrics scheduler_metrics_t;
+/* Registers the figures' writer with svc (freed by scheduler_metrics_destroy
+ * after the loop ends). */
+scheduler_metrics_t *scheduler_metrics_new(crm_service_t *svc);
+void scheduler_metrics_destroy(scheduler_metrics_t **m_p);
+void scheduler_metrics_round(scheduler_metrics_t *m, int ok);
+void scheduler_metrics_fired(scheduler_metrics_t *m, const char *job);
+void scheduler_metrics_ran(scheduler_metrics_t *m, const char *job, int ok, double seconds);
+
 typedef struct {
     crm_service_t *svc;
+    scheduler_metrics_t *metrics;
     crm_db_t *db;
     crm_relay_t *relay;
     crm_txn_env_t env; /* where FireNow's change goes */

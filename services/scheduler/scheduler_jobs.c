@@ -156,6 +156,8 @@ void scheduler_emit_fired(crm_db_batch_t *b, const PGresult *r, int i, int manua
 typedef struct {
     scheduler_t *s;
     crm_db_tx_t *tx;
+    char **fired; /* the jobs the round fires, counted once it commits */
+    size_t nfired;
 } fire_t;
 
 /* A firing round is over: err is why it failed, NULL if it did its work. */
@@ -172,14 +174,19 @@ static void s_fire_done(fire_t *f, const char *err)
     } else {
         s->fired_ok_ms = crm_mono_ms();
     }
+    scheduler_metrics_round(s->metrics, !err);
+    crm_strv_free(f->fired, f->nfired);
     free(f);
 }
 
 static void s_committed(void *arg, const crm_db_result_t *res)
 {
     fire_t *f = arg;
-    if (!res->err)
+    if (!res->err) {
         crm_relay_kick(f->s->relay);
+        for (size_t i = 0; i < f->nfired; i++)
+            scheduler_metrics_fired(f->s->metrics, f->fired[i]);
+    }
     s_fire_done(f, res->err ? res->message : NULL);
 }
 
@@ -194,8 +201,12 @@ static void s_fired(void *arg, const crm_db_result_t *res)
     }
     const PGresult *fired = res->results[0];
     crm_db_batch_t *b = crm_db_batch_new();
-    for (int i = 0; i < PQntuples(fired); i++)
+    f->nfired = (size_t)PQntuples(fired);
+    f->fired = crm_calloc(f->nfired + 1, sizeof *f->fired);
+    for (int i = 0; i < PQntuples(fired); i++) {
         scheduler_emit_fired(b, fired, i, 0);
+        f->fired[i] = crm_strdup(crm_db_get(fired, i, 0));
+    }
     crm_db_tx_commit(f->tx, &b, s_committed, f);
 }
 

@@ -29,7 +29,7 @@
 int scheduler_run_report(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
                          crm_db_batch_t *b)
 {
-    (void)arg;
+    scheduler_t *s = arg;
     const Crm__Events__JobRan *r = (const Crm__Events__JobRan *)payload;
     char run[24], due[24], started[24], finished[24], affected[24], kept[16];
     int64_t ms = (r->finished_at_us - r->started_at_us) / 1000;
@@ -50,6 +50,7 @@ int scheduler_run_report(void *arg, const Crm__Event *ev, const ProtobufCMessage
     crm_db_batch_add(b, "job_run_insert", 12, p);
     const char *q[] = {r->job, kept};
     crm_db_batch_add(b, "job_run_prune", 2, q);
+    scheduler_metrics_ran(s->metrics, r->job, r->ok, ms < 0 ? 0 : (double)ms / 1e3);
     return 0;
 }
 

@@ -2,8 +2,10 @@
  * crm/probe.h) on real processes. /metrics passes Prometheus' reference
  * parser (tests/support/check_metrics.py) and carries the common families;
  * its figures move with the work: a lead created through the API counts
- * one Leads.Create ok on leads and in its latency histogram, the gateway's
- * own pool is counted beside the runtime's, customers' consumer of leads
+ * one Leads.Create ok on leads and in its latency histogram, and one 201
+ * on the gateway's POST /api/v1/leads (an unknown path one unmatched 404);
+ * the gateway's own pool is counted beside the runtime's; a customer's
+ * timer makes the scheduler count a firing and its run; customers' consumer of leads
  * reaches what leads' relay published, and a malformed RPC frame counts a
  * refusal. /healthz answers; /readyz is 200 with every check ok, 503 with
  * the database check failed while PostgreSQL is down, 200 again after.
@@ -101,6 +103,65 @@ static void s_rpc_counted(const char *base, const char *admin)
     h_note("a call counted by method and status, with its latency; a service's own pool: ok");
 }
 
+/* The gateway counts requests by route and code, unmatched ones apart. */
+static void s_http_counted(const char *base, const char *admin)
+{
+    const char *gw = h_probe_of(h, "gateway", 0);
+    double created = t_scraped(gw, "crm_http_requests_total", "method", "POST", "route",
+                               "/api/v1/leads", "code", "201", NULL);
+    double unmatched =
+        t_scraped(gw, "crm_http_requests_total", "route", "unmatched", "code", "404", NULL);
+    t_created(base, admin, "/api/v1/leads", "{\"name\":\"又一条度量线索\"}");
+    char *url = crm_sprintf("%s/api/v1/nothing-here", base);
+    t_resp_t r;
+    t_http(&r, "GET", url, admin, NULL);
+    H_CHECK(r.status == 404, "an unknown path: %d", r.status);
+    t_resp_free(&r);
+    free(url);
+    json_t *m = t_scrape(gw);
+    double created2 = t_sample(m, "crm_http_requests_total", "method", "POST", "route",
+                               "/api/v1/leads", "code", "201", NULL);
+    double unmatched2 =
+        t_sample(m, "crm_http_requests_total", "route", "unmatched", "code", "404", NULL);
+    H_CHECK(created2 == (created < 0 ? 0 : created) + 1, "one 201 on POST /api/v1/leads: %g",
+            created2);
+    H_CHECK(unmatched2 == (unmatched < 0 ? 0 : unmatched) + 1, "one unmatched 404: %g", unmatched2);
+    H_CHECK(t_sample(m, "crm_http_request_seconds_count", "method", "POST", "route",
+                     "/api/v1/leads", NULL) >= created2,
+            "and timed");
+    json_decref(m);
+    h_note("the gateway's requests by route and code, unmatched ones apart, timed: ok");
+}
+
+/* A customer's next contact time two seconds away: its timer fires
+ * customers.remind_contacts, counted by the scheduler as fired and, once
+ * its owner reports the run, as run ok. */
+static void s_scheduler_counted(const char *base, const char *admin)
+{
+    const char *sched = h_probe_of(h, "scheduler", 0);
+    const char *job = "customers.remind_contacts";
+    double fired = t_scraped(sched, "crm_scheduler_fired_total", "job", job, NULL);
+    long long id = t_created(base, admin, "/api/v1/customers", "{\"name\":\"度量客户\"}");
+    h_execf(h, "customers",
+            "UPDATE customers SET next_contact_at = now() + interval '2 seconds' WHERE id = %lld",
+            id);
+    double fired2 = -1, ran = -1;
+    for (int waited = 0; waited < 20000; waited += 200) {
+        json_t *m = t_scrape(sched);
+        fired2 = t_sample(m, "crm_scheduler_fired_total", "job", job, NULL);
+        ran = t_sample(m, "crm_scheduler_runs_total", "job", job, "outcome", "ok", NULL);
+        json_decref(m);
+        if (fired2 > (fired < 0 ? 0 : fired) && ran >= 1)
+            break;
+        usleep(200 * 1000);
+    }
+    H_CHECK(fired2 > (fired < 0 ? 0 : fired) && ran >= 1, "fired (%g, was %g) and run ok (%g)",
+            fired2, fired, ran);
+    H_CHECK(t_scraped(sched, "crm_scheduler_rounds_total", "outcome", "ok", NULL) > 0,
+            "its firing rounds counted");
+    h_note("the scheduler's rounds, fires and their runs' outcome: ok");
+}
+
 /* customers' consumer of leads reaches what leads' relay published. */
 static void s_consumer_caught_up(void)
 {
@@ -177,6 +238,8 @@ int main(void)
     char *admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
     s_common_families();
     s_rpc_counted(base, admin);
+    s_http_counted(base, admin);
+    s_scheduler_counted(base, admin);
     s_consumer_caught_up();
     s_refusal_counted();
     s_paths();
