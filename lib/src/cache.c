@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "crm/log.h"
+#include "crm/trace.h"
 #include "crm/util.h"
 
 #define BACKOFF_MIN_MS 100
@@ -62,6 +63,7 @@ struct s_get {
     int in_redis;     /* hiredis holds it as a command's privdata */
     int timer_closed; /* the timer's close callback has run */
     s_get_t *prev, *next;
+    crm_trace_t trace; /* current at the get, again around cb (crm/trace.h) */
 };
 
 static void s_connect(crm_cache_t *c);
@@ -117,7 +119,9 @@ static void s_answer(s_get_t *g, const char *value, size_t len)
         return;
     g->answered = 1;
     uv_close((uv_handle_t *)&g->timer, s_get_closed);
+    crm_trace_t was = crm_trace_swap(g->trace.id);
     g->cb(g->arg, value, len);
+    crm_trace_restore(&was);
 }
 
 static void s_get_timeout(uv_timer_t *t)
@@ -329,6 +333,7 @@ void crm_cache_get(crm_cache_t *c, const char *key, crm_cache_get_cb cb, void *a
     g->c = c;
     g->cb = cb;
     g->arg = arg;
+    g->trace = crm_trace_keep();
     g->next = c->gets;
     if (c->gets)
         c->gets->prev = g;

@@ -80,10 +80,12 @@ void db_finish(crm_db_t *db, crm_db_batch_t *b)
 {
     db->pending--;
     db->depth++;
+    crm_trace_t was = crm_trace_swap(b->trace.id);
     if (b->kind == B_BEGIN)
         b->begin_cb(b->arg, NULL, &b->out);
     else if (b->cb)
         b->cb(b->arg, &b->out);
+    crm_trace_restore(&was);
     db->depth--;
     db_batch_free(b);
 }
@@ -226,7 +228,9 @@ void db_pump(crm_db_t *db)
             db->ntx++;
             db->pending--;
             db->depth++;
+            crm_trace_t was = crm_trace_swap(b->trace.id);
             b->begin_cb(b->arg, tx, NULL);
+            crm_trace_restore(&was);
             db->depth--;
             db_batch_free(b);
         }
@@ -431,6 +435,7 @@ static crm_db_batch_t *s_take(crm_db_batch_t **b_p, int kind, crm_db_cb cb, void
     b->kind = kind;
     b->cb = cb;
     b->arg = arg;
+    b->trace = crm_trace_keep();
     return b;
 }
 

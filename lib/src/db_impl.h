@@ -8,6 +8,7 @@
 
 #include "crm/db.h"
 #include "crm/metrics.h"
+#include "crm/trace.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -46,6 +47,7 @@ struct crm_db_batch {
     char *sqlstate, *message, *constraint, *detail; /* owned error text, when not in res */
     crm_db_result_t out;
     crm_db_batch_t *next;
+    crm_trace_t trace; /* current when it was submitted, again around its callback */
 };
 
 typedef struct {

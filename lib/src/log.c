@@ -9,6 +9,8 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "crm/trace.h"
+
 static char s_service[64] = "crm";
 static crm_log_level_t s_min = CRM_INFO;
 static const char *const s_names[] = {"debug", "info", "warn", "error"};
@@ -47,6 +49,8 @@ static json_t *s_head(crm_log_level_t level, const char *msg)
     json_object_set_new(o, "level", json_string(s_names[level]));
     json_object_set_new(o, "service", json_string(s_service));
     json_object_set_new(o, "msg", json_string(msg ? msg : ""));
+    if (crm_trace())
+        json_object_set_new(o, "trace", json_string(crm_trace()));
     return o;
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "crm/log.h"
+#include "crm/trace.h"
 #include "crm/util.h"
 #include "outbox_impl.h"
 
@@ -16,8 +17,8 @@ void crm_outbox_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "crm_outbox_insert", CRM_OUTBOX_INSERT_SQL);
     crm_db_prepare(db, "crm_outbox_insert_many",
-                   "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"
-                   " SELECT u::uuid, $1, a, p::bytea"
+                   "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload, trace_id)"
+                   " SELECT u::uuid, $1, a, p::bytea, NULLIF($5, '')"
                    " FROM unnest($2::text[], $3::text[], $4::text[]) AS t(u, a, p)");
     /* A page: up to $2 events, stopping before the one that would start past
      * $3 bytes of payload (the first is always taken). */
@@ -63,8 +64,9 @@ void crm_outbox_add(crm_db_batch_t *b, const char *type, const char *aggregate_i
     uint8_t *buf = crm_malloc(len);
     protobuf_c_message_pack(payload, buf);
     char *hex = crm_db_bytea_hex(buf, len);
-    const char *params[] = {id, type, aggregate_id ? aggregate_id : "", hex};
-    crm_db_batch_add(b, "crm_outbox_insert", 4, params);
+    const char *trace = crm_trace();
+    const char *params[] = {id, type, aggregate_id ? aggregate_id : "", hex, trace ? trace : ""};
+    crm_db_batch_add(b, "crm_outbox_insert", 5, params);
     free(hex);
     free(buf);
 }
@@ -113,9 +115,11 @@ void crm_outbox_many_end(crm_outbox_many_t **m_p)
     crm_outbox_many_t *m = *m_p;
     *m_p = NULL;
     if (m->n > 0) {
+        const char *trace = crm_trace();
         char *params[] = {m->type, crm_db_text_array(m->ids, m->n),
-                          crm_db_text_array(m->aggs, m->n), crm_db_text_array(m->hex, m->n)};
-        crm_db_batch_add(m->b, "crm_outbox_insert_many", 4, (const char *const *)params);
+                          crm_db_text_array(m->aggs, m->n), crm_db_text_array(m->hex, m->n),
+                          (char *)(trace ? trace : "")};
+        crm_db_batch_add(m->b, "crm_outbox_insert_many", 5, (const char *const *)params);
         for (size_t k = 1; k < 4; k++)
             free(params[k]);
     }
@@ -148,5 +152,6 @@ void crm_event_from_row(const PGresult *r, int i, const char *producer, Crm__Eve
     ev->payload.data = *payload_buf;
     ev->payload.len = len;
     ev->occurred_at_us = crm_db_get_i64(r, i, 5);
+    ev->trace_id = (char *)crm_db_get(r, i, 6);
     ev->producer = (char *)producer;
 }

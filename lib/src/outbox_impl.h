@@ -13,7 +13,7 @@
 /* The columns both the relay and Replay read, in this order. */
 #define EVENT_COLUMNS                                                                              \
     "seq, event_id::text, type, aggregate_id, payload,"                                            \
-    " (extract(epoch FROM occurred_at) * 1000000)::bigint"
+    " (extract(epoch FROM occurred_at) * 1000000)::bigint, COALESCE(trace_id, '')"
 
 /* Builds an Event from row i of r (columns EVENT_COLUMNS). The strings and
  * payload point into r or into *payload_buf (caller frees). */

@@ -25,6 +25,7 @@
 
 #include "crm/log.h"
 #include "crm/rpc.h"
+#include "crm/trace.h"
 #include "crm/util.h"
 #include "crm/zsock.h"
 
@@ -48,6 +49,7 @@ struct pcall {
     const ProtobufCMessageDescriptor *reply_desc;
     crm_rpc_reply_cb cb;
     void *arg;
+    crm_trace_t trace; /* current when the call was made, again around cb */
 };
 
 struct crm_rpc_client {
@@ -171,7 +173,9 @@ static void s_pcall_free(pcall_t *p)
 /* Finishes p with res: the one and only callback. p must be unlinked. */
 static void s_complete(pcall_t *p, const crm_rpc_result_t *res)
 {
+    crm_trace_t was = crm_trace_swap(p->trace.id);
     p->cb(p->arg, res);
+    crm_trace_restore(&was);
     s_pcall_free(p);
 }
 
@@ -418,7 +422,9 @@ static int s_call_raw(crm_rpc_client_t *c, const char *method, const uint8_t *pa
     crm_uuid(key);
     req.idempotency_key = idem_key && *idem_key ? (char *)idem_key : key;
     req.walk = opts->walk != 0;
+    req.trace_id = (char *)(crm_trace() ? crm_trace() : "");
     pcall_t *p = crm_calloc(1, sizeof *p);
+    p->trace = crm_trace_keep();
     p->body_len = crm__request__get_packed_size(&req);
     p->body = crm_malloc(p->body_len ? p->body_len : 1);
     crm__request__pack(&req, p->body);

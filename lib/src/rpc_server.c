@@ -240,6 +240,9 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     call->method = m->name;
     call->mi = (size_t)(m - srv->methods);
     call->started_ns = uv_hrtime();
+    /* The request's trace is current while its handler runs (below). */
+    crm_trace_t was = crm_trace_swap(req->trace_id);
+    call->trace = crm_trace_keep();
     call->out = m->md->output;
     call->req = req;
     call->payload = payload;
@@ -248,10 +251,13 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     call->peer_len = to.peer_len;
     call->delimited = to.delimited;
     srv->inflight++;
-    if (req->walk && rpc_walk_claim(call, m))
+    if (req->walk && rpc_walk_claim(call, m)) {
+        crm_trace_restore(&was);
         return; /* its page was read ahead */
-    /* Last statement: the handler may reply, or even destroy the server. */
+    }
+    /* Last: the handler may reply, or even destroy the server. */
     m->handler(call, m->arg);
+    crm_trace_restore(&was);
 }
 
 /* Hands the outcome of an in-process call to its callback, as a client
@@ -283,6 +289,17 @@ static void s_answer_local(crm_rpc_call_t *call, Crm__Status status, const char 
         protobuf_c_message_free_unpacked(decoded, NULL);
 }
 
+/* The access log of calls, at debug level, in the call's trace. */
+static void s_log_answered(const crm_rpc_call_t *call, Crm__Status status, double seconds)
+{
+    char ms[32];
+    snprintf(ms, sizeof ms, "%.3f", seconds * 1e3);
+    crm_trace_t was = crm_trace_swap(call->trace.id);
+    crm_log(CRM_DEBUG, "rpc answered", "method", call->method, "status", crm_status_name(status),
+            "ms", ms, NULL);
+    crm_trace_restore(&was);
+}
+
 /* Sends the reply of call (unless its server is gone), or hands it to an
  * in-process caller, and frees the call. */
 static void s_finish(crm_rpc_call_t *call, Crm__Status status, const char *field,
@@ -291,10 +308,14 @@ static void s_finish(crm_rpc_call_t *call, Crm__Status status, const char *field
 {
     crm_rpc_server_t *srv = call->srv;
     method_t *m = &srv->methods[call->mi];
+    double seconds = (double)(uv_hrtime() - call->started_ns) / 1e9;
     m->calls[s_counted(status)]++;
-    crm_hist_observe(&m->seconds, (double)(uv_hrtime() - call->started_ns) / 1e9);
+    crm_hist_observe(&m->seconds, seconds);
+    s_log_answered(call, status, seconds);
     if (call->cb) {
+        crm_trace_t was = crm_trace_swap(call->trace.id);
         s_answer_local(call, status, field, message, payload, payload_len, msg);
+        crm_trace_restore(&was);
     } else {
         route_t to = {call->peer, call->peer_len, call->delimited};
         s_send_reply_more(srv, &to, call->req->request_id, status, field, message, payload,
@@ -391,6 +412,7 @@ static crm_rpc_call_t *s_local_call(crm_rpc_server_t *srv, const method_t *m,
     call->method = m->name;
     call->mi = (size_t)(m - srv->methods);
     call->started_ns = uv_hrtime();
+    call->trace = crm_trace_keep();
     call->out = m->md->output;
     call->payload = *req_p;
     *req_p = NULL;

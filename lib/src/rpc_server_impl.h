@@ -6,6 +6,7 @@
 
 #include "crm/metrics.h"
 #include "crm/rpc.h"
+#include "crm/trace.h"
 #include "crm/zsock.h"
 
 /* Crm__Status values counted apart (a larger one counts as INTERNAL). */
@@ -41,6 +42,7 @@ struct crm_rpc_call {
     const char *method; /* the server's copy of the name */
     size_t mi;          /* its entry in srv->methods */
     uint64_t started_ns;
+    crm_trace_t trace; /* the work it is part of (the request's, or the in-process caller's) */
     const ProtobufCMessageDescriptor *out;
     Crm__Request *req; /* off the wire; NULL for a call made in process */
     ProtobufCMessage *payload;

@@ -85,7 +85,8 @@ static void s_customers_inserted(void *arg, const crm_db_result_t *res, crm_db_b
     for (size_t i = 0; i < res->nresults; i++) {
         const PGresult *r = res->results[i];
         if (PQntuples(r) == 0)
-            continue; /* that lead's customer exists already */
+            continue;               /* that lead's customer exists already */
+        crm_event_applied_trace(i); /* its events carry the conversion's request id */
         customer_row_t row;
         customers_store_row(r, 0, &row);
         Crm__Leads__ConversionOpportunity *opp = s_opportunity(r);

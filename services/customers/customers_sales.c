@@ -151,6 +151,7 @@ static void s_applied(void *arg, const crm_db_result_t *res, crm_db_batch_t *com
     (void)arg;
     for (size_t i = 0; i < res->nresults; i++) {
         const PGresult *r = res->results[i];
+        crm_event_applied_trace(i); /* the deal carries the win's request id */
         int col = PQfnumber(r, "dealt_now");
         if (col >= 0 && PQntuples(r) > 0 && !strcmp(PQgetvalue(r, 0, col), "t"))
             s_dealt(r, commit);

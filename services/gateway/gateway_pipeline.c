@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 
 #include "crm/log.h"
+#include "crm/trace.h"
 #include "crm/util.h"
 #include "gateway_call.h"
 #include "gateway_decode.h"
@@ -38,6 +39,7 @@
 #include "gateway_export.h"
 #include "gateway_health.h"
 #include "gateway_metrics.h"
+#include "gateway_problem.h"
 #include "gateway_proxy.h"
 #include "gateway_ratelimit.h"
 #include "gateway_sheet.h"
@@ -268,9 +270,50 @@ static int s_rate_ok(gw_t *gw, h2o_req_t *req, const char *key)
     return 0;
 }
 
+/* The request's X-Request-Id into out: the client's, or a new one when it
+ * gave none; -1 when it gave one that is not an id (crm_trace_valid). */
+static int s_request_id(const h2o_req_t *req, char out[CRM_TRACE_MAX + 1])
+{
+    ssize_t at = h2o_find_header_by_str(&req->headers, H2O_STRLIT("x-request-id"), -1);
+    if (at < 0) {
+        crm_trace_new(out);
+        return 0;
+    }
+    const h2o_iovec_t *v = &req->headers.entries[at].value;
+    snprintf(out, CRM_TRACE_MAX + 1, "%.*s",
+             (int)(v->len > CRM_TRACE_MAX ? CRM_TRACE_MAX + 1 : v->len), v->base);
+    return v->len <= CRM_TRACE_MAX && crm_trace_valid(out) ? 0 : -1;
+}
+
+static void s_route(gw_t *gw, h2o_req_t *req, uint64_t started);
+
 void gw_pipeline_request(gw_t *gw, h2o_req_t *req)
 {
     uint64_t started = uv_hrtime();
+    char id[CRM_TRACE_MAX + 1];
+    int valid = s_request_id(req, id) == 0;
+    if (valid) {
+        /* Every reply names it; everything the request causes carries it. */
+        h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("x-request-id"), 0, NULL,
+                              h2o_strdup(&req->pool, id, strlen(id)).base, strlen(id));
+    }
+    crm_trace_t was = crm_trace_swap(valid ? id : NULL);
+    if (!valid) {
+        gw_fault_t fault = {GW_IN_HEADER, "X-Request-Id",
+                            "1 to 64 characters of letters, digits and . _ : -"};
+        gw_problem_send(req, 400, "invalid_argument", "X-Request-Id is not a request id", &fault,
+                        1);
+        gw_metrics_request(gw->metrics, NULL, req->res.status, started);
+    } else {
+        s_route(gw, req, started);
+    }
+    crm_trace_restore(&was);
+}
+
+/* A request, its X-Request-Id current: routed, limited, identified,
+ * dispatched. */
+static void s_route(gw_t *gw, h2o_req_t *req, uint64_t started)
+{
     if (gw->stopping) {
         gw_send_error(req, 503, "unavailable", "the gateway is stopping; retry");
         gw_metrics_request(gw->metrics, NULL, req->res.status, started);

@@ -74,6 +74,7 @@ void sales_conversion_applied(void *arg, const crm_db_result_t *res, crm_db_batc
     (void)arg;
     for (size_t i = 0; i < res->nresults; i++) {
         const PGresult *r = res->results[i];
+        crm_event_applied_trace(i); /* the opportunity carries the conversion's request id */
         /* The read model's statements return nothing; a conversion made
          * nothing when its lead's opportunity exists already. */
         if (PQntuples(r) == 0 || PQfnumber(r, "stage_name") < 0)

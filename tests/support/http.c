@@ -64,6 +64,7 @@ static size_t s_on_header(char *p, size_t size, size_t n, void *arg)
     s_header(p, len, "Location:", r->location, sizeof r->location);
     s_header(p, len, "Content-Disposition:", r->disposition, sizeof r->disposition);
     s_header(p, len, "Transfer-Encoding:", r->encoding, sizeof r->encoding);
+    s_header(p, len, "X-Request-Id:", r->request_id, sizeof r->request_id);
     if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
         size_t k = 0;
         for (size_t i = 12; i < len && k < sizeof r->retry_after - 1; i++)

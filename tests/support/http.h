@@ -16,6 +16,7 @@ typedef struct {
     char retry_after[16];  /* the Retry-After header, "" if none */
     char content_type[96]; /* the Content-Type header, "" if none */
     char location[256];    /* the Location header, "" if none */
+    char request_id[80];   /* the X-Request-Id header, "" if none */
     char disposition[256]; /* the Content-Disposition header, "" if none */
     char encoding[32];     /* the Transfer-Encoding header, "" if none */
 } t_resp_t;

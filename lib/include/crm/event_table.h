@@ -48,6 +48,12 @@ typedef struct crm_event_apply crm_event_apply_t;
 crm_event_apply_t *crm_event_apply_new(const crm_event_table_t *table, void *arg);
 void crm_event_apply_destroy(crm_event_apply_t **a_p);
 
+/* Inside a table's applied hook: makes current the trace (crm/trace.h) of
+ * the event whose handler added statement i (whose result is
+ * res->results[i]), so what the hook writes for that result carries the
+ * event's request id on. The hook's caller restores the trace after it. */
+void crm_event_applied_trace(size_t i);
+
 /* A crm_consumer_apply_fn; its arg is a crm_event_apply_t. */
 void crm_event_apply(void *a, crm_db_tx_t *tx, Crm__Event *const *events, size_t n,
                      crm_consumer_batch_t *batch);

@@ -3,7 +3,8 @@
  *   crm_log(CRM_INFO, "relay started", "endpoint", ep, "batch", "500", NULL);
  *
  * prints {"ts":"2026-11-23T06:49:32.123456Z","level":"info","service":"leads",
- * "msg":"relay started","endpoint":"tcp://...","batch":"500"}. */
+ * "msg":"relay started","endpoint":"tcp://...","batch":"500"}; while a
+ * request's trace is current (trace.h), with "trace":"<its id>" after msg. */
 #ifndef CRM_LOG_H
 #define CRM_LOG_H
 

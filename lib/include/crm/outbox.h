@@ -55,8 +55,8 @@ void crm_outbox_prepare(crm_db_t *db);
  * payload as bytea hex), for work that writes events on a connection of
  * its own (a start-up backfill); everything else uses crm_outbox_add. */
 #define CRM_OUTBOX_INSERT_SQL                                                                      \
-    "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload)"                               \
-    " VALUES ($1, $2, $3, $4::bytea)"
+    "INSERT INTO crm_outbox (event_id, type, aggregate_id, payload, trace_id)"                     \
+    " VALUES ($1, $2, $3, $4::bytea, NULLIF($5, ''))"
 
 /* The largest encoded payload of one event (1 MiB). A domain bounds what
  * its events carry (lists travel with a cap); an event over the bound makes

@@ -136,8 +136,8 @@ static int s_insert(PGconn *db, const char *type, const char *aggregate,
     uint8_t *buf = crm_malloc(len + 1);
     protobuf_c_message_pack(payload, buf);
     char *hex = crm_db_bytea_hex(buf, len);
-    const char *p[] = {id, type, aggregate, hex};
-    PGresult *r = PQexecParams(db, CRM_OUTBOX_INSERT_SQL, 4, NULL, p, NULL, NULL, 0);
+    const char *p[] = {id, type, aggregate, hex, ""}; /* at start: no request's trace */
+    PGresult *r = PQexecParams(db, CRM_OUTBOX_INSERT_SQL, 5, NULL, p, NULL, NULL, 0);
     int ok = s_ok(r);
     PQclear(r);
     free(hex);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/trace.h"
 #include "crm/util.h"
 #include "identity_impl.h"
 
@@ -55,6 +56,7 @@ typedef struct {
     void (*hashed)(void *arg, const char *hash);
     void (*verified)(void *arg, int ok);
     void *arg;
+    crm_trace_t trace; /* the request's, again around the callback (crm/trace.h) */
 } s_job_t;
 
 static void s_work(uv_work_t *w)
@@ -73,10 +75,12 @@ static void s_after(uv_work_t *w, int status)
     int ok = status == 0 && j->ok;
     sodium_memzero(j->password, strlen(j->password));
     free(j->password);
+    crm_trace_t was = crm_trace_swap(j->trace.id);
     if (j->verify)
         j->verified(j->arg, ok);
     else
         j->hashed(j->arg, ok ? j->hash : NULL);
+    crm_trace_restore(&was);
     free(j);
 }
 
@@ -88,6 +92,7 @@ static s_job_t *s_job(id_pw_t *pw, const char *password, void *arg)
     j->ops = pw->id->pw_ops;
     j->mem = pw->id->pw_mem;
     j->arg = arg;
+    j->trace = crm_trace_keep();
     return j;
 }
 
