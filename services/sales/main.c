@@ -15,6 +15,9 @@ int main(void)
     s.tz = crm_service_config(s.svc)->tz;
     s.env = (crm_txn_env_t){.db = s.db, .relay = s.relay, .ctx = &s};
     sales_store_prepare(s.db);
+    sales_products_prepare(s.db);
+    sales_pipelines_prepare(s.db);
+    sales_opps_prepare(s.db);
     sales_rpc_register(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a
      * leaver's opportunities to their successor. */
