@@ -207,6 +207,7 @@ void sales_opp_stage_handlers(sales_t *s);    /* ChangeStage, Reopen */
 void sales_opp_followup_handlers(sales_t *s); /* FollowUpOpportunity, ListOpportunityFollowUps */
 void sales_opp_list_handlers(sales_t *s);     /* Get, List, History */
 void sales_opp_board_handlers(sales_t *s);    /* GetStageView */
+void sales_funnel_handlers(sales_t *s);       /* GetFunnel, GetForecast (sales_funnel.c) */
 
 /* The list's pieces the stage view builds on (sales_opp_list.c): its
  * checks; the order of a sort (its cursors' tag written into tag); the
@@ -229,8 +230,9 @@ crm_sqlbuf_t *sales_opp_list_rows(const Crm__Sales__ListOpportunitiesRequest *re
  * expected close dates, a keyword. */
 crm_sqlbuf_t *sales_totals_sums(const Crm__Sales__ListOpportunitiesRequest *l,
                                 const crm_view_scope_t *scope);
-/* Folds the writers' deltas into the totals every CRM_SALES_FOLD_MS
- * (default 1000) until the service stops. */
+/* Folds the writers' deltas into the totals, and the funnel's pending
+ * events into their days, every CRM_SALES_FOLD_MS (default 1000) until the
+ * service stops. */
 void sales_totals_start(sales_t *s);
 
 /* The opportunity kind of the change engine (sales_opp_kind.c): locked,

@@ -1,7 +1,8 @@
 /* sales_opp_totals.c: the open opportunities' count and amount per
  * (pipeline, stage, department, owner), kept by the writes (sql/006): the
  * stage view's sums read from them when its filters are ones they are kept
- * by, and the fold that moves the writers' deltas into the totals every
+ * by, and the fold that moves the writers' deltas into the totals (and the
+ * funnel's pending events into their days, sql/007) every
  * CRM_SALES_FOLD_MS (every instance folds; one at a time by an advisory
  * lock). A delta not folded yet is still counted: the sums read both. */
 #include <stdlib.h>
@@ -45,8 +46,11 @@ static void s_folded(void *arg, const crm_db_result_t *res)
 static void s_tick(uv_timer_t *t)
 {
     fold_t *f = t->data;
-    const char *p[] = {FOLD_ROWS};
-    crm_db_exec(f->s->db, "stage_totals_fold", 1, p, s_folded, NULL);
+    const char *p[] = {FOLD_ROWS, f->s->tz};
+    crm_db_batch_t *b = crm_db_batch_new();
+    crm_db_batch_add(b, "stage_totals_fold", 1, p);
+    crm_db_batch_add(b, "funnel_fold", 2, p);
+    crm_db_submit(f->s->db, &b, s_folded, NULL);
 }
 
 static void s_closed(uv_handle_t *h)
@@ -63,6 +67,7 @@ static void s_stop(void *arg)
 void sales_totals_start(sales_t *s)
 {
     crm_db_prepare(s->db, "stage_totals_fold", "SELECT opportunity_stage_fold($1::integer)");
+    crm_db_prepare(s->db, "funnel_fold", "SELECT opportunity_funnel_fold($1::integer, $2)");
     fold_t *f = crm_calloc(1, sizeof *f);
     f->s = s;
     int64_t every = crm_env_int("CRM_SALES_FOLD_MS", 1000, 10, 3600000);

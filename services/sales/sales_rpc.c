@@ -14,5 +14,6 @@ void sales_rpc_register(sales_t *s)
     sales_opp_followup_handlers(s);
     sales_opp_list_handlers(s);
     sales_opp_board_handlers(s);
+    sales_funnel_handlers(s);
     sales_serve(crm_service_rpc(s->svc), &s->handlers);
 }
