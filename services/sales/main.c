@@ -15,7 +15,12 @@ int main(void)
     s.tz = crm_service_config(s.svc)->tz;
     s.env = (crm_txn_env_t){.db = s.db, .relay = s.relay, .ctx = &s};
     sales_store_prepare(s.db);
+    sales_products_prepare(s.db);
+    sales_pipelines_prepare(s.db);
+    sales_opps_prepare(s.db);
     sales_rpc_register(&s);
+    /* The stage view's totals: the writers' deltas folded in. */
+    sales_totals_start(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a
      * leaver's opportunities to their successor. */
     crm_org_consume(s.svc, "gateway", sales_handover());

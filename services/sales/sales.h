@@ -1,87 +1,17 @@
-/* sales.h: what the sales service's files share: the service context, the
- * history every record kind writes, and each module's entry points. The
- * product catalogue (sales_products.c, sales_product_kind.c) is the first
- * record kind of the service. */
+/* sales.h: each module's entry points, above the ground floor every module
+ * stands on (sales_store.h: the context, the history, admins). Floors, from
+ * the ground up: the store and pure rules; the records' SQL and checks
+ * (products, pipelines, the customers' read model, sales_opp_store.c,
+ * sales_opp_check.c); the record kinds and handlers; sales_rpc.c, which
+ * serves them all. A module calls only floors below its own. */
 #ifndef SALES_H
 #define SALES_H
 
-#include <libpq-fe.h>
-
-#include "crm/change.h"
-#include "crm/history.h"
 #include "crm/list.h"
-#include "crm/scope.h"
 #include "crm/org.h"
-#include "crm/service.h"
-#include "crm/txn.h"
+#include "crm/scope.h"
 #include "events.pb-c.h"
-#include "sales.glue.h"
-#include "sales.pb-c.h"
-
-/* Largest batch of ids one action takes. */
-#define SALES_MAX_IDS 500
-/* The dearest price (minor units): 10^13, a hundred billion yuan, so that a
- * line's quantity times its price stays far inside int64 (sales_money.c). */
-#define SALES_PRICE_MAX INT64_C(10000000000000)
-
-typedef struct {
-    crm_service_t *svc;
-    crm_db_t *db;
-    crm_relay_t *relay;
-    const char *tz;            /* the business time zone */
-    crm_txn_env_t env;         /* where changes go (ctx: this) */
-    sales_handlers_t handlers; /* what serves Sales.* (sales.glue.h) */
-} sales_t;
-
-typedef Crm__Sales__Product product_t;
-
-/* ---- sales_store.c: statements every module shares ---- */
-
-/* Registers the service's statements on db. */
-void sales_store_prepare(crm_db_t *db);
-
-/* Fills msg (initialised) from row i of r by column names (crm/rowmap.h);
- * repeated fields are allocated (crm_rowmap_clear). A column that cannot
- * fill its field is a bug (assert). */
-void sales_row_to(const PGresult *r, int i, ProtobufCMessage *msg);
-
-/* A history entry of a record of the service (sales_history; crm/history.h). */
-typedef crm_history_entry_t sales_history_t;
-void sales_store_history(crm_db_batch_t *b, const sales_history_t *h);
-
-/* The history entry of kind's record id being saved by the change engine:
- * the op's action, the caller, the run's reason and time, detail (NULL:
- * none) and the owners before and after. */
-void sales_change_history(crm_change_t *c, crm_db_batch_t *b, const char *kind, int64_t id,
-                          const char *detail, int64_t from_owner, int64_t to_owner);
-
-/* Replies to call with a page of record id's history of kind (the page
- * and total as the request asks), once readable(arg, call, r) says the
- * caller may read it from r, the result of stmt run with the id (no row:
- * not found). readable NULL: any row will do. */
-typedef int (*sales_readable_fn)(void *arg, crm_rpc_call_t *call, const PGresult *r);
-void sales_history_list(sales_t *s, crm_rpc_call_t *call,
-                        const Crm__Sales__SalesHistoryRequest *req, const char *kind,
-                        const char *stmt, sales_readable_fn readable, void *arg);
-
-/* The same inside a change of the change engine: 0, or -1 after refusing. */
-int sales_change_admin_only(crm_change_t *c, const char *what);
-
-/* A value unique among a kind's records whatever its case and the spaces
- * around it (a product's code, a pipeline's name): adds to t's round the
- * advisory lock of kind's value until commit, and the read "unique" by stmt
- * ($1 the value, $2 id: another record, not id, having it; its id and
- * name). */
-void sales_read_unique(crm_txn_t *t, const char *kind, const char *stmt, const char *value,
-                       int64_t id);
-/* During decide: 0 when no other record has it (or it was not read), or -1
- * after refusing ALREADY_EXISTS on field, naming the other ("<noun> 3
- * (<name>) has this <field>"). */
-int sales_unique_free(crm_txn_t *t, const char *field, const char *noun);
-
-/* 1 if the caller is an admin (or the system); else refuses call with
- * PERMISSION_DENIED ("only an admin may <what>") and returns 0. */
-int sales_admin_only(crm_rpc_call_t *call, const char *what);
+#include "sales_store.h"
 
 /* ---- sales_products.c, sales_product_kind.c: the catalogue (产品) ---- */
 
@@ -277,6 +207,7 @@ void sales_opp_stage_handlers(sales_t *s);    /* ChangeStage, Reopen */
 void sales_opp_followup_handlers(sales_t *s); /* FollowUpOpportunity, ListOpportunityFollowUps */
 void sales_opp_list_handlers(sales_t *s);     /* Get, List, History */
 void sales_opp_board_handlers(sales_t *s);    /* GetStageView */
+void sales_funnel_handlers(sales_t *s);       /* GetFunnel, GetForecast (sales_funnel.c) */
 
 /* The list's pieces the stage view builds on (sales_opp_list.c): its
  * checks; the order of a sort (its cursors' tag written into tag); the
@@ -290,6 +221,19 @@ crm_sqlbuf_t *sales_opp_list_sql(const Crm__Sales__ListOpportunitiesRequest *req
                                  const crm_view_scope_t *s, const crm_page_t *pg);
 crm_sqlbuf_t *sales_opp_list_rows(const Crm__Sales__ListOpportunitiesRequest *req,
                                   const crm_view_scope_t *s, const char *columns);
+
+/* The stage view's sums from the totals kept by the writes
+ * (sales_opp_totals.c, sql/006): the statement of the count and amount per
+ * stage of the list request l's open opportunities in scope (stage_id,
+ * count, amount), or NULL when l narrows by more than the totals are kept
+ * by (pipeline, department, owner): the team view, a customer, amounts,
+ * expected close dates, a keyword. */
+crm_sqlbuf_t *sales_totals_sums(const Crm__Sales__ListOpportunitiesRequest *l,
+                                const crm_view_scope_t *scope);
+/* Folds the writers' deltas into the totals, and the funnel's pending
+ * events into their days, every CRM_SALES_FOLD_MS (default 1000) until the
+ * service stops. */
+void sales_totals_start(sales_t *s);
 
 /* The opportunity kind of the change engine (sales_opp_kind.c): locked,
  * acted on by its owner's side, saved with its history entry, announced as

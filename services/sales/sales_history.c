@@ -6,7 +6,7 @@
 #include "crm/check.h"
 #include "crm/list.h"
 #include "crm/util.h"
-#include "sales.h"
+#include "sales_store.h"
 
 void sales_change_history(crm_change_t *c, crm_db_batch_t *b, const char *kind, int64_t id,
                           const char *detail, int64_t from_owner, int64_t to_owner)
