@@ -235,6 +235,10 @@ crm_sqlbuf_t *sales_totals_sums(const Crm__Sales__ListOpportunitiesRequest *l,
  * service stops. */
 void sales_totals_start(sales_t *s);
 
+/* Stale opportunities (sales_stale.c): sets the stale days from
+ * CRM_SALES_STALE_DAYS and declares the "sales.stale" job. */
+void sales_stale_start(sales_t *s);
+
 /* The opportunity kind of the change engine (sales_opp_kind.c): locked,
  * acted on by its owner's side, saved with its history entry, announced as
  * opportunity.<action>, replied with. */

@@ -37,6 +37,7 @@ static const struct {
     {"customer.recycle_warning", "owner_id", "name", "客户即将被收回公海"},
     {"customer.reminder", "owner_id", "name", "今日需联系客户"},
     {"opportunity.transferred", "to_owner_id", "opportunity.name", "商机转移给你"},
+    {"opportunity.stale", "owner_id", "name", "商机停滞未推进"},
 };
 
 static json_t *s_at(json_t *j, const char *path)
