@@ -19,6 +19,8 @@ int main(void)
     sales_pipelines_prepare(s.db);
     sales_opps_prepare(s.db);
     sales_rpc_register(&s);
+    /* The stage view's totals: the writers' deltas folded in. */
+    sales_totals_start(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a
      * leaver's opportunities to their successor. */
     crm_org_consume(s.svc, "gateway", sales_handover());

@@ -221,6 +221,18 @@ crm_sqlbuf_t *sales_opp_list_sql(const Crm__Sales__ListOpportunitiesRequest *req
 crm_sqlbuf_t *sales_opp_list_rows(const Crm__Sales__ListOpportunitiesRequest *req,
                                   const crm_view_scope_t *s, const char *columns);
 
+/* The stage view's sums from the totals kept by the writes
+ * (sales_opp_totals.c, sql/006): the statement of the count and amount per
+ * stage of the list request l's open opportunities in scope (stage_id,
+ * count, amount), or NULL when l narrows by more than the totals are kept
+ * by (pipeline, department, owner): the team view, a customer, amounts,
+ * expected close dates, a keyword. */
+crm_sqlbuf_t *sales_totals_sums(const Crm__Sales__ListOpportunitiesRequest *l,
+                                const crm_view_scope_t *scope);
+/* Folds the writers' deltas into the totals every CRM_SALES_FOLD_MS
+ * (default 1000) until the service stops. */
+void sales_totals_start(sales_t *s);
+
 /* The opportunity kind of the change engine (sales_opp_kind.c): locked,
  * acted on by its owner's side, saved with its history entry, announced as
  * opportunity.<action>, replied with. */

@@ -4,8 +4,9 @@
  * own pieces make it (sales_opp_list.c): the same scope, filters, sorts and
  * keyset, so a column's next page is the list's (stage_ids the stage,
  * statuses open) with the column's cursor. Two round trips: the pipeline,
- * then one batch with the counts and sums of every stage (one statement)
- * and every column's page. */
+ * then one batch with the counts and sums of every stage (one statement:
+ * the totals kept by the writes, or the rows when a filter is not one the
+ * totals are kept by) and every column's page. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,26 @@ static void s_pages_read(void *arg, const crm_db_result_t *res)
     s_free(bd);
 }
 
-/* The counts and sums of every stage, then each stage's first page. */
+/* The counts and sums per stage of l's rows, when the totals are not kept
+ * by its filters. */
+static crm_sqlbuf_t *s_sums_of_rows(const Crm__Sales__ListOpportunitiesRequest *l,
+                                    const crm_view_scope_t *scope)
+{
+    crm_sqlbuf_t *q = sales_opp_list_rows(l, scope, "stage_id, amount");
+    crm_sqlbuf_t *sum = crm_sqlbuf_new();
+    crm_sqlbuf_addf(sum,
+                    "SELECT stage_id, count(*), COALESCE(sum(amount), 0) FROM (%s) x"
+                    " GROUP BY stage_id",
+                    crm_sqlbuf_sql(q));
+    /* The parameters are q's, in order: the statement is q's text inside. */
+    for (int i = 0; i < crm_sqlbuf_nparams(q); i++)
+        crm_sqlbuf_param(sum, crm_sqlbuf_params(q)[i]);
+    crm_sqlbuf_destroy(&q);
+    return sum;
+}
+
+/* The counts and sums of every stage (kept by the writes when the filters
+ * allow: sales_opp_totals.c), then each stage's first page. */
 static void s_pipeline_read(void *arg, const crm_db_result_t *res)
 {
     board_t *bd = arg;
@@ -137,22 +157,15 @@ static void s_pipeline_read(void *arg, const crm_db_result_t *res)
     Crm__Sales__OpportunityStatus open;
     Crm__Sales__ListOpportunitiesRequest l;
     s_list_of(bd, &every, &open, &l);
-    crm_sqlbuf_t *q = sales_opp_list_rows(&l, &scope, "stage_id, amount");
-    crm_sqlbuf_t *sum = crm_sqlbuf_new();
-    crm_sqlbuf_addf(sum,
-                    "SELECT stage_id, count(*), COALESCE(sum(amount), 0) FROM (%s) x"
-                    " GROUP BY stage_id",
-                    crm_sqlbuf_sql(q));
-    /* The parameters are q's, in order: the statement is q's text inside. */
-    for (int i = 0; i < crm_sqlbuf_nparams(q); i++)
-        crm_sqlbuf_param(sum, crm_sqlbuf_params(q)[i]);
+    crm_sqlbuf_t *sum = sales_totals_sums(&l, &scope);
+    if (!sum)
+        sum = s_sums_of_rows(&l, &scope);
     crm_sqlbuf_batch_add(sum, b);
     crm_sqlbuf_destroy(&sum);
-    crm_sqlbuf_destroy(&q);
     for (size_t i = 0; i < bd->pipeline->n_stages; i++) {
         int64_t stage = bd->pipeline->stages[i]->id;
         s_list_of(bd, &stage, &open, &l);
-        q = sales_opp_list_sql(&l, &scope, &bd->page);
+        crm_sqlbuf_t *q = sales_opp_list_sql(&l, &scope, &bd->page);
         crm_sqlbuf_batch_add(q, b);
         crm_sqlbuf_destroy(&q);
     }

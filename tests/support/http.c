@@ -74,6 +74,13 @@ static size_t s_on_header(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
+void t_http_after_fork(void)
+{
+    if (s_curl)
+        curl_easy_cleanup(s_curl); /* the parent's connections stay the parent's */
+    s_curl = curl_easy_init();
+}
+
 static const char *s_extra; /* t_http_header: one header for the next request */
 
 void t_http_header(const char *header)

@@ -29,6 +29,10 @@ void t_http(t_resp_t *r, const char *method, const char *url, const char *token,
 void t_http_bytes(t_resp_t *r, const char *method, const char *url, const char *token,
                   const void *body, size_t len, const char *content_type);
 
+/* In a child process just forked: its requests on connections of its own
+ * (the parent's would carry both processes' requests). */
+void t_http_after_fork(void);
+
 /* Adds header ("Name: value"; kept by the caller) to the next request only. */
 void t_http_header(const char *header);
 
