@@ -11,8 +11,8 @@
  * published on the bus (the relay's published_at), p50/p99/max, with the
  * parts: the tick's firing (scheduler.fired written), the customers
  * service's run (job.ran's duration). The raw limit in the same run: the
- * owner's bare statement for those 10,000 (the reminder UPDATE and one
- * outbox row each, in a transaction rolled back). The jobs' sweeps are put
+ * owner's bare statement for those 10,000 (their pending reminders
+ * deleted and one outbox row each, in a transaction rolled back). The jobs' sweeps are put
  * a year away, so the timers alone fire. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,15 +58,16 @@ static double s_seed(h_t *h, int n, const char *due_sql, int64_t want)
 }
 
 /* The owner's bare work for the customers due at due (a timestamptz
- * literal): the reminder UPDATE and an outbox row each, rolled back. */
+ * literal): their pending reminders taken (crm/pending.h) and an outbox
+ * row each, rolled back. */
 static double s_raw_ms(h_t *h, const char *due)
 {
     PGconn *c = PQconnectdb(h_pg(h, "customers"));
     char *sql = crm_sprintf(
-        "WITH upd AS (UPDATE customers SET reminded_at = next_contact_at WHERE next_contact_at"
-        " = '%s' RETURNING id, name, owner_id) INSERT INTO crm_outbox (event_id, type,"
-        " aggregate_id, payload) SELECT gen_random_uuid(), 'customer.reminder', id::text,"
-        " convert_to(name, 'UTF8') FROM upd",
+        "WITH del AS (DELETE FROM crm_pending WHERE kind = 'customer.contact' AND due_at = '%s'"
+        " RETURNING record_id), due AS (SELECT c.id, c.name FROM del JOIN customers c ON c.id ="
+        " del.record_id) INSERT INTO crm_outbox (event_id, type, aggregate_id, payload) SELECT"
+        " gen_random_uuid(), 'customer.reminder', id::text, convert_to(name, 'UTF8') FROM due",
         due);
     PQclear(PQexec(c, "BEGIN"));
     uint64_t t0 = stats_now_ns();

@@ -16,7 +16,8 @@ CRM_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev pro
     libzip-dev libxml2-dev # lib/src/xlsx.c: XLSX workbooks (imports)
     libxlsxwriter-dev      # the tests' XLSX fixtures (test_xlsx, test_customer_import)
     libjson-validator-perl # the OpenAPI validator of the test openapi_valid
-    libfaketime)           # the tests over simulated time (tests/support/harness_clock.c)
+    libfaketime            # the tests over simulated time (tests/support/harness_clock.c)
+    python3-prometheus-client) # the reference parser of /metrics (tests/support/check_metrics.py)
 
 crm_ensure_packages() {
     local p missing=()

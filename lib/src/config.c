@@ -88,6 +88,7 @@ void crm_config_load(crm_config_t *cfg, const char *service)
     cfg->instance = crm_env_str("CRM_INSTANCE", instance);
     cfg->rpc_bind = crm_env_str("CRM_RPC_BIND", NULL);
     cfg->pub_bind = crm_env_str("CRM_PUB_BIND", NULL);
+    cfg->probe_bind = crm_env_str("CRM_PROBE_BIND", NULL);
     cfg->db_url = crm_env_str("CRM_DB_URL", NULL);
     cfg->redis_url = crm_env_str("CRM_REDIS_URL", "");
     cfg->db_pool = (int)crm_env_int("CRM_DB_POOL", 4, 1, 256);

@@ -387,6 +387,36 @@ void crm_db_health(const crm_db_t *db, crm_db_health_t *out)
     out->last_error_ago_ms = db->last_error_ms ? crm_mono_ms() - db->last_error_ms : 0;
 }
 
+void crm_db_metrics(crm_metrics_t *m, size_t n, const crm_db_t *const *dbs,
+                    const char *const *pools)
+{
+    crm_metrics_family(m, "crm_db_connections", "gauge", "Sessions of a pool, by state");
+    for (size_t i = 0; i < n; i++) {
+        crm_metrics_value(m, "crm_db_connections", crm_db_ready(dbs[i]), "pool", pools[i], "state",
+                          "ready", NULL);
+        crm_metrics_value(m, "crm_db_connections", dbs[i]->nconns - crm_db_ready(dbs[i]), "pool",
+                          pools[i], "state", "down", NULL);
+    }
+    crm_metrics_family(m, "crm_db_waiting", "gauge",
+                       "Batches submitted to a pool and not yet answered");
+    for (size_t i = 0; i < n; i++)
+        crm_metrics_value(m, "crm_db_waiting", (double)dbs[i]->pending, "pool", pools[i], NULL);
+    crm_metrics_family(m, "crm_db_batch_seconds", "histogram",
+                       "A batch's round on its session: sent to answered");
+    for (size_t i = 0; i < n; i++)
+        crm_metrics_hist(m, "crm_db_batch_seconds", &dbs[i]->batch_seconds, "pool", pools[i], NULL);
+    crm_metrics_family(m, "crm_db_batches_failed_total", "counter",
+                       "Batches that ended in an error (a constraint, a lost session, ...)");
+    for (size_t i = 0; i < n; i++)
+        crm_metrics_value(m, "crm_db_batches_failed_total", (double)dbs[i]->batches_failed, "pool",
+                          pools[i], NULL);
+    crm_metrics_family(m, "crm_db_rounds_abandoned_total", "counter",
+                       "Rounds abandoned past their deadline (the session replaced)");
+    for (size_t i = 0; i < n; i++)
+        crm_metrics_value(m, "crm_db_rounds_abandoned_total", (double)dbs[i]->abandoned, "pool",
+                          pools[i], NULL);
+}
+
 size_t crm_db_pending(const crm_db_t *db)
 {
     return db ? db->pending : 0;

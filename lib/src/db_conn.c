@@ -109,6 +109,7 @@ static void s_round_start(s_conn_t *c, int kind, int nitems, int nsyncs)
 {
     uv_timer_start(&c->timer, db_on_conn_timer, c->db->round_timeout_ms, 0);
     c->round = kind;
+    c->round_started_ns = uv_hrtime();
     c->res = crm_calloc(nitems ? (size_t)nitems : 1, sizeof *c->res);
     c->nitems = nitems;
     c->nsyncs = nsyncs;
@@ -262,6 +263,8 @@ static void s_round_done(s_conn_t *c)
         db_clear_results(res, n);
     } else if (b) {
         db_outcome(b, res, n);
+        crm_hist_observe(&db->batch_seconds, (double)(uv_hrtime() - c->round_started_ns) / 1e9);
+        db->batches_failed += b->out.err != 0;
         crm_db_tx_t *tx = b->tx;
         if (tx) {
             tx->running = NULL;

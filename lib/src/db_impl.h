@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "crm/db.h"
+#include "crm/metrics.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
@@ -81,6 +82,7 @@ typedef struct s_conn {
     char *broken;    /* a send failed (why): the connection is dropped from the loop */
     crm_db_tx_t *tx; /* the transaction holding the connection */
     int round;       /* R_*: what is in flight */
+    uint64_t round_started_ns;
     crm_db_batch_t *batch;
     PGresult **res;
     int nitems, nsyncs, cur, got, synced;
@@ -100,9 +102,11 @@ struct crm_db {
     char *appname; /* "crm-leads", or "crm-leads/<role>" (crm_db_set_role) */
     uint64_t connect_timeout_ms;
     uint64_t round_timeout_ms;
-    char *last_error;       /* why the last session was lost or not made */
-    uint64_t last_error_ms; /* when (crm_mono_ms), 0: never */
-    uint64_t abandoned;     /* rounds abandoned past their deadline */
+    char *last_error;         /* why the last session was lost or not made */
+    uint64_t last_error_ms;   /* when (crm_mono_ms), 0: never */
+    uint64_t abandoned;       /* rounds abandoned past their deadline */
+    crm_hist_t batch_seconds; /* a batch's round, sent to answered (crm_db_metrics) */
+    uint64_t batches_failed;
     s_conn_t *conns;
     int nconns;
     int ready;

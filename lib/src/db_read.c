@@ -37,6 +37,14 @@ int64_t crm_db_get_i64(const PGresult *r, int row, int col)
     return strtoll(crm_db_get(r, row, col), NULL, 10);
 }
 
+int64_t crm_db_value_of(const PGresult *r, int64_t key)
+{
+    for (int i = 0; i < PQntuples(r); i++)
+        if (crm_db_get_i64(r, i, 0) == key)
+            return crm_db_get_i64(r, i, 1);
+    return 0;
+}
+
 int crm_db_get_bool(const PGresult *r, int row, int col)
 {
     if (r && s_binary(r, col))

@@ -158,6 +158,20 @@ static void s_server_free(crm_rpc_server_t *srv)
     free(srv);
 }
 
+static Crm__Status s_counted(Crm__Status status)
+{
+    return (unsigned)status < RPC_STATUSES ? status : CRM__STATUS__INTERNAL;
+}
+
+/* An error reply to a request no handler saw, counted. */
+static void s_refuse(crm_rpc_server_t *srv, const route_t *to, uint64_t request_id,
+                     Crm__Status status, const char *field, const char *message,
+                     const uint8_t *payload, size_t payload_len)
+{
+    srv->refused[s_counted(status)]++;
+    s_send_reply(srv, to, request_id, status, field, message, payload, payload_len);
+}
+
 /* One request: validate, decode, dispatch. Everything that goes wrong
  * before the handler gets an error reply here. */
 static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
@@ -173,43 +187,41 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     size_t len = zmq_msg_size(frame);
 
     if (msg->nparts != (to.delimited ? 3u : 2u)) {
-        s_send_reply(srv, &to, s_peek_request_id(data, len), CRM__STATUS__INVALID_ARGUMENT, NULL,
-                     "unexpected frames: a request is one frame, optionally after an empty "
-                     "delimiter",
-                     NULL, 0);
+        s_refuse(srv, &to, s_peek_request_id(data, len), CRM__STATUS__INVALID_ARGUMENT, NULL,
+                 "unexpected frames: a request is one frame, optionally after an empty "
+                 "delimiter",
+                 NULL, 0);
         return;
     }
     if (len > srv->max_payload) {
         char why[96];
         snprintf(why, sizeof why, "request of %zu bytes exceeds the limit of %zu", len,
                  srv->max_payload);
-        s_send_reply(srv, &to, s_peek_request_id(data, len), CRM__STATUS__INVALID_ARGUMENT,
-                     "payload", why, NULL, 0);
+        s_refuse(srv, &to, s_peek_request_id(data, len), CRM__STATUS__INVALID_ARGUMENT, "payload",
+                 why, NULL, 0);
         return;
     }
     Crm__Request *req = crm__request__unpack(NULL, len, data);
     if (!req) {
-        s_send_reply(srv, &to, 0, CRM__STATUS__INVALID_ARGUMENT, NULL, "malformed request", NULL,
-                     0);
+        s_refuse(srv, &to, 0, CRM__STATUS__INVALID_ARGUMENT, NULL, "malformed request", NULL, 0);
         return;
     }
     if (srv->draining) {
-        s_send_reply(srv, &to, req->request_id, CRM__STATUS__UNAVAILABLE, NULL, "stopping", NULL,
-                     0);
+        s_refuse(srv, &to, req->request_id, CRM__STATUS__UNAVAILABLE, NULL, "stopping", NULL, 0);
         crm__request__free_unpacked(req, NULL);
         return;
     }
     const method_t *m = rpc_server_lookup(srv, req->method);
     if (!m) {
         char *why = crm_sprintf("unknown method %s", req->method);
-        s_send_reply(srv, &to, req->request_id, CRM__STATUS__UNIMPLEMENTED, "method", why, NULL, 0);
+        s_refuse(srv, &to, req->request_id, CRM__STATUS__UNIMPLEMENTED, "method", why, NULL, 0);
         free(why);
         crm__request__free_unpacked(req, NULL);
         return;
     }
     if (req->idempotency_key && strlen(req->idempotency_key) > CRM_RPC_MAX_KEY) {
-        s_send_reply(srv, &to, req->request_id, CRM__STATUS__INVALID_ARGUMENT, "idempotency_key",
-                     "idempotency key longer than 64 bytes", NULL, 0);
+        s_refuse(srv, &to, req->request_id, CRM__STATUS__INVALID_ARGUMENT, "idempotency_key",
+                 "idempotency key longer than 64 bytes", NULL, 0);
         crm__request__free_unpacked(req, NULL);
         return;
     }
@@ -217,8 +229,7 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
         protobuf_c_message_unpack(m->md->input, NULL, req->payload.len, req->payload.data);
     if (!payload) {
         char *why = crm_sprintf("payload is not a valid %s", m->md->input->name);
-        s_send_reply(srv, &to, req->request_id, CRM__STATUS__INVALID_ARGUMENT, "payload", why, NULL,
-                     0);
+        s_refuse(srv, &to, req->request_id, CRM__STATUS__INVALID_ARGUMENT, "payload", why, NULL, 0);
         free(why);
         crm__request__free_unpacked(req, NULL);
         return;
@@ -227,6 +238,8 @@ static void s_on_message(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
     crm_rpc_call_t *call = crm_calloc(1, sizeof *call);
     call->srv = srv;
     call->method = m->name;
+    call->mi = (size_t)(m - srv->methods);
+    call->started_ns = uv_hrtime();
     call->out = m->md->output;
     call->req = req;
     call->payload = payload;
@@ -277,6 +290,9 @@ static void s_finish(crm_rpc_call_t *call, Crm__Status status, const char *field
                      const ProtobufCMessage *msg)
 {
     crm_rpc_server_t *srv = call->srv;
+    method_t *m = &srv->methods[call->mi];
+    m->calls[s_counted(status)]++;
+    crm_hist_observe(&m->seconds, (double)(uv_hrtime() - call->started_ns) / 1e9);
     if (call->cb) {
         s_answer_local(call, status, field, message, payload, payload_len, msg);
     } else {
@@ -373,6 +389,8 @@ static crm_rpc_call_t *s_local_call(crm_rpc_server_t *srv, const method_t *m,
     crm_rpc_call_t *call = crm_calloc(1, sizeof *call);
     call->srv = srv;
     call->method = m->name;
+    call->mi = (size_t)(m - srv->methods);
+    call->started_ns = uv_hrtime();
     call->out = m->md->output;
     call->payload = *req_p;
     *req_p = NULL;
@@ -430,6 +448,7 @@ int crm_rpc_server_handle(crm_rpc_server_t *srv, const ProtobufCServiceDescripto
     } else {
         srv->methods = crm_realloc(srv->methods, (srv->nmethods + 1) * sizeof *srv->methods);
         m = &srv->methods[srv->nmethods++];
+        memset(m, 0, sizeof *m);
         m->name = name;
     }
     m->md = md;
@@ -465,6 +484,32 @@ void crm_rpc_server_drain(crm_rpc_server_t *srv)
 size_t crm_rpc_server_inflight(const crm_rpc_server_t *srv)
 {
     return srv->inflight;
+}
+
+void crm_rpc_server_metrics(const crm_rpc_server_t *srv, crm_metrics_t *m)
+{
+    crm_metrics_family(m, "crm_rpc_calls_total", "counter",
+                       "RPC calls answered by a handler, by method and status");
+    for (size_t i = 0; i < srv->nmethods; i++)
+        for (int st = 0; st < RPC_STATUSES; st++)
+            if (srv->methods[i].calls[st])
+                crm_metrics_value(m, "crm_rpc_calls_total", (double)srv->methods[i].calls[st],
+                                  "method", srv->methods[i].name, "status",
+                                  crm_status_name((Crm__Status)st), NULL);
+    crm_metrics_family(m, "crm_rpc_call_seconds", "histogram",
+                       "RPC calls: from the request to its answer, by method");
+    for (size_t i = 0; i < srv->nmethods; i++)
+        if (srv->methods[i].seconds.count)
+            crm_metrics_hist(m, "crm_rpc_call_seconds", &srv->methods[i].seconds, "method",
+                             srv->methods[i].name, NULL);
+    crm_metrics_family(m, "crm_rpc_refused_total", "counter",
+                       "RPC requests answered before any handler (malformed, oversized, unknown"
+                       " method, stopping), by status");
+    for (int st = 0; st < RPC_STATUSES; st++)
+        crm_metrics_value(m, "crm_rpc_refused_total", (double)srv->refused[st], "status",
+                          crm_status_name((Crm__Status)st), NULL);
+    crm_metrics_family(m, "crm_rpc_inflight", "gauge", "RPC calls being answered");
+    crm_metrics_value(m, "crm_rpc_inflight", (double)srv->inflight, NULL);
 }
 
 void crm_rpc_server_destroy(crm_rpc_server_t **srv_p)

@@ -4,14 +4,20 @@
 #ifndef CRM_RPC_SERVER_IMPL_H
 #define CRM_RPC_SERVER_IMPL_H
 
+#include "crm/metrics.h"
 #include "crm/rpc.h"
 #include "crm/zsock.h"
+
+/* Crm__Status values counted apart (a larger one counts as INTERNAL). */
+#define RPC_STATUSES (CRM__STATUS__UNIMPLEMENTED + 1)
 
 typedef struct {
     char *name; /* "Service.Method" */
     const ProtobufCMethodDescriptor *md;
     crm_rpc_handler handler;
     void *arg;
+    uint64_t calls[RPC_STATUSES]; /* answered, by status (crm_rpc_server_metrics) */
+    crm_hist_t seconds;           /* from the request to its answer */
 } method_t;
 
 typedef struct rpc_ahead rpc_ahead_t;
@@ -27,11 +33,14 @@ struct crm_rpc_server {
     int orphaned;       /* destroyed with calls in flight */
     rpc_ahead_t *ahead; /* pages read ahead for walks (rpc_walk.c) */
     size_t naheads;
+    uint64_t refused[RPC_STATUSES]; /* requests answered before any handler */
 };
 
 struct crm_rpc_call {
     crm_rpc_server_t *srv;
     const char *method; /* the server's copy of the name */
+    size_t mi;          /* its entry in srv->methods */
+    uint64_t started_ns;
     const ProtobufCMessageDescriptor *out;
     Crm__Request *req; /* off the wire; NULL for a call made in process */
     ProtobufCMessage *payload;

@@ -3,6 +3,7 @@
 #include "crm/snapshot.h"
 #include "crm/curve.h"
 #include "crm/health.h"
+#include "crm/probe.h"
 #include "crm/txn.h"
 
 #include <signal.h>
@@ -46,6 +47,16 @@ struct crm_service {
     int nhealth;
     struct consume *consumers[MAX_CONSUMERS];
     int nconsumers;
+    struct {
+        crm_metrics_fn fn;
+        void *arg;
+    } metrics[MAX_HOOKS];
+    int nmetrics;
+    const crm_db_t *pools[MAX_HOOKS]; /* the pools of the metrics, s->db first */
+    const char *pool_names[MAX_HOOKS];
+    int npools;
+    crm_probe_t *probe; /* NULL without CRM_PROBE_BIND */
+    uint64_t started_s; /* the wall clock at start */
     int stopping;
     uint64_t stop_deadline_ms;
 };
@@ -99,6 +110,95 @@ static void s_health(crm_rpc_call_t *call, void *arg)
     crm_health_destroy(&h);
 }
 
+/* ---- metrics (probe.h) -------------------------------------------------- */
+
+/* The process: who it is, since when, its memory and CPU. */
+static void s_process_metrics(crm_service_t *s, crm_metrics_t *m)
+{
+    crm_metrics_family(m, "crm_service_info", "gauge", "The process's service and instance");
+    crm_metrics_value(m, "crm_service_info", 1, "service", s->cfg.service, "instance",
+                      s->cfg.instance, NULL);
+    crm_metrics_family(m, "process_start_time_seconds", "gauge",
+                       "Start time of the process since the epoch, in seconds");
+    crm_metrics_value(m, "process_start_time_seconds", (double)s->started_s, NULL);
+    size_t rss = 0;
+    uv_resident_set_memory(&rss);
+    crm_metrics_family(m, "process_resident_memory_bytes", "gauge", "Resident memory, in bytes");
+    crm_metrics_value(m, "process_resident_memory_bytes", (double)rss, NULL);
+    uv_rusage_t ru;
+    double cpu = 0;
+    if (uv_getrusage(&ru) == 0)
+        cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+              (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    crm_metrics_family(m, "process_cpu_seconds_total", "counter",
+                       "User and system CPU time spent, in seconds");
+    crm_metrics_value(m, "process_cpu_seconds_total", cpu, NULL);
+}
+
+/* The relay: whether this instance publishes, how far, and stalls. */
+static void s_relay_metrics(crm_service_t *s, crm_metrics_t *m)
+{
+    crm_relay_health_t r;
+    crm_relay_health(s->relay, &r);
+    const char *p = s->cfg.service;
+    crm_metrics_family(m, "crm_relay_active", "gauge",
+                       "1 when this instance holds the relay's lease (publishes)");
+    crm_metrics_value(m, "crm_relay_active", r.active, "producer", p, NULL);
+    crm_metrics_family(m, "crm_relay_published_sequence", "gauge",
+                       "Highest sequence this producer published");
+    crm_metrics_value(m, "crm_relay_published_sequence", (double)r.published, "producer", p, NULL);
+    crm_metrics_family(m, "crm_relay_stalled_seconds", "gauge",
+                       "How long the relay has been stuck (0: moving)");
+    crm_metrics_value(m, "crm_relay_stalled_seconds",
+                      r.stalled_reason ? (double)r.stalled_ms / 1e3 : 0, "producer", p, NULL);
+}
+
+/* Each consumer: its positions, its lag behind what its producer
+ * announced, and stalls. */
+static void s_consumer_metrics(crm_service_t *s, crm_metrics_t *m)
+{
+    static const char *const names[] = {"crm_consumer_active", "crm_consumer_applied_sequence",
+                                        "crm_consumer_lag_events", "crm_consumer_stalled_seconds"};
+    static const char *const helps[] = {
+        "1 when this instance holds the consumer's lease (applies)",
+        "Last sequence of the producer applied and committed",
+        "Events the producer announced and the consumer has not applied yet",
+        "How long the consumer has been stuck behind its producer (0: keeping up)"};
+    for (size_t f = 0; f < sizeof names / sizeof names[0]; f++) {
+        crm_metrics_family(m, names[f], "gauge", helps[f]);
+        for (int i = 0; i < s->nconsumers; i++) {
+            if (!s->consumers[i]->consumer)
+                continue;
+            crm_consumer_health_t c;
+            crm_consumer_health(s->consumers[i]->consumer, &c);
+            double v[] = {c.active, (double)c.applied,
+                          c.announced > c.applied ? (double)(c.announced - c.applied) : 0,
+                          c.stalled_reason ? (double)c.stalled_ms / 1e3 : 0};
+            crm_metrics_value(m, names[f], v[f], "producer", c.producer, NULL);
+        }
+    }
+}
+
+static void s_metrics(void *arg, crm_metrics_t *m)
+{
+    crm_service_t *s = arg;
+    s_process_metrics(s, m);
+    crm_rpc_server_metrics(s->rpc, m);
+    crm_db_metrics(m, (size_t)s->npools, s->pools, s->pool_names);
+    if (s->relay)
+        s_relay_metrics(s, m);
+    s_consumer_metrics(s, m);
+    crm_metrics_family(m, "crm_cache_up", "gauge", "1 while the Redis cache is connected");
+    crm_metrics_value(m, "crm_cache_up", s->cache && crm_cache_connected(s->cache), NULL);
+    for (int i = 0; i < s->nmetrics; i++)
+        s->metrics[i].fn(s->metrics[i].arg, m);
+}
+
+static crm_health_t *s_probe_health(void *arg)
+{
+    return crm_service_health(arg);
+}
+
 /* Applies the common and the service's migrations, waiting for the
  * database to come up for at most CRM_START_TIMEOUT_MS. */
 static void s_migrate(crm_service_t *s, const crm_migration_t *migrations)
@@ -127,6 +227,11 @@ static void s_close_walk(uv_handle_t *h, void *arg)
 {
     if (!uv_is_closing(h))
         uv_close(h, NULL);
+}
+
+static void s_probe_stopped(void *arg)
+{
+    (void)arg;
 }
 
 /* Everything in flight has finished (or the deadline passed): close all. */
@@ -165,6 +270,10 @@ static void s_on_signal(uv_signal_t *h, int signum)
     s->stopping = 1;
     crm_log(CRM_INFO, "stopping", "signal", signum == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
     crm_rpc_server_drain(s->rpc);
+    /* First: what it reads (a service's own pools) goes away as the stop
+     * proceeds. */
+    if (s->probe)
+        crm_probe_stop(s->probe, s_probe_stopped, s);
     for (int i = s->nhooks - 1; i >= 0; i--)
         s->hooks[i].fn(s->hooks[i].arg);
     s->stop_deadline_ms =
@@ -217,6 +326,18 @@ crm_service_t *crm_service_new(const char *name, const crm_migration_t *migratio
     s->sigterm.data = s->sigint.data = s->drain.data = s;
     uv_signal_start(&s->sigterm, s_on_signal, SIGTERM);
     uv_signal_start(&s->sigint, s_on_signal, SIGINT);
+    crm_service_metrics_pool(s, "main", s->db);
+    s->started_s = (uint64_t)(crm_now_us() / 1000000);
+    if (s->cfg.probe_bind) {
+        crm_probe_ops_t ops = {.metrics = s_metrics,
+                               .health = s_probe_health,
+                               .service = s->cfg.service,
+                               .instance = s->cfg.instance,
+                               .arg = s};
+        s->probe = crm_probe_new(&s->loop, s->cfg.probe_bind, &ops);
+        if (!s->probe)
+            exit(1);
+    }
     crm_log(CRM_INFO, "started", "instance", s->cfg.instance, "rpc", s->cfg.rpc_bind, "pub",
             s->cfg.pub_bind ? s->cfg.pub_bind : "", NULL);
     return s;
@@ -352,6 +473,28 @@ void crm_service_on_health(crm_service_t *s, crm_health_fn fn, void *arg)
     s->nhealth++;
 }
 
+void crm_service_on_metrics(crm_service_t *s, crm_metrics_fn fn, void *arg)
+{
+    if (s->nmetrics == MAX_HOOKS) {
+        crm_log(CRM_ERROR, "too many metrics hooks", NULL);
+        abort();
+    }
+    s->metrics[s->nmetrics].fn = fn;
+    s->metrics[s->nmetrics].arg = arg;
+    s->nmetrics++;
+}
+
+void crm_service_metrics_pool(crm_service_t *s, const char *name, const crm_db_t *db)
+{
+    if (s->npools == MAX_HOOKS) {
+        crm_log(CRM_ERROR, "too many pools for the metrics", NULL);
+        abort();
+    }
+    s->pools[s->npools] = db;
+    s->pool_names[s->npools] = name;
+    s->npools++;
+}
+
 int crm_service_run(crm_service_t *s)
 {
     uv_run(&s->loop, UV_RUN_DEFAULT);
@@ -371,6 +514,7 @@ int crm_service_run(crm_service_t *s)
         crm_event_apply_destroy(&s->consumers[i]->typed);
         free(s->consumers[i]);
     }
+    crm_probe_destroy(&s->probe);
     free(s);
     return rc;
 }

@@ -80,7 +80,8 @@ typedef struct {
     " c.deal_status, " US("c.dealt_at", "dealt_at_us") ", c.locked, c.claim_count,"                \
     " c.last_followup_content, c.completeness, " US("c.owner_since", "owner_since_us") ","         \
     " c.previous_owner_id, " US("c.pooled_at", "pooled_at_us") ","                                 \
-    " " CUSTOMER_DEADLINE_COLUMNS_AS(US) ","                                                       \
+    " " CUSTOMER_DEADLINE_COLUMNS_AS(US) ", c.open_opportunity_amount, c.won_opportunities,"        \
+    " c.won_opportunity_amount,"                                                                   \
     " CASE WHEN c.team_size > 0 THEN (SELECT json_agg(json_build_array(t.user_id, t.access,"       \
     " crm_us(t.expires_at)) ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"   \
     " AND (t.expires_at IS NULL OR t.expires_at > now())) END AS team_json"
@@ -333,12 +334,33 @@ size_t customers_changed_fields(const customer_t *before, const customer_t *afte
 void customers_events_prepare(crm_db_t *db);
 /* Starts consuming the leads and scheduler streams. */
 void customers_events_start(customers_t *c);
-void customers_emit_created(crm_db_batch_t *b, customer_t *c);
+/* customer.created; opportunity (may be NULL): the one a conversion asked
+ * for, for the sales service to make. */
+void customers_emit_created(crm_db_batch_t *b, customer_t *c,
+                            Crm__Leads__ConversionOpportunity *opportunity);
 /* customer.updated, customer.team_changed, customer.deleted. */
 void customers_emit_changed(crm_db_batch_t *b, const char *type, customer_t *c, int64_t by,
                             const char *reason, char **changed, size_t nchanged);
 void customers_emit_transferred(crm_db_batch_t *b, customer_t *c, int64_t from, int64_t by,
                                 const char *reason);
+
+/* ---- customers_sales.c: what it keeps from the sales service's events ---- */
+
+/* Registers the statements of the opportunities' totals and summary. */
+void customers_sales_prepare(crm_db_t *db);
+/* Starts consuming the sales stream (opportunity.*), if sales is deployed. */
+void customers_sales_consume(customers_t *c);
+/* Adds to b the read of a customer's sales summary (by its id, or by_lead:
+ * by the lead it came from), for customers_sales_fill. */
+void customers_sales_read(crm_db_batch_t *b, const char *id, int by_lead);
+/* The summary of r (that read) into *s and its totals t[0..5), pointing
+ * there (nothing to free). */
+void customers_sales_fill(const PGresult *r, Crm__Customers__CustomerSales *s,
+                          Crm__Customers__OpportunityTotal t[5]);
+/* A change's read of its customers' opportunities (not deleted), as
+ * "opportunities", and their count for customer id once read. */
+void customers_sales_read_many(crm_change_t *c);
+int64_t customers_sales_opportunities(crm_change_t *c, int64_t id);
 
 /* ---- handlers: each fills its slots of the table ---- */
 

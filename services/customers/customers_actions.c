@@ -75,18 +75,29 @@ static void s_team_drop(crm_db_batch_t *b, int64_t customer, int64_t user)
 
 /* ---- Delete ----------------------------------------------------------------- */
 
+/* Refused while sales records exist: the customer's opportunities as the
+ * customers service keeps them from sales' events (customers_sales.c). */
 static int s_delete_apply(crm_change_t *c, void *rec, const void *prev)
 {
     (void)prev;
+    const customer_t *cust = &((customer_row_t *)rec)->c;
     if (!crm_scope_all(crm_change_caller(c)))
         return crm_change_refuse(c, CRM__STATUS__PERMISSION_DENIED, NULL,
                                  "only an admin may delete customers");
+    int64_t opps = customers_sales_opportunities(c, cust->id);
+    if (opps)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "customer %lld has %lld opportunit%s in sales; delete %s first",
+                                 (long long)cust->id, (long long)opps, opps == 1 ? "y" : "ies",
+                                 opps == 1 ? "it" : "them");
     ((customer_row_t *)rec)->deleted = 1;
     return 0;
 }
 
-static const crm_change_op_t s_delete_op = {
-    .action = "deleted", .ids_field = "ids", .apply = s_delete_apply};
+static const crm_change_op_t s_delete_op = {.action = "deleted",
+                                            .ids_field = "ids",
+                                            .read = customers_sales_read_many,
+                                            .apply = s_delete_apply};
 
 static void s_delete(crm_rpc_call_t *call, const Crm__Customers__CustomerIdsRequest *req, void *arg)
 {

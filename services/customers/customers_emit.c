@@ -6,10 +6,12 @@
 #include "crm/util.h"
 #include "customers.h"
 
-void customers_emit_created(crm_db_batch_t *b, customer_t *c)
+void customers_emit_created(crm_db_batch_t *b, customer_t *c,
+                            Crm__Leads__ConversionOpportunity *opportunity)
 {
     Crm__Events__CustomerCreated ev = CRM__EVENTS__CUSTOMER_CREATED__INIT;
     ev.customer = c;
+    ev.opportunity = opportunity;
     char key[24];
     crm_outbox_add(b, "customer.created", crm_i64(key, c->id), &ev.base);
 }

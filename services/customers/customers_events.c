@@ -16,6 +16,7 @@
 #include "crm/log.h"
 #include "crm/org.h"
 #include "crm/outbox.h"
+#include "crm/pbjson.h"
 #include "crm/util.h"
 #include "customers.h"
 
@@ -46,14 +47,38 @@
     "  detail) SELECT 'customer', c.id, 'converted', $20::bigint, c.owner_id,"                     \
     "  json_build_object('lead_id', c.lead_id)::text FROM c)"                                      \
     " SELECT " CUSTOMER_COLUMNS ", (SELECT id FROM k) AS first_contact_id,"                        \
-    " (SELECT at FROM k) AS first_contact_at_us, $25 AS first_contact_name FROM c"
+    " (SELECT at FROM k) AS first_contact_at_us, $25 AS first_contact_name,"                       \
+    " $28 AS opportunity_json FROM c"
 
 void customers_events_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "customer_from_lead", FROM_LEAD_SQL);
 }
 
-/* The customer.created (and contact.created) of each conversion applied. */
+/* The opportunity the conversion asked for (its JSON, passed through the
+ * statement), or NULL: none. Caller frees. */
+static Crm__Leads__ConversionOpportunity *s_opportunity(const PGresult *r)
+{
+    const char *text = crm_db_get(r, 0, PQfnumber(r, "opportunity_json"));
+    if (!*text)
+        return NULL;
+    json_t *j = json_loads(text, 0, NULL);
+    char *err = NULL, *field = NULL;
+    ProtobufCMessage *m =
+        j ? crm_pb_from_json(&crm__leads__conversion_opportunity__descriptor, j, &err, &field)
+          : NULL;
+    if (!m) /* written by s_add_customer from the message itself: a bug if not */
+        crm_log(CRM_ERROR, "a conversion's opportunity does not read back", "field",
+                field ? field : "", NULL);
+    json_decref(j);
+    free(err);
+    free(field);
+    return (Crm__Leads__ConversionOpportunity *)m;
+}
+
+/* The customer.created (and contact.created) of each conversion applied;
+ * a conversion that asked for an opportunity passes it on in its
+ * customer.created, for the sales service to make. */
 static void s_customers_inserted(void *arg, const crm_db_result_t *res, crm_db_batch_t *b)
 {
     (void)arg;
@@ -63,7 +88,10 @@ static void s_customers_inserted(void *arg, const crm_db_result_t *res, crm_db_b
             continue; /* that lead's customer exists already */
         customer_row_t row;
         customers_store_row(r, 0, &row);
-        customers_emit_created(b, &row.c);
+        Crm__Leads__ConversionOpportunity *opp = s_opportunity(r);
+        customers_emit_created(b, &row.c, opp);
+        if (opp)
+            protobuf_c_message_free_unpacked(&opp->base, NULL);
         int64_t contact = crm_db_get_i64(r, 0, PQfnumber(r, "first_contact_id"));
         if (contact) {
             Crm__Customers__Contact k = CRM__CUSTOMERS__CONTACT__INIT;
@@ -165,6 +193,8 @@ static int s_add_customer(void *arg, const Crm__Event *ev, const ProtobufCMessag
     s_converted_customer(lc, &c);
     char n[10][24];
     char *tags = crm_db_text_array(c.tags, c.n_tags), *fu = s_followups_json(lc);
+    char *opp =
+        lc->opportunity ? crm_pb_to_json_text(&lc->opportunity->base, 0, NULL) : crm_strdup("");
     const char *p[] = {c.name,
                        c.mobile,
                        c.telephone,
@@ -191,10 +221,12 @@ static int s_add_customer(void *arg, const Crm__Event *ev, const ProtobufCMessag
                        s_or(c.last_followup_content, ""),
                        s_or(lc->contact_name, ""),
                        fu,
-                       crm_i64(n[7], customers_completeness(&c))};
-    crm_db_batch_add(b, "customer_from_lead", 27, p);
+                       crm_i64(n[7], customers_completeness(&c)),
+                       opp};
+    crm_db_batch_add(b, "customer_from_lead", 28, p);
     free(tags);
     free(fu);
+    free(opp);
     return 0;
 }
 
@@ -209,6 +241,8 @@ static const crm_event_table_t s_leads_events = {
 void customers_events_start(customers_t *c)
 {
     crm_service_consume_events(c->svc, "leads", &s_leads_events, c, 1);
+    /* The customers' opportunities, their totals and deals (customers_sales.c). */
+    customers_sales_consume(c);
     /* Who exists: the gateway's users and departments (crm/org.h). */
     crm_org_consume(c->svc, "gateway", customers_handover());
     /* Recycling, the warnings before it and next-contact reminders

@@ -147,7 +147,7 @@ static int s_create_decide(crm_txn_t *t)
                              .at_us = c->created_at_us,
                              .to_owner_id = c->owner_id};
     customers_store_history(b, &h);
-    customers_emit_created(b, c);
+    customers_emit_created(b, c, NULL);
     if (k->has_contact) {
         Crm__Customers__Contact *ct = &k->contact;
         ct->id = crm_db_get_i64(crm_txn_result(t, "contact_id"), 0, 0);
@@ -329,6 +329,12 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
                                   res->results[2], &masked, &pool);
         }
         char mask[5][CRM_POOL_MASK_LEN];
+        Crm__Customers__CustomerSales sales;
+        Crm__Customers__OpportunityTotal totals[5];
+        if (seen) {
+            customers_sales_fill(res->results[3], &sales, totals);
+            row.c.sales = &sales;
+        }
         if (seen && masked) {
             customers_mask(&row.c, &pool, mask);
             crm_rpc_reply(g->call, &row.c.base);
@@ -338,8 +344,10 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
             crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, g->field, "customer not found (%s %lld)",
                          g->field, (long long)g->id);
         }
-        if (found)
+        if (found) {
+            row.c.sales = NULL;
             customers_row_clear(&row);
+        }
         customers_pool_clear(&pool);
     }
     s_get_free(g);
@@ -357,6 +365,7 @@ static void s_get_query(get_t *g)
     crm_db_batch_add(b, by_id ? "customer_get" : "customer_by_lead", 1, p);
     crm_db_batch_add(b, by_id ? "customer_pool_of" : "customer_pool_of_lead", 1, p);
     crm_db_batch_add(b, CRM_ORG_PATH_SQL, 1, d);
+    customers_sales_read(b, id, !by_id);
     crm_db_submit(g->cs->db, &b, s_loaded, g);
 }
 

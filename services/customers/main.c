@@ -16,6 +16,7 @@ int main(void)
     c.env = (crm_txn_env_t){.db = c.db, .relay = c.relay, .ctx = &c};
     customers_store_prepare(c.db);
     customers_events_prepare(c.db);
+    customers_sales_prepare(c.db);
     customers_recycle_prepare(c.db);
     customers_rules_prepare(c.db);
     customers_contacts_prepare(c.db);

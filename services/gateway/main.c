@@ -70,6 +70,7 @@ int main(void)
     const crm_config_t *cfg = crm_service_config(gw.svc);
     s_config(&gw.cfg);
     gw.db = crm_db_new(gw.loop, cfg->db_url, cfg->db_pool);
+    crm_service_metrics_pool(gw.svc, "http", gw.db);
     gw.cache = crm_cache_new(gw.loop, cfg->redis_url, 50);
     gw.identity = gw_identity_new(gw.svc, gw.db, gw.cache);
     gw.notify = gw_notify_new(gw.svc, gw.db);

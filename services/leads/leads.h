@@ -136,6 +136,13 @@ int leads_validate_all(const lead_input_t *in, int name_optional, lead_norm_t *o
 int leads_check_input(crm_rpc_call_t *call, const lead_input_t *in, int name_optional,
                       lead_norm_t *out);
 
+/* The opportunity a conversion asks for (转为客户和商机): its name (1..200
+ * characters, not blank), amount (0..10^17 minor units), expected close
+ * date (YYYY-MM-DD or none), pipeline (0 or an id), each field at fault
+ * added to errs as "opportunity.<field>": 0, or -1 if any was added. */
+int leads_check_conversion_opportunity(const Crm__Leads__ConversionOpportunity *o,
+                                       crm_errs_t *errs);
+
 /* ---- leads_status.c: the status moves (pure) ---- */
 
 typedef enum {

@@ -219,6 +219,7 @@ static void s_convert_emit(crm_change_t *c, const void *prev, void *rec, crm_db_
     ev.follow_ups = fp;
     ev.n_follow_ups = nf;
     ev.follow_ups_total = (int32_t)crm_db_get_i64(crm_change_result(c, "followups_total"), 0, 0);
+    ev.opportunity = req->opportunity;
     char id[24];
     crm_outbox_add(b, "lead.converted", crm_i64(id, lead->id), &ev.base);
     for (size_t i = 0; i < nf; i++)
@@ -259,6 +260,12 @@ static void s_convert(crm_rpc_call_t *call, const Crm__Leads__ConvertLeadRequest
         !crm_check_text(call, "contact_name", req->contact_name, 100, 0) ||
         !leads_check_input(call, &in, 1, norm) ||
         !crm_check_time(call, "next_followup_at_us", req->next_followup_at_us)) {
+        free(norm);
+        return;
+    }
+    crm_errs_t errs = {.n = 0};
+    if (req->opportunity && leads_check_conversion_opportunity(req->opportunity, &errs) < 0) {
+        crm_rpc_fail_errs(call, &errs);
         free(norm);
         return;
     }

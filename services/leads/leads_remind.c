@@ -1,12 +1,14 @@
 /* leads_remind.c: the "leads.remind" job (every minute): tells owners
  * that a lead's next follow-up time has come (lead.reminder: 今日待跟进),
  * and warns them before a pool's recycle rule takes a held lead back
- * (lead.recycle_warning). Each once per due time: the lead records what it
- * was last reminded and warned of, in the same transaction as the event. */
+ * (lead.recycle_warning). Each once per due time, in the same transaction
+ * as the event: a reminder owed is taken from crm_pending (crm/pending.h),
+ * a warning is recorded in the lead (warned_for). */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "crm/outbox.h"
+#include "crm/pending.h"
 #include "crm/util.h"
 #include "leads.h"
 
@@ -14,18 +16,13 @@
 /* Where the next page starts: the last id of a page. */
 static const char *const s_after_id[] = {"id"};
 
-/* Each page after the last page's last id ($2; NULL on the first), so a
- * page does not visit again the rows the earlier ones changed
- * (crm_tx_pages_after). */
+/* The held, open leads owed a follow-up reminder (crm/pending.h, sql/014)
+ * whose time has come, each after the last page's (due time, id). */
 #define REMIND_SQL                                                                                 \
-    "WITH due AS (SELECT id AS due_id FROM leads WHERE deleted_at IS NULL AND owner_id <> 0"       \
-    "   AND status IN (2, 3) AND next_followup_at <= now()"                                        \
-    "   AND reminded_at IS DISTINCT FROM next_followup_at"                                         \
-    "   AND ($2::bigint IS NULL OR id > $2::bigint)"                                               \
-    "   ORDER BY id LIMIT $1::int FOR UPDATE),"                                                    \
-    " upd AS (UPDATE leads SET reminded_at = next_followup_at FROM due WHERE id = due.due_id"      \
-    " RETURNING id, name, owner_id, crm_us(next_followup_at))"                                     \
-    " SELECT * FROM upd ORDER BY id"
+    CRM_PENDING_TAKE_SQL("lead.followup", "leads",                                                 \
+                         "r.owner_id <> 0 AND r.status IN (2, 3) AND r.deleted_at IS NULL",        \
+                         "r.id, r.name, r.owner_id")
+static const char *const s_after_due[] = {"after_at", "after_id"};
 
 /* A held lead of a pool with a rule is warned warn_days before it goes
  * back (LEADS_RECYCLE_AT). */
@@ -54,6 +51,8 @@ static void s_reminders(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
     crm_outbox_many_t *m = crm_outbox_many_begin(b, "lead.reminder");
     for (int i = 0; i < PQntuples(rows); i++) {
+        if (crm_pending_skip(rows, i))
+            continue;
         Crm__Events__LeadReminder ev = CRM__EVENTS__LEAD_REMINDER__INIT;
         ev.lead_id = crm_db_get_i64(rows, i, 0);
         ev.name = (char *)crm_db_get(rows, i, 1);
@@ -125,6 +124,6 @@ void leads_remind(void *arg, crm_job_run_t *run)
     (void)arg;
     remind_t *r = crm_calloc(1, sizeof *r);
     r->run = run;
-    crm_tx_pages_after(crm_job_tx(run), REMIND_SQL, 0, NULL, PAGE, s_after_id, 1, s_reminders,
+    crm_tx_pages_after(crm_job_tx(run), REMIND_SQL, 0, NULL, PAGE, s_after_due, 2, s_reminders,
                        s_reminded, r);
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "crm/check.h"
+#include "crm/form.h"
 #include "crm/validate.h"
 #include "leads.h"
 
@@ -103,4 +104,26 @@ int leads_check_input(crm_rpc_call_t *call, const lead_input_t *in, int name_opt
         return 1;
     crm_rpc_fail_errs(call, &errs);
     return 0;
+}
+
+/* The largest amount an opportunity takes (sales: 0 to 10^17 minor units). */
+#define OPPORTUNITY_AMOUNT_MAX 100000000000000000LL
+
+int leads_check_conversion_opportunity(const Crm__Leads__ConversionOpportunity *o, crm_errs_t *errs)
+{
+    size_t before = errs->n;
+    const char *name = s_str(o->name);
+    if (s_text(errs, "opportunity.name", name, 200, 1) == 0 &&
+        strspn(name, " \t\r\n") == strlen(name))
+        crm_errs_invalid(errs, "opportunity.name", "opportunity.name is required");
+    if (o->amount < 0 || o->amount > OPPORTUNITY_AMOUNT_MAX)
+        crm_errs_invalid(errs, "opportunity.amount",
+                         "opportunity.amount is in minor units, 0 to 10^17");
+    if (*s_str(o->expected_close_date) && !crm_form_date_valid(o->expected_close_date))
+        crm_errs_invalid(errs, "opportunity.expected_close_date",
+                         "opportunity.expected_close_date is a date, YYYY-MM-DD");
+    if (o->pipeline_id < 0)
+        crm_errs_invalid(errs, "opportunity.pipeline_id",
+                         "opportunity.pipeline_id must not be negative (0: the default)");
+    return errs->n > before ? -1 : 0;
 }

@@ -15,7 +15,8 @@
  * events keep theirs (crm/outbox.h), so the latest state wins. contact.*
  * likewise. A consumer too far behind to replay rebuilds the model from the
  * customers service's snapshot "customers" (the Clone pattern; customer.snapshot,
- * contact.snapshot). */
+ * contact.snapshot). A customer.created carrying a conversion's opportunity
+ * (转为客户和商机) makes it too: sales_conversion.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "sales.h"
+#include "sales_conversion.h"
 
 #define CUSTOMER_UPSERT                                                                            \
     "INSERT INTO sales_customers (id, name, owner_id, department_id, pool_id, team_user_ids,"      \
@@ -87,7 +89,14 @@ static int s_created(void *arg, const Crm__Event *ev, const ProtobufCMessage *pa
                      crm_db_batch_t *b)
 {
     (void)arg;
-    return s_customer(ev, ((const Crm__Events__CustomerCreated *)payload)->customer, b);
+    const Crm__Events__CustomerCreated *e = (const Crm__Events__CustomerCreated *)payload;
+    if (s_customer(ev, e->customer, b) < 0)
+        return -1;
+    /* A lead converted into a customer and an opportunity: the
+     * opportunity, now that the customer is in the model. */
+    if (!strcmp(ev->type, "customer.created"))
+        sales_conversion_add(b, e);
+    return 0;
 }
 
 static int s_changed(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
@@ -173,7 +182,8 @@ static const crm_event_handler_t s_handlers[] = {
 #undef CHANGED
 #undef CONTACT
 static const crm_event_table_t s_table = {.handlers = s_handlers,
-                                          .n = sizeof s_handlers / sizeof s_handlers[0]};
+                                          .n = sizeof s_handlers / sizeof s_handlers[0],
+                                          .applied = sales_conversion_applied};
 
 void sales_customers_consume(sales_t *s)
 {

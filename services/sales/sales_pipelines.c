@@ -245,11 +245,7 @@ void sales_read_stage_holders(crm_txn_t *t, int64_t id)
 
 int64_t sales_stage_holders(crm_txn_t *t, int64_t stage_id)
 {
-    const PGresult *r = crm_txn_result(t, "stage_holders");
-    for (int i = 0; i < PQntuples(r); i++)
-        if (crm_db_get_i64(r, i, 0) == stage_id)
-            return crm_db_get_i64(r, i, 1);
-    return 0;
+    return crm_db_value_of(crm_txn_result(t, "stage_holders"), stage_id);
 }
 
 /* ---- CreatePipeline ------------------------------------------------------------- */

@@ -121,6 +121,9 @@ const char *h_rpc(h_t *h, const char *service);
 const char *h_pub(h_t *h, const char *service);
 /* The RPC endpoint of one instance (0-based). */
 const char *h_rpc_of(h_t *h, const char *service, int instance);
+/* The probe endpoint (probe.h: /metrics, /healthz, /readyz) of one
+ * instance, host:port. */
+const char *h_probe_of(h_t *h, const char *service, int instance);
 
 /* Extra environment for every service started after this call
  * ("KEY=VALUE"). */

@@ -35,7 +35,8 @@ typedef struct {
     const char *name;
     int count;               /* instances declared */
     char **rpc_of, **pub_of; /* per instance */
-    char *rpc, *pub;         /* comma-separated */
+    char **probe_of; /* per instance: its probe endpoint (CRM_PROBE_BIND), tcp://host:port */
+    char *rpc, *pub; /* comma-separated */
     h_proc_t *procs[H_MAX_INSTANCES];
 } h_svc_t;
 

@@ -60,10 +60,12 @@ static void s_declare(h_t *h, int s, int n)
     v->count = n;
     v->rpc_of = crm_calloc((size_t)n, sizeof(char *));
     v->pub_of = crm_calloc((size_t)n, sizeof(char *));
+    v->probe_of = crm_calloc((size_t)n, sizeof(char *));
     size_t rlen = 0, plen = 0;
     for (int i = 0; i < n; i++) {
         v->rpc_of[i] = h_free_endpoint();
         v->pub_of[i] = h_free_endpoint();
+        v->probe_of[i] = h_free_endpoint();
         rlen += strlen(v->rpc_of[i]) + 1;
         plen += strlen(v->pub_of[i]) + 1;
     }
@@ -131,6 +133,14 @@ const char *h_pub(h_t *h, const char *service)
     return v->pub;
 }
 
+const char *h_probe_of(h_t *h, const char *service, int instance)
+{
+    h_svc_t *v = &h->svcs[s_svc_index(h, service)];
+    if (instance < 0 || instance >= v->count)
+        S_FAIL("%s has no instance %d in this suite", service, instance);
+    return v->probe_of[instance] + strlen("tcp://");
+}
+
 const char *h_rpc_of(h_t *h, const char *service, int instance)
 {
     h_svc_t *v = &h->svcs[s_svc_index(h, service)];
@@ -185,6 +195,7 @@ static void s_env_suite(h_t *h, hi_env_t *e, int s, int i)
     const h_svc_t *v = &h->svcs[s];
     s_put(e, "CRM_RPC_BIND=%s", v->rpc_of[i]);
     s_put(e, "CRM_PUB_BIND=%s", v->pub_of[i]);
+    s_put(e, "CRM_PROBE_BIND=%s", v->probe_of[i] + strlen("tcp://"));
     s_put(e, "CRM_DB_URL=%s", h_pg(h, v->name));
     s_put(e, "CRM_REDIS_URL=%s", h->redis_url);
     s_put(e, "CRM_INSTANCE=%s-%d", v->name, i);
@@ -554,9 +565,11 @@ void hi_suite_free(h_t *h)
             }
             free(v->rpc_of[i]);
             free(v->pub_of[i]);
+            free(v->probe_of[i]);
         }
         free(v->rpc_of);
         free(v->pub_of);
+        free(v->probe_of);
         free(v->rpc);
         free(v->pub);
     }

@@ -127,9 +127,49 @@ static void test_validate(void)
     CHECK(s_bad(&in, "name"));
 }
 
+/* The opportunity part of a conversion: each field at fault named, at once. */
+static void test_conversion_opportunity(void)
+{
+    Crm__Leads__ConversionOpportunity o = CRM__LEADS__CONVERSION_OPPORTUNITY__INIT;
+    crm_errs_t errs = {.n = 0};
+    o.name = "一期";
+    o.amount = 100000000000000000LL; /* 10^17: the most */
+    o.expected_close_date = "2028-02-29";
+    CHECK(leads_check_conversion_opportunity(&o, &errs) == 0 && errs.n == 0);
+    o.expected_close_date = "";
+    o.amount = 0;
+    CHECK(leads_check_conversion_opportunity(&o, &errs) == 0 && errs.n == 0);
+    o.name = " \t ";
+    o.amount = 100000000000000001LL;
+    o.expected_close_date = "2027-02-29";
+    o.pipeline_id = -1;
+    CHECK(leads_check_conversion_opportunity(&o, &errs) == -1 && errs.n == 4);
+    CHECK(strcmp(errs.e[0].field, "opportunity.name") == 0);
+    CHECK(strcmp(errs.e[1].field, "opportunity.amount") == 0);
+    CHECK(strcmp(errs.e[2].field, "opportunity.expected_close_date") == 0);
+    CHECK(strcmp(errs.e[3].field, "opportunity.pipeline_id") == 0);
+    errs.n = 0;
+    o.name = "";
+    o.amount = -1;
+    o.expected_close_date = "2026-9-1";
+    o.pipeline_id = 0;
+    CHECK(leads_check_conversion_opportunity(&o, &errs) == -1 && errs.n == 3);
+    errs.n = 0;
+    char long_name[700];
+    memset(long_name, 0, sizeof long_name);
+    for (int i = 0; i < 201; i++)
+        strcat(long_name, "商");
+    o.name = long_name;
+    o.amount = 1;
+    o.expected_close_date = "";
+    CHECK(leads_check_conversion_opportunity(&o, &errs) == -1 && errs.n == 1 &&
+          strcmp(errs.e[0].field, "opportunity.name") == 0);
+}
+
 int main(void)
 {
     test_moves();
     test_validate();
+    test_conversion_opportunity();
     return unit_result("leads_rules");
 }

@@ -32,13 +32,15 @@ const char *crm_tz_apply(void);
 
 /* The settings every service process reads. */
 typedef struct {
-    const char *service;   /* "leads", "customers", ... */
-    const char *instance;  /* CRM_INSTANCE, default "host:pid" */
-    const char *rpc_bind;  /* CRM_RPC_BIND, e.g. tcp://127.0.0.1:7101 */
-    const char *pub_bind;  /* CRM_PUB_BIND, e.g. tcp://127.0.0.1:7201 */
-    const char *db_url;    /* CRM_DB_URL, a libpq connection string */
-    const char *redis_url; /* CRM_REDIS_URL, redis://host:port, empty: no cache */
-    int db_pool;           /* CRM_DB_POOL, connections in the pool (default 4) */
+    const char *service;    /* "leads", "customers", ... */
+    const char *instance;   /* CRM_INSTANCE, default "host:pid" */
+    const char *rpc_bind;   /* CRM_RPC_BIND, e.g. tcp://127.0.0.1:7101 */
+    const char *pub_bind;   /* CRM_PUB_BIND, e.g. tcp://127.0.0.1:7201 */
+    const char *probe_bind; /* CRM_PROBE_BIND, host:port of /metrics, /healthz, /readyz (probe.h);
+                               NULL: none */
+    const char *db_url;     /* CRM_DB_URL, a libpq connection string */
+    const char *redis_url;  /* CRM_REDIS_URL, redis://host:port, empty: no cache */
+    int db_pool;            /* CRM_DB_POOL, connections in the pool (default 4) */
     int max_payload;     /* CRM_MAX_PAYLOAD, largest request frame in bytes (default 2 MiB: a 1 MiB
                             import chunk and its envelope) */
     int rpc_deadline_ms; /* CRM_RPC_DEADLINE_MS, default deadline of outgoing calls */

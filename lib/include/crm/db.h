@@ -109,6 +109,13 @@ typedef struct {
 } crm_db_health_t;
 void crm_db_health(const crm_db_t *db, crm_db_health_t *out);
 
+/* Writes the figures (metrics.h) of n pools, each labelled pool=pools[i]:
+ * sessions ready and down, batches waiting, batch latency, failures,
+ * abandoned rounds. */
+struct crm_metrics;
+void crm_db_metrics(struct crm_metrics *m, size_t n, const crm_db_t *const *dbs,
+                    const char *const *pools);
+
 /* A new, empty batch. */
 crm_db_batch_t *crm_db_batch_new(void);
 
@@ -194,6 +201,9 @@ void crm_db_destroy(crm_db_t **db_p);
 const char *crm_db_get(const PGresult *r, int row, int col);
 int64_t crm_db_get_i64(const PGresult *r, int row, int col);
 int crm_db_get_bool(const PGresult *r, int row, int col);
+/* In a result of (key, value) integer rows (a count per id: GROUP BY), the
+ * value of the row whose key is key; 0 when none. */
+int64_t crm_db_value_of(const PGresult *r, int64_t key);
 /* A bytea column in hex format (text results), decoded; caller frees. */
 uint8_t *crm_db_get_bytea(const PGresult *r, int row, int col, size_t *len);
 /* A text[] or bigint[] parameter: the array literal of v[0..n), each element

@@ -79,6 +79,11 @@ void crm_rpc_server_drain(crm_rpc_server_t *srv);
 /* How many calls have not replied yet. */
 size_t crm_rpc_server_inflight(const crm_rpc_server_t *srv);
 
+/* Writes the server's figures (metrics.h): calls by method and status,
+ * their latency, requests refused before a handler, calls in flight. */
+struct crm_metrics;
+void crm_rpc_server_metrics(const crm_rpc_server_t *srv, struct crm_metrics *m);
+
 /* Closes the socket; replies already sent get up to 200 ms (ZMQ_LINGER) to
  * leave. Calls still in flight are dropped unanswered, but stay valid: their
  * handlers must still finish them with crm_rpc_reply or crm_rpc_fail, which

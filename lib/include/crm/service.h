@@ -8,7 +8,9 @@
  * System.Health reports the database pool, the relay, every consumer started
  * here and the cache (health.h), then the service's own checks
  * (crm_service_on_health); the process is ready when every check is ok. The service then adds
- * its handlers and consumers and calls crm_service_run.
+ * its handlers and consumers and calls crm_service_run. With CRM_PROBE_BIND
+ * the process also answers HTTP probes there (probe.h): /metrics, /healthz
+ * and /readyz.
  *
  * SIGTERM or SIGINT: new requests are refused with UNAVAILABLE, stop hooks
  * run (consumers stop taking events), in-flight calls and queries finish
@@ -24,6 +26,7 @@
 #include "db.h"
 #include "event_table.h"
 #include "health.h"
+#include "metrics.h"
 #include "migrate.h"
 #include "outbox.h"
 #include "rpc.h"
@@ -59,6 +62,18 @@ crm_consumer_t *crm_service_consume_events(crm_service_t *s, const char *produce
  * common ones. */
 typedef void (*crm_health_fn)(void *arg, crm_health_t *h);
 void crm_service_on_health(crm_service_t *s, crm_health_fn fn, void *arg);
+
+/* Adds fn's figures to every scrape of this process's /metrics
+ * (probe.h, CRM_PROBE_BIND), after the common ones: the process, RPC
+ * calls, database pools, relay, consumers, cache. fn writes families of
+ * its own (metrics.h). */
+typedef void (*crm_metrics_fn)(void *arg, crm_metrics_t *m);
+void crm_service_on_metrics(crm_service_t *s, crm_metrics_fn fn, void *arg);
+
+/* Counts a pool of the service's own (beside the runtime's, "main") in
+ * the database figures, labelled pool=name. name and db must outlive the
+ * service's loop. */
+void crm_service_metrics_pool(crm_service_t *s, const char *name, const crm_db_t *db);
 
 /* This process's health report, as System.Health answers it; the caller
  * destroys it. */
