@@ -18,6 +18,7 @@ int main(void)
     sales_products_prepare(s.db);
     sales_pipelines_prepare(s.db);
     sales_opps_prepare(s.db);
+    sales_contracts_prepare(s.db);
     sales_rpc_register(&s);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);

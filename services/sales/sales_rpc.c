@@ -14,5 +14,9 @@ void sales_rpc_register(sales_t *s)
     sales_opp_followup_handlers(s);
     sales_opp_list_handlers(s);
     sales_opp_board_handlers(s);
+    /* contracts (合同) */
+    sales_contract_create_handlers(s);
+    sales_contract_kind_handlers(s);
+    sales_contract_list_handlers(s);
     sales_serve(crm_service_rpc(s->svc), &s->handlers);
 }

@@ -126,4 +126,24 @@ int sales_lines_check(Crm__Sales__OpportunityLine *const *lines, size_t n, crm_e
 /* The request field of line i's field (static text): "lines[i].<field>". */
 const char *sales_line_field(size_t i, const char *field);
 
+/* ---- contracts and orders (sales_docs.c) ---- */
+
+/* What is done to a contract, for its status table (crm/fsm.h). */
+typedef enum {
+    SALES_CONTRACT_EDIT,
+    SALES_CONTRACT_SUBMIT,    /* draft -> pending */
+    SALES_CONTRACT_SIGN,      /* draft or pending -> signed */
+    SALES_CONTRACT_TERMINATE, /* signed -> terminated */
+} sales_contract_action_t;
+
+/* The status (ContractStatus) a contract in status moves to under action,
+ * or 0 with *why saying why not. */
+int sales_contract_next(int status, sales_contract_action_t action, const char **why);
+
+/* A record's number from pattern: {yyyyMMdd}, {yyyy}, {MM} and {dd} the
+ * business day day ("20261201"), {seq} the day's sequence (at least 4
+ * digits), other text as it is. 0 with out filled, or -1 (pattern without
+ * {seq}, an unknown {token}, or out too small). */
+int sales_number_format(const char *pattern, const char *day, int64_t seq, char *out, size_t cap);
+
 #endif
