@@ -19,6 +19,7 @@ int main(void)
     sales_pipelines_prepare(s.db);
     sales_opps_prepare(s.db);
     sales_contracts_prepare(s.db);
+    sales_orders_prepare(s.db);
     sales_rpc_register(&s);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);

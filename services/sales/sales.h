@@ -331,6 +331,52 @@ int64_t sales_doc_owner(crm_rpc_call_t *call, const sales_doc_refs_t *r, int64_t
 /* During decide: 0 with r filled, or -1 after refusing naming the field. */
 int sales_doc_refs_ok(crm_txn_t *t, sales_doc_refs_t *r);
 
+/* ---- orders (销售订单): sales_order_*.c ---- */
+
+typedef Crm__Sales__Order order_t;
+typedef struct {
+    order_t o;
+    Crm__Sales__OpportunityLine **lines; /* decoded for it (owned) */
+    size_t n_lines;
+} order_row_t;
+#define SALES_ORDER_COLUMNS                                                                        \
+    "d.id, d.number, d.customer_id, COALESCE((SELECT c.name FROM sales_customers c WHERE c.id ="   \
+    " d.customer_id), '') AS customer_name, COALESCE(d.opportunity_id, 0) AS opportunity_id,"      \
+    " COALESCE(d.contract_id, 0) AS contract_id, d.subtotal, d.discount_bp, d.amount, d.status,"   \
+    " d.delivery_status, d.approver_id, d.approval_comment, crm_us(d.submitted_at) AS"             \
+    " submitted_at_us, crm_us(d.decided_at) AS decided_at_us, d.owner_id, d.department_id,"        \
+    " d.remark, d.creator_id, crm_us(d.created_at) AS created_at_us, crm_us(d.updated_at) AS"      \
+    " updated_at_us, crm_us(d.shipped_at) AS shipped_at_us"
+
+void sales_orders_prepare(crm_db_t *db);
+void sales_order_row(const PGresult *r, int i, order_row_t *row); /* free: ..._clear */
+void sales_order_row_clear(order_row_t *row);
+/* Adds "order_insert" or "order_save" of every column of o. */
+void sales_order_write(crm_db_batch_t *b, const char *stmt, const order_t *o);
+/* order.<action> about o (from: before; NULL a creation). */
+void sales_emit_order(crm_db_batch_t *b, const char *type, order_t *o, int64_t by,
+                      const char *reason, char **changed, size_t n, const order_t *from);
+/* Who reads an order: its owner's side and its approver. */
+int sales_order_can_read(const Crm__Caller *caller, const order_t *o);
+/* Checks an order's typed fields (NULL or !has_lines: not given), every
+ * fault at once: the number, 1..100 lines, the discount, the remark. 1 if
+ * fine, else fails call. */
+int sales_order_check(crm_rpc_call_t *call, const char *number,
+                      Crm__Sales__OpportunityLine *const *lines, size_t n_lines, int has_lines,
+                      int32_t discount_bp, const char *remark);
+
+void sales_order_create_handlers(sales_t *s); /* CreateOrder */
+/* Update, Submit, Approve, Reject, Withdraw, Void, Ship, Transfer */
+void sales_order_kind_handlers(sales_t *s);
+void sales_order_list_handlers(sales_t *s); /* Get, List (待我审批), History */
+
+/* Product lines as JSON (sales_opp_store.c): encoded (with their
+ * positions 1.. when with_position; free the text), decoded from text
+ * (NULL: none; free with sales_lines_free). */
+char *sales_lines_encode(Crm__Sales__OpportunityLine *const *lines, size_t n, int with_position);
+void sales_lines_decode(const char *text, Crm__Sales__OpportunityLine ***out, size_t *n);
+void sales_lines_free(Crm__Sales__OpportunityLine **lines, size_t n);
+
 /* Reading contracts and orders (sales_doc_list.c). reply: replies to call
  * with the record of r's first row and returns 1, or 0 when the caller may
  * not read it (answered as not found). */

@@ -106,3 +106,64 @@ int sales_number_format(const char *pattern, const char *day, int64_t seq, char 
     }
     return has_seq ? 0 : -1;
 }
+
+/* ---- orders ------------------------------------------------------------------- */
+
+#define OS(x) CRM__SALES__ORDER_STATUS__ORDER_STATUS_##x
+#define O_IN(x) CRM_FSM_IN(OS(x))
+#define O_ACT(x) CRM_FSM_IN(SALES_ORDER_##x)
+#define O_OPEN (O_IN(DRAFT) | O_IN(REJECTED) | O_IN(VOIDED))
+
+static const char *const s_order_states[] = {
+    [OS(DRAFT)] = "draft (草稿)",           [OS(PENDING)] = "pending approval (审批中)",
+    [OS(APPROVED)] = "approved (审批通过)", [OS(REJECTED)] = "rejected (驳回)",
+    [OS(VOIDED)] = "voided (作废)",
+};
+
+static const char *const s_order_actions[] = {
+    [SALES_ORDER_EDIT] = "edit it",         [SALES_ORDER_SUBMIT] = "submit it",
+    [SALES_ORDER_APPROVE] = "approve it",   [SALES_ORDER_REJECT] = "reject it",
+    [SALES_ORDER_WITHDRAW] = "withdraw it", [SALES_ORDER_VOID] = "void it",
+    [SALES_ORDER_SHIP] = "ship it",         [SALES_ORDER_TRANSFER] = "transfer it",
+};
+
+static const crm_fsm_move_t s_order_moves[] = {
+    /* Open (a draft, rejected, voided): edited, submitted, transferred. */
+    CRM_FSM_MOVE(O_OPEN, O_ACT(EDIT) | O_ACT(TRANSFER), CRM_FSM_SAME),
+    CRM_FSM_MOVE(O_OPEN, O_ACT(SUBMIT), OS(PENDING)),
+    /* Pending: its approver decides; its owner may withdraw it. */
+    CRM_FSM_MOVE(O_IN(PENDING), O_ACT(APPROVE), OS(APPROVED)),
+    CRM_FSM_MOVE(O_IN(PENDING), O_ACT(REJECT), OS(REJECTED)),
+    CRM_FSM_MOVE(O_IN(PENDING), O_ACT(WITHDRAW), OS(DRAFT)),
+    CRM_FSM_REFUSE(O_IN(PENDING), O_ACT(EDIT) | O_ACT(TRANSFER) | O_ACT(SUBMIT),
+                   "the order is pending approval (审批中): withdraw it first"),
+    /* Approved: shipped, handed over, or voided before it changes. */
+    CRM_FSM_MOVE(O_IN(APPROVED), O_ACT(SHIP) | O_ACT(TRANSFER), CRM_FSM_SAME),
+    CRM_FSM_MOVE(O_IN(APPROVED), O_ACT(VOID), OS(VOIDED)),
+    CRM_FSM_REFUSE(O_IN(APPROVED), O_ACT(EDIT) | O_ACT(SUBMIT),
+                   "the order is approved (审批通过): void it before it changes"),
+};
+
+static const crm_fsm_t s_order_machine = {
+    .noun = "order",
+    .state_names = s_order_states,
+    .n_states = CRM_FSM_COUNT(s_order_states),
+    .action_names = s_order_actions,
+    .n_actions = CRM_FSM_COUNT(s_order_actions),
+    .moves = s_order_moves,
+    .n_moves = sizeof s_order_moves / sizeof s_order_moves[0],
+};
+
+int sales_order_next(int status, sales_order_action_t action, const char **why)
+{
+    return crm_fsm_next(&s_order_machine, status, (int)action, 0, why);
+}
+
+int64_t sales_order_amount(int64_t subtotal, int32_t discount_bp)
+{
+    if (subtotal < 0 || subtotal > SALES_AMOUNT_MAX || discount_bp < 0 ||
+        discount_bp > SALES_DISCOUNT_MAX)
+        return -1;
+    __int128 n = (__int128)subtotal * (10000 - discount_bp);
+    return (int64_t)((n + 5000) / 10000); /* n >= 0: half up */
+}

@@ -146,4 +146,25 @@ int sales_contract_next(int status, sales_contract_action_t action, const char *
  * {seq}, an unknown {token}, or out too small). */
 int sales_number_format(const char *pattern, const char *day, int64_t seq, char *out, size_t cap);
 
+/* What is done to an order, for its status table (crm/fsm.h). */
+typedef enum {
+    SALES_ORDER_EDIT,
+    SALES_ORDER_SUBMIT,   /* draft, rejected, voided -> pending */
+    SALES_ORDER_APPROVE,  /* pending -> approved (its approver) */
+    SALES_ORDER_REJECT,   /* pending -> rejected (its approver) */
+    SALES_ORDER_WITHDRAW, /* pending -> draft (撤回, its owner's side) */
+    SALES_ORDER_VOID,     /* approved -> voided (作废) */
+    SALES_ORDER_SHIP,     /* approved: its delivery */
+    SALES_ORDER_TRANSFER, /* a new owner: not while pending */
+} sales_order_action_t;
+
+/* The status (OrderStatus) an order in status moves to under action, or 0
+ * with *why saying why not. */
+int sales_order_next(int status, sales_order_action_t action, const char **why);
+
+/* An order's amount: subtotal x (10000 - discount_bp) / 10000 rounded
+ * half up to the minor unit, in 128 bits; -1 when subtotal is not in
+ * 0..SALES_AMOUNT_MAX or discount_bp not in 0..10000. */
+int64_t sales_order_amount(int64_t subtotal, int32_t discount_bp);
+
 #endif
