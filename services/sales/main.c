@@ -1,4 +1,4 @@
-/* main.c: the sales service (产品, 商机; later 合同, 回款): wiring of the
+/* main.c: the sales service (产品, 商机, 合同, 订单; later 回款): wiring of the
  * runtime, the RPC handlers and the event consumers. */
 #include "crm/config.h"
 #include "crm/org.h"
