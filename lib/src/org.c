@@ -45,6 +45,10 @@ static int s_add_user(void *arg, const Crm__Event *ev, const ProtobufCMessage *p
              " VALUES ($1::bigint, $2::bigint, $3::boolean) ON CONFLICT (id) DO UPDATE"
              " SET department_id = EXCLUDED.department_id, active = EXCLUDED.active",
              u->id, u->department_id, u->active);
+    /* Its role (lib/sql/016): a manager is a department's default approver. */
+    char i[24];
+    const char *p[] = {crm_i64(i, u->id), u->role};
+    crm_db_batch_add(b, "UPDATE crm_org_users SET role = $2 WHERE id = $1::bigint", 2, p);
     return 0;
 }
 

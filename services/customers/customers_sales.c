@@ -16,7 +16,8 @@
  * was won already) and the customer is not dealt yet (by hand or by another
  * win): deal status and time set, a history entry `dealt`, and a
  * customer.dealt as the manual path emits, all in the consumer's
- * transaction. */
+ * transaction. A signed contract (contract.signed) deals its customer the
+ * same way, once: not when it is dealt already. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +65,22 @@
     "  dealt_at = CASE WHEN was.deal THEN crm_ts($8::bigint) ELSE c.dealt_at END"                  \
     " FROM t, was WHERE c.id = $2::bigint"                                                         \
     " RETURNING " CUSTOMER_COLUMNS ", was.deal AS dealt_now, was.deal_status AS was_status,"       \
-    " COALESCE(was.dealt_at_us, 0) AS was_dealt_at_us, $1::bigint AS opportunity_id,"              \
+    " COALESCE(was.dealt_at_us, 0) AS was_dealt_at_us, 'opportunity ' || $1::bigint || ' won'"     \
+    " AS deal_reason, json_build_object('opportunity_id', $1::bigint)::text AS deal_op,"           \
     " $9::bigint AS won_by"
+
+/* A signed contract ($1 its id, $2 its customer, $3 when signed (µs), $4
+ * who signed it) deals its customer when it is not dealt yet (locked
+ * first), as a won opportunity does; a dealt one stays as it is. */
+#define SIGNED_SQL                                                                                 \
+    "WITH was AS (SELECT c.deal_status, crm_us(c.dealt_at) AS dealt_at_us FROM customers c"        \
+    "  WHERE c.id = $2::bigint AND c.deleted_at IS NULL AND c.deal_status <> 2 FOR UPDATE OF c)"   \
+    " UPDATE customers c SET deal_status = 2, dealt_at = crm_ts($3::bigint) FROM was"              \
+    " WHERE c.id = $2::bigint"                                                                     \
+    " RETURNING " CUSTOMER_COLUMNS ", true AS dealt_now, was.deal_status AS was_status,"           \
+    " COALESCE(was.dealt_at_us, 0) AS was_dealt_at_us, 'contract ' || $1::bigint || ' signed'"     \
+    " AS deal_reason, json_build_object('contract_id', $1::bigint)::text AS deal_op,"              \
+    " $4::bigint AS won_by"
 
 /* A customer's opportunities by status, deleted ones left out. */
 #define SUMMARY_SQL(customer)                                                                      \
@@ -76,6 +91,7 @@
 void customers_sales_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "customer_opportunity_apply", APPLY_SQL);
+    crm_db_prepare(db, "customer_contract_signed", SIGNED_SQL);
     crm_db_prepare(db, "customer_sales", SUMMARY_SQL("$1::bigint"));
     crm_db_prepare(db, "customer_sales_of_lead",
                    SUMMARY_SQL("(SELECT id FROM customers WHERE lead_id = $1::bigint"
@@ -110,6 +126,26 @@ static int s_apply(void *arg, const Crm__Event *ev, const ProtobufCMessage *payl
     return 0;
 }
 
+/* contract.signed: the customer dealt unless it is already. */
+static int s_signed(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
+                    crm_db_batch_t *b)
+{
+    (void)arg;
+    const Crm__Events__ContractChanged *e = (const Crm__Events__ContractChanged *)payload;
+    const Crm__Sales__Contract *k = e->contract;
+    if (!k || !k->id || !k->customer_id) {
+        crm_log(CRM_ERROR, "a contract event without its contract", "type", ev->type, "event_id",
+                ev->event_id, NULL);
+        return -1;
+    }
+    char n[4][24];
+    const char *p[] = {crm_i64(n[0], k->id), crm_i64(n[1], k->customer_id),
+                       crm_i64(n[2], k->signed_at_us ? k->signed_at_us : ev->occurred_at_us),
+                       crm_i64(n[3], e->by)};
+    crm_db_batch_add(b, "customer_contract_signed", 4, p);
+    return 0;
+}
+
 /* The history entry and the customer.dealt of a customer a win dealt
  * (row 0 of r, the customer after it), as the manual deal writes them. */
 static void s_dealt(const PGresult *r, crm_db_batch_t *b)
@@ -121,11 +157,9 @@ static void s_dealt(const PGresult *r, crm_db_batch_t *b)
     before.deal_status =
         (Crm__Customers__DealStatus)crm_db_get_i64(r, 0, PQfnumber(r, "was_status"));
     before.dealt_at_us = crm_db_get_i64(r, 0, PQfnumber(r, "was_dealt_at_us"));
-    int64_t opp = crm_db_get_i64(r, 0, PQfnumber(r, "opportunity_id")),
-            by = crm_db_get_i64(r, 0, PQfnumber(r, "won_by"));
-    char reason[64], op[64];
-    snprintf(reason, sizeof reason, "opportunity %lld won", (long long)opp);
-    snprintf(op, sizeof op, "{\"opportunity_id\": %lld}", (long long)opp);
+    int64_t by = crm_db_get_i64(r, 0, PQfnumber(r, "won_by"));
+    const char *reason = crm_db_get(r, 0, PQfnumber(r, "deal_reason")),
+               *op = crm_db_get(r, 0, PQfnumber(r, "deal_op"));
     char *detail = customers_history_detail(op, &before, &row.c);
     customers_history_t h = {.kind = "customer",
                              .record_id = row.c.id,
@@ -164,9 +198,15 @@ static void s_applied(void *arg, const crm_db_result_t *res, crm_db_batch_t *com
         type, &crm__events__opportunity_changed__descriptor, s_apply                               \
     }
 static const crm_event_handler_t s_handlers[] = {
-    OPP("opportunity.created"),  OPP("opportunity.updated"), OPP("opportunity.stage_changed"),
-    OPP("opportunity.won"),      OPP("opportunity.lost"),    OPP("opportunity.invalidated"),
-    OPP("opportunity.reopened"), OPP("opportunity.deleted"),
+    OPP("opportunity.created"),
+    OPP("opportunity.updated"),
+    OPP("opportunity.stage_changed"),
+    OPP("opportunity.won"),
+    OPP("opportunity.lost"),
+    OPP("opportunity.invalidated"),
+    OPP("opportunity.reopened"),
+    OPP("opportunity.deleted"),
+    {"contract.signed", &crm__events__contract_changed__descriptor, s_signed},
 };
 #undef OPP
 static const crm_event_table_t s_table = {

@@ -7,6 +7,7 @@
 #ifndef SALES_H
 #define SALES_H
 
+#include "crm/filter.h"
 #include "crm/list.h"
 #include "crm/org.h"
 #include "crm/scope.h"
@@ -42,6 +43,9 @@ void sales_customers_consume(sales_t *s);
 /* Adds to t's round the read "customer": customer id as the model has it
  * (no row: unknown or deleted). */
 void sales_read_customer(crm_txn_t *t, int64_t id);
+/* The same, the customer being id, else the opportunity's, else the
+ * contract's (0s: none). */
+void sales_read_customer_of(crm_txn_t *t, int64_t id, int64_t opportunity_id, int64_t contract_id);
 /* Does the caller see the customer of r (a read of sales_read_customer):
  * its owner in the caller's data scope, or the caller on its team at
  * now_us? A pooled customer (no owner) is seen by admins only: its pool's
@@ -257,6 +261,159 @@ int sales_opp_may_read(crm_change_t *c, const void *rec);
 int sales_opp_allows(crm_change_t *c, const opportunity_t *o, int action);
 /* The reply of a single-record op: the opportunity. */
 void sales_opp_single_reply(crm_change_t *c);
+
+/* ---- contracts (合同): sales_contract_*.c, sales_doc_refs.c ---- */
+
+typedef Crm__Sales__Contract contract_t;
+#define SALES_CONTRACT_COLUMNS                                                                     \
+    "k.id, k.number, k.name, k.customer_id, COALESCE((SELECT c.name FROM sales_customers c"        \
+    " WHERE c.id = k.customer_id), '') AS customer_name, COALESCE(k.opportunity_id, 0) AS"         \
+    " opportunity_id, k.amount, COALESCE(k.sign_date::text, '') AS sign_date,"                     \
+    " COALESCE(k.start_date::text, '') AS start_date, COALESCE(k.end_date::text, '') AS end_date," \
+    " k.customer_signatory, k.signatory_id, k.status, k.attachments, k.owner_id,"                  \
+    " k.department_id, k.remark, k.creator_id, crm_us(k.created_at) AS created_at_us,"             \
+    " crm_us(k.updated_at) AS updated_at_us, crm_us(k.signed_at) AS signed_at_us,"                 \
+    " crm_us(k.terminated_at) AS terminated_at_us, k.terminate_reason"
+
+void sales_contracts_prepare(crm_db_t *db);
+void sales_contract_row(const PGresult *r, int i, contract_t *k); /* free: ..._clear */
+void sales_contract_row_clear(contract_t *k);
+/* Adds "contract_insert" or "contract_save" of every column of k. */
+void sales_contract_write(crm_db_batch_t *b, const char *stmt, const contract_t *k);
+/* contract.<action> about k (from_status: before; 0 a creation). */
+void sales_emit_contract(crm_db_batch_t *b, const char *type, contract_t *k, int64_t by,
+                         const char *reason, char **changed, size_t n, int from_status);
+/* Who reads and acts on a contract: its owner's side. */
+int sales_contract_can_read(const Crm__Caller *caller, const contract_t *k);
+/* Checks the typed fields of a contract's create or edit (NULL or !has:
+ * not given), every fault at once. 1 if fine, else fails call. */
+typedef struct {
+    const char *number, *name, *sign_date, *start_date, *end_date, *customer_signatory, *remark;
+    int has_amount;
+    int64_t amount, signatory_id;
+    char *const *attachments;
+    size_t n_attachments;
+} sales_contract_input_t;
+int sales_contract_check(crm_rpc_call_t *call, const sales_contract_input_t *in);
+/* The end date not before the start date: 0, or -1 with err on end_date. */
+int sales_contract_dates_ok(const contract_t *k, crm_err_t *err);
+/* A record's number: the pattern of env (default def), checked once (the
+ * service does not start with a bad one). */
+const char *sales_number_pattern(const char *env, const char *def);
+/* Adds to t's round the read "number" of kind's next number on the
+ * business day in zone tz (sql/020: its day and sequence). */
+void sales_read_number(crm_txn_t *t, const char *kind, const char *tz);
+/* During decide: the number (kept by the caller: free) from pattern. */
+char *sales_number_of(crm_txn_t *t, const char *pattern);
+/* A create's number: given (the read "unique" of kind's taken statement),
+ * else the next generated (sales_read_number). */
+void sales_read_doc_number(crm_txn_t *t, const char *kind, const char *taken, const char *given,
+                           const char *tz);
+/* During decide: *number given (trimmed, the caller's) and taken by no
+ * other noun, else the next from pattern (set, the caller frees): 0, or -1
+ * after refusing. */
+int sales_doc_number_ok(crm_txn_t *t, const char *noun, const char *pattern, char **number);
+
+void sales_contract_create_handlers(sales_t *s); /* CreateContract */
+void sales_contract_kind_handlers(sales_t *s);   /* Update, Submit, Sign, Terminate */
+void sales_contract_list_handlers(sales_t *s);   /* Get, List, History */
+
+/* What a contract or an order refers to (sales_doc_refs.c): a customer the
+ * caller sees, perhaps one of its opportunities (that the caller reads) or
+ * contracts; the customer may be given by the opportunity or the contract
+ * alone. In round 1: the reads "customer", "ref_opportunity",
+ * "ref_contract". */
+typedef struct {
+    int64_t customer_id, opportunity_id, contract_id;
+    const char *customer_name;  /* during decide, as the read model names it */
+    int64_t opportunity_amount; /* the opportunity's amount (0: none) */
+} sales_doc_refs_t;
+void sales_read_doc_refs(crm_txn_t *t, const sales_doc_refs_t *r);
+/* Before the create's transaction: no id negative, a customer named (or
+ * an opportunity or a contract), the owner (owner_id, else the caller) in
+ * the caller's scope. The owner, or 0 after failing call. */
+int64_t sales_doc_owner(crm_rpc_call_t *call, const sales_doc_refs_t *r, int64_t owner_id,
+                        int64_t department_id, const char *nouns);
+/* During decide: 0 with r filled, or -1 after refusing naming the field. */
+int sales_doc_refs_ok(crm_txn_t *t, sales_doc_refs_t *r);
+
+/* ---- orders (销售订单): sales_order_*.c ---- */
+
+typedef Crm__Sales__Order order_t;
+typedef struct {
+    order_t o;
+    Crm__Sales__OpportunityLine **lines; /* decoded for it (owned) */
+    size_t n_lines;
+} order_row_t;
+#define SALES_ORDER_COLUMNS                                                                        \
+    "d.id, d.number, d.customer_id, COALESCE((SELECT c.name FROM sales_customers c WHERE c.id ="   \
+    " d.customer_id), '') AS customer_name, COALESCE(d.opportunity_id, 0) AS opportunity_id,"      \
+    " COALESCE(d.contract_id, 0) AS contract_id, d.subtotal, d.discount_bp, d.amount, d.status,"   \
+    " d.delivery_status, d.approver_id, d.approval_comment, crm_us(d.submitted_at) AS"             \
+    " submitted_at_us, crm_us(d.decided_at) AS decided_at_us, d.owner_id, d.department_id,"        \
+    " d.remark, d.creator_id, crm_us(d.created_at) AS created_at_us, crm_us(d.updated_at) AS"      \
+    " updated_at_us, crm_us(d.shipped_at) AS shipped_at_us"
+
+void sales_orders_prepare(crm_db_t *db);
+void sales_order_row(const PGresult *r, int i, order_row_t *row); /* free: ..._clear */
+void sales_order_row_clear(order_row_t *row);
+/* Adds "order_insert" or "order_save" of every column of o. */
+void sales_order_write(crm_db_batch_t *b, const char *stmt, const order_t *o);
+/* order.<action> about o (from: before; NULL a creation). */
+void sales_emit_order(crm_db_batch_t *b, const char *type, order_t *o, int64_t by,
+                      const char *reason, char **changed, size_t n, const order_t *from);
+/* Who reads an order: its owner's side and its approver. */
+int sales_order_can_read(const Crm__Caller *caller, const order_t *o);
+/* Checks an order's typed fields (NULL or !has_lines: not given), every
+ * fault at once: the number, 1..100 lines, the discount, the remark. 1 if
+ * fine, else fails call. */
+int sales_order_check(crm_rpc_call_t *call, const char *number,
+                      Crm__Sales__OpportunityLine *const *lines, size_t n_lines, int has_lines,
+                      int32_t discount_bp, const char *remark);
+
+void sales_order_create_handlers(sales_t *s); /* CreateOrder */
+/* Update, Submit, Approve, Reject, Withdraw, Void, Ship, Transfer */
+void sales_order_kind_handlers(sales_t *s);
+void sales_order_list_handlers(sales_t *s); /* Get, List (待我审批), History */
+
+/* Product lines as JSON (sales_opp_store.c): encoded (with their
+ * positions 1.. when with_position; free the text), decoded from text
+ * (NULL: none; free with sales_lines_free). */
+char *sales_lines_encode(Crm__Sales__OpportunityLine *const *lines, size_t n, int with_position);
+void sales_lines_decode(const char *text, Crm__Sales__OpportunityLine ***out, size_t *n);
+void sales_lines_free(Crm__Sales__OpportunityLine **lines, size_t n);
+
+/* Reading contracts and orders (sales_doc_list.c). reply: replies to call
+ * with the record of r's first row and returns 1, or 0 when the caller may
+ * not read it (answered as not found). */
+typedef int (*sales_doc_reply_fn)(crm_rpc_call_t *call, const PGresult *r);
+void sales_doc_get(sales_t *s, crm_rpc_call_t *call, const char *stmt, int64_t id, const char *noun,
+                   sales_doc_reply_fn reply);
+typedef struct {
+    crm_key_t keys[2];
+    const char *tag;
+} sales_sort_t;
+typedef struct {
+    const char *select; /* "SELECT <columns> FROM <table> <alias> WHERE true" */
+    const char *alias;
+    const crm_view_t *views; /* by the request's view value */
+    int n_views;
+    const sales_sort_t *sorts; /* by the request's sort value */
+    int n_sorts;
+    const crm_filter_t *filters;
+    size_t n_filters;
+    crm_view_team_fn team; /* the team view's condition (NULL: none) */
+    const ProtobufCMessageDescriptor *list;
+} sales_doc_list_t;
+typedef struct {
+    int view, sort, ascending, total;
+    int32_t limit;
+    const char *cursor;
+    const int64_t *owner_ids;
+    size_t n_owner_ids;
+} sales_list_ask_t;
+void sales_doc_list(sales_t *s, crm_rpc_call_t *call, const sales_doc_list_t *spec,
+                    const ProtobufCMessage *req, const sales_list_ask_t *ask);
 
 /* ---- sales_handover.c ---- */
 

@@ -200,14 +200,22 @@ void sales_customers_consume(sales_t *s)
 
 /* ---- the checks a change reads ------------------------------------------------ */
 
-void sales_read_customer(crm_txn_t *t, int64_t id)
+void sales_read_customer_of(crm_txn_t *t, int64_t id, int64_t opportunity_id, int64_t contract_id)
 {
-    char v[24];
-    const char *p[] = {crm_i64(v, id)};
+    char v[3][24];
+    const char *p[] = {crm_i64(v[0], id), crm_i64(v[1], opportunity_id),
+                       crm_i64(v[2], contract_id)};
     crm_txn_read(t, "customer",
                  "SELECT id, name, owner_id, department_id, pool_id, team_user_ids, team_until_us"
-                 " FROM sales_customers WHERE id = $1::bigint AND NOT deleted",
-                 1, p);
+                 " FROM sales_customers WHERE id = COALESCE(NULLIF($1::bigint, 0), (SELECT"
+                 " customer_id FROM opportunities WHERE id = $2::bigint AND deleted_at IS NULL),"
+                 " (SELECT customer_id FROM contracts WHERE id = $3::bigint)) AND NOT deleted",
+                 3, p);
+}
+
+void sales_read_customer(crm_txn_t *t, int64_t id)
+{
+    sales_read_customer_of(t, id, 0, 0);
 }
 
 int sales_customer_visible(const Crm__Caller *caller, const PGresult *r, int64_t now_us)

@@ -69,21 +69,18 @@ void sales_opps_prepare(crm_db_t *db)
 
 /* ---- rows -------------------------------------------------------------------- */
 
-/* The lines of row i (its lines_json) into row. */
-static void s_lines(const PGresult *r, int i, opportunity_row_t *row)
+void sales_lines_decode(const char *text, Crm__Sales__OpportunityLine ***out, size_t *n_out)
 {
-    int col = PQfnumber(r, "lines_json");
-    json_t *a =
-        col >= 0 && !PQgetisnull(r, i, col) ? json_loads(PQgetvalue(r, i, col), 0, NULL) : NULL;
+    json_t *a = text ? json_loads(text, 0, NULL) : NULL;
     size_t n = json_array_size(a);
-    row->lines = crm_calloc(n + 1, sizeof *row->lines);
-    row->n_lines = 0;
+    Crm__Sales__OpportunityLine **lines = crm_calloc(n + 1, sizeof *lines);
+    *n_out = 0;
     for (size_t k = 0; k < n; k++) {
         char *err = NULL, *field = NULL;
         ProtobufCMessage *m = crm_pb_from_json(&crm__sales__opportunity_line__descriptor,
                                                json_array_get(a, k), &err, &field);
         if (m)
-            row->lines[row->n_lines++] = (Crm__Sales__OpportunityLine *)m;
+            lines[(*n_out)++] = (Crm__Sales__OpportunityLine *)m;
         else /* the columns are the message's fields: a bug if not */
             crm_log(CRM_ERROR, "a line does not fit its message", "field", field ? field : "",
                     NULL);
@@ -91,6 +88,22 @@ static void s_lines(const PGresult *r, int i, opportunity_row_t *row)
         free(field);
     }
     json_decref(a);
+    *out = lines;
+}
+
+void sales_lines_free(Crm__Sales__OpportunityLine **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        protobuf_c_message_free_unpacked(&lines[i]->base, NULL);
+    free(lines);
+}
+
+/* The lines of row i (its lines_json) into row. */
+static void s_lines(const PGresult *r, int i, opportunity_row_t *row)
+{
+    int col = PQfnumber(r, "lines_json");
+    sales_lines_decode(col >= 0 && !PQgetisnull(r, i, col) ? PQgetvalue(r, i, col) : NULL,
+                       &row->lines, &row->n_lines);
     row->o.lines = row->lines;
     row->o.n_lines = row->n_lines;
 }
@@ -105,9 +118,7 @@ void sales_opp_row(const PGresult *r, int i, opportunity_row_t *row)
 
 void sales_opp_row_clear(opportunity_row_t *row)
 {
-    for (size_t i = 0; i < row->n_lines; i++)
-        protobuf_c_message_free_unpacked(&row->lines[i]->base, NULL);
-    free(row->lines);
+    sales_lines_free(row->lines, row->n_lines);
     row->lines = NULL;
     row->n_lines = 0;
     row->o.lines = NULL;
@@ -157,6 +168,26 @@ void sales_opp_write(crm_db_batch_t *b, const char *stmt, const opportunity_t *o
     free(readers);
 }
 
+char *sales_lines_encode(Crm__Sales__OpportunityLine *const *lines, size_t n, int with_position)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const Crm__Sales__OpportunityLine *l = lines[i];
+        json_t *o =
+            json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:I, s:s}", "product_id",
+                      (json_int_t)l->product_id, "product_name", l->product_name, "product_code",
+                      l->product_code, "unit", l->unit, "quantity", (json_int_t)l->quantity,
+                      "unit_price", (json_int_t)l->unit_price, "discount_bp", l->discount_bp,
+                      "amount", (json_int_t)l->amount, "remark", l->remark);
+        if (with_position)
+            json_object_set_new(o, "position", json_integer((json_int_t)i + 1));
+        json_array_append_new(a, o);
+    }
+    char *text = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return text;
+}
+
 void sales_opp_write_lines(crm_db_batch_t *b, const opportunity_t *o)
 {
     char id[24];
@@ -164,19 +195,7 @@ void sales_opp_write_lines(crm_db_batch_t *b, const opportunity_t *o)
     crm_db_batch_add(b, "opportunity_lines_clear", 1, p);
     if (!o->n_lines)
         return;
-    json_t *a = json_array();
-    for (size_t i = 0; i < o->n_lines; i++) {
-        const Crm__Sales__OpportunityLine *l = o->lines[i];
-        json_array_append_new(
-            a, json_pack("{s:i, s:I, s:s, s:s, s:s, s:I, s:I, s:i, s:I, s:s}", "position",
-                         (int)i + 1, "product_id", (json_int_t)l->product_id, "product_name",
-                         l->product_name, "product_code", l->product_code, "unit", l->unit,
-                         "quantity", (json_int_t)l->quantity, "unit_price",
-                         (json_int_t)l->unit_price, "discount_bp", l->discount_bp, "amount",
-                         (json_int_t)l->amount, "remark", l->remark));
-    }
-    char *text = json_dumps(a, JSON_COMPACT);
-    json_decref(a);
+    char *text = sales_lines_encode(o->lines, o->n_lines, 1);
     p[1] = text;
     crm_db_batch_add(b, "opportunity_lines_insert", 2, p);
     free(text);

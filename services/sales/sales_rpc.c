@@ -15,5 +15,13 @@ void sales_rpc_register(sales_t *s)
     sales_opp_list_handlers(s);
     sales_opp_board_handlers(s);
     sales_funnel_handlers(s);
+    /* contracts (合同) */
+    sales_contract_create_handlers(s);
+    sales_contract_kind_handlers(s);
+    sales_contract_list_handlers(s);
+    /* orders (销售订单) */
+    sales_order_create_handlers(s);
+    sales_order_kind_handlers(s);
+    sales_order_list_handlers(s);
     sales_serve(crm_service_rpc(s->svc), &s->handlers);
 }

@@ -126,4 +126,45 @@ int sales_lines_check(Crm__Sales__OpportunityLine *const *lines, size_t n, crm_e
 /* The request field of line i's field (static text): "lines[i].<field>". */
 const char *sales_line_field(size_t i, const char *field);
 
+/* ---- contracts and orders (sales_docs.c) ---- */
+
+/* What is done to a contract, for its status table (crm/fsm.h). */
+typedef enum {
+    SALES_CONTRACT_EDIT,
+    SALES_CONTRACT_SUBMIT,    /* draft -> pending */
+    SALES_CONTRACT_SIGN,      /* draft or pending -> signed */
+    SALES_CONTRACT_TERMINATE, /* signed -> terminated */
+} sales_contract_action_t;
+
+/* The status (ContractStatus) a contract in status moves to under action,
+ * or 0 with *why saying why not. */
+int sales_contract_next(int status, sales_contract_action_t action, const char **why);
+
+/* A record's number from pattern: {yyyyMMdd}, {yyyy}, {MM} and {dd} the
+ * business day day ("20261201"), {seq} the day's sequence (at least 4
+ * digits), other text as it is. 0 with out filled, or -1 (pattern without
+ * {seq}, an unknown {token}, or out too small). */
+int sales_number_format(const char *pattern, const char *day, int64_t seq, char *out, size_t cap);
+
+/* What is done to an order, for its status table (crm/fsm.h). */
+typedef enum {
+    SALES_ORDER_EDIT,
+    SALES_ORDER_SUBMIT,   /* draft, rejected, voided -> pending */
+    SALES_ORDER_APPROVE,  /* pending -> approved (its approver) */
+    SALES_ORDER_REJECT,   /* pending -> rejected (its approver) */
+    SALES_ORDER_WITHDRAW, /* pending -> draft (撤回, its owner's side) */
+    SALES_ORDER_VOID,     /* approved -> voided (作废) */
+    SALES_ORDER_SHIP,     /* approved: its delivery */
+    SALES_ORDER_TRANSFER, /* a new owner: not while pending */
+} sales_order_action_t;
+
+/* The status (OrderStatus) an order in status moves to under action, or 0
+ * with *why saying why not. */
+int sales_order_next(int status, sales_order_action_t action, const char **why);
+
+/* An order's amount: subtotal x (10000 - discount_bp) / 10000 rounded
+ * half up to the minor unit, in 128 bits; -1 when subtotal is not in
+ * 0..SALES_AMOUNT_MAX or discount_bp not in 0..10000. */
+int64_t sales_order_amount(int64_t subtotal, int32_t discount_bp);
+
 #endif

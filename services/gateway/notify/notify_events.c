@@ -2,7 +2,8 @@
  * leads, customers and sales services' events (crm/consumer.h: each
  * applied exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
- * lead, customer or opportunity given to them, a lead or customer taken
+ * lead, customer, opportunity or order given to them, an order to approve
+ * or decided, a lead or customer taken
  * back to its pool, their daily digest (notify_digest.c), a reminder their
  * team left undone (notify_escalation.c); and, for
  * the event stream, every event naming a user as an owner
@@ -38,6 +39,10 @@ static const struct {
     {"customer.reminder", "owner_id", "name", "今日需联系客户"},
     {"opportunity.transferred", "to_owner_id", "opportunity.name", "商机转移给你"},
     {"opportunity.stale", "owner_id", "name", "商机停滞未推进"},
+    {"order.submitted", "order.approver_id", "order.number", "订单待你审批"},
+    {"order.approved", "order.owner_id", "order.number", "订单审批通过"},
+    {"order.rejected", "order.owner_id", "order.number", "订单被驳回"},
+    {"order.transferred", "to_owner_id", "order.number", "订单转移给你"},
 };
 
 static json_t *s_at(json_t *j, const char *path)
