@@ -650,8 +650,12 @@ def gen_openapi(suite, routes, out_dir):
                            'key (1 to 40 visible ASCII characters, per user) gets the first '
                            'answer and changes nothing.',
                            'schema': {'type': 'string', 'minLength': 1, 'maxLength': 40}})
-        if params:
-            op['parameters'] = params
+        params.append({'$ref': '#/components/parameters/RequestId'})
+        for answer_ in op['responses'].values():
+            if '$ref' not in answer_:
+                answer_.setdefault('headers', {})['X-Request-Id'] = {
+                    '$ref': '#/components/headers/RequestId'}
+        op['parameters'] = params
         paths.setdefault(r.pattern, {})[r.method.lower()] = op
 
     schemas = {}
@@ -718,7 +722,18 @@ def gen_openapi(suite, routes, out_dir):
            'paths': paths,
            'components': {
                'securitySchemes': {'bearer': {'type': 'http', 'scheme': 'bearer'}},
-               'responses': {'Problem': {'description': 'an error', 'content': {
+               'parameters': {'RequestId': {
+                   'name': 'X-Request-Id', 'in': 'header', 'required': False,
+                   'description': 'Follows the request through the suite: every call, event and '
+                   'log line it causes names it (docs/api.md); the gateway makes one when it is '
+                   'absent. A malformed one is a 400 naming the header.',
+                   'schema': {'type': 'string', 'minLength': 1, 'maxLength': 64,
+                              'pattern': '^[A-Za-z0-9._:-]+$'}}},
+               'headers': {'RequestId': {
+                   'description': 'the request id: the one given, or the one the gateway made',
+                   'schema': {'type': 'string'}}},
+               'responses': {'Problem': {'description': 'an error', 'headers': {
+                   'X-Request-Id': {'$ref': '#/components/headers/RequestId'}}, 'content': {
                    'application/problem+json': {'schema': {'$ref': '#/components/schemas/Problem'}}}}},
                'schemas': schemas}}
     write(out_dir, 'openapi.json', json.dumps(doc, indent=2, ensure_ascii=False) + '\n')
