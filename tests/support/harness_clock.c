@@ -70,8 +70,10 @@ void h_clock_advance(long long seconds)
     }
     s_offset_s += seconds;
     s_write();
-    /* Each process reads the file again after at most a second. */
-    struct timespec t = {1, 300 * 1000000L};
+    /* Each process reads the file again at its first reading of the clock
+     * a second after its last (FAKETIME_CACHE_DURATION): twice that and
+     * more, so a process busy elsewhere on a loaded machine has read it too. */
+    struct timespec t = {2, 500 * 1000000L};
     nanosleep(&t, NULL);
 }
 
