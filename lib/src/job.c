@@ -153,11 +153,17 @@ struct crm_job_run {
     size_t nkeys;
     crm_pages_done_fn end; /* how the runner goes on */
     void *end_arg;
+    int64_t fired_at_us; /* a firing's time by the scheduler's clock (0: a call's run) */
 };
 
 crm_db_tx_t *crm_job_tx(const crm_job_run_t *run)
 {
     return run->tx;
+}
+
+int64_t crm_job_fired_at_us(const crm_job_run_t *run)
+{
+    return run->fired_at_us;
 }
 
 void crm_job_uncache(crm_job_run_t *run, const char *key)
@@ -189,6 +195,7 @@ typedef struct {
     uint64_t run;
     int64_t due_at_us;
     int manual;
+    int64_t at_us; /* when the scheduler fired it (its clock), the latest of the batch's */
 } firing_t;
 
 /* A batch being worked on: the jobs it fires, run one after the other in
@@ -211,8 +218,11 @@ static void s_firing(const Crm__Event *ev, const char *job, firing_t *f)
         return;
     Crm__Events__SchedulerFired *e =
         crm__events__scheduler_fired__unpack(NULL, ev->payload.len, ev->payload.data);
-    if (e && strcmp(e->job, job) == 0)
-        *f = (firing_t){.fired = 1, .run = e->run, .due_at_us = e->due_at_us, .manual = e->manual};
+    if (e && strcmp(e->job, job) == 0) {
+        int64_t at = f->at_us > ev->occurred_at_us ? f->at_us : ev->occurred_at_us;
+        *f = (firing_t){
+            .fired = 1, .run = e->run, .due_at_us = e->due_at_us, .manual = e->manual, .at_us = at};
+    }
     crm__events__scheduler_fired__free_unpacked(e, NULL);
 }
 
@@ -296,7 +306,11 @@ static void s_next(run_t *r)
         return;
     }
     crm_job_t *j = &crm_jobs[r->next++];
-    r->run = (crm_job_run_t){.tx = r->tx, .batch = r->batch, .end = s_done, .end_arg = r};
+    r->run = (crm_job_run_t){.tx = r->tx,
+                             .batch = r->batch,
+                             .end = s_done,
+                             .end_arg = r,
+                             .fired_at_us = r->fired[r->next - 1].at_us};
     r->started_us = crm_now_us();
     j->work(j->arg, &r->run);
 }

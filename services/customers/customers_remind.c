@@ -16,16 +16,12 @@
 #include "crm/util.h"
 #include "customers.h"
 
-#define PAGE 500
-
 /* The held customers owed a warning (crm/pending.h) whose warning time
  * has come: each warned once per deadline (sql/016). */
 #define WARN_SQL                                                                                   \
     CRM_PENDING_TAKE_SQL("customer.recycle_warning", "customers",                                  \
                          "r.owner_id <> 0 AND r.deleted_at IS NULL AND r.recycle_at IS NOT NULL",  \
                          "r.id, r.name, r.owner_id, r.pool_id, crm_us(r.recycle_at)")
-
-static const char *const s_after[] = {"after_at", "after_id"};
 
 static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {
@@ -48,8 +44,7 @@ static void s_warnings(void *arg, const PGresult *rows, crm_db_batch_t *b)
 void customers_remind_job(void *arg, crm_job_run_t *run)
 {
     (void)arg;
-    crm_tx_pages_after(crm_job_tx(run), WARN_SQL, 0, NULL, PAGE, s_after, 2, s_warnings,
-                       crm_job_end, run);
+    crm_pending_take(run, WARN_SQL, s_warnings);
 }
 
 /* ---- next-contact reminders ---------------------------------------------------- */
@@ -80,6 +75,5 @@ static void s_reminders(void *arg, const PGresult *rows, crm_db_batch_t *b)
 void customers_remind_contacts_job(void *arg, crm_job_run_t *run)
 {
     (void)arg;
-    crm_tx_pages_after(crm_job_tx(run), CONTACT_SQL, 0, NULL, PAGE, s_after, 2, s_reminders,
-                       crm_job_end, run);
+    crm_pending_take(run, CONTACT_SQL, s_reminders);
 }

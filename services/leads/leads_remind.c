@@ -124,6 +124,8 @@ void leads_remind(void *arg, crm_job_run_t *run)
     (void)arg;
     remind_t *r = crm_calloc(1, sizeof *r);
     r->run = run;
-    crm_tx_pages_after(crm_job_tx(run), REMIND_SQL, 0, NULL, PAGE, s_after_due, 2, s_reminders,
+    char at[24];
+    const char *v[] = {crm_i64(at, crm_job_fired_at_us(run))}; /* CRM_PENDING_TAKE_SQL's $1 */
+    crm_tx_pages_after(crm_job_tx(run), REMIND_SQL, 1, v, PAGE, s_after_due, 2, s_reminders,
                        s_reminded, r);
 }

@@ -16,11 +16,8 @@
 #include "crm/util.h"
 #include "sales.h"
 
-#define PAGE 500
 /* How often the sweep behind the timers runs. */
 #define SWEEP_S 600
-
-static const char *const s_after[] = {"after_at", "after_id"};
 
 /* The open, owned opportunities owed a reminder whose time has come. */
 #define STALE_SQL                                                                                  \
@@ -53,8 +50,7 @@ static void s_page(void *arg, const PGresult *rows, crm_db_batch_t *b)
 static void s_job(void *arg, crm_job_run_t *run)
 {
     (void)arg;
-    crm_tx_pages_after(crm_job_tx(run), STALE_SQL, 0, NULL, PAGE, s_after, 2, s_page, crm_job_end,
-                       run);
+    crm_pending_take(run, STALE_SQL, s_page);
 }
 
 static void s_days_set(void *arg, const crm_db_result_t *res)

@@ -112,6 +112,12 @@ typedef struct crm_job_run crm_job_run_t;
 typedef void (*crm_job_fn)(void *arg, crm_job_run_t *run);
 
 /* The transaction the work runs in. */
+/* When the scheduler fired the run, by its clock (microseconds since the
+ * epoch; 0 for a run made by a call). A job that takes what is due takes
+ * what is due by then too (crm/pending.h): a record the scheduler found due
+ * is found due here, though this database's clock be a little behind. */
+int64_t crm_job_fired_at_us(const crm_job_run_t *run);
+
 crm_db_tx_t *crm_job_tx(const crm_job_run_t *run);
 
 /* Drops key (copied) from the service's cache once the run's transaction

@@ -6,7 +6,7 @@
  * records' own rows.
  *
  * A job reads its kind a page at a time inside its transaction
- * (crm_tx_pages_after, keys "after_at", "after_id"):
+ * (crm_pending_take):
  *
  *     #define CONTACT_SQL CRM_PENDING_TAKE_SQL("customer.contact", "customers",
  *         "r.owner_id <> 0 AND r.deleted_at IS NULL", "r.id, r.name, r.owner_id")
@@ -21,18 +21,26 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 
-/* $1 the page size; $2 and $3 the last page's (due time, record id), NULL
- * on the first page. */
+#include "job.h"
+
+/* $1 the firing's time (crm_job_fired_at_us: what is due by it or by now,
+ * whichever is later, is due); $2 the page size; $3 and $4 the last page's
+ * (due time, record id), NULL on the first page. crm_pending_take runs it. */
 #define CRM_PENDING_TAKE_SQL(kind, table, held, cols)                                              \
     "WITH due AS (SELECT record_id, due_at FROM crm_pending WHERE kind = '" kind "'"               \
-    "  AND due_at <= now() AND ($2::timestamptz IS NULL"                                           \
-    "  OR (due_at, record_id) > ($2::timestamptz, $3::bigint))"                                    \
-    "  ORDER BY due_at, record_id LIMIT $1::int FOR UPDATE),"                                      \
+    "  AND due_at <= GREATEST(now(), crm_ts($1::bigint)) AND ($3::timestamptz IS NULL"             \
+    "  OR (due_at, record_id) > ($3::timestamptz, $4::bigint))"                                    \
+    "  ORDER BY due_at, record_id LIMIT $2::int FOR UPDATE),"                                      \
     " taken AS (DELETE FROM crm_pending p USING due WHERE p.kind = '" kind "'"                     \
     "  AND p.record_id = due.record_id RETURNING p.record_id, p.due_at)"                           \
     " SELECT " cols ", crm_us(t.due_at) AS due_at_us, t.due_at AS after_at,"                       \
     " t.record_id AS after_id FROM taken t LEFT JOIN " table " r ON r.id = t.record_id"            \
     " AND " held " ORDER BY t.due_at, t.record_id"
+
+/* Takes run's due records of sql (CRM_PENDING_TAKE_SQL) page by page in its
+ * transaction: on_rows(run, rows, b) writes each page's events; the run
+ * ends with their count. */
+void crm_pending_take(crm_job_run_t *run, const char *sql, crm_page_fn on_rows);
 
 /* Whether row i of a page names a record no longer held (its first column
  * NULL): nobody to remind, taken all the same. */
