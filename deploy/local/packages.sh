@@ -17,7 +17,10 @@ CRM_PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev pro
     libxlsxwriter-dev      # the tests' XLSX fixtures (test_xlsx, test_customer_import)
     libjson-validator-perl # the OpenAPI validator of the test openapi_valid
     libfaketime            # the tests over simulated time (tests/support/harness_clock.c)
-    python3-prometheus-client) # the reference parser of /metrics (tests/support/check_metrics.py)
+    python3-prometheus-client # the reference parser of /metrics (tests/support/check_metrics.py)
+    systemd                   # systemd-analyze: the test systemd_units (deploy/systemd/verify.sh)
+    python3-kubernetes        # the API's schema: the test k8s_manifests (deploy/k8s/validate.py)
+    python3-yaml)             # the manifests read by deploy/k8s/validate.py
 
 crm_ensure_packages() {
     local p missing=()
