@@ -274,6 +274,39 @@ static void test_scope(void)
     h_note("scope: own, subordinates', not another department's; filters, export");
 }
 
+/* The customer's detail: its sales summary and its own fields. */
+static void s_customer_money(const char *token, long long id, long long n, long long orders,
+                             long long paid, long long pending)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/customers/%lld", id);
+    t_resp_t r = t_expect(200, "GET", base, token, NULL, path);
+    H_CHECK(t_json_int(&r, "sales.approved_orders.count") == n &&
+                t_json_int(&r, "sales.approved_orders.amount") == orders &&
+                t_json_int(&r, "sales.paid_amount") == paid &&
+                t_json_int(&r, "sales.pending_payment_amount") == pending &&
+                t_json_int(&r, "sales.outstanding_amount") == orders - paid &&
+                t_json_int(&r, "approved_orders") == n &&
+                t_json_int(&r, "approved_order_amount") == orders &&
+                t_json_int(&r, "paid_amount") == paid &&
+                t_json_int(&r, "outstanding_amount") == orders - paid,
+            "customer %lld: %lld approved orders of %lld, %lld paid, %lld pending: %s", id, n,
+            orders, paid, pending, r.raw);
+    t_resp_free(&r);
+}
+
+/* Kept by the customers service from sales' events. */
+static void test_customer_totals(void)
+{
+    h_wait_consumed(h, "customers", "sales");
+    /* 甲公司: two approved orders of 35183 (a draft does not count); of the
+     * second's payments one confirmed (15183), one refunded whole, one
+     * rejected. 丙公司: one approved order, 100 pending. */
+    s_customer_money(emp1, cust1, 2, 70366, 15183, 0);
+    s_customer_money(empb, custb, 1, 35183, 0, 100);
+    h_note("the customers' order, paid, pending and outstanding totals equal sales'");
+}
+
 int main(void)
 {
     h = h_new("sales_payments");
@@ -295,6 +328,7 @@ int main(void)
     test_refusals();
     test_flow();
     test_scope();
+    test_customer_totals();
 
     free(mgr);
     free(emp1);
