@@ -40,7 +40,9 @@ static void s_read(crm_txn_t *t)
     crm_txn_read(t, "order",
                  "SELECT d.id, d.customer_id, COALESCE(d.contract_id, 0), d.status, d.amount,"
                  " d.paid_amount, d.pending_payment_amount, d.owner_id, d.department_id,"
-                 " d.approver_id FROM orders d WHERE d.id = $1::bigint FOR UPDATE",
+                 " d.approver_id, d.number, COALESCE((SELECT c.name FROM sales_customers c"
+                 " WHERE c.id = d.customer_id), '') FROM orders d WHERE d.id = $1::bigint"
+                 " FOR UPDATE OF d",
                  1, p);
     crm_txn_read(t, "today", "SELECT to_char(now() AT TIME ZONE $1, 'YYYY-MM-DD')", 1, z);
     crm_org_refs_t *refs = crm_org_refs_new();
@@ -83,6 +85,8 @@ static int s_order_ok(crm_txn_t *t, create_t *c)
                               (long long)pending, (long long)room);
     c->p.customer_id = crm_db_get_i64(r, 0, 1);
     c->p.contract_id = crm_db_get_i64(r, 0, 2);
+    c->p.order_number = (char *)crm_db_get(r, 0, 10);
+    c->p.customer_name = (char *)crm_db_get(r, 0, 11);
     if (!c->p.owner_id) {
         c->p.owner_id = owner;
         c->p.department_id = crm_db_get_i64(r, 0, 8);

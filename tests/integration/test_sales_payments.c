@@ -172,7 +172,9 @@ static void test_flow(void)
     H_CHECK(!strcmp(t_json_str(&r, "status"), "pending") &&
                 strlen(t_json_str(&r, "paid_date")) == 10 &&
                 t_json_int(&r, "owner_id") == emp1_id && t_json_int(&r, "customer_id") == cust1 &&
-                !strcmp(t_json_str(&r, "method"), "cheque"),
+                !strcmp(t_json_str(&r, "method"), "cheque") &&
+                !strncmp(t_json_str(&r, "order_number"), "DD-", 3) &&
+                !strcmp(t_json_str(&r, "customer_name"), "甲公司"),
             "made pending: %s", r.raw);
     t_resp_free(&r);
     s_order_money(order, 0, 20000, 35183);
@@ -244,6 +246,17 @@ static void test_flow(void)
                 h_events(h, "sales", "payment.confirmed", pa) == 1 &&
                 h_events(h, "sales", "payment.rejected", pb) == 1,
             "the events");
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND type IN"
+             " ('payment.confirmed', 'payment.refunded') AND aggregate_id = '%lld'",
+             emp1_id, pa);
+    H_CHECK(h_wait_sql(h, "gateway", sql, 3, 10000) == 3 &&
+                h_sql_intf(h, "gateway",
+                           "SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND type ="
+                           " 'payment.rejected' AND aggregate_id = '%lld'",
+                           emp1_id, pb) == 1,
+            "the owner told of each decision and refund");
     h_note("pending -> confirmed -> refunded in part -> refunded whole; pending -> rejected;"
            " wrong moves and wrong people refused; the order's amounts exact at each step");
 }
