@@ -8,12 +8,15 @@
  * reject by finance only: admins and managers above the owner, never the
  * owner; a rejection's comment; refunds in part and whole with a reason,
  * only of confirmed ones); the order's paid, pending and outstanding
- * amounts; an order with payments not voided; the data scope, views,
+ * amounts; four callers racing to pay one order never pass it; an order
+ * with payments not voided; the data scope, views,
  * filters, export; history and events; and the customer's order, paid and
  * outstanding totals kept by the customers service from sales' events. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "crm/util.h"
 #include "http.h"
@@ -312,12 +315,62 @@ static void s_customer_money(const char *token, long long id, long long n, long 
 static void test_customer_totals(void)
 {
     h_wait_consumed(h, "customers", "sales");
-    /* 甲公司: two approved orders of 35183 (a draft does not count); of the
-     * second's payments one confirmed (15183), one refunded whole, one
-     * rejected. 丙公司: one approved order, 100 pending. */
-    s_customer_money(emp1, cust1, 2, 70366, 15183, 0);
+    /* 甲公司: three approved orders of 35183 (a draft does not count); of
+     * the second's payments one confirmed (15183), one refunded whole, one
+     * rejected; the third's 35 pending of 1000. 丙公司: one approved order,
+     * 100 pending. */
+    s_customer_money(emp1, cust1, 3, 105549, 15183, 35000);
     s_customer_money(empb, custb, 1, 35183, 0, 100);
     h_note("the customers' order, paid, pending and outstanding totals equal sales'");
+}
+
+/* A child's share of the race: n payments of 1000 on order; each answered
+ * 201 or 409 naming amount. Exits with how many were taken (255: another
+ * answer). */
+static void s_racer(long long order, int n)
+{
+    t_http_after_fork();
+    int taken = 0;
+    char b[128];
+    snprintf(b, sizeof b, "{\"order_id\":%lld,\"amount\":1000,\"method\":\"cash\"}", order);
+    for (int i = 0; i < n; i++) {
+        t_resp_t r;
+        t_httpf(&r, "POST", base, emp1, b, "/api/v1/payments");
+        if (r.status == 201)
+            taken++;
+        else if (r.status != 409 || strcmp(t_err_field(&r), "/amount") != 0)
+            _exit(255);
+        t_resp_free(&r);
+    }
+    _exit(taken);
+}
+
+/* Four callers at once pay 48 x 1000 into an order of 35183: exactly 35
+ * are taken, whatever the interleaving, and the rest refused. */
+static void test_race(void)
+{
+    long long order = s_approved_order(emp1, cust1);
+    pid_t kids[4];
+    for (int k = 0; k < 4; k++) {
+        fflush(NULL);
+        kids[k] = fork();
+        H_CHECK(kids[k] >= 0, "fork");
+        if (kids[k] == 0)
+            s_racer(order, 12);
+    }
+    int taken = 0;
+    for (int k = 0; k < 4; k++) {
+        int st = 0;
+        waitpid(kids[k], &st, 0);
+        H_CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 255, "racer %d: 201 or 409 on amount", k);
+        taken += WEXITSTATUS(st);
+    }
+    H_CHECK(taken == 35 &&
+                h_sql_intf(h, "sales", "SELECT count(*) FROM payments WHERE order_id = %lld",
+                           order) == 35,
+            "35 of 48 taken (%d)", taken);
+    s_order_money(order, 0, 35000, 35183);
+    h_note("four callers at once: 35 of 48 payments of 1000 taken into 35183, the rest refused");
 }
 
 int main(void)
@@ -341,6 +394,7 @@ int main(void)
     test_refusals();
     test_flow();
     test_scope();
+    test_race();
     test_customer_totals();
 
     free(mgr);
