@@ -81,7 +81,8 @@ typedef struct {
     " c.last_followup_content, c.completeness, " US("c.owner_since", "owner_since_us") ","         \
     " c.previous_owner_id, " US("c.pooled_at", "pooled_at_us") ","                                 \
     " " CUSTOMER_DEADLINE_COLUMNS_AS(US) ", c.open_opportunity_amount, c.won_opportunities,"        \
-    " c.won_opportunity_amount,"                                                                   \
+    " c.won_opportunity_amount, c.approved_orders, c.approved_order_amount, c.paid_amount,"       \
+    " c.pending_payment_amount, c.approved_order_amount - c.paid_amount AS outstanding_amount,"    \
     " CASE WHEN c.team_size > 0 THEN (SELECT json_agg(json_build_array(t.user_id, t.access,"       \
     " crm_us(t.expires_at)) ORDER BY t.user_id) FROM customer_team t WHERE t.customer_id = c.id"   \
     " AND (t.expires_at IS NULL OR t.expires_at > now())) END AS team_json"
@@ -348,7 +349,8 @@ void customers_emit_transferred(crm_db_batch_t *b, customer_t *c, int64_t from, 
 
 /* Registers the statements of the opportunities' totals and summary. */
 void customers_sales_prepare(crm_db_t *db);
-/* Starts consuming the sales stream (opportunity.*), if sales is deployed. */
+/* Starts consuming the sales stream (opportunity.*, contract.signed, order.*,
+ * payment.*), if sales is deployed. */
 void customers_sales_consume(customers_t *c);
 /* Adds to b the read of a customer's sales summary (by its id, or by_lead:
  * by the lead it came from), for customers_sales_fill. */
@@ -357,6 +359,10 @@ void customers_sales_read(crm_db_batch_t *b, const char *id, int by_lead);
  * there (nothing to free). */
 void customers_sales_fill(const PGresult *r, Crm__Customers__CustomerSales *s,
                           Crm__Customers__OpportunityTotal t[5]);
+/* The orders and payments of customer c (its columns, kept from sales'
+ * order.* and payment.* events) into *s, its approved orders in *orders. */
+void customers_sales_fill_money(const customer_t *c, Crm__Customers__CustomerSales *s,
+                                Crm__Customers__OpportunityTotal *orders);
 /* A change's read of its customers' opportunities (not deleted), as
  * "opportunities", and their count for customer id once read. */
 void customers_sales_read_many(crm_change_t *c);

@@ -330,9 +330,10 @@ static void s_loaded(void *arg, const crm_db_result_t *res)
         }
         char mask[5][CRM_POOL_MASK_LEN];
         Crm__Customers__CustomerSales sales;
-        Crm__Customers__OpportunityTotal totals[5];
+        Crm__Customers__OpportunityTotal totals[6];
         if (seen) {
             customers_sales_fill(res->results[3], &sales, totals);
+            customers_sales_fill_money(&row.c, &sales, &totals[5]);
             row.c.sales = &sales;
         }
         if (seen && masked) {

@@ -17,7 +17,13 @@
  * win): deal status and time set, a history entry `dealt`, and a
  * customer.dealt as the manual path emits, all in the consumer's
  * transaction. A signed contract (contract.signed) deals its customer the
- * same way, once: not when it is dealt already. */
+ * same way, once: not when it is dealt already.
+ *
+ * Orders and payments (订单, 回款) are kept the same way: a row per order
+ * (status, amount) and per payment (status, amount, refunded), versioned
+ * by the record's updated_at, and the customer's approved orders, paid
+ * (confirmed net of refunds) and pending amounts recomputed from the rows
+ * in the statement that writes the row (sql/030). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +88,45 @@
     " AS deal_reason, json_build_object('contract_id', $1::bigint)::text AS deal_op,"              \
     " $4::bigint AS won_by"
 
+/* One order's state applied: $1 its id, $2 its customer, $3 status, $4
+ * amount, $5 version (its updated_at, µs). The row is written unless it
+ * holds a newer version; the customer's approved orders and their amount
+ * are those of its other rows plus this one's as it now stands. */
+#define ORDER_SQL                                                                                  \
+    "WITH up AS (INSERT INTO customer_orders AS o (order_id, customer_id, status, amount,"         \
+    "  version) VALUES ($1::bigint, $2::bigint, $3::smallint, $4::bigint, $5::bigint)"             \
+    "  ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, amount = EXCLUDED.amount,"   \
+    "  version = EXCLUDED.version WHERE o.version <= EXCLUDED.version RETURNING status, amount),"  \
+    " mine AS (SELECT status, amount FROM up UNION ALL SELECT status, amount FROM"                 \
+    "  customer_orders WHERE order_id = $1::bigint AND NOT EXISTS (SELECT 1 FROM up)),"            \
+    " t AS (SELECT count(*) FILTER (WHERE x.status = 3) AS n,"                                     \
+    "  COALESCE(sum(x.amount) FILTER (WHERE x.status = 3), 0) AS amount FROM (SELECT status,"      \
+    "  amount FROM customer_orders WHERE customer_id = $2::bigint AND order_id <> $1::bigint"      \
+    "  UNION ALL SELECT * FROM mine) x)"                                                           \
+    " UPDATE customers c SET approved_orders = t.n, approved_order_amount = t.amount FROM t"       \
+    " WHERE c.id = $2::bigint"
+
+/* One payment's state applied: $1 its id, $2 its customer, $3 its order,
+ * $4 status, $5 amount, $6 refunded, $7 version. The customer's paid
+ * amount (confirmed or refunded ones, net of refunds) and pending amount
+ * are recomputed from its rows the same way. */
+#define PAYMENT_SQL                                                                                \
+    "WITH up AS (INSERT INTO customer_payments AS p (payment_id, customer_id, order_id, status,"   \
+    "  amount, refunded_amount, version) VALUES ($1::bigint, $2::bigint, $3::bigint,"              \
+    "  $4::smallint, $5::bigint, $6::bigint, $7::bigint) ON CONFLICT (payment_id) DO UPDATE SET"   \
+    "  status = EXCLUDED.status, amount = EXCLUDED.amount, refunded_amount ="                      \
+    "  EXCLUDED.refunded_amount, version = EXCLUDED.version WHERE p.version <= EXCLUDED.version"   \
+    "  RETURNING status, amount, refunded_amount),"                                                \
+    " mine AS (SELECT status, amount, refunded_amount FROM up UNION ALL SELECT status, amount,"    \
+    "  refunded_amount FROM customer_payments WHERE payment_id = $1::bigint AND NOT EXISTS"        \
+    "  (SELECT 1 FROM up)),"                                                                       \
+    " t AS (SELECT COALESCE(sum(x.amount - x.refunded_amount) FILTER (WHERE x.status IN (2, 4)),"  \
+    "  0) AS paid, COALESCE(sum(x.amount) FILTER (WHERE x.status = 1), 0) AS pending FROM"         \
+    "  (SELECT status, amount, refunded_amount FROM customer_payments WHERE customer_id ="         \
+    "  $2::bigint AND payment_id <> $1::bigint UNION ALL SELECT * FROM mine) x)"                   \
+    " UPDATE customers c SET paid_amount = t.paid, pending_payment_amount = t.pending FROM t"      \
+    " WHERE c.id = $2::bigint"
+
 /* A customer's opportunities by status, deleted ones left out. */
 #define SUMMARY_SQL(customer)                                                                      \
     "SELECT status, count(*) AS n, COALESCE(sum(amount), 0) AS amount"                             \
@@ -92,6 +137,8 @@ void customers_sales_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "customer_opportunity_apply", APPLY_SQL);
     crm_db_prepare(db, "customer_contract_signed", SIGNED_SQL);
+    crm_db_prepare(db, "customer_order_apply", ORDER_SQL);
+    crm_db_prepare(db, "customer_payment_apply", PAYMENT_SQL);
     crm_db_prepare(db, "customer_sales", SUMMARY_SQL("$1::bigint"));
     crm_db_prepare(db, "customer_sales_of_lead",
                    SUMMARY_SQL("(SELECT id FROM customers WHERE lead_id = $1::bigint"
@@ -146,6 +193,45 @@ static int s_signed(void *arg, const Crm__Event *ev, const ProtobufCMessage *pay
     return 0;
 }
 
+/* order.*: the order's row and the customer's approved orders. */
+static int s_order(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
+                   crm_db_batch_t *b)
+{
+    (void)arg;
+    const Crm__Sales__Order *o = ((const Crm__Events__OrderChanged *)payload)->order;
+    if (!o || !o->id || !o->customer_id || !o->status) {
+        crm_log(CRM_ERROR, "an order event without its order", "type", ev->type, "event_id",
+                ev->event_id, NULL);
+        return -1;
+    }
+    char n[5][24];
+    const char *p[] = {crm_i64(n[0], o->id), crm_i64(n[1], o->customer_id),
+                       crm_i64(n[2], o->status), crm_i64(n[3], o->amount),
+                       crm_i64(n[4], o->updated_at_us)};
+    crm_db_batch_add(b, "customer_order_apply", 5, p);
+    return 0;
+}
+
+/* payment.*: the payment's row and the customer's paid and pending amounts. */
+static int s_payment(void *arg, const Crm__Event *ev, const ProtobufCMessage *payload,
+                     crm_db_batch_t *b)
+{
+    (void)arg;
+    const Crm__Sales__Payment *m = ((const Crm__Events__PaymentChanged *)payload)->payment;
+    if (!m || !m->id || !m->customer_id || !m->status || m->amount <= 0) {
+        crm_log(CRM_ERROR, "a payment event without its payment", "type", ev->type, "event_id",
+                ev->event_id, NULL);
+        return -1;
+    }
+    char n[7][24];
+    const char *p[] = {crm_i64(n[0], m->id),           crm_i64(n[1], m->customer_id),
+                       crm_i64(n[2], m->order_id),     crm_i64(n[3], m->status),
+                       crm_i64(n[4], m->amount),       crm_i64(n[5], m->refunded_amount),
+                       crm_i64(n[6], m->updated_at_us)};
+    crm_db_batch_add(b, "customer_payment_apply", 7, p);
+    return 0;
+}
+
 /* The history entry and the customer.dealt of a customer a win dealt
  * (row 0 of r, the customer after it), as the manual deal writes them. */
 static void s_dealt(const PGresult *r, crm_db_batch_t *b)
@@ -197,6 +283,15 @@ static void s_applied(void *arg, const crm_db_result_t *res, crm_db_batch_t *com
     {                                                                                              \
         type, &crm__events__opportunity_changed__descriptor, s_apply                               \
     }
+/* What moves an order's status or amount (a shipment and a transfer move neither). */
+#define ORDER(type)                                                                                \
+    {                                                                                              \
+        type, &crm__events__order_changed__descriptor, s_order                                     \
+    }
+#define PAYMENT(type)                                                                              \
+    {                                                                                              \
+        type, &crm__events__payment_changed__descriptor, s_payment                                 \
+    }
 static const crm_event_handler_t s_handlers[] = {
     OPP("opportunity.created"),
     OPP("opportunity.updated"),
@@ -207,8 +302,21 @@ static const crm_event_handler_t s_handlers[] = {
     OPP("opportunity.reopened"),
     OPP("opportunity.deleted"),
     {"contract.signed", &crm__events__contract_changed__descriptor, s_signed},
+    ORDER("order.created"),
+    ORDER("order.updated"),
+    ORDER("order.submitted"),
+    ORDER("order.approved"),
+    ORDER("order.rejected"),
+    ORDER("order.withdrawn"),
+    ORDER("order.voided"),
+    PAYMENT("payment.created"),
+    PAYMENT("payment.confirmed"),
+    PAYMENT("payment.rejected"),
+    PAYMENT("payment.refunded"),
 };
 #undef OPP
+#undef ORDER
+#undef PAYMENT
 static const crm_event_table_t s_table = {
     .handlers = s_handlers, .n = sizeof s_handlers / sizeof s_handlers[0], .applied = s_applied};
 
@@ -249,6 +357,18 @@ void customers_sales_fill(const PGresult *r, Crm__Customers__CustomerSales *s,
         t[0].count += (int32_t)count;
         t[0].amount += amount;
     }
+}
+
+void customers_sales_fill_money(const customer_t *c, Crm__Customers__CustomerSales *s,
+                                Crm__Customers__OpportunityTotal *orders)
+{
+    crm__customers__opportunity_total__init(orders);
+    orders->count = c->approved_orders;
+    orders->amount = c->approved_order_amount;
+    s->approved_orders = orders;
+    s->paid_amount = c->paid_amount;
+    s->pending_payment_amount = c->pending_payment_amount;
+    s->outstanding_amount = c->outstanding_amount;
 }
 
 void customers_sales_read_many(crm_change_t *c)

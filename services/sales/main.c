@@ -1,4 +1,4 @@
-/* main.c: the sales service (产品, 商机, 合同, 订单; later 回款): wiring of the
+/* main.c: the sales service (产品, 商机, 合同, 订单, 回款): wiring of the
  * runtime, the RPC handlers and the event consumers. */
 #include "crm/config.h"
 #include "crm/org.h"
@@ -20,6 +20,7 @@ int main(void)
     sales_opps_prepare(s.db);
     sales_contracts_prepare(s.db);
     sales_orders_prepare(s.db);
+    sales_payments_prepare(s.db);
     sales_rpc_register(&s);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);

@@ -352,7 +352,8 @@ typedef struct {
     " d.delivery_status, d.approver_id, d.approval_comment, crm_us(d.submitted_at) AS"             \
     " submitted_at_us, crm_us(d.decided_at) AS decided_at_us, d.owner_id, d.department_id,"        \
     " d.remark, d.creator_id, crm_us(d.created_at) AS created_at_us, crm_us(d.updated_at) AS"      \
-    " updated_at_us, crm_us(d.shipped_at) AS shipped_at_us"
+    " updated_at_us, crm_us(d.shipped_at) AS shipped_at_us, d.paid_amount,"                        \
+    " d.pending_payment_amount, d.amount - d.paid_amount AS outstanding_amount"
 
 void sales_orders_prepare(crm_db_t *db);
 void sales_order_row(const PGresult *r, int i, order_row_t *row); /* free: ..._clear */
@@ -414,6 +415,36 @@ typedef struct {
 } sales_list_ask_t;
 void sales_doc_list(sales_t *s, crm_rpc_call_t *call, const sales_doc_list_t *spec,
                     const ProtobufCMessage *req, const sales_list_ask_t *ask);
+
+/* ---- payments (回款): sales_payment_*.c ---- */
+
+typedef Crm__Sales__Payment payment_t;
+#define SALES_PAYMENT_COLUMNS                                                                      \
+    "m.id, m.order_id, (SELECT d.number FROM orders d WHERE d.id = m.order_id) AS order_number,"   \
+    " m.customer_id, COALESCE((SELECT c.name FROM sales_customers c WHERE c.id ="                  \
+    " m.customer_id), '') AS customer_name, COALESCE(m.contract_id, 0) AS contract_id, m.amount,"  \
+    " m.paid_date::text AS paid_date, m.method, m.payer_account, m.remark, m.status,"              \
+    " m.refunded_amount, m.refund_reason, m.reviewer_id, m.review_comment,"                        \
+    " crm_us(m.reviewed_at) AS reviewed_at_us, m.owner_id, m.department_id, m.creator_id,"         \
+    " crm_us(m.created_at) AS created_at_us, crm_us(m.updated_at) AS updated_at_us"
+
+void sales_payments_prepare(crm_db_t *db);
+/* Adds "payment_insert" or "payment_save" of every column of p. */
+void sales_payment_write(crm_db_batch_t *b, const char *stmt, const payment_t *p);
+/* Adds the move of order_id's paid and pending amounts by the deltas. */
+void sales_payment_order_moves(crm_db_batch_t *b, int64_t order_id, int64_t paid, int64_t pending);
+/* payment.<action> about p (from_status: before; 0 a creation; amount: a
+ * refund's). */
+void sales_emit_payment(crm_db_batch_t *b, const char *type, payment_t *p, int64_t by,
+                        const char *reason, int from_status, int64_t amount);
+/* Who reads a payment: its owner's side. Who confirms, rejects and refunds
+ * it (finance): admins, and the managers above its owner, never its owner. */
+int sales_payment_can_read(const Crm__Caller *caller, const payment_t *p);
+int sales_payment_is_finance(const Crm__Caller *caller, const payment_t *p);
+
+void sales_payment_create_handlers(sales_t *s); /* CreatePayment */
+void sales_payment_kind_handlers(sales_t *s);   /* Confirm, Reject, Refund */
+void sales_payment_list_handlers(sales_t *s);   /* Get, List, History */
 
 /* ---- sales_handover.c ---- */
 

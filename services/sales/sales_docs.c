@@ -1,6 +1,7 @@
 /* sales_docs.c: the pure rules of contracts and orders: their status
- * tables (crm/fsm.h machines), their numbers from a pattern, and an
- * order's total in exact integer money. No database, no RPC; unit-tested
+ * tables (crm/fsm.h machines), their numbers from a pattern, an order's
+ * total in exact integer money, and a payment's (回款) status table and
+ * room. No database, no RPC; unit-tested
  * in tests/unit/test_sales_docs.c. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -166,4 +167,58 @@ int64_t sales_order_amount(int64_t subtotal, int32_t discount_bp)
         return -1;
     __int128 n = (__int128)subtotal * (10000 - discount_bp);
     return (int64_t)((n + 5000) / 10000); /* n >= 0: half up */
+}
+
+/* ---- payments ----------------------------------------------------------------- */
+
+#define PS(x) CRM__SALES__PAYMENT_STATUS__PAYMENT_STATUS_##x
+#define P_IN(x) CRM_FSM_IN(PS(x))
+#define P_ACT(x) CRM_FSM_IN(SALES_PAYMENT_##x)
+
+static const char *const s_payment_states[] = {
+    [PS(PENDING)] = "pending (待确认)",
+    [PS(CONFIRMED)] = "confirmed (已确认)",
+    [PS(REJECTED)] = "rejected (已驳回)",
+    [PS(REFUNDED)] = "refunded (已退款)",
+};
+
+static const char *const s_payment_actions[] = {
+    [SALES_PAYMENT_CONFIRM] = "confirm it",
+    [SALES_PAYMENT_REJECT] = "reject it",
+    [SALES_PAYMENT_REFUND] = "refund it",
+};
+
+static const crm_fsm_move_t s_payment_moves[] = {
+    CRM_FSM_REFUSE(P_IN(REJECTED), CRM_FSM_ANY, "the payment is rejected (已驳回); it is final"),
+    CRM_FSM_REFUSE(P_IN(REFUNDED), CRM_FSM_ANY,
+                   "the payment is refunded whole (已退款); it is final"),
+    CRM_FSM_MOVE(P_IN(PENDING), P_ACT(CONFIRM), PS(CONFIRMED)),
+    CRM_FSM_MOVE(P_IN(PENDING), P_ACT(REJECT), PS(REJECTED)),
+    CRM_FSM_REFUSE(P_IN(PENDING), P_ACT(REFUND),
+                   "the payment is pending (待确认): only a confirmed one is refunded"),
+    CRM_FSM_REFUSE(P_IN(CONFIRMED), P_ACT(CONFIRM) | P_ACT(REJECT),
+                   "the payment is confirmed (已确认) already: refund it to take it back"),
+    CRM_FSM_MOVE(P_IN(CONFIRMED), P_ACT(REFUND), CRM_FSM_SAME),
+};
+
+static const crm_fsm_t s_payment_machine = {
+    .noun = "payment",
+    .state_names = s_payment_states,
+    .n_states = CRM_FSM_COUNT(s_payment_states),
+    .action_names = s_payment_actions,
+    .n_actions = CRM_FSM_COUNT(s_payment_actions),
+    .moves = s_payment_moves,
+    .n_moves = sizeof s_payment_moves / sizeof s_payment_moves[0],
+};
+
+int sales_payment_next(int status, sales_payment_action_t action, const char **why)
+{
+    return crm_fsm_next(&s_payment_machine, status, (int)action, 0, why);
+}
+
+int64_t sales_payment_room(int64_t amount, int64_t paid, int64_t pending)
+{
+    if (amount < 0 || paid < 0 || pending < 0)
+        return -1;
+    return paid + pending >= amount ? 0 : amount - paid - pending;
 }

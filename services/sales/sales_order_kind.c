@@ -7,7 +7,7 @@
  * remark: drafts, rejected and voided orders), submit (to a named approver
  * or the manager of the owner's department), approve and reject (its
  * approver, a rejection with a comment), withdraw (撤回), void (作废, with
- * a reason), ship (发货) and transfer (转移, one or many). */
+ * a reason; not while it has payments), ship (发货) and transfer (转移, one or many). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,10 +337,19 @@ static int s_withdraw_apply(crm_change_t *c, void *rec, const void *prev)
     return s_move(c, &s_row(rec)->o, SALES_ORDER_WITHDRAW);
 }
 
+/* Not while it has money: its payments rejected or refunded first. */
 static int s_void_apply(crm_change_t *c, void *rec, const void *prev)
 {
     (void)prev;
-    return s_move(c, &s_row(rec)->o, SALES_ORDER_VOID);
+    order_t *o = &s_row(rec)->o;
+    if (s_move(c, o, SALES_ORDER_VOID) < 0)
+        return -1;
+    if (o->paid_amount || o->pending_payment_amount)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "status",
+                                 "the order has payments (回款: %lld paid, %lld pending): reject"
+                                 " or refund them before it is voided",
+                                 (long long)o->paid_amount, (long long)o->pending_payment_amount);
+    return 0;
 }
 
 static int s_ship_apply(crm_change_t *c, void *rec, const void *prev)

@@ -23,5 +23,9 @@ void sales_rpc_register(sales_t *s)
     sales_order_create_handlers(s);
     sales_order_kind_handlers(s);
     sales_order_list_handlers(s);
+    /* payments (回款) */
+    sales_payment_create_handlers(s);
+    sales_payment_kind_handlers(s);
+    sales_payment_list_handlers(s);
     sales_serve(crm_service_rpc(s->svc), &s->handlers);
 }

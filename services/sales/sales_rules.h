@@ -167,4 +167,23 @@ int sales_order_next(int status, sales_order_action_t action, const char **why);
  * 0..SALES_AMOUNT_MAX or discount_bp not in 0..10000. */
 int64_t sales_order_amount(int64_t subtotal, int32_t discount_bp);
 
+/* ---- payments (sales_docs.c) ---- */
+
+/* What is done to a payment, for its status table (crm/fsm.h). */
+typedef enum {
+    SALES_PAYMENT_CONFIRM, /* pending -> confirmed (finance) */
+    SALES_PAYMENT_REJECT,  /* pending -> rejected (finance) */
+    SALES_PAYMENT_REFUND,  /* confirmed -> confirmed, or refunded when whole */
+} sales_payment_action_t;
+
+/* The status (PaymentStatus) a payment in status moves to under action, or
+ * 0 with *why saying why not. A refund moves a confirmed payment to
+ * confirmed; the caller makes it refunded when the refund is whole. */
+int sales_payment_next(int status, sales_payment_action_t action, const char **why);
+
+/* What an order of amount with paid (confirmed, net of refunds) and
+ * pending payments may still be paid: amount - paid - pending, never below
+ * 0; -1 when an input is negative. */
+int64_t sales_payment_room(int64_t amount, int64_t paid, int64_t pending);
+
 #endif

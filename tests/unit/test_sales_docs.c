@@ -5,7 +5,9 @@
  * and a buffer too small refused); an order's status table (every move of
  * every status); an order's amount after its discount, exact and rounded
  * half up, against figures worked by hand and, for 200,000 random inputs,
- * a reference computed another way (quotient and remainder in 64 bits). */
+ * a reference computed another way (quotient and remainder in 64 bits);
+ * a payment's status table (every move of every status) and the room an
+ * order leaves for payments. */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,11 +128,45 @@ static void s_order_amount(void)
     CHECK(bad == 0);
 }
 
+#define PS(x) CRM__SALES__PAYMENT_STATUS__PAYMENT_STATUS_##x
+
+static void s_payment_table(void)
+{
+    /* want[status][action], actions: confirm, reject, refund; -1 the
+     * same status, 0 refused. */
+    static const int want[5][3] = {
+        [PS(PENDING)] = {PS(CONFIRMED), PS(REJECTED), 0},
+        [PS(CONFIRMED)] = {0, 0, -1},
+        [PS(REJECTED)] = {0, 0, 0},
+        [PS(REFUNDED)] = {0, 0, 0},
+    };
+    for (int st = PS(PENDING); st <= PS(REFUNDED); st++)
+        for (int a = SALES_PAYMENT_CONFIRM; a <= SALES_PAYMENT_REFUND; a++) {
+            const char *why = NULL;
+            int to = sales_payment_next(st, (sales_payment_action_t)a, &why);
+            int expect = want[st][a] == -1 ? st : want[st][a];
+            CHECK(to == expect);
+            CHECK(to ? why == NULL : why != NULL && *why);
+        }
+    const char *why;
+    CHECK(sales_payment_next(PS(PENDING), SALES_PAYMENT_REFUND, &why) == 0 &&
+          strstr(why, "confirmed"));
+    CHECK(sales_payment_next(PS(CONFIRMED), SALES_PAYMENT_CONFIRM, &why) == 0 &&
+          strstr(why, "refund"));
+    CHECK(sales_payment_room(35183, 20000, 15183) == 0);
+    CHECK(sales_payment_room(35183, 20000, 0) == 15183);
+    CHECK(sales_payment_room(35183, 0, 0) == 35183);
+    CHECK(sales_payment_room(100, 80, 30) == 0); /* never below 0 */
+    CHECK(sales_payment_room(-1, 0, 0) == -1 && sales_payment_room(1, -1, 0) == -1 &&
+          sales_payment_room(1, 0, -1) == -1);
+}
+
 int main(void)
 {
     s_contract_table();
     s_numbers();
     s_order_table();
     s_order_amount();
+    s_payment_table();
     return unit_result("test_sales_docs");
 }

@@ -3,7 +3,7 @@
  * applied exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
  * lead, customer, opportunity or order given to them, an order to approve
- * or decided, a lead or customer taken
+ * or decided, a payment of theirs confirmed, rejected or refunded, a lead or customer taken
  * back to its pool, their daily digest (notify_digest.c), a reminder their
  * team left undone (notify_escalation.c); and, for
  * the event stream, every event naming a user as an owner
@@ -43,6 +43,9 @@ static const struct {
     {"order.approved", "order.owner_id", "order.number", "订单审批通过"},
     {"order.rejected", "order.owner_id", "order.number", "订单被驳回"},
     {"order.transferred", "to_owner_id", "order.number", "订单转移给你"},
+    {"payment.confirmed", "payment.owner_id", "payment.order_number", "回款已确认"},
+    {"payment.rejected", "payment.owner_id", "payment.order_number", "回款被驳回"},
+    {"payment.refunded", "payment.owner_id", "payment.order_number", "回款已退款"},
 };
 
 static json_t *s_at(json_t *j, const char *path)
