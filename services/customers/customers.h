@@ -363,10 +363,12 @@ void customers_sales_fill(const PGresult *r, Crm__Customers__CustomerSales *s,
  * order.* and payment.* events) into *s, its approved orders in *orders. */
 void customers_sales_fill_money(const customer_t *c, Crm__Customers__CustomerSales *s,
                                 Crm__Customers__OpportunityTotal *orders);
-/* A change's read of its customers' opportunities (not deleted), as
- * "opportunities", and their count for customer id once read. */
+/* A change's read of its customers' sales records as this service keeps
+ * them (opportunities not deleted, as "opportunities"; orders, voided ones
+ * too, as "orders"), and their counts for customer id once read. */
 void customers_sales_read_many(crm_change_t *c);
 int64_t customers_sales_opportunities(crm_change_t *c, int64_t id);
+int64_t customers_sales_orders(crm_change_t *c, int64_t id);
 
 /* ---- handlers: each fills its slots of the table ---- */
 

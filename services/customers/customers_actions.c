@@ -75,8 +75,9 @@ static void s_team_drop(crm_db_batch_t *b, int64_t customer, int64_t user)
 
 /* ---- Delete ----------------------------------------------------------------- */
 
-/* Refused while sales records exist: the customer's opportunities as the
- * customers service keeps them from sales' events (customers_sales.c). */
+/* Refused while sales records exist: the customer's opportunities and
+ * orders as the customers service keeps them from sales' events
+ * (customers_sales.c). */
 static int s_delete_apply(crm_change_t *c, void *rec, const void *prev)
 {
     (void)prev;
@@ -90,6 +91,12 @@ static int s_delete_apply(crm_change_t *c, void *rec, const void *prev)
                                  "customer %lld has %lld opportunit%s in sales; delete %s first",
                                  (long long)cust->id, (long long)opps, opps == 1 ? "y" : "ies",
                                  opps == 1 ? "it" : "them");
+    int64_t orders = customers_sales_orders(c, cust->id);
+    if (orders)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, NULL,
+                                 "customer %lld has %lld order%s in sales; a customer with orders"
+                                 " is kept",
+                                 (long long)cust->id, (long long)orders, orders == 1 ? "" : "s");
     ((customer_row_t *)rec)->deleted = 1;
     return 0;
 }

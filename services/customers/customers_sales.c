@@ -379,10 +379,19 @@ void customers_sales_read_many(crm_change_t *c)
                     "SELECT customer_id, count(*) FROM customer_opportunities"
                     " WHERE customer_id = ANY($1::bigint[]) AND NOT deleted GROUP BY customer_id",
                     1, p);
+    crm_change_read(c, "orders",
+                    "SELECT customer_id, count(*) FROM customer_orders"
+                    " WHERE customer_id = ANY($1::bigint[]) GROUP BY customer_id",
+                    1, p);
     free(ids);
 }
 
 int64_t customers_sales_opportunities(crm_change_t *c, int64_t id)
 {
     return crm_db_value_of(crm_change_result(c, "opportunities"), id);
+}
+
+int64_t customers_sales_orders(crm_change_t *c, int64_t id)
+{
+    return crm_db_value_of(crm_change_result(c, "orders"), id);
 }

@@ -373,6 +373,23 @@ static void test_race(void)
     h_note("four callers at once: 35 of 48 payments of 1000 taken into 35183, the rest refused");
 }
 
+/* A customer with orders is not deleted (409 naming how many), once the
+ * customers service has its orders from sales' events. */
+static void test_no_delete(void)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SELECT (count(*) > 0)::int FROM customer_orders WHERE customer_id = %lld", custb);
+    H_CHECK(h_wait_sql(h, "customers", sql, 1, 15000) == 1, "customers knows custb's orders");
+    t_resp_t d;
+    t_httpf(&d, "DELETE", base, admin, NULL, "/api/v1/customers/%lld", custb);
+    H_CHECK(d.status == 409 && !strcmp(t_err_code(&d), "failed_precondition") &&
+                strstr(d.raw, " order") && strstr(d.raw, "in sales"),
+            "409 naming its orders: %d %s", d.status, d.raw);
+    t_resp_free(&d);
+    h_note("a customer with orders is not deleted: ok");
+}
+
 int main(void)
 {
     h = h_new("sales_payments");
@@ -396,6 +413,7 @@ int main(void)
     test_scope();
     test_race();
     test_customer_totals();
+    test_no_delete();
 
     free(mgr);
     free(emp1);
