@@ -25,6 +25,11 @@ void crm_log_init(const char *service, crm_log_level_t min)
             s_min = (crm_log_level_t)i;
 }
 
+int crm_log_enabled(crm_log_level_t level)
+{
+    return level >= s_min;
+}
+
 static void s_emit(json_t *obj)
 {
     char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);

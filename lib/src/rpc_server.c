@@ -289,9 +289,12 @@ static void s_answer_local(crm_rpc_call_t *call, Crm__Status status, const char 
         protobuf_c_message_free_unpacked(decoded, NULL);
 }
 
-/* The access log of calls, at debug level, in the call's trace. */
+/* The access log of calls, at debug level, in the call's trace: nothing
+ * done for it on this path unless debug lines are printed. */
 static void s_log_answered(const crm_rpc_call_t *call, Crm__Status status, double seconds)
 {
+    if (!crm_log_enabled(CRM_DEBUG))
+        return;
     char ms[32];
     snprintf(ms, sizeof ms, "%.3f", seconds * 1e3);
     crm_trace_t was = crm_trace_swap(call->trace.id);

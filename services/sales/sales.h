@@ -384,12 +384,20 @@ char *sales_lines_encode(Crm__Sales__OpportunityLine *const *lines, size_t n, in
 void sales_lines_decode(const char *text, Crm__Sales__OpportunityLine ***out, size_t *n);
 void sales_lines_free(Crm__Sales__OpportunityLine **lines, size_t n);
 
-/* Reading contracts and orders (sales_doc_list.c). reply: replies to call
- * with the record of r's first row and returns 1, or 0 when the caller may
- * not read it (answered as not found). */
-typedef int (*sales_doc_reply_fn)(crm_rpc_call_t *call, const PGresult *r);
-void sales_doc_get(sales_t *s, crm_rpc_call_t *call, const char *stmt, int64_t id, const char *noun,
-                   sales_doc_reply_fn reply);
+/* Reading contracts, orders and payments (sales_doc_list.c). A kind gives
+ * its noun ("order"), the statement reading one by id ("order_get") and
+ * read: whether the caller may read the record of r's first row (1, or 0:
+ * answered as not found), replying to call with it when reply is set. */
+typedef struct {
+    const char *noun;
+    const char *stmt;
+    int (*read)(crm_rpc_call_t *call, const PGresult *r, int reply);
+} sales_doc_t;
+/* Get<Kind>: the record by id, for a caller who may read it. */
+void sales_doc_get(sales_t *s, crm_rpc_call_t *call, const sales_doc_t *doc, int64_t id);
+/* <Kind>History: its history, for a caller who may read it. */
+void sales_doc_history(sales_t *s, crm_rpc_call_t *call, const Crm__Sales__SalesHistoryRequest *req,
+                       const sales_doc_t *doc);
 typedef struct {
     crm_key_t keys[2];
     const char *tag;

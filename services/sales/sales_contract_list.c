@@ -23,25 +23,16 @@ static int s_read(crm_rpc_call_t *call, const PGresult *r, int reply)
     return seen;
 }
 
-static int s_readable(void *arg, crm_rpc_call_t *call, const PGresult *r)
-{
-    (void)arg;
-    return s_read(call, r, 0);
-}
-
-static int s_reply(crm_rpc_call_t *call, const PGresult *r)
-{
-    return s_read(call, r, 1);
-}
+static const sales_doc_t s_doc = {"contract", "contract_get", s_read};
 
 static void s_get(crm_rpc_call_t *call, const Crm__Sales__GetContractRequest *req, void *arg)
 {
-    sales_doc_get(arg, call, "contract_get", req->id, "contract", s_reply);
+    sales_doc_get(arg, call, &s_doc, req->id);
 }
 
 static void s_history(crm_rpc_call_t *call, const Crm__Sales__SalesHistoryRequest *req, void *arg)
 {
-    sales_history_list(arg, call, req, "contract", "contract_get", s_readable, NULL);
+    sales_doc_history(arg, call, req, &s_doc);
 }
 
 #define SORT_TIME(col, tag_)                                                                       \

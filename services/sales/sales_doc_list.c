@@ -1,9 +1,8 @@
-/* sales_doc_list.c: reading a contract or an order (sales documents): one
- * by id for a caller who may read it, and a list of a preset view with
- * filters, a sort, keyset pages and a total on request: one statement with
- * the caller's data scope written into its SQL (crm/scope.h's view scope;
- * the team view is the kind's own: an order's 待我审批), read by keyset
- * (crm/list.h). Each kind gives its statement, tables and callbacks. */
+/* sales_doc_list.c: reading a contract, an order or a payment (sales
+ * documents): one by id, or its history, for a caller who may read it, and a list of a preset view
+ * with filters, a sort, keyset pages and a total on request: one statement with the caller's data
+ * scope written into its SQL (crm/scope.h's view scope; the team view is the kind's own: an order's
+ * 待我审批), read by keyset (crm/list.h). Each kind gives its statement, tables and callbacks. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,8 +13,7 @@
 typedef struct {
     crm_rpc_call_t *call;
     int64_t id;
-    const char *noun;
-    sales_doc_reply_fn reply;
+    const sales_doc_t *doc;
 } get_t;
 
 static void s_got(void *arg, const crm_db_result_t *res)
@@ -23,22 +21,32 @@ static void s_got(void *arg, const crm_db_result_t *res)
     get_t *g = arg;
     if (res->err)
         crm_fail_db(g->call, res);
-    else if (PQntuples(res->results[0]) == 0 || !g->reply(g->call, res->results[0]))
-        crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, "id", "%s %lld not found", g->noun,
+    else if (PQntuples(res->results[0]) == 0 || !g->doc->read(g->call, res->results[0], 1))
+        crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, "id", "%s %lld not found", g->doc->noun,
                      (long long)g->id);
     free(g);
 }
 
-void sales_doc_get(sales_t *s, crm_rpc_call_t *call, const char *stmt, int64_t id, const char *noun,
-                   sales_doc_reply_fn reply)
+void sales_doc_get(sales_t *s, crm_rpc_call_t *call, const sales_doc_t *doc, int64_t id)
 {
     if (!crm_check_id(call, "id", id))
         return;
     get_t *g = crm_malloc(sizeof *g);
-    *g = (get_t){call, id, noun, reply};
+    *g = (get_t){call, id, doc};
     char v[24];
     const char *p[] = {crm_i64(v, id)};
-    crm_db_exec(s->db, stmt, 1, p, s_got, g);
+    crm_db_exec(s->db, doc->stmt, 1, p, s_got, g);
+}
+
+static int s_readable(void *arg, crm_rpc_call_t *call, const PGresult *r)
+{
+    return ((const sales_doc_t *)arg)->read(call, r, 0);
+}
+
+void sales_doc_history(sales_t *s, crm_rpc_call_t *call, const Crm__Sales__SalesHistoryRequest *req,
+                       const sales_doc_t *doc)
+{
+    sales_history_list(s, call, req, doc->noun, doc->stmt, s_readable, (void *)doc);
 }
 
 void sales_doc_list(sales_t *s, crm_rpc_call_t *call, const sales_doc_list_t *spec,

@@ -25,25 +25,16 @@ static int s_read(crm_rpc_call_t *call, const PGresult *r, int reply)
     return seen;
 }
 
-static int s_readable(void *arg, crm_rpc_call_t *call, const PGresult *r)
-{
-    (void)arg;
-    return s_read(call, r, 0);
-}
-
-static int s_reply(crm_rpc_call_t *call, const PGresult *r)
-{
-    return s_read(call, r, 1);
-}
+static const sales_doc_t s_doc = {"payment", "payment_get", s_read};
 
 static void s_get(crm_rpc_call_t *call, const Crm__Sales__GetPaymentRequest *req, void *arg)
 {
-    sales_doc_get(arg, call, "payment_get", req->id, "payment", s_reply);
+    sales_doc_get(arg, call, &s_doc, req->id);
 }
 
 static void s_history(crm_rpc_call_t *call, const Crm__Sales__SalesHistoryRequest *req, void *arg)
 {
-    sales_history_list(arg, call, req, "payment", "payment_get", s_readable, NULL);
+    sales_doc_history(arg, call, req, &s_doc);
 }
 
 #define SORT_TIME(col, tag_)                                                                       \

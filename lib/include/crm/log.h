@@ -14,6 +14,10 @@ typedef enum { CRM_DEBUG = 0, CRM_INFO, CRM_WARN, CRM_ERROR } crm_log_level_t;
  * (CRM_LOG_LEVEL=debug|info|warn|error overrides min). */
 void crm_log_init(const char *service, crm_log_level_t min);
 
+/* Whether lines of level are printed (CRM_LOG_LEVEL): for a caller that
+ * would format fields only to have them dropped. */
+int crm_log_enabled(crm_log_level_t level);
+
 /* Logs msg with string key/value pairs; the list ends with NULL. */
 void crm_log(crm_log_level_t level, const char *msg, ...) __attribute__((sentinel));
 
