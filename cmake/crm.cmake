@@ -28,7 +28,7 @@ endfunction()
 # crm_service(NAME SOURCES...): a service executable crm-NAME linked with the
 # common library and the generated glue (its handler tables, the suite
 # registry), with its sql/ migrations embedded; NAME joins the build's list
-# of services (crm_services_file).
+# of services (crm_services_file), and installs in CRM_INSTALL_PKGLIBDIR.
 function(crm_service name)
   if(NOT ARGN)
     return()
@@ -37,6 +37,7 @@ function(crm_service name)
   add_executable(crm-${name} ${ARGN})
   target_link_libraries(crm-${name} PRIVATE crm_glue crm)
   crm_embed_sql(crm-${name} ${name} ${CMAKE_CURRENT_SOURCE_DIR}/sql)
+  install(TARGETS crm-${name} RUNTIME DESTINATION ${CRM_INSTALL_PKGLIBDIR})
 endfunction()
 
 # crm_services_file(): writes ${CMAKE_BINARY_DIR}/services.txt, the service
