@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crm/log.h"
 #include "crm/outbox.h"
 #include "crm/rpc.h"
 #include "crm/rpc_db.h"
@@ -88,15 +89,38 @@ static void s_replay(crm_rpc_call_t *call, void *arg)
 
 /* ---- Bus.Ack ----------------------------------------------------------- */
 
+typedef struct {
+    crm_rpc_call_t *call;
+    crm_replay_ctx_t *ctx;
+} ack_t;
+
+/* The consumer is ahead of the sequence: say it loudly, it is a restore. */
+static void s_sequence_raised(ack_t *a, const PGresult *r)
+{
+    const Crm__AckRequest *req = (const Crm__AckRequest *)crm_rpc_call_request(a->call);
+    a->ctx->sequence_raised++;
+    crm_log(CRM_ERROR,
+            "a consumer has applied events past this producer's last sequence: its database"
+            " was restored to an earlier point; the sequence is raised past the consumer's"
+            " position, and the events numbered from the restore point to the old sequence"
+            " were skipped by that consumer (docs/operations.md, Backup and restore)",
+            "producer", a->ctx->producer, "consumer", req->consumer, "old_sequence",
+            crm_db_get(r, 0, 0), "raised_to", crm_db_get(r, 0, 1), NULL);
+}
+
 static void s_acked(void *arg, const crm_db_result_t *res)
 {
-    crm_rpc_call_t *call = arg;
+    ack_t *a = arg;
     if (res->err) {
-        crm_fail_db(call, res);
+        crm_fail_db(a->call, res);
+        free(a);
         return;
     }
+    if (PQntuples(res->results[0]) > 0)
+        s_sequence_raised(a, res->results[0]);
     Crm__AckReply reply = CRM__ACK_REPLY__INIT;
-    crm_rpc_reply(call, &reply.base);
+    crm_rpc_reply(a->call, &reply.base);
+    free(a);
 }
 
 static void s_ack(crm_rpc_call_t *call, void *arg)
@@ -117,7 +141,10 @@ static void s_ack(crm_rpc_call_t *call, void *arg)
     char applied[24];
     snprintf(applied, sizeof applied, "%llu", (unsigned long long)req->applied_sequence);
     const char *p[] = {req->consumer, applied};
-    crm_db_exec(ctx->db, "crm_bus_ack", 2, p, s_acked, call);
+    ack_t *a = crm_malloc(sizeof *a);
+    a->call = call;
+    a->ctx = ctx;
+    crm_db_exec(ctx->db, "crm_bus_ack", 2, p, s_acked, a);
 }
 
 void crm_replay_serve(crm_rpc_server_t *srv, crm_replay_ctx_t *ctx)

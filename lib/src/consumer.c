@@ -23,9 +23,10 @@
 #define TICK_MS 250
 #define SILENCE_MS 3000 /* ask for a replay after this long without news */
 #define REPLAY_LIMIT 1000
-#define STALL_MS 10000 /* CRM_CONSUMER_STALL_MS overrides */
-#define ACK_MS 5000    /* CRM_CONSUMER_ACK_MS overrides */
-#define CLONE_PAGE 500 /* CRM_CLONE_PAGE overrides */
+#define STALL_MS 10000  /* CRM_CONSUMER_STALL_MS overrides */
+#define ACK_MS 5000     /* CRM_CONSUMER_ACK_MS overrides */
+#define ACK_SOON_MS 100 /* at most this often for events already applied */
+#define CLONE_PAGE 500  /* CRM_CLONE_PAGE overrides */
 
 /* ---- the queue -------------------------------------------------------- */
 
@@ -391,6 +392,17 @@ void consumer_pump(crm_consumer_t *c)
 
 /* ---- the bus ---------------------------------------------------------- */
 
+/* A live event numbered at or below what is applied: after a replay that
+ * overlapped the stream, or from a producer restored to an earlier point,
+ * whose numbers start again below ours. Reports the position now rather
+ * than in ack_ms, so such a producer raises its sequence past it at once
+ * (bus_serve.c) and skips as few of its new events as can be. */
+static void s_ack_soon(crm_consumer_t *c)
+{
+    if (crm_mono_ms() - c->acked_ms >= ACK_SOON_MS)
+        c->acked_ms = 0;
+}
+
 static void s_received(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
 {
     crm_consumer_t *c = arg;
@@ -416,10 +428,16 @@ static void s_received(crm_zsock_t *sock, crm_zmsg_t *msg, void *arg)
             return;
         }
         s_announced(c, ev->sequence);
-        if (c->replaying || s_offer(c, ev) < 0) {
-            if (c->replaying)
-                crm__event__free_unpacked(ev, NULL);
+        uint64_t seq = ev->sequence;
+        if (c->replaying) {
+            crm__event__free_unpacked(ev, NULL);
             c->want_replay = 1;
+        } else {
+            int taken = s_offer(c, ev);
+            if (taken < 0)
+                c->want_replay = 1;
+            else if (taken == 0 && seq <= c->applied)
+                s_ack_soon(c);
         }
     }
     consumer_pump(c);

@@ -32,11 +32,18 @@ void crm_outbox_prepare(crm_db_t *db)
     crm_db_prepare(db, "crm_replay_first",
                    "SELECT COALESCE(min(seq), (SELECT last_seq + 1 FROM crm_outbox_relay"
                    " WHERE id = 1)) FROM crm_outbox WHERE seq IS NOT NULL");
-    /* Bus.Ack: a consumer says how far it has applied (registering it). */
+    /* Bus.Ack: a consumer says how far it has applied (registering it). A
+     * position past the last sequence handed out means this database was
+     * restored to an earlier point: the sequence is raised past it, so the
+     * next events get numbers the consumer takes; a row names the step. */
     crm_db_prepare(db, "crm_bus_ack",
-                   "INSERT INTO crm_bus_consumers AS c (consumer, applied) VALUES ($1, $2::bigint)"
-                   " ON CONFLICT (consumer) DO UPDATE SET applied = EXCLUDED.applied,"
-                   " acked_at = now()");
+                   "WITH acked AS (INSERT INTO crm_bus_consumers AS c (consumer, applied)"
+                   " VALUES ($1, $2::bigint) ON CONFLICT (consumer) DO UPDATE"
+                   " SET applied = EXCLUDED.applied, acked_at = now() RETURNING applied),"
+                   " was AS (SELECT last_seq FROM crm_outbox_relay WHERE id = 1),"
+                   " raised AS (UPDATE crm_outbox_relay r SET last_seq = acked.applied FROM acked"
+                   " WHERE r.id = 1 AND r.last_seq < acked.applied RETURNING r.last_seq)"
+                   " SELECT (SELECT last_seq FROM was), last_seq FROM raised");
 }
 
 /* An event over the bound: the batch fails with a message saying so. */

@@ -151,6 +151,11 @@ static void s_relay_metrics(crm_service_t *s, crm_metrics_t *m)
                        "How long the relay has been stuck (0: moving)");
     crm_metrics_value(m, "crm_relay_stalled_seconds",
                       r.stalled_reason ? (double)r.stalled_ms / 1e3 : 0, "producer", p, NULL);
+    crm_metrics_family(m, "crm_bus_sequence_raised_total", "counter",
+                       "Consumers found ahead of this producer's sequence (its database restored"
+                       " to an earlier point), the sequence raised past them");
+    crm_metrics_value(m, "crm_bus_sequence_raised_total", (double)s->replay.sequence_raised,
+                      "producer", p, NULL);
 }
 
 /* Each consumer: its positions, its lag behind what its producer

@@ -135,11 +135,15 @@ void crm_relay_health(const crm_relay_t *r, crm_relay_health_t *out);
 /* Stops after the round in flight; frees after the loop closes its handles. */
 void crm_relay_destroy(crm_relay_t **r_p);
 
-/* Bus.Replay, served from the outbox of db (prepared with
- * crm_outbox_prepare). The context must outlive the server. */
+/* Bus.Replay and Bus.Ack, served from the outbox of db (prepared with
+ * crm_outbox_prepare). The context must outlive the server. An Ack past
+ * the last sequence handed out (this database restored to an earlier
+ * point) raises the sequence past it, logs an error and counts it in
+ * sequence_raised (docs/operations.md, "Backup and restore"). */
 typedef struct {
     crm_db_t *db;
     const char *producer;
+    uint64_t sequence_raised; /* Acks that found the sequence behind them */
 } crm_replay_ctx_t;
 
 struct crm_rpc_server;
