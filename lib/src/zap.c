@@ -47,17 +47,17 @@ static void s_scan(crm_zap_t *z)
         closedir(d);
 }
 
+/* The folder is read again before a handshake when a second has passed
+ * since the last read, whoever knocks: a key added since is let in, and a
+ * key removed since is refused (connections it already opened stay until
+ * they break). */
 static int s_allowed(crm_zap_t *z, const uint8_t *key)
 {
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < z->nallowed; i++)
-            if (!memcmp(z->allowed[i], key, KEY_BYTES))
-                return 1;
-        if (pass == 0 && crm_mono_ms() - z->scanned_ms >= RESCAN_MS)
-            s_scan(z); /* a key added since */
-        else
-            break;
-    }
+    if (crm_mono_ms() - z->scanned_ms >= RESCAN_MS)
+        s_scan(z);
+    for (size_t i = 0; i < z->nallowed; i++)
+        if (!memcmp(z->allowed[i], key, KEY_BYTES))
+            return 1;
     return 0;
 }
 

@@ -4,12 +4,15 @@
  * a key the folder does not have, and a client without CurveZMQ, get
  * nothing: no reply to a call, no event and no heartbeat from a PUB, while
  * a subscriber with a known key hears the heartbeat. The service says in
- * its log that it refused a client. */
+ * its log that it refused a client. A key removed from the folder is
+ * refused at the next handshake, a second later at most. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "crm/curve.h"
@@ -47,6 +50,42 @@ static void *s_socket(void *zctx, int type, const char *eps, int who, const char
     H_CHECK(zmq_connect(s, ep) == 0, "connect %s", ep);
     if (type == ZMQ_SUB)
         zmq_setsockopt(s, ZMQ_SUBSCRIBE, "", 0);
+    return s;
+}
+
+/* A client's pair, and the servers' public key, as Z85 text. */
+typedef struct {
+    char pub[41], sec[41], server[41];
+} pair_t;
+
+static pair_t s_pair(const char *keys, const char *name)
+{
+    pair_t p;
+    char *paths[] = {crm_sprintf("%s/%s.pub", keys, name), crm_sprintf("%s/%s.key", keys, name),
+                     crm_sprintf("%s/server.pub", keys)};
+    H_CHECK(crm_curve_read_key(paths[0], p.pub) == 0 && crm_curve_read_key(paths[1], p.sec) == 0 &&
+                crm_curve_read_key(paths[2], p.server) == 0,
+            "the keys of %s", name);
+    for (int i = 0; i < 3; i++)
+        free(paths[i]);
+    return p;
+}
+
+/* A DEALER with the pair, connected to the first endpoint of eps. */
+static void *s_dealer_as(void *zctx, const char *eps, const pair_t *p)
+{
+    void *s = zmq_socket(zctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, p->server, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, p->pub, 40);
+    zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, p->sec, 40);
+    char ep[128];
+    snprintf(ep, sizeof ep, "%s", eps);
+    char *comma = strchr(ep, ',');
+    if (comma)
+        *comma = '\0';
+    H_CHECK(zmq_connect(s, ep) == 0, "connect %s", ep);
     return s;
 }
 
@@ -88,7 +127,7 @@ int main(void)
     char *secret = crm_sprintf("%s/leads.key", keys);
     H_CHECK(stat(secret, &st) == 0 && (st.st_mode & 0777) == 0600, "leads.key is 0600");
     free(secret);
-    const char *names[] = {"customers", "scheduler", "tester"};
+    const char *names[] = {"customers", "scheduler", "tester", "departing"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         H_CHECK(crm_curve_keygen(keys, names[i]) == 0, "keygen %s", names[i]);
     /* This process is "tester"; the services are named after themselves. */
@@ -123,8 +162,24 @@ int main(void)
     H_CHECK(h_log_count(h, "leads", 0, "a client with an unknown key was refused", NULL) > 0,
             "the service says it refused a client");
     h_note("unknown keys and plain clients: no reply, no event");
-    void *socks[] = {known, stranger_sub, plain_sub, stranger, plain};
-    for (size_t i = 0; i < 5; i++)
+
+    /* An integrator's key removed from the folder: let in before, refused
+     * at its next handshake (the handler reads the folder again, at most a
+     * second later, whoever knocks). */
+    pair_t pair = s_pair(keys, "departing");
+    void *before = s_dealer_as(zctx, h_rpc(h, "leads"), &pair);
+    H_CHECK(s_pinged(before, 5000), "a client with a key of the folder is answered");
+    char *departing = crm_sprintf("%s/departing.pub", keys);
+    H_CHECK(unlink(departing) == 0, "remove departing.pub");
+    free(departing);
+    struct timespec second = {1, 200 * 1000000};
+    nanosleep(&second, NULL);
+    void *after = s_dealer_as(zctx, h_rpc(h, "leads"), &pair);
+    H_CHECK(!s_pinged(after, 2500), "a key removed from the folder is still let in");
+    h_note("a removed key: refused at its next handshake");
+
+    void *socks[] = {known, stranger_sub, plain_sub, stranger, plain, before, after};
+    for (size_t i = 0; i < sizeof socks / sizeof socks[0]; i++)
         zmq_close(socks[i]);
     zmq_ctx_term(zctx);
 
