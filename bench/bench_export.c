@@ -37,6 +37,7 @@
 #include "leads.pb-c.h"
 #include "stats.h"
 #include "jcall.h"
+#include "pgbench.h"
 #include "suite.h"
 
 #define OWNERS 200
@@ -409,25 +410,11 @@ static void s_report(const s_run_t *r, int rows, double copy_s)
 static int s_page = 2000; /* CRM_EXPORT_PAGE */
 
 /* The postmaster's pid, from its data folder. */
-static pid_t s_postmaster(h_t *h)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/pg/postmaster.pid", h_dir(h));
-    FILE *f = fopen(path, "r");
-    int pid = 0;
-    if (!f || fscanf(f, "%d", &pid) != 1) {
-        fprintf(stderr, "cannot read %s\n", path);
-        exit(1);
-    }
-    fclose(f);
-    return (pid_t)pid;
-}
-
 /* CPU seconds so far of PostgreSQL (every process of it, ended backends
  * included), the domain's service and the gateway. */
 static void s_cpu(h_t *h, double cpu[3])
 {
-    cpu[0] = stats_cpu_tree_s(s_postmaster(h));
+    cpu[0] = stats_cpu_tree_s(pgbench_postmaster(h));
     cpu[1] = stats_cpu_s(h_pid(h_proc(h, s_dom->name, 0)), 0);
     cpu[2] = stats_cpu_s(h_pid(h_proc(h, "gateway", 0)), 0);
 }

@@ -100,3 +100,17 @@ void pgbench_pass_pool(h_t *h)
     snprintf(kv, sizeof kv, "CRM_DB_POOL=%s", pool);
     h_setenv(h, kv);
 }
+
+pid_t pgbench_postmaster(h_t *h)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/pg/postmaster.pid", h_dir(h));
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (!f || fscanf(f, "%d", &pid) != 1) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(1);
+    }
+    fclose(f);
+    return (pid_t)pid;
+}

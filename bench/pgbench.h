@@ -31,6 +31,10 @@ FILE *pgbench_script(h_t *h, const char *name, char **path);
  * returns its path (free it). */
 char *pgbench_bare_lead_script(h_t *h);
 
+/* The pid of the harness's PostgreSQL postmaster (its CPU with
+ * stats_cpu_tree_s). Exits the benchmark if it cannot be read. */
+pid_t pgbench_postmaster(h_t *h);
+
 /* A lead.created payload as the service writes one, as a bytea literal in
  * hex (caller frees). */
 char *pgbench_lead_created_hex(void);
