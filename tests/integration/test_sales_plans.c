@@ -7,6 +7,8 @@
  * and status (pending, partial, done, void) as payments are confirmed,
  * name an instalment or not, are refunded, and as an instalment is voided;
  * edits and voids by the owner's side only; lists, history and events;
+ * four callers racing to plan one order never pass it; a retried create
+ * made once; instalments following their order's new owner;
  * then the reminders: payment_plan.due at the start of the business day
  * remind_days before the due date and payment_plan.overdue at the start of
  * the day after it (the instalment overdue from then), once each, not
@@ -14,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "crm/util.h"
 #include "http.h"
@@ -23,8 +27,8 @@
 
 static h_t *h;
 static const char *base;
-static char *admin, *mgr, *emp1, *empb;
-static long long mgr_id, emp1_id, empb_id;
+static char *admin, *mgr, *emp1, *emp2, *empb;
+static long long mgr_id, emp1_id, emp2_id, empb_id;
 static long long cust1, custb, p1;
 
 static long long s_customer(const char *name, long long owner)
@@ -313,6 +317,89 @@ static void test_scope(void)
     h_note("scope: own, subordinates', not another department's (404); filters, export");
 }
 
+/* A child's share of the race: n instalments of 1000 on order, each
+ * answered 201 or 409 naming amount. Exits with how many were taken (255:
+ * another answer). */
+static void s_racer(long long order, const char *due, int n)
+{
+    t_http_after_fork();
+    int taken = 0;
+    char b[160];
+    snprintf(b, sizeof b, "{\"order_id\":%lld,\"amount\":1000,\"due_date\":\"%s\"}", order, due);
+    for (int i = 0; i < n; i++) {
+        t_resp_t r;
+        t_httpf(&r, "POST", base, emp1, b, "/api/v1/payment-plans");
+        if (r.status == 201)
+            taken++;
+        else if (r.status != 409 || strcmp(t_err_field(&r), "/amount") != 0)
+            _exit(255);
+        t_resp_free(&r);
+    }
+    _exit(taken);
+}
+
+/* Four callers at once add 48 instalments of 1000 to an order of 35183:
+ * exactly 35 are taken, numbered 1 to 35, the rest refused; a create
+ * retried with its Idempotency-Key is made once; the instalments follow
+ * their order to its new owner. */
+static void test_race_retry_transfer(void)
+{
+    long long order = s_order(emp1, cust1, 0);
+    char due[11];
+    s_day(40, due);
+    pid_t kids[4];
+    for (int k = 0; k < 4; k++) {
+        fflush(NULL);
+        kids[k] = fork();
+        H_CHECK(kids[k] >= 0, "fork");
+        if (kids[k] == 0)
+            s_racer(order, due, 12);
+    }
+    int taken = 0;
+    for (int k = 0; k < 4; k++) {
+        int st = 0;
+        waitpid(kids[k], &st, 0);
+        H_CHECK(WIFEXITED(st) && WEXITSTATUS(st) != 255, "racer %d: 201 or 409 on amount", k);
+        taken += WEXITSTATUS(st);
+    }
+    H_CHECK(taken == 35 &&
+                h_sql_intf(h, "sales",
+                           "SELECT count(DISTINCT period) FROM payment_plans WHERE order_id = %lld"
+                           " AND period BETWEEN 1 AND 35",
+                           order) == 35 &&
+                h_sql_intf(h, "sales",
+                           "SELECT sum(amount) FROM payment_plans WHERE order_id = %lld",
+                           order) == 35000,
+            "35 of 48 taken (%d), periods 1..35", taken);
+    /* A retry with the same key: the same instalment, written once. */
+    long long other = s_order(emp1, cust1, 0);
+    char b[160];
+    snprintf(b, sizeof b, "{\"order_id\":%lld,\"amount\":500,\"due_date\":\"%s\"}", other, due);
+    long long ids[2];
+    for (int i = 0; i < 2; i++) {
+        t_http_header("Idempotency-Key: plan-retry-1");
+        t_resp_t r = t_expect(201, "POST", base, emp1, b, "/api/v1/payment-plans");
+        ids[i] = t_json_int(&r, "id");
+        t_resp_free(&r);
+    }
+    H_CHECK(ids[0] == ids[1] &&
+                h_sql_intf(h, "sales", "SELECT count(*) FROM payment_plans WHERE order_id = %lld",
+                           other) == 1,
+            "a retried create made once (%lld, %lld)", ids[0], ids[1]);
+    /* The order transferred: its instalments' owner with it. */
+    char path[64], body[96];
+    snprintf(path, sizeof path, "/api/v1/orders/%lld/transfer", other);
+    snprintf(body, sizeof body, "{\"to_owner_id\":%lld,\"reason\":\"调岗\"}", emp2_id);
+    s_post(mgr, path, body, 200, NULL, NULL);
+    snprintf(path, sizeof path, "/api/v1/payment-plans/%lld", ids[0]);
+    t_resp_t r = t_expect(200, "GET", base, emp2, NULL, path);
+    H_CHECK(t_json_int(&r, "owner_id") == emp2_id, "the new owner's: %s", r.raw);
+    t_resp_free(&r);
+    t_expect_error(404, "not_found", "id", "GET", base, emp1, NULL, path);
+    h_note("four callers at once: 35 of 48 instalments of 1000 taken into 35183, the rest refused"
+           " on amount; a retried create made once; instalments follow their order's owner");
+}
+
 /* Moves the clock, then runs both jobs once more and lets them be applied
  * (as test_sales_stale: each process reads a jump up to a second apart). */
 static void s_advance(long long seconds)
@@ -413,6 +500,7 @@ int main(void)
               b = t_new_dept(base, admin, "回款二部", 1);
     mgr = t_new_user(base, admin, "mgr", "manager", a, &mgr_id);
     emp1 = t_new_user(base, admin, "emp1", "employee", a, &emp1_id);
+    emp2 = t_new_user(base, admin, "emp2", "employee", a, &emp2_id);
     empb = t_new_user(base, admin, "empb", "employee", b, &empb_id);
     cust1 = s_customer("甲公司", emp1_id);
     custb = s_customer("丙公司", empb_id);
@@ -422,10 +510,12 @@ int main(void)
     test_refusals_and_sum();
     test_matching();
     test_scope();
+    test_race_retry_transfer();
     test_reminders();
 
     free(mgr);
     free(empb);
+    free(emp2);
     free(emp1);
     free(admin);
     h_destroy(&h);
