@@ -274,6 +274,10 @@ static void test_matching(void)
     snprintf(path, sizeof path, "/api/v1/payments/%lld/confirm", pending);
     s_post(mgr, path, "{}", 200, NULL, NULL);
     s_is(emp1, s_b, "partial", 5100);
+    /* A payment naming a full instalment: what overflows goes to the earliest open. */
+    s_paid(order, 1000, s_c);
+    s_is(emp1, s_c, "done", 5000);
+    s_is(emp1, s_b, "partial", 6100);
     (void)pay3;
     /* History and events. */
     snprintf(path, sizeof path, "/api/v1/payment-plans/%lld/history", s_a);
@@ -290,6 +294,97 @@ static void test_matching(void)
     h_note("matching: unnamed payments fill the earliest due first, named ones their own;"
            " pending -> partial -> done, back to partial and pending as refunds come; a void"
            " one's share to the next");
+}
+
+/* The matching rule worked out here from the order's instalments and
+ * payments as stored (docs/sales.md, "Payment plans"), against what the
+ * database derived, after random payments (named or not), refunds and a
+ * void. */
+static void s_check_matching(long long order)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT id, amount, status, received_amount FROM payment_plans WHERE order_id = %lld"
+             " ORDER BY due_date, period, id",
+             order);
+    PGresult *plans = h_sql(h, "sales", sql);
+    snprintf(sql, sizeof sql,
+             "SELECT COALESCE(plan_id, 0), amount - refunded_amount FROM payments WHERE order_id ="
+             " %lld AND status IN (2, 4)",
+             order);
+    PGresult *pays = h_sql(h, "sales", sql);
+    int n = PQntuples(plans);
+    long long want[64] = {0}, pool = 0;
+    for (int j = 0; j < PQntuples(pays); j++)
+        pool += atoll(PQgetvalue(pays, j, 1));
+    for (int i = 0; i < n && i < 64; i++) { /* named first, up to each amount */
+        if (atoi(PQgetvalue(plans, i, 2)) == 5)
+            continue;
+        long long named = 0;
+        for (int j = 0; j < PQntuples(pays); j++)
+            if (!strcmp(PQgetvalue(pays, j, 0), PQgetvalue(plans, i, 0)))
+                named += atoll(PQgetvalue(pays, j, 1));
+        long long amount = atoll(PQgetvalue(plans, i, 1));
+        want[i] = named < amount ? named : amount;
+        pool -= want[i];
+    }
+    for (int i = 0; i < n && i < 64; i++) { /* the rest, earliest due first */
+        if (atoi(PQgetvalue(plans, i, 2)) == 5)
+            continue;
+        long long room = atoll(PQgetvalue(plans, i, 1)) - want[i];
+        long long give = pool < room ? pool : room;
+        want[i] += give;
+        pool -= give;
+    }
+    for (int i = 0; i < n && i < 64; i++) {
+        long long got = atoll(PQgetvalue(plans, i, 3)), amount = atoll(PQgetvalue(plans, i, 1));
+        int status = atoi(PQgetvalue(plans, i, 2));
+        int want_status = status == 5 ? 5 : want[i] >= amount ? 3 : want[i] > 0 ? 2 : 1;
+        H_CHECK(got == want[i] && status == want_status,
+                "instalment %s: received %lld (want %lld), status %d (want %d)",
+                PQgetvalue(plans, i, 0), got, want[i], status, want_status);
+    }
+    PQclear(plans);
+    PQclear(pays);
+}
+
+static void test_matching_random(void)
+{
+    unsigned seed = 20261201;
+    srand(seed);
+    long long order = s_order(emp1, cust1, 0), planned = 0, plans[10];
+    int n = 0;
+    while (n < 10) {
+        long long amount = 1000 + rand() % 3000;
+        if (planned + amount > 35183)
+            break;
+        plans[n++] = s_plan(emp1, order, amount, 10 + rand() % 5, 0); /* some due the same day */
+        planned += amount;
+    }
+    long long paid = 0;
+    for (int k = 0; k < 16; k++) {
+        long long amount = 100 + rand() % 3000;
+        if (paid + amount > 35183)
+            break;
+        int live = k > 8; /* plans[0] is void from then on */
+        long long named = rand() % 2 ? plans[live + rand() % (n - live)] : 0;
+        long long id = s_paid(order, amount, named);
+        paid += amount;
+        if (rand() % 3 == 0) {
+            long long back = 1 + rand() % amount;
+            s_refund(id, back);
+            paid -= back;
+        }
+        if (k == 8) { /* one voided half way: its share moves on */
+            char path[80];
+            snprintf(path, sizeof path, "/api/v1/payment-plans/%lld/void", plans[0]);
+            s_post(emp1, path, "{\"reason\":\"合并\"}", 200, NULL, NULL);
+        }
+        s_check_matching(order);
+    }
+    h_note("matching: %d instalments, random payments named or not, refunds and a void: each"
+           " instalment's received amount and status as the rule says after every step (seed %u)",
+           n, seed);
 }
 
 static void test_scope(void)
@@ -509,6 +604,7 @@ int main(void)
 
     test_refusals_and_sum();
     test_matching();
+    test_matching_random();
     test_scope();
     test_race_retry_transfer();
     test_reminders();
