@@ -495,6 +495,76 @@ static void test_race_retry_transfer(void)
            " on amount; a retried create made once; instalments follow their order's owner");
 }
 
+/* One child confirms payments into an order while another edits its
+ * instalments (two of them): the two kinds of change lock
+ * the order first, so none waits on the other crosswise (a deadlock would
+ * answer 5xx or 409 aborted); afterwards the matching is exact. */
+static void s_payer(long long order, int n)
+{
+    t_http_after_fork();
+    for (int i = 0; i < n; i++) {
+        char b[128], path[80];
+        snprintf(b, sizeof b, "{\"order_id\":%lld,\"amount\":500,\"method\":\"cash\"}", order);
+        t_resp_t r;
+        t_httpf(&r, "POST", base, emp1, b, "/api/v1/payments");
+        if (r.status != 201)
+            _exit(1);
+        snprintf(path, sizeof path, "/api/v1/payments/%lld/confirm", t_json_int(&r, "id"));
+        t_resp_free(&r);
+        t_httpf(&r, "POST", base, mgr, "{}", path);
+        if (r.status != 200)
+            _exit(2);
+        t_resp_free(&r);
+    }
+    _exit(0);
+}
+
+static void s_editor(long long plan, int n)
+{
+    t_http_after_fork();
+    for (int i = 0; i < n; i++) {
+        char path[80], b[64];
+        snprintf(path, sizeof path, "/api/v1/payment-plans/%lld", plan);
+        snprintf(b, sizeof b, "{\"amount\":%d,\"remind_days\":%d}", i % 2 ? 5000 : 4000, i % 5);
+        t_resp_t r;
+        t_httpf(&r, "PATCH", base, emp1, b, path);
+        if (r.status != 200)
+            _exit(3);
+        t_resp_free(&r);
+    }
+    _exit(0);
+}
+
+static void test_race_payments_edits(void)
+{
+    long long order = s_order(emp1, cust1, 0), plans[4];
+    for (int i = 0; i < 4; i++)
+        plans[i] = s_plan(emp1, order, 5000, 10 + i, 1);
+    pid_t kids[3];
+    for (int k = 0; k < 3; k++) {
+        fflush(NULL);
+        kids[k] = fork();
+        H_CHECK(kids[k] >= 0, "fork");
+        if (kids[k] == 0) {
+            if (k == 0)
+                s_payer(order, 12);
+            s_editor(plans[k == 1 ? 0 : 3], 12);
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        int st = 0;
+        waitpid(kids[k], &st, 0);
+        H_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child %d answered as it should (%d)", k,
+                WEXITSTATUS(st));
+    }
+    s_check_matching(order);
+    H_CHECK(h_sql_intf(h, "sales",
+                       "SELECT sum(received_amount) FROM payment_plans WHERE order_id = %lld",
+                       order) == 6000,
+            "the 12 payments of 500 all matched");
+    h_note("payments confirmed while instalments are edited: no deadlock, the matching exact");
+}
+
 /* Moves the clock, then runs both jobs once more and lets them be applied
  * (as test_sales_stale: each process reads a jump up to a second apart). */
 static void s_advance(long long seconds)
@@ -607,6 +677,7 @@ int main(void)
     test_matching_random();
     test_scope();
     test_race_retry_transfer();
+    test_race_payments_edits();
     test_reminders();
 
     free(mgr);
