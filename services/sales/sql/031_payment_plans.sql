@@ -86,8 +86,11 @@ CREATE FUNCTION payment_plan_status(voided boolean, amount bigint, received bigi
 CREATE FUNCTION payment_plans_apply(order_id bigint, at timestamptz) RETURNS void
     LANGUAGE plpgsql AS $$
 BEGIN
+    -- The order's row is the lock every writer of its instalments takes
+    -- first (creates, edits, voids, payments, transfers), so the rows
+    -- written below are this transaction's alone; the overdue job's
+    -- marking skips what is locked (sales_plan_remind.c).
     PERFORM 1 FROM orders d WHERE d.id = $1 FOR UPDATE;
-    PERFORM 1 FROM payment_plans q WHERE q.order_id = $1 ORDER BY q.id FOR UPDATE;
     WITH paid AS (
         SELECT m.plan_id, m.amount - m.refunded_amount AS net FROM payments m
          WHERE m.order_id = $1 AND m.status IN (2, 4)),
