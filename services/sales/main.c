@@ -1,8 +1,9 @@
-/* main.c: the sales service (产品, 商机, 合同, 订单, 回款): wiring of the
+/* main.c: the sales service (产品, 商机, 合同, 订单, 回款, 回款计划): wiring of the
  * runtime, the RPC handlers and the event consumers. */
 #include "crm/config.h"
 #include "crm/org.h"
 #include "sales.h"
+#include "sales_plan.h"
 
 extern const crm_migration_t crm_migrations_sales[];
 
@@ -21,11 +22,14 @@ int main(void)
     sales_contracts_prepare(s.db);
     sales_orders_prepare(s.db);
     sales_payments_prepare(s.db);
+    sales_plans_prepare(s.db);
     sales_rpc_register(&s);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);
     /* Opportunities left in their stage: their owners told (opportunity.stale). */
     sales_stale_start(&s);
+    /* Payment plans' instalments: their owners reminded (payment_plan.due, .overdue). */
+    sales_plan_remind_start(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a
      * leaver's opportunities to their successor. */
     crm_org_consume(s.svc, "gateway", sales_handover());

@@ -434,7 +434,8 @@ typedef Crm__Sales__Payment payment_t;
     " m.paid_date::text AS paid_date, m.method, m.payer_account, m.remark, m.status,"              \
     " m.refunded_amount, m.refund_reason, m.reviewer_id, m.review_comment,"                        \
     " crm_us(m.reviewed_at) AS reviewed_at_us, m.owner_id, m.department_id, m.creator_id,"         \
-    " crm_us(m.created_at) AS created_at_us, crm_us(m.updated_at) AS updated_at_us"
+    " crm_us(m.created_at) AS created_at_us, crm_us(m.updated_at) AS updated_at_us,"               \
+    " COALESCE(m.plan_id, 0) AS plan_id"
 
 void sales_payments_prepare(crm_db_t *db);
 /* Adds "payment_insert" or "payment_save" of every column of p. */

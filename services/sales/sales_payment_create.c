@@ -4,7 +4,8 @@
  * reads the business day and the owner named. It decides: the order read
  * by the caller's side, approved, with room for the amount (its amount
  * less what is paid and pending: else 409 naming amount and the
- * outstanding figure); and writes the payment (pending), the order's
+ * outstanding figure), the instalment it names (if any) one of the
+ * order's live ones; and writes the payment (pending), the order's
  * pending amount, the history and payment.created. */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "sales.h"
+#include "sales_plan.h"
 #include "sales_rules.h"
 
 #define APPROVED CRM__SALES__ORDER_STATUS__ORDER_STATUS_APPROVED
@@ -45,6 +47,8 @@ static void s_read(crm_txn_t *t)
                  " FOR UPDATE OF d",
                  1, p);
     crm_txn_read(t, "today", "SELECT to_char(now() AT TIME ZONE $1, 'YYYY-MM-DD')", 1, z);
+    if (c->req->plan_id)
+        sales_read_payment_plan(t, c->req->plan_id);
     crm_org_refs_t *refs = crm_org_refs_new();
     crm_org_user(refs, "owner_id", c->req->owner_id);
     crm_org_read(t, "org", &refs);
@@ -102,7 +106,7 @@ static int s_decide(crm_txn_t *t)
     const PGresult *org = crm_txn_result(t, "org");
     if (crm_org_check(org, &errs) < 0)
         return crm_txn_refuse_errs(t, &errs);
-    if (s_order_ok(t, c) < 0)
+    if (s_order_ok(t, c) < 0 || sales_payment_plan_ok(t, p->plan_id, p->order_id) < 0)
         return -1;
     if (c->req->owner_id)
         p->department_id = crm_org_department_of(org, "owner_id");
@@ -148,6 +152,8 @@ static int s_check(crm_rpc_call_t *call, const Crm__Sales__CreatePaymentRequest 
                          "a method is required: bank_transfer, cash, cheque, other");
     if (req->owner_id < 0)
         crm_errs_invalid(&errs, "owner_id", "must not be negative");
+    if (req->plan_id < 0)
+        crm_errs_invalid(&errs, "plan_id", "must not be negative");
     if (errs.n)
         return crm_rpc_fail_errs(call, &errs);
     if (req->owner_id && !crm_scope_allows(crm_rpc_call_caller(call), req->owner_id)) {
@@ -176,6 +182,7 @@ static void s_create(crm_rpc_call_t *call, const Crm__Sales__CreatePaymentReques
     p->remark = req->remark;
     p->status = CRM__SALES__PAYMENT_STATUS__PAYMENT_STATUS_PENDING;
     p->owner_id = req->owner_id;
+    p->plan_id = req->plan_id;
     p->creator_id = crm_rpc_call_caller(call)->user_id;
     crm_txn_run(&s->env, call, &s_op, c);
 }

@@ -12,11 +12,11 @@
 #define PAYMENT_WRITE                                                                              \
     "order_id, customer_id, contract_id, amount, paid_date, method, payer_account, remark,"        \
     " status, refunded_amount, refund_reason, reviewer_id, review_comment, reviewed_at,"           \
-    " owner_id, department_id, creator_id, updated_at"
+    " owner_id, department_id, creator_id, updated_at, plan_id"
 #define PAYMENT_VALUES                                                                             \
     "$2::bigint, $3::bigint, NULLIF($4::bigint, 0), $5::bigint, $6::date, $7::smallint, $8, $9,"   \
     " $10::smallint, $11::bigint, $12, $13::bigint, $14, crm_ts($15::bigint), $16::bigint,"        \
-    " $17::bigint, $18::bigint, crm_ts($19::bigint)"
+    " $17::bigint, $18::bigint, crm_ts($19::bigint), NULLIF($20::bigint, 0)"
 
 void sales_payments_prepare(crm_db_t *db)
 {
@@ -39,7 +39,7 @@ void sales_payments_prepare(crm_db_t *db)
 
 void sales_payment_write(crm_db_batch_t *b, const char *stmt, const payment_t *p)
 {
-    char n[14][24];
+    char n[15][24];
     const char *v[] = {crm_i64(n[0], p->id),
                        crm_i64(n[1], p->order_id),
                        crm_i64(n[2], p->customer_id),
@@ -58,8 +58,9 @@ void sales_payment_write(crm_db_batch_t *b, const char *stmt, const payment_t *p
                        crm_i64(n[10], p->owner_id),
                        crm_i64(n[11], p->department_id),
                        crm_i64(n[12], p->creator_id),
-                       crm_i64(n[13], p->updated_at_us)};
-    crm_db_batch_add(b, stmt, 19, v);
+                       crm_i64(n[13], p->updated_at_us),
+                       crm_i64(n[14], p->plan_id)};
+    crm_db_batch_add(b, stmt, 20, v);
 }
 
 void sales_payment_order_moves(crm_db_batch_t *b, int64_t order_id, int64_t paid, int64_t pending)

@@ -1,6 +1,7 @@
 /* sales_rpc.c: the top floor of the sales service: the Sales.* handler
  * table, filled by each module and served. Nothing below calls back here. */
 #include "sales.h"
+#include "sales_plan.h"
 
 void sales_rpc_register(sales_t *s)
 {
@@ -27,5 +28,9 @@ void sales_rpc_register(sales_t *s)
     sales_payment_create_handlers(s);
     sales_payment_kind_handlers(s);
     sales_payment_list_handlers(s);
+    /* payment plans (回款计划) */
+    sales_plan_create_handlers(s);
+    sales_plan_kind_handlers(s);
+    sales_plan_list_handlers(s);
     sales_serve(crm_service_rpc(s->svc), &s->handlers);
 }

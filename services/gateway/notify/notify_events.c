@@ -3,7 +3,8 @@
  * applied exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
  * lead, customer, opportunity or order given to them, an order to approve
- * or decided, a payment of theirs confirmed, rejected or refunded, a lead or customer taken
+ * or decided, a payment of theirs confirmed, rejected or refunded, an instalment of a
+ * payment plan coming due or overdue, a lead or customer taken
  * back to its pool, their daily digest (notify_digest.c), a reminder their
  * team left undone (notify_escalation.c); and, for
  * the event stream, every event naming a user as an owner
@@ -46,6 +47,8 @@ static const struct {
     {"payment.confirmed", "payment.owner_id", "payment.order_number", "回款已确认"},
     {"payment.rejected", "payment.owner_id", "payment.order_number", "回款被驳回"},
     {"payment.refunded", "payment.owner_id", "payment.order_number", "回款已退款"},
+    {"payment_plan.due", "owner_id", "order_number", "回款计划即将到期"},
+    {"payment_plan.overdue", "owner_id", "order_number", "回款计划已逾期"},
 };
 
 static json_t *s_at(json_t *j, const char *path)
