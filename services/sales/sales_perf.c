@@ -26,33 +26,8 @@
 #define RANKING_LIMIT 100
 #define RANKING_MAX 500
 
-/* The sums of the facts in [$2, $3) per kind (kind, count, amount): a
- * person's ($1 the owner), a department's subtree ($1), the company's. */
-#define FACT_SUMS "SELECT kind, sum(count)::bigint, sum(amount)::bigint FROM sales_perf_facts WHERE"
-#define IN_PERIOD " day >= $2::date AND day < $3::date GROUP BY kind"
-
-/* A ranking's rows (owner, kind, count, amount; kind NULL: a member with
- * no fact): the facts credited in the subtree of $1 (the company: every
- * department, $1 unused) in [$2, $3) per owner and kind, and the active
- * members of its departments. */
-#define RANKING(facts_in, members_in)                                                              \
-    "WITH f AS (SELECT owner_id, kind, sum(count)::bigint AS n, sum(amount)::bigint AS a"          \
-    " FROM sales_perf_facts WHERE " facts_in " day >= $2::date AND day < $3::date GROUP BY 1, 2)," \
-    " p AS (SELECT owner_id FROM f UNION SELECT id FROM crm_org_users WHERE active "               \
-    "AND " members_in                                                                              \
-    ") SELECT p.owner_id, f.kind, f.n, f.a FROM p LEFT JOIN f USING (owner_id) ORDER BY 1"
-
 void sales_perf_prepare(crm_db_t *db)
 {
-    crm_db_prepare(db, "perf_person", FACT_SUMS " owner_id = $1::bigint AND" IN_PERIOD);
-    crm_db_prepare(db, "perf_department",
-                   FACT_SUMS " department_id = ANY(sales_subtree($1::bigint)) AND" IN_PERIOD);
-    crm_db_prepare(db, "perf_company", FACT_SUMS " $1::bigint IS NOT NULL AND" IN_PERIOD);
-    crm_db_prepare(db, "perf_ranking",
-                   RANKING("department_id = ANY(sales_subtree($1::bigint)) AND",
-                           "department_id = ANY(sales_subtree($1::bigint))"));
-    crm_db_prepare(db, "perf_ranking_company",
-                   RANKING("$1::bigint IS NOT NULL AND", "department_id <> 0"));
     /* Is the subject known (a user: $2 NULL; a department: $1), and is the
      * department $1 under the caller's department $2 (its path holds it)? */
     crm_db_prepare(db, "perf_subject",
@@ -60,7 +35,56 @@ void sales_perf_prepare(crm_db_t *db)
                    " WHERE id = $1::bigint) ELSE EXISTS (SELECT 1 FROM crm_org_departments WHERE"
                    " id = $1::bigint) END AS known, $2::bigint IS NOT NULL AND $2::bigint ="
                    " ANY(crm_org_path($1::bigint)) AS under");
+    crm_db_prepare(db, "perf_fold", "SELECT sales_perf_fold($1::integer)");
     sales_targets_prepare(db);
+}
+
+/* ---- the facts of a period ------------------------------------------------------- */
+
+/* Appends " AND <who's condition>" on the rows aliased alias. */
+static void s_who_sql(crm_sqlbuf_t *q, const sales_subject_t *who, const char *alias)
+{
+    char text[96];
+    if (who->owner) {
+        snprintf(text, sizeof text, " AND %s.owner_id = $?::bigint", alias);
+        crm_sqlbuf_addp_i64(q, text, who->owner);
+    } else if (who->department) {
+        snprintf(text, sizeof text, " AND %s.department_id = ANY(sales_subtree($?::bigint))",
+                 alias);
+        crm_sqlbuf_addp_i64(q, text, who->department);
+    }
+}
+
+/* The facts of [from, to) from the rows, of the days from to to. */
+static void s_days_sql(crm_sqlbuf_t *q, const sales_subject_t *who, const char *from,
+                       const char *to)
+{
+    crm_sqlbuf_add(q, " UNION ALL SELECT e.owner_id, date_trunc('month', e.day)::date, e.kind,"
+                      " e.count, e.amount FROM sales_perf_facts e WHERE");
+    crm_sqlbuf_addp(q, " e.day >= $?::date", from);
+    crm_sqlbuf_addp(q, " AND e.day < $?::date", to);
+    s_who_sql(q, who, "e");
+}
+
+void sales_perf_rows(crm_sqlbuf_t *q, const sales_subject_t *who, const char *from, const char *to)
+{
+    char m0[11], m1[11];
+    sales_period_months(from, to, m0, m1);
+    crm_sqlbuf_add(q, "(SELECT m.owner_id, m.month, m.kind, m.count, m.amount"
+                      " FROM sales_perf_months m WHERE");
+    crm_sqlbuf_addp(q, " m.month >= $?::date", m0);
+    crm_sqlbuf_addp(q, " AND m.month < $?::date", m1);
+    s_who_sql(q, who, "m");
+    crm_sqlbuf_add(q, " UNION ALL SELECT e.owner_id, date_trunc('month', e.day)::date, e.kind,"
+                      " e.count, e.amount FROM sales_perf_pending p JOIN sales_perf_facts e ON"
+                      " e.id = p.fact_id WHERE");
+    crm_sqlbuf_addp(q, " e.day >= $?::date", m0);
+    crm_sqlbuf_addp(q, " AND e.day < $?::date", m1);
+    s_who_sql(q, who, "e");
+    /* The partial months before and after the whole ones. */
+    s_days_sql(q, who, from, strcmp(m0, to) < 0 ? m0 : to);
+    s_days_sql(q, who, strcmp(m1, m0) > 0 ? m1 : m0, to);
+    crm_sqlbuf_add(q, ") x");
 }
 
 /* ---- the business time zone of the facts' days ---------------------------------- */
@@ -120,13 +144,15 @@ int sales_perf_subject_ok(crm_rpc_call_t *call, const sales_subject_t *who, cons
     if (!who->owner && !who->department)
         return 1;
     const char *field = who->owner ? "owner_id" : "department_id";
-    if (!crm_db_get_bool(r, 0, 0)) {
+    const Crm__Caller *c = crm_rpc_call_caller(call);
+    /* The caller exists, whether or not the read model has them yet. */
+    if (!crm_db_get_bool(r, 0, 0) && who->owner != c->user_id) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s %lld does not exist",
                      who->owner ? "user" : "department",
                      (long long)(who->owner ? who->owner : who->department));
         return 0;
     }
-    if (who->department && !crm_scope_all(crm_rpc_call_caller(call)) && !crm_db_get_bool(r, 0, 1)) {
+    if (who->department && !crm_scope_all(c) && !crm_db_get_bool(r, 0, 1)) {
         crm_rpc_fail(call, CRM__STATUS__PERMISSION_DENIED, field,
                      "department %lld is not yours to see", (long long)who->department);
         return 0;
@@ -238,14 +264,12 @@ static void s_performance(crm_rpc_call_t *call, const Crm__Sales__PerformanceReq
     }
     crm_db_batch_t *b = crm_db_batch_new();
     sales_perf_add_subject(b, crm_rpc_call_caller(call), &p->who);
-    char id[24];
-    const char *v[] = {crm_i64(id, p->who.owner ? p->who.owner : p->who.department), p->from,
-                       p->to};
-    crm_db_batch_add(b,
-                     p->who.owner        ? "perf_person"
-                     : p->who.department ? "perf_department"
-                                         : "perf_company",
-                     3, v);
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT kind, sum(count)::bigint, sum(amount)::bigint FROM ");
+    sales_perf_rows(q, &p->who, p->from, p->to);
+    crm_sqlbuf_add(q, " GROUP BY kind");
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
     crm_db_submit(s->db, &b, s_perf_read, p);
 }
 
@@ -312,6 +336,27 @@ static void s_ranking_read(void *arg, const crm_db_result_t *res)
     free(rk);
 }
 
+/* A ranking's rows (owner, kind, count, amount; kind NULL: a member with
+ * no fact), by owner: the facts credited in who's subtree (or the
+ * company) per owner and kind, and the active members of its departments
+ * (the company's: everyone in a department). */
+static crm_sqlbuf_t *s_ranking_sql(const sales_subject_t *who, const char *from, const char *to)
+{
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "WITH f AS (SELECT owner_id, kind, sum(count)::bigint AS n,"
+                      " sum(amount)::bigint AS a FROM ");
+    sales_perf_rows(q, who, from, to);
+    crm_sqlbuf_add(q, " GROUP BY 1, 2), p AS (SELECT owner_id FROM f UNION SELECT id FROM"
+                      " crm_org_users u WHERE u.active");
+    if (who->department)
+        s_who_sql(q, who, "u");
+    else
+        crm_sqlbuf_add(q, " AND u.department_id <> 0");
+    crm_sqlbuf_add(q, ") SELECT p.owner_id, f.kind, f.n, f.a FROM p LEFT JOIN f USING (owner_id)"
+                      " ORDER BY 1");
+    return q;
+}
+
 static void s_ranking(crm_rpc_call_t *call, const Crm__Sales__RankingRequest *req, void *arg)
 {
     sales_t *s = arg;
@@ -344,9 +389,9 @@ static void s_ranking(crm_rpc_call_t *call, const Crm__Sales__RankingRequest *re
     }
     crm_db_batch_t *b = crm_db_batch_new();
     sales_perf_add_subject(b, c, &rk->who);
-    char id[24];
-    const char *v[] = {crm_i64(id, rk->who.department), rk->from, rk->to};
-    crm_db_batch_add(b, rk->who.department ? "perf_ranking" : "perf_ranking_company", 3, v);
+    crm_sqlbuf_t *q = s_ranking_sql(&rk->who, rk->from, rk->to);
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
     crm_db_submit(s->db, &b, s_ranking_read, rk);
 }
 

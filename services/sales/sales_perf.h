@@ -14,6 +14,7 @@
 #include "crm/db.h"
 #include "crm/err.h"
 #include "crm/rpc.h"
+#include "crm/sqlbuf.h"
 #include "sales.pb-c.h"
 
 /* ---- pure rules (sales_perf_rules.c) ---- */
@@ -32,6 +33,13 @@ int sales_period_resolve(const char *period, const char *from, const char *to, c
  * copied as above. */
 int sales_period_range(const char *from, const char *to, char out_from[11], char out_to[11],
                        crm_err_t *err);
+
+/* The whole months of a resolved period [from, to): m0 the first day of
+ * the first month starting on or after from, m1 the first day of to's
+ * month; [m0, m1) is empty when m1 <= m0. The period is [from, min(m0,
+ * to)) of partial days, then [m0, m1) of whole months, then [max(m0, m1),
+ * to) of partial days. */
+void sales_period_months(const char *from, const char *to, char m0[11], char m1[11]);
 
 /* part per 10,000 of whole, rounded down (toward minus infinity; 128-bit,
  * so no amount overflows), clamped to int32; 0 when whole <= 0. */
@@ -69,13 +77,18 @@ int sales_perf_may_read(crm_rpc_call_t *call, const sales_subject_t *who);
 /* Adds to b the read of who: whether it is known, and whether a department
  * is under the caller's department (the statement "perf_subject"); */
 void sales_perf_add_subject(crm_db_batch_t *b, const Crm__Caller *c, const sales_subject_t *who);
-/* and its answer r: 1, or 0 after failing call (unknown: INVALID_ARGUMENT
- * naming the field; a department not under a manager's:
- * PERMISSION_DENIED). */
+/* and its answer r: 1, or 0 after failing call (unknown, but for the
+ * caller themselves: INVALID_ARGUMENT naming the field; a department not
+ * under a manager's: PERMISSION_DENIED). */
 int sales_perf_subject_ok(crm_rpc_call_t *call, const sales_subject_t *who, const PGresult *r);
 /* Registers the targets' statements (sales_targets.c; sales_perf_prepare
  * calls it). */
 void sales_targets_prepare(crm_db_t *db);
+/* Appends to q "(<rows>) x": the rows (owner_id, month, kind, count,
+ * amount) of who's facts in [from, to): its whole months folded
+ * (sales_perf_months) and the facts of those months not folded yet, and
+ * the facts of its partial months (sql/040). */
+void sales_perf_rows(crm_sqlbuf_t *q, const sales_subject_t *who, const char *from, const char *to);
 /* Adds a sum of facts of kind (count, amount) to f. */
 void sales_figures_add(Crm__Sales__PerformanceFigures *f, int kind, int64_t count, int64_t amount);
 

@@ -39,8 +39,10 @@ static void s_months(int y, int m0, int months, char from[11], char to[11])
 {
     int m1 = m0 + months, y1 = y + (m1 - 1) / 12;
     m1 = (m1 - 1) % 12 + 1;
-    snprintf(from, 11, "%04d-%02d-01", y, m0);
-    snprintf(to, 11, "%04d-%02d-01", y1, m1);
+    /* y and y1 are 1000..9999, the months 1..12 (the modulos tell the
+     * compiler the dates fit). */
+    snprintf(from, 11, "%04u-%02u-01", (unsigned)y % 10000u, (unsigned)m0 % 100u);
+    snprintf(to, 11, "%04u-%02u-01", (unsigned)y1 % 10000u, (unsigned)m1 % 100u);
 }
 
 static int s_named(const char *p, char from[11], char to[11], crm_err_t *err)
@@ -96,6 +98,16 @@ int sales_period_resolve(const char *period, const char *from, const char *to, c
         return crm_err_invalid(err, "period",
                                "a period (2026, 2026-Q2, 2026-03) or from and to is required");
     return sales_period_range(from, to, out_from, out_to, err);
+}
+
+void sales_period_months(const char *from, const char *to, char m0[11], char m1[11])
+{
+    int y, m, d;
+    char scratch[11];
+    sscanf(from, "%d-%d-%d", &y, &m, &d);
+    s_months(y, m, d == 1 ? 0 : 1, scratch, m0); /* the first month starting on or after from */
+    sscanf(to, "%d-%d", &y, &m);
+    s_months(y, m, 0, scratch, m1); /* the month of to */
 }
 
 int32_t sales_rate_bp(int64_t part, int64_t whole)

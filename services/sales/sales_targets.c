@@ -28,24 +28,8 @@
 #define YEAR_MIN 2000
 #define YEAR_MAX 2100
 
-/* A year's months (YYYY-MM), its targets and what the facts of kind $2
- * achieved, in order: of a person ($1, subject 1) or a department's
- * subtree ($1, subject 2), the year starting on $3. */
-#define PROGRESS(subject, facts_in)                                                                \
-    "SELECT to_char(m, 'YYYY-MM') AS month, t.amount IS NOT NULL AS has_target,"                   \
-    " coalesce(t.amount, 0) AS target, coalesce(f.achieved, 0) AS achieved"                        \
-    " FROM generate_series($3::date, $3::date + interval '11 months', interval '1 month') m"       \
-    " LEFT JOIN sales_targets t ON t.subject = " subject " AND t.subject_id = $1::bigint"          \
-    " AND t.kind = $2::smallint AND t.month = m::date"                                             \
-    " LEFT JOIN (SELECT date_trunc('month', day)::date AS month, sum(amount)::bigint AS achieved"  \
-    " FROM sales_perf_facts WHERE " facts_in " AND kind = $2::smallint AND day >= $3::date"        \
-    " AND day < $3::date + interval '1 year' GROUP BY 1) f ON f.month = m::date ORDER BY m"
-
 void sales_targets_prepare(crm_db_t *db)
 {
-    crm_db_prepare(db, "target_progress_person", PROGRESS("1", "owner_id = $1::bigint"));
-    crm_db_prepare(db, "target_progress_department",
-                   PROGRESS("2", "department_id = ANY(sales_subtree($1::bigint))"));
     crm_db_prepare(db, "target_set",
                    "INSERT INTO sales_targets (subject, subject_id, kind, month, amount, set_by,"
                    " updated_at) SELECT $1::smallint, $2::bigint, $3::smallint, make_date($4::int,"
@@ -57,17 +41,30 @@ void sales_targets_prepare(crm_db_t *db)
 
 /* ---- the progress ---------------------------------------------------------------- */
 
-/* The progress read of who's kind in year: its statement, and its
- * parameters p (pointing into id, k and start). */
-static const char *s_progress_read(const sales_subject_t *who, int kind, int year, char id[24],
-                                   char k[8], char start[16], const char *p[3])
+/* The read of who's year of targets of kind and what the facts achieved
+ * against them: its twelve months (month YYYY-MM, has_target, target,
+ * achieved) in order. */
+static crm_sqlbuf_t *s_progress_sql(const sales_subject_t *who, int kind, int year)
 {
-    snprintf(k, 8, "%d", kind);
-    snprintf(start, 16, "%04d-01-01", year);
-    p[0] = crm_i64(id, who->owner ? who->owner : who->department);
-    p[1] = k;
-    p[2] = start;
-    return who->owner ? "target_progress_person" : "target_progress_department";
+    char y0[24], y1[24]; /* year is 2000..2100: room for any int all the same */
+    snprintf(y0, sizeof y0, "%04d-01-01", year);
+    snprintf(y1, sizeof y1, "%04d-01-01", year + 1);
+    crm_sqlbuf_t *q = crm_sqlbuf_new();
+    crm_sqlbuf_add(q, "SELECT to_char(m, 'YYYY-MM'), t.amount IS NOT NULL, coalesce(t.amount, 0),"
+                      " coalesce(f.achieved, 0) FROM generate_series(");
+    int start = crm_sqlbuf_param(q, y0);
+    crm_sqlbuf_addf(q, "$%d::date, $%d::date + interval '11 months', interval '1 month') m", start,
+                    start);
+    crm_sqlbuf_addf(q, " LEFT JOIN sales_targets t ON t.subject = %d", who->owner ? 1 : 2);
+    crm_sqlbuf_addp_i64(q, " AND t.subject_id = $?::bigint",
+                        who->owner ? who->owner : who->department);
+    int k = crm_sqlbuf_param_i64(q, kind);
+    crm_sqlbuf_addf(q, " AND t.kind = $%d::smallint AND t.month = m::date", k);
+    crm_sqlbuf_add(q, " LEFT JOIN (SELECT month, sum(amount)::bigint AS achieved FROM ");
+    sales_perf_rows(q, who, y0, y1);
+    crm_sqlbuf_addf(q, " WHERE kind = $%d::smallint GROUP BY 1) f ON f.month = m::date ORDER BY m",
+                    k);
+    return q;
 }
 
 /* The progress out of the rows r of a progress read (months and list:
@@ -224,7 +221,7 @@ static int s_set_decide(crm_txn_t *t)
         ms[i] = q->months[i]->month;
         amounts[i] = q->months[i]->amount;
     }
-    char subject[4], id[24], kind[8], year[8], by[24], now[24];
+    char subject[4], id[24], kind[16], year[16], by[24], now[24];
     char *mv = crm_db_i64_array(ms, q->n_months), *av = crm_db_i64_array(amounts, q->n_months);
     snprintf(subject, sizeof subject, "%d", st->who.owner ? 1 : 2);
     snprintf(kind, sizeof kind, "%d", q->kind);
@@ -247,10 +244,11 @@ static int s_set_decide(crm_txn_t *t)
     char key[40];
     snprintf(key, sizeof key, "%s:%s", st->who.owner ? "user" : "department", id);
     crm_outbox_add(b, "target.set", key, &ev.base);
-    char pid[24], pk[8], start[16];
-    const char *p[3];
-    const char *stmt = s_progress_read(&st->who, q->kind, q->year, pid, pk, start, p);
-    return crm_txn_then_writes(t, stmt, 3, p, s_set_reply);
+    crm_sqlbuf_t *read = s_progress_sql(&st->who, q->kind, q->year);
+    int rc = crm_txn_then_writes(t, crm_sqlbuf_sql(read), crm_sqlbuf_nparams(read),
+                                 crm_sqlbuf_params(read), s_set_reply);
+    crm_sqlbuf_destroy(&read);
+    return rc;
 }
 
 static const crm_txn_op_t s_set_op = {.read = s_set_read, .decide = s_set_decide, .done = free};
@@ -291,17 +289,18 @@ static void s_get(crm_rpc_call_t *call, const Crm__Sales__TargetProgressRequest 
 {
     sales_t *s = arg;
     const Crm__Caller *c = crm_rpc_call_caller(call);
-    const char *bad = req->owner_id < 0                              ? "owner_id"
-                      : req->department_id < 0                       ? "department_id"
-                      : req->owner_id > 0 && req->department_id > 0  ? "department_id"
-                      : !s_kind_ok(req->kind)                        ? "kind"
-                      : req->year < YEAR_MIN || req->year > YEAR_MAX ? "year"
-                                                                     : NULL;
-    if (bad) {
-        crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, bad,
-                     "a person (owner_id, 0: you) or a department (department_id); kind won,"
-                     " orders or payments; a year from %d to %d",
-                     YEAR_MIN, YEAR_MAX);
+    crm_err_t err = {.status = CRM__STATUS__OK};
+    if (req->owner_id < 0 || req->department_id < 0)
+        crm_err_invalid(&err, req->owner_id < 0 ? "owner_id" : "department_id", "an id, or 0");
+    else if (req->owner_id > 0 && req->department_id > 0)
+        crm_err_invalid(&err, "department_id",
+                        "a target is a person's (owner_id) or a department's, not both");
+    else if (!s_kind_ok(req->kind))
+        crm_err_invalid(&err, "kind", "won, orders or payments is required");
+    else if (req->year < YEAR_MIN || req->year > YEAR_MAX)
+        crm_err_invalid(&err, "year", "a year from %d to %d", YEAR_MIN, YEAR_MAX);
+    if (err.status != CRM__STATUS__OK) {
+        crm_rpc_fail_err(call, &err);
         return;
     }
     get_t *g = crm_calloc(1, sizeof *g);
@@ -316,10 +315,9 @@ static void s_get(crm_rpc_call_t *call, const Crm__Sales__TargetProgressRequest 
     }
     crm_db_batch_t *b = crm_db_batch_new();
     sales_perf_add_subject(b, c, &g->who);
-    char id[24], k[8], start[16];
-    const char *p[3];
-    const char *stmt = s_progress_read(&g->who, g->kind, g->year, id, k, start, p);
-    crm_db_batch_add(b, stmt, 3, p);
+    crm_sqlbuf_t *q = s_progress_sql(&g->who, g->kind, g->year);
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
     crm_db_submit(s->db, &b, s_get_read, g);
 }
 

@@ -157,6 +157,29 @@ static void s_dept(const char *token, const char *month, long long dept, long lo
     s_figures(token, q, won_n, won_a, ord_n, ord_a, pay, rate_bp);
 }
 
+/* The division's figures over [from, to) as its manager. */
+static void s_range(const char *from, const char *to, long long won_n, long long won_a,
+                    long long ord_n, long long ord_a, long long pay, long long rate_bp)
+{
+    char q[160];
+    snprintf(q, sizeof q, "from=%s&to=%s&scope=department&department_id=%lld", from, to, dept_d);
+    s_figures(md, q, won_n, won_a, ord_n, ord_a, pay, rate_bp);
+}
+
+/* Restarts sales folding every ms (3600000: not during the test), and
+ * waits until everything is folded when it folds. */
+static void s_fold_every(const char *ms)
+{
+    char env[48];
+    snprintf(env, sizeof env, "CRM_SALES_FOLD_MS=%s", ms);
+    h_stop(h, "sales", 0);
+    h_setenv(h, env);
+    h_start(h, "sales", 0);
+    if (strcmp(ms, "3600000") != 0)
+        H_CHECK(h_wait_sql(h, "sales", "SELECT count(*) FROM sales_perf_pending", 0, 20000) == 0,
+                "every fact folded into its month");
+}
+
 /* The ranking at query: n entries, owners and ranks in order. */
 static void s_ranking(const char *token, const char *query, int n, const long long *owners,
                       const int *ranks)
@@ -251,7 +274,7 @@ static void s_month2(void)
 /* Month 2's figures. a2's rate: 25000 * 10000 / 50000 = 5000; A's: 15000
  * * 10000 / 50000 = 3000; D's orders 50000 - 35183 = 14817, its rate
  * 15000 * 10000 / 14817 = 10123.50 -> 10123. a1 has no orders: rate 0. */
-static void s_month2_figures(void)
+static void s_month2_figures(const char *when)
 {
     s_person(a1, m2, 0, 0, 0, 0, 0, -10000, 0);
     s_person(a2, m2, 0, -1, -30000, 1, 50000, 25000, 5000);
@@ -259,25 +282,31 @@ static void s_month2_figures(void)
     s_dept(ma, m2, dept_a, -1, -30000, 1, 50000, 15000, 3000);
     s_dept(md, m2, dept_b, 0, 0, -1, -35183, 0, 0);
     s_dept(md, m2, dept_d, -1, -30000, 0, 14817, 15000, 10123);
-    /* Both months as a range: 185000 * 10000 / 285183 = 6487.06 -> 6487. */
-    char *from = h_sql_text(h, "sales",
-                            "SELECT (date_trunc('month', now() AT TIME ZONE"
-                            " 'Asia/Shanghai') - interval '1 month')::date::text");
-    char *to = h_sql_text(h, "sales",
-                          "SELECT (date_trunc('month', now() AT TIME ZONE"
-                          " 'Asia/Shanghai') + interval '1 month')::date::text");
-    char q[160];
-    snprintf(q, sizeof q, "from=%s&to=%s&scope=department&department_id=%lld", from, to, dept_d);
-    s_figures(md, q, 2, 70000, 4, 285183, 185000, 6487);
-    free(from);
-    free(to);
+    /* Both months as a range: 185000 * 10000 / 285183 = 6487.06 -> 6487;
+     * whole months, a whole month and days of the next, days of both (every
+     * event happened on the 10th), days with none. */
+    char *after = h_sql_text(h, "sales",
+                             "SELECT (date_trunc('month', now() AT TIME ZONE"
+                             " 'Asia/Shanghai') + interval '1 month')::date::text");
+    char m1_1[16], m1_10[16], m2_1[16], m2_11[16];
+    snprintf(m1_1, sizeof m1_1, "%s-01", m1);
+    snprintf(m1_10, sizeof m1_10, "%s-10", m1);
+    snprintf(m2_1, sizeof m2_1, "%s-01", m2);
+    snprintf(m2_11, sizeof m2_11, "%s-11", m2);
+    s_range(m1_1, after, 2, 70000, 4, 285183, 185000, 6487);
+    s_range(m1_1, m2_11, 2, 70000, 4, 285183, 185000, 6487);
+    s_range(m1_10, m2_11, 2, 70000, 4, 285183, 185000, 6487);
+    s_range(m1_10, m2_1, 3, 100000, 4, 270366, 170000, 6287); /* month 1's */
+    s_range(m2_11, after, 0, 0, 0, 0, 0, 0);
+    free(after);
     H_CHECK(h_sql_intf(h, "sales",
                        "SELECT count(*) FROM sales_perf_facts WHERE kind = 2 AND record_id = %lld"
                        " AND count = -1 AND owner_id = %lld AND department_id = %lld",
                        o4, b1_id, dept_b) == 1,
             "the void taken back from who had the order approved");
-    h_note("month 2: the void, the refund, the reopening and a late confirmation in month 2;"
-           " a range of both months: ok");
+    h_note("month 2 %s: the void, the refund, the reopening and a late confirmation in month 2;"
+           " ranges of whole and partial months: ok",
+           when);
 }
 
 /* ---- rankings ------------------------------------------------------------------ */
@@ -310,7 +339,7 @@ static void test_rankings(void)
     t_resp_t r = t_expect(200, "GET", base, admin, NULL, path);
     long long people = h_sql_int(
         h, "sales", "SELECT count(*) FROM crm_org_users WHERE active AND department_id <> 0");
-    char at[32];
+    char at[48];
     snprintf(at, sizeof at, "items.%lld.owner_id", people - 1);
     H_CHECK(t_json_int(&r, "items.0.owner_id") == a1_id &&
                 t_json_int(&r, "items.1.owner_id") == a2_id &&
@@ -550,6 +579,8 @@ int main(void)
     /* The clock moves two months: events are kept past the jumps (a
      * consumer would otherwise find the retention ceiling passed). */
     h_setenv(h, "CRM_OUTBOX_CEILING_S=31536000");
+    /* Nothing folded until s_fold_every says. */
+    h_setenv(h, "CRM_SALES_FOLD_MS=3600000");
     base = h_gateway(h);
     h_start_all(h);
     admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
@@ -572,11 +603,21 @@ int main(void)
 
     s_next_month(m1);
     s_month1();
-    s_month1_figures("as it happened");
+    /* Four approvals, three confirmations, three wins. */
+    long long folded = h_sql_int(h, "sales", "SELECT count(*) FROM sales_perf_months"),
+              pending = h_sql_int(h, "sales", "SELECT count(*) FROM sales_perf_pending");
+    H_CHECK(folded == 0 && pending == 10, "ten facts, none folded yet: %lld, %lld", folded,
+            pending);
+    s_month1_figures("as it happened, nothing folded");
+    s_fold_every("100");
+    s_month1_figures("folded into months");
+    s_fold_every("3600000");
     s_next_month(m2);
     s_month2();
     s_month1_figures("after month 2's voids and refunds");
-    s_month2_figures();
+    s_month2_figures("nothing folded");
+    s_fold_every("100");
+    s_month2_figures("folded into months");
     test_rankings();
     test_targets();
     test_scope();

@@ -1,7 +1,8 @@
 /* test_sales_perf.c: the pure rules of performance (业绩)
  * (services/sales/sales_perf_rules.c, crm_sales_rules): a period's dates
  * from a year, a quarter, a month (the year's turn included) or a range,
- * and every malformed form refused naming its field; rates in basis points
+ * and every malformed form refused naming its field; a period's whole
+ * months (read from the folded months) and partial ones; rates in basis points
  * rounded down, negative parts, no overflow at the largest amounts,
  * against a reference in long double for 100,000 random pairs; a
  * ranking's order and its shared ranks for ties, on every figure. */
@@ -58,6 +59,24 @@ static void s_periods(void)
     CHECK(sales_period_range("", "", f, t, &err) == -1 && !strcmp(err.field, "from"));
     CHECK(sales_period_range("2026-01-01", "2026-02-01", f, t, &err) == 0 &&
           !strcmp(f, "2026-01-01") && !strcmp(t, "2026-02-01"));
+}
+
+/* from..to's whole months are m0..m1. */
+static int s_months_are(const char *from, const char *to, const char *m0, const char *m1)
+{
+    char a[11], b[11];
+    sales_period_months(from, to, a, b);
+    return !strcmp(a, m0) && !strcmp(b, m1);
+}
+
+static void s_whole_months(void)
+{
+    CHECK(s_months_are("2026-01-01", "2027-01-01", "2026-01-01", "2027-01-01")); /* a year */
+    CHECK(s_months_are("2026-03-01", "2026-04-01", "2026-03-01", "2026-04-01")); /* a month */
+    CHECK(s_months_are("2026-03-05", "2026-05-15", "2026-04-01", "2026-05-01"));
+    CHECK(s_months_are("2026-12-02", "2027-02-01", "2027-01-01", "2027-02-01")); /* the turn */
+    CHECK(s_months_are("2026-03-05", "2026-03-20", "2026-04-01", "2026-03-01")); /* none */
+    CHECK(s_months_are("2026-03-05", "2026-04-01", "2026-04-01", "2026-04-01")); /* none */
 }
 
 /* floor(part * 10000 / whole) the slow way. */
@@ -142,6 +161,7 @@ static void s_ranks(void)
 int main(void)
 {
     s_periods();
+    s_whole_months();
     s_rates();
     s_ranks();
     return unit_result("test_sales_perf");

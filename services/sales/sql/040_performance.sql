@@ -17,6 +17,13 @@
 -- the month of the void shows the minus. Written by the triggers below,
 -- so every path to these statuses (the RPCs, a handover, a later approval
 -- flow) records them.
+--
+-- Reports read whole months from sales_perf_months, the facts summed per
+-- (department, month, owner, kind), folded in by sales_perf_fold() (the
+-- service calls it every second with its other folds: writers only
+-- append, no row is shared among writers), plus the facts not folded yet
+-- (sales_perf_pending), in the same statement, so the figures are exact at
+-- every moment; the days of a period's partial months from the facts.
 ALTER TABLE sales_settings ADD COLUMN tz text NOT NULL DEFAULT 'Asia/Shanghai';
 
 CREATE TABLE sales_perf_facts (
@@ -40,6 +47,22 @@ CREATE INDEX sales_perf_facts_department ON sales_perf_facts (department_id, day
     INCLUDE (kind, count, amount, owner_id);
 CREATE INDEX sales_perf_facts_day ON sales_perf_facts (day) INCLUDE (kind, count, amount);
 CREATE INDEX sales_perf_facts_record ON sales_perf_facts (kind, record_id, id);
+
+CREATE TABLE sales_perf_pending (
+    fact_id bigint PRIMARY KEY
+);
+
+CREATE TABLE sales_perf_months (
+    department_id bigint   NOT NULL,
+    month         date     NOT NULL,  -- its first day
+    owner_id      bigint   NOT NULL,
+    kind          smallint NOT NULL,
+    count         bigint   NOT NULL,
+    amount        bigint   NOT NULL,
+    PRIMARY KEY (department_id, month, owner_id, kind)
+);
+CREATE INDEX sales_perf_months_owner ON sales_perf_months (owner_id, month)
+    INCLUDE (kind, count, amount);
 
 -- A department and every department under it (the department itself even
 -- when the organisation's read model does not know it): a department's
@@ -76,9 +99,43 @@ BEGIN
             END IF;
         END IF;
     END IF;
-    INSERT INTO sales_perf_facts (kind, record_id, count, amount, owner_id, department_id, day, at)
-    VALUES (fact_kind, rec, n, amt, owner, dept,
-            (happened AT TIME ZONE (SELECT tz FROM sales_settings))::date, happened);
+    WITH ins AS (
+        INSERT INTO sales_perf_facts (kind, record_id, count, amount, owner_id, department_id,
+                                      day, at)
+        VALUES (fact_kind, rec, n, amt, owner, dept,
+                (happened AT TIME ZONE (SELECT tz FROM sales_settings))::date, happened)
+        RETURNING id)
+    INSERT INTO sales_perf_pending SELECT id FROM ins;
+END $$;
+
+-- Moves up to max_rows pending facts into their months, in one
+-- transaction; how many, 0 when another folder holds the lock.
+CREATE FUNCTION sales_perf_fold(max_rows integer) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    moved bigint;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('sales_perf_fold')) THEN
+        RETURN 0;
+    END IF;
+    WITH gone AS (
+        DELETE FROM sales_perf_pending
+         WHERE fact_id IN (SELECT fact_id FROM sales_perf_pending ORDER BY fact_id
+                            LIMIT max_rows)
+        RETURNING fact_id
+    ), moved_rows AS (
+        SELECT count(*) AS n FROM gone
+    ), ins AS (
+        INSERT INTO sales_perf_months AS m (department_id, month, owner_id, kind, count, amount)
+        SELECT e.department_id, date_trunc('month', e.day)::date, e.owner_id, e.kind,
+               sum(e.count), sum(e.amount)
+          FROM gone g JOIN sales_perf_facts e ON e.id = g.fact_id
+         GROUP BY 1, 2, 3, 4
+        ON CONFLICT (department_id, month, owner_id, kind) DO UPDATE
+           SET count = m.count + EXCLUDED.count, amount = m.amount + EXCLUDED.amount
+    )
+    SELECT n INTO moved FROM moved_rows;
+    RETURN moved;
 END $$;
 
 -- A status that counts reached or left: won (2) for opportunities (kind
@@ -144,3 +201,5 @@ UNION ALL
 SELECT 3, id, 0, -refunded_amount, owner_id, department_id,
        (updated_at AT TIME ZONE (SELECT tz FROM sales_settings))::date, updated_at
   FROM payments WHERE status IN (2, 4) AND refunded_amount > 0;
+-- ... folded by the service's first folds.
+INSERT INTO sales_perf_pending SELECT id FROM sales_perf_facts;
