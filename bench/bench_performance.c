@@ -84,8 +84,9 @@ static void s_seed(h_t *h, int n)
             " SELECT department_id, date_trunc('month', day)::date, owner_id, kind, sum(count),"
             " sum(amount) FROM sales_perf_facts WHERE id <= (SELECT max(id) - %d FROM"
             " sales_perf_facts) GROUP BY 1, 2, 3, 4;"
-            " INSERT INTO sales_perf_pending SELECT id FROM sales_perf_facts WHERE id > (SELECT"
-            " max(id) - %d FROM sales_perf_facts)",
+            " INSERT INTO sales_perf_pending SELECT id, department_id, owner_id, day, kind, count,"
+            " amount FROM sales_perf_facts WHERE id > (SELECT max(id) - %d FROM"
+            " sales_perf_facts)",
             PENDING, PENDING);
     h_execf(h, "sales", "VACUUM ANALYZE sales_perf_months");
     h_execf(h, "sales", "VACUUM ANALYZE sales_perf_pending");
@@ -111,9 +112,8 @@ static char *s_rows(const char *cond, const char *from, const char *to, const ch
     if (asprintf(&sql,
                  "(SELECT owner_id, month, kind, count, amount FROM sales_perf_months WHERE"
                  " month >= '%s' AND month < '%s' AND %s"
-                 " UNION ALL SELECT e.owner_id, date_trunc('month', e.day)::date, e.kind, e.count,"
-                 " e.amount FROM sales_perf_pending p JOIN sales_perf_facts e ON e.id = p.fact_id"
-                 " WHERE e.day >= '%s' AND e.day < '%s' AND e.%s"
+                 " UNION ALL SELECT owner_id, date_trunc('month', day)::date, kind, count, amount"
+                 " FROM sales_perf_pending WHERE day >= '%s' AND day < '%s' AND %s"
                  " UNION ALL SELECT owner_id, date_trunc('month', day)::date, kind, count, amount"
                  " FROM sales_perf_facts WHERE day >= '%s' AND day < '%s' AND %s"
                  " UNION ALL SELECT owner_id, date_trunc('month', day)::date, kind, count, amount"
@@ -173,12 +173,13 @@ int main(int argc, char **argv)
     else
         snprintf(m0, sizeof m0, "%04d-%02d-01", fm == 12 ? fy + 1 : fy, fm == 12 ? 1 : fm + 1);
     snprintf(m1, sizeof m1, "%.8s01", to);
-    char *rows_dept = s_rows("department_id = ANY(sales_subtree(100))", from, to, m0, m1);
+    const char *in_division = "department_id = ANY((SELECT sales_subtree(100))::bigint[])";
+    char *rows_dept = s_rows(in_division, from, to, m0, m1);
     char *rows_owner = s_rows("owner_id = $1::bigint", from, to, m0, m1);
     char y0[32], y1[32];
     snprintf(y0, sizeof y0, "%s-01-01", year);
     snprintf(y1, sizeof y1, "%d-01-01", atoi(year) + 1);
-    char *rows_year = s_rows("department_id = ANY(sales_subtree(100))", y0, y1, y0, y1);
+    char *rows_year = s_rows(in_division, y0, y1, y0, y1);
     char *raw[4] = {NULL};
     if (asprintf(&raw[0],
                  "SELECT kind, sum(count)::bigint, sum(amount)::bigint FROM %s WHERE $1::bigint > 0"
@@ -188,7 +189,9 @@ int main(int argc, char **argv)
                  "WITH f AS (SELECT owner_id, kind, sum(count)::bigint AS n, sum(amount)::bigint"
                  " AS a FROM %s WHERE $1::bigint > 0 GROUP BY 1, 2), p AS (SELECT owner_id FROM f"
                  " UNION SELECT id FROM crm_org_users u WHERE u.active AND u.department_id ="
-                 " ANY(sales_subtree(100))) SELECT p.owner_id, f.kind, f.n, f.a FROM p LEFT JOIN f"
+                 " ANY((SELECT sales_subtree(100))::bigint[])) SELECT p.owner_id, f.kind, f.n, f.a "
+                 "FROM p "
+                 "LEFT JOIN f"
                  " USING (owner_id) ORDER BY 1",
                  rows_dept) < 0 ||
         asprintf(&raw[2],

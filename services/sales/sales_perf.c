@@ -49,7 +49,9 @@ static void s_who_sql(crm_sqlbuf_t *q, const sales_subject_t *who, const char *a
         snprintf(text, sizeof text, " AND %s.owner_id = $?::bigint", alias);
         crm_sqlbuf_addp_i64(q, text, who->owner);
     } else if (who->department) {
-        snprintf(text, sizeof text, " AND %s.department_id = ANY(sales_subtree($?::bigint))",
+        /* A scalar subquery: the subtree found once, not for each row. */
+        snprintf(text, sizeof text,
+                 " AND %s.department_id = ANY((SELECT sales_subtree($?::bigint))::bigint[])",
                  alias);
         crm_sqlbuf_addp_i64(q, text, who->department);
     }
@@ -75,12 +77,11 @@ void sales_perf_rows(crm_sqlbuf_t *q, const sales_subject_t *who, const char *fr
     crm_sqlbuf_addp(q, " m.month >= $?::date", m0);
     crm_sqlbuf_addp(q, " AND m.month < $?::date", m1);
     s_who_sql(q, who, "m");
-    crm_sqlbuf_add(q, " UNION ALL SELECT e.owner_id, date_trunc('month', e.day)::date, e.kind,"
-                      " e.count, e.amount FROM sales_perf_pending p JOIN sales_perf_facts e ON"
-                      " e.id = p.fact_id WHERE");
-    crm_sqlbuf_addp(q, " e.day >= $?::date", m0);
-    crm_sqlbuf_addp(q, " AND e.day < $?::date", m1);
-    s_who_sql(q, who, "e");
+    crm_sqlbuf_add(q, " UNION ALL SELECT p.owner_id, date_trunc('month', p.day)::date, p.kind,"
+                      " p.count, p.amount FROM sales_perf_pending p WHERE");
+    crm_sqlbuf_addp(q, " p.day >= $?::date", m0);
+    crm_sqlbuf_addp(q, " AND p.day < $?::date", m1);
+    s_who_sql(q, who, "p");
     /* The partial months before and after the whole ones. */
     s_days_sql(q, who, from, strcmp(m0, to) < 0 ? m0 : to);
     s_days_sql(q, who, strcmp(m1, m0) > 0 ? m1 : m0, to);
