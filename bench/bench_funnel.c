@@ -30,7 +30,7 @@
 #define SEEDED 1000000
 #define OWNERS SEED_OWNERS
 #define TEAM SEED_TEAM
-#define DIVISION 100
+#define DIVISION CALLS_DIVISION
 #define PENDING 2000
 
 static int s_calls = 500;
@@ -39,20 +39,13 @@ typedef struct {
     const char *label;
     int role; /* 0: employee, 1: the division's manager, 2: admin */
     Crm__Sales__SalesReportRequest req;
-    int64_t everyone[OWNERS];
     const char *raw;
 } kind_t;
 
 static const ProtobufCMessage *s_make(void *arg, int i, const Crm__Caller **caller)
 {
     kind_t *k = arg;
-    int64_t user = 1 + (i * 37) % OWNERS, dept = 1 + (user - 1) / TEAM;
-    for (int t = 0; t < OWNERS; t++)
-        k->everyone[t] = t + 1;
-    *caller = k->role == 0 ? calls_caller(CRM__ROLE__ROLE_EMPLOYEE, user, dept, 0, &user, 1)
-              : k->role == 1
-                  ? calls_caller(CRM__ROLE__ROLE_MANAGER, 5000, DIVISION, 0, k->everyone, OWNERS)
-                  : calls_caller(CRM__ROLE__ROLE_ADMIN, 1, 1, 1, NULL, 0);
+    *caller = calls_seeded_caller(k->role, i);
     return &k->req.base;
 }
 

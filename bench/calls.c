@@ -1,6 +1,7 @@
 /* calls.c: RPC calls kept in flight on one loop, from one client or
  * several callers (calls.h). */
 #include "calls.h"
+#include "seed.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,4 +122,19 @@ const Crm__Caller *calls_caller(Crm__Role role, int64_t user, int64_t dept, int 
     scope.user_ids = (int64_t *)users;
     scope.n_user_ids = n;
     return &c;
+}
+
+const Crm__Caller *calls_seeded_caller(int role, int i)
+{
+    static int64_t everyone[SEED_OWNERS], user;
+    for (int t = 0; t < SEED_OWNERS; t++)
+        everyone[t] = t + 1;
+    user = 1 + (i * 37) % SEED_OWNERS;
+    if (role == 0)
+        return calls_caller(CRM__ROLE__ROLE_EMPLOYEE, user, 1 + (user - 1) / SEED_TEAM, 0, &user,
+                            1);
+    if (role == 1)
+        return calls_caller(CRM__ROLE__ROLE_MANAGER, 5000, CALLS_DIVISION, 0, everyone,
+                            SEED_OWNERS);
+    return calls_caller(CRM__ROLE__ROLE_ADMIN, 1, 1, 1, NULL, 0);
 }

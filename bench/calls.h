@@ -48,4 +48,12 @@ double calls_run(void *zctx, const char *endpoint, const char *method,
 const Crm__Caller *calls_caller(Crm__Role role, int64_t user, int64_t dept, int all,
                                 const int64_t *users, size_t n);
 
+/* The caller of call i among the benchmarks' seeded people (seed.h:
+ * SEED_OWNERS users in departments of SEED_TEAM, all under the division
+ * CALLS_DIVISION): role 0 an employee (rotating over them, seeing their
+ * own), 1 the division's manager (user 5000, seeing them all), 2 an admin.
+ * One static caller, as calls_caller's. */
+#define CALLS_DIVISION 100
+const Crm__Caller *calls_seeded_caller(int role, int i);
+
 #endif

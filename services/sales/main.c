@@ -23,6 +23,7 @@ int main(void)
     sales_orders_prepare(s.db);
     sales_payments_prepare(s.db);
     sales_plans_prepare(s.db);
+    sales_perf_prepare(s.db);
     sales_rpc_register(&s);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);
@@ -30,6 +31,8 @@ int main(void)
     sales_stale_start(&s);
     /* Payment plans' instalments: their owners reminded (payment_plan.due, .overdue). */
     sales_plan_remind_start(&s);
+    /* Performance facts dated in the business time zone. */
+    sales_perf_start(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a
      * leaver's opportunities to their successor. */
     crm_org_consume(s.svc, "gateway", sales_handover());

@@ -455,6 +455,14 @@ void sales_payment_create_handlers(sales_t *s); /* CreatePayment */
 void sales_payment_kind_handlers(sales_t *s);   /* Confirm, Reject, Refund */
 void sales_payment_list_handlers(sales_t *s);   /* Get, List, History */
 
+/* ---- performance (业绩) and targets (业绩目标): sales_perf*.c, sales_targets.c ---- */
+
+void sales_perf_prepare(crm_db_t *db);
+void sales_perf_handlers(sales_t *s);   /* GetPerformance, GetRanking */
+void sales_target_handlers(sales_t *s); /* SetTargets, GetTargets */
+/* Sets the business time zone the facts' days are taken in (sql/040). */
+void sales_perf_start(sales_t *s);
+
 /* ---- sales_handover.c ---- */
 
 /* How the opportunities of someone who leaves go to their successor

@@ -16,16 +16,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "crm/check.h"
-#include "crm/form.h"
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "sales.h"
+#include "sales_perf.h"
 
 #define SCOPE(x) CRM__SALES__REPORT_SCOPE__REPORT_SCOPE_##x
-#define PERIOD_MAX_DAYS 1100
 #define FOLD_STATUS_WON 2
 #define FOLD_STATUS_LOST 3
 #define FOLD_STATUS_INVALID 4
@@ -54,15 +52,6 @@ static void s_free(report_t *r)
 
 /* ---- the request ------------------------------------------------------------------ */
 
-static int64_t s_day(const char *ymd)
-{
-    struct tm tm = {0};
-    sscanf(ymd, "%d-%d-%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t)timegm(&tm) / 86400;
-}
-
 static int s_bad(crm_rpc_call_t *call, const char *field, const char *msg)
 {
     crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, field, "%s", msg);
@@ -76,14 +65,10 @@ static int s_check(report_t *r)
 {
     const Crm__Sales__SalesReportRequest *q = r->req;
     const Crm__Caller *c = crm_rpc_call_caller(r->call);
-    if (!*q->from || !crm_form_date_valid(q->from))
-        return s_bad(r->call, "from", "a date YYYY-MM-DD is required");
-    if (!*q->to || !crm_form_date_valid(q->to))
-        return s_bad(r->call, "to", "a date YYYY-MM-DD is required");
-    if (strcmp(q->from, q->to) >= 0)
-        return s_bad(r->call, "to", "must be after from");
-    if (s_day(q->to) - s_day(q->from) > PERIOD_MAX_DAYS)
-        return s_bad(r->call, "to", "a period is at most 3 years");
+    char from[11], to[11];
+    crm_err_t err;
+    if (sales_period_range(q->from, q->to, from, to, &err) < 0)
+        return crm_rpc_fail_err(r->call, &err);
     if (q->pipeline_id < 0)
         return s_bad(r->call, "pipeline_id", "a pipeline's id, or 0");
     if (q->owner_id < 0 || q->department_id < 0)

@@ -2,7 +2,8 @@
  * (pipeline, stage, department, owner), kept by the writes (sql/006): the
  * stage view's sums read from them when its filters are ones they are kept
  * by, and the fold that moves the writers' deltas into the totals (and the
- * funnel's pending events into their days, sql/007) every
+ * funnel's pending events into their days, sql/007, and the performance
+ * facts into their months, sql/040) every
  * CRM_SALES_FOLD_MS (every instance folds; one at a time by an advisory
  * lock). A delta not folded yet is still counted: the sums read both. */
 #include <stdlib.h>
@@ -50,6 +51,7 @@ static void s_tick(uv_timer_t *t)
     crm_db_batch_t *b = crm_db_batch_new();
     crm_db_batch_add(b, "stage_totals_fold", 1, p);
     crm_db_batch_add(b, "funnel_fold", 2, p);
+    crm_db_batch_add(b, "perf_fold", 1, p); /* performance facts into months (sql/040) */
     crm_db_submit(f->s->db, &b, s_folded, NULL);
 }
 

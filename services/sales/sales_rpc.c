@@ -32,5 +32,8 @@ void sales_rpc_register(sales_t *s)
     sales_plan_create_handlers(s);
     sales_plan_kind_handlers(s);
     sales_plan_list_handlers(s);
+    /* performance (业绩), targets (业绩目标) */
+    sales_perf_handlers(s);
+    sales_target_handlers(s);
     sales_serve(crm_service_rpc(s->svc), &s->handlers);
 }
