@@ -3,6 +3,7 @@
 #include "crm/config.h"
 #include "crm/org.h"
 #include "sales.h"
+#include "sales_approval.h"
 
 extern const crm_migration_t crm_migrations_sales[];
 
@@ -21,6 +22,8 @@ int main(void)
     sales_contracts_prepare(s.db);
     sales_orders_prepare(s.db);
     sales_payments_prepare(s.db);
+    sales_approval_prepare(s.db);
+    sales_approval_flows_prepare(s.db);
     sales_rpc_register(&s);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);

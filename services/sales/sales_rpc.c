@@ -1,6 +1,7 @@
 /* sales_rpc.c: the top floor of the sales service: the Sales.* handler
  * table, filled by each module and served. Nothing below calls back here. */
 #include "sales.h"
+#include "sales_approval.h"
 
 void sales_rpc_register(sales_t *s)
 {
@@ -22,7 +23,10 @@ void sales_rpc_register(sales_t *s)
     /* orders (销售订单) */
     sales_order_create_handlers(s);
     sales_order_kind_handlers(s);
+    sales_order_approval_handlers(s);
     sales_order_list_handlers(s);
+    /* approval flows (审批流程) */
+    sales_approval_flows_handlers(s);
     /* payments (回款) */
     sales_payment_create_handlers(s);
     sales_payment_kind_handlers(s);
