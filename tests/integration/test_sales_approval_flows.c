@@ -513,6 +513,12 @@ static void test_race(void)
                                " record_id = %lld AND action = 'approved'",
                                id) == 2,
                 "round %d: advanced once, approved once, two approvals in history", round);
+        h_wait_consumed(h, "gateway", "sales");
+        H_CHECK(s_notifications(mgra_id, "order.submitted", id) == 1 &&
+                    s_notifications(mgrb_id, "order.submitted", id) == 1 &&
+                    s_notifications(emp1_id, "order.submitted", id) == 0 &&
+                    s_notifications(empx_id, "order.submitted", id) == 0,
+                "round %d: a first level of role manager: every manager told, nobody else", round);
     }
     h_note("two managers approving a role level at once, 3 rounds: each level moved once");
 }
