@@ -283,7 +283,9 @@ void sales_contract_write(crm_db_batch_t *b, const char *stmt, const contract_t 
 /* contract.<action> about k (from_status: before; 0 a creation). */
 void sales_emit_contract(crm_db_batch_t *b, const char *type, contract_t *k, int64_t by,
                          const char *reason, char **changed, size_t n, int from_status);
-/* Who reads and acts on a contract: its owner's side. */
+/* Who reads a contract: its owner's side, and the people of the levels its
+ * last submission has reached (as an order's); who acts on it: its owner's
+ * side. */
 int sales_contract_can_read(const Crm__Caller *caller, const contract_t *k);
 /* Checks the typed fields of a contract's create or edit (NULL or !has:
  * not given), every fault at once. 1 if fine, else fails call. */

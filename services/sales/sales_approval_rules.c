@@ -197,6 +197,21 @@ void sales_approval_summary(approval_step_t *const *steps, size_t n, int64_t *fl
     }
 }
 
+void sales_approval_current(approval_step_t *const *steps, size_t n, int64_t *approver_id,
+                            char **comment)
+{
+    *approver_id = 0;
+    *comment = "";
+    for (size_t i = 0; i < n; i++) {
+        const approval_step_t *s = steps[i];
+        if (s->decision == DECISION(QUEUED))
+            break;
+        *approver_id = s->decided_by ? s->decided_by : s->approver_id;
+        if (s->decided_by)
+            *comment = s->comment ? s->comment : "";
+    }
+}
+
 int sales_approval_waiting(approval_step_t *const *steps, size_t n)
 {
     for (size_t i = 0; i < n; i++)

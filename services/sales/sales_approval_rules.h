@@ -76,6 +76,12 @@ int sales_approval_resolve(approval_level_t *const *levels, size_t n_levels,
 void sales_approval_summary(approval_step_t *const *steps, size_t n, int64_t *flow_id,
                             int32_t *level, char **role);
 
+/* Who the steps wait on or last heard from: the waiting level's approver
+ * (0: a role's holders), else who decided last (a withdrawn level's
+ * approver); the last decision's comment ("" none; points into steps). */
+void sales_approval_current(approval_step_t *const *steps, size_t n, int64_t *approver_id,
+                            char **comment);
+
 /* The index of the step waiting, or -1. */
 int sales_approval_waiting(approval_step_t *const *steps, size_t n);
 

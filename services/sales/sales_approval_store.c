@@ -26,10 +26,12 @@ void sales_approval_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "approval_flow_of_order", FLOW_OF("orders"));
     crm_db_prepare(db, "approval_flow_of_contract", FLOW_OF("contracts"));
-    /* The steps of orders $1 (bigint[]), read after their rows are locked. */
-    crm_db_prepare(db, "order_steps_many",
-                   "SELECT d.id, " SALES_APPROVAL_JSON("1", "d.id") " FROM unnest($1::bigint[])"
-                                                                    " AS d(id)");
+    /* The steps of documents $2 (bigint[]) of kind $1, read after their
+     * rows are locked. */
+    crm_db_prepare(db, "approval_steps_many",
+                   "SELECT d.id, " SALES_APPROVAL_JSON("$1::smallint",
+                                                       "d.id") " FROM"
+                                                               " unnest($2::bigint[]) AS d(id)");
     /* $1 the kind, $2 the document, $3 its steps: those it had past their
      * number go. Written in level order: one level waits at a time. */
     crm_db_prepare(
@@ -116,6 +118,58 @@ void sales_steps_write(crm_db_batch_t *b, int kind, int64_t doc_id, approval_ste
     free(text);
 }
 
+/* ---- the steps of a change's documents ------------------------------------------------- */
+
+typedef struct {
+    const PGresult *r; /* id, approval_json */
+    approval_step_t ***steps;
+    size_t *n;
+    int rows;
+} steps_state_t;
+
+static void s_state_free(void *p)
+{
+    steps_state_t *st = p;
+    for (int i = 0; i < st->rows; i++)
+        sales_steps_free(st->steps[i], st->n[i]);
+    free(st->steps);
+    free(st->n);
+    free(st);
+}
+
+void sales_steps_read(crm_change_t *c, int kind)
+{
+    char k[24];
+    char *ids = crm_db_i64_array(crm_change_ids(c), crm_change_count(c));
+    const char *p[] = {crm_i64(k, kind), ids};
+    crm_change_read(c, "approval_steps", "approval_steps_many", 2, p);
+    free(ids);
+}
+
+void sales_steps_loaded(crm_change_t *c)
+{
+    steps_state_t *st = crm_calloc(1, sizeof *st);
+    st->r = crm_change_result(c, "approval_steps");
+    st->rows = PQntuples(st->r);
+    st->steps = crm_calloc((size_t)st->rows + 1, sizeof *st->steps);
+    st->n = crm_calloc((size_t)st->rows + 1, sizeof *st->n);
+    for (int i = 0; i < st->rows; i++)
+        sales_steps_decode(crm_db_get(st->r, i, 1), &st->steps[i], &st->n[i]);
+    crm_change_set_state(c, st, s_state_free);
+}
+
+approval_step_t **sales_doc_steps(crm_change_t *c, int64_t id, size_t *n)
+{
+    const steps_state_t *st = crm_change_state(c);
+    for (int i = 0; st && i < st->rows; i++)
+        if (crm_db_get_i64(st->r, i, 0) == id) {
+            *n = st->n[i];
+            return st->steps[i];
+        }
+    *n = 0;
+    return NULL;
+}
+
 void sales_read_doc_flow(crm_txn_t *t, int kind, int64_t doc_id)
 {
     char id[24], k[24];
@@ -151,4 +205,29 @@ Crm__Sales__ApprovalFlow *sales_approval_flow_of(const PGresult *r, int i)
 void sales_approval_flow_free(Crm__Sales__ApprovalFlow *f)
 {
     sales_json_free(f ? &f->base : NULL);
+}
+
+void sales_approval_todo(crm_sqlbuf_t *q, const char *alias, int kind, int by_column,
+                         const Crm__Caller *caller)
+{
+    const char *role = sales_role_word(caller->role);
+    crm_sqlbuf_addf(q, " AND %s.status = 2 AND (", alias);
+    if (by_column)
+        crm_sqlbuf_addf(q, "%s.approver_id = ", alias);
+    else
+        crm_sqlbuf_addf(q,
+                        "%s.id IN (SELECT s.doc_id FROM approval_steps s WHERE s.doc_kind = %d"
+                        " AND s.decision = 2 AND s.approver_id = ",
+                        alias, kind);
+    crm_sqlbuf_addp_i64(q, by_column ? "$?::bigint" : "$?::bigint)", caller->user_id);
+    if (*role) {
+        crm_sqlbuf_addf(q, " OR (%s.owner_id <> ", alias);
+        crm_sqlbuf_addp_i64(q, "$?::bigint", caller->user_id);
+        crm_sqlbuf_addf(q,
+                        " AND %s.id IN (SELECT s.doc_id FROM approval_steps s WHERE"
+                        " s.doc_kind = %d AND s.decision = 2 AND s.role = ",
+                        alias, kind);
+        crm_sqlbuf_addp(q, "$?))", role);
+    }
+    crm_sqlbuf_add(q, ")");
 }

@@ -26,15 +26,7 @@
 /* The approval's fields are told by the approval's own entries (their
  * detail: the level and the decision). */
 static crm_history_skip_t s_unfollowed = {
-    "id",
-    "creator_id",
-    "created_at",
-    "updated_at",
-    "customer_name",
-    "approval_flow_id",
-    "approval_level",
-    "approver_role",
-    "approval_steps",
+    "id", "creator_id", "created_at", "updated_at", "customer_name", SALES_APPROVAL_UNFOLLOWED,
     NULL,
 };
 
@@ -53,61 +45,15 @@ static void s_clear(void *rec)
     sales_order_row_clear(rec);
 }
 
-/* ---- the steps, read after the lock ---------------------------------------------- */
-
-typedef struct {
-    const PGresult *r; /* doc_id, approval_json */
-    Crm__Sales__ApprovalStep ***steps;
-    size_t *n;
-    int rows;
-} steps_state_t;
-
-static void s_steps_free(void *p)
-{
-    steps_state_t *st = p;
-    for (int i = 0; i < st->rows; i++)
-        sales_steps_free(st->steps[i], st->n[i]);
-    free(st->steps);
-    free(st->n);
-    free(st);
-}
-
 static void s_read(crm_change_t *c)
 {
-    char *ids = crm_db_i64_array(crm_change_ids(c), crm_change_count(c));
-    const char *p[] = {ids};
-    crm_change_read(c, "approval_steps", "order_steps_many", 1, p);
-    free(ids);
-}
-
-static void s_loaded(crm_change_t *c)
-{
-    steps_state_t *st = crm_calloc(1, sizeof *st);
-    st->r = crm_change_result(c, "approval_steps");
-    st->rows = PQntuples(st->r);
-    st->steps = crm_calloc((size_t)st->rows + 1, sizeof *st->steps);
-    st->n = crm_calloc((size_t)st->rows + 1, sizeof *st->n);
-    for (int i = 0; i < st->rows; i++)
-        sales_steps_decode(crm_db_get(st->r, i, 1), &st->steps[i], &st->n[i]);
-    crm_change_set_state(c, st, s_steps_free);
-}
-
-Crm__Sales__ApprovalStep **sales_order_steps(crm_change_t *c, int64_t id, size_t *n)
-{
-    const steps_state_t *st = crm_change_state(c);
-    for (int i = 0; st && i < st->rows; i++)
-        if (crm_db_get_i64(st->r, i, 0) == id) {
-            *n = st->n[i];
-            return st->steps[i];
-        }
-    *n = 0;
-    return NULL;
+    sales_steps_read(c, SALES_DOC_ORDER);
 }
 
 /* o with its steps as read. */
 static void s_with_steps(crm_change_t *c, order_t *o)
 {
-    o->approval_steps = sales_order_steps(c, o->id, &o->n_approval_steps);
+    o->approval_steps = sales_doc_steps(c, o->id, &o->n_approval_steps);
     sales_order_approval_summary(o);
 }
 
@@ -190,7 +136,7 @@ const crm_change_kind_t sales_order_kind = {
     .decode = s_decode,
     .clear = s_clear,
     .read = s_read,
-    .loaded = s_loaded,
+    .loaded = sales_steps_loaded,
     .may_act = s_may_act,
     .stamp = s_stamp,
     .save = s_save,

@@ -10,7 +10,7 @@
 #include "crm/list.h"
 #include "crm/scope.h"
 #include "sales.h"
-#include "sales_approval_rules.h"
+#include "sales_approval.h"
 
 #define V(x) CRM__SALES__ORDER_VIEW__ORDER_VIEW_##x
 
@@ -64,24 +64,11 @@ static const crm_filter_t s_filters[] = {
     {.field = "keyword", .kind = CRM_FILTER_KEYWORD, .column = "d.number", .max_len = 100},
 };
 
-/* 待我审批 (the kit's team view): pending, the level waiting the caller's:
- * as its approver (the orders' partial index by approver), or as a holder
- * of its role, not the owner (approval_steps' partial index by role). */
+/* 待我审批 (the kit's team view): the level waiting the caller's, its
+ * approver in the order's row. */
 static void s_to_approve(crm_sqlbuf_t *q, const char *alias, const Crm__Caller *caller)
 {
-    const char *role = sales_role_word(caller->role);
-    crm_sqlbuf_addf(q, " AND %s.status = 2 AND (%s.approver_id = ", alias, alias);
-    crm_sqlbuf_addp_i64(q, "$?::bigint", caller->user_id);
-    if (*role) {
-        crm_sqlbuf_addf(q, " OR (%s.owner_id <> ", alias);
-        crm_sqlbuf_addp_i64(q, "$?::bigint", caller->user_id);
-        crm_sqlbuf_addf(q,
-                        " AND %s.id IN (SELECT s.doc_id FROM approval_steps s WHERE"
-                        " s.doc_kind = 1 AND s.decision = 2 AND s.role = ",
-                        alias);
-        crm_sqlbuf_addp(q, "$?))", role);
-    }
-    crm_sqlbuf_add(q, ")");
+    sales_approval_todo(q, alias, SALES_DOC_ORDER, 1, caller);
 }
 
 static const crm_view_t s_views[] = {

@@ -19,6 +19,7 @@ void sales_rpc_register(sales_t *s)
     /* contracts (合同) */
     sales_contract_create_handlers(s);
     sales_contract_kind_handlers(s);
+    sales_contract_approval_handlers(s);
     sales_contract_list_handlers(s);
     /* orders (销售订单) */
     sales_order_create_handlers(s);

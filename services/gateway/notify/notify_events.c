@@ -2,12 +2,12 @@
  * leads, customers and sales services' events (crm/consumer.h: each
  * applied exactly once) and keeps, per user, the ones that ask them to do
  * something: a next follow-up time come, a warning before recycling, a
- * lead, customer, opportunity or order given to them, an order to approve
- * (theirs, or their role's) or decided, a payment of theirs confirmed, rejected or refunded, a lead
- * or customer taken back to its pool, their daily digest (notify_digest.c), a reminder their team
- * left undone (notify_escalation.c); and, for the event stream, every event naming a user as an
- * owner (notify_feed.c). The same consumer hands identity the domains' handover reports
- * (id_handover_event). */
+ * lead, customer, opportunity or order given to them, an order or a
+ * contract to approve (theirs, or their role's) or decided, a payment of theirs confirmed, rejected
+ * or refunded, a lead or customer taken back to its pool, their daily digest (notify_digest.c), a
+ * reminder their team left undone (notify_escalation.c); and, for the event stream, every event
+ * naming a user as an owner (notify_feed.c). The same consumer hands identity the domains' handover
+ * reports (id_handover_event). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +42,10 @@ static const struct {
     {"order.approved", "order.owner_id", "order.number", "订单审批通过"},
     {"order.rejected", "order.owner_id", "order.number", "订单被驳回"},
     {"order.transferred", "to_owner_id", "order.number", "订单转移给你"},
+    {"contract.submitted", "contract.approver_id", "contract.name", "合同待你审批"},
+    {"contract.approval_advanced", "contract.approver_id", "contract.name", "合同待你审批"},
+    {"contract.approved", "contract.owner_id", "contract.name", "合同审批通过"},
+    {"contract.rejected", "contract.owner_id", "contract.name", "合同被驳回"},
     {"payment.confirmed", "payment.owner_id", "payment.order_number", "回款已确认"},
     {"payment.rejected", "payment.owner_id", "payment.order_number", "回款被驳回"},
     {"payment.refunded", "payment.owner_id", "payment.order_number", "回款已退款"},
@@ -55,6 +59,8 @@ static const struct {
 } s_role_kinds[] = {
     {"order.submitted", "order.approver_role", "order.owner_id"},
     {"order.approval_advanced", "order.approver_role", "order.owner_id"},
+    {"contract.submitted", "contract.approver_role", "contract.owner_id"},
+    {"contract.approval_advanced", "contract.approver_role", "contract.owner_id"},
 };
 
 static json_t *s_at(json_t *j, const char *path)
