@@ -65,12 +65,12 @@ void sales_contract_sign_read(crm_change_t *c)
     sales_read_doc_flow(crm_change_txn(c), SALES_DOC_CONTRACT, crm_change_id(c, 0));
 }
 
-int sales_contract_sign_ok(crm_change_t *c, const contract_t *k)
+int sales_contract_sign_ok(crm_change_t *c, const contract_t *k, int status)
 {
     approval_step_t *const *steps = k->approval_steps;
     size_t n = k->n_approval_steps;
     int w = sales_approval_waiting(steps, n);
-    if (k->status == CRM__SALES__CONTRACT_STATUS__CONTRACT_STATUS_PENDING) {
+    if (status == CRM__SALES__CONTRACT_STATUS__CONTRACT_STATUS_PENDING) {
         if (w >= 0)
             return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "status",
                                      "the contract is in approval: level %d of %zu waits",

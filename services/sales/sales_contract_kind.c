@@ -246,7 +246,9 @@ static int s_sign_apply(crm_change_t *c, void *rec, const void *prev)
     (void)prev;
     contract_t *k = rec;
     const Crm__Sales__ContractActionRequest *req = crm_change_request(c);
-    if (sales_contract_move(c, k, SALES_CONTRACT_SIGN) < 0 || sales_contract_sign_ok(c, k) < 0)
+    int status = k->status;
+    if (sales_contract_move(c, k, SALES_CONTRACT_SIGN) < 0 ||
+        sales_contract_sign_ok(c, k, status) < 0)
         return -1;
     k->signed_at_us = crm_change_now(c);
     if (*req->sign_date)

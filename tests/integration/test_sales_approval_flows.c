@@ -523,6 +523,129 @@ static void test_race(void)
     h_note("two managers approving a role level at once, 3 rounds: each level moved once");
 }
 
+/* POST /contracts/{id}/<action> as token. */
+static void s_kact(const char *token, long long id, const char *action, const char *body, int want,
+                   const char *code, const char *field)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/contracts/%lld/%s", id, action);
+    if (code) {
+        t_expect_error(want, code, field, "POST", base, token, body, path);
+        return;
+    }
+    t_resp_t r = t_expect(want, "POST", base, token, body, path);
+    t_resp_free(&r);
+}
+
+static void s_kat(long long id, const char *status, long long level, long long approver,
+                  const char *role)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/contracts/%lld", id);
+    t_resp_t r = t_expect(200, "GET", base, admin, NULL, path);
+    H_CHECK(!strcmp(t_json_str(&r, "status"), status) &&
+                t_json_int(&r, "approval_level") == level &&
+                t_json_int(&r, "approver_id") == approver &&
+                !strcmp(t_json_str(&r, "approver_role"), role),
+            "contract %lld %s at level %lld, approver %lld, role '%s': %s", id, status, level,
+            approver, role, r.raw);
+    t_resp_free(&r);
+}
+
+static int s_k_to_do(const char *token, long long id)
+{
+    return t_listed(base, token, "/api/v1/contracts?view=to_approve&limit=200", id);
+}
+
+/* Contracts: department A's contract flow (the supervisor, then role
+ * manager); signed only once approved; rejected: a draft again;
+ * withdrawn; without a flow (department B), signed freely as before. */
+static void test_contracts(void)
+{
+    char *levels = crm_sprintf("{\"name\":\"一部合同审批\",\"doc_kind\":\"contract\","
+                               "\"department_id\":%lld,\"levels\":[{\"approver\":\"supervisor\"},"
+                               "{\"approver\":\"role\",\"role\":\"manager\"}]}",
+                               dept_a);
+    long long flow = t_created(base, admin, "/api/v1/approval-flows", levels);
+    free(levels);
+    char *body =
+        crm_sprintf("{\"name\":\"年度合同\",\"customer_id\":%lld,\"amount\":500000}", cust1);
+    long long k = t_created(base, emp1, "/api/v1/contracts", body);
+    free(body);
+    s_kact(emp1, k, "sign", "{}", 409, "failed_precondition", "/status"); /* a flow applies */
+    s_kact(emp1, k, "submit", "{\"reason\":\"请审批\"}", 200, NULL, NULL);
+    s_kat(k, "pending", 1, mgra_id, "");
+    H_CHECK(s_k_to_do(mgra, k) && !s_k_to_do(mgrb, k) && !s_k_to_do(emp1, k),
+            "level 1: the supervisor's to do");
+    s_kact(emp1, k, "sign", "{}", 409, "failed_precondition", "/status"); /* in approval */
+    s_kact(emp1, k, "approve", "{}", 403, "permission_denied", NULL);     /* the owner */
+    s_kact(mgrb, k, "approve", "{}", 404, NULL, NULL);                    /* not reached */
+    s_kact(mgra, k, "approve", "{\"comment\":\"主管同意\"}", 200, NULL, NULL);
+    s_kat(k, "pending", 2, 0, "manager");
+    H_CHECK(s_k_to_do(mgrb, k) && !s_k_to_do(emp1, k), "level 2: the managers' to do");
+    /* Rejected at level 2: a draft again, edited, submitted, withdrawn. */
+    s_kact(mgrb, k, "reject", "{}", 400, "invalid_argument", "/comment");
+    s_kact(mgrb, k, "reject", "{\"comment\":\"条款不清\"}", 200, NULL, NULL);
+    s_kat(k, "draft", 2, mgrb_id, "");
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/contracts/%lld", k);
+    t_resp_t r = t_expect(200, "PATCH", base, emp1, "{\"remark\":\"改条款\"}", path);
+    H_CHECK(!strcmp(t_json_str(&r, "approval_steps.1.decision"), "rejected") &&
+                !strcmp(t_json_str(&r, "approval_comment"), "条款不清"),
+            "the rejection kept: %s", r.raw);
+    t_resp_free(&r);
+    s_kact(mgrb, k, "approve", "{}", 409, "failed_precondition", "/status");
+    s_kact(emp1, k, "submit", "{}", 200, NULL, NULL);
+    s_kat(k, "pending", 1, mgra_id, "");
+    s_kact(emp1, k, "withdraw", "{}", 200, NULL, NULL);
+    s_kat(k, "draft", 1, mgra_id, "");
+    H_CHECK(!s_k_to_do(mgra, k), "withdrawn: off the to do");
+    /* Approved by both levels: still pending, then signed. */
+    s_kact(emp1, k, "submit", "{}", 200, NULL, NULL);
+    s_kact(mgra, k, "approve", "{\"level\":1}", 200, NULL, NULL);
+    s_kact(mgra, k, "approve", "{\"level\":1}", 409, "failed_precondition", "/level");
+    s_kact(mgrb, k, "approve", "{\"comment\":\"经理同意\",\"level\":2}", 200, NULL, NULL);
+    s_kat(k, "pending", 2, mgrb_id, "");
+    s_kact(mgrb, k, "approve", "{}", 409, "failed_precondition", "/status"); /* none waits */
+    s_kact(emp1, k, "sign", "{}", 200, NULL, NULL);
+    s_kat(k, "signed", 2, mgrb_id, "");
+    H_CHECK(h_wait_events(h, "sales", "contract.approved", k, 1, 5000) == 1 &&
+                h_events(h, "sales", "contract.approval_advanced", k) == 2 &&
+                h_events(h, "sales", "contract.rejected", k) == 1 &&
+                h_events(h, "sales", "contract.withdrawn", k) == 1 &&
+                h_events(h, "sales", "contract.submitted", k) == 3 &&
+                h_events(h, "sales", "contract.signed", k) == 1,
+            "the contract's events");
+    h_wait_consumed(h, "gateway", "sales");
+    H_CHECK(s_notifications(mgra_id, "contract.submitted", k) == 3 &&
+                s_notifications(mgrb_id, "contract.approval_advanced", k) == 2 &&
+                s_notifications(emp1_id, "contract.rejected", k) == 1 &&
+                s_notifications(emp1_id, "contract.approved", k) == 1,
+            "the contract's approvers and owner told");
+    snprintf(path, sizeof path, "/api/v1/contracts/%lld/history?limit=3", k);
+    r = t_expect(200, "GET", base, emp1, NULL, path);
+    H_CHECK(!strcmp(t_json_str(&r, "items.0.action"), "signed") &&
+                !strcmp(t_json_str(&r, "items.1.action"), "approved") &&
+                t_json_int(&r, "items.1.detail.level") == 2 &&
+                t_json_int(&r, "items.1.actor_id") == mgrb_id &&
+                t_json_int(&r, "items.2.detail.level") == 1,
+            "the contract's steps in its history: %s", r.raw);
+    t_resp_free(&r);
+    /* Department B has no contract flow: submitted and signed as before;
+     * nobody approves it. */
+    body = crm_sprintf("{\"name\":\"二部合同\",\"customer_id\":%lld}", custb);
+    long long kb = t_created(base, empb, "/api/v1/contracts", body);
+    free(body);
+    s_kact(empb, kb, "submit", "{\"approver_id\":5}", 400, "invalid_argument", "/approver_id");
+    s_kact(empb, kb, "submit", "{}", 200, NULL, NULL);
+    s_kat(kb, "pending", 0, 0, "");
+    s_kact(mgrb, kb, "approve", "{}", 409, "failed_precondition", "/status");
+    s_kact(empb, kb, "sign", "{}", 200, NULL, NULL);
+    (void)flow;
+    h_note("contracts: a 2-level flow (supervisor, role): sign refused until approved, rejected to"
+           " a draft, withdrawn, approved then signed; without a flow, as before");
+}
+
 int main(void)
 {
     h = h_new("sales_approval_flows");
@@ -557,6 +680,7 @@ int main(void)
     test_withdraw();
     test_edit_mid_flow();
     test_race();
+    test_contracts();
     test_company_and_chosen();
 
     free(mgra);
