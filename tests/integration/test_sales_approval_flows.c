@@ -59,13 +59,13 @@ static t_resp_t s_get(const char *token, long long id, int want)
     return t_expect(want, "GET", base, token, NULL, path);
 }
 
-/* POST /orders/{id}/<action> as token: want (and, for an error, code and
+/* POST /<things>/{id}/<action> as token: want (and, for an error, code and
  * field). */
-static void s_act(const char *token, long long id, const char *action, const char *body, int want,
-                  const char *code, const char *field)
+static void s_doc_act(const char *things, const char *token, long long id, const char *action,
+                      const char *body, int want, const char *code, const char *field)
 {
     char path[96];
-    snprintf(path, sizeof path, "/api/v1/orders/%lld/%s", id, action);
+    snprintf(path, sizeof path, "/api/v1/%s/%lld/%s", things, id, action);
     if (code) {
         t_expect_error(want, code, field, "POST", base, token, body, path);
         return;
@@ -74,18 +74,44 @@ static void s_act(const char *token, long long id, const char *action, const cha
     t_resp_free(&r);
 }
 
-/* The order's status, level waiting, approver and role are these. */
-static void s_at(long long id, const char *status, long long level, long long approver,
-                 const char *role)
+static void s_act(const char *token, long long id, const char *action, const char *body, int want,
+                  const char *code, const char *field)
 {
-    t_resp_t r = s_get(admin, id, 200);
+    s_doc_act("orders", token, id, action, body, want, code, field);
+}
+
+static void s_kact(const char *token, long long id, const char *action, const char *body, int want,
+                   const char *code, const char *field)
+{
+    s_doc_act("contracts", token, id, action, body, want, code, field);
+}
+
+/* The document's status, level waiting, approver and role are these. */
+static void s_doc_at(const char *things, long long id, const char *status, long long level,
+                     long long approver, const char *role)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/api/v1/%s/%lld", things, id);
+    t_resp_t r = t_expect(200, "GET", base, admin, NULL, path);
     H_CHECK(!strcmp(t_json_str(&r, "status"), status) &&
                 t_json_int(&r, "approval_level") == level &&
                 t_json_int(&r, "approver_id") == approver &&
                 !strcmp(t_json_str(&r, "approver_role"), role),
-            "order %lld %s at level %lld, approver %lld, role '%s': %s", id, status, level,
+            "%s %lld %s at level %lld, approver %lld, role '%s': %s", things, id, status, level,
             approver, role, r.raw);
     t_resp_free(&r);
+}
+
+static void s_at(long long id, const char *status, long long level, long long approver,
+                 const char *role)
+{
+    s_doc_at("orders", id, status, level, approver, role);
+}
+
+static void s_kat(long long id, const char *status, long long level, long long approver,
+                  const char *role)
+{
+    s_doc_at("contracts", id, status, level, approver, role);
 }
 
 static long long s_notifications(long long user, const char *type, long long order)
@@ -521,35 +547,6 @@ static void test_race(void)
                 "round %d: a first level of role manager: every manager told, nobody else", round);
     }
     h_note("two managers approving a role level at once, 3 rounds: each level moved once");
-}
-
-/* POST /contracts/{id}/<action> as token. */
-static void s_kact(const char *token, long long id, const char *action, const char *body, int want,
-                   const char *code, const char *field)
-{
-    char path[96];
-    snprintf(path, sizeof path, "/api/v1/contracts/%lld/%s", id, action);
-    if (code) {
-        t_expect_error(want, code, field, "POST", base, token, body, path);
-        return;
-    }
-    t_resp_t r = t_expect(want, "POST", base, token, body, path);
-    t_resp_free(&r);
-}
-
-static void s_kat(long long id, const char *status, long long level, long long approver,
-                  const char *role)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/api/v1/contracts/%lld", id);
-    t_resp_t r = t_expect(200, "GET", base, admin, NULL, path);
-    H_CHECK(!strcmp(t_json_str(&r, "status"), status) &&
-                t_json_int(&r, "approval_level") == level &&
-                t_json_int(&r, "approver_id") == approver &&
-                !strcmp(t_json_str(&r, "approver_role"), role),
-            "contract %lld %s at level %lld, approver %lld, role '%s': %s", id, status, level,
-            approver, role, r.raw);
-    t_resp_free(&r);
 }
 
 static int s_k_to_do(const char *token, long long id)
