@@ -211,6 +211,10 @@ void sales_approval_todo(crm_sqlbuf_t *q, const char *alias, int kind, int by_co
                          const Crm__Caller *caller)
 {
     const char *role = sales_role_word(caller->role);
+    if (!caller->user_id) { /* the system approves nothing */
+        crm_sqlbuf_add(q, " AND false");
+        return;
+    }
     crm_sqlbuf_addf(q, " AND %s.status = 2 AND (", alias);
     if (by_column)
         crm_sqlbuf_addf(q, "%s.approver_id = ", alias);
