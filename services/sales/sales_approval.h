@@ -1,8 +1,10 @@
 /* sales_approval.h: approval flows (审批流程) in the sales service, above
  * their pure rules (sales_approval_rules.h): the flows' SQL and handlers
  * (sales_approval_flows.c), a document's steps as stored and read
- * (sales_approval_store.c), and the orders' approval ops on the change
- * engine (sales_order_approval.c). */
+ * (sales_approval_store.c), the approval ops on the change engine for
+ * every kind of document (sales_doc_approval.c), and each kind's part:
+ * orders (sales_order_kind.c, sales_order_approval.c), contracts
+ * (sales_contract_kind.c, sales_contract_approval.c). */
 #ifndef SALES_APPROVAL_H
 #define SALES_APPROVAL_H
 
@@ -13,9 +15,9 @@
 #define SALES_DOC_ORDER CRM__SALES__APPROVAL_DOC_KIND__APPROVAL_DOC_KIND_ORDER
 #define SALES_DOC_CONTRACT CRM__SALES__APPROVAL_DOC_KIND__APPROVAL_DOC_KIND_CONTRACT
 
-/* The column approval_json of a read of one document (kind a literal
- * number, id its id's SQL): its steps as a JSON array in level order, NULL
- * when it was never submitted. */
+/* The column approval_json of a read of one document (kind and id SQL
+ * text: a literal number or a parameter, the document's id column): its steps as a JSON array in
+ * level order, NULL when it was never submitted. */
 #define SALES_APPROVAL_JSON(kind, id)                                                              \
     "(SELECT json_agg(json_build_object('level', s.level, 'name', s.name, 'approver',"             \
     " s.approver, 'approver_id', s.approver_id, 'role', s.role, 'decision', s.decision,"           \
@@ -89,8 +91,6 @@ void sales_order_approval_summary(order_t *o);
 /* During apply: moves o by its status table; 0, or -1 after refusing with
  * the table's reason. */
 int sales_order_move(crm_change_t *c, order_t *o, sales_order_action_t action);
-/* Refuses the caller: told what (403) if they read o, else not found. -1. */
-int sales_order_refuse(crm_change_t *c, const order_t *o, const char *what);
 /* The event order.<action>, or type when given, of a changed order. */
 void sales_order_emit_as(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b,
                          const char *type);

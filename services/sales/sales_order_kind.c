@@ -57,7 +57,8 @@ static void s_with_steps(crm_change_t *c, order_t *o)
     sales_order_approval_summary(o);
 }
 
-int sales_order_refuse(crm_change_t *c, const order_t *o, const char *what)
+/* Refuses the caller: told what (403) if they read o, else not found. */
+static int s_refuse(crm_change_t *c, const order_t *o, const char *what)
 {
     order_t seen = *o;
     s_with_steps(c, &seen);
@@ -71,7 +72,7 @@ static int s_may_act(crm_change_t *c, const void *rec)
     const order_t *o = &((const order_row_t *)rec)->o;
     if (crm_scope_allows(crm_change_caller(c), o->owner_id))
         return 0;
-    return sales_order_refuse(c, o, "this is for its owner's side");
+    return s_refuse(c, o, "this is for its owner's side");
 }
 
 static void s_stamp(crm_change_t *c, void *rec)
