@@ -4,6 +4,7 @@
 #include "crm/org.h"
 #include "sales.h"
 #include "sales_plan.h"
+#include "sales_approval.h"
 
 extern const crm_migration_t crm_migrations_sales[];
 
@@ -24,6 +25,8 @@ int main(void)
     sales_payments_prepare(s.db);
     sales_plans_prepare(s.db);
     sales_perf_prepare(s.db);
+    sales_approval_prepare(s.db);
+    sales_approval_flows_prepare(s.db);
     sales_rpc_register(&s);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);

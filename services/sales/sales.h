@@ -283,7 +283,9 @@ void sales_contract_write(crm_db_batch_t *b, const char *stmt, const contract_t 
 /* contract.<action> about k (from_status: before; 0 a creation). */
 void sales_emit_contract(crm_db_batch_t *b, const char *type, contract_t *k, int64_t by,
                          const char *reason, char **changed, size_t n, int from_status);
-/* Who reads and acts on a contract: its owner's side. */
+/* Who reads a contract: its owner's side, and the people of the levels its
+ * last submission has reached (as an order's); who acts on it: its owner's
+ * side. */
 int sales_contract_can_read(const Crm__Caller *caller, const contract_t *k);
 /* Checks the typed fields of a contract's create or edit (NULL or !has:
  * not given), every fault at once. 1 if fine, else fails call. */
@@ -344,6 +346,8 @@ typedef struct {
     order_t o;
     Crm__Sales__OpportunityLine **lines; /* decoded for it (owned) */
     size_t n_lines;
+    Crm__Sales__ApprovalStep **steps; /* its approval_json decoded (owned; a read of one) */
+    size_t n_steps;
 } order_row_t;
 #define SALES_ORDER_COLUMNS                                                                        \
     "d.id, d.number, d.customer_id, COALESCE((SELECT c.name FROM sales_customers c WHERE c.id ="   \
@@ -363,7 +367,9 @@ void sales_order_write(crm_db_batch_t *b, const char *stmt, const order_t *o);
 /* order.<action> about o (from: before; NULL a creation). */
 void sales_emit_order(crm_db_batch_t *b, const char *type, order_t *o, int64_t by,
                       const char *reason, char **changed, size_t n, const order_t *from);
-/* Who reads an order: its owner's side and its approver. */
+/* Who reads an order: its owner's side, its approver, and the people of
+ * its last submission's levels (their approvers, deciders, and the holders
+ * of a role level's role but the owner). */
 int sales_order_can_read(const Crm__Caller *caller, const order_t *o);
 /* Checks an order's typed fields (NULL or !has_lines: not given), every
  * fault at once: the number, 1..100 lines, the discount, the remark. 1 if
@@ -411,7 +417,9 @@ typedef struct {
     int n_sorts;
     const crm_filter_t *filters;
     size_t n_filters;
-    crm_view_team_fn team; /* the team view's condition (NULL: none) */
+    /* The team view's condition for the caller (NULL: none): an order's
+     * 待我审批. */
+    void (*team)(crm_sqlbuf_t *q, const char *alias, const Crm__Caller *caller);
     const ProtobufCMessageDescriptor *list;
 } sales_doc_list_t;
 typedef struct {

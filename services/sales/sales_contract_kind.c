@@ -2,9 +2,11 @@
  * engine (crm/change.h): locked in id order, acted on by its owner's side
  * (to others it does not exist), its status moved by its table
  * (sales_docs.c), saved with its history entry (old and new values) and
- * announced (contract.<action>) in the change's transaction. Its ops: an
- * edit by merge patch (drafts only), submit, sign (signed_at, the sign
- * date today unless it has one), terminate (with a reason). */
+ * announced (contract.<action>) in the change's transaction; its approval
+ * steps (sql/050) read after the lock. Its ops: an edit by merge patch
+ * (drafts only), sign (signed_at, the sign date today unless it has one;
+ * with a flow, once approved), terminate (with a reason); the approval's
+ * (submit, approve, reject, withdraw) are sales_contract_approval.c's. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +19,20 @@
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "sales.h"
+#include "sales_approval.h"
 #include "sales_rules.h"
 
+/* The approval's fields are told by the approval's own entries. */
 static crm_history_skip_t s_unfollowed = {
-    "id", "creator_id", "created_at", "updated_at", "customer_name", NULL,
+    "id",
+    "creator_id",
+    "created_at",
+    "updated_at",
+    "customer_name",
+    "approver_id",
+    "approval_comment",
+    SALES_APPROVAL_UNFOLLOWED,
+    NULL,
 };
 
 static void s_decode(const PGresult *r, int row, void *rec)
@@ -40,9 +52,18 @@ static int s_may_act(crm_change_t *c, const void *rec)
     return crm_change_refuse(c, CRM__STATUS__NOT_FOUND, NULL, "not found");
 }
 
+static void s_read(crm_change_t *c)
+{
+    sales_steps_read(c, SALES_DOC_CONTRACT);
+}
+
+/* Stamped, with its steps as read. */
 static void s_stamp(crm_change_t *c, void *rec)
 {
-    ((contract_t *)rec)->updated_at_us = crm_change_now(c);
+    contract_t *k = rec;
+    k->updated_at_us = crm_change_now(c);
+    k->approval_steps = sales_doc_steps(c, k->id, &k->n_approval_steps);
+    sales_contract_approval_summary(k);
 }
 
 static void s_save(crm_change_t *c, const void *prev, const void *rec, crm_db_batch_t *b)
@@ -55,39 +76,46 @@ static void s_save(crm_change_t *c, const void *prev, const void *rec, crm_db_ba
     free(detail);
 }
 
-static void s_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
+void sales_contract_emit_as(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b,
+                            const char *as)
 {
     const contract_t *before = prev;
     char *changed[32], type[48];
     size_t n =
         crm_history_changed(&before->base, &((contract_t *)rec)->base, s_unfollowed, changed, 32);
-    snprintf(type, sizeof type, "contract.%s", crm_change_op(c)->action);
+    snprintf(type, sizeof type, "contract.%s", as ? as : crm_change_op(c)->action);
     sales_emit_contract(b, type, rec, crm_change_caller(c)->user_id, crm_change_reason(c), changed,
                         n, before->status);
     for (size_t i = 0; i < n; i++)
         free(changed[i]);
 }
 
-static void s_reply(crm_change_t *c)
+static void s_emit(crm_change_t *c, const void *prev, void *rec, crm_db_batch_t *b)
+{
+    sales_contract_emit_as(c, prev, rec, b, NULL);
+}
+
+void sales_contract_single_reply(crm_change_t *c)
 {
     crm_change_reply(c, &((contract_t *)crm_change_record(c, 0))->base);
 }
 
-static const crm_change_kind_t s_kind = {
+const crm_change_kind_t sales_contract_kind = {
     .noun = "contract",
     .lock = "contract_lock_many",
     .size = sizeof(contract_t),
     .decode = s_decode,
     .clear = s_clear,
+    .read = s_read,
+    .loaded = sales_steps_loaded,
     .may_act = s_may_act,
     .stamp = s_stamp,
     .save = s_save,
     .emit = s_emit,
-    .reply = s_reply,
+    .reply = sales_contract_single_reply,
 };
 
-/* Moves k by its status table: 0, or -1 after refusing with its reason. */
-static int s_move(crm_change_t *c, contract_t *k, sales_contract_action_t action)
+int sales_contract_move(crm_change_t *c, contract_t *k, sales_contract_action_t action)
 {
     const char *why;
     int to = sales_contract_next(k->status, action, &why);
@@ -134,7 +162,7 @@ static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
     contract_t *k = rec;
     const Crm__Sales__UpdateContractRequest *req = crm_change_request(c);
     crm_errs_t errs = {.n = 0};
-    if (s_move(c, k, SALES_CONTRACT_EDIT) < 0)
+    if (sales_contract_move(c, k, SALES_CONTRACT_EDIT) < 0)
         return -1;
     if (crm_org_check(crm_change_result(c, "org"), &errs) < 0)
         return crm_change_refuse_errs(c, &errs);
@@ -198,23 +226,19 @@ static void s_update(crm_rpc_call_t *call, const Crm__Sales__UpdateContractReque
 #undef GIVEN
     if (!sales_contract_check(call, &in))
         return;
-    crm_change_run(&s->env, call, &s_kind, &s_update_op, &req->id, 1, "", NULL);
+    crm_change_run(&s->env, call, &sales_contract_kind, &s_update_op, &req->id, 1, "", NULL);
 }
 
-/* ---- Submit, Sign, Terminate ---------------------------------------------------------- */
+/* ---- Sign, Terminate ---------------------------------------------------------- */
 
-static int s_submit_apply(crm_change_t *c, void *rec, const void *prev)
-{
-    (void)prev;
-    return s_move(c, rec, SALES_CONTRACT_SUBMIT);
-}
-
-/* The business day today, should the contract have no sign date. */
+/* The business day today, should the contract have no sign date; the flow
+ * it follows. */
 static void s_sign_read(crm_change_t *c)
 {
     const sales_t *s = crm_change_ctx(c);
     const char *p[] = {s->tz && *s->tz ? s->tz : "UTC"};
     crm_change_read(c, "today", "SELECT to_char(now() AT TIME ZONE $1, 'YYYY-MM-DD')", 1, p);
+    sales_contract_sign_read(c);
 }
 
 static int s_sign_apply(crm_change_t *c, void *rec, const void *prev)
@@ -222,7 +246,9 @@ static int s_sign_apply(crm_change_t *c, void *rec, const void *prev)
     (void)prev;
     contract_t *k = rec;
     const Crm__Sales__ContractActionRequest *req = crm_change_request(c);
-    if (s_move(c, k, SALES_CONTRACT_SIGN) < 0)
+    int status = k->status;
+    if (sales_contract_move(c, k, SALES_CONTRACT_SIGN) < 0 ||
+        sales_contract_sign_ok(c, k, status) < 0)
         return -1;
     k->signed_at_us = crm_change_now(c);
     if (*req->sign_date)
@@ -236,15 +262,13 @@ static int s_terminate_apply(crm_change_t *c, void *rec, const void *prev)
 {
     (void)prev;
     contract_t *k = rec;
-    if (s_move(c, k, SALES_CONTRACT_TERMINATE) < 0)
+    if (sales_contract_move(c, k, SALES_CONTRACT_TERMINATE) < 0)
         return -1;
     k->terminated_at_us = crm_change_now(c);
     k->terminate_reason = (char *)crm_change_reason(c);
     return 0;
 }
 
-static const crm_change_op_t s_submit_op = {
-    .action = "submitted", .ids_field = "id", .apply = s_submit_apply};
 static const crm_change_op_t s_sign_op = {
     .action = "signed", .ids_field = "id", .read = s_sign_read, .apply = s_sign_apply};
 static const crm_change_op_t s_terminate_op = {
@@ -264,12 +288,7 @@ static void s_act(crm_rpc_call_t *call, const Crm__Sales__ContractActionRequest 
         crm_rpc_fail_errs(call, &errs);
         return;
     }
-    crm_change_run(&s->env, call, &s_kind, op, &req->id, 1, req->reason, NULL);
-}
-
-static void s_submit(crm_rpc_call_t *call, const Crm__Sales__ContractActionRequest *req, void *arg)
-{
-    s_act(call, req, arg, &s_submit_op, 0);
+    crm_change_run(&s->env, call, &sales_contract_kind, op, &req->id, 1, req->reason, NULL);
 }
 
 static void s_sign(crm_rpc_call_t *call, const Crm__Sales__ContractActionRequest *req, void *arg)
@@ -286,7 +305,6 @@ static void s_terminate(crm_rpc_call_t *call, const Crm__Sales__ContractActionRe
 void sales_contract_kind_handlers(sales_t *s)
 {
     s->handlers.update_contract = s_update;
-    s->handlers.submit_contract = s_submit;
     s->handlers.sign_contract = s_sign;
     s->handlers.terminate_contract = s_terminate;
 }

@@ -1,5 +1,6 @@
 /* sales_contract_list.c: reading contracts: GetContract, ContractHistory
- * and ListContracts: preset views (all in scope, mine, my subordinates'),
+ * and ListContracts: preset views (all in scope, mine, my subordinates',
+ * 待我审批),
  * filters (status, customer, opportunity, department, amount and sign
  * date ranges), a keyword (part of the name or the number, through the
  * trigram index), sorts, keyset pages and a total on request
@@ -8,6 +9,7 @@
 #include "crm/list.h"
 #include "crm/scope.h"
 #include "sales.h"
+#include "sales_approval.h"
 
 #define V(x) CRM__SALES__CONTRACT_VIEW__CONTRACT_VIEW_##x
 
@@ -63,16 +65,24 @@ static const crm_filter_t s_filters[] = {
      .max_len = 100},
 };
 
+/* 待我审批 (the kit's team view): the level waiting the caller's. */
+static void s_to_approve(crm_sqlbuf_t *q, const char *alias, const Crm__Caller *caller)
+{
+    sales_approval_todo(q, alias, SALES_DOC_CONTRACT, 0, caller);
+}
+
 static const crm_view_t s_views[] = {
     [V(ALL)] = CRM_VIEW_ALL,
     [V(MINE)] = CRM_VIEW_MINE,
     [V(SUBORDINATES)] = CRM_VIEW_SUBORDINATES,
+    [V(TO_APPROVE)] = CRM_VIEW_TEAM,
 };
 
 static const sales_doc_list_t s_spec = {
     .select = "SELECT " SALES_CONTRACT_COLUMNS " FROM contracts k WHERE true",
     .alias = "k",
     .views = s_views,
+    .team = s_to_approve,
     .n_views = sizeof s_views / sizeof s_views[0],
     .sorts = s_sorts,
     .n_sorts = sizeof s_sorts / sizeof s_sorts[0],

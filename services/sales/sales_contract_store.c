@@ -11,6 +11,7 @@
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "sales.h"
+#include "sales_approval.h"
 #include "sales_rules.h"
 
 #define CONTRACT_WRITE                                                                             \
@@ -26,7 +27,8 @@
 void sales_contracts_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "contract_get",
-                   "SELECT " SALES_CONTRACT_COLUMNS " FROM contracts k WHERE k.id = $1::bigint");
+                   "SELECT " SALES_CONTRACT_COLUMNS ", " SALES_APPROVAL_JSON(
+                       "2", "k.id") " FROM contracts k WHERE k.id = $1::bigint");
     crm_db_prepare(db, "contract_lock_many",
                    "SELECT " SALES_CONTRACT_COLUMNS " FROM contracts k WHERE k.id ="
                    " ANY($1::bigint[]) ORDER BY k.id FOR UPDATE OF k");
@@ -51,11 +53,27 @@ void sales_contract_row(const PGresult *r, int i, contract_t *k)
 {
     crm__sales__contract__init(k);
     sales_row_to(r, i, &k->base);
+    int col = PQfnumber(r, "approval_json");
+    if (col >= 0) { /* a read of one: its steps, owned here */
+        sales_steps_decode(crm_db_get(r, i, col), &k->approval_steps, &k->n_approval_steps);
+        sales_contract_approval_summary(k);
+    }
 }
 
 void sales_contract_row_clear(contract_t *k)
 {
+    sales_steps_free(k->approval_steps, k->n_approval_steps);
+    k->approval_steps = NULL;
+    k->n_approval_steps = 0;
     crm_rowmap_clear(&k->base);
+}
+
+void sales_contract_approval_summary(contract_t *k)
+{
+    sales_approval_summary(k->approval_steps, k->n_approval_steps, &k->approval_flow_id,
+                           &k->approval_level, &k->approver_role);
+    sales_approval_current(k->approval_steps, k->n_approval_steps, &k->approver_id,
+                           &k->approval_comment);
 }
 
 void sales_contract_write(crm_db_batch_t *b, const char *stmt, const contract_t *k)
@@ -107,7 +125,9 @@ void sales_emit_contract(crm_db_batch_t *b, const char *type, contract_t *k, int
 
 int sales_contract_can_read(const Crm__Caller *caller, const contract_t *k)
 {
-    return crm_scope_allows(caller, k->owner_id);
+    return crm_scope_allows(caller, k->owner_id) ||
+           sales_approval_involves(k->approval_steps, k->n_approval_steps, caller->user_id,
+                                   sales_role_word(caller->role), k->owner_id);
 }
 
 int sales_contract_check(crm_rpc_call_t *call, const sales_contract_input_t *in)

@@ -81,7 +81,10 @@ void sales_doc_list(sales_t *s, crm_rpc_call_t *call, const sales_doc_list_t *sp
     crm_db_batch_t *b = crm_db_batch_new();
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_sqlbuf_add(q, spec->select);
-    crm_view_scope_sql(q, &scope, spec->alias, spec->team);
+    if (scope.team && spec->team)
+        spec->team(q, spec->alias, crm_rpc_call_caller(call));
+    else
+        crm_view_scope_sql(q, &scope, spec->alias, NULL);
     crm_filter_where(q, spec->filters, spec->n_filters, req);
     crm_page_batch_add(&q, &pg, ask->total, b);
     crm_view_scope_clear(&scope);

@@ -25,10 +25,10 @@ static const char *const s_contract_states[] = {
 };
 
 static const char *const s_contract_actions[] = {
-    [SALES_CONTRACT_EDIT] = "edit it",
-    [SALES_CONTRACT_SUBMIT] = "submit it",
-    [SALES_CONTRACT_SIGN] = "sign it",
-    [SALES_CONTRACT_TERMINATE] = "terminate it",
+    [SALES_CONTRACT_EDIT] = "edit it",         [SALES_CONTRACT_SUBMIT] = "submit it",
+    [SALES_CONTRACT_SIGN] = "sign it",         [SALES_CONTRACT_TERMINATE] = "terminate it",
+    [SALES_CONTRACT_APPROVE] = "approve it",   [SALES_CONTRACT_REJECT] = "reject it",
+    [SALES_CONTRACT_WITHDRAW] = "withdraw it",
 };
 
 static const crm_fsm_move_t s_contract_moves[] = {
@@ -40,6 +40,8 @@ static const crm_fsm_move_t s_contract_moves[] = {
     CRM_FSM_MOVE(C_IN(DRAFT), C_ACT(SUBMIT), CS(PENDING)),
     CRM_FSM_MOVE(C_IN(DRAFT) | C_IN(PENDING), C_ACT(SIGN), CS(SIGNED)),
     CRM_FSM_MOVE(C_IN(SIGNED) | C_IN(EXPIRED), C_ACT(TERMINATE), CS(TERMINATED)),
+    CRM_FSM_MOVE(C_IN(PENDING), C_ACT(APPROVE), CRM_FSM_SAME),
+    CRM_FSM_MOVE(C_IN(PENDING), C_ACT(REJECT) | C_ACT(WITHDRAW), CS(DRAFT)),
 };
 
 static const crm_fsm_t s_contract_machine = {

@@ -1,7 +1,8 @@
 /* sales_order_list.c: reading orders: GetOrder (with its lines; its
  * owner's side and its approver), OrderHistory and ListOrders: preset
  * views (all in scope, mine, my subordinates', 待我审批: the pending ones
- * whose approver is the caller, through a partial index), filters (status,
+ * whose level waiting is the caller's, as its approver or a holder of its
+ * role, through partial indexes), filters (status,
  * delivery, customer, contract, department, amount range), a keyword
  * (part of the number), sorts, keyset pages, a total on request and
  * export (sales_doc_list.c). */
@@ -9,6 +10,7 @@
 #include "crm/list.h"
 #include "crm/scope.h"
 #include "sales.h"
+#include "sales_approval.h"
 
 #define V(x) CRM__SALES__ORDER_VIEW__ORDER_VIEW_##x
 
@@ -62,11 +64,11 @@ static const crm_filter_t s_filters[] = {
     {.field = "keyword", .kind = CRM_FILTER_KEYWORD, .column = "d.number", .max_len = 100},
 };
 
-/* 待我审批: pending, the caller its approver (the kit's team view). */
-static void s_to_approve(crm_sqlbuf_t *q, const char *alias, int64_t me)
+/* 待我审批 (the kit's team view): the level waiting the caller's, its
+ * approver in the order's row. */
+static void s_to_approve(crm_sqlbuf_t *q, const char *alias, const Crm__Caller *caller)
 {
-    crm_sqlbuf_addf(q, " AND %s.status = 2 AND %s.approver_id = ", alias, alias);
-    crm_sqlbuf_addp_i64(q, "$?::bigint", me);
+    sales_approval_todo(q, alias, SALES_DOC_ORDER, 1, caller);
 }
 
 static const crm_view_t s_views[] = {

@@ -11,6 +11,7 @@
 #include "crm/scope.h"
 #include "crm/util.h"
 #include "sales.h"
+#include "sales_approval.h"
 #include "sales_rules.h"
 
 #define ORDER_WRITE                                                                                \
@@ -26,8 +27,9 @@
 void sales_orders_prepare(crm_db_t *db)
 {
     crm_db_prepare(db, "order_get",
-                   "SELECT " SALES_ORDER_COLUMNS ", d.lines::text AS lines_json FROM orders d"
-                   " WHERE d.id = $1::bigint");
+                   "SELECT " SALES_ORDER_COLUMNS
+                   ", d.lines::text AS lines_json, " SALES_APPROVAL_JSON(
+                       "1", "d.id") " FROM orders d WHERE d.id = $1::bigint");
     crm_db_prepare(db, "order_lock_many",
                    "SELECT " SALES_ORDER_COLUMNS ", d.lines::text AS lines_json FROM orders d"
                    " WHERE d.id = ANY($1::bigint[]) ORDER BY d.id FOR UPDATE OF d");
@@ -51,6 +53,13 @@ void sales_order_row(const PGresult *r, int i, order_row_t *row)
     sales_lines_decode(col >= 0 ? crm_db_get(r, i, col) : NULL, &row->lines, &row->n_lines);
     row->o.lines = row->lines;
     row->o.n_lines = row->n_lines;
+    col = PQfnumber(r, "approval_json");
+    if (col >= 0) {
+        sales_steps_decode(crm_db_get(r, i, col), &row->steps, &row->n_steps);
+        row->o.approval_steps = row->steps;
+        row->o.n_approval_steps = row->n_steps;
+        sales_order_approval_summary(&row->o);
+    }
 }
 
 void sales_order_row_clear(order_row_t *row)
@@ -59,6 +68,9 @@ void sales_order_row_clear(order_row_t *row)
     row->lines = NULL;
     row->o.lines = NULL;
     row->o.n_lines = row->n_lines = 0;
+    sales_steps_free(row->steps, row->n_steps);
+    row->steps = row->o.approval_steps = NULL;
+    row->o.n_approval_steps = row->n_steps = 0;
     crm_rowmap_clear(&row->o.base);
 }
 
@@ -109,10 +121,18 @@ void sales_emit_order(crm_db_batch_t *b, const char *type, order_t *o, int64_t b
     crm_outbox_add(b, type, crm_i64(key, o->id), &ev.base);
 }
 
+void sales_order_approval_summary(order_t *o)
+{
+    sales_approval_summary(o->approval_steps, o->n_approval_steps, &o->approval_flow_id,
+                           &o->approval_level, &o->approver_role);
+}
+
 int sales_order_can_read(const Crm__Caller *caller, const order_t *o)
 {
     return crm_scope_allows(caller, o->owner_id) ||
-           (o->approver_id && o->approver_id == caller->user_id);
+           (o->approver_id && o->approver_id == caller->user_id) ||
+           sales_approval_involves(o->approval_steps, o->n_approval_steps, caller->user_id,
+                                   sales_role_word(caller->role), o->owner_id);
 }
 
 int sales_order_check(crm_rpc_call_t *call, const char *number,

@@ -93,26 +93,17 @@ void sales_pipelines_prepare(crm_db_t *db)
 
 /* ---- a pipeline in memory -------------------------------------------------------- */
 
+static const sales_json_kind_t s_json = {"pipeline", &crm__sales__pipeline__descriptor,
+                                         "pipeline_json", &crm__sales__pipeline_list__descriptor};
+
 Crm__Sales__Pipeline *sales_pipeline_of(const PGresult *r, int i)
 {
-    int col = PQfnumber(r, "pipeline_json");
-    json_t *j = i < PQntuples(r) ? json_loads(PQgetvalue(r, i, col), 0, NULL) : NULL;
-    char *err = NULL, *field = NULL;
-    ProtobufCMessage *m =
-        j ? crm_pb_from_json(&crm__sales__pipeline__descriptor, j, &err, &field) : NULL;
-    if (j && !m) /* the columns are the message's fields: a bug if not */
-        crm_log(CRM_ERROR, "a pipeline does not fit its message", "field", field ? field : "",
-                "error", err ? err : "", NULL);
-    json_decref(j);
-    free(err);
-    free(field);
-    return (Crm__Sales__Pipeline *)m;
+    return (Crm__Sales__Pipeline *)sales_json_message(&s_json, r, i);
 }
 
 void sales_pipeline_free(Crm__Sales__Pipeline *p)
 {
-    if (p)
-        protobuf_c_message_free_unpacked(&p->base, NULL);
+    sales_json_free(p ? &p->base : NULL);
 }
 
 const Crm__Sales__Stage *sales_pipeline_stage(const Crm__Sales__Pipeline *p, int64_t id)
@@ -332,88 +323,26 @@ static void s_create(crm_rpc_call_t *call, const Crm__Sales__CreatePipelineReque
 
 /* ---- GetPipeline, ListPipelines, PipelineHistory ----------------------------------- */
 
-typedef struct {
-    crm_rpc_call_t *call;
-    int64_t id;
-    crm_page_t page; /* a list's */
-    int total;
-} read_t;
-
-static void s_got(void *arg, const crm_db_result_t *res)
-{
-    read_t *g = arg;
-    Crm__Sales__Pipeline *p = res->err ? NULL : sales_pipeline_of(res->results[0], 0);
-    if (res->err)
-        crm_fail_db(g->call, res);
-    else if (!p)
-        crm_rpc_fail(g->call, CRM__STATUS__NOT_FOUND, "id", "pipeline %lld not found",
-                     (long long)g->id);
-    else
-        crm_rpc_reply(g->call, &p->base);
-    sales_pipeline_free(p);
-    free(g);
-}
-
 static void s_get(crm_rpc_call_t *call, const Crm__Sales__GetPipelineRequest *req, void *arg)
 {
-    sales_t *s = arg;
-    if (!crm_check_id(call, "id", req->id))
-        return;
-    read_t *g = crm_calloc(1, sizeof *g);
-    g->call = call;
-    g->id = req->id;
-    char id[24];
-    const char *p[] = {crm_i64(id, req->id)};
-    crm_db_exec(s->db, "pipeline_get", 1, p, s_got, g);
+    if (crm_check_id(call, "id", req->id))
+        sales_json_get(arg, call, &s_json, "pipeline_get", req->id);
 }
 
 static const crm_key_t s_id_key[] = {{.sql = "p.id", .column = "id", .type = CRM_KEY_BIGINT}};
 static const crm_keyset_t s_list_order = {
     .tag = "pipelines", .keys = s_id_key, .n = 1, .ascending = 1};
 
-static void s_listed(void *arg, const crm_db_result_t *res)
-{
-    read_t *ls = arg;
-    if (res->err) {
-        crm_fail_db(ls->call, res);
-        free(ls);
-        return;
-    }
-    char *cursor;
-    size_t shown = crm_page_rows(&ls->page, res->results[0], &cursor);
-    Crm__Sales__PipelineList list = CRM__SALES__PIPELINE_LIST__INIT;
-    list.items = crm_calloc(shown + 1, sizeof *list.items);
-    for (size_t i = 0; i < shown; i++)
-        if ((list.items[list.n_items] = sales_pipeline_of(res->results[0], (int)i)))
-            list.n_items++;
-    list.next_cursor = cursor ? cursor : "";
-    if (ls->total)
-        crm_page_set_total(&list.base, res->results[1]);
-    crm_rpc_reply(ls->call, &list.base);
-    for (size_t i = 0; i < list.n_items; i++)
-        sales_pipeline_free(list.items[i]);
-    free(list.items);
-    free(cursor);
-    free(ls);
-}
-
 static void s_list(crm_rpc_call_t *call, const Crm__Sales__ListPipelinesRequest *req, void *arg)
 {
-    sales_t *s = arg;
-    read_t *ls = crm_calloc(1, sizeof *ls);
-    ls->call = call;
-    ls->total = req->total;
-    if (!crm_check_page(call, &ls->page, &s_list_order, req->limit, 20, req->cursor)) {
-        free(ls);
+    crm_page_t pg;
+    if (!crm_check_page(call, &pg, &s_list_order, req->limit, 20, req->cursor))
         return;
-    }
     crm_sqlbuf_t *q = crm_sqlbuf_new();
     crm_sqlbuf_add(q, "SELECT " PIPELINE_COLUMNS " FROM pipelines p WHERE true");
     if (req->has_enabled_case == CRM__SALES__LIST_PIPELINES_REQUEST__HAS_ENABLED_ENABLED)
         crm_sqlbuf_add(q, req->enabled ? " AND p.enabled" : " AND NOT p.enabled");
-    crm_db_batch_t *b = crm_db_batch_new();
-    crm_page_batch_add(&q, &ls->page, req->total, b);
-    crm_db_submit(s->db, &b, s_listed, ls);
+    sales_json_list(arg, call, &s_json, &q, &pg, req->total);
 }
 
 static void s_history(crm_rpc_call_t *call, const Crm__Sales__SalesHistoryRequest *req, void *arg)

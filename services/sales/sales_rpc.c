@@ -2,6 +2,7 @@
  * table, filled by each module and served. Nothing below calls back here. */
 #include "sales.h"
 #include "sales_plan.h"
+#include "sales_approval.h"
 
 void sales_rpc_register(sales_t *s)
 {
@@ -19,11 +20,15 @@ void sales_rpc_register(sales_t *s)
     /* contracts (合同) */
     sales_contract_create_handlers(s);
     sales_contract_kind_handlers(s);
+    sales_contract_approval_handlers(s);
     sales_contract_list_handlers(s);
     /* orders (销售订单) */
     sales_order_create_handlers(s);
     sales_order_kind_handlers(s);
+    sales_order_approval_handlers(s);
     sales_order_list_handlers(s);
+    /* approval flows (审批流程) */
+    sales_approval_flows_handlers(s);
     /* payments (回款) */
     sales_payment_create_handlers(s);
     sales_payment_kind_handlers(s);

@@ -134,6 +134,9 @@ typedef enum {
     SALES_CONTRACT_SUBMIT,    /* draft -> pending */
     SALES_CONTRACT_SIGN,      /* draft or pending -> signed */
     SALES_CONTRACT_TERMINATE, /* signed -> terminated */
+    SALES_CONTRACT_APPROVE,   /* pending: a level of its flow approved */
+    SALES_CONTRACT_REJECT,    /* pending -> draft: a level of its flow rejected */
+    SALES_CONTRACT_WITHDRAW,  /* pending -> draft (撤回, its owner's side) */
 } sales_contract_action_t;
 
 /* The status (ContractStatus) a contract in status moves to under action,

@@ -10,6 +10,7 @@
 
 #include "crm/change.h"
 #include "crm/history.h"
+#include "crm/list.h"
 #include "crm/service.h"
 #include "crm/txn.h"
 #include "sales.glue.h"
@@ -74,6 +75,30 @@ typedef int (*sales_readable_fn)(void *arg, crm_rpc_call_t *call, const PGresult
 void sales_history_list(sales_t *s, crm_rpc_call_t *call,
                         const Crm__Sales__SalesHistoryRequest *req, const char *kind,
                         const char *stmt, sales_readable_fn readable, void *arg);
+
+/* ---- sales_json.c: records read whole as one JSON document ---- */
+
+/* A record an admin configures, read whole as one JSON document column
+ * (a pipeline, an approval flow): its noun, message, column and list
+ * message (items, next_cursor, total). */
+typedef struct {
+    const char *noun;
+    const ProtobufCMessageDescriptor *desc;
+    const char *column;
+    const ProtobufCMessageDescriptor *list;
+} sales_json_kind_t;
+
+/* The record of row i of r, or NULL when r has no such row (a document
+ * that does not fit its message is a bug: logged, NULL). */
+ProtobufCMessage *sales_json_message(const sales_json_kind_t *k, const PGresult *r, int i);
+void sales_json_free(ProtobufCMessage *m); /* safe on NULL */
+/* Replies to call with the record stmt ($1 the id) reads, else not found. */
+void sales_json_get(sales_t *s, crm_rpc_call_t *call, const sales_json_kind_t *k, const char *stmt,
+                    int64_t id);
+/* Replies to call with the page pg of the records q (taken) selects, and
+ * their total when asked. */
+void sales_json_list(sales_t *s, crm_rpc_call_t *call, const sales_json_kind_t *k,
+                     crm_sqlbuf_t **q_p, const crm_page_t *pg, int total);
 
 /* ---- sales_access.c: who is an admin ---- */
 

@@ -20,15 +20,16 @@
 static void s_contract_table(void)
 {
     /* want[status][action]: the status it moves to, 0 refused. */
-    static const int want[6][4] = {
-        [CS(DRAFT)] = {CS(DRAFT), CS(PENDING), CS(SIGNED), 0},
-        [CS(PENDING)] = {0, 0, CS(SIGNED), 0},
-        [CS(SIGNED)] = {0, 0, 0, CS(TERMINATED)},
-        [CS(EXPIRED)] = {0, 0, 0, CS(TERMINATED)},
-        [CS(TERMINATED)] = {0, 0, 0, 0},
+    /* edit, submit, sign, terminate, approve, reject, withdraw */
+    static const int want[6][7] = {
+        [CS(DRAFT)] = {CS(DRAFT), CS(PENDING), CS(SIGNED), 0, 0, 0, 0},
+        [CS(PENDING)] = {0, 0, CS(SIGNED), 0, CS(PENDING), CS(DRAFT), CS(DRAFT)},
+        [CS(SIGNED)] = {0, 0, 0, CS(TERMINATED), 0, 0, 0},
+        [CS(EXPIRED)] = {0, 0, 0, CS(TERMINATED), 0, 0, 0},
+        [CS(TERMINATED)] = {0, 0, 0, 0, 0, 0, 0},
     };
     for (int st = CS(DRAFT); st <= CS(TERMINATED); st++)
-        for (int a = SALES_CONTRACT_EDIT; a <= SALES_CONTRACT_TERMINATE; a++) {
+        for (int a = SALES_CONTRACT_EDIT; a <= SALES_CONTRACT_WITHDRAW; a++) {
             const char *why = NULL;
             int to = sales_contract_next(st, (sales_contract_action_t)a, &why);
             CHECK(to == want[st][a]);
@@ -41,6 +42,8 @@ static void s_contract_table(void)
     CHECK(sales_contract_next(CS(DRAFT), SALES_CONTRACT_TERMINATE, &why) == 0 &&
           strstr(why, "draft"));
     CHECK(sales_contract_next(0, SALES_CONTRACT_SIGN, &why) == 0); /* no state */
+    CHECK(sales_contract_next(CS(SIGNED), SALES_CONTRACT_APPROVE, &why) == 0 &&
+          strstr(why, "signed"));
 }
 
 static void s_numbers(void)

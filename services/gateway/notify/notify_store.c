@@ -29,4 +29,10 @@ void ntf_store_prepare_consumer(crm_db_t *db)
                    "INSERT INTO gw_notifications (user_id, event_id, type, title, aggregate_id,"
                    " event) VALUES ($1::bigint, $2::uuid, $3, $4, $5, $6)"
                    " ON CONFLICT (event_id, user_id) DO NOTHING");
+    /* The same for every active holder of role $1 but the user $7. */
+    crm_db_prepare(db, "gw_notification_insert_role",
+                   "INSERT INTO gw_notifications (user_id, event_id, type, title, aggregate_id,"
+                   " event) SELECT u.id, $2::uuid, $3, $4, $5, $6 FROM users u WHERE u.role = $1"
+                   " AND u.active AND u.id <> $7::bigint ON CONFLICT (event_id, user_id) DO"
+                   " NOTHING");
 }
