@@ -18,7 +18,7 @@ crm_ensure_packages
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j"$(nproc)"
 export CRM_LOG_LEVEL=warn
-for b in bench_rpc bench_relay bench_latency bench_gateway bench_leads bench_customers bench_opportunities bench_funnel bench_performance bench_claims bench_import bench_webhooks bench_export bench_scale; do
+for b in bench_rpc bench_relay bench_latency bench_gateway bench_leads bench_customers bench_opportunities bench_orders bench_funnel bench_performance bench_claims bench_import bench_webhooks bench_export bench_scale; do
     echo "== $b"
     "$build/bench/$b"
     echo
