@@ -11,18 +11,25 @@
  * payments confirmed by an admin. A customer per owner (customer u is
  * owner u's, in the read model) and one product.
  *
- * NOT YET: pgbench beside it running the statements the service runs for
- * those steps (issue #13 asks for it); the figure is the service's alone.
+ * Beside it, in the same run on the same database: pgbench at 16 clients
+ * running bench_orders.pgbench, the statements the service runs for the
+ * five steps in the same five transactions (one pgbench transaction is a
+ * whole cycle), as PostgreSQL's statement log of one cycle showed them
+ * (log_statement = all, 2026-12-01), the parameters written in, the ids
+ * from the sequences, unique numbers and keys. A snapshot of the service's
+ * SQL: take it again when the steps' statements change.
  *
  *     bench_orders [orders]
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "calls.h"
 #include "harness.h"
+#include "pgbench.h"
 #include "sales.pb-c.h"
 #include "stats.h"
 
@@ -99,6 +106,21 @@ static int s_check(void *arg, int i, const crm_rpc_result_t *res)
     return 0;
 }
 
+/* bench_orders.pgbench, beside this source. */
+static char *s_script(void)
+{
+    char *path = NULL;
+    const char *slash = strrchr(__FILE__, '/');
+    if (asprintf(&path, "%.*sbench_orders.pgbench", slash ? (int)(slash - __FILE__ + 1) : 0,
+                 __FILE__) < 0)
+        exit(1);
+    if (access(path, R_OK) != 0) {
+        perror(path);
+        exit(1);
+    }
+    return path;
+}
+
 /* The owners, their department under the division, the approver; the
  * customer in the sales service's read model; the product. */
 static void s_seed(h_t *h, cycle_t *c)
@@ -163,6 +185,12 @@ int main(int argc, char **argv)
         h, "sales", "SELECT count(*) FROM orders WHERE status = 3 AND paid_amount = %d", 2 * PRICE);
     printf("  cycles: %.0f/s (orders approved and paid in full: %lld of %d)\n", n / seconds, paid,
            n);
+    char *script = s_script();
+    double raw = pgbench_run(h, "sales", script, CALLERS);
+    printf("  pgbench, the cycle's statements in its five transactions, %d clients (raw limit):"
+           " %.0f cycles/s; the service %.0f%% of it\n",
+           CALLERS, raw, 100 * (n / seconds) / raw);
+    free(script);
     free(c.orders);
     free(c.payments);
     zmq_ctx_term(zctx);
