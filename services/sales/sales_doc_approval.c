@@ -185,8 +185,8 @@ static int s_submit_apply(crm_change_t *c, void *rec, const void *prev)
         return -1;
     if (crm_org_check(crm_change_result(c, "org"), &errs) < 0)
         return crm_change_refuse_errs(c, &errs);
-    approval_step_t **steps;
-    size_t n;
+    approval_step_t **steps = NULL;
+    size_t n = 0;
     if (s_resolve(c, &v, &steps, &n) < 0)
         return -1;
     s_set_steps(c, rec, steps, n);
