@@ -5,7 +5,9 @@
  * bus. That path holds two relays and one consumer (lead.converted →
  * customers' transaction → customer.created), so it bounds from above the
  * commit-to-applied latency of one hop. The raw limit beside it: a bare
- * ZeroMQ round trip is in bench_rpc. */
+ * ZeroMQ round trip is in bench_rpc. An optional second argument sets the
+ * rate (1,000/s by default; one conversion every 1000/rate ms, whole ms), so
+ * the fixed cost of the path can be told from queueing at load. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include "stats.h"
 
 static int s_n = 5000;
+static int s_every_ms = 1; /* one conversion every this many ms */
 static stats_t s_hop1;
 
 typedef struct {
@@ -130,6 +133,8 @@ int main(int argc, char **argv)
 {
     if (argc > 1)
         s_n = atoi(argv[1]);
+    if (argc > 2 && atoi(argv[2]) > 0 && atoi(argv[2]) <= 1000)
+        s_every_ms = 1000 / atoi(argv[2]);
     h_t *h = h_new("bench_latency");
     h_suite(h, 1, 1, 0, 1);
     h_start_all(h);
@@ -174,16 +179,16 @@ int main(int argc, char **argv)
     /* Let the subscription reach the publisher before the clock runs. */
     uv_timer_init(&b.loop, &b.pace);
     b.pace.data = &b;
-    uv_timer_start(&b.pace, s_tick, 500, 1);
+    uv_timer_start(&b.pace, s_tick, 500, (uint64_t)s_every_ms);
     uv_timer_init(&b.loop, &b.watchdog);
     uv_timer_start(&b.watchdog, s_wake, 100, 100);
-    uint64_t deadline = stats_now_ns() + (uint64_t)(s_n / 1000 + 30) * 1000000000u;
+    uint64_t deadline = stats_now_ns() + (uint64_t)(s_n * s_every_ms / 1000 + 30) * 1000000000u;
     while ((b.received < s_n || b.replied < s_n) && stats_now_ns() < deadline)
         uv_run(&b.loop, UV_RUN_ONCE);
 
-    printf("Event latency, %d conversions at 1,000/s (lead.converted -> customers -> "
+    printf("Event latency, %d conversions at %d/s (lead.converted -> customers -> "
            "customer.created)\n",
-           s_n);
+           s_n, 1000 / s_every_ms);
     stats_print(&b.st, "commit -> customer.created received");
     stats_print(&s_hop1, "commit -> lead.converted received");
     if (b.early)
