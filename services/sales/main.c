@@ -26,6 +26,8 @@ int main(void)
     sales_totals_start(&s);
     /* Opportunities left in their stage: their owners told (opportunity.stale). */
     sales_stale_start(&s);
+    /* Signed contracts past their end date expired, their owners reminded. */
+    sales_contract_expiry_start(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a
      * leaver's opportunities to their successor. */
     crm_org_consume(s.svc, "gateway", sales_handover());

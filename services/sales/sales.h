@@ -259,6 +259,10 @@ void sales_totals_start(sales_t *s);
 /* Stale opportunities (sales_stale.c): sets the stale days from
  * CRM_SALES_STALE_DAYS and declares the "sales.stale" job. */
 void sales_stale_start(sales_t *s);
+/* Contracts reaching their end (sales_contract_expiry.c): writes the time
+ * zone and CRM_SALES_CONTRACT_REMIND_DAYS into sales_settings and declares
+ * "sales.contract_expiry" and "sales.contract_expiring". */
+void sales_contract_expiry_start(sales_t *s);
 
 /* The opportunity kind of the change engine (sales_opp_kind.c): locked,
  * acted on by its owner's side, saved with its history entry, announced as
