@@ -155,8 +155,8 @@ static crm_sqlbuf_t *s_funnel_sql(const report_t *r)
     int64_t pipeline = r->pipeline->id;
     if (r->req->scope == SCOPE(PERSON)) {
         crm_sqlbuf_add(q, "SELECT kind, stage_id, lost_reason, sum(count)::bigint,"
-                          " sum(amount)::bigint FROM opportunity_funnel_events WHERE");
-        crm_sqlbuf_addp_i64(q, " owner_id = $?::bigint", r->owner);
+                          " sum(amount)::bigint FROM opportunity_funnel_events WHERE kind <= 4");
+        crm_sqlbuf_addp_i64(q, " AND owner_id = $?::bigint", r->owner);
         crm_sqlbuf_addp_i64(q, " AND pipeline_id = $?::bigint", pipeline);
         s_add_period(q, r, "at");
         crm_sqlbuf_add(q, " GROUP BY 1, 2, 3");
@@ -164,16 +164,16 @@ static crm_sqlbuf_t *s_funnel_sql(const report_t *r)
     }
     crm_sqlbuf_add(q, "SELECT kind, stage_id, lost_reason, sum(count)::bigint,"
                       " sum(amount)::bigint FROM (SELECT kind, stage_id, lost_reason, count,"
-                      " amount FROM opportunity_funnel_days WHERE");
-    crm_sqlbuf_addp_i64(q, " pipeline_id = $?::bigint", pipeline);
+                      " amount FROM opportunity_funnel_days WHERE kind <= 4");
+    crm_sqlbuf_addp_i64(q, " AND pipeline_id = $?::bigint", pipeline);
     crm_sqlbuf_addp(q, " AND day >= $?::date", r->req->from);
     crm_sqlbuf_addp(q, " AND day < $?::date", r->req->to);
     if (r->req->scope == SCOPE(DEPARTMENT))
         crm_sqlbuf_addp_i64(q, " AND department_id IN " SALES_SUBTREE, r->department);
     crm_sqlbuf_add(q, " UNION ALL SELECT e.kind, e.stage_id, e.lost_reason, e.count, e.amount"
                       " FROM opportunity_funnel_pending p JOIN opportunity_funnel_events e ON"
-                      " e.id = p.event_id WHERE");
-    crm_sqlbuf_addp_i64(q, " e.pipeline_id = $?::bigint", pipeline);
+                      " e.id = p.event_id WHERE e.kind <= 4");
+    crm_sqlbuf_addp_i64(q, " AND e.pipeline_id = $?::bigint", pipeline);
     s_add_period(q, r, "e.at");
     if (r->req->scope == SCOPE(DEPARTMENT))
         crm_sqlbuf_addp_i64(q, " AND e.department_id IN " SALES_SUBTREE, r->department);
