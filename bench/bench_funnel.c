@@ -173,7 +173,8 @@ int main(int argc, char **argv)
     h_start_all(h);
     void *zctx = zmq_ctx_new();
     s_seed(h, SEEDED);
-    seed_opportunities(h, SEEDED);
+    if (s_forecast_calls > 0)
+        seed_opportunities(h, SEEDED);
     char from[16], to[16];
     time_t now = time(NULL), year_ago = now - 365 * 86400, tomorrow = now + 86400;
     strftime(from, sizeof from, "%Y-%m-%d", localtime(&year_ago));
