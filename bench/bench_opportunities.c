@@ -56,35 +56,6 @@ static const ProtobufCMessage *s_make(void *arg, int i, const Crm__Caller **call
     return !strcmp(k->method, "Sales.GetStageView") ? &k->board.base : &k->list.base;
 }
 
-/* n opportunities by SQL: owner g % 200 + 1, its department; each owner's
- * spread alike (by g / 200, so that nothing goes with the owner): a stage
- * of the default pipeline (stages 1..5), 70% open, the rest won, lost or
- * invalid; amounts, expected close days over the year ahead. */
-static void s_seed(h_t *h, int n)
-{
-    char *sql = NULL;
-    if (asprintf(
-            &sql,
-            "INSERT INTO opportunities (id, name, customer_id, amount, expected_close_on,"
-            " pipeline_id, stage_id, status, win_probability, owner_id, department_id,"
-            " created_at, updated_at, stage_changed_at, closed_at)"
-            " SELECT g, '商机' || g || CASE WHEN (g / %d) %% 100 = 0 THEN '恒通项目' ELSE '' END,"
-            " 1 + g %% 50000, (g::bigint * 7919) %% 100000000, current_date + ((g / 7) %% 365),"
-            " 1, 1 + (g / %d) %% 5, CASE WHEN (g / %d) %% 10 < 7 THEN 1 ELSE 2 + (g / %d)"
-            " %% 3 END, 10 + 20 * ((g / %d) %% 5), 1 + g %% %d, 1 + (g %% %d) / %d,"
-            " now() - (g %% 525600) * interval '1 minute', now() - (g %% 1000) * interval"
-            " '1 minute', now(), CASE WHEN (g / %d) %% 10 >= 7 THEN now() END"
-            " FROM generate_series(1, %d) g",
-            OWNERS, OWNERS, OWNERS, OWNERS, OWNERS, OWNERS, OWNERS, TEAM, OWNERS, n) < 0)
-        exit(1);
-    seed_rows(h, "sales", "opportunities", "'opportunities_pkey'", sql);
-    free(sql);
-    if (asprintf(&sql, "SELECT setval('opportunities_id_seq', %d)", n) < 0)
-        exit(1);
-    PQclear(h_sql(h, "sales", sql));
-    free(sql);
-}
-
 int main(int argc, char **argv)
 {
     if (argc > 1)
@@ -94,7 +65,7 @@ int main(int argc, char **argv)
     h_suite_counts(h, "sales=1");
     h_start_all(h);
     void *zctx = zmq_ctx_new();
-    s_seed(h, SEEDED);
+    seed_opportunities(h, SEEDED);
     /* The stage totals (sql/006) folded by the service, as they stand. */
     h_wait_sql(h, "sales", "SELECT count(*) FROM opportunity_stage_deltas", 0, 60000);
     kind_t kinds[KINDS];

@@ -104,3 +104,29 @@ void seed_raw(h_t *h, const char *db, const char *sql, int calls, const char *la
     stats_print(&st, line);
     stats_free(&st);
 }
+
+void seed_opportunities(h_t *h, int n)
+{
+    char *sql = NULL;
+    if (asprintf(
+            &sql,
+            "INSERT INTO opportunities (id, name, customer_id, amount, expected_close_on,"
+            " pipeline_id, stage_id, status, win_probability, owner_id, department_id,"
+            " created_at, updated_at, stage_changed_at, closed_at)"
+            " SELECT g, '商机' || g || CASE WHEN (g / %d) %% 100 = 0 THEN '恒通项目' ELSE '' END,"
+            " 1 + g %% 50000, (g::bigint * 7919) %% 100000000, current_date + ((g / 7) %% 365),"
+            " 1, 1 + (g / %d) %% 5, CASE WHEN (g / %d) %% 10 < 7 THEN 1 ELSE 2 + (g / %d)"
+            " %% 3 END, 10 + 20 * ((g / %d) %% 5), 1 + g %% %d, 1 + (g %% %d) / %d,"
+            " now() - (g %% 525600) * interval '1 minute', now() - (g %% 1000) * interval"
+            " '1 minute', now(), CASE WHEN (g / %d) %% 10 >= 7 THEN now() END"
+            " FROM generate_series(1, %d) g",
+            SEED_OWNERS, SEED_OWNERS, SEED_OWNERS, SEED_OWNERS, SEED_OWNERS, SEED_OWNERS,
+            SEED_OWNERS, SEED_TEAM, SEED_OWNERS, n) < 0)
+        exit(1);
+    seed_rows(h, "sales", "opportunities", "'opportunities_pkey'", sql);
+    free(sql);
+    if (asprintf(&sql, "SELECT setval('opportunities_id_seq', %d)", n) < 0)
+        exit(1);
+    PQclear(h_sql(h, "sales", sql));
+    free(sql);
+}

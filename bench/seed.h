@@ -28,6 +28,14 @@ void seed_rows(h_t *h, const char *db, const char *table, const char *keep, cons
  * given up by the owner it would have had, 0 to 29 days ago. */
 void seed_customers(h_t *h, int n, int pooled_every, int64_t pool_id);
 
+/* Fills the opportunities table of h's sales service with n opportunities
+ * (ids 1..n) by seed_rows: owner g % 200 + 1, its department; each
+ * owner's spread alike (by g / 200, so that nothing goes with the owner):
+ * a stage of the default pipeline (stages 1..5), 70% open, the rest won,
+ * lost or invalid; amounts up to ¥1,000,000, win probabilities 10..90,
+ * expected close days over the year ahead, a year of creation times. */
+void seed_opportunities(h_t *h, int n);
+
 /* The raw limit of a list: sql (its one parameter the owner, rotating over
  * SEED_OWNERS as the benchmarks' callers do) run calls times straight on
  * database db by libpq, no service; prints its latencies as

@@ -36,6 +36,8 @@ int main(void)
     sales_plan_remind_start(&s);
     /* Performance facts dated in the business time zone. */
     sales_perf_start(&s);
+    /* Signed contracts past their end date expired, their owners reminded. */
+    sales_contract_expiry_start(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a
      * leaver's opportunities to their successor. */
     crm_org_consume(s.svc, "gateway", sales_handover());

@@ -213,6 +213,23 @@ void sales_opp_list_handlers(sales_t *s);     /* Get, List, History */
 void sales_opp_board_handlers(sales_t *s);    /* GetStageView */
 void sales_funnel_handlers(sales_t *s);       /* GetFunnel, GetForecast (sales_funnel.c) */
 
+/* A department and every department under it, from the organisation's
+ * read model (the department itself even when the model does not know
+ * it). $? is the department. */
+#define SALES_SUBTREE                                                                              \
+    "(WITH RECURSIVE down(id, depth) AS (SELECT $?::bigint, 1 UNION ALL SELECT d.id,"              \
+    " down.depth + 1 FROM crm_org_departments d JOIN down ON d.parent_id = down.id"                \
+    " WHERE down.depth < 64) SELECT id FROM down)"
+
+/* Days in each stage (sales_stays.c, sql/011): the read of the stays of
+ * pipeline over [from, to) (dates in time zone tz) in scope: id is the
+ * person's or the department's (its subtree). */
+crm_sqlbuf_t *sales_stays_sql(int64_t pipeline, Crm__Sales__ReportScope scope, int64_t id,
+                              const char *from, const char *to, const char *tz);
+/* Sets the stay_count and average_stay_s of the n stages from rows (a
+ * read of sales_stays_sql). */
+void sales_stays_apply(const PGresult *rows, Crm__Sales__FunnelStage **stages, size_t n);
+
 /* The list's pieces the stage view builds on (sales_opp_list.c): its
  * checks; the order of a sort (its cursors' tag written into tag); the
  * crm_view_t of each OpportunityView; the page statement of the list req
@@ -242,6 +259,10 @@ void sales_totals_start(sales_t *s);
 /* Stale opportunities (sales_stale.c): sets the stale days from
  * CRM_SALES_STALE_DAYS and declares the "sales.stale" job. */
 void sales_stale_start(sales_t *s);
+/* Contracts reaching their end (sales_contract_expiry.c): writes the time
+ * zone and CRM_SALES_CONTRACT_REMIND_DAYS into sales_settings and declares
+ * "sales.contract_expiry" and "sales.contract_expiring". */
+void sales_contract_expiry_start(sales_t *s);
 
 /* The opportunity kind of the change engine (sales_opp_kind.c): locked,
  * acted on by its owner's side, saved with its history entry, announced as

@@ -5,7 +5,8 @@
  * The funnel is read from the funnel events the stage history writes
  * (sql/007): a person's from their events, a department's or the
  * company's from the days folded per department plus the events not folded
- * yet; one statement, after the pipeline's stages. Conversions and the
+ * yet; one statement, after the pipeline's stages, and one more for the
+ * days in each stage (sales_stays.c). Conversions and the
  * win rate are computed here from those counts. The forecast sums the open
  * opportunities as they stand by expected close month.
  *
@@ -27,14 +28,6 @@
 #define FOLD_STATUS_WON 2
 #define FOLD_STATUS_LOST 3
 #define FOLD_STATUS_INVALID 4
-
-/* A department and every department under it, from the organisation's
- * read model (the department itself even when the model does not know
- * it). $? is the department. */
-#define SUBTREE                                                                                    \
-    "(WITH RECURSIVE down(id, depth) AS (SELECT $?::bigint, 1 UNION ALL SELECT d.id,"              \
-    " down.depth + 1 FROM crm_org_departments d JOIN down ON d.parent_id = down.id"                \
-    " WHERE down.depth < 64) SELECT id FROM down)"
 
 typedef struct {
     sales_t *s;
@@ -147,8 +140,8 @@ static crm_sqlbuf_t *s_funnel_sql(const report_t *r)
     int64_t pipeline = r->pipeline->id;
     if (r->req->scope == SCOPE(PERSON)) {
         crm_sqlbuf_add(q, "SELECT kind, stage_id, lost_reason, sum(count)::bigint,"
-                          " sum(amount)::bigint FROM opportunity_funnel_events WHERE");
-        crm_sqlbuf_addp_i64(q, " owner_id = $?::bigint", r->owner);
+                          " sum(amount)::bigint FROM opportunity_funnel_events WHERE kind <= 4");
+        crm_sqlbuf_addp_i64(q, " AND owner_id = $?::bigint", r->owner);
         crm_sqlbuf_addp_i64(q, " AND pipeline_id = $?::bigint", pipeline);
         s_add_period(q, r, "at");
         crm_sqlbuf_add(q, " GROUP BY 1, 2, 3");
@@ -156,19 +149,19 @@ static crm_sqlbuf_t *s_funnel_sql(const report_t *r)
     }
     crm_sqlbuf_add(q, "SELECT kind, stage_id, lost_reason, sum(count)::bigint,"
                       " sum(amount)::bigint FROM (SELECT kind, stage_id, lost_reason, count,"
-                      " amount FROM opportunity_funnel_days WHERE");
-    crm_sqlbuf_addp_i64(q, " pipeline_id = $?::bigint", pipeline);
+                      " amount FROM opportunity_funnel_days WHERE kind <= 4");
+    crm_sqlbuf_addp_i64(q, " AND pipeline_id = $?::bigint", pipeline);
     crm_sqlbuf_addp(q, " AND day >= $?::date", r->req->from);
     crm_sqlbuf_addp(q, " AND day < $?::date", r->req->to);
     if (r->req->scope == SCOPE(DEPARTMENT))
-        crm_sqlbuf_addp_i64(q, " AND department_id IN " SUBTREE, r->department);
+        crm_sqlbuf_addp_i64(q, " AND department_id IN " SALES_SUBTREE, r->department);
     crm_sqlbuf_add(q, " UNION ALL SELECT e.kind, e.stage_id, e.lost_reason, e.count, e.amount"
                       " FROM opportunity_funnel_pending p JOIN opportunity_funnel_events e ON"
-                      " e.id = p.event_id WHERE");
-    crm_sqlbuf_addp_i64(q, " e.pipeline_id = $?::bigint", pipeline);
+                      " e.id = p.event_id WHERE e.kind <= 4");
+    crm_sqlbuf_addp_i64(q, " AND e.pipeline_id = $?::bigint", pipeline);
     s_add_period(q, r, "e.at");
     if (r->req->scope == SCOPE(DEPARTMENT))
-        crm_sqlbuf_addp_i64(q, " AND e.department_id IN " SUBTREE, r->department);
+        crm_sqlbuf_addp_i64(q, " AND e.department_id IN " SALES_SUBTREE, r->department);
     crm_sqlbuf_add(q, ") x GROUP BY 1, 2, 3");
     return q;
 }
@@ -188,7 +181,7 @@ static int s_by_count(const void *a, const void *b)
     return strcmp(x->reason, y->reason);
 }
 
-static void s_funnel_reply(report_t *r, const PGresult *sums)
+static void s_funnel_reply(report_t *r, const PGresult *sums, const PGresult *stays)
 {
     Crm__Sales__Funnel f = CRM__SALES__FUNNEL__INIT;
     size_t n = r->pipeline->n_stages, rows = (size_t)PQntuples(sums);
@@ -235,6 +228,7 @@ static void s_funnel_reply(report_t *r, const PGresult *sums)
     for (size_t i = 0; i < n; i++)
         st[i].conversion_bp = s_bp(i + 1 < n ? st[i + 1].count : f.won_count, st[i].count);
     f.win_rate_bp = s_bp(f.won_count, f.won_count + f.lost_count);
+    sales_stays_apply(stays, f.stages, n);
     qsort(f.lost_reasons, f.n_lost_reasons, sizeof *f.lost_reasons, s_by_count);
     crm_rpc_reply(r->call, &f.base);
     free(f.stages);
@@ -249,7 +243,7 @@ static void s_funnel_read(void *arg, const crm_db_result_t *res)
     if (res->err)
         crm_fail_db(r->call, res);
     else if (s_may(r, res->results[0]))
-        s_funnel_reply(r, res->results[1]);
+        s_funnel_reply(r, res->results[1], res->results[2]);
     s_free(r);
 }
 
@@ -271,6 +265,11 @@ static void s_pipeline_read(void *arg, const crm_db_result_t *res)
     crm_db_batch_t *b = crm_db_batch_new();
     s_add_may(r, b);
     crm_sqlbuf_t *q = s_funnel_sql(r);
+    crm_sqlbuf_batch_add(q, b);
+    crm_sqlbuf_destroy(&q);
+    q = sales_stays_sql(r->pipeline->id, r->req->scope,
+                        r->req->scope == SCOPE(PERSON) ? r->owner : r->department, r->req->from,
+                        r->req->to, r->s->tz);
     crm_sqlbuf_batch_add(q, b);
     crm_sqlbuf_destroy(&q);
     crm_db_submit(r->s->db, &b, s_funnel_read, r);
@@ -316,7 +315,7 @@ static crm_sqlbuf_t *s_forecast_sql(const report_t *r)
     if (r->req->scope == SCOPE(PERSON))
         crm_sqlbuf_addp_i64(q, " AND owner_id = $?::bigint", r->owner);
     else if (r->req->scope == SCOPE(DEPARTMENT))
-        crm_sqlbuf_addp_i64(q, " AND department_id IN " SUBTREE, r->department);
+        crm_sqlbuf_addp_i64(q, " AND department_id IN " SALES_SUBTREE, r->department);
     crm_sqlbuf_add(q, " GROUP BY 1 ORDER BY 1");
     return q;
 }

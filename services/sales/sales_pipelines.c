@@ -29,7 +29,8 @@
 
 #define PIPELINE_JSON                                                                              \
     "json_build_object('id', p.id, 'name', p.name, 'lost_reasons', p.lost_reasons, 'is_default',"  \
-    " p.is_default, 'enabled', p.enabled, 'creator_id', p.creator_id, 'created_at_us',"            \
+    " p.is_default, 'enabled', p.enabled, 'stale_days', p.stale_days, 'creator_id',"               \
+    " p.creator_id, 'created_at_us',"                                                              \
     " crm_us(p.created_at), 'updated_at_us', crm_us(p.updated_at), 'stages', COALESCE((SELECT"     \
     " json_agg(json_build_object('id', s.id, 'name', s.name, 'probability', s.probability,"        \
     " 'required_fields', s.required_fields, 'position', s.position) ORDER BY s.position) FROM"     \
@@ -37,8 +38,9 @@
 #define PIPELINE_COLUMNS "p.id, " PIPELINE_JSON " AS pipeline_json"
 
 /* The write of every column of a pipeline, $1 the id. */
-#define PIPELINE_WRITE "name, lost_reasons, is_default, enabled, creator_id, updated_at"
-#define PIPELINE_VALUES "$2, $3::text[], $4::boolean, $5::boolean, $6::bigint, crm_ts($7::bigint)"
+#define PIPELINE_WRITE "name, lost_reasons, is_default, enabled, creator_id, updated_at, stale_days"
+#define PIPELINE_VALUES                                                                            \
+    "$2, $3::text[], $4::boolean, $5::boolean, $6::bigint, crm_ts($7::bigint), $8::int"
 
 void sales_pipelines_prepare(crm_db_t *db)
 {
@@ -117,16 +119,18 @@ const Crm__Sales__Stage *sales_pipeline_stage(const Crm__Sales__Pipeline *p, int
 /* Adds the writes of every column of p, and its stages when stages. */
 static void s_write(crm_db_batch_t *b, const char *stmt, const Crm__Sales__Pipeline *p, int stages)
 {
-    char id[24], creator[24], at[24];
+    char id[24], creator[24], at[24], days[24];
     char *reasons = crm_db_text_array(p->lost_reasons, p->n_lost_reasons);
+    int has_days = p->has_stale_days_case == CRM__SALES__PIPELINE__HAS_STALE_DAYS_STALE_DAYS;
     const char *v[] = {crm_i64(id, p->id),
                        p->name,
                        reasons,
                        p->is_default ? "true" : "false",
                        p->enabled ? "true" : "false",
                        crm_i64(creator, p->creator_id),
-                       crm_i64(at, p->updated_at_us)};
-    crm_db_batch_add(b, stmt, 7, v);
+                       crm_i64(at, p->updated_at_us),
+                       has_days ? crm_i64(days, p->stale_days) : NULL};
+    crm_db_batch_add(b, stmt, 8, v);
     free(reasons);
     if (!stages)
         return;
@@ -145,6 +149,13 @@ static void s_write(crm_db_batch_t *b, const char *stmt, const Crm__Sales__Pipel
     const char *sv[] = {id, text};
     crm_db_batch_add(b, "pipeline_stages_save", 2, sv);
     free(text);
+}
+
+/* p carries its own stale days (not the service's). */
+static void s_set_stale_days(Crm__Sales__Pipeline *p, int32_t days)
+{
+    p->has_stale_days_case = CRM__SALES__PIPELINE__HAS_STALE_DAYS_STALE_DAYS;
+    p->stale_days = days;
 }
 
 static void s_emit(crm_db_batch_t *b, const char *type, Crm__Sales__Pipeline *p, int64_t by,
@@ -298,8 +309,11 @@ static int s_check(crm_rpc_call_t *call, const sales_pipeline_input_t *in)
 static void s_create(crm_rpc_call_t *call, const Crm__Sales__CreatePipelineRequest *req, void *arg)
 {
     sales_t *s = arg;
-    sales_pipeline_input_t in = {
-        req->name, req->stages, req->n_stages, 1, req->lost_reasons, req->n_lost_reasons, 1};
+    int has_days =
+        req->has_stale_days_case == CRM__SALES__CREATE_PIPELINE_REQUEST__HAS_STALE_DAYS_STALE_DAYS;
+    sales_pipeline_input_t in = {req->name, req->stages,       req->n_stages,
+                                 1,         req->lost_reasons, req->n_lost_reasons,
+                                 1,         has_days,          req->stale_days};
     if (!sales_admin_only(call, "configure pipelines") || !s_check(call, &in))
         return;
     for (size_t i = 0; i < req->n_stages; i++)
@@ -316,6 +330,8 @@ static void s_create(crm_rpc_call_t *call, const Crm__Sales__CreatePipelineReque
     p->lost_reasons = req->lost_reasons;
     p->n_lost_reasons = req->n_lost_reasons;
     p->is_default = req->is_default;
+    if (has_days)
+        s_set_stale_days(p, req->stale_days);
     p->enabled = 1;
     p->creator_id = crm_rpc_call_caller(call)->user_id;
     crm_txn_run(&s->env, call, &s_create_op, p);
@@ -430,8 +446,8 @@ static const crm_change_kind_t s_kind = {
     .reply = s_kind_reply,
 };
 
-static const char *const s_editable[] = {"name",       "stages",  "lost_reasons",
-                                         "is_default", "enabled", NULL};
+static const char *const s_editable[] = {
+    "name", "stages", "lost_reasons", "is_default", "enabled", "stale_days", NULL};
 
 static int s_in_mask(const Crm__Sales__UpdatePipelineRequest *req, const char *f)
 {
@@ -511,6 +527,12 @@ static int s_update_apply(crm_change_t *c, void *rec, const void *prev)
     }
     if (s_in_mask(req, "enabled"))
         p->enabled = req->enabled;
+    if (s_in_mask(req, "stale_days")) {
+        if (req->has_stale_days_case)
+            s_set_stale_days(p, req->stale_days);
+        else
+            p->has_stale_days_case = CRM__SALES__PIPELINE__HAS_STALE_DAYS__NOT_SET;
+    }
     if (p->is_default && !p->enabled)
         return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "enabled",
                                  "the default pipeline stays enabled");
@@ -536,7 +558,9 @@ static void s_update(crm_rpc_call_t *call, const Crm__Sales__UpdatePipelineReque
                                  s_in_mask(req, "stages"),
                                  req->lost_reasons,
                                  req->n_lost_reasons,
-                                 s_in_mask(req, "lost_reasons")};
+                                 s_in_mask(req, "lost_reasons"),
+                                 s_in_mask(req, "stale_days") && req->has_stale_days_case,
+                                 req->stale_days};
     if (!s_check(call, &in))
         return;
     crm_change_run(&s->env, call, &s_kind, &s_update_op, &req->id, 1, "", NULL);

@@ -19,9 +19,10 @@
 #define SALES_PIPELINE_NAME_MAX 100
 #define SALES_LOST_REASONS_MAX 30
 #define SALES_LOST_REASON_MAX 50
+#define SALES_STALE_DAYS_MAX 3650
 
 /* A pipeline as a create or an update gives it: name NULL when not given,
- * stages and lost reasons only when has_. */
+ * stages, lost reasons and stale days only when has_. */
 typedef struct {
     const char *name;
     Crm__Sales__Stage *const *stages;
@@ -30,12 +31,15 @@ typedef struct {
     char *const *lost_reasons;
     size_t n_lost_reasons;
     int has_lost_reasons;
+    int has_stale_days;
+    int32_t stale_days;
 } sales_pipeline_input_t;
 
 /* Checks in: a name of 1..100 characters; 1..20 stages, each with a name
  * (1..50, none twice in the pipeline, any case), a probability 0..100, at
  * most 10 required feedback fields (1..50 each, none twice), an id >= 0
- * (none twice); 1..30 lost reasons (1..50 each, none twice). Adds every
+ * (none twice); 1..30 lost reasons (1..50 each, none twice); stale days
+ * 0..3650. Adds every
  * field at fault to errs ("stages[2].probability"): 0, or -1. */
 int sales_pipeline_check(const sales_pipeline_input_t *in, crm_errs_t *errs);
 

@@ -115,5 +115,10 @@ int sales_pipeline_check(const sales_pipeline_input_t *in, crm_errs_t *errs)
             s_texts(errs, "lost_reasons", in->lost_reasons, in->n_lost_reasons,
                     SALES_LOST_REASON_MAX);
     }
+    if (in->has_stale_days && (in->stale_days < 0 || in->stale_days > SALES_STALE_DAYS_MAX))
+        crm_errs_invalid(errs, "stale_days",
+                         "stale days are 0 (never) to %d, or null (the"
+                         " service's)",
+                         SALES_STALE_DAYS_MAX);
     return errs->n > before ? -1 : 0;
 }

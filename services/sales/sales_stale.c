@@ -1,6 +1,7 @@
 /* sales_stale.c: stale opportunities (停滞商机). The "sales.stale" job tells
  * the owner of each open opportunity that has stayed in its stage for the
- * stale days (CRM_SALES_STALE_DAYS, default 14; 0: never) that it has
+ * stale days (its pipeline's, else CRM_SALES_STALE_DAYS, default 14; 0:
+ * never; sql/012) that it has
  * (opportunity.stale, a notification), once per stage entry. What each
  * opportunity is owed is kept in crm_pending by sql/008's triggers, which
  * also publish its due time to the scheduler as a per-record timer, so the
@@ -25,7 +26,7 @@
                          "r.status = 1 AND r.owner_id <> 0 AND r.deleted_at IS NULL",              \
                          "r.id, r.name, r.owner_id, r.customer_id, r.stage_id,"                    \
                          " crm_us(r.stage_changed_at),"                                            \
-                         " (SELECT stale_days FROM sales_settings) AS stale_days")
+                         " sales_stale_days(r.pipeline_id) AS stale_days")
 
 static void s_page(void *arg, const PGresult *rows, crm_db_batch_t *b)
 {

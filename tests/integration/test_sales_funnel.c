@@ -7,8 +7,10 @@
  * on its own day, a transfer counting each change for its owner then, the
  * period's bounds in the business time zone (Asia/Shanghai: 00:10 on
  * 1 April there is still 31 March in UTC); for the company, a department
- * with its sub-department, a person; the same before and after the
- * service folds the events into days; who may ask for what; bad periods
+ * with its sub-department, a person; the average days in each stage (stays
+ * ended in the period or still going at its end, from their entry, a
+ * deletion ending one); the same before and after the service folds the
+ * events into days and after a change in a later period; who may ask for what; bad periods
  * named; and one opportunity moved through the API counted today. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +108,19 @@ static void s_fixture(void)
     s_opp(9008, a1, dA1, 3, OPEN, 333, 50, "'2026-05-02'");
     s_opp(9009, b1, dB, 1, OPEN, 1001, 10, "'2026-04-10'");
     s_opp(9010, b1, dB, 1, OPEN, 5000, 10, "'2026-07-01'"); /* after the period */
+    /* 11 (b1): created at S3 on 20 February, deleted open on 2 March:
+     * its stay in S3 ends at the deletion (10 days, in March's). */
+    s_opp(9011, b1, dB, 3, OPEN, 900, 50, "'2026-04-20'");
+    s_change(9011, 0, 0, 3, OPEN, 900, b1, dB, "", "2026-02-20 10:00+08");
+    h_execf(h, "sales",
+            "UPDATE opportunities SET deleted_at = '2026-03-02 10:00+08' WHERE id = 9011");
+}
+
+/* A change after the period (6 moves on in April): March's figures stay
+ * as they were. */
+static void s_later_change(void)
+{
+    s_change(9006, 2, OPEN, 3, OPEN, 100, a1, dA1, "", "2026-04-05 10:00+08");
 }
 
 /* ---- checks ----------------------------------------------------------------------- */
@@ -115,7 +130,8 @@ typedef struct {
     int conv[6];
     long long won, won_amount, lost, lost_amount, invalid;
     int win_rate;
-    const char *reason1, *reason2; /* lost reasons, most first (then by name) */
+    const char *reason1, *reason2;    /* lost reasons, most first (then by name) */
+    long long stays[6], average_s[6]; /* days in each stage: stays, seconds */
 } s_funnel_t;
 
 static void s_expect_funnel(const char *who, const char *token, const char *query,
@@ -134,6 +150,14 @@ static void s_expect_funnel(const char *who, const char *token, const char *quer
                     t_json_int(&r, q) == w->amount[i] && t_json_int(&r, c) == w->conv[i],
                 "%s, S%d: want %lld / %lld / %d bp: %s", who, i, w->count[i], w->amount[i],
                 w->conv[i], r.raw);
+    }
+    for (int i = 1; i <= 5; i++) {
+        char n[48], a[48];
+        snprintf(n, sizeof n, "stages.%d.stay_count", i - 1);
+        snprintf(a, sizeof a, "stages.%d.average_stay_s", i - 1);
+        H_CHECK(t_json_int(&r, n) == w->stays[i] && t_json_int(&r, a) == w->average_s[i],
+                "%s, S%d: want %lld stays of %lld s on average: %s", who, i, w->stays[i],
+                w->average_s[i], r.raw);
     }
     H_CHECK(t_json_int(&r, "won_count") == w->won &&
                 t_json_int(&r, "won_amount") == w->won_amount &&
@@ -167,6 +191,16 @@ static const s_funnel_t s_company = {
     .win_rate = 3333, /* 1 / (1 + 2) */
     .reason1 = "价格因素",
     .reason2 = "竞争对手",
+    /* Stays ended in March or still going at its end (1 April 00:00),
+     * each from its entry: S1: 1 3 days, 2 6 days (from 25 February), 2
+     * again 2 days, 3 30 minutes (to the end), 6 17 days 10 hours (b1's);
+     * 5's S1 ended in February. S2: 1 5 days, 2 1 day and 9 days, 6 13 days
+     * 14 hours (to the end). S3: 4 1 day, 11 10 days (to its deletion).
+     * S4: 1 10 days, 7 1 day. S5: 5 13 days (reopened). */
+    .stays = {0, 5, 4, 2, 2, 1},
+    .average_s = {0, (259200 + 518400 + 172800 + 1800 + 1504800) / 5,
+                  (432000 + 86400 + 777600 + 1173600) / 4, (86400 + 864000) / 2,
+                  (864000 + 86400) / 2, 1123200},
 };
 /* Department A with A1: 1, 2, 3, 5 and 6's S2 (its S1 was b1's, B). */
 static const s_funnel_t s_dept_a = {
@@ -181,6 +215,10 @@ static const s_funnel_t s_dept_a = {
     .win_rate = 0,
     .reason1 = "价格因素",
     .reason2 = "竞争对手",
+    /* S1: 1, 2 twice, 3; S2 as the company's (6's S2 is a1's); S4: 1. */
+    .stays = {0, 4, 4, 0, 1, 1},
+    .average_s = {0, (259200 + 518400 + 172800 + 1800) / 4, (432000 + 86400 + 777600 + 1173600) / 4,
+                  0, 864000, 1123200},
 };
 /* a1 alone (and department A1): department A's without 3. */
 static const s_funnel_t s_a1 = {
@@ -195,6 +233,9 @@ static const s_funnel_t s_a1 = {
     .win_rate = 0,
     .reason1 = "价格因素",
     .reason2 = "竞争对手",
+    .stays = {0, 3, 4, 0, 1, 1},
+    .average_s = {0, (259200 + 518400 + 172800) / 3, (432000 + 86400 + 777600 + 1173600) / 4, 0,
+                  864000, 1123200},
 };
 
 static void s_funnels(const char *when)
@@ -280,7 +321,9 @@ static void s_refusals(void)
 }
 
 /* An opportunity of a1's made and moved through the API today: its first
- * three stages reached today, in a1's funnel of today. */
+ * three stages reached today, in a1's funnel of today; its stay in S1
+ * (from its creation to the move) and in S3 (to tomorrow, still going),
+ * beside 6's stay in S3 since 5 April, still going too. */
 static void s_today(void)
 {
     char *body =
@@ -303,11 +346,25 @@ static void s_today(void)
         h_sql_text(h, "sales", "SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date + 1");
     char q[96];
     snprintf(q, sizeof q, "from=%s&to=%s", today, tomorrow);
+    long long end = h_sql_int(h, "sales",
+                              "SELECT extract(epoch FROM ((now() AT TIME ZONE 'Asia/Shanghai')"
+                              "::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai')::bigint");
+    long long made = h_sql_intf(h, "sales",
+                                "SELECT floor(extract(epoch FROM min(at)))::bigint FROM"
+                                " opportunity_stage_changes WHERE opportunity_id = %lld",
+                                id);
+    long long moved = h_sql_intf(h, "sales",
+                                 "SELECT floor(extract(epoch FROM max(at)))::bigint FROM"
+                                 " opportunity_stage_changes WHERE opportunity_id = %lld",
+                                 id);
+    long long april5 = 1775354400; /* 2026-04-05 10:00+08 */
     s_funnel_t w = {.count = {0, 1, 1, 1, 0, 0},
                     .amount = {0, 4200, 4200, 4200, 0, 0},
                     .conv = {0, 10000, 10000, 0, 0, 0},
                     .reason1 = "",
-                    .reason2 = ""};
+                    .reason2 = "",
+                    .stays = {0, 1, 0, 2, 0, 0},
+                    .average_s = {0, moved - made, 0, (end - moved + end - april5) / 2, 0, 0}};
     s_expect_funnel("a1 today", ta1, q, &w);
     free(today);
     free(tomorrow);
@@ -346,6 +403,8 @@ int main(void)
     H_CHECK(h_sql_int(h, "sales", "SELECT count(*) FROM opportunity_funnel_days") == 0,
             "nothing folded yet");
     s_funnels("events not folded");
+    s_later_change();
+    s_funnels("a change in April");
     s_forecasts();
     s_refusals();
 

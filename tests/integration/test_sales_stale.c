@@ -26,18 +26,10 @@ static long long s_stale(long long id)
 }
 
 /* Moves the clock, then runs sales.stale once more and lets it be
- * applied. The scheduler fires the timers the jump made due at once, but
- * each process reads the jump up to a second apart: a run in a sales
- * session that had not read it yet finds nothing due (see the notes of
- * docs/scheduler.md on clocks), so, every process having read it
- * (h_clock_advance waits for that), the job is run now too. */
+ * applied (t_advance_and_run). */
 static void s_advance(long long seconds)
 {
-    h_clock_advance(seconds);
-    char *admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD); /* the old one has expired */
-    t_run_job(h, base, admin, "sales.stale");
-    free(admin);
-    h_wait_consumed(h, "sales", "scheduler");
+    t_advance_and_run(h, base, seconds, "sales", "sales.stale");
 }
 
 static void s_stage(const char *token, long long id, const char *body)
@@ -64,18 +56,11 @@ int main(void)
     h_setenv(h, "CRM_SALES_STALE_DAYS=3");
     base = h_gateway(h);
     h_start_all(h);
-    PQclear(h_sql(h, "scheduler",
-                  "UPDATE scheduler_jobs SET override_spec = 'every 31622400',"
-                  " next_fire_at = now() + interval '1 year' WHERE name = 'sales.stale'"));
+    t_job_postpone(h, "sales.stale");
     char *admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
     long long dept = t_new_dept(base, admin, "商机部", 1), emp_id;
     char *emp = t_new_user(base, admin, "staleemp", "employee", dept, &emp_id);
-    char *body = crm_sprintf("{\"name\":\"停滞客户\",\"owner_id\":%lld}", emp_id);
-    long long customer = t_created(base, admin, "/api/v1/customers", body);
-    free(body);
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM sales_customers WHERE id = %lld", customer);
-    H_CHECK(h_wait_sql(h, "sales", sql, 1, 10000) == 1, "sales knows the customer");
+    long long customer = t_sales_customer(h, base, admin, "停滞客户", emp_id);
 
     long long left = s_opportunity(emp, customer, "放着不动的商机");
     long long moved = s_opportunity(emp, customer, "第二天推进的商机");
@@ -101,6 +86,7 @@ int main(void)
             "the one left in its stage is stale at day 3");
     H_CHECK(s_stale(moved) == 0 && s_stale(won) == 0,
             "the moved one is not (its count began again), nor the won one");
+    char sql[160];
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM gw_notifications WHERE user_id = %lld AND type ="
              " 'opportunity.stale' AND title LIKE '商机停滞未推进%%'",

@@ -322,6 +322,36 @@ long long t_run_job(h_t *h, const char *base, const char *admin, const char *job
     return run;
 }
 
+void t_advance_and_run(h_t *h, const char *base, long long seconds, const char *svc,
+                       const char *job)
+{
+    h_clock_advance(seconds);
+    char *admin = t_login(base, H_ADMIN_USER, H_ADMIN_PASSWORD);
+    t_run_job(h, base, admin, job);
+    free(admin);
+    h_wait_consumed(h, svc, "scheduler");
+}
+
+void t_job_postpone(h_t *h, const char *job)
+{
+    h_execf(h, "scheduler",
+            "UPDATE scheduler_jobs SET override_spec = 'every 31622400',"
+            " next_fire_at = now() + interval '1 year' WHERE name = '%s'",
+            job);
+}
+
+long long t_sales_customer(h_t *h, const char *base, const char *admin, const char *name,
+                           long long owner)
+{
+    char *body = crm_sprintf("{\"name\":\"%s\",\"owner_id\":%lld}", name, owner);
+    long long id = t_created(base, admin, "/api/v1/customers", body);
+    free(body);
+    char *sql = crm_sprintf("SELECT count(*) FROM sales_customers WHERE id = %lld", id);
+    H_CHECK(h_wait_sql(h, "sales", sql, 1, 10000) == 1, "sales knows customer %lld", id);
+    free(sql);
+    return id;
+}
+
 int t_raw_connect(const char *base)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -104,6 +104,25 @@ char *t_new_user(const char *base, const char *admin, const char *name, const ch
  * database on h. */
 long long t_run_job(h_t *h, const char *base, const char *admin, const char *job);
 
+/* Simulated time (h_clock_fake): moves the clock by seconds, then runs job
+ * of service svc once more and waits until svc has consumed the
+ * scheduler's events. The scheduler fires the timers the jump made due at
+ * once, but each process reads the jump up to a second apart: a run in a
+ * session that had not read it yet finds nothing due (docs/scheduler.md,
+ * clocks), so, every process having read it (h_clock_advance waits for
+ * that), the job is run now too, as a fresh admin (tokens expire). */
+void t_advance_and_run(h_t *h, const char *base, long long seconds, const char *svc,
+                       const char *job);
+
+/* Puts job's own schedule a year away (its timers still fire it), for the
+ * tests that run it by t_advance_and_run. */
+void t_job_postpone(h_t *h, const char *job);
+
+/* As admin, creates customer name owned by owner and waits until the sales
+ * service's read model holds it; returns its id. */
+long long t_sales_customer(h_t *h, const char *base, const char *admin, const char *name,
+                           long long owner);
+
 /* Declares and starts one leads instance and the gateway on h, and signs
  * in as the first admin: returns the gateway's base URL; *admin gets the
  * token (caller frees). */

@@ -75,6 +75,20 @@ static void s_where(void)
     CHECK(!strcmp(p[7], "%10\\%\\_%")); /* trimmed, % and _ literal */
     crm_sqlbuf_destroy(&q);
 
+    /* One value of a list is an equality (an index's order then serves). */
+    Crm__Leads__ListLeadsRequest one = CRM__LEADS__LIST_LEADS_REQUEST__INIT;
+    one.statuses = st + 1;
+    one.n_statuses = 1;
+    one.owner_ids = owners;
+    one.n_owner_ids = 1;
+    one.tags = tags;
+    one.n_tags = 1;
+    CHECK(strcmp(s_sql(&one, &q),
+                 " AND status = $1::int AND owner_id = $2::bigint AND tags @> $3::text[]") == 0);
+    p = crm_sqlbuf_params(q);
+    CHECK(!strcmp(p[0], "6") && !strcmp(p[1], "7") && !strcmp(p[2], "{\"vip\"}"));
+    crm_sqlbuf_destroy(&q);
+
     /* A keyword that looks like the start of a number also matches the
      * prefix columns by range. */
     Crm__Leads__ListLeadsRequest kw = CRM__LEADS__LIST_LEADS_REQUEST__INIT;

@@ -38,9 +38,23 @@ static void s_pipeline_checks(void)
     Crm__Sales__Stage st[SALES_STAGES_MAX + 1], *v[SALES_STAGES_MAX + 1];
     char *reasons[] = {"价格因素", "其他"};
     s_stages(st, v, names, 3);
-    sales_pipeline_input_t in = {"华东流程", v, 3, 1, reasons, 2, 1};
+    sales_pipeline_input_t in = {"华东流程", v, 3, 1, reasons, 2, 1, 0, 0};
     crm_errs_t errs = {.n = 0};
     CHECK(sales_pipeline_check(&in, &errs) == 0 && errs.n == 0);
+
+    /* Stale days: 0 (never) to 3650; not given, not checked. */
+    static const int32_t out[] = {-1, SALES_STALE_DAYS_MAX + 1};
+    for (size_t k = 0; k < 2; k++) {
+        sales_pipeline_input_t days = {.has_stale_days = 1, .stale_days = out[k]};
+        errs.n = 0;
+        CHECK(sales_pipeline_check(&days, &errs) == -1 && errs.n == 1 &&
+              s_named(&errs, "stale_days"));
+    }
+    sales_pipeline_input_t days = {.has_stale_days = 1, .stale_days = SALES_STALE_DAYS_MAX};
+    errs.n = 0;
+    CHECK(sales_pipeline_check(&days, &errs) == 0);
+    days.stale_days = 0;
+    CHECK(sales_pipeline_check(&days, &errs) == 0);
 
     /* Nothing given: nothing to check (an update of other fields). */
     sales_pipeline_input_t none = {0};
@@ -65,7 +79,7 @@ static void s_pipeline_checks(void)
 
     /* Sizes: 1..20 stages, 1..30 reasons, 10 required fields, 0..100. */
     s_stages(st, v, names, 3);
-    in = (sales_pipeline_input_t){"x", v, 0, 1, reasons, 2, 1};
+    in = (sales_pipeline_input_t){"x", v, 0, 1, reasons, 2, 1, 0, 0};
     errs.n = 0;
     CHECK(sales_pipeline_check(&in, &errs) == -1 && s_named(&errs, "stages"));
     const char *many[SALES_STAGES_MAX + 1];

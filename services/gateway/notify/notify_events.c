@@ -5,7 +5,8 @@
  * lead, customer, opportunity or order given to them, an order or a
  * contract to approve (theirs, or their role's) or decided, a payment of
  * theirs confirmed, rejected or refunded, an instalment of a payment plan
- * coming due or overdue, a lead or customer taken back to its pool, their
+ * coming due or overdue, a contract of
+ * theirs ending soon or expired, a lead or customer taken back to its pool, their
  * daily digest (notify_digest.c), a reminder their team left undone
  * (notify_escalation.c); and, for the event stream, every event naming a
  * user as an owner (notify_feed.c). The same consumer hands identity the
@@ -39,6 +40,8 @@ static const struct {
     {"customer.reminder", "owner_id", "name", "今日需联系客户"},
     {"opportunity.transferred", "to_owner_id", "opportunity.name", "商机转移给你"},
     {"opportunity.stale", "owner_id", "name", "商机停滞未推进"},
+    {"contract.expiring", "contract.owner_id", "contract.name", "合同即将到期"},
+    {"contract.expired", "contract.owner_id", "contract.name", "合同已到期"},
     {"order.submitted", "order.approver_id", "order.number", "订单待你审批"},
     {"order.approval_advanced", "order.approver_id", "order.number", "订单待你审批"},
     {"order.approved", "order.owner_id", "order.number", "订单审批通过"},
