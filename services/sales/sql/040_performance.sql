@@ -24,7 +24,7 @@
 -- append, no row is shared among writers), plus the facts not folded yet
 -- (sales_perf_pending), in the same statement, so the figures are exact at
 -- every moment; the days of a period's partial months from the facts.
-ALTER TABLE sales_settings ADD COLUMN tz text NOT NULL DEFAULT 'Asia/Shanghai';
+ALTER TABLE sales_settings ADD COLUMN IF NOT EXISTS tz text NOT NULL DEFAULT 'Asia/Shanghai';
 
 CREATE TABLE sales_perf_facts (
     id            bigserial   PRIMARY KEY,
