@@ -14,6 +14,7 @@
 #include "outbox_impl.h"
 
 #define REPLAY_MAX 1000
+#define ACK_MAX ((uint64_t)1 << 62) /* the highest position a consumer may report */
 /* A replay page stops once its events reach this many bytes (it holds at
  * least one event): 4 events at the bound, or a thousand small ones. */
 #define REPLAY_MAX_BYTES (4 << 20)
@@ -133,9 +134,11 @@ static void s_ack(crm_rpc_call_t *call, void *arg)
                      "name the consumer (1 to 100 characters)");
         return;
     }
-    if (req->applied_sequence > INT64_MAX) {
+    /* A position past the sequence raises it (a restore, s_sequence_raised):
+     * the bound keeps room above any position for the events after it. */
+    if (req->applied_sequence > ACK_MAX) {
         crm_rpc_fail(call, CRM__STATUS__INVALID_ARGUMENT, "applied_sequence",
-                     "must be at most 2^63 - 1");
+                     "must be at most 2^62");
         return;
     }
     char applied[24];

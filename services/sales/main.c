@@ -25,17 +25,19 @@ int main(void)
     sales_payments_prepare(s.db);
     sales_plans_prepare(s.db);
     sales_perf_prepare(s.db);
+    sales_targets_prepare(s.db);
     sales_approval_prepare(s.db);
     sales_approval_flows_prepare(s.db);
     sales_rpc_register(&s);
+    /* The business time zone the triggers take days in (contracts' ends,
+     * performance facts). */
+    sales_tz_start(s.db, s.tz);
     /* The stage view's totals: the writers' deltas folded in. */
     sales_totals_start(&s);
     /* Opportunities left in their stage: their owners told (opportunity.stale). */
     sales_stale_start(&s);
     /* Payment plans' instalments: their owners reminded (payment_plan.due, .overdue). */
     sales_plan_remind_start(&s);
-    /* Performance facts dated in the business time zone. */
-    sales_perf_start(&s);
     /* Signed contracts past their end date expired, their owners reminded. */
     sales_contract_expiry_start(&s);
     /* Who exists: the gateway's users and departments (crm/org.h); a

@@ -450,6 +450,22 @@ typedef struct {
     const int64_t *owner_ids;
     size_t n_owner_ids;
 } sales_list_ask_t;
+/* The ask of a List*Request: every one names these fields alike. */
+#define SALES_LIST_ASK(req)                                                                        \
+    ((sales_list_ask_t){.view = (req)->view,                                                       \
+                        .sort = (req)->sort,                                                       \
+                        .ascending = (req)->ascending,                                             \
+                        .total = (req)->total,                                                     \
+                        .limit = (req)->limit,                                                     \
+                        .cursor = (req)->cursor,                                                   \
+                        .owner_ids = (req)->owner_ids,                                             \
+                        .n_owner_ids = (req)->n_owner_ids})
+/* A sort by the time column col of the rows aliased alias (col_us in the
+ * row read), then by id; tag names it in cursors. */
+#define SALES_SORT_TIME(alias, col, tag_)                                                          \
+    {                                                                                              \
+        {{.sql = alias "." col, .column = col "_us", .type = CRM_KEY_TIME}, CRM_KEY_ID}, tag_      \
+    }
 void sales_doc_list(sales_t *s, crm_rpc_call_t *call, const sales_doc_list_t *spec,
                     const ProtobufCMessage *req, const sales_list_ask_t *ask);
 
@@ -487,10 +503,10 @@ void sales_payment_list_handlers(sales_t *s);   /* Get, List, History */
 /* ---- performance (业绩) and targets (业绩目标): sales_perf*.c, sales_targets.c ---- */
 
 void sales_perf_prepare(crm_db_t *db);
+/* Registers the targets' statements (sales_targets.c). */
+void sales_targets_prepare(crm_db_t *db);
 void sales_perf_handlers(sales_t *s);   /* GetPerformance, GetRanking */
 void sales_target_handlers(sales_t *s); /* SetTargets, GetTargets */
-/* Sets the business time zone the facts' days are taken in (sql/040). */
-void sales_perf_start(sales_t *s);
 
 /* ---- sales_handover.c ---- */
 

@@ -189,11 +189,5 @@ void sales_contract_emit_as(crm_change_t *c, const void *prev, void *rec, crm_db
 void sales_contract_single_reply(crm_change_t *c);
 /* Submit, Approve, Reject, Withdraw. */
 void sales_contract_approval_handlers(sales_t *s);
-/* A signature's read (the flow the contract follows), and, during apply,
- * whether k, in status before the signature, may be signed: no flow
- * applies to a draft, and the levels of a pending one's flow have approved
- * it. 0, or -1 after refusing. */
-void sales_contract_sign_read(crm_change_t *c);
-int sales_contract_sign_ok(crm_change_t *c, const contract_t *k, int status);
 
 #endif

@@ -3,10 +3,11 @@
  * and its routes: submit (draft → pending: with a flow configured for its
  * department, its levels; without, as before flows: pending, signed
  * freely), approve (the last level lets it be signed; it stays pending),
- * reject (a draft again), withdraw (撤回, pending → draft); and the rule
- * of a signature: a draft is signed only when no flow applies, a pending
- * contract once its flow's levels have approved it. A contract keeps its
- * approval only in its steps: its approver and comment are read from them. */
+ * reject (a draft again), withdraw (撤回, pending → draft). The rule of a
+ * signature (a draft only when no flow applies, a pending contract once its
+ * flow's levels have approved it) is the signature's, in
+ * sales_contract_kind.c. A contract keeps its approval only in its steps:
+ * its approver and comment are read from them. */
 #include "sales_approval.h"
 
 static void s_view(void *rec, sales_approval_view_t *v)
@@ -59,35 +60,6 @@ static const sales_approval_kind_t s_kind = {
     .emit_as = sales_contract_emit_as,
     .reply = sales_contract_single_reply,
 };
-
-void sales_contract_sign_read(crm_change_t *c)
-{
-    sales_read_doc_flow(crm_change_txn(c), SALES_DOC_CONTRACT, crm_change_id(c, 0));
-}
-
-int sales_contract_sign_ok(crm_change_t *c, const contract_t *k, int status)
-{
-    approval_step_t *const *steps = k->approval_steps;
-    size_t n = k->n_approval_steps;
-    int w = sales_approval_waiting(steps, n);
-    if (status == CRM__SALES__CONTRACT_STATUS__CONTRACT_STATUS_PENDING) {
-        if (w >= 0)
-            return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "status",
-                                     "the contract is in approval: level %d of %zu waits",
-                                     steps[w]->level, n);
-        return 0; /* approved by its flow, or submitted without one */
-    }
-    int64_t inactive;
-    Crm__Sales__ApprovalFlow *flow = sales_doc_flow_of(crm_change_txn(c), &inactive);
-    int64_t id = flow ? flow->id : 0;
-    sales_approval_flow_free(flow);
-    if (id)
-        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "status",
-                                 "approval flow %lld applies to the contract: submit it, and"
-                                 " sign it once approved",
-                                 (long long)id);
-    return 0;
-}
 
 static void s_submit(crm_rpc_call_t *call, const Crm__Sales__ContractActionRequest *req, void *arg)
 {

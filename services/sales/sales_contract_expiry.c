@@ -132,12 +132,13 @@ void sales_contract_expiry_start(sales_t *s)
 {
     char days[24];
     const char *p[] = {
-        s->tz, crm_i64(days, crm_env_service_int("sales", "CONTRACT_REMIND_DAYS", 30, 0, 3650))};
-    /* Every signed contract's due times move when these change (sql/022). */
+        crm_i64(days, crm_env_service_int("sales", "CONTRACT_REMIND_DAYS", 30, 0, 3650))};
+    /* Every signed contract's due times move when this or the business
+     * time zone (sales_tz_start) changes (sql/022). */
     crm_db_exec(s->db,
-                "UPDATE sales_settings SET tz = $1, contract_remind_days = $2::int"
-                " WHERE tz <> $1 OR contract_remind_days <> $2::int",
-                2, p, s_settings_set, s);
+                "UPDATE sales_settings SET contract_remind_days = $1::int"
+                " WHERE contract_remind_days <> $1::int",
+                1, p, s_settings_set, s);
     crm_job_declare(s->svc, "sales.contract_expiry", CRM_EVERY(SWEEP_S), s_expire_job, s);
     crm_job_declare(s->svc, "sales.contract_expiring", CRM_EVERY(SWEEP_S), s_remind_job, s);
 }

@@ -231,6 +231,39 @@ static void s_update(crm_rpc_call_t *call, const Crm__Sales__UpdateContractReque
 
 /* ---- Sign, Terminate ---------------------------------------------------------- */
 
+/* The flow the contract follows (sales_doc_approval.c). */
+static void s_sign_flow_read(crm_change_t *c)
+{
+    sales_read_doc_flow(crm_change_txn(c), SALES_DOC_CONTRACT, crm_change_id(c, 0));
+}
+
+/* During apply: whether k, in status before the signature, may be signed:
+ * no flow applies to a draft, and the levels of a pending one's flow have
+ * approved it. 0, or -1 after refusing. */
+static int s_sign_ok(crm_change_t *c, const contract_t *k, int status)
+{
+    approval_step_t *const *steps = k->approval_steps;
+    size_t n = k->n_approval_steps;
+    int w = sales_approval_waiting(steps, n);
+    if (status == CRM__SALES__CONTRACT_STATUS__CONTRACT_STATUS_PENDING) {
+        if (w >= 0)
+            return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "status",
+                                     "the contract is in approval: level %d of %zu waits",
+                                     steps[w]->level, n);
+        return 0; /* approved by its flow, or submitted without one */
+    }
+    int64_t inactive;
+    Crm__Sales__ApprovalFlow *flow = sales_doc_flow_of(crm_change_txn(c), &inactive);
+    int64_t id = flow ? flow->id : 0;
+    sales_approval_flow_free(flow);
+    if (id)
+        return crm_change_refuse(c, CRM__STATUS__FAILED_PRECONDITION, "status",
+                                 "approval flow %lld applies to the contract: submit it, and"
+                                 " sign it once approved",
+                                 (long long)id);
+    return 0;
+}
+
 /* The business day today, should the contract have no sign date; the flow
  * it follows. */
 static void s_sign_read(crm_change_t *c)
@@ -238,7 +271,7 @@ static void s_sign_read(crm_change_t *c)
     const sales_t *s = crm_change_ctx(c);
     const char *p[] = {s->tz && *s->tz ? s->tz : "UTC"};
     crm_change_read(c, "today", "SELECT to_char(now() AT TIME ZONE $1, 'YYYY-MM-DD')", 1, p);
-    sales_contract_sign_read(c);
+    s_sign_flow_read(c);
 }
 
 static int s_sign_apply(crm_change_t *c, void *rec, const void *prev)
@@ -247,8 +280,7 @@ static int s_sign_apply(crm_change_t *c, void *rec, const void *prev)
     contract_t *k = rec;
     const Crm__Sales__ContractActionRequest *req = crm_change_request(c);
     int status = k->status;
-    if (sales_contract_move(c, k, SALES_CONTRACT_SIGN) < 0 ||
-        sales_contract_sign_ok(c, k, status) < 0)
+    if (sales_contract_move(c, k, SALES_CONTRACT_SIGN) < 0 || s_sign_ok(c, k, status) < 0)
         return -1;
     k->signed_at_us = crm_change_now(c);
     if (*req->sign_date)

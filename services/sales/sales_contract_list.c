@@ -37,20 +37,15 @@ static void s_history(crm_rpc_call_t *call, const Crm__Sales__SalesHistoryReques
     sales_doc_history(arg, call, req, &s_doc);
 }
 
-#define SORT_TIME(col, tag_)                                                                       \
-    {                                                                                              \
-        {{.sql = "k." col, .column = col "_us", .type = CRM_KEY_TIME}, CRM_KEY_ID}, tag_           \
-    }
 static const sales_sort_t s_sorts[] = {
     [CRM__SALES__CONTRACT_SORT__CONTRACT_SORT_CREATED_AT] =
-        SORT_TIME("created_at", "contract:created"),
+        SALES_SORT_TIME("k", "created_at", "contract:created"),
     [CRM__SALES__CONTRACT_SORT__CONTRACT_SORT_UPDATED_AT] =
-        SORT_TIME("updated_at", "contract:updated"),
+        SALES_SORT_TIME("k", "updated_at", "contract:updated"),
     [CRM__SALES__CONTRACT_SORT__CONTRACT_SORT_AMOUNT] =
         {{{.sql = "k.amount", .column = "amount", .type = CRM_KEY_BIGINT}, CRM_KEY_ID},
          "contract:amount"},
 };
-#undef SORT_TIME
 
 static const crm_filter_t s_filters[] = {
     {.field = "statuses", .kind = CRM_FILTER_IN, .column = "k.status", .max_items = 5},
@@ -93,14 +88,7 @@ static const sales_doc_list_t s_spec = {
 
 static void s_list(crm_rpc_call_t *call, const Crm__Sales__ListContractsRequest *req, void *arg)
 {
-    sales_list_ask_t ask = {.view = req->view,
-                            .sort = req->sort,
-                            .ascending = req->ascending,
-                            .total = req->total,
-                            .limit = req->limit,
-                            .cursor = req->cursor,
-                            .owner_ids = req->owner_ids,
-                            .n_owner_ids = req->n_owner_ids};
+    sales_list_ask_t ask = SALES_LIST_ASK(req);
     sales_doc_list(arg, call, &s_spec, &req->base, &ask);
 }
 

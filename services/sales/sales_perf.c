@@ -36,7 +36,6 @@ void sales_perf_prepare(crm_db_t *db)
                    " id = $1::bigint) END AS known, $2::bigint IS NOT NULL AND $2::bigint ="
                    " ANY(crm_org_path($1::bigint)) AS under");
     crm_db_prepare(db, "perf_fold", "SELECT sales_perf_fold($1::integer)");
-    sales_targets_prepare(db);
 }
 
 /* ---- the facts of a period ------------------------------------------------------- */
@@ -86,28 +85,6 @@ void sales_perf_rows(crm_sqlbuf_t *q, const sales_subject_t *who, const char *fr
     s_days_sql(q, who, from, strcmp(m0, to) < 0 ? m0 : to);
     s_days_sql(q, who, strcmp(m1, m0) > 0 ? m1 : m0, to);
     crm_sqlbuf_add(q, ") x");
-}
-
-/* ---- the business time zone of the facts' days ---------------------------------- */
-
-static void s_tz_set(void *arg, const crm_db_result_t *res)
-{
-    (void)arg;
-    if (res->err)
-        crm_log(CRM_ERROR, "the business time zone of performance facts could not be set", "error",
-                res->message, NULL);
-}
-
-void sales_perf_start(sales_t *s)
-{
-    /* The triggers of sql/040 date each fact in sales_settings.tz; a zone
-     * PostgreSQL does not know fails this statement (logged) and leaves
-     * the one before. */
-    const char *p[] = {s->tz};
-    crm_db_exec(s->db,
-                "UPDATE sales_settings SET tz = $1 WHERE tz <> $1 AND"
-                " (now() AT TIME ZONE $1) IS NOT NULL",
-                1, p, s_tz_set, s);
 }
 
 /* ---- whose figures --------------------------------------------------------------- */

@@ -81,9 +81,6 @@ void sales_perf_add_subject(crm_db_batch_t *b, const Crm__Caller *c, const sales
  * caller themselves: INVALID_ARGUMENT naming the field; a department not
  * under a manager's: PERMISSION_DENIED). */
 int sales_perf_subject_ok(crm_rpc_call_t *call, const sales_subject_t *who, const PGresult *r);
-/* Registers the targets' statements (sales_targets.c; sales_perf_prepare
- * calls it). */
-void sales_targets_prepare(crm_db_t *db);
 /* Appends to q "(<rows>) x": the rows (owner_id, month, kind, count,
  * amount) of who's facts in [from, to): its whole months folded
  * (sales_perf_months) and the facts of those months not folded yet, and

@@ -37,21 +37,16 @@ static void s_history(crm_rpc_call_t *call, const Crm__Sales__SalesHistoryReques
     sales_doc_history(arg, call, req, &s_doc);
 }
 
-#define SORT_TIME(col, tag_)                                                                       \
-    {                                                                                              \
-        {{.sql = "q." col, .column = col "_us", .type = CRM_KEY_TIME}, CRM_KEY_ID}, tag_           \
-    }
 static const sales_sort_t s_sorts[] = {
     [S(DUE_DATE)] =
         {{{.sql = "(q.due_date - DATE '1970-01-01')", .column = "due_day", .type = CRM_KEY_BIGINT},
           CRM_KEY_ID},
          "payment_plan:due"},
-    [S(CREATED_AT)] = SORT_TIME("created_at", "payment_plan:created"),
-    [S(UPDATED_AT)] = SORT_TIME("updated_at", "payment_plan:updated"),
+    [S(CREATED_AT)] = SALES_SORT_TIME("q", "created_at", "payment_plan:created"),
+    [S(UPDATED_AT)] = SALES_SORT_TIME("q", "updated_at", "payment_plan:updated"),
     [S(AMOUNT)] = {{{.sql = "q.amount", .column = "amount", .type = CRM_KEY_BIGINT}, CRM_KEY_ID},
                    "payment_plan:amount"},
 };
-#undef SORT_TIME
 
 static const crm_filter_t s_filters[] = {
     {.field = "statuses", .kind = CRM_FILTER_IN, .column = "q.status", .max_items = 5},
@@ -83,14 +78,7 @@ static const sales_doc_list_t s_spec = {
 
 static void s_list(crm_rpc_call_t *call, const Crm__Sales__ListPaymentPlansRequest *req, void *arg)
 {
-    sales_list_ask_t ask = {.view = req->view,
-                            .sort = req->sort,
-                            .ascending = req->ascending,
-                            .total = req->total,
-                            .limit = req->limit,
-                            .cursor = req->cursor,
-                            .owner_ids = req->owner_ids,
-                            .n_owner_ids = req->n_owner_ids};
+    sales_list_ask_t ask = SALES_LIST_ASK(req);
     sales_doc_list(arg, call, &s_spec, &req->base, &ask);
 }
 

@@ -1,9 +1,11 @@
 /* sales_store.c: what the sales service's modules share of the database:
  * the history insert, rows into messages by column name, and a value
- * unique among a kind's records (an advisory lock and a read). Each module
+ * unique among a kind's records (an advisory lock and a read), and the
+ * business time zone the triggers take days in (sales_settings.tz). Each module
  * registers its own records' statements; this file calls none of them. */
 #include <assert.h>
 
+#include "crm/log.h"
 #include "crm/rowmap.h"
 #include "crm/util.h"
 #include "sales_store.h"
@@ -50,4 +52,27 @@ int sales_unique_free(crm_txn_t *t, const char *field, const char *noun)
         return 0;
     return crm_txn_refuse(t, CRM__STATUS__ALREADY_EXISTS, field, "%s %lld (%s) has this %s", noun,
                           (long long)crm_db_get_i64(r, 0, 0), crm_db_get(r, 0, 1), field);
+}
+
+/* ---- the business time zone of the triggers' days ----------------------- */
+
+static void s_tz_set(void *arg, const crm_db_result_t *res)
+{
+    (void)arg;
+    if (res->err)
+        crm_log(CRM_ERROR, "the business time zone could not be set: the one before stays", "error",
+                res->message, NULL);
+}
+
+void sales_tz_start(crm_db_t *db, const char *tz)
+{
+    /* sql/022 and sql/040 read sales_settings.tz: the days of contracts'
+     * ends and of performance facts; a change moves the contracts' due
+     * times. A zone PostgreSQL does not know fails this statement (logged)
+     * and leaves the one before. */
+    const char *p[] = {tz};
+    crm_db_exec(db,
+                "UPDATE sales_settings SET tz = $1 WHERE tz <> $1 AND"
+                " (now() AT TIME ZONE $1) IS NOT NULL",
+                1, p, s_tz_set, NULL);
 }

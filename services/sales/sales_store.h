@@ -37,6 +37,10 @@ typedef Crm__Sales__Product product_t;
 
 /* Registers the shared statements on db (each module registers its own). */
 void sales_store_prepare(crm_db_t *db);
+/* Writes the business time zone tz into sales_settings.tz, which the
+ * triggers take days in (contracts' ends, performance facts); a zone
+ * PostgreSQL does not know is logged and the one before stays. */
+void sales_tz_start(crm_db_t *db, const char *tz);
 
 /* Fills msg (initialised) from row i of r by column names (crm/rowmap.h);
  * repeated fields are allocated (crm_rowmap_clear). A column that cannot

@@ -142,6 +142,12 @@ int main(void)
     t_json_expect(h, CRM__STATUS__INVALID_ARGUMENT, "leads", "Bus.Ack", t_system(),
                   "{\"consumer\": \"x\", \"applied_sequence\": \"18446744073709551615\"}");
     H_CHECK(!strcmp(t_json_field(), "applied_sequence"), "too big: %s", t_json_field());
+    /* Past 2^62 too: a position past the sequence raises it, and the next
+     * events need numbers above it. */
+    t_json_expect(h, CRM__STATUS__INVALID_ARGUMENT, "leads", "Bus.Ack", t_system(),
+                  "{\"consumer\": \"x\", \"applied_sequence\": \"4611686018427387905\"}");
+    H_CHECK(!strcmp(t_json_field(), "applied_sequence"), "past 2^62: %s", t_json_field());
+    H_CHECK(h_sql_int(h, "leads", LAST_SEQ) < 1000, "the sequence was not raised by it");
     h_note("bad Bus.Ack refused, naming the field: ok");
 
     h_stop(h, "customers", 0);
